@@ -1,0 +1,7 @@
+"""antiextract: ASGI middleware that protects LLM APIs from extraction by distillation."""
+
+from .middleware import AntiExtractMiddleware
+from .settings import Settings, SettingsError, load_settings
+
+__all__ = ["AntiExtractMiddleware", "Settings", "SettingsError", "load_settings"]
+__version__ = "0.1.0"

@@ -1,0 +1,123 @@
+"""The limiting arithmetic, as pure functions on plain numbers.
+
+The embedded store calls these directly; ``store/evaluate.lua`` is a line-by-line
+transcription for Redis, and the shared store test-suite holds the two to the same
+answers. Time is always an argument (seconds, from the middleware's clock), never read
+here, so tests and simulations run on simulated time.
+
+Two mechanisms:
+- a cost-weighted token bucket per account, in LLM tokens (capacity, refill per second);
+  settlement after the response may push it below zero (debt, floored at -capacity);
+- request-count limits per account and per IP as sliding-window counters (the same
+  approximation as `limits`' sliding window counter: the previous fixed window's count,
+  weighted by how much of it still overlaps the sliding window, plus the current count).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+TOKENS = "tokens"
+
+
+@dataclass(frozen=True, slots=True)
+class WindowLimit:
+    """``amount`` requests per ``seconds``, for one scope ("account" or "ip")."""
+
+    scope: str
+    amount: int
+    seconds: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.scope}-{self.amount}-per-{self.seconds}s"
+
+    @property
+    def field(self) -> str:
+        # Keyed by window length, not by position, so reordering settings keeps state.
+        return f"w{self.seconds}"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Everything a store needs to decide one request."""
+
+    capacity: float
+    refill: float  # tokens per second
+    account: tuple[WindowLimit, ...] = ()
+    ip: tuple[WindowLimit, ...] = ()
+
+    @property
+    def account_ttl(self) -> int:
+        """Seconds after which an idle account's state equals a fresh one (debt included)."""
+        longest = max((w.seconds for w in self.account), default=0)
+        return math.ceil(2 * self.capacity / self.refill) + 2 * longest + 60
+
+    @property
+    def ip_ttl(self) -> int:
+        return 2 * max((w.seconds for w in self.ip), default=0) + 60
+
+    def by_name(self, name: str) -> WindowLimit | None:
+        for w in (*self.account, *self.ip):
+            if w.name == name:
+                return w
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A store's answer for one request."""
+
+    allowed: bool
+    tokens: float  # the account's bucket after this request (before it, when refused)
+    retry_after: float  # seconds until the refused request would pass; 0 when allowed
+    denied_by: str | None  # TOKENS or a WindowLimit.name
+
+
+def refill(tokens: float | None, ts: float | None, now: float, limits: Limits) -> float:
+    """Bucket level at ``now``; an account never seen starts full."""
+    if tokens is None or ts is None:
+        return limits.capacity
+    elapsed = max(0.0, now - ts)  # replicas' clocks may disagree a little: never go back
+    return min(limits.capacity, tokens + elapsed * limits.refill)
+
+
+def bucket_wait(tokens: float, cost: float, limits: Limits) -> float:
+    if tokens >= cost:
+        return 0.0
+    return (cost - tokens) / limits.refill
+
+
+def roll(start: int, cur: int, prev: int, idx: int) -> tuple[int, int]:
+    """(current, previous) counts for fixed window ``idx`` given the stored window."""
+    if start == idx:
+        return cur, prev
+    if start == idx - 1:
+        return 0, cur
+    return 0, 0
+
+
+def window_wait(limit: WindowLimit, cur: int, prev: int, now: float) -> float:
+    """Seconds until one more request fits under a sliding-window counter (0 if it fits)."""
+    w = limit.seconds
+    idx = math.floor(now / w)
+    frac = (now - idx * w) / w
+    amount = limit.amount
+    if prev * (1.0 - frac) + cur + 1 <= amount:
+        return 0.0
+    if cur + 1 > amount:
+        # Wait for the next window, where this window's count becomes the weighted one.
+        need = 1.0 - (amount - 1) / cur if cur > 0 else 0.0
+        return (idx + 1) * w - now + max(0.0, need) * w
+    need = 1.0 - (amount - 1 - cur) / prev
+    return max(0.0, (need - frac) * w)
+
+
+def take_cost(cost: float, limits: Limits) -> float:
+    """A single request never costs more than a full bucket, so it can always pass."""
+    return min(max(cost, 0.0), limits.capacity)
+
+
+def floor_debt(tokens: float, limits: Limits) -> float:
+    return max(-limits.capacity, min(limits.capacity, tokens))

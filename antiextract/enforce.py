@@ -1,0 +1,56 @@
+"""The responses the middleware writes itself, in each API family's own format.
+
+429s carry what clients need to back off correctly: ``Retry-After`` (whole seconds, RFC
+9110), ``retry-after-ms`` (read first by the official OpenAI and Anthropic SDKs), and the
+IETF ``RateLimit-Policy`` / ``RateLimit`` fields. The SDKs retry a 429 by itself, but
+openai-python gives up on waits over 120 s and anthropic-sdk-python sleeps for any
+Retry-After however long; so a wait longer than ``sdk_retry_ceiling`` (60 s by default)
+also carries ``x-should-retry: false``: the SDK raises at once and the caller, who can
+read the wait in the message and the headers, decides, instead of a worker sleeping for
+an hour inside a client library.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .apis import RATE_LIMIT, ApiFamily
+from .bucket import TOKENS, Limits
+from .policy import Decision
+
+Headers = list[tuple[bytes, bytes]]
+
+
+def policy_header(limits: Limits) -> bytes:
+    """``RateLimit-Policy``: the bucket (w = seconds to refill it from empty) and windows."""
+    parts = [f'"{TOKENS}";q={int(limits.capacity)};w={math.ceil(limits.capacity / limits.refill)}']
+    parts += [f'"{w.name}";q={w.amount};w={w.seconds}' for w in (*limits.account, *limits.ip)]
+    return ", ".join(parts).encode()
+
+
+def throttle_response(
+    family: ApiFamily, decision: Decision, limits: Limits, tokens: float, sdk_ceiling: float
+) -> tuple[int, Headers, bytes]:
+    wait = max(decision.retry_after, 0.001)
+    seconds = max(1, math.ceil(wait))
+    limit = decision.limit or TOKENS
+    if limit == TOKENS:
+        what = "the account's token budget is spent"
+        remaining = max(0, int(tokens))
+    else:
+        what = f"the request limit {limit} is reached"
+        remaining = 0
+    message = f"Rate limit exceeded: {what}. Retry after {seconds} s."
+    if wait > sdk_ceiling:
+        message += " Automatic retries are disabled because the wait is long."
+    body = family.error_body(RATE_LIMIT, message, code="rate_limit_exceeded")
+    headers: Headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(seconds).encode()),
+        (b"retry-after-ms", str(math.ceil(wait * 1000)).encode()),
+        (b"ratelimit-policy", policy_header(limits)),
+        (b"ratelimit", f'"{limit}";r={remaining};t={seconds}'.encode()),
+        (b"x-should-retry", b"false" if wait > sdk_ceiling else b"true"),
+    ]
+    return 429, headers, body

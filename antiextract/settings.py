@@ -1,0 +1,190 @@
+"""Configuration: every knob is an ``ANTIEXTRACT_*`` environment variable.
+
+Hosts such as vLLM's ``--middleware`` add a middleware class with no arguments, so the
+environment is the only configuration channel that works everywhere. Values are checked
+once, at start-up; a bad value stops the process with a message that names the variable,
+the value and what is accepted, instead of surfacing later as a wrong decision.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from limits import RateLimitItem, parse_many
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "ANTIEXTRACT_"
+
+DEFAULT_PATHS = ("/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages")
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class SettingsError(ValueError):
+    """Raised at start-up when an ``ANTIEXTRACT_*`` value is invalid."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """The effective configuration. Field ``x`` is read from ``ANTIEXTRACT_X``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        case_sensitive=False,
+        extra="ignore",
+        frozen=True,
+        validate_default=True,
+    )
+
+    storage_uri: str = Field(
+        "memory://",
+        description="Where state lives: memory:// (embedded, per process), redis://, rediss://.",
+    )
+    mode: Literal["enforce", "shadow"] = Field(
+        "enforce", description="enforce acts on decisions; shadow only logs and counts them."
+    )
+    paths: Annotated[tuple[str, ...], NoDecode] = Field(
+        DEFAULT_PATHS, description="Comma-separated request paths that are protected (POST)."
+    )
+    account_header: str | None = Field(
+        None,
+        description="Header set by a trusted auth layer that names the account. "
+        "Unset: the account is a keyed hash of the API key, else the client IP.",
+    )
+    trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated CIDRs of proxies whose X-Forwarded-For is believed.",
+    )
+    bucket_capacity: int = Field(
+        300_000, gt=0, description="Token bucket size per account, in LLM tokens."
+    )
+    bucket_refill_per_second: float = Field(
+        1_000.0, gt=0, description="LLM tokens added back to an account's bucket per second."
+    )
+    max_output_tokens: int = Field(
+        16_384,
+        gt=0,
+        description="Requested output tokens are charged up front, capped at this many.",
+    )
+    default_output_tokens: int = Field(
+        1_024, gt=0, description="Output tokens charged up front when the request names none."
+    )
+    account_limits: str = Field(
+        "300/minute;20000/day",
+        description="Request-count limits per account, in the `limits` grammar ('' = none).",
+    )
+    ip_limits: str = Field(
+        "1200/minute",
+        description="Request-count limits per client IP, in the `limits` grammar ('' = none).",
+    )
+    inspect_max_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="Request bytes buffered and inspected; the rest is forwarded unread.",
+    )
+    secret: SecretStr | None = Field(
+        None,
+        description="Key for hashing API keys into account ids. Set the same value on every "
+        "replica so they agree on account ids.",
+    )
+    key_prefix: str = Field(
+        "ae", pattern=r"^[A-Za-z0-9_.-]{1,32}$", description="Redis key prefix."
+    )
+    memory_max_keys: int = Field(
+        200_000, gt=0, description="Embedded store: most accounts and IPs kept (LRU beyond)."
+    )
+    sdk_retry_ceiling: float = Field(
+        60.0,
+        gt=0,
+        description="Above this Retry-After (s), 429s say x-should-retry: false, because the "
+        "official SDKs either ignore longer waits or would sleep for them blindly.",
+    )
+    log_format: Literal["json", "console"] = Field("json", description="Audit log rendering.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info")
+    audit_sample_rate: float = Field(
+        0.0, ge=0.0, le=1.0, description="Share of allowed requests that also get an audit event."
+    )
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _parse_paths(cls, value: object) -> object:
+        value = _split_csv(value)
+        if isinstance(value, list | tuple):
+            for path in value:
+                if not isinstance(path, str) or not path.startswith("/"):
+                    raise ValueError(f"each path must start with '/', got {path!r}")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        value = _split_csv(value)
+        if isinstance(value, list | tuple):
+            try:
+                return tuple(ipaddress.ip_network(str(v), strict=False) for v in value)
+            except ValueError as exc:
+                raise ValueError(f"expected CIDRs such as 10.0.0.0/8,::1/128 ({exc})") from None
+        return value
+
+    @field_validator("account_limits", "ip_limits")
+    @classmethod
+    def _check_limits(cls, value: str) -> str:
+        parse_limits(value)
+        return value
+
+    @field_validator("storage_uri")
+    @classmethod
+    def _check_uri(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme not in {"memory", "redis", "rediss", "unix"}:
+            raise ValueError("expected memory://, redis://host:port/db, rediss://… or unix://")
+        return value
+
+    @property
+    def account_rate_limits(self) -> tuple[RateLimitItem, ...]:
+        return parse_limits(self.account_limits)
+
+    @property
+    def ip_rate_limits(self) -> tuple[RateLimitItem, ...]:
+        return parse_limits(self.ip_limits)
+
+
+def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
+    """Parse ``600/minute;20000/day`` with the `limits` grammar; '' means no limit."""
+    if not text.strip():
+        return ()
+    try:
+        items = tuple(parse_many(text))
+    except ValueError:
+        raise ValueError(
+            "expected rate limits in the `limits` grammar, e.g. '600/minute;20000/day'"
+        ) from None
+    if any(item.amount <= 0 for item in items):
+        raise ValueError("each limit needs a positive amount")
+    return items
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment (and overrides), turning errors into one message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    lines = ["invalid antiextract configuration:"]
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"][:1]) or "?"
+        env = ENV_PREFIX + field.upper()
+        value = err.get("input")
+        shown = "<secret>" if field == "secret" else repr(value)
+        lines.append(f"  {env}={shown}: {err['msg']}")
+    return "\n".join(lines)

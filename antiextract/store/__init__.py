@@ -1,0 +1,26 @@
+"""State stores behind one interface: embedded memory (default) and Redis."""
+
+from __future__ import annotations
+
+from ..bucket import Limits
+from .base import Store, StoreError
+from .memory import MemoryStore
+
+
+def create_store(
+    uri: str,
+    limits: Limits,
+    *,
+    prefix: str = "ae",
+    max_keys: int = 200_000,
+    timeout: float = 0.25,
+) -> Store:
+    """The store a ``ANTIEXTRACT_STORAGE_URI`` names."""
+    if uri.startswith("memory://"):
+        return MemoryStore(limits, max_keys=max_keys)
+    from .redis import RedisStore  # imported lazily: the memory path needs no redis client
+
+    return RedisStore.from_url(uri, limits, prefix=prefix, timeout=timeout)
+
+
+__all__ = ["MemoryStore", "Store", "StoreError", "create_store"]

@@ -1,0 +1,126 @@
+"""The embedded store: plain dicts in this process, bounded by LRU.
+
+Idle entries need no TTL sweep: once an account has been idle for ``Limits.account_ttl``
+its state equals a fresh one's, so an entry is dropped lazily when met expired, and the
+least recently used entries are dropped when ``max_keys`` is reached. Everything runs
+synchronously inside one event-loop step, so concurrent requests cannot interleave
+between check and take.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any
+
+from ..bucket import (
+    TOKENS,
+    Limits,
+    Outcome,
+    WindowLimit,
+    bucket_wait,
+    floor_debt,
+    refill,
+    roll,
+    take_cost,
+    window_wait,
+)
+from .base import Store
+
+
+class _Entry:
+    __slots__ = ("seen", "tokens", "ts", "windows")
+
+    def __init__(self) -> None:
+        self.tokens: float | None = None
+        self.ts: float | None = None
+        self.seen = 0.0
+        self.windows: dict[int, list[int]] = {}  # seconds -> [start, cur, prev]
+
+
+class MemoryStore(Store):
+    def __init__(self, limits: Limits, max_keys: int = 200_000) -> None:
+        super().__init__(limits)
+        self.max_keys = max_keys
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _get(self, key: str, now: float, ttl: int, create: bool = True) -> _Entry | None:
+        entries = self._entries
+        entry = entries.get(key)
+        if entry is not None and now - entry.seen > ttl:
+            del entries[key]
+            entry = None
+        if entry is None:
+            if not create:
+                return None
+            entry = entries[key] = _Entry()
+            if len(entries) > self.max_keys:
+                entries.popitem(last=False)
+        else:
+            entries.move_to_end(key)
+        return entry
+
+    def _windows(
+        self, entry: _Entry, limits: tuple[WindowLimit, ...], now: float
+    ) -> tuple[list[tuple[WindowLimit, int, int, int]], float, str | None]:
+        rows = []
+        wait, denied = 0.0, None
+        for limit in limits:
+            idx = math.floor(now / limit.seconds)
+            start, cur, prev = entry.windows.get(limit.seconds, (idx, 0, 0))
+            cur, prev = roll(start, cur, prev, idx)
+            w = window_wait(limit, cur, prev, now)
+            if w > wait:
+                wait, denied = w, limit.name
+            rows.append((limit, idx, cur, prev))
+        return rows, wait, denied
+
+    async def evaluate(self, account: str, ip: str, cost: float, now: float) -> Outcome:
+        limits = self.limits
+        cost = take_cost(cost, limits)
+        acct = self._get("a:" + account, now, limits.account_ttl)
+        tokens = refill(acct.tokens, acct.ts, now, limits)
+        wait = bucket_wait(tokens, cost, limits)
+        denied = TOKENS if wait > 0 else None
+        acct_rows, w, d = self._windows(acct, limits.account, now)
+        if w > wait:
+            wait, denied = w, d
+        ip_entry = ip_rows = None
+        if limits.ip:
+            ip_entry = self._get("i:" + ip, now, limits.ip_ttl)
+            ip_rows, w, d = self._windows(ip_entry, limits.ip, now)
+            if w > wait:
+                wait, denied = w, d
+        if denied is not None:
+            return Outcome(False, tokens, wait, denied)
+        acct.tokens, acct.ts, acct.seen = tokens - cost, now, now
+        for limit, idx, cur, prev in acct_rows:
+            acct.windows[limit.seconds] = [idx, cur + 1, prev]
+        if ip_entry is not None and ip_rows is not None:
+            ip_entry.seen = now
+            for limit, idx, cur, prev in ip_rows:
+                ip_entry.windows[limit.seconds] = [idx, cur + 1, prev]
+        return Outcome(True, tokens - cost, 0.0, None)
+
+    async def settle(self, account: str, delta: float, now: float) -> None:
+        entry = self._get("a:" + account, now, self.limits.account_ttl, create=False)
+        if entry is None or entry.tokens is None:
+            return
+        tokens = refill(entry.tokens, entry.ts, now, self.limits)
+        entry.tokens, entry.ts = floor_debt(tokens - delta, self.limits), now
+
+    async def account_state(self, account: str, now: float) -> dict[str, Any] | None:
+        entry = self._get("a:" + account, now, self.limits.account_ttl, create=False)
+        if entry is None:
+            return None
+        return {
+            "tokens": refill(entry.tokens, entry.ts, now, self.limits),
+            "updated": entry.ts,
+            "windows": {f"w{s}": list(v) for s, v in entry.windows.items()},
+        }
+
+    async def reset(self, account: str) -> None:
+        self._entries.pop("a:" + account, None)
