@@ -1,0 +1,95 @@
+"""Settings come from ANTIEXTRACT_* variables; bad values stop start-up with a clear message."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from antiextract import AntiExtractMiddleware, SettingsError, load_settings
+from antiextract.settings import DEFAULT_PATHS
+
+
+async def _app(scope, receive, send):  # pragma: no cover - never called
+    raise AssertionError
+
+
+def test_defaults_protect_the_standard_paths(monkeypatch) -> None:
+    for key in list(__import__("os").environ):
+        if key.startswith("ANTIEXTRACT_"):
+            monkeypatch.delenv(key)
+    s = load_settings()
+    assert s.storage_uri == "memory://"
+    assert s.mode == "enforce"
+    assert s.paths == DEFAULT_PATHS
+    assert s.account_header is None
+    assert s.trusted_proxies == ()
+    assert [(i.amount, i.get_expiry()) for i in s.account_rate_limits] == [
+        (300, 60),
+        (20000, 86400),
+    ]
+
+
+def test_environment_is_read(monkeypatch) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("ANTIEXTRACT_MODE", "shadow")
+    monkeypatch.setenv("ANTIEXTRACT_PATHS", "/v1/chat/completions, /custom/generate")
+    monkeypatch.setenv("ANTIEXTRACT_ACCOUNT_HEADER", "X-Account-Id")
+    monkeypatch.setenv("ANTIEXTRACT_TRUSTED_PROXIES", "10.0.0.0/8,::1/128")
+    monkeypatch.setenv("ANTIEXTRACT_BUCKET_CAPACITY", "5000")
+    monkeypatch.setenv("ANTIEXTRACT_ACCOUNT_LIMITS", "10/second;100/hour")
+    monkeypatch.setenv("ANTIEXTRACT_IP_LIMITS", "")
+    s = load_settings()
+    assert s.storage_uri.startswith("redis://")
+    assert s.mode == "shadow"
+    assert s.paths == ("/v1/chat/completions", "/custom/generate")
+    assert s.account_header == "X-Account-Id"
+    assert s.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("::1/128"),
+    )
+    assert s.bucket_capacity == 5000
+    assert [(i.amount, i.get_expiry()) for i in s.account_rate_limits] == [(10, 1), (100, 3600)]
+    assert s.ip_rate_limits == ()
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "expect"),
+    [
+        ("ANTIEXTRACT_MODE", "block-everything", "'enforce' or 'shadow'"),
+        ("ANTIEXTRACT_STORAGE_URI", "mongodb://x", "memory://"),
+        ("ANTIEXTRACT_BUCKET_CAPACITY", "-5", "greater than 0"),
+        ("ANTIEXTRACT_BUCKET_REFILL_PER_SECOND", "fast", "valid number"),
+        ("ANTIEXTRACT_ACCOUNT_LIMITS", "lots per minute", "limits"),
+        ("ANTIEXTRACT_TRUSTED_PROXIES", "10.0.0.0/8,not-a-cidr", "CIDR"),
+        ("ANTIEXTRACT_PATHS", "v1/chat", "start with '/'"),
+        ("ANTIEXTRACT_INSPECT_MAX_BYTES", "10", "greater than or equal to 1024"),
+    ],
+)
+def test_invalid_values_name_variable_value_and_accepted(monkeypatch, var, value, expect) -> None:
+    monkeypatch.setenv(var, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    message = str(err.value)
+    assert var in message
+    assert repr(value) in message or value in message
+    assert expect in message
+
+
+def test_middleware_fails_at_start_up_on_bad_env(monkeypatch) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_MODE", "loud")
+    with pytest.raises(SettingsError, match="ANTIEXTRACT_MODE"):
+        AntiExtractMiddleware(_app)
+
+
+def test_secret_is_never_echoed(monkeypatch) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_SECRET", "hunter2-very-secret")
+    monkeypatch.setenv("ANTIEXTRACT_MODE", "nope")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert "ANTIEXTRACT_MODE" in str(err.value)
+    assert "hunter2" not in str(err.value)
+    monkeypatch.delenv("ANTIEXTRACT_MODE")
+    s = load_settings()
+    assert s.secret is not None and s.secret.get_secret_value() == "hunter2-very-secret"
+    assert "hunter2" not in repr(s) and "hunter2" not in str(s.model_dump())

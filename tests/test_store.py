@@ -1,0 +1,191 @@
+"""One suite, both stores: the memory store and the Redis store must give equal answers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from antiextract.bucket import TOKENS, WindowLimit
+from antiextract.store import MemoryStore
+from antiextract.store.redis import RedisStore
+
+from .conftest import SimClock, redis_client, test_limits
+
+
+async def test_new_account_starts_full_and_pays_cost(make_store, clock: SimClock) -> None:
+    store = await make_store()
+    out = await store.evaluate("acct", "ip", 300, clock())
+    assert out.allowed and out.denied_by is None
+    assert out.tokens == pytest.approx(700)
+    state = await store.account_state("acct", clock())
+    assert state is not None and state["tokens"] == pytest.approx(700)
+
+
+async def test_bucket_refuses_then_refills_on_simulated_time(make_store, clock) -> None:
+    store = await make_store(test_limits(account=(), ip=()))
+    assert (await store.evaluate("a", "i", 900, clock())).allowed
+    out = await store.evaluate("a", "i", 400, clock())
+    assert not out.allowed and out.denied_by == TOKENS
+    assert out.retry_after == pytest.approx(30.0)  # (400 - 100) / 10 per second
+    clock.advance(29.9)
+    assert not (await store.evaluate("a", "i", 400, clock())).allowed
+    clock.advance(0.2)
+    out = await store.evaluate("a", "i", 400, clock())
+    assert out.allowed and out.tokens == pytest.approx(1.0, abs=0.01)
+
+
+async def test_refusal_consumes_nothing(make_store, clock) -> None:
+    store = await make_store(test_limits(account=(WindowLimit("account", 2, 60),), ip=()))
+    await store.evaluate("a", "i", 100, clock())
+    out = await store.evaluate("a", "i", 5000, clock())  # capped at capacity: bucket refuses
+    assert not out.allowed and out.denied_by == TOKENS
+    out = await store.evaluate("a", "i", 100, clock())
+    assert out.allowed  # the refused request took neither tokens nor a request slot
+    assert out.tokens == pytest.approx(800)
+    assert not (await store.evaluate("a", "i", 1, clock())).allowed
+
+
+async def test_cost_is_capped_at_capacity(make_store, clock) -> None:
+    store = await make_store(test_limits(account=(), ip=()))
+    out = await store.evaluate("a", "i", 10**9, clock())
+    assert out.allowed and out.tokens == pytest.approx(0)
+
+
+async def test_request_window_limit_and_retry_after(make_store, clock) -> None:
+    clock.now = 1_800_000_000.0  # a multiple of 60: window boundaries are predictable
+    store = await make_store(test_limits(account=(WindowLimit("account", 3, 60),), ip=()))
+    for _ in range(3):
+        assert (await store.evaluate("a", "i", 1, clock())).allowed
+    out = await store.evaluate("a", "i", 1, clock())
+    assert not out.allowed and out.denied_by == "account-3-per-60s"
+    clock.advance(out.retry_after - 0.01)
+    assert not (await store.evaluate("a", "i", 1, clock())).allowed
+    clock.advance(0.02)
+    assert (await store.evaluate("a", "i", 1, clock())).allowed
+
+
+async def test_ip_limit_spans_accounts(make_store, clock) -> None:
+    store = await make_store(test_limits(account=(), ip=(WindowLimit("ip", 4, 60),)))
+    for n in range(4):
+        assert (await store.evaluate(f"acct{n}", "shared-ip", 1, clock())).allowed
+    out = await store.evaluate("acct-new", "shared-ip", 1, clock())
+    assert not out.allowed and out.denied_by == "ip-4-per-60s"
+    assert (await store.evaluate("acct-new", "other-ip", 1, clock())).allowed
+
+
+async def test_settle_charges_and_refunds(make_store, clock) -> None:
+    store = await make_store(test_limits(account=(), ip=()))
+    await store.evaluate("a", "i", 500, clock())
+    await store.settle("a", -400, clock())  # real cost was 100
+    await store.flush()
+    state = await store.account_state("a", clock())
+    assert state["tokens"] == pytest.approx(900)
+    await store.settle("a", 5000, clock())  # far more than reserved: debt floors at -capacity
+    await store.flush()
+    state = await store.account_state("a", clock())
+    assert state["tokens"] == pytest.approx(-1000)
+    out = await store.evaluate("a", "i", 10, clock())
+    assert not out.allowed and out.retry_after == pytest.approx(101.0)
+
+
+async def test_settle_of_unknown_account_creates_nothing(make_store, clock) -> None:
+    store = await make_store()
+    await store.settle("ghost", 100, clock())
+    await store.flush()
+    assert await store.account_state("ghost", clock()) is None
+
+
+async def test_reset_forgets_an_account(make_store, clock) -> None:
+    store = await make_store()
+    await store.evaluate("a", "i", 900, clock())
+    await store.reset("a")
+    assert await store.account_state("a", clock()) is None
+    assert (await store.evaluate("a", "i", 900, clock())).allowed
+
+
+async def test_concurrent_requests_never_overspend(make_store, clock) -> None:
+    store = await make_store(test_limits(account=(WindowLimit("account", 1000, 60),), ip=()))
+    outs = await asyncio.gather(*(store.evaluate("a", "i", 30, clock()) for _ in range(100)))
+    allowed = sum(o.allowed for o in outs)
+    assert allowed == 33  # exactly floor(1000 / 30), never one more
+    state = await store.account_state("a", clock())
+    assert state["tokens"] == pytest.approx(10)
+
+
+async def test_idle_account_equals_a_fresh_one(make_store, clock) -> None:
+    limits = test_limits()
+    store = await make_store(limits)
+    for _ in range(5):
+        await store.evaluate("a", "i", 200, clock())
+    clock.advance(limits.account_ttl + 1)
+    out = await store.evaluate("a", "i", 200, clock())
+    assert out.allowed and out.tokens == pytest.approx(800)
+
+
+async def test_random_traffic_gives_identical_answers_on_both_stores(clock) -> None:
+    """The Lua script and the Python arithmetic are one algorithm: compare step by step."""
+    limits = test_limits(
+        account=(WindowLimit("account", 6, 10), WindowLimit("account", 20, 100)),
+        ip=(WindowLimit("ip", 9, 10),),
+    )
+    memory = MemoryStore(limits)
+    redis_store = RedisStore(limits, await redis_client(), prefix="aetest")
+    rng = random.Random(7)
+    t = 1_800_000_000.0
+    try:
+        for _ in range(400):
+            t += rng.choice([0.0, 0.3, 1.7, 4.0, 11.0])
+            acct, ip = rng.choice("abc"), rng.choice("xy")
+            cost = rng.randint(1, 400)
+            a = await memory.evaluate(acct, ip, cost, t)
+            b = await redis_store.evaluate(acct, ip, cost, t)
+            assert (a.allowed, a.denied_by) == (b.allowed, b.denied_by)
+            assert a.tokens == pytest.approx(b.tokens, abs=1e-6)
+            assert a.retry_after == pytest.approx(b.retry_after, abs=1e-6)
+            if a.allowed and rng.random() < 0.3:
+                delta = rng.randint(-300, 300)
+                await memory.settle(acct, delta, t)
+                await redis_store.settle(acct, delta, t)
+                await redis_store.flush()
+    finally:
+        await redis_store.close()
+
+
+@pytest.mark.parametrize("account", ["{a}", "a b\r\n*3", "ключ", "x" * 500, "", "*", "\x00"])
+async def test_any_account_id_is_safe(make_store, clock, account) -> None:
+    store = await make_store()
+    assert (await store.evaluate(account, "ip", 10, clock())).allowed
+    assert (await store.account_state(account, clock()))["tokens"] == pytest.approx(990)
+
+
+async def test_every_redis_key_has_a_ttl(clock) -> None:
+    client = await redis_client()
+    store = RedisStore(test_limits(), client, prefix="aetest")
+    for n in range(20):
+        await store.evaluate(f"acct{n}", f"ip{n % 3}", 50, clock())
+        await store.settle(f"acct{n}", 10, clock())
+    await store.flush()
+    keys = [k async for k in client.scan_iter("aetest:*")]
+    assert len(keys) == 23
+    for key in keys:
+        assert await client.ttl(key) > 0, key
+    await store.close()
+
+
+async def test_redis_keys_use_one_hash_slot_per_account(clock) -> None:
+    client = await redis_client()
+    store = RedisStore(test_limits(), client, prefix="aetest")
+    key = store.account_key("0123abcd")
+    assert key == "aetest:{a:0123abcd}"  # Redis Cluster hashes only the braced part
+    await store.close()
+
+
+async def test_memory_store_is_bounded(clock) -> None:
+    store = MemoryStore(test_limits(), max_keys=100)
+    for n in range(1000):
+        await store.evaluate(f"acct{n}", f"ip{n}", 1, clock())
+    assert len(store) == 100
+    assert await store.account_state("acct999", clock()) is not None
+    assert await store.account_state("acct0", clock()) is None
