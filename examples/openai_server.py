@@ -588,14 +588,23 @@ app = create_app()
 
 
 def main() -> None:
+    """Serve the fake model protected by antiextract (configured by ANTIEXTRACT_* env)."""
     import uvicorn
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds between chunks")
+    parser.add_argument(
+        "--unprotected", action="store_true", help="serve without the antiextract middleware"
+    )
     args = parser.parse_args()
-    uvicorn.run(create_app(args.delay), host=args.host, port=args.port, log_level="info")
+    app: Any = create_app(args.delay)
+    if not args.unprotected:
+        from antiextract import AntiExtractMiddleware
+
+        app = AntiExtractMiddleware(app)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 
 if __name__ == "__main__":
