@@ -1,0 +1,40 @@
+"""The README's first command runs this demo: it must show what it promises."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from antiextract.cli import effective_config, main
+from antiextract.demo import run
+from antiextract.settings import Settings
+
+
+async def test_demo_spares_people_and_throttles_the_abusers(monkeypatch) -> None:
+    monkeypatch.delenv("ANTIEXTRACT_STORAGE_URI", raising=False)
+    out = io.StringIO()
+    humans, flood, script = await run(duration=5.0, console=Console(file=out, width=160))
+    assert sum(humans.statuses.values()) >= 5 and humans.statuses[429] == 0
+    assert flood.statuses[429] > flood.statuses[200] > 0
+    assert set(flood.reasons) == {"tokens"}
+    assert script.statuses[200] == 300 and set(script.reasons) == {"account-300-per-60s"}
+    text = out.getvalue()
+    assert "What each client got" in text and "flooding account" in text
+
+
+def test_config_masks_secrets(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_SECRET", "s3cr3t-value")
+    monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", "redis://user:pa55word@cache:6379/0")
+    assert main(["config"]) == 0
+    shown = capsys.readouterr().out
+    assert "s3cr3t" not in shown and "pa55word" not in shown
+    assert "ANTIEXTRACT_STORAGE_URI" in shown and "cache:6379/0" in shown
+    data = effective_config(Settings())
+    assert data["ANTIEXTRACT_SECRET"] == "<set>"
+
+
+def test_config_reports_bad_settings(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_MODE", "loud")
+    assert main(["config"]) == 2
+    assert "ANTIEXTRACT_MODE='loud'" in capsys.readouterr().err
