@@ -34,7 +34,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _HEAD = 16_384
 _TAIL = 16_384
-_STORE_RETRY_SECONDS = 5.0
 
 _internal = logging.getLogger("antiextract")
 
@@ -69,7 +68,11 @@ class AntiExtractMiddleware:
         self.paths = frozenset(s.paths)
         self.limits = limits_from(s)
         self.store = store or create_store(
-            s.storage_uri, self.limits, prefix=s.key_prefix, max_keys=s.memory_max_keys
+            s.storage_uri,
+            self.limits,
+            prefix=s.key_prefix,
+            max_keys=s.memory_max_keys,
+            timeout=s.store_timeout,
         )
         # Local limits that keep a burst bounded while the shared store is unreachable.
         self.fallback = MemoryStore(self.limits, max_keys=s.memory_max_keys)
@@ -158,7 +161,7 @@ class AntiExtractMiddleware:
                 self.log.error(
                     "antiextract.store_unavailable", error=str(exc)[:200], fallback="local_limits"
                 )
-            self._store_down_until = time.monotonic() + _STORE_RETRY_SECONDS
+            self._store_down_until = time.monotonic() + self.settings.store_retry_seconds
             return await self.fallback.evaluate(account, ip, cost, now)
         if self._store_down_until:
             self._store_down_until = 0.0

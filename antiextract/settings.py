@@ -100,6 +100,17 @@ class Settings(BaseSettings):
     memory_max_keys: int = Field(
         200_000, gt=0, description="Embedded store: most accounts and IPs kept (LRU beyond)."
     )
+    store_timeout: float = Field(
+        0.25,
+        gt=0,
+        le=10,
+        description="Seconds a Redis call may take on the hot path before local limits take over.",
+    )
+    store_retry_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="After a store failure, seconds on local limits before Redis is tried again.",
+    )
     sdk_retry_ceiling: float = Field(
         60.0,
         gt=0,

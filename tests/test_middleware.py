@@ -460,3 +460,18 @@ async def test_defaults_throttle_a_flood_within_seconds_and_spare_a_human(make_s
     for _ in range(8 * 60 * 3):  # a message every 20 s for eight hours
         assert (await call(mw, human, headers=bearer("human"))).status == 200
         clock.advance(20)
+
+
+async def test_unreachable_redis_falls_back_to_local_limits(clock) -> None:
+    """Fail open, but bounded: a dead store never takes the API down nor lifts the limits."""
+    log = io.StringIO()
+    s = settings(storage_uri="redis://127.0.0.1:1/0", account_limits="2/minute", store_timeout=0.2)
+    app = RecordingApp()
+    mw = AntiExtractMiddleware(app, s, clock, logger=make_logger(stream=log))
+    started = asyncio.get_running_loop().time()
+    statuses = [(await call(mw, chat_body())).status for _ in range(4)]
+    assert asyncio.get_running_loop().time() - started < 1.0
+    assert statuses == [200, 200, 429, 429]
+    down = [e for e in events(log) if e["event"] == "antiextract.store_unavailable"]
+    assert len(down) == 1 and down[0]["fallback"] == "local_limits"
+    await mw.store.close()
