@@ -18,7 +18,10 @@ async def test_demo_spares_people_and_throttles_the_abusers(monkeypatch) -> None
     assert sum(humans.statuses.values()) >= 5 and humans.statuses[429] == 0
     assert flood.statuses[429] > flood.statuses[200] > 0
     assert set(flood.reasons) == {"tokens"}
-    assert script.statuses[200] == 300 and set(script.reasons) == {"account-300-per-60s"}
+    # 300/minute as a sliding-window counter: a run that straddles a minute boundary may
+    # see a few more, since part of the earlier minute's count has already slid out.
+    assert 300 <= script.statuses[200] < 330
+    assert set(script.reasons) == {"account-300-per-60s"}
     text = out.getvalue()
     assert "What each client got" in text and "flooding account" in text
 
