@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .risk import Assessment
 
 TOKENS = "tokens"
 
@@ -47,12 +51,15 @@ class Limits:
     refill: float  # tokens per second
     account: tuple[WindowLimit, ...] = ()
     ip: tuple[WindowLimit, ...] = ()
+    retention: int = 30 * 86_400  # how long an idle account's risk profile is remembered
 
     @property
     def account_ttl(self) -> int:
-        """Seconds after which an idle account's state equals a fresh one (debt included)."""
+        """Seconds an idle account is kept: its limits are back to fresh by then (debt
+        included) and its risk profile (first seen, shares) has been kept ``retention``."""
         longest = max((w.seconds for w in self.account), default=0)
-        return math.ceil(2 * self.capacity / self.refill) + 2 * longest + 60
+        limits_ttl = math.ceil(2 * self.capacity / self.refill) + 2 * longest + 60
+        return max(limits_ttl, self.retention)
 
     @property
     def ip_ttl(self) -> int:
@@ -73,20 +80,24 @@ class Outcome:
     tokens: float  # the account's bucket after this request (before it, when refused)
     retry_after: float  # seconds until the refused request would pass; 0 when allowed
     denied_by: str | None  # TOKENS or a WindowLimit.name
+    assessment: Assessment | None = None  # the account's risk after this request
 
 
-def refill(tokens: float | None, ts: float | None, now: float, limits: Limits) -> float:
-    """Bucket level at ``now``; an account never seen starts full."""
+def refill(
+    tokens: float | None, ts: float | None, now: float, limits: Limits, factor: float = 1.0
+) -> float:
+    """Bucket level at ``now``; an account never seen starts full. ``factor`` < 1 slows
+    the refill (risk-adaptive budget)."""
     if tokens is None or ts is None:
         return limits.capacity
     elapsed = max(0.0, now - ts)  # replicas' clocks may disagree a little: never go back
-    return min(limits.capacity, tokens + elapsed * limits.refill)
+    return min(limits.capacity, tokens + elapsed * limits.refill * factor)
 
 
-def bucket_wait(tokens: float, cost: float, limits: Limits) -> float:
+def bucket_wait(tokens: float, cost: float, limits: Limits, factor: float = 1.0) -> float:
     if tokens >= cost:
         return 0.0
-    return (cost - tokens) / limits.refill
+    return (cost - tokens) / (limits.refill * factor)
 
 
 def roll(start: int, cur: int, prev: int, idx: int) -> tuple[int, int]:

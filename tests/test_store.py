@@ -8,6 +8,7 @@ import random
 import pytest
 
 from antiextract.bucket import TOKENS, WindowLimit
+from antiextract.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
@@ -137,18 +138,38 @@ async def test_random_traffic_gives_identical_answers_on_both_stores(clock) -> N
     try:
         for _ in range(400):
             t += rng.choice([0.0, 0.3, 1.7, 4.0, 11.0])
+            t += rng.choice([0.0, 0.0, 0.0, 3_000.0, 40_000.0]) if rng.random() < 0.05 else 0
             acct, ip = rng.choice("abc"), rng.choice("xy")
             cost = rng.randint(1, 400)
-            a = await memory.evaluate(acct, ip, cost, t)
-            b = await redis_store.evaluate(acct, ip, cost, t)
+            signal = RiskInput(
+                traits=rng.choice([0, ELICIT | FOCUS | SINGLE, SINGLE, EXTRACT | LOGIT_BIAS]),
+                acute=rng.choice([0.0, 0.0, 2.5]),
+                skeleton=rng.choice(["", "tmpl-1", "tmpl-2"]),
+                created_at=rng.choice([None, None, t - 86_400 * 30]),
+                tier=rng.choice([1.0, 1.0, 0.3]),
+            )
+            a = await memory.evaluate(acct, ip, cost, t, signal)
+            b = await redis_store.evaluate(acct, ip, cost, t, signal)
             assert (a.allowed, a.denied_by) == (b.allowed, b.denied_by)
             assert a.tokens == pytest.approx(b.tokens, abs=1e-6)
             assert a.retry_after == pytest.approx(b.retry_after, abs=1e-6)
+            ra, rb = a.assessment, b.assessment
+            assert ra.risk == pytest.approx(rb.risk, abs=1e-9)
+            assert ra.shares == pytest.approx(rb.shares, abs=1e-9)
+            assert (ra.youth, ra.age, ra.day_count) == pytest.approx(
+                (rb.youth, rb.age, rb.day_count), abs=1e-9
+            )
             if a.allowed and rng.random() < 0.3:
                 delta = rng.randint(-300, 300)
                 await memory.settle(acct, delta, t)
                 await redis_store.settle(acct, delta, t)
                 await redis_store.flush()
+        for acct in "abc":
+            pa = (await memory.account_state(acct, t))["profile"]
+            pb = (await redis_store.account_state(acct, t))["profile"]
+            assert pa.keys() == pb.keys()
+            for key, value in pa.items():
+                assert pb[key] == (pytest.approx(value, abs=1e-9) if value else value), key
     finally:
         await redis_store.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..bucket import Limits
+from ..risk import RiskModel
 from .base import Store, StoreError
 from .memory import MemoryStore
 
@@ -14,13 +15,14 @@ def create_store(
     prefix: str = "ae",
     max_keys: int = 200_000,
     timeout: float = 0.25,
+    model: RiskModel | None = None,
 ) -> Store:
     """The store a ``ANTIEXTRACT_STORAGE_URI`` names."""
     if uri.startswith("memory://"):
-        return MemoryStore(limits, max_keys=max_keys)
+        return MemoryStore(limits, max_keys=max_keys, model=model)
     from .redis import RedisStore  # imported lazily: the memory path needs no redis client
 
-    return RedisStore.from_url(uri, limits, prefix=prefix, timeout=timeout)
+    return RedisStore.from_url(uri, limits, prefix=prefix, timeout=timeout, model=model)
 
 
 __all__ = ["MemoryStore", "Store", "StoreError", "create_store"]

@@ -11,6 +11,9 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from ..bucket import Limits, Outcome
+from ..risk import RiskInput, RiskModel
+
+NO_SIGNAL = RiskInput()
 
 
 class StoreError(RuntimeError):
@@ -18,12 +21,17 @@ class StoreError(RuntimeError):
 
 
 class Store(ABC):
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, model: RiskModel | None = None) -> None:
         self.limits = limits
+        self.model = model or RiskModel()
 
     @abstractmethod
-    async def evaluate(self, account: str, ip: str, cost: float, now: float) -> Outcome:
-        """Refill, check and take ``cost`` tokens and one request from every limit."""
+    async def evaluate(
+        self, account: str, ip: str, cost: float, now: float, signal: RiskInput = NO_SIGNAL
+    ) -> Outcome:
+        """Fold ``signal`` into the account's profile and assess its risk; then refill
+        (slower for risky accounts), check and take ``cost`` tokens and one request from
+        every limit. The profile learns from refused requests too; the limits do not."""
 
     @abstractmethod
     async def settle(self, account: str, delta: float, now: float) -> None:

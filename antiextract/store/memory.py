@@ -25,22 +25,27 @@ from ..bucket import (
     take_cost,
     window_wait,
 )
-from .base import Store
+from ..risk import Profile, RiskInput, RiskModel, assess, refill_factor, update_profile
+from .base import NO_SIGNAL, Store
 
 
 class _Entry:
-    __slots__ = ("seen", "tokens", "ts", "windows")
+    __slots__ = ("factor", "profile", "seen", "tokens", "ts", "windows")
 
     def __init__(self) -> None:
         self.tokens: float | None = None
         self.ts: float | None = None
         self.seen = 0.0
         self.windows: dict[int, list[int]] = {}  # seconds -> [start, cur, prev]
+        self.profile: Profile | None = None
+        self.factor = 1.0  # refill factor from the latest risk assessment
 
 
 class MemoryStore(Store):
-    def __init__(self, limits: Limits, max_keys: int = 200_000) -> None:
-        super().__init__(limits)
+    def __init__(
+        self, limits: Limits, max_keys: int = 200_000, model: RiskModel | None = None
+    ) -> None:
+        super().__init__(limits, model)
         self.max_keys = max_keys
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
@@ -78,12 +83,20 @@ class MemoryStore(Store):
             rows.append((limit, idx, cur, prev))
         return rows, wait, denied
 
-    async def evaluate(self, account: str, ip: str, cost: float, now: float) -> Outcome:
+    async def evaluate(
+        self, account: str, ip: str, cost: float, now: float, signal: RiskInput = NO_SIGNAL
+    ) -> Outcome:
         limits = self.limits
         cost = take_cost(cost, limits)
         acct = self._get("a:" + account, now, limits.account_ttl)
-        tokens = refill(acct.tokens, acct.ts, now, limits)
-        wait = bucket_wait(tokens, cost, limits)
+        if acct.profile is None:
+            acct.profile = Profile()
+        update_profile(acct.profile, signal, now, self.model)
+        acct.seen = now
+        assessment = assess(acct.profile, signal, now, self.model)
+        factor = acct.factor = refill_factor(assessment.risk, self.model)
+        tokens = refill(acct.tokens, acct.ts, now, limits, factor)
+        wait = bucket_wait(tokens, cost, limits, factor)
         denied = TOKENS if wait > 0 else None
         acct_rows, w, d = self._windows(acct, limits.account, now)
         if w > wait:
@@ -95,32 +108,38 @@ class MemoryStore(Store):
             if w > wait:
                 wait, denied = w, d
         if denied is not None:
-            return Outcome(False, tokens, wait, denied)
-        acct.tokens, acct.ts, acct.seen = tokens - cost, now, now
+            return Outcome(False, tokens, wait, denied, assessment)
+        acct.tokens, acct.ts = tokens - cost, now
         for limit, idx, cur, prev in acct_rows:
             acct.windows[limit.seconds] = [idx, cur + 1, prev]
         if ip_entry is not None and ip_rows is not None:
             ip_entry.seen = now
             for limit, idx, cur, prev in ip_rows:
                 ip_entry.windows[limit.seconds] = [idx, cur + 1, prev]
-        return Outcome(True, tokens - cost, 0.0, None)
+        return Outcome(True, tokens - cost, 0.0, None, assessment)
 
     async def settle(self, account: str, delta: float, now: float) -> None:
         entry = self._get("a:" + account, now, self.limits.account_ttl, create=False)
         if entry is None or entry.tokens is None:
             return
-        tokens = refill(entry.tokens, entry.ts, now, self.limits)
+        tokens = refill(entry.tokens, entry.ts, now, self.limits, entry.factor)
         entry.tokens, entry.ts = floor_debt(tokens - delta, self.limits), now
 
     async def account_state(self, account: str, now: float) -> dict[str, Any] | None:
         entry = self._get("a:" + account, now, self.limits.account_ttl, create=False)
         if entry is None:
             return None
+        profile = entry.profile
         return {
-            "tokens": refill(entry.tokens, entry.ts, now, self.limits),
+            "tokens": refill(entry.tokens, entry.ts, now, self.limits, entry.factor),
             "updated": entry.ts,
             "windows": {f"w{s}": list(v) for s, v in entry.windows.items()},
+            "profile": profile_dict(profile) if profile else None,
         }
 
     async def reset(self, account: str) -> None:
         self._entries.pop("a:" + account, None)
+
+
+def profile_dict(p: Profile) -> dict[str, Any]:
+    return {name: getattr(p, name) for name in Profile.__slots__}

@@ -18,7 +18,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from ..bucket import Limits, Outcome, refill
-from .base import Store, StoreError
+from ..risk import TRAITS, Assessment, RiskInput, RiskModel
+from .base import NO_SIGNAL, Store, StoreError
 
 
 def _script(name: str) -> str:
@@ -29,19 +30,40 @@ def _f(value: bytes | str | int | float) -> float:
     return float(value.decode() if isinstance(value, bytes) else value)
 
 
+# Hash field -> risk.Profile attribute (short names keep every account's hash small).
+_PROFILE_FIELDS = {
+    "fs": "first_seen", "ls": "last_seen", "gm": "gap_mean", "gv": "gap_var", "gn": "gaps",
+    "pe": "elicit", "pf": "focus", "ps": "single", "pt": "template", "px": "extract",
+    "dom": "dominant", "lsk": "last_skeleton", "hd": "hours_day", "hc": "hours_cur",
+    "hp": "hours_prev", "dc": "day_count", "ra": "acute", "rt": "acute_ts",
+}  # fmt: skip
+_TEXT = {"dominant", "last_skeleton"}
+
+
+def _num(value: str | None) -> float | int | None:
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() and "." not in value and "e" not in value else number
+
+
 class RedisStore(Store):
     def __init__(
         self,
         limits: Limits,
         client: aioredis.Redis,
         prefix: str = "ae",
+        model: RiskModel | None = None,
     ) -> None:
-        super().__init__(limits)
+        super().__init__(limits, model)
         self.client = client
         self.prefix = prefix
         self._evaluate = client.register_script(_script("evaluate.lua"))
         self._settle = client.register_script(_script("settle.lua"))
+        m = self.model
         static: list[Any] = [limits.capacity, limits.refill, limits.account_ttl, limits.ip_ttl]
+        static += [*m.weights, m.alpha, m.youth_days, m.acute_half_life, m.acute_cap]
+        static += [m.sweep_weight, m.slow_above, m.slow_scale]
         for group in (limits.account, limits.ip):
             static.append(len(group))
             for w in group:
@@ -52,7 +74,12 @@ class RedisStore(Store):
 
     @classmethod
     def from_url(
-        cls, url: str, limits: Limits, prefix: str = "ae", timeout: float = 0.25
+        cls,
+        url: str,
+        limits: Limits,
+        prefix: str = "ae",
+        timeout: float = 0.25,
+        model: RiskModel | None = None,
     ) -> RedisStore:
         client = aioredis.Redis.from_url(
             url,
@@ -60,7 +87,7 @@ class RedisStore(Store):
             socket_connect_timeout=timeout,
             retry_on_timeout=False,
         )
-        return cls(limits, client, prefix)
+        return cls(limits, client, prefix, model)
 
     def account_key(self, account: str) -> str:
         return f"{self.prefix}:{{a:{account}}}"
@@ -68,16 +95,30 @@ class RedisStore(Store):
     def ip_key(self, ip: str) -> str:
         return f"{self.prefix}:{{i:{ip}}}"
 
-    async def evaluate(self, account: str, ip: str, cost: float, now: float) -> Outcome:
+    async def evaluate(
+        self, account: str, ip: str, cost: float, now: float, signal: RiskInput = NO_SIGNAL
+    ) -> Outcome:
+        created = "" if signal.created_at is None else signal.created_at
+        args = [now, cost, signal.traits, signal.acute, signal.skeleton, created, signal.tier]
         try:
-            allowed, tokens, wait, denied = await self._evaluate(
+            reply = await self._evaluate(
                 keys=[self.account_key(account), self.ip_key(ip)],
-                args=[now, cost, *self._static_args],
+                args=args + self._static_args,
                 client=self.client,
             )
         except (TimeoutError, RedisError, OSError) as exc:
             raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
-        return Outcome(bool(allowed), _f(tokens), _f(wait), denied.decode() or None)
+        allowed, tokens, wait, denied, risk, youth = reply[:6]
+        n = len(TRAITS)
+        assessment = Assessment(
+            risk=_f(risk),
+            youth=_f(youth),
+            shares=tuple(_f(x) for x in reply[6 : 6 + n]),
+            acute=_f(reply[6 + n]),
+            age=_f(reply[7 + n]),
+            day_count=int(reply[8 + n]),
+        )
+        return Outcome(bool(allowed), _f(tokens), _f(wait), denied.decode() or None, assessment)
 
     async def settle(self, account: str, delta: float, now: float) -> None:
         entry = self._pending.get(account)
@@ -123,11 +164,21 @@ class RedisStore(Store):
             f"w{s}": [int(_f(data.get(f"{f}{s}", 0))) for f in ("ws", "wc", "wp")]
             for s in (k[2:] for k in data if k.startswith("wc"))
         }
-        tokens = refill(_f(data["t"]), _f(data["u"]), now, self.limits) if "t" in data else None
+        factor = _f(data.get("rf", 1))
+        tokens = (
+            refill(_f(data["t"]), _f(data["u"]), now, self.limits, factor) if "t" in data else None
+        )
+        profile = None
+        if "fs" in data:
+            profile = {
+                name: (data.get(short, "") if name in _TEXT else _num(data.get(short)))
+                for short, name in _PROFILE_FIELDS.items()
+            }
         return {
             "tokens": tokens,
             "updated": _f(data["u"]) if "u" in data else None,
             "windows": windows,
+            "profile": profile,
         }
 
     async def reset(self, account: str) -> None:

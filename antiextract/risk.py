@@ -1,0 +1,216 @@
+"""Per-account memory and risk, as pure functions on a small numeric profile.
+
+A distillation account looks ordinary request by request (~26 a day). What gives it away
+is its *profile*: a young account whose traffic is almost all single-turn, templated,
+reasoning-eliciting, capability-focused, machine-paced and spread over every hour of the
+day. So each request updates exponentially weighted shares of those traits, and risk is
+
+    risk = youth x tier x  sum(weight_i x trait_i)       (the profile: a level, not a sum)
+         + acute                                          (a decaying accumulator)
+
+- shares start at 0 and move by ``alpha`` per request, so a single request proves
+  little (a new person's first "think step by step" moves a share to 0.1) while thirty
+  templated requests in a day take it to ~0.96;
+- ``youth`` falls from 1 for a new account towards ``YOUTH_FLOOR`` with age (half at
+  ``youth_days``), because real campaigns run on fresh accounts, and never to 0, because
+  aged accounts can be bought; ``tier`` comes from a trusted auth header (verified,
+  enterprise);
+- ``acute`` adds the weight of extraction-grade parameters (logprobs, logit_bias, n>1,
+  ...) scaled by youth, decaying with a half-life, so a burst of probing stands out for
+  hours but a legitimate classifier's occasional logprobs do not accumulate forever.
+
+``store/evaluate.lua`` transcribes ``update_profile`` and ``profile_risk``; the shared store
+suite holds both stores to the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Request trait bits (computed by signals.py, stored as shares).
+ELICIT = 1  # asks for reasoning / chain of thought
+FOCUS = 2  # software-engineering or agentic task
+SINGLE = 4  # no earlier assistant turn in the conversation
+EXTRACT = 8  # extraction-grade parameters (logprobs, logit_bias, n>1, ...)
+LOGIT_BIAS = 16  # logit_bias present (a sweep repeats one prompt with changing biases)
+
+YOUTH_FLOOR = 0.25
+DAY = 86_400.0
+HOUR = 3_600.0
+
+# Order matters: it is the order of the shares in the Lua script's ARGV and replies.
+TRAITS = ("elicit", "focus", "single", "template", "extract", "pacing", "hours")
+
+
+@dataclass(frozen=True, slots=True)
+class RiskModel:
+    """Weights and rates; every field is an ``ANTIEXTRACT_RISK_*`` setting."""
+
+    w_elicit: float = 1.5
+    w_focus: float = 1.0
+    w_single: float = 0.75
+    w_template: float = 1.0
+    w_extract: float = 1.0
+    w_pacing: float = 0.75
+    w_hours: float = 0.5
+    alpha: float = 0.1  # share update per request
+    youth_days: float = 7.0  # account age at which youth = 0.5
+    acute_half_life: float = 3_600.0  # seconds
+    acute_cap: float = 12.0
+    sweep_weight: float = 4.0  # logit_bias on a repeated template: the logit-extraction attack
+    slow_above: float = 2.0  # risk above which the bucket refills more slowly
+    slow_scale: float = 2.0  # refill is divided by 1 + (risk - slow_above) / slow_scale
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        return (
+            self.w_elicit,
+            self.w_focus,
+            self.w_single,
+            self.w_template,
+            self.w_extract,
+            self.w_pacing,
+            self.w_hours,
+        )
+
+
+@dataclass(slots=True)
+class Profile:
+    """What the store keeps per account for risk (all numbers, cheap to store)."""
+
+    first_seen: float | None = None
+    last_seen: float | None = None
+    gap_mean: float = 0.0  # EWMA of inter-arrival seconds
+    gap_var: float = 0.0  # EWMA of its squared deviation
+    gaps: int = 0  # inter-arrivals seen (pacing is judged only after a few)
+    elicit: float = 0.0
+    focus: float = 0.0
+    single: float = 0.0
+    template: float = 0.0  # share of requests on the account's dominant template
+    extract: float = 0.0
+    dominant: str = ""  # skeleton of the dominant template
+    last_skeleton: str = ""
+    hours_day: int = -1  # day index of ``hours_cur``
+    hours_cur: int = 0  # bitmask of UTC hours active today
+    hours_prev: int = 0  # ... and the day before
+    day_count: int = 0  # requests today (volume per day)
+    acute: float = 0.0
+    acute_ts: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RiskInput:
+    """What one request contributes, from the stateless signals and the auth layer."""
+
+    traits: int = 0  # bits above
+    acute: float = 0.0  # summed weight of extraction-grade parameters
+    skeleton: str = ""  # template fingerprint
+    created_at: float | None = None  # trusted account creation time, when known
+    tier: float = 1.0  # trusted tier factor (verified / enterprise < 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    risk: float
+    youth: float
+    shares: tuple[float, ...]  # in TRAITS order, pacing/hours as 0..1 scores
+    acute: float
+    age: float  # seconds since first seen (or trusted creation)
+    day_count: int
+
+
+def youth(age_seconds: float, model: RiskModel) -> float:
+    return max(YOUTH_FLOOR, 1.0 / (1.0 + max(0.0, age_seconds) / (model.youth_days * DAY)))
+
+
+def pacing_score(p: Profile) -> float:
+    """1 for metronome pacing, 0 for human burstiness (coefficient of variation >= 0.5)."""
+    if p.gaps < 5 or p.gap_mean <= 0:
+        return 0.0
+    cv = math.sqrt(max(p.gap_var, 0.0)) / p.gap_mean
+    return min(1.0, max(0.0, (0.5 - cv) / 0.5))
+
+
+def hours_score(p: Profile) -> float:
+    """0 up to 12 distinct active UTC hours in the last two days, 1 at 22 or more."""
+    active = (p.hours_cur | p.hours_prev).bit_count()
+    return min(1.0, max(0.0, (active - 12) / 10.0))
+
+
+def update_profile(p: Profile, r: RiskInput, now: float, m: RiskModel) -> None:
+    """Fold one request into the profile (in place)."""
+    a = m.alpha
+    if p.first_seen is None:
+        p.first_seen = now
+    if p.last_seen is not None:
+        gap = max(0.0, now - p.last_seen)
+        if p.gaps == 0:
+            p.gap_mean, p.gap_var = gap, 0.0
+        else:
+            dev = gap - p.gap_mean
+            p.gap_mean += a * dev
+            p.gap_var = (1 - a) * (p.gap_var + a * dev * dev)
+        p.gaps += 1
+    p.last_seen = now
+    t = r.traits
+    p.elicit += a * ((1.0 if t & ELICIT else 0.0) - p.elicit)
+    p.focus += a * ((1.0 if t & FOCUS else 0.0) - p.focus)
+    p.single += a * ((1.0 if t & SINGLE else 0.0) - p.single)
+    p.extract += a * ((1.0 if t & EXTRACT else 0.0) - p.extract)
+    if r.skeleton and r.skeleton == p.dominant:
+        p.template += a * (1.0 - p.template)
+    else:
+        p.template -= a * p.template
+        if p.template < 0.2:  # a one-counter heavy-hitter: the newcomer takes over
+            p.dominant = r.skeleton
+    day = int(now // DAY)
+    hour_bit = 1 << int((now % DAY) // HOUR)
+    if day != p.hours_day:
+        p.hours_prev = p.hours_cur if day == p.hours_day + 1 else 0
+        p.hours_cur, p.hours_day, p.day_count = 0, day, 0
+    p.hours_cur |= hour_bit
+    p.day_count += 1
+    age = now - (r.created_at if r.created_at is not None else p.first_seen)
+    y = youth(age, m) * r.tier
+    add = r.acute * y
+    if t & LOGIT_BIAS and r.skeleton and r.skeleton == p.last_skeleton:
+        add += m.sweep_weight
+    p.last_skeleton = r.skeleton
+    p.acute = decayed(p.acute, p.acute_ts, now, m) + add
+    p.acute = min(p.acute, m.acute_cap)
+    p.acute_ts = now
+
+
+def decayed(value: float, ts: float | None, now: float, m: RiskModel) -> float:
+    if ts is None or value <= 0:
+        return 0.0
+    return value * 0.5 ** (max(0.0, now - ts) / m.acute_half_life)
+
+
+def assess(p: Profile, r: RiskInput, now: float, m: RiskModel) -> Assessment:
+    """Risk of an (already updated) profile at ``now``."""
+    first = r.created_at if r.created_at is not None else p.first_seen
+    age = max(0.0, now - first) if first is not None else 0.0
+    y = youth(age, m) * r.tier
+    shares = (p.elicit, p.focus, p.single, p.template, p.extract, pacing_score(p), hours_score(p))
+    profile = y * sum(w * s for w, s in zip(m.weights, shares, strict=True))
+    acute = decayed(p.acute, p.acute_ts, now, m)
+    return Assessment(profile + acute, y, shares, acute, age, p.day_count)
+
+
+def refill_factor(risk: float, m: RiskModel) -> float:
+    """Risk-adaptive budget: the bucket refills more slowly for risky accounts."""
+    if risk <= m.slow_above:
+        return 1.0
+    return 1.0 / (1.0 + (risk - m.slow_above) / m.slow_scale)
+
+
+def reasons(a: Assessment, m: RiskModel, top: int = 3) -> tuple[str, ...]:
+    """The largest contributions to an assessment, e.g. ``elicit=1.31``."""
+    parts = [
+        (a.youth * w * s, name) for w, s, name in zip(m.weights, a.shares, TRAITS, strict=True)
+    ]
+    parts.append((a.acute, "acute"))
+    parts.sort(reverse=True)
+    return tuple(f"{name}={value:.2f}" for value, name in parts[:top] if value >= 0.05)
