@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .risk import Assessment
 
 TOKENS = "tokens"
+BLOCKED = "blocked"  # denied_by when the account is in a block cool-down
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ class Limits:
     account: tuple[WindowLimit, ...] = ()
     ip: tuple[WindowLimit, ...] = ()
     retention: int = 30 * 86_400  # how long an idle account's risk profile is remembered
+    block_at: float = 1e300  # risk at which the account is blocked (default: never)
+    block_seconds: float = 3_600.0  # cool-down of an automatic block
 
     @property
     def account_ttl(self) -> int:

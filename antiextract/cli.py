@@ -43,6 +43,20 @@ def _demo(args: argparse.Namespace) -> int:
     return demo_main(duration=args.seconds)
 
 
+def _proxy(args: argparse.Namespace) -> int:
+    from .proxy import run_proxy
+
+    run_proxy(
+        args.upstream,
+        host=args.host,
+        port=args.port,
+        timeout=args.timeout,
+        max_connections=args.max_connections,
+        log_level=args.log_level,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="antiextract",
@@ -59,6 +73,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seconds", type=float, default=12.0, help="traffic duration (12)")
     demo.set_defaults(func=_demo)
+    proxy = sub.add_parser(
+        "proxy",
+        help="serve a protecting reverse proxy in front of any model server",
+        description="Run a reverse proxy with the middleware in front, so a non-Python model "
+        "server (TGI, llama.cpp, Ollama, a cloud upstream) gets the same protection. "
+        "Streaming passes both ways; an unreachable upstream answers 502 in the API's format.",
+    )
+    proxy.add_argument(
+        "--upstream", default=None, help="upstream base URL (default: $ANTIEXTRACT_UPSTREAM)"
+    )
+    proxy.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    proxy.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    proxy.add_argument(
+        "--timeout", type=float, default=None, help="upstream timeout in s (600; connect 10)"
+    )
+    proxy.add_argument("--max-connections", type=int, default=100, help="upstream pool size")
+    proxy.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    proxy.set_defaults(func=_proxy)
     config = sub.add_parser("config", help="print the effective configuration (secrets masked)")
     config.add_argument("--json", action="store_true", help="machine-readable output")
     config.set_defaults(func=_config)

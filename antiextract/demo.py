@@ -107,9 +107,10 @@ async def flooder(client, pop, until: float) -> None:
         await send(client, pop, "sk-flood", chat(6500, 4096, "explain everything about"))
 
 
-async def chatty_script(client, pop, until: float) -> None:
-    """A script sending tiny requests in a tight loop: cheap each, too many per minute."""
-    while time.monotonic() < until:
+async def chatty_script(client, pop, count: int) -> None:
+    """A script sending tiny requests in a tight loop: cheap each, too many per minute.
+    A fixed count (not a duration) so the outcome does not depend on the machine's speed."""
+    for _ in range(count):
         await send(client, pop, "sk-script", chat(5, 16, "ping"))
 
 
@@ -134,7 +135,7 @@ async def run(duration: float = 12.0, console: Console | None = None) -> list[Po
     )
     humans = Population("interactive users (5)", "2 KB prompt every 1-2.5 s")
     flood = Population("flooding account", "8 x 32 KB prompts in parallel")
-    script = Population("chatty script", "tiny requests, tight loop")
+    script = Population("chatty script", "400 tiny requests, tight loop")
     until = time.monotonic() + duration
     limits = httpx.Limits(max_connections=64)
     async with httpx.AsyncClient(
@@ -145,7 +146,7 @@ async def run(duration: float = 12.0, console: Console | None = None) -> list[Po
             for i in range(5)
         ]
         tasks += [asyncio.create_task(flooder(client, flood, until)) for _ in range(8)]
-        tasks += [asyncio.create_task(chatty_script(client, script, until)) for _ in range(4)]
+        tasks += [asyncio.create_task(chatty_script(client, script, 100)) for _ in range(4)]
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from .apis import RATE_LIMIT, ApiFamily
+from .apis import PERMISSION, RATE_LIMIT, ApiFamily
 from .bucket import TOKENS, Limits
 from .policy import Decision
 
@@ -54,3 +54,21 @@ def throttle_response(
         (b"x-should-retry", b"false" if wait > sdk_ceiling else b"true"),
     ]
     return 429, headers, body
+
+
+def block_response(family: ApiFamily, decision: Decision) -> tuple[int, Headers, bytes]:
+    """403 in the family's format; not retryable by the SDKs, with the cool-down stated."""
+    seconds = max(1, math.ceil(decision.retry_after))
+    message = (
+        "This account is blocked for suspected model extraction "
+        f"(automated distillation traffic). The block lifts in {seconds} s; "
+        "contact the provider if this is a mistake."
+    )
+    body = family.error_body(PERMISSION, message, code="account_blocked")
+    headers: Headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(seconds).encode()),
+        (b"x-should-retry", b"false"),
+    ]
+    return 403, headers, body

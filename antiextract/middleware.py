@@ -14,16 +14,20 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 
-from .apis import ApiFamily, family_for_path
+from .apis import ApiFamily, RequestFacts, family_for_path
 from .audit import make_logger
 from .bucket import Limits, Outcome, WindowLimit
 from .cost import actual_tokens, estimate
-from .enforce import throttle_response
-from .identity import Identity, digest, hash_key, identify
-from .policy import ALLOW, THROTTLE, Decision, decide
+from .enforce import block_response, throttle_response
+from .fingerprint import template_fingerprint
+from .identity import Identity, digest, hash_key, header, identify
+from .policy import ALLOW, BLOCK, THROTTLE, Decision, Thresholds, decide
+from .risk import RiskInput, RiskModel
 from .settings import Settings, load_settings
+from .signals import RequestSignals, SignalWeights, read_signals
 from .store import MemoryStore, Store, StoreError, create_store
 
 Scope = MutableMapping[str, Any]
@@ -47,6 +51,8 @@ def limits_from(settings: Settings) -> Limits:
         refill=float(settings.bucket_refill_per_second),
         account=windows("account", settings.account_rate_limits),
         ip=windows("ip", settings.ip_rate_limits),
+        block_at=settings.block_at,
+        block_seconds=settings.block_seconds,
     )
 
 
@@ -67,15 +73,21 @@ class AntiExtractMiddleware:
         self.clock = clock or time.time
         self.paths = frozenset(s.paths)
         self.limits = limits_from(s)
+        self.model = RiskModel(**s.risk_model)
+        self.weights = SignalWeights(**s.signal_weights)
+        self.thresholds = Thresholds(s.degrade_at, s.challenge_at, s.block_at, False)
         self.store = store or create_store(
             s.storage_uri,
             self.limits,
             prefix=s.key_prefix,
             max_keys=s.memory_max_keys,
             timeout=s.store_timeout,
+            model=self.model,
         )
         # Local limits that keep a burst bounded while the shared store is unreachable.
-        self.fallback = MemoryStore(self.limits, max_keys=s.memory_max_keys)
+        self.fallback = MemoryStore(self.limits, max_keys=s.memory_max_keys, model=self.model)
+        self.created_header = _lower(s.account_created_header)
+        self.tier_header = _lower(s.account_tier_header)
         self.log = logger if logger is not None else make_logger(s.log_format, s.log_level)
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
         self.account_header = s.account_header.lower().encode() if s.account_header else None
@@ -101,14 +113,18 @@ class AntiExtractMiddleware:
             await self.app(scope, replay, send)
             return
         ctx.elapsed_us = (time.perf_counter() - started) * 1e6
-        if ctx.decision.action == THROTTLE and self.enforce:
-            status, headers, body = throttle_response(
-                ctx.family,
-                ctx.decision,
-                self.limits,
-                ctx.outcome.tokens,
-                self.settings.sdk_retry_ceiling,
-            )
+        action = ctx.decision.action
+        if self.enforce and action in (THROTTLE, BLOCK):
+            if action == THROTTLE:
+                status, headers, body = throttle_response(
+                    ctx.family,
+                    ctx.decision,
+                    self.limits,
+                    ctx.outcome.tokens,
+                    self.settings.sdk_retry_ceiling,
+                )
+            else:
+                status, headers, body = block_response(ctx.family, ctx.decision)
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             self._audit(ctx, status)
@@ -144,25 +160,48 @@ class AntiExtractMiddleware:
         cost = estimate(
             size, facts, default_output=s.default_output_tokens, max_output=s.max_output_tokens
         )
+        signals = read_signals(facts, self.weights)
+        skeleton = ""
+        if facts.parsed and (facts.user_text or facts.system_text):
+            skeleton = template_fingerprint(facts.prompt_text).skeleton
+        risk_in = RiskInput(
+            signals.traits, signals.acute, skeleton, *self._trusted_account_facts(headers)
+        )
         account_key = digest(ident.account, self.hash_key)
         ip_key = digest(ident.ip, self.hash_key, 12)
         now = self.clock()
-        outcome = await self._evaluate(account_key, ip_key, cost, now)
-        return _Context(ident, family, facts, account_key, cost, now, outcome, decide(outcome))
+        outcome = await self._evaluate(account_key, ip_key, cost, now, risk_in)
+        decision = decide(outcome, self.thresholds, self.model)
+        return _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
 
-    async def _evaluate(self, account: str, ip: str, cost: float, now: float) -> Outcome:
+    def _trusted_account_facts(
+        self, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[float | None, float]:
+        """Creation time and tier factor from the auth layer's headers, when configured."""
+        created = tier = None
+        if self.created_header is not None:
+            created = _parse_time(header(headers, self.created_header))
+        if self.tier_header is not None:
+            name = header(headers, self.tier_header)
+            if name:
+                tier = self.settings.tier_factors.get(name.decode("latin-1").strip().lower())
+        return created, 1.0 if tier is None else tier
+
+    async def _evaluate(
+        self, account: str, ip: str, cost: float, now: float, risk_in: RiskInput
+    ) -> Outcome:
         """The store's answer, or the local fallback's while the store is failing."""
         if self._store_down_until and time.monotonic() < self._store_down_until:
-            return await self.fallback.evaluate(account, ip, cost, now)
+            return await self.fallback.evaluate(account, ip, cost, now, risk_in)
         try:
-            outcome = await self.store.evaluate(account, ip, cost, now)
+            outcome = await self.store.evaluate(account, ip, cost, now, risk_in)
         except StoreError as exc:
             if not self._store_down_until:
                 self.log.error(
                     "antiextract.store_unavailable", error=str(exc)[:200], fallback="local_limits"
                 )
             self._store_down_until = time.monotonic() + self.settings.store_retry_seconds
-            return await self.fallback.evaluate(account, ip, cost, now)
+            return await self.fallback.evaluate(account, ip, cost, now, risk_in)
         if self._store_down_until:
             self._store_down_until = 0.0
             self.log.warning("antiextract.store_recovered")
@@ -201,6 +240,8 @@ class AntiExtractMiddleware:
             action=d.action,
             enforced=self.enforce,
             reasons=list(d.reasons),
+            risk=round(d.risk, 3),
+            signals=list(ctx.signals.fired),
             limit=d.limit,
             retry_after=round(d.retry_after, 3),
             cost=ctx.cost,
@@ -227,20 +268,22 @@ class _Context:
         "now",
         "outcome",
         "settled",
+        "signals",
     )
 
     def __init__(
         self,
         ident: Identity,
         family: ApiFamily,
-        facts: Any,
+        facts: RequestFacts,
+        signals: RequestSignals,
         account_key: str,
         cost: int,
         now: float,
         outcome: Outcome,
         decision: Decision,
     ) -> None:
-        self.ident, self.family, self.facts = ident, family, facts
+        self.ident, self.family, self.facts, self.signals = ident, family, facts, signals
         self.account_key, self.cost, self.now = account_key, cost, now
         self.outcome, self.decision = outcome, decision
         self.elapsed_us = 0.0
@@ -261,6 +304,28 @@ async def _buffer(receive: Receive, cap: int) -> tuple[list[Message], int, bool]
             return messages, size, True
         if size >= cap:
             return messages, size, False
+
+
+def _lower(name: str | None) -> bytes | None:
+    return name.lower().encode("latin-1") if name else None
+
+
+def _parse_time(value: bytes | None) -> float | None:
+    """Unix seconds or ISO 8601; anything else is ignored (the header is a hint)."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
 
 
 def _content_length(headers: list[tuple[bytes, bytes]]) -> int:

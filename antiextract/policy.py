@@ -1,13 +1,37 @@
-"""From a store's outcome to one action, with the reasons an operator will read."""
+"""From a store's outcome to one action, with the reasons an operator will read.
+
+The ladder, mildest first: allow -> degrade -> challenge -> throttle -> block.
+
+- block: the account is in a block cool-down (its risk crossed ``block_at``, or an
+  operator blocked it). Checked in the store, so every replica agrees at once.
+- throttle: a limit refused the request (token bucket or request counts).
+- challenge: risk >= ``challenge_at``: the app is not called until the client pays a
+  proof-of-work (or steps up to verified identity).
+- degrade: risk >= ``degrade_at``: the app is called, with what an extractor values
+  (reasoning, logprobs, several samples, long outputs) removed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .bucket import TOKENS, Outcome
+from .bucket import BLOCKED, TOKENS, Outcome
+from .risk import RiskModel, reasons
 
 ALLOW = "allow"
+DEGRADE = "degrade"
+CHALLENGE = "challenge"
 THROTTLE = "throttle"
+BLOCK = "block"
+ACTIONS = (ALLOW, DEGRADE, CHALLENGE, THROTTLE, BLOCK)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    degrade_at: float = 3.5
+    challenge_at: float = 6.0
+    block_at: float = 9.0
+    challenge_enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,14 +40,21 @@ class Decision:
     reasons: tuple[str, ...]
     retry_after: float = 0.0
     limit: str | None = None  # the limit that refused, for RateLimit headers
+    risk: float = 0.0
 
 
-_ALLOWED = Decision(ALLOW, ())
-
-
-def decide(outcome: Outcome) -> Decision:
-    if outcome.allowed:
-        return _ALLOWED
-    limit = outcome.denied_by or TOKENS
-    reason = "token_budget" if limit == TOKENS else f"request_limit:{limit}"
-    return Decision(THROTTLE, (reason,), outcome.retry_after, limit)
+def decide(outcome: Outcome, t: Thresholds, model: RiskModel) -> Decision:
+    a = outcome.assessment
+    risk = a.risk if a is not None else 0.0
+    why = reasons(a, model) if a is not None else ()
+    if not outcome.allowed:
+        if outcome.denied_by == BLOCKED:
+            return Decision(BLOCK, ("blocked", *why), outcome.retry_after, BLOCKED, risk)
+        limit = outcome.denied_by or TOKENS
+        reason = "token_budget" if limit == TOKENS else f"request_limit:{limit}"
+        return Decision(THROTTLE, (reason, *why), outcome.retry_after, limit, risk)
+    if t.challenge_enabled and risk >= t.challenge_at:
+        return Decision(CHALLENGE, (f"risk>={t.challenge_at:g}", *why), risk=risk)
+    if risk >= t.degrade_at:
+        return Decision(DEGRADE, (f"risk>={t.degrade_at:g}", *why), risk=risk)
+    return Decision(ALLOW, why, risk=risk)

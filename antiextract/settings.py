@@ -117,6 +117,37 @@ class Settings(BaseSettings):
         description="Above this Retry-After (s), 429s say x-should-retry: false, because the "
         "official SDKs either ignore longer waits or would sleep for them blindly.",
     )
+    account_created_header: str | None = Field(
+        None,
+        description="Header from a trusted auth layer with the account's creation time "
+        "(Unix seconds or ISO 8601); without it an account's age counts from first sight.",
+    )
+    account_tier_header: str | None = Field(
+        None,
+        description="Header from a trusted auth layer naming the account's tier "
+        "(see ANTIEXTRACT_TIER_FACTORS).",
+    )
+    tier_factors: dict[str, float] = Field(
+        {"verified": 0.5, "enterprise": 0.2},
+        description="JSON: risk multiplier per tier named by the tier header.",
+    )
+    signal_weights: dict[str, float] = Field(
+        {},
+        description="JSON: overrides of stateless signal weights, e.g. {\"logprobs\": 2}.",
+    )
+    risk_model: dict[str, float] = Field(
+        {},
+        description="JSON: overrides of the risk model (trait weights, alpha, youth_days, "
+        "acute_half_life, ...).",
+    )
+    degrade_at: float = Field(3.5, ge=0, description="Risk at which requests are degraded.")
+    challenge_at: float = Field(
+        6.0, ge=0, description="Risk at which a proof-of-work challenge is required."
+    )
+    block_at: float = Field(9.0, ge=0, description="Risk at which the account is blocked.")
+    block_seconds: float = Field(
+        3_600.0, gt=0, description="Cool-down of an automatic block, in seconds."
+    )
     log_format: Literal["json", "console"] = Field("json", description="Audit log rendering.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
     audit_sample_rate: float = Field(
@@ -144,6 +175,29 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected CIDRs such as 10.0.0.0/8,::1/128 ({exc})") from None
         return value
 
+    @field_validator("signal_weights")
+    @classmethod
+    def _check_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        from .signals import SignalWeights
+
+        _check_keys(value, SignalWeights.names())
+        return value
+
+    @field_validator("risk_model")
+    @classmethod
+    def _check_model(cls, value: dict[str, float]) -> dict[str, float]:
+        from .risk import RiskModel
+
+        _check_keys(value, tuple(RiskModel.__dataclass_fields__))
+        return value
+
+    @field_validator("tier_factors")
+    @classmethod
+    def _check_tiers(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(not 0 <= v <= 1 for v in value.values()):
+            raise ValueError("tier factors must be between 0 and 1")
+        return value
+
     @field_validator("account_limits", "ip_limits")
     @classmethod
     def _check_limits(cls, value: str) -> str:
@@ -165,6 +219,14 @@ class Settings(BaseSettings):
     @property
     def ip_rate_limits(self) -> tuple[RateLimitItem, ...]:
         return parse_limits(self.ip_limits)
+
+
+def _check_keys(value: dict[str, float], known: tuple[str, ...]) -> None:
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ValueError(f"unknown keys {unknown}; accepted: {', '.join(known)}")
+    if any(v < 0 for v in value.values()):
+        raise ValueError("weights must be >= 0")
 
 
 def parse_limits(text: str) -> tuple[RateLimitItem, ...]:

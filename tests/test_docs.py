@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -19,7 +20,12 @@ def test_every_setting_is_documented_with_its_default() -> None:
         if default is None or default == ():
             assert "unset" in rows[var] or "none" in rows[var], var
         else:
-            shown = ",".join(map(str, default)) if isinstance(default, tuple) else str(default)
+            if isinstance(default, tuple):
+                shown = ",".join(map(str, default))
+            elif isinstance(default, dict):
+                shown = json.dumps(default)
+            else:
+                shown = str(default)
             assert f"`{shown}`" in rows[var], f"{var}: README default {rows[var]!r} != {shown}"
     assert len(rows) == len(Settings.model_fields)
 

@@ -210,3 +210,36 @@ async def test_memory_store_is_bounded(clock) -> None:
     assert len(store) == 100
     assert await store.account_state("acct999", clock()) is not None
     assert await store.account_state("acct0", clock()) is None
+
+
+async def test_operator_block_and_unblock(make_store, clock) -> None:
+    store = await make_store()
+    await store.block("a", clock() + 600, clock())
+    out = await store.evaluate("a", "i", 10, clock())
+    assert not out.allowed and out.denied_by == "blocked"
+    assert out.retry_after == pytest.approx(600)
+    assert (await store.account_state("a", clock()))["blocked_until"] == pytest.approx(
+        clock() + 600
+    )
+    await store.block("a", 0, clock())
+    assert (await store.evaluate("a", "i", 10, clock())).allowed
+
+
+async def test_risk_above_block_at_blocks_for_the_cool_down(make_store, clock) -> None:
+    limits = test_limits(account=(), ip=(), block_at=5.0, block_seconds=900.0)
+    store = await make_store(limits)
+    # logit_bias with logprobs on one template: the second request is a sweep (+4)
+    probe = RiskInput(traits=EXTRACT | LOGIT_BIAS | SINGLE, acute=2.0, skeleton="same")
+    first = await store.evaluate("a", "i", 10, clock(), probe)
+    assert first.allowed and first.assessment.risk == pytest.approx(2.0 + 0.1 * 0.75 + 0.1 * 1.0)
+    out = await store.evaluate("a", "i", 10, clock(), probe)
+    assert out.assessment.acute == pytest.approx(2.0 + 2.0 + 4.0)
+    assert not out.allowed and out.denied_by == "blocked"
+    assert out.retry_after == pytest.approx(900, abs=1)
+    assert (await store.evaluate("other", "i", 10, clock(), RiskInput())).allowed
+    clock.advance(901)  # the cool-down is over, but the acute score (half-life 1 h) is not
+    again = await store.evaluate("a", "i", 10, clock(), RiskInput())
+    assert again.denied_by == "blocked" and again.assessment.risk >= 5.0
+    clock.advance(3 * 3600)
+    calm = await store.evaluate("a", "i", 10, clock(), RiskInput())
+    assert calm.assessment.risk < 5.0 and calm.allowed

@@ -6,12 +6,36 @@ from typing import Any
 
 import orjson
 
-from .base import INVALID, PERMISSION, RATE_LIMIT, UNAVAILABLE, ApiFamily, RequestFacts
+from .base import (
+    INVALID,
+    PERMISSION,
+    RATE_LIMIT,
+    UNAVAILABLE,
+    ApiFamily,
+    RequestFacts,
+    read_messages,
+    text_of,
+)
 
 
 class Messages(ApiFamily):
     name = "anthropic.messages"
     output_fields = ("max_tokens",)
+
+    def read_sampling(self, doc: dict[str, Any], facts: RequestFacts) -> None:
+        thinking = doc.get("thinking")
+        if isinstance(thinking, dict):
+            budget = thinking.get("budget_tokens")
+            if thinking.get("type") in ("enabled", "adaptive"):
+                facts.thinking_budget = budget if isinstance(budget, int) else 0
+        elif thinking is not None:
+            facts.odd.append("thinking:type")
+
+    def read_prompt(self, doc: dict[str, Any], facts: RequestFacts) -> None:
+        system = doc.get("system")
+        if system is not None:
+            facts.system_text = text_of(system, facts)
+        read_messages(doc.get("messages"), facts)
 
     def end_user(self, doc: dict[str, Any], facts: RequestFacts) -> str | None:
         metadata = doc.get("metadata")

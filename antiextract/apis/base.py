@@ -1,4 +1,9 @@
-"""What every API family adapter provides: request facts and errors in its own format."""
+"""What every API family adapter provides: request facts and errors in its own format.
+
+Adapters read a parsed body into ``RequestFacts`` and never raise on bad input: a wrong
+type (a string ``max_tokens``, ``messages`` that is not a list, an unknown content part)
+is noted in ``facts.odd`` and the request goes on to the app, which owns validation.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ RATE_LIMIT = "rate_limit"
 PERMISSION = "permission"
 UNAVAILABLE = "unavailable"
 INVALID = "invalid_request"
+
+MAX_TEXT = 65_536  # characters of prompt text kept per field: signals look at the edges
 
 
 @dataclass(slots=True)
@@ -27,6 +34,29 @@ class RequestFacts:
     end_user: str | None = None  # the app's own end-user id (sub-identity), when sent
     odd: list[str] = field(default_factory=list)  # wrong types or shapes seen in the body
     doc: dict[str, Any] | None = None  # the parsed body, for later stages
+    # prompt shape
+    system_text: str = ""  # system / developer / instructions
+    user_text: str = ""  # the latest user turn
+    turns: int = 0  # messages (or input items) in the conversation
+    assistant_turns: int = 0  # earlier assistant turns: a continuing conversation
+    tools: int = 0  # tool / function definitions offered to the model
+    # extraction-relevant parameters
+    logprobs: bool = False
+    top_logprobs: int | None = None
+    logit_bias: int = 0  # number of biased tokens
+    prompt_logprobs: bool = False  # vLLM
+    token_ids: bool = False  # vLLM allowed_token_ids / logprob_token_ids
+    temperature: float | None = None
+    reasoning_effort: str | None = None
+    reasoning_include: bool = False  # Responses `include` asks for reasoning content
+    thinking_budget: int | None = None  # Anthropic extended thinking
+
+    @property
+    def prompt_text(self) -> str:
+        """The text a template fingerprint is taken of: instructions plus the latest ask."""
+        if self.system_text:
+            return self.system_text + "\n" + self.user_text
+        return self.user_text
 
 
 def int_field(doc: dict[str, Any], name: str, facts: RequestFacts) -> int | None:
@@ -50,8 +80,60 @@ def str_field(doc: dict[str, Any], name: str, facts: RequestFacts) -> str | None
     return value
 
 
+def float_field(doc: dict[str, Any], name: str, facts: RequestFacts) -> float | None:
+    value = doc.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        facts.odd.append(f"{name}:type")
+        return None
+    return float(value)
+
+
+def text_of(content: Any, facts: RequestFacts) -> str:
+    """Text of a message's content in every allowed shape: a string, or a list of parts
+    (``{"type": "text", "text": ...}``, ``input_text``, bare strings); images, audio and
+    tool results contribute their text if they carry any, else nothing."""
+    if isinstance(content, str):
+        return content[:MAX_TEXT]
+    if content is None:
+        return ""
+    if not isinstance(content, list):
+        facts.odd.append("content:type")
+        return ""
+    parts: list[str] = []
+    size = 0
+    for part in content:
+        if isinstance(part, str):
+            text = part
+        elif isinstance(part, dict):
+            text = part.get("text")
+            if text is None and isinstance(part.get("content"), str | list):
+                text = text_of(part["content"], facts)  # tool_result blocks nest content
+            if not isinstance(text, str):
+                continue
+        else:
+            facts.odd.append("content:part")
+            continue
+        parts.append(text)
+        size += len(text)
+        if size >= MAX_TEXT:
+            break
+    return "\n".join(parts)[:MAX_TEXT]
+
+
+def count_list(doc: dict[str, Any], name: str, facts: RequestFacts) -> int:
+    value = doc.get(name)
+    if value is None:
+        return 0
+    if not isinstance(value, list):
+        facts.odd.append(f"{name}:type")
+        return 0
+    return len(value)
+
+
 class ApiFamily:
-    """Base adapter: OpenAI-style errors, no family-specific parameters."""
+    """Base adapter: OpenAI-style errors and the parameters every family shares."""
 
     name = "generic"
     output_fields: tuple[str, ...] = ("max_tokens", "max_completion_tokens", "max_output_tokens")
@@ -84,9 +166,43 @@ class ApiFamily:
         n = int_field(doc, "n", facts)
         if n is not None:
             facts.n = min(max(n, 1), 128)
-        stream = doc.get("stream")
-        facts.stream = stream is True
+        facts.stream = doc.get("stream") is True
         facts.end_user = self.end_user(doc, facts)
+        facts.temperature = float_field(doc, "temperature", facts)
+        facts.tools = count_list(doc, "tools", facts) + count_list(doc, "functions", facts)
+        self.read_sampling(doc, facts)
+        self.read_prompt(doc, facts)
+
+    def read_sampling(self, doc: dict[str, Any], facts: RequestFacts) -> None:
+        """Token-probability and vLLM parameters (OpenAI-style names)."""
+        logprobs = doc.get("logprobs")
+        if logprobs is True or (
+            isinstance(logprobs, int) and not isinstance(logprobs, bool) and logprobs > 0
+        ):
+            facts.logprobs = True  # chat: bool; legacy completions: an int (top-k)
+        facts.top_logprobs = int_field(doc, "top_logprobs", facts)
+        bias = doc.get("logit_bias")
+        if isinstance(bias, dict):
+            facts.logit_bias = len(bias)
+        elif bias is not None:
+            facts.odd.append("logit_bias:type")
+        prompt_logprobs = doc.get("prompt_logprobs")
+        facts.prompt_logprobs = prompt_logprobs is not None and prompt_logprobs is not False
+        facts.token_ids = bool(doc.get("allowed_token_ids") or doc.get("logprob_token_ids"))
+        effort = doc.get("reasoning_effort")
+        if isinstance(effort, str):
+            facts.reasoning_effort = effort
+
+    def read_prompt(self, doc: dict[str, Any], facts: RequestFacts) -> None:
+        """Unknown JSON: take whichever of the common prompt fields is present."""
+        if "messages" in doc:
+            read_messages(doc.get("messages"), facts)
+        elif "prompt" in doc:
+            facts.user_text = text_of(doc.get("prompt"), facts)
+            facts.turns = 1
+        elif "input" in doc:
+            facts.user_text = text_of(doc.get("input"), facts)
+            facts.turns = 1
 
     def end_user(self, doc: dict[str, Any], facts: RequestFacts) -> str | None:
         return str_field(doc, "safety_identifier", facts) or str_field(doc, "user", facts)
@@ -101,3 +217,35 @@ class ApiFamily:
         return orjson.dumps(
             {"error": {"message": message, "type": wire_type, "param": None, "code": code}}
         )
+
+
+_SYSTEM_ROLES = frozenset({"system", "developer"})
+
+
+def read_messages(messages: Any, facts: RequestFacts) -> None:
+    """Chat-style ``messages`` (OpenAI chat, Anthropic, Responses input items)."""
+    if messages is None:
+        return
+    if not isinstance(messages, list):
+        facts.odd.append("messages:type")
+        return
+    system: list[str] = []
+    for message in messages:
+        if not isinstance(message, dict):
+            facts.odd.append("message:type")
+            continue
+        facts.turns += 1
+        role = message.get("role")
+        if role in _SYSTEM_ROLES:
+            system.append(text_of(message.get("content"), facts))
+        elif role == "assistant":
+            facts.assistant_turns += 1
+        elif role == "user":
+            facts.user_text = text_of(message.get("content"), facts)
+        elif message.get("type") in ("function_call", "reasoning"):
+            facts.assistant_turns += 1  # Responses API items produced by the model
+    if system:
+        joined = "\n".join(system)
+        facts.system_text = (facts.system_text + "\n" + joined if facts.system_text else joined)[
+            :MAX_TEXT
+        ]

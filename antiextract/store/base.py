@@ -48,5 +48,9 @@ class Store(ABC):
     async def reset(self, account: str) -> None:
         """Forget an account."""
 
+    @abstractmethod
+    async def block(self, account: str, until: float, now: float) -> None:
+        """Block an account until ``until`` (0 lifts a block): the operator's lever."""
+
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -4,7 +4,7 @@
 -- test-suite compares the two stores number by number.
 -- KEYS[1]: the account's hash   KEYS[2]: the client IP's hash
 -- ARGV: now, cost, traits, acute, skeleton, created_at ('' = unknown), tier,
---       capacity, refill/s, account ttl, ip ttl,
+--       capacity, refill/s, account ttl, ip ttl, block_at, block seconds,
 --       w_elicit, w_focus, w_single, w_template, w_extract, w_pacing, w_hours,
 --       alpha, youth_days, acute_half_life, acute_cap, sweep_weight, slow_above, slow_scale,
 --       n account limits, (amount, seconds)*, n ip limits, (amount, seconds)*
@@ -21,17 +21,19 @@ local cap = tonumber(ARGV[8])
 local rate = tonumber(ARGV[9])
 local acct_ttl = tonumber(ARGV[10])
 local ip_ttl = tonumber(ARGV[11])
+local block_at = tonumber(ARGV[12])
+local block_seconds = tonumber(ARGV[13])
 local W = {}
-for i = 1, 7 do W[i] = tonumber(ARGV[11 + i]) end
-local alpha = tonumber(ARGV[19])
-local youth_days = tonumber(ARGV[20])
-local half_life = tonumber(ARGV[21])
-local acute_cap = tonumber(ARGV[22])
-local sweep_weight = tonumber(ARGV[23])
-local slow_above = tonumber(ARGV[24])
-local slow_scale = tonumber(ARGV[25])
+for i = 1, 7 do W[i] = tonumber(ARGV[13 + i]) end
+local alpha = tonumber(ARGV[21])
+local youth_days = tonumber(ARGV[22])
+local half_life = tonumber(ARGV[23])
+local acute_cap = tonumber(ARGV[24])
+local sweep_weight = tonumber(ARGV[25])
+local slow_above = tonumber(ARGV[26])
+local slow_scale = tonumber(ARGV[27])
 
-local pos = 26
+local pos = 28
 local function read_limits(scope)
   local n = tonumber(ARGV[pos])
   pos = pos + 1
@@ -137,7 +139,7 @@ end
 
 -- 1. read the account -------------------------------------------------------------
 local F = {'t', 'u', 'rf', 'fs', 'ls', 'gm', 'gv', 'gn', 'pe', 'pf', 'ps', 'pt', 'px',
-           'dom', 'lsk', 'hd', 'hc', 'hp', 'dc', 'ra', 'rt'}
+           'dom', 'lsk', 'hd', 'hc', 'hp', 'dc', 'ra', 'rt', 'bl'}
 local NF = #F
 local v = redis.call('HMGET', KEYS[1], unpack(window_fields(acct_limits, F)))
 
@@ -216,7 +218,19 @@ local writes = {'rf', fmt(factor), 'fs', fmt(fs), 'ls', fmt(now), 'gm', fmt(gm),
                 'px', fmt(px), 'dom', dom, 'lsk', skeleton, 'hd', hd, 'hc', hc, 'hp', hp,
                 'dc', dc, 'ra', fmt(ra), 'rt', fmt(now)}
 
+local function reply(allowed, tokens, wait, denied)
+  return {allowed, fmt(tokens), fmt(wait), denied, fmt(risk), fmt(y),
+          fmt(pe), fmt(pf), fmt(ps), fmt(pt), fmt(px), fmt(pacing), fmt(hours),
+          fmt(ra), fmt(age), dc}
+end
+
 -- 4. limits (bucket.py) ----------------------------------------------------------------
+local bl = num(v[22], 0)
+if now >= bl and risk >= block_at then
+  bl = now + block_seconds
+  writes[#writes + 1] = 'bl'
+  writes[#writes + 1] = fmt(bl)
+end
 if cost > cap then cost = cap end
 if cost < 0 then cost = 0 end
 local tokens = cap
@@ -224,6 +238,11 @@ if v[1] and v[2] then
   local elapsed = now - tonumber(v[2])
   if elapsed < 0 then elapsed = 0 end
   tokens = math.min(cap, tonumber(v[1]) + elapsed * rate * factor)
+end
+if now < bl then
+  redis.call('HSET', KEYS[1], unpack(writes))
+  redis.call('EXPIRE', KEYS[1], acct_ttl)
+  return reply(0, tokens, bl - now, 'blocked')
 end
 local wait, denied = 0, ''
 if tokens < cost then
@@ -256,6 +275,4 @@ end
 redis.call('HSET', KEYS[1], unpack(writes))
 redis.call('EXPIRE', KEYS[1], acct_ttl)
 
-return {allowed, fmt(tokens), fmt(wait), denied, fmt(risk), fmt(y),
-        fmt(pe), fmt(pf), fmt(ps), fmt(pt), fmt(px), fmt(pacing), fmt(hours),
-        fmt(ra), fmt(age), dc}
+return reply(allowed, tokens, wait, denied)

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 from ..bucket import (
+    BLOCKED,
     TOKENS,
     Limits,
     Outcome,
@@ -30,7 +31,7 @@ from .base import NO_SIGNAL, Store
 
 
 class _Entry:
-    __slots__ = ("factor", "profile", "seen", "tokens", "ts", "windows")
+    __slots__ = ("blocked_until", "factor", "profile", "seen", "tokens", "ts", "windows")
 
     def __init__(self) -> None:
         self.tokens: float | None = None
@@ -39,6 +40,7 @@ class _Entry:
         self.windows: dict[int, list[int]] = {}  # seconds -> [start, cur, prev]
         self.profile: Profile | None = None
         self.factor = 1.0  # refill factor from the latest risk assessment
+        self.blocked_until = 0.0
 
 
 class MemoryStore(Store):
@@ -95,7 +97,11 @@ class MemoryStore(Store):
         acct.seen = now
         assessment = assess(acct.profile, signal, now, self.model)
         factor = acct.factor = refill_factor(assessment.risk, self.model)
+        if now >= acct.blocked_until and assessment.risk >= limits.block_at:
+            acct.blocked_until = now + limits.block_seconds
         tokens = refill(acct.tokens, acct.ts, now, limits, factor)
+        if now < acct.blocked_until:
+            return Outcome(False, tokens, acct.blocked_until - now, BLOCKED, assessment)
         wait = bucket_wait(tokens, cost, limits, factor)
         denied = TOKENS if wait > 0 else None
         acct_rows, w, d = self._windows(acct, limits.account, now)
@@ -135,10 +141,16 @@ class MemoryStore(Store):
             "updated": entry.ts,
             "windows": {f"w{s}": list(v) for s, v in entry.windows.items()},
             "profile": profile_dict(profile) if profile else None,
+            "blocked_until": entry.blocked_until or None,
         }
 
     async def reset(self, account: str) -> None:
         self._entries.pop("a:" + account, None)
+
+    async def block(self, account: str, until: float, now: float) -> None:
+        entry = self._get("a:" + account, now, self.limits.account_ttl)
+        entry.blocked_until = until
+        entry.seen = max(entry.seen, now)
 
 
 def profile_dict(p: Profile) -> dict[str, Any]:

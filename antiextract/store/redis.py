@@ -62,6 +62,7 @@ class RedisStore(Store):
         self._settle = client.register_script(_script("settle.lua"))
         m = self.model
         static: list[Any] = [limits.capacity, limits.refill, limits.account_ttl, limits.ip_ttl]
+        static += [limits.block_at, limits.block_seconds]
         static += [*m.weights, m.alpha, m.youth_days, m.acute_half_life, m.acute_cap]
         static += [m.sweep_weight, m.slow_above, m.slow_scale]
         for group in (limits.account, limits.ip):
@@ -179,7 +180,18 @@ class RedisStore(Store):
             "updated": _f(data["u"]) if "u" in data else None,
             "windows": windows,
             "profile": profile,
+            "blocked_until": _f(data["bl"]) if _f(data.get("bl", 0)) else None,
         }
+
+    async def block(self, account: str, until: float, now: float) -> None:
+        key = self.account_key(account)
+        try:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.hset(key, "bl", repr(float(until)))
+                pipe.expire(key, max(self.limits.account_ttl, int(until - now) + 60))
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise StoreError(str(exc)) from exc
 
     async def reset(self, account: str) -> None:
         await self.client.delete(self.account_key(account))
