@@ -293,18 +293,34 @@ def verify(
 # --- difficulty and solving ----------------------------------------------------------
 
 
-def difficulty_for(risk: float, base: int = 16, max_bits: int = 24) -> int:
-    """Bits of work for a risk score in [0, 1] (clamped; NaN counts as 1).
+def difficulty_for(
+    risk: float,
+    base: int = 16,
+    max_bits: int = 24,
+    *,
+    low: float = 6.0,
+    high: float = 9.0,
+) -> int:
+    """Bits of work for a risk score on the policy's scale.
 
-    Linear in bits, so exponential in work: ``base + round(risk * (max_bits - base))``.
-    With the defaults, risk 0 asks 16 bits (~65k hashes, ~0.05 s in CPython), 0.5 asks
-    20 bits (~1M hashes, ~1 s) and 1 asks 24 bits (~16M hashes, ~15 s). From about 22
-    bits (~4 s) the cost is felt by honest clients too, so keep the top for high risk.
+    ``low`` and ``high`` default to the policy's ``challenge_at`` and ``block_at``
+    (pass the configured values): at ``low`` or below a challenge costs ``base`` bits, at
+    ``high`` or above ``max_bits``, linearly in between (NaN counts as ``high``). Linear
+    in bits is exponential in work, as each bit doubles it: with the defaults, risk 6 asks
+    16 bits (~65k hashes, ~0.05 s in CPython), 7.5 asks 20 bits (~1M hashes, ~1 s) and 9
+    asks 24 bits (~16M hashes, ~15 s). From about 22 bits (~4 s, risk 8.25) honest
+    clients feel it too; accounts at ``block_at`` are blocked rather than challenged, so
+    the top is mostly a ceiling.
     """
     if not 0 <= base <= max_bits <= MAX_DIFFICULTY:
         raise ValueError(f"need 0 <= base <= max_bits <= {MAX_DIFFICULTY}")
-    risk = 1.0 if math.isnan(risk) else min(max(risk, 0.0), 1.0)
-    return base + math.floor(risk * (max_bits - base) + 0.5)
+    if math.isnan(risk) or risk >= high:
+        fraction = 1.0
+    elif risk <= low:
+        fraction = 0.0
+    else:
+        fraction = (risk - low) / (high - low)
+    return base + math.floor(fraction * (max_bits - base) + 0.5)
 
 
 class SolveCancelled(Exception):
