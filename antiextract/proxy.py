@@ -62,6 +62,11 @@ _REQUEST_DROP = HOP_BY_HOP | {
 # Like nginx: the server running the gateway writes its own Date (and Server, if any).
 _RESPONSE_DROP = HOP_BY_HOP | {b"date", b"server"}
 
+# How uvicorn serves the gateway (run_proxy): the middleware decides which X-Forwarded-For
+# to believe (ANTIEXTRACT_TRUSTED_PROXIES), so uvicorn must not rewrite the peer address
+# first; lifespan closes the pooled upstream connections at shutdown.
+SERVER_OPTIONS: dict[str, Any] = {"lifespan": "on", "proxy_headers": False, "server_header": False}
+
 _log = logging.getLogger("antiextract.proxy")
 
 
@@ -307,17 +312,7 @@ def run_proxy(
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         max_connections=max_connections,
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        lifespan="on",
-        # The middleware decides which X-Forwarded-For to believe (ANTIEXTRACT_TRUSTED_PROXIES);
-        # uvicorn must not rewrite the peer address before it does.
-        proxy_headers=False,
-        server_header=False,
-    )
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **SERVER_OPTIONS)
 
 
 def forward_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
@@ -429,6 +424,7 @@ def _quote_path(path: str) -> str:
 __all__ = [
     "DEFAULT_TIMEOUT",
     "HEALTH_PATH",
+    "SERVER_OPTIONS",
     "UPSTREAM_ENV",
     "Gateway",
     "ProxyApp",
