@@ -15,9 +15,12 @@ day. So each request updates exponentially weighted shares of those traits, and 
   ``youth_days``), because real campaigns run on fresh accounts, and never to 0, because
   aged accounts can be bought; ``tier`` comes from a trusted auth header (verified,
   enterprise);
-- ``acute`` adds the weight of extraction-grade parameters (logprobs, logit_bias, n>1,
-  ...) scaled by youth, decaying with a half-life, so a burst of probing stands out for
-  hours but a legitimate classifier's occasional logprobs do not accumulate forever.
+- ``acute`` is a level, not a sum: a per-request moving average (``acute_alpha``) of the
+  weight of extraction-grade parameters (logprobs, logit_bias, n>1, ...) scaled by youth,
+  which also fades with time (``acute_half_life``). A level does not grow with volume, so
+  an enterprise classifier sending logprobs thousands of times a day stays where its
+  habit puts it, while a logit-bias sweep (+``sweep_weight`` per repeated prompt) or an
+  account that probes on most requests stands out.
 
 ``store/evaluate.lua`` transcribes ``update_profile`` and ``profile_risk``; the shared store
 suite holds both stores to the same numbers.
@@ -56,6 +59,7 @@ class RiskModel:
     w_hours: float = 0.5
     alpha: float = 0.1  # share update per request
     youth_days: float = 7.0  # account age at which youth = 0.5
+    acute_alpha: float = 0.2  # acute level update per request
     acute_half_life: float = 3_600.0  # seconds
     acute_cap: float = 12.0
     sweep_weight: float = 4.0  # logit_bias on a repeated template: the logit-extraction attack
@@ -177,8 +181,8 @@ def update_profile(p: Profile, r: RiskInput, now: float, m: RiskModel) -> None:
     if t & LOGIT_BIAS and r.skeleton and r.skeleton == p.last_skeleton:
         add += m.sweep_weight
     p.last_skeleton = r.skeleton
-    p.acute = decayed(p.acute, p.acute_ts, now, m) + add
-    p.acute = min(p.acute, m.acute_cap)
+    level = decayed(p.acute, p.acute_ts, now, m)
+    p.acute = min(level + m.acute_alpha * (add - level), m.acute_cap)
     p.acute_ts = now
 
 

@@ -7,6 +7,7 @@
 --       capacity, refill/s, account ttl, ip ttl, block_at, block seconds,
 --       w_elicit, w_focus, w_single, w_template, w_extract, w_pacing, w_hours,
 --       alpha, youth_days, acute_half_life, acute_cap, sweep_weight, slow_above, slow_scale,
+--       acute_alpha,
 --       n account limits, (amount, seconds)*, n ip limits, (amount, seconds)*
 -- Reply: {allowed 0|1, tokens, retry_after, denied_by or "", risk, youth,
 --         elicit, focus, single, template, extract, pacing, hours, acute, age, day_count}
@@ -32,8 +33,9 @@ local acute_cap = tonumber(ARGV[24])
 local sweep_weight = tonumber(ARGV[25])
 local slow_above = tonumber(ARGV[26])
 local slow_scale = tonumber(ARGV[27])
+local acute_alpha = tonumber(ARGV[28])
 
-local pos = 28
+local pos = 29
 local function read_limits(scope)
   local n = tonumber(ARGV[pos])
   pos = pos + 1
@@ -193,7 +195,8 @@ local lsk = v[15] or ''
 if bit.band(traits, 16) ~= 0 and skeleton ~= '' and skeleton == lsk then
   add = add + sweep_weight
 end
-local ra = decayed(num(v[20], 0), num(v[21], nil)) + add
+local level = decayed(num(v[20], 0), num(v[21], nil))
+local ra = level + acute_alpha * (add - level)
 if ra > acute_cap then ra = acute_cap end
 
 -- 3. assess (risk.assess) ------------------------------------------------------------
