@@ -15,7 +15,6 @@ object naming only the weights to change).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 
 from .apis import RequestFacts
@@ -54,37 +53,51 @@ class RequestSignals:
     fired: tuple[str, ...]  # names of traits and acute signals that fired
 
 
-# Phrasings that ask a model to expose its reasoning. Collected from jailbreak and
-# distillation prompt sets: each alternative is a family of paraphrases.
-_ELICIT = re.compile(
-    r"step[\s-]*by[\s-]*step"
-    r"|chain[\s-]*of[\s-]*thoughts?"
-    r"|\b(?:show|explain|give|walk\s+(?:me\s+)?through|write\s+out|detail|describe|reveal"
-    r"|share|print|output|include|expose|dump)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?"
-    r"(?:your|the|its|each)?\s*(?:full|complete|entire|whole|detailed|internal|hidden|inner"
-    r"|private|raw|intermediate|underlying|step[\s-]by[\s-]step)?\s*"
-    r"(?:reasoning|thought\s+process|thinking|thoughts|derivation|rationale|work(?:ing)?"
-    r"|scratch\s*pad|monologue|steps)"
-    r"|\bthink\s+(?:it\s+|this\s+)?(?:through|aloud|out\s+loud|carefully)"
-    r"|\blet'?s\s+think"
-    r"|\breason\s+(?:carefully|explicitly|thoroughly|through)"
-    r"|\b(?:hidden|internal|private|secret)\s+(?:reasoning|thoughts|chain|scratch\s*pad)"
-    r"|<thinking>|<reasoning>|<scratchpad>",
-    re.IGNORECASE,
-)
+# Phrasings that ask a model to expose its reasoning, collected from jailbreak and
+# distillation prompt sets. Most prompts contain none of the trigger words, so the common
+# case costs one set test on the prompt's word set; only candidates get the phrase checks.
+# (A single alternation regex over these phrasings measured ~200 µs on a 2 KB prompt.)
+_ELICIT_TRIGGERS = frozenset((
+    "step", "chain", "think", "thinking", "let's", "lets", "reason", "reasoning",
+    "scratchpad", "scratch", "monologue", "thoughts", "thought", "rationale", "derivation",
+    "work", "intermediate",
+))  # fmt: skip
+_ELICIT_PHRASES = (
+    "step by step", "step-by-step", "chain of thought", "chain-of-thought", "let's think",
+    "lets think", "think it through", "think this through", "think through", "think aloud",
+    "think out loud", "think carefully", "reason carefully", "reason explicitly",
+    "reason through", "<thinking>", "<reasoning>", "<scratchpad>", "scratchpad",
+    "scratch pad", "monologue", "show your work", "show all your work",
+)  # fmt: skip
+# Nouns that elicit only when a verb asks for them shortly before ("show ... reasoning").
+_ELICIT_NOUNS = ("reasoning", "thought process", "thoughts", "thinking", "rationale",
+                 "derivation", "intermediate steps")  # fmt: skip
+_ELICIT_VERBS = ("show", "explain", "give", "walk me through", "walk through", "write out",
+                 "detail", "describe", "reveal", "share", "print", "output", "include",
+                 "expose", "dump", "provide", "display")  # fmt: skip
+_VERB_WINDOW = 48
 
-# Software engineering and agentic/multi-step planning: the capabilities the 2026
-# campaigns targeted. Two distinct hits are needed, since one word is too common.
-_FOCUS = re.compile(
-    r"```|\bdef\s+\w+\s*\(|\bclass\s+\w+|\bfunction\b|\bimplement|\brefactor|\bdebug"
-    r"|\bbug\b|\bstack\s*trace|\btraceback\b|\bunit\s+tests?\b|\bpytest\b|\bcompile"
-    r"|\bpython\b|\btypescript\b|\bjavascript\b|\brust\b|\bgolang\b|\bjava\b|\bc\+\+"
-    r"|\bsql\b|\bregex\b|\balgorithm|\btime\s+complexity|\bcode\s+review|\bpull\s+request"
-    r"|\brepository\b|\bapi\s+endpoint|\bkubernetes\b|\bdocker"
-    r"|\bagent(?:ic)?\b|\bmulti[\s-]*step|\bsub[\s-]*tasks?\b|\btool\s+calls?\b"
-    r"|\bplan\s+(?:the|a|your)\s+steps|\baction\s+plan|\bexecute\s+the\s+following",
-    re.IGNORECASE,
-)
+# Software engineering and agentic / multi-step planning: what the 2026 campaigns
+# targeted. Two distinct hits are needed, since any one word is common.
+_FOCUS_WORDS = frozenset((
+    "def", "function", "implement", "implementation", "refactor", "debug", "bug", "traceback",
+    "pytest", "compile", "compiler", "python", "typescript", "javascript", "rust", "golang",
+    "java", "sql", "regex", "algorithm", "repository", "kubernetes", "docker", "async",
+    "await", "api", "endpoint", "agent", "agentic", "subtask", "subtasks", "mypy", "numpy",
+    "django", "class", "method", "unittest", "lru", "json", "stack", "tool", "multi-step",
+))  # fmt: skip
+# Punctuation (but not ' and -) becomes space before splitting into words.
+_PUNCT = str.maketrans({c: " " for c in "!\"#$%&()*+,./:;<=>?@[\\]^_`{|}~"})
+
+
+class _Text:
+    """One prompt field, lower-cased and split once, shared by every check."""
+
+    __slots__ = ("low", "words")
+
+    def __init__(self, text: str) -> None:
+        self.low = edges(text).lower()
+        self.words = set(self.low.translate(_PUNCT).split())
 
 
 def edges(text: str, size: int = EDGE) -> str:
@@ -94,22 +107,33 @@ def edges(text: str, size: int = EDGE) -> str:
     return text[:size] + "\n" + text[-size:]
 
 
-def elicits_reasoning(facts: RequestFacts) -> bool:
-    return bool(
-        _ELICIT.search(edges(facts.user_text))
-        or (facts.system_text and _ELICIT.search(edges(facts.system_text)))
-    )
+def _elicits(t: _Text) -> bool:
+    if t.words.isdisjoint(_ELICIT_TRIGGERS):
+        return False
+    folded = " ".join(t.low.split())
+    if any(p in folded for p in _ELICIT_PHRASES):
+        return True
+    for noun in _ELICIT_NOUNS:
+        at = folded.find(noun)
+        while at >= 0:
+            window = folded[max(0, at - _VERB_WINDOW) : at]
+            if any(v in window for v in _ELICIT_VERBS):
+                return True
+            at = folded.find(noun, at + len(noun))
+    return False
 
 
-def capability_focus(facts: RequestFacts) -> bool:
+def elicits_reasoning(facts: RequestFacts, user: _Text | None = None) -> bool:
+    user = user or _Text(facts.user_text)
+    return _elicits(user) or (bool(facts.system_text) and _elicits(_Text(facts.system_text)))
+
+
+def capability_focus(facts: RequestFacts, user: _Text | None = None) -> bool:
     if facts.tools:
         return True
-    hits = set()
-    for match in _FOCUS.finditer(edges(facts.user_text)):
-        hits.add(match.group(0).lower())
-        if len(hits) >= 2:
-            return True
-    return False
+    user = user or _Text(facts.user_text)
+    hits = len(user.words & _FOCUS_WORDS) + ("```" in user.low)
+    return hits >= 2
 
 
 def read_signals(facts: RequestFacts, w: SignalWeights) -> RequestSignals:
@@ -160,10 +184,11 @@ def read_signals(facts: RequestFacts, w: SignalWeights) -> RequestSignals:
     if facts.logit_bias:
         traits |= LOGIT_BIAS
     if facts.parsed:
-        if elicits_reasoning(facts):
+        user = _Text(facts.user_text)
+        if elicits_reasoning(facts, user):
             traits |= ELICIT
             fired.append("elicit")
-        if capability_focus(facts):
+        if capability_focus(facts, user):
             traits |= FOCUS
             fired.append("focus")
         if facts.assistant_turns == 0:
