@@ -2,15 +2,18 @@
 -- A transcription of antiextract/risk.py (update_profile, assess, refill_factor),
 -- antiextract/bucket.py and MemoryStore.evaluate: keep them in step; the shared store
 -- test-suite compares the two stores number by number.
--- KEYS[1]: the account's hash   KEYS[2]: the client IP's hash
+-- KEYS[1]: the account's state   KEYS[2]: the client IP's request windows
+-- Each key holds one MessagePack array (see the layout below): one GET and one SET per
+-- key, no per-field string formatting (an HMGET/HSET of ~25 fields cost ~70 µs of server
+-- time per call; packed state costs a fraction of that).
 -- ARGV: now, cost, traits, acute, skeleton, created_at ('' = unknown), tier,
 --       capacity, refill/s, account ttl, ip ttl, block_at, block seconds,
 --       w_elicit, w_focus, w_single, w_template, w_extract, w_pacing, w_hours,
 --       alpha, youth_days, acute_half_life, acute_cap, sweep_weight, slow_above, slow_scale,
 --       acute_alpha,
 --       n account limits, (amount, seconds)*, n ip limits, (amount, seconds)*
--- Reply: {allowed 0|1, tokens, retry_after, denied_by or "", risk, youth,
---         elicit, focus, single, template, extract, pacing, hours, acute, age, day_count}
+-- Reply: {allowed 0|1, denied_by or "", packed doubles (tokens, retry_after, risk, youth,
+--         elicit, focus, single, template, extract, pacing, hours, acute, age), day_count}
 local now = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
 local traits = tonumber(ARGV[3])
@@ -49,7 +52,6 @@ end
 local acct_limits = read_limits('account')
 local ip_limits = read_limits('ip')
 
-local function fmt(x) return string.format('%.17g', x) end
 local function num(v, default)
   if v then return tonumber(v) end
   return default
@@ -70,16 +72,26 @@ local function window_wait(amount, w, cur, prev)
   return r
 end
 
--- Reads the window fields that follow `offset` in `vals`; returns rows and the worst wait.
-local function windows(limits, vals, offset, wait, denied)
+-- Windows are stored as (seconds, start, current, previous) quadruples from `from` on.
+local function stored_windows(state, from)
+  local out = {}
+  local i = from
+  while state[i] do
+    out[state[i]] = {state[i + 1], state[i + 2], state[i + 3]}
+    i = i + 4
+  end
+  return out
+end
+
+-- Rolls each configured window to now; returns rows and the worst wait.
+local function windows(limits, stored, wait, denied)
   local rows = {}
   for i, l in ipairs(limits) do
     local scope, amount, w = l[1], l[2], l[3]
     local idx = math.floor(now / w)
-    local base = offset + 3 * (i - 1)
-    local start = tonumber(vals[base + 1]) or idx
-    local cur = tonumber(vals[base + 2]) or 0
-    local prev = tonumber(vals[base + 3]) or 0
+    local start, cur, prev = idx, 0, 0
+    local old = stored[w]
+    if old then start, cur, prev = old[1], old[2], old[3] end
     if start ~= idx then
       if start == idx - 1 then prev = cur else prev = 0 end
       cur = 0
@@ -94,23 +106,11 @@ local function windows(limits, vals, offset, wait, denied)
   return rows, wait, denied
 end
 
-local function window_fields(limits, fields)
-  for _, l in ipairs(limits) do
-    local s = l[3]
-    fields[#fields + 1] = 'ws' .. s
-    fields[#fields + 1] = 'wc' .. s
-    fields[#fields + 1] = 'wp' .. s
-  end
-  return fields
-end
-
-local function commit_windows(rows, out)
+local function append_windows(rows, out, taken)
   for _, r in ipairs(rows) do
-    out[#out + 1] = 'ws' .. r[1]
+    out[#out + 1] = r[1]
     out[#out + 1] = r[2]
-    out[#out + 1] = 'wc' .. r[1]
-    out[#out + 1] = r[3] + 1
-    out[#out + 1] = 'wp' .. r[1]
+    out[#out + 1] = r[3] + taken
     out[#out + 1] = r[4]
   end
   return out
@@ -140,15 +140,25 @@ local function popcount(x)
 end
 
 -- 1. read the account -------------------------------------------------------------
-local F = {'t', 'u', 'rf', 'fs', 'ls', 'gm', 'gv', 'gn', 'pe', 'pf', 'ps', 'pt', 'px',
-           'dom', 'lsk', 'hd', 'hc', 'hp', 'dc', 'ra', 'rt', 'bl'}
-local NF = #F
-local v = redis.call('HMGET', KEYS[1], unpack(window_fields(acct_limits, F)))
+-- Layout (FIXED = 23 entries): version, t, u, rf, fs, ls, gm, gv, gn, pe, pf, ps, pt, px, dom, lsk, hd, hc, hp,
+--         dc, ra, rt, bl, then window quadruples. `false` marks "never set".
+local VERSION, FIXED = 1, 23
+local raw = redis.call('GET', KEYS[1])
+local v = {}
+if raw then
+  v = cmsgpack.unpack(raw)
+  if v[1] ~= VERSION then v = {} end
+end
+local function field(i)
+  local x = v[i + 1]
+  if x == false then return nil end
+  return x
+end
 
 -- 2. fold this request into the profile (risk.update_profile) ----------------------
-local fs = num(v[4], now)
-local ls = num(v[5], nil)
-local gm, gv, gn = num(v[6], 0), num(v[7], 0), num(v[8], 0)
+local fs = num(field(4), now)
+local ls = num(field(5), nil)
+local gm, gv, gn = num(field(6), 0), num(field(7), 0), num(field(8), 0)
 if ls ~= nil then
   local gap = now - ls
   if gap < 0 then gap = 0 end
@@ -166,19 +176,19 @@ local function share(old, bitmask)
   if bit.band(traits, bitmask) ~= 0 then x = 1 end
   return old + alpha * (x - old)
 end
-local pe = share(num(v[9], 0), 1)
-local pf = share(num(v[10], 0), 2)
-local ps = share(num(v[11], 0), 4)
-local px = share(num(v[13], 0), 8)
-local pt = num(v[12], 0)
-local dom = v[14] or ''
+local pe = share(num(field(9), 0), 1)
+local pf = share(num(field(10), 0), 2)
+local ps = share(num(field(11), 0), 4)
+local px = share(num(field(13), 0), 8)
+local pt = num(field(12), 0)
+local dom = field(14) or ''
 if skeleton ~= '' and skeleton == dom then
   pt = pt + alpha * (1 - pt)
 else
   pt = pt - alpha * pt
   if pt < 0.2 then dom = skeleton end
 end
-local hd, hc, hp, dc = num(v[16], -1), num(v[17], 0), num(v[18], 0), num(v[19], 0)
+local hd, hc, hp, dc = num(field(16), -1), num(field(17), 0), num(field(18), 0), num(field(19), 0)
 local day = math.floor(now / 86400)
 local hour_bit = bit.lshift(1, math.floor((now % 86400) / 3600))
 if day ~= hd then
@@ -191,11 +201,11 @@ local first = fs
 if created_at then first = created_at end
 local y = youth(now - first) * tier
 local add = req_acute * y
-local lsk = v[15] or ''
+local lsk = field(15) or ''
 if bit.band(traits, 16) ~= 0 and skeleton ~= '' and skeleton == lsk then
   add = add + sweep_weight
 end
-local level = decayed(num(v[20], 0), num(v[21], nil))
+local level = decayed(num(field(20), 0), num(field(21), nil))
 local ra = level + acute_alpha * (add - level)
 if ra > acute_cap then ra = acute_cap end
 
@@ -216,35 +226,43 @@ local risk = profile + ra
 local factor = 1
 if risk > slow_above then factor = 1 / (1 + (risk - slow_above) / slow_scale) end
 
-local writes = {'rf', fmt(factor), 'fs', fmt(fs), 'ls', fmt(now), 'gm', fmt(gm), 'gv', fmt(gv),
-                'gn', gn, 'pe', fmt(pe), 'pf', fmt(pf), 'ps', fmt(ps), 'pt', fmt(pt),
-                'px', fmt(px), 'dom', dom, 'lsk', skeleton, 'hd', hd, 'hc', hc, 'hp', hp,
-                'dc', dc, 'ra', fmt(ra), 'rt', fmt(now)}
-
+-- Numbers go back as packed little-endian doubles: a Lua number in a reply would be cut
+-- to an integer, and formatting thirteen of them as text cost ~12 µs per call.
 local function reply(allowed, tokens, wait, denied)
-  return {allowed, fmt(tokens), fmt(wait), denied, fmt(risk), fmt(y),
-          fmt(pe), fmt(pf), fmt(ps), fmt(pt), fmt(px), fmt(pacing), fmt(hours),
-          fmt(ra), fmt(age), dc}
+  return {allowed, denied, struct.pack('<ddddddddddddd', tokens, wait, risk, y, pe, pf, ps,
+                                       pt, px, pacing, hours, ra, age), dc}
 end
 
 -- 4. limits (bucket.py) ----------------------------------------------------------------
-local bl = num(v[22], 0)
-if now >= bl and risk >= block_at then
-  bl = now + block_seconds
-  writes[#writes + 1] = 'bl'
-  writes[#writes + 1] = fmt(bl)
-end
+local bl = num(field(22), 0)
+if now >= bl and risk >= block_at then bl = now + block_seconds end
 if cost > cap then cost = cap end
 if cost < 0 then cost = 0 end
+local tb, tu = field(1), field(2)
 local tokens = cap
-if v[1] and v[2] then
-  local elapsed = now - tonumber(v[2])
+if tb and tu then
+  local elapsed = now - tu
   if elapsed < 0 then elapsed = 0 end
-  tokens = math.min(cap, tonumber(v[1]) + elapsed * rate * factor)
+  tokens = math.min(cap, tb + elapsed * rate * factor)
 end
+
+-- The profile is always saved (refused requests are evidence too); the bucket and the
+-- windows only change when the request is allowed.
+local function save(t_saved, u_saved, windows_out)
+  local out = {VERSION, t_saved, u_saved, factor, fs, now, gm, gv, gn, pe, pf, ps, pt, px,
+               dom, skeleton, hd, hc, hp, dc, ra, now, bl}
+  for i = 1, #windows_out do out[#out + 1] = windows_out[i] end
+  redis.call('SET', KEYS[1], cmsgpack.pack(out), 'EX', acct_ttl)
+end
+local function stored_quads()
+  local out = {}
+  for i = FIXED + 1, #v do out[#out + 1] = v[i] end
+  return out
+end
+local keep_t, keep_u = tb or false, tu or false
+
 if now < bl then
-  redis.call('HSET', KEYS[1], unpack(writes))
-  redis.call('EXPIRE', KEYS[1], acct_ttl)
+  save(keep_t, keep_u, stored_quads())
   return reply(0, tokens, bl - now, 'blocked')
 end
 local wait, denied = 0, ''
@@ -253,29 +271,26 @@ if tokens < cost then
   denied = 'tokens'
 end
 local acct_rows
-acct_rows, wait, denied = windows(acct_limits, v, NF, wait, denied)
+acct_rows, wait, denied = windows(acct_limits, stored_windows(v, FIXED + 1), wait, denied)
 
 local ip_rows = {}
 if #ip_limits > 0 then
-  local ipv = redis.call('HMGET', KEYS[2], unpack(window_fields(ip_limits, {})))
-  ip_rows, wait, denied = windows(ip_limits, ipv, 0, wait, denied)
-end
-
-local allowed = 0
-if denied == '' then
-  allowed = 1
-  tokens = tokens - cost
-  writes[#writes + 1] = 't'
-  writes[#writes + 1] = fmt(tokens)
-  writes[#writes + 1] = 'u'
-  writes[#writes + 1] = fmt(now)
-  commit_windows(acct_rows, writes)
-  if #ip_rows > 0 then
-    redis.call('HSET', KEYS[2], unpack(commit_windows(ip_rows, {})))
-    redis.call('EXPIRE', KEYS[2], ip_ttl)
+  local ip_raw = redis.call('GET', KEYS[2])
+  local ipv = {}
+  if ip_raw then
+    ipv = cmsgpack.unpack(ip_raw)
+    if ipv[1] ~= VERSION then ipv = {} end
   end
+  ip_rows, wait, denied = windows(ip_limits, stored_windows(ipv, 2), wait, denied)
 end
-redis.call('HSET', KEYS[1], unpack(writes))
-redis.call('EXPIRE', KEYS[1], acct_ttl)
 
-return reply(allowed, tokens, wait, denied)
+if denied ~= '' then
+  save(keep_t, keep_u, stored_quads())
+  return reply(0, tokens, wait, denied)
+end
+tokens = tokens - cost
+save(tokens, now, append_windows(acct_rows, {}, 1))
+if #ip_rows > 0 then
+  redis.call('SET', KEYS[2], cmsgpack.pack(append_windows(ip_rows, {VERSION}, 1)), 'EX', ip_ttl)
+end
+return reply(1, tokens, 0, '')

@@ -11,6 +11,7 @@ event loop, so they never add a round trip to a request and batch under load.
 from __future__ import annotations
 
 import asyncio
+import struct
 from importlib import resources
 from typing import Any
 
@@ -30,21 +31,15 @@ def _f(value: bytes | str | int | float) -> float:
     return float(value.decode() if isinstance(value, bytes) else value)
 
 
-# Hash field -> risk.Profile attribute (short names keep every account's hash small).
-_PROFILE_FIELDS = {
-    "fs": "first_seen", "ls": "last_seen", "gm": "gap_mean", "gv": "gap_var", "gn": "gaps",
-    "pe": "elicit", "pf": "focus", "ps": "single", "pt": "template", "px": "extract",
-    "dom": "dominant", "lsk": "last_skeleton", "hd": "hours_day", "hc": "hours_cur",
-    "hp": "hours_prev", "dc": "day_count", "ra": "acute", "rt": "acute_ts",
-}  # fmt: skip
+# Positions in the packed state array (evaluate.lua's layout) -> risk.Profile attribute.
+_STATE = (
+    "version", "t", "u", "rf", "first_seen", "last_seen", "gap_mean", "gap_var", "gaps",
+    "elicit", "focus", "single", "template", "extract", "dominant", "last_skeleton",
+    "hours_day", "hours_cur", "hours_prev", "day_count", "acute", "acute_ts", "bl",
+)  # fmt: skip
 _TEXT = {"dominant", "last_skeleton"}
-
-
-def _num(value: str | None) -> float | int | None:
-    if value is None:
-        return None
-    number = float(value)
-    return int(number) if number.is_integer() and "." not in value and "e" not in value else number
+_REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
+_INTS = {"gaps", "hours_day", "hours_cur", "hours_prev", "day_count"}
 
 
 class RedisStore(Store):
@@ -60,6 +55,7 @@ class RedisStore(Store):
         self.prefix = prefix
         self._evaluate = client.register_script(_script("evaluate.lua"))
         self._settle = client.register_script(_script("settle.lua"))
+        self._admin = client.register_script(_script("admin.lua"))
         m = self.model
         static: list[Any] = [limits.capacity, limits.refill, limits.account_ttl, limits.ip_ttl]
         static += [limits.block_at, limits.block_seconds]
@@ -109,17 +105,11 @@ class RedisStore(Store):
             )
         except (TimeoutError, RedisError, OSError) as exc:
             raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
-        allowed, tokens, wait, denied, risk, youth = reply[:6]
+        allowed, denied, packed, day_count = reply
+        tokens, wait, risk, youth, *rest = _REPLY.unpack(packed)
         n = len(TRAITS)
-        assessment = Assessment(
-            risk=_f(risk),
-            youth=_f(youth),
-            shares=tuple(_f(x) for x in reply[6 : 6 + n]),
-            acute=_f(reply[6 + n]),
-            age=_f(reply[7 + n]),
-            day_count=int(reply[8 + n]),
-        )
-        return Outcome(bool(allowed), _f(tokens), _f(wait), denied.decode() or None, assessment)
+        assessment = Assessment(risk, youth, tuple(rest[:n]), rest[n], rest[n + 1], day_count)
+        return Outcome(bool(allowed), tokens, wait, denied.decode() or None, assessment)
 
     async def settle(self, account: str, delta: float, now: float) -> None:
         entry = self._pending.get(account)
@@ -155,41 +145,47 @@ class RedisStore(Store):
 
     async def account_state(self, account: str, now: float) -> dict[str, Any] | None:
         try:
-            raw = await self.client.hgetall(self.account_key(account))
+            raw = await self._admin(
+                keys=[self.account_key(account)], args=["read"], client=self.client
+            )
         except (RedisError, OSError) as exc:
             raise StoreError(str(exc)) from exc
         if not raw:
             return None
-        data = {k.decode(): v.decode() for k, v in raw.items()}
-        windows = {
-            f"w{s}": [int(_f(data.get(f"{f}{s}", 0))) for f in ("ws", "wc", "wp")]
-            for s in (k[2:] for k in data if k.startswith("wc"))
-        }
-        factor = _f(data.get("rf", 1))
-        tokens = (
-            refill(_f(data["t"]), _f(data["u"]), now, self.limits, factor) if "t" in data else None
-        )
+        values = [x.decode() for x in raw]
+        state = dict(zip(_STATE, values, strict=False))
+        quads = [int(float(x)) for x in values[len(_STATE) :]]
+        windows = {f"w{quads[i]}": quads[i + 1 : i + 4] for i in range(0, len(quads), 4)}
+        tokens = None
+        if state["t"] and state["u"]:
+            tokens = refill(
+                float(state["t"]), float(state["u"]), now, self.limits, float(state["rf"])
+            )
         profile = None
-        if "fs" in data:
-            profile = {
-                name: (data.get(short, "") if name in _TEXT else _num(data.get(short)))
-                for short, name in _PROFILE_FIELDS.items()
-            }
+        if state["first_seen"]:
+            profile = {}
+            for name in _STATE[4:-1]:
+                value = state[name]
+                if name in _TEXT:
+                    profile[name] = value
+                elif value == "":
+                    profile[name] = None
+                else:
+                    profile[name] = int(float(value)) if name in _INTS else float(value)
         return {
             "tokens": tokens,
-            "updated": _f(data["u"]) if "u" in data else None,
+            "updated": float(state["u"]) if state["u"] else None,
             "windows": windows,
             "profile": profile,
-            "blocked_until": _f(data["bl"]) if _f(data.get("bl", 0)) else None,
+            "blocked_until": float(state["bl"]) if float(state["bl"] or 0) else None,
         }
 
     async def block(self, account: str, until: float, now: float) -> None:
-        key = self.account_key(account)
+        ttl = max(self.limits.account_ttl, int(until - now) + 60)
         try:
-            async with self.client.pipeline(transaction=True) as pipe:
-                pipe.hset(key, "bl", repr(float(until)))
-                pipe.expire(key, max(self.limits.account_ttl, int(until - now) + 60))
-                await pipe.execute()
+            await self._admin(
+                keys=[self.account_key(account)], args=["block", until, ttl], client=self.client
+            )
         except (RedisError, OSError) as exc:
             raise StoreError(str(exc)) from exc
 
