@@ -47,19 +47,28 @@ __all__ = [
 _SKELETON_SEED = 0x5EED_0001
 _CLIENT_SEED = 0x5EED_0002
 
-# LSH bands of the SimHash: 5 keys of 12 bits. Light paraphrases of a wrapper move the SimHash
-# by 1 to 10 bits. Four 16-bit bands (the textbook split) are all hit by the time 6 random bits
-# differ in 41% of cases; five 12-bit bands still leave one untouched in 90% of them (70% at 8
-# bits). 12 bits keep each key selective: an unrelated prompt lands in a given band's bucket with
-# probability 1/4096, so a bucket's background is a few accounts while a campaign brings hundreds.
-BAND_COUNT = 5
+# LSH bands of the SimHash: two partitions of its top 60 bits into five 12-bit keys each,
+# b0-b4 contiguous, b5-b9 orthogonal to them (each takes a 4-bit piece of three b0-b4 keys).
+# Light paraphrases move the SimHash by a few bits, and which bits is luck of the wrapper's words:
+# one partition of five keys was all hit in 16% of simulated (wrapper, campaign) draws with one
+# edit per account (fewer than 90% of pairs sharing a key) and 30% with one or two; both
+# partitions together miss in 1% and 8%. Textbook 16-bit bands miss in about half. Each key stays
+# 12 bits, so its bucket holds 1/4096 of unrelated traffic: a few accounts of background against
+# a campaign's hundreds; unrelated prompts share some key in ~1.4% of pairs (common words make
+# them a little correlated). A consumer that can afford only five counters uses b0-b4.
+BAND_COUNT = 10
 BAND_BITS = 12
 
 # How much of the prompt is hashed. Wrappers sit at the edges (system prompt and instruction
 # first, format rules last); the task sits in the middle. Hashing only the edges bounds the cost
 # whatever the prompt's size and keeps the task out of the keys.
-_WINDOW = 200  # characters of the first and the last paragraph that are hashed (~32 words)
-_MAX_FEATURES = 64  # SimHash words: the bit-matrix below is 64 x 64
+# 300 characters hold a typical wrapper paragraph whole: an inserted word then adds a feature
+# instead of also pushing one out at the window's far end, and ~45 words per side make each
+# word a small share of the vote. Against 200 characters, the median Hamming distance between
+# per-account paraphrases fell from 5 to 3 bits, the 90th percentile from 9 to 6 (test corpus,
+# 10 simulated wrappers); the cost is ~2 µs more SimHash work.
+_WINDOW = 300  # characters of the first and the last paragraph that are hashed (~45 words)
+_MAX_FEATURES = 128  # SimHash words: the bit-matrix below has 128 rows
 
 _PLACEHOLDER = " \u00a7 "  # "§": what a masked span becomes, one word whatever its length
 _SEPARATOR = "\n\u00b6\n"  # "¶" between the head and the tail: keeps the two ends apart
@@ -102,10 +111,21 @@ def template_fingerprint(text: str) -> TemplateFP:
 
 
 def _bands(simhash: int) -> tuple[str, ...]:
-    """Band i is hex digits 3i..3i+2 of the SimHash (bits 63-12i .. 52-12i); the lowest 4
-    bits are in no band. Slicing one hex string is 3x cheaper than formatting five ints."""
+    """b0-b4: hex digits 0-2, 3-5, 6-8, 9-11, 12-14 of the SimHash; b5-b9: digits i, i+5,
+    i+10. Digit 15 (4 bits) is in no band. String slicing is 3x cheaper than int formatting."""
     h = f"{simhash:016x}"
-    return ("b0:" + h[0:3], "b1:" + h[3:6], "b2:" + h[6:9], "b3:" + h[9:12], "b4:" + h[12:15])
+    return (
+        "b0:" + h[0:3],
+        "b1:" + h[3:6],
+        "b2:" + h[6:9],
+        "b3:" + h[9:12],
+        "b4:" + h[12:15],
+        "b5:" + h[0:11:5],
+        "b6:" + h[1:12:5],
+        "b7:" + h[2:13:5],
+        "b8:" + h[3:14:5],
+        "b9:" + h[4:15:5],
+    )
 
 
 # --------------------------------------------------------------------------- edges
@@ -115,20 +135,20 @@ def _edges(text: str) -> str:
     """The head and tail of the prompt that carry its wrapper, with code blocks masked.
 
     The unit is the paragraph: templates put the task slot on lines of its own, usually
-    between blank lines ("### Task\\n{task}\\n\\n### Instructions ..."), and chat messages are
-    joined with blank lines, so the first paragraph is the start of the system prompt or
-    instruction and the last is the closing instruction, however long or multi-paragraph the
-    task. Without a blank line the unit is the line (a task on its own line between a leading
-    and a trailing instruction); a prompt of one line gives its first ``_WINDOW`` characters
-    and its last ``_WINDOW`` (disjoint from the first). Of each unit only the ``_WINDOW``
-    characters at the prompt's edge count, so a long system prompt costs no more than a short
-    one and small edits deep inside it do not move the keys.
+    between blank lines ("### Task\\n{task}\\n\\n### Instructions ..."), so the first paragraph
+    is the start of the system prompt or instruction and the last is the closing instruction,
+    however long or multi-paragraph the task. Without a blank line the unit is the line (a
+    task on its own line between a leading and a trailing instruction); a prompt of one line
+    gives its first ``_WINDOW`` characters and its last ``_WINDOW`` (disjoint from the first).
+    Of each unit only the ``_WINDOW`` characters at the prompt's edge count, so a long system
+    prompt costs no more than a short one and small edits deep inside it do not move the keys.
 
-    Code fences are masked over the whole text first (one ``split``, C speed: ~20 µs for 32 KB
-    of code, ~1 ms for 1 MB of prose, ~5 ms for 1 MB of nothing but fences). Masking only
-    sampled ends would be cheaper, but a paragraph that runs into a long code block ("Explain
-    the selected code:\\n```...```") would then end differently for short and long code, and
-    one template would get two skeletons depending on the task's size.
+    Code fences are masked over the whole text first, when it holds a backtick at all (one
+    ``split``, C speed; measured for the whole call: 40 µs for 32 KB of code, 0.8 ms for 1 MB
+    of code, 6-8 ms for 1 MB of nothing but fences, the worst case). Masking only sampled ends
+    would be cheaper, but a paragraph that runs into a long code block ("Explain the selected
+    code:\\n```...```") would then end differently for short and long code, and one template
+    would get two skeletons depending on the task's size.
 
     Limits, by design: a template that puts the task first or last, with no wrapper paragraph
     on that side (a bare "{task}" after a system prompt), gives one skeleton per task, and
@@ -220,7 +240,9 @@ def _tables() -> tuple[bytes, bytes, bytes]:
     # Shape of each byte: "a" lower-case letter, UTF-8 byte (non-ASCII letters, CJK, emoji)
     # or placeholder; "A" upper-case letter, digit or code character; "." other punctuation;
     # " " whitespace. A word is code-like exactly when its shape has "aA": camelCase, snake_case,
-    # paths, dotted.calls(), x86_64, v2, key=value.
+    # paths and URLs, x86_64, v2, key=value. Not caught, and kept as plain words: dotted names
+    # without a capital (os.path.join -> "ospathjoin", www.x.io) and words whose only code
+    # character leads (@user, _private, #include).
     shape = bytearray(b"." * 256)
     for c in range(0x80, 0x100):
         shape[c] = ord("a")
@@ -282,19 +304,20 @@ def _lanes(pattern: int, lanes: int) -> int:
 
 
 def _transpose_mask(s: int) -> int:
-    """Step s of the 8x8 bit-block transposition of a 64x64 bit matrix held in one int (row r
-    at bits 64r..64r+63): bit c of row r swaps with bit c+s of row r+s where r and c lack s."""
+    """Step s of the 8x8 bit-block transposition of a 128x64 bit matrix held in one int (row
+    r at bits 64r..64r+63): bit c of row r swaps with bit c+s of row r+s where r, c lack s."""
     lane = sum(1 << c for c in range(64) if not c & s)
-    return sum(lane << (64 * r) for r in range(64) if not r & s)
+    return sum(lane << (64 * r) for r in range(_MAX_FEATURES) if not r & s)
 
 
 _T4, _T2, _T1 = _transpose_mask(4), _transpose_mask(2), _transpose_mask(1)
-_M1 = _lanes(0x5555555555555555, 64)
-_M2 = _lanes(0x3333333333333333, 64)
-_M4 = _lanes(0x0F0F0F0F0F0F0F0F, 64)
-_LOW2048, _LOW1024, _LOW512 = (1 << 2048) - 1, (1 << 1024) - 1, (1 << 512) - 1
+_M1 = _lanes(0x5555555555555555, _MAX_FEATURES)
+_M2 = _lanes(0x3333333333333333, _MAX_FEATURES)
+_M4 = _lanes(0x0F0F0F0F0F0F0F0F, _MAX_FEATURES)
+_LOW4096, _LOW2048, _LOW1024, _LOW512 = ((1 << bits) - 1 for bits in (4096, 2048, 1024, 512))
 _BYTE_ONES = _lanes(0x0101010101010101, 8)
-# Adding 127 - n//2 to a byte count c <= 64 sets the byte's top bit exactly when c > n/2.
+# Adding 127 - n//2 to a byte count c <= n <= 128 sets the byte's top bit exactly when c > n/2
+# (and never carries into the next byte: c + 127 - n//2 <= 255).
 _MAJORITY = tuple(_BYTE_ONES * (127 - n // 2) for n in range(_MAX_FEATURES + 1))
 _BIT_CHARS = bytes.maketrans(b"\x00\x01", b"01")
 
@@ -302,17 +325,18 @@ _BIT_CHARS = bytes.maketrans(b"\x00\x01", b"01")
 def _simhash(features: list[bytes]) -> int:
     """SimHash: bit k is set when more than half of the features' hashes have it set.
 
-    Unigram features, duplicates kept: a swapped word changes 2 of ~64 features where a
+    Unigram features, duplicates kept: a swapped word changes 2 of ~90 features where a
     3-word shingle swap changes 6, and that ratio is what sets the Hamming distance between
     paraphrases. Word order is the skeleton's job.
 
-    The textbook loop (64 additions per feature) costs ~0.3 ms; here the per-bit counting is
-    done with whole-matrix integer operations. The feature hashes are the rows of a 64x64 bit
-    matrix in one int; transposing each 8x8 bit block (3 steps) turns every byte into 8 rows'
-    bits of one column, a byte-wise popcount (3 steps) counts them, and folding the 8 row
-    groups (3 steps) sums the counts: 64 byte counters, no Python loop over features or bits.
-    The output bits come out in a fixed permuted order, which is still a SimHash. numpy was
-    measured too: no faster at this size (~10 µs) and 80 ms to import.
+    A textbook pure-Python SimHash of a 2 KB prompt costs ~0.3 ms (benchmark); here the
+    per-bit counting is done with whole-matrix integer operations. The feature hashes are the
+    rows of a 128x64 bit matrix in one int; transposing each 8x8 bit block (3 steps) turns
+    every byte into 8 rows' bits of one column, a byte-wise popcount (3 steps) counts them,
+    and folding the 16 row groups (4 steps) sums the counts: 64 byte counters, no Python loop
+    over features or bits (8 µs for 80 features). The output bits come out in a fixed permuted
+    order, which is still a SimHash. numpy was measured too: no faster at this size (~10 µs
+    for 64 features) and 80 ms to import.
     """
     n = len(features)
     m = int.from_bytes(b"".join(map(xxh3_64_digest, features)), "little")
@@ -325,7 +349,8 @@ def _simhash(features: list[bytes]) -> int:
     m -= (m >> 1) & _M1  # popcount of every byte
     m = (m & _M2) + ((m >> 2) & _M2)
     m = (m + (m >> 4)) & _M4
-    m = (m >> 2048) + (m & _LOW2048)  # add the 8 groups of 8 rows: 64 counters of one byte
+    m = (m >> 4096) + (m & _LOW4096)  # add the 16 groups of 8 rows: 64 counters of one byte
+    m = (m >> 2048) + (m & _LOW2048)
     m = (m >> 1024) + (m & _LOW1024)
     m = (m >> 512) + (m & _LOW512)
     votes = (((m + _MAJORITY[n]) >> 7) & _BYTE_ONES).to_bytes(64, "little")

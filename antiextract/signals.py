@@ -70,8 +70,10 @@ _ELICIT_PHRASES = (
     "scratch pad", "monologue", "show your work", "show all your work",
 )  # fmt: skip
 # Nouns that elicit only when a verb asks for them shortly before ("show ... reasoning").
-_ELICIT_NOUNS = ("reasoning", "thought process", "thoughts", "thinking", "rationale",
-                 "derivation", "intermediate steps")  # fmt: skip
+# ("thoughts" and "rationale" are left out: "share your thoughts on my essay" and
+# "explain the rationale of the Magna Carta" are ordinary requests.)
+_ELICIT_NOUNS = ("reasoning", "thought process", "thinking", "derivation",
+                 "intermediate steps")  # fmt: skip
 _ELICIT_VERBS = ("show", "explain", "give", "walk me through", "walk through", "write out",
                  "detail", "describe", "reveal", "share", "print", "output", "include",
                  "expose", "dump", "provide", "display")  # fmt: skip
@@ -87,7 +89,7 @@ _FOCUS_WORDS = frozenset((
     "django", "class", "method", "unittest", "lru", "json", "stack", "tool", "multi-step",
 ))  # fmt: skip
 # Punctuation (but not ' and -) becomes space before splitting into words.
-_PUNCT = str.maketrans({c: " " for c in "!\"#$%&()*+,./:;<=>?@[\\]^_`{|}~"})
+_PUNCT = str.maketrans({c: " " for c in '!"#$%&()*+,./:;<=>?@[\\]^_`{|}~'})
 
 
 class _Text:
@@ -96,7 +98,7 @@ class _Text:
     __slots__ = ("low", "words")
 
     def __init__(self, text: str) -> None:
-        self.low = edges(text).lower()
+        self.low = edges(text).lower().replace("\u2019", "'")  # typographic apostrophe
         self.words = set(self.low.translate(_PUNCT).split())
 
 
@@ -177,7 +179,7 @@ def read_signals(facts: RequestFacts, w: SignalWeights) -> RequestSignals:
     if facts.reasoning_include:
         fired.append("reasoning_include")
         acute += w.reasoning_include
-    traits = EXTRACT if acute > 0 else 0
+    traits = EXTRACT if fired else 0  # by what fired, so a zero weight keeps the trait
     if facts.odd:
         fired.append("odd_body")
         acute += w.odd_body

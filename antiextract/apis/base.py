@@ -90,19 +90,27 @@ def float_field(doc: dict[str, Any], name: str, facts: RequestFacts) -> float | 
     return float(value)
 
 
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """Head and tail of an over-long text: instructions padded away from one end still
+    reach the signals, which read both edges."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return text[:half] + "\n" + text[-half:]
+
+
 def text_of(content: Any, facts: RequestFacts) -> str:
     """Text of a message's content in every allowed shape: a string, or a list of parts
     (``{"type": "text", "text": ...}``, ``input_text``, bare strings); images, audio and
     tool results contribute their text if they carry any, else nothing."""
     if isinstance(content, str):
-        return content[:MAX_TEXT]
+        return clip(content)
     if content is None:
         return ""
     if not isinstance(content, list):
         facts.odd.append("content:type")
         return ""
     parts: list[str] = []
-    size = 0
     for part in content:
         if isinstance(part, str):
             text = part
@@ -116,10 +124,7 @@ def text_of(content: Any, facts: RequestFacts) -> str:
             facts.odd.append("content:part")
             continue
         parts.append(text)
-        size += len(text)
-        if size >= MAX_TEXT:
-            break
-    return "\n".join(parts)[:MAX_TEXT]
+    return clip("\n".join(parts))
 
 
 def count_list(doc: dict[str, Any], name: str, facts: RequestFacts) -> int:
@@ -176,11 +181,15 @@ class ApiFamily:
     def read_sampling(self, doc: dict[str, Any], facts: RequestFacts) -> None:
         """Token-probability and vLLM parameters (OpenAI-style names)."""
         logprobs = doc.get("logprobs")
-        if logprobs is True or (
-            isinstance(logprobs, int) and not isinstance(logprobs, bool) and logprobs > 0
-        ):
-            facts.logprobs = True  # chat: bool; legacy completions: an int (top-k)
         facts.top_logprobs = int_field(doc, "top_logprobs", facts)
+        if logprobs is True:
+            facts.logprobs = True  # chat: a bool
+        elif isinstance(logprobs, int) and not isinstance(logprobs, bool):
+            # legacy completions: an int; 0 still returns the sampled tokens' logprobs and
+            # vLLM's -1 the whole vocabulary's
+            facts.logprobs = True
+            if logprobs < 0 and facts.top_logprobs is None:
+                facts.top_logprobs = logprobs
         bias = doc.get("logit_bias")
         if isinstance(bias, dict):
             facts.logit_bias = len(bias)
@@ -236,6 +245,8 @@ def read_messages(messages: Any, facts: RequestFacts) -> None:
             continue
         facts.turns += 1
         role = message.get("role")
+        if not isinstance(role, str):
+            role = None  # a list or object role must not break a set lookup
         if role in _SYSTEM_ROLES:
             system.append(text_of(message.get("content"), facts))
         elif role == "assistant":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import ApiFamily, RequestFacts, int_field, read_messages, text_of
+from .base import ApiFamily, RequestFacts, clip, int_field, read_messages, text_of
 
 
 class ChatCompletions(ApiFamily):
@@ -21,8 +21,8 @@ class Completions(ApiFamily):
 
     def read_prompt(self, doc: dict[str, Any], facts: RequestFacts) -> None:
         prompt = doc.get("prompt")
-        if isinstance(prompt, list) and prompt and all(isinstance(p, int) for p in prompt):
-            facts.user_text = ""  # token ids: nothing to read, but not odd
+        if isinstance(prompt, list) and prompt and all(_token_ids(p) for p in prompt):
+            facts.user_text = ""  # token ids (one prompt or a batch): nothing to read
         else:
             facts.user_text = text_of(prompt, facts)
         facts.turns = 1
@@ -38,12 +38,12 @@ class Responses(ApiFamily):
     def read_prompt(self, doc: dict[str, Any], facts: RequestFacts) -> None:
         instructions = doc.get("instructions")
         if isinstance(instructions, str):
-            facts.system_text = instructions[:65_536]
+            facts.system_text = clip(instructions)
         elif instructions is not None:
             facts.odd.append("instructions:type")
         items = doc.get("input")
         if isinstance(items, str):
-            facts.user_text = items[:65_536]
+            facts.user_text = clip(items)
             facts.turns = 1
         else:
             read_messages(items, facts)
@@ -57,3 +57,21 @@ class Responses(ApiFamily):
             facts.reasoning_include = any(
                 isinstance(i, str) and i.startswith("reasoning") for i in include
             )
+            if "message.output_text.logprobs" in include:
+                facts.logprobs = True
+        elif include is not None:
+            facts.odd.append("include:type")
+        previous = doc.get("previous_response_id") or doc.get("conversation")
+        if previous:
+            facts.assistant_turns += 1  # continued server-side: not a single-turn ask
+
+
+def _token_ids(value: object) -> bool:
+    """A token id, or a list of them (one prompt of a batch)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(t, int) and not isinstance(t, bool) for t in value)
+    )

@@ -1,0 +1,979 @@
+"""API family adapters: what ``family_for_path(path).facts(body)`` reads from real request bodies.
+
+Every body here is what an SDK or a hand-rolled client actually sends, encoded as JSON bytes:
+OpenAI chat completions (content parts, images, tools, developer role, tool turns), legacy
+completions (string, list and token-id prompts, ``best_of``, integer ``logprobs``), the
+Responses API (instructions, item lists, function calls, reasoning options) and Anthropic
+messages (system blocks, tool results, extended thinking, metadata). The adapters' contract is
+pinned too: a wrong type never raises, it is noted in ``facts.odd`` and the request goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from antiextract.apis import CHAT, COMPLETIONS, GENERIC, MESSAGES, RESPONSES, family_for_path
+from antiextract.apis.base import MAX_TEXT, RequestFacts
+
+CHAT_PATH = "/v1/chat/completions"
+COMPLETIONS_PATH = "/v1/completions"
+RESPONSES_PATH = "/v1/responses"
+MESSAGES_PATH = "/v1/messages"
+GENERIC_PATH = "/api/generate"  # Ollama-style: no dedicated adapter
+PATHS = (CHAT_PATH, COMPLETIONS_PATH, RESPONSES_PATH, MESSAGES_PATH, GENERIC_PATH)
+
+
+def js(doc: Any) -> bytes:
+    """A request body as a client sends it: UTF-8 JSON."""
+    return json.dumps(doc, ensure_ascii=False).encode()
+
+
+def facts(path: str, doc: Any) -> RequestFacts:
+    return family_for_path(path).facts(doc if isinstance(doc, bytes) else js(doc))
+
+
+# --------------------------------------------------------------------------- realistic bodies
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
+            "required": ["city"],
+        },
+    },
+}
+READ_FILE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "read_file",
+        "description": "Read a file from the repository",
+        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+        "strict": True,
+    },
+}
+
+CHAT_AGENT = {
+    "model": "gpt-4.1-2025-04-14",
+    "messages": [
+        {"role": "developer", "content": "You are a careful coding assistant for Acme's monorepo."},
+        {"role": "system", "content": [{"type": "text", "text": "Answer in British English."}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What does this screenshot of the stack trace show?"},
+                {
+                    "type": "image_url",
+                    "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"},
+                },
+            ],
+        },
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_Q1",
+                    "type": "function",
+                    "function": {"name": "read_file", "arguments": '{"path": "app/main.py"}'},
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "tool_call_id": "call_Q1",
+            "content": "def main():\n    raise ValueError('boom')\n",
+        },
+        {"role": "assistant", "content": "The error is raised by `main()` on start-up."},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Fix it and add a unit test."},
+                {"type": "image_url", "image_url": {"url": "https://example.com/ci.png"}},
+            ],
+        },
+    ],
+    "tools": [READ_FILE_TOOL, WEATHER_TOOL],
+    "tool_choice": "auto",
+    "max_completion_tokens": 4096,
+    "max_tokens": 100,
+    "n": 2,
+    "stream": True,
+    "stream_options": {"include_usage": True},
+    "temperature": 0.2,
+    "safety_identifier": "sha256:9f86d081884c7d65",
+    "user": "legacy-user-17",
+    "reasoning_effort": "medium",
+    "logprobs": True,
+    "top_logprobs": 5,
+    "logit_bias": {"50256": -100, "1734": 5, "198": -2},
+}
+
+CHAT_SIMPLE = {
+    "model": "gpt-4o-mini",
+    "messages": [{"role": "user", "content": "What is the capital of France?"}],
+    "max_tokens": 256,
+    "user": "user-123",
+}
+
+LEGACY = {
+    "model": "gpt-3.5-turbo-instruct",
+    "prompt": "Translate to French:\n\nThe cat sits on the mat.\n\nFrench:",
+    "max_tokens": 64,
+    "n": 2,
+    "best_of": 5,
+    "logprobs": 5,
+    "echo": True,
+    "temperature": 0.7,
+    "stop": ["\n"],
+    "user": "batch-job-7",
+}
+
+RESPONSES_AGENT = {
+    "model": "o4-mini",
+    "instructions": "You are a meticulous research assistant.",
+    "input": [
+        {"role": "developer", "content": "Cite your sources."},
+        {
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": "What is the weather in Paris?"}],
+        },
+        {
+            "type": "reasoning",
+            "id": "rs_68a1",
+            "summary": [],
+            "encrypted_content": "gAAAAABoZ1x9...",
+        },
+        {
+            "type": "function_call",
+            "call_id": "call_9",
+            "name": "get_weather",
+            "arguments": '{"city": "Paris"}',
+        },
+        {"type": "function_call_output", "call_id": "call_9", "output": '{"temp_c": 18}'},
+        {
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "It is 18 °C.", "annotations": []}],
+        },
+        {
+            "role": "user",
+            "content": [
+                {"type": "input_text", "text": "And in Lyon?"},
+                {"type": "input_image", "image_url": "https://example.com/lyon.jpg"},
+            ],
+        },
+    ],
+    "tools": [
+        {
+            "type": "function",
+            "name": "get_weather",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+        {"type": "web_search_preview"},
+    ],
+    "reasoning": {"effort": "high", "summary": "auto"},
+    "include": ["reasoning.encrypted_content"],
+    "max_output_tokens": 16_000,
+    "max_tokens": 5,  # not a Responses parameter: ignored
+    "store": False,
+    "stream": True,
+    "temperature": 1.0,
+    "top_logprobs": 3,
+    "safety_identifier": "acct-42-user-7",
+}
+
+ANTHROPIC_AGENT = {
+    "model": "claude-sonnet-4-5",
+    "max_tokens": 32_000,
+    "system": [
+        {"type": "text", "text": "You are a coding agent.", "cache_control": {"type": "ephemeral"}},
+        {"type": "text", "text": "Be concise."},
+    ],
+    "messages": [
+        {"role": "user", "content": "List the files in src/."},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "thinking", "thinking": "I should run ls.", "signature": "EqQBCkYIBxgC"},
+                {"type": "text", "text": "Let me check."},
+                {"type": "tool_use", "id": "toolu_01A", "name": "bash", "input": {"cmd": "ls src"}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_01A",
+                    "content": [{"type": "text", "text": "main.py\nutil.py"}],
+                },
+                {"type": "text", "text": "Now open main.py."},
+            ],
+        },
+    ],
+    "tools": [
+        {
+            "name": "bash",
+            "description": "Run a shell command",
+            "input_schema": {"type": "object", "properties": {"cmd": {"type": "string"}}},
+        }
+    ],
+    "thinking": {"type": "enabled", "budget_tokens": 20_000},
+    "metadata": {"user_id": "user-8f14e45f"},
+    "stream": True,
+    "temperature": 1,
+}
+
+ANTHROPIC_SIMPLE = {
+    "model": "claude-haiku-4-5",
+    "max_tokens": 1024,
+    "system": "You are a friendly travel guide.",
+    "messages": [{"role": "user", "content": "Where should I eat in Lyon?"}],
+}
+
+
+# --------------------------------------------------------------------------- routing
+
+
+@pytest.mark.parametrize(
+    ("path", "family"),
+    [
+        ("/v1/chat/completions", CHAT),
+        ("/v1/chat/completions/", CHAT),
+        ("/openai/deployments/gpt4/chat/completions", CHAT),
+        ("/v1/completions", COMPLETIONS),
+        ("/v1/responses", RESPONSES),
+        ("/v1/messages", MESSAGES),
+        ("/anthropic/v1/messages/", MESSAGES),
+        ("/api/generate", GENERIC),
+        ("/v1/embeddings", GENERIC),
+    ],
+)
+def test_family_for_path(path: str, family: object) -> None:
+    assert family_for_path(path) is family
+
+
+# --------------------------------------------------------------------------- OpenAI chat
+
+
+def test_chat_agent_conversation() -> None:
+    f = facts(CHAT_PATH, CHAT_AGENT)
+    assert f.family == "openai.chat"
+    assert f.parsed and f.odd == []
+    assert f.doc == CHAT_AGENT
+    assert f.model == "gpt-4.1-2025-04-14"
+    assert f.output_tokens == 4096  # max_completion_tokens wins over max_tokens
+    assert f.n == 2
+    assert f.stream is True
+    assert f.end_user == "sha256:9f86d081884c7d65"  # safety_identifier wins over user
+    assert f.system_text == "You are a careful coding assistant for Acme's monorepo.\n" + (
+        "Answer in British English."
+    )
+    assert f.user_text == "Fix it and add a unit test."  # the latest user turn, image skipped
+    assert f.turns == 7
+    assert f.assistant_turns == 2
+    assert f.tools == 2
+    assert f.logprobs is True
+    assert f.top_logprobs == 5
+    assert f.logit_bias == 3
+    assert f.temperature == 0.2
+    assert f.reasoning_effort == "medium"
+    assert f.prompt_logprobs is False and f.token_ids is False
+    assert f.reasoning_include is False and f.thinking_budget is None
+    assert f.prompt_text == f.system_text + "\nFix it and add a unit test."
+
+
+def test_chat_simple_request() -> None:
+    f = facts(CHAT_PATH, CHAT_SIMPLE)
+    assert f.parsed and f.odd == []
+    assert f.model == "gpt-4o-mini"
+    assert f.output_tokens == 256
+    assert f.n == 1
+    assert f.stream is False
+    assert f.end_user == "user-123"
+    assert f.system_text == ""
+    assert f.user_text == f.prompt_text == "What is the capital of France?"
+    assert (f.turns, f.assistant_turns, f.tools) == (1, 0, 0)
+    assert f.logprobs is False and f.top_logprobs is None and f.logit_bias == 0
+    assert f.temperature is None and f.reasoning_effort is None
+
+
+def test_chat_image_only_turn_and_legacy_functions() -> None:
+    doc = {
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+                    {"type": "text", "text": "Describe this photo."},
+                    {"type": "input_audio", "input_audio": {"data": "UklGR", "format": "wav"}},
+                ],
+            }
+        ],
+        "functions": [{"name": "lookup", "parameters": {"type": "object"}}],
+        "function_call": "auto",
+    }
+    f = facts(CHAT_PATH, doc)
+    assert f.odd == []
+    assert f.user_text == "Describe this photo."
+    assert f.tools == 1
+
+
+def test_chat_max_tokens_used_when_max_completion_tokens_absent_or_bad() -> None:
+    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "max_tokens": 777}).output_tokens == 777
+    f = facts(CHAT_PATH, {**CHAT_SIMPLE, "max_completion_tokens": "2048", "max_tokens": 512})
+    assert f.output_tokens == 512
+    assert f.odd == ["max_completion_tokens:type"]
+
+
+def test_negative_output_budget_clamps_to_zero() -> None:
+    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "max_tokens": -5}).output_tokens == 0
+
+
+def test_output_tokens_absent() -> None:
+    doc = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    assert facts(CHAT_PATH, doc).output_tokens is None
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(0, 1), (-3, 1), (1, 1), (4, 4), (128, 128), (129, 128), (10_000, 128)],
+)
+def test_n_is_clamped(n: int, expected: int) -> None:
+    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "n": n}).n == expected
+
+
+@pytest.mark.parametrize("n", ["4", 2.0, True, [2]])
+def test_n_wrong_type_is_odd(n: object) -> None:
+    f = facts(CHAT_PATH, {**CHAT_SIMPLE, "n": n})
+    assert f.n == 1
+    assert f.odd == ["n:type"]
+
+
+def test_stream_must_be_true() -> None:
+    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "stream": "true"}).stream is False
+    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "stream": False}).stream is False
+    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "stream": True}).stream is True
+
+
+def test_temperature_zero_is_recorded() -> None:
+    f = facts(CHAT_PATH, {**CHAT_SIMPLE, "temperature": 0})
+    assert f.temperature == 0.0 and isinstance(f.temperature, float)
+
+
+def test_vllm_extensions_on_chat() -> None:
+    doc = {
+        **CHAT_SIMPLE,
+        "prompt_logprobs": 0,  # vLLM: 0 still returns the prompt tokens' own logprobs
+        "allowed_token_ids": [9642, 2822],
+        "top_logprobs": -1,  # vLLM: the whole vocabulary
+        "logprobs": True,
+    }
+    f = facts(CHAT_PATH, doc)
+    assert f.odd == []
+    assert f.prompt_logprobs is True
+    assert f.token_ids is True
+    assert f.top_logprobs == -1
+    f = facts(CHAT_PATH, {**CHAT_SIMPLE, "logprob_token_ids": [101, 102]})
+    assert f.token_ids is True and f.prompt_logprobs is False
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"prompt_logprobs": None},
+        {"prompt_logprobs": False},
+        {"allowed_token_ids": []},
+        {"logprob_token_ids": None},
+        {"logprobs": False, "top_logprobs": 0},
+        {"logit_bias": {}},
+        {"logit_bias": None},
+    ],
+)
+def test_extraction_parameters_absent(extra: dict[str, Any]) -> None:
+    f = facts(CHAT_PATH, {**CHAT_SIMPLE, **extra})
+    assert f.prompt_logprobs is False
+    assert f.token_ids is False
+    assert f.logprobs is False
+    assert f.logit_bias == 0
+    assert f.odd == []
+
+
+def test_end_user_falls_back_to_user() -> None:
+    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "safety_identifier": ""}).end_user == "user-123"
+    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "user": None}).end_user is None
+
+
+def test_latest_user_turn_wins_over_earlier_ones() -> None:
+    doc = {
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "system", "content": "You are terse."},
+            {"role": "user", "content": "First question"},
+            {"role": "assistant", "content": "First answer"},
+            {"role": "user", "content": "Second question"},
+            {"role": "assistant", "content": "Second answer"},
+            {"role": "user", "content": "Third question"},
+        ],
+    }
+    f = facts(CHAT_PATH, doc)
+    assert f.user_text == "Third question"
+    assert (f.turns, f.assistant_turns) == (6, 2)
+    assert f.system_text == "You are terse."
+    assert f.prompt_text == "You are terse.\nThird question"
+
+
+# --------------------------------------------------------------------------- legacy completions
+
+
+def test_legacy_completion_string_prompt() -> None:
+    f = facts(COMPLETIONS_PATH, LEGACY)
+    assert f.family == "openai.completions"
+    assert f.parsed and f.odd == []
+    assert f.model == "gpt-3.5-turbo-instruct"
+    assert f.output_tokens == 64
+    assert f.n == 5  # best_of samples are generated too
+    assert f.logprobs is True  # an int on legacy completions
+    assert f.top_logprobs is None
+    assert f.temperature == 0.7
+    assert f.end_user == "batch-job-7"
+    assert f.user_text == LEGACY["prompt"]
+    assert f.system_text == ""
+    assert f.prompt_text == LEGACY["prompt"]
+    assert (f.turns, f.assistant_turns, f.tools) == (1, 0, 0)
+
+
+def test_legacy_list_of_strings_prompt() -> None:
+    doc = {"model": "davinci-002", "prompt": ["Once upon a time", "In a galaxy far away"]}
+    f = facts(COMPLETIONS_PATH, doc)
+    assert f.odd == []
+    assert f.user_text == "Once upon a time\nIn a galaxy far away"
+    assert f.turns == 1
+
+
+def test_legacy_token_id_prompt() -> None:
+    doc = {"model": "davinci-002", "prompt": [1212, 318, 257, 1332, 13], "max_tokens": 16}
+    f = facts(COMPLETIONS_PATH, doc)
+    assert f.parsed and f.odd == []
+    assert f.user_text == ""
+    assert f.turns == 1
+    assert f.output_tokens == 16
+
+
+def test_legacy_batch_of_token_id_prompts_is_not_odd() -> None:
+    """BUG: "an array of token arrays" is a documented prompt shape of /v1/completions
+    (eval harnesses send pre-tokenised batches), but the adapter notes every inner list as
+    ``content:part``, so a valid request fires ``odd_body`` on every call."""
+    doc = {"model": "davinci-002", "prompt": [[1212, 318, 257], [40, 588, 257]], "max_tokens": 1}
+    f = facts(COMPLETIONS_PATH, doc)
+    assert f.parsed
+    assert f.odd == []
+
+
+def test_legacy_output_field_is_max_tokens_only() -> None:
+    doc = {"model": "davinci-002", "prompt": "hi", "max_completion_tokens": 9000}
+    assert facts(COMPLETIONS_PATH, doc).output_tokens is None
+
+
+@pytest.mark.parametrize(
+    ("n", "best_of", "expected"),
+    [(None, 3, 3), (3, 2, 3), (2, 5, 5), (1, 500, 128), (None, None, 1), (4, None, 4)],
+)
+def test_legacy_best_of_raises_n(n: int | None, best_of: int | None, expected: int) -> None:
+    doc: dict[str, Any] = {"model": "davinci-002", "prompt": "Q: 2+2?\nA:"}
+    if n is not None:
+        doc["n"] = n
+    if best_of is not None:
+        doc["best_of"] = best_of
+    assert facts(COMPLETIONS_PATH, doc).n == expected
+
+
+def test_legacy_best_of_wrong_type_is_odd() -> None:
+    f = facts(COMPLETIONS_PATH, {"model": "davinci-002", "prompt": "hi", "best_of": "3"})
+    assert f.n == 1
+    assert f.odd == ["best_of:type"]
+
+
+@pytest.mark.parametrize("logprobs", [1, 5, 20])
+def test_legacy_int_logprobs(logprobs: int) -> None:
+    doc = {"model": "davinci-002", "prompt": "hi", "logprobs": logprobs}
+    assert facts(COMPLETIONS_PATH, doc).logprobs is True
+
+
+@pytest.mark.parametrize("logprobs", [None, False])
+def test_legacy_logprobs_off(logprobs: object) -> None:
+    doc = {"model": "davinci-002", "prompt": "hi", "logprobs": logprobs}
+    assert facts(COMPLETIONS_PATH, doc).logprobs is False
+
+
+@pytest.mark.parametrize("logprobs", [0, -1])
+def test_legacy_logprobs_zero_and_minus_one_return_probabilities(logprobs: int) -> None:
+    """BUG: on /v1/completions any integer ``logprobs`` returns probabilities: 0 still returns
+    the logprob of every sampled token (OpenAI: "the API will always return the logprob of the
+    sampled token"), and vLLM's -1 returns the whole vocabulary per position. The adapter only
+    accepts ``logprobs > 0``, so both go unseen."""
+    doc = {"model": "meta-llama/Llama-3.1-8B", "prompt": "Paris is the", "logprobs": logprobs}
+    assert facts(COMPLETIONS_PATH, doc).logprobs is True
+
+
+# --------------------------------------------------------------------------- Responses API
+
+
+def test_responses_agent_items() -> None:
+    f = facts(RESPONSES_PATH, RESPONSES_AGENT)
+    assert f.family == "openai.responses"
+    assert f.parsed and f.odd == []
+    assert f.model == "o4-mini"
+    assert f.output_tokens == 16_000  # max_output_tokens; max_tokens is not a Responses field
+    assert f.stream is True
+    assert f.end_user == "acct-42-user-7"
+    assert f.system_text == "You are a meticulous research assistant.\nCite your sources."
+    assert f.user_text == "And in Lyon?"  # input_text of the latest user item, image skipped
+    assert f.turns == 7
+    assert f.assistant_turns == 3  # reasoning, function_call, assistant message
+    assert f.tools == 2
+    assert f.reasoning_effort == "high"
+    assert f.reasoning_include is True
+    assert f.top_logprobs == 3
+    assert f.temperature == 1.0
+    assert f.prompt_text == f.system_text + "\nAnd in Lyon?"
+
+
+def test_responses_string_input() -> None:
+    doc = {
+        "model": "gpt-4.1",
+        "instructions": "Talk like a pirate.",
+        "input": "Are semicolons optional in JavaScript?",
+        "user": "u-99",
+    }
+    f = facts(RESPONSES_PATH, doc)
+    assert f.odd == []
+    assert f.system_text == "Talk like a pirate."
+    assert f.user_text == "Are semicolons optional in JavaScript?"
+    assert (f.turns, f.assistant_turns) == (1, 0)
+    assert f.end_user == "u-99"
+    assert f.output_tokens is None
+    assert f.reasoning_effort is None and f.reasoning_include is False
+    assert f.prompt_text == "Talk like a pirate.\nAre semicolons optional in JavaScript?"
+
+
+@pytest.mark.parametrize(
+    ("include", "expected"),
+    [
+        (["reasoning.encrypted_content"], True),
+        (["file_search_call.results", "reasoning.encrypted_content"], True),
+        (["file_search_call.results"], False),
+        ([], False),
+        ([7, None], False),
+    ],
+)
+def test_responses_reasoning_include(include: list[Any], expected: bool) -> None:
+    doc = {"model": "o3", "input": "hi", "include": include}
+    assert facts(RESPONSES_PATH, doc).reasoning_include is expected
+
+
+def test_responses_output_text_logprobs_include_asks_for_logprobs() -> None:
+    """BUG: on the Responses API the token log-probabilities are requested with
+    ``include: ["message.output_text.logprobs"]`` (``top_logprobs`` alone returns an empty
+    list), but the adapter reads ``include`` for reasoning only, so a Responses logprob
+    harvest without ``top_logprobs`` is invisible."""
+    doc = {"model": "gpt-4.1", "input": "Yes or no?", "include": ["message.output_text.logprobs"]}
+    assert facts(RESPONSES_PATH, doc).logprobs is True
+
+
+def test_responses_reasoning_effort_from_reasoning_object() -> None:
+    doc = {"model": "o3", "input": "hi", "reasoning": {"effort": "low"}}
+    assert facts(RESPONSES_PATH, doc).reasoning_effort == "low"
+    doc = {"model": "o3", "input": "hi", "reasoning": {"summary": "auto"}}
+    assert facts(RESPONSES_PATH, doc).reasoning_effort is None
+
+
+def test_responses_wrong_shapes_are_odd() -> None:
+    doc = {"model": "o3", "instructions": ["be brief"], "input": "hi", "reasoning": "high"}
+    f = facts(RESPONSES_PATH, doc)
+    assert f.parsed
+    assert sorted(f.odd) == ["instructions:type", "reasoning:type"]
+    assert f.system_text == "" and f.reasoning_effort is None
+    assert f.user_text == "hi"
+
+
+def test_chat_reasoning_effort() -> None:
+    f = facts(CHAT_PATH, {**CHAT_SIMPLE, "model": "o3-mini", "reasoning_effort": "high"})
+    assert f.reasoning_effort == "high"
+
+
+# --------------------------------------------------------------------------- Anthropic messages
+
+
+def test_anthropic_agent_conversation() -> None:
+    f = facts(MESSAGES_PATH, ANTHROPIC_AGENT)
+    assert f.family == "anthropic.messages"
+    assert f.parsed and f.odd == []
+    assert f.model == "claude-sonnet-4-5"
+    assert f.output_tokens == 32_000
+    assert f.stream is True
+    assert f.end_user == "user-8f14e45f"
+    assert f.system_text == "You are a coding agent.\nBe concise."
+    # the latest user turn: the tool_result's nested text, then the text block
+    assert f.user_text == "main.py\nutil.py\nNow open main.py."
+    assert (f.turns, f.assistant_turns, f.tools) == (3, 1, 1)
+    assert f.thinking_budget == 20_000
+    assert f.temperature == 1.0
+    assert f.n == 1
+    assert f.prompt_text == f.system_text + "\nmain.py\nutil.py\nNow open main.py."
+
+
+def test_anthropic_string_system_and_no_metadata() -> None:
+    f = facts(MESSAGES_PATH, ANTHROPIC_SIMPLE)
+    assert f.odd == []
+    assert f.system_text == "You are a friendly travel guide."
+    assert f.user_text == "Where should I eat in Lyon?"
+    assert f.end_user is None
+    assert f.thinking_budget is None
+    assert f.output_tokens == 1024
+    assert (f.turns, f.assistant_turns, f.tools) == (1, 0, 0)
+
+
+def test_anthropic_ignores_openai_user_field() -> None:
+    f = facts(MESSAGES_PATH, {**ANTHROPIC_SIMPLE, "user": "someone", "metadata": {}})
+    assert f.end_user is None
+    assert f.odd == []
+
+
+def test_anthropic_tool_result_with_string_content() -> None:
+    doc = {
+        **ANTHROPIC_SIMPLE,
+        "messages": [
+            {"role": "user", "content": "What time is it in Tokyo?"},
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "toolu_9", "name": "clock", "input": {}}],
+            },
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "toolu_9", "content": "09:14"}],
+            },
+        ],
+    }
+    f = facts(MESSAGES_PATH, doc)
+    assert f.odd == []
+    assert f.user_text == "09:14"
+    assert f.assistant_turns == 1
+
+
+def test_anthropic_image_block_contributes_nothing() -> None:
+    doc = {
+        **ANTHROPIC_SIMPLE,
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "image",
+                        "source": {"type": "base64", "media_type": "image/png", "data": "iVBO"},
+                    },
+                    {"type": "text", "text": "What breed is this dog?"},
+                ],
+            }
+        ],
+    }
+    f = facts(MESSAGES_PATH, doc)
+    assert f.odd == []
+    assert f.user_text == "What breed is this dog?"
+
+
+@pytest.mark.parametrize(
+    ("thinking", "budget"),
+    [
+        ({"type": "enabled", "budget_tokens": 1024}, 1024),
+        ({"type": "enabled", "budget_tokens": 16_384}, 16_384),
+        ({"type": "adaptive"}, 0),
+        ({"type": "disabled"}, None),
+        (None, None),
+    ],
+)
+def test_anthropic_thinking_budget(thinking: dict[str, Any] | None, budget: int | None) -> None:
+    f = facts(MESSAGES_PATH, {**ANTHROPIC_SIMPLE, "thinking": thinking, "max_tokens": 20_000})
+    assert f.thinking_budget == budget
+    assert f.odd == []
+
+
+def test_anthropic_max_tokens_only() -> None:
+    doc = {**ANTHROPIC_SIMPLE, "max_completion_tokens": 9}
+    assert facts(MESSAGES_PATH, doc).output_tokens == 1024
+
+
+# --------------------------------------------------------------------------- generic / unknown
+
+
+def test_generic_messages() -> None:
+    doc = {
+        "model": "llama3.1",
+        "messages": [
+            {"role": "system", "content": "You are helpful."},
+            {"role": "user", "content": "Why is the sky blue?"},
+        ],
+        "max_completion_tokens": 300,
+        "options": {"num_ctx": 8192},
+    }
+    f = facts("/api/chat", doc)
+    assert f.family == "generic"
+    assert f.parsed and f.odd == []
+    assert f.system_text == "You are helpful."
+    assert f.user_text == "Why is the sky blue?"
+    assert f.output_tokens == 300
+
+
+def test_generic_prompt_and_input() -> None:
+    f = facts(GENERIC_PATH, {"model": "llama3.1", "prompt": "Why is the sky blue?", "stream": True})
+    assert (f.user_text, f.turns, f.stream) == ("Why is the sky blue?", 1, True)
+    f = facts("/v1/embeddings", {"model": "text-embedding-3-small", "input": ["alpha", "beta"]})
+    assert (f.user_text, f.turns) == ("alpha\nbeta", 1)
+
+
+def test_generic_output_field_order() -> None:
+    doc = {"max_output_tokens": 3, "max_completion_tokens": 2, "max_tokens": 1}
+    assert facts(GENERIC_PATH, doc).output_tokens == 1
+
+
+def test_unknown_json_on_generic_path() -> None:
+    doc = {"query": "pricing", "documents": ["a", "b"], "top_n": 3, "return_documents": True}
+    f = facts("/v1/rerank", doc)
+    assert f.parsed and f.odd == []
+    assert f.doc == doc
+    assert (f.user_text, f.system_text, f.turns) == ("", "", 0)
+    assert f.model is None and f.output_tokens is None and f.n == 1
+
+
+# --------------------------------------------------------------------------- long prompts
+
+
+def test_long_prompt_is_capped() -> None:
+    long = "lorem ipsum " * 20_000
+    f = facts(CHAT_PATH, {"model": "gpt-4o", "messages": [{"role": "user", "content": long}]})
+    assert 0 < len(f.user_text) <= MAX_TEXT + 1
+
+
+def test_long_prompt_keeps_its_end() -> None:
+    """BUG: text is cut to the first ``MAX_TEXT`` characters, but the signals read a prompt's
+    *edges* (``signals.edges``): past 64 K characters the ask and any instruction appended at
+    the end are dropped, so padding a prompt hides its wrapper."""
+    long = "Background document. " * 5_000 + "\n\nThink step by step."
+    for path, doc in [
+        (CHAT_PATH, {"model": "gpt-4o", "messages": [{"role": "user", "content": long}]}),
+        (
+            CHAT_PATH,
+            {
+                "model": "gpt-4o",
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": "Background document. " * 5_000},
+                            {"type": "text", "text": "Think step by step."},
+                        ],
+                    }
+                ],
+            },
+        ),
+        (RESPONSES_PATH, {"model": "o3", "input": long}),
+        (COMPLETIONS_PATH, {"model": "davinci-002", "prompt": long}),
+    ]:
+        f = facts(path, doc)
+        assert f.user_text.endswith("Think step by step."), path
+
+
+def test_deeply_nested_tool_results_do_not_raise() -> None:
+    content: Any = "leaf"
+    for _ in range(400):
+        content = [{"type": "tool_result", "tool_use_id": "t", "content": content}]
+    doc = {"model": "claude", "max_tokens": 10, "messages": [{"role": "user", "content": content}]}
+    f = facts(MESSAGES_PATH, doc)
+    assert f.user_text == "leaf"
+
+
+# --------------------------------------------------------------------------- wrong types
+
+
+@pytest.mark.parametrize(
+    ("path", "doc", "odd"),
+    [
+        (CHAT_PATH, {**CHAT_SIMPLE, "max_tokens": "512"}, "max_tokens:type"),
+        (COMPLETIONS_PATH, {**LEGACY, "max_tokens": "64"}, "max_tokens:type"),
+        (MESSAGES_PATH, {**ANTHROPIC_SIMPLE, "max_tokens": 1024.5}, "max_tokens:type"),
+        (RESPONSES_PATH, {"input": "hi", "max_output_tokens": True}, "max_output_tokens:type"),
+        (CHAT_PATH, {"model": "gpt-4o", "messages": {"role": "user"}}, "messages:type"),
+        (MESSAGES_PATH, {**ANTHROPIC_SIMPLE, "messages": "hello"}, "messages:type"),
+        (GENERIC_PATH, {"messages": 5}, "messages:type"),
+        (RESPONSES_PATH, {"model": "o3", "input": {"role": "user"}}, "messages:type"),
+        (CHAT_PATH, {"model": "gpt-4o", "messages": ["hello"]}, "message:type"),
+        (CHAT_PATH, {"messages": [{"role": "user", "content": 42}]}, "content:type"),
+        (MESSAGES_PATH, {**ANTHROPIC_SIMPLE, "system": 3.5}, "content:type"),
+        (CHAT_PATH, {"messages": [{"role": "user", "content": [1, 2]}]}, "content:part"),
+        (CHAT_PATH, {**CHAT_SIMPLE, "logit_bias": [[50256, -100]]}, "logit_bias:type"),
+        (CHAT_PATH, {**CHAT_SIMPLE, "temperature": "0.7"}, "temperature:type"),
+        (CHAT_PATH, {**CHAT_SIMPLE, "temperature": True}, "temperature:type"),
+        (CHAT_PATH, {**CHAT_SIMPLE, "top_logprobs": "5"}, "top_logprobs:type"),
+        (CHAT_PATH, {**CHAT_SIMPLE, "model": 4}, "model:type"),
+        (CHAT_PATH, {**CHAT_SIMPLE, "user": 12345}, "user:type"),
+        (CHAT_PATH, {**CHAT_SIMPLE, "tools": {"type": "function"}}, "tools:type"),
+        (MESSAGES_PATH, {**ANTHROPIC_SIMPLE, "metadata": "user-1"}, "metadata:type"),
+        (MESSAGES_PATH, {**ANTHROPIC_SIMPLE, "thinking": "enabled"}, "thinking:type"),
+        (COMPLETIONS_PATH, {"model": "davinci-002", "prompt": 12}, "content:type"),
+    ],
+)
+def test_wrong_types_are_odd_and_never_raise(path: str, doc: dict[str, Any], odd: str) -> None:
+    f = facts(path, doc)
+    assert f.parsed is True
+    assert odd in f.odd
+
+
+def test_wrong_types_keep_the_rest() -> None:
+    doc = {
+        "model": "gpt-4o",
+        "max_tokens": "512",
+        "temperature": "hot",
+        "logit_bias": [1, 2],
+        "messages": [
+            "stray string",
+            {"role": "system", "content": 7},
+            {"role": "user", "content": [3, {"type": "text", "text": "Still readable."}]},
+        ],
+    }
+    f = facts(CHAT_PATH, doc)
+    assert f.parsed
+    assert sorted(f.odd) == sorted(
+        [
+            "max_tokens:type",
+            "temperature:type",
+            "logit_bias:type",
+            "message:type",
+            "content:type",
+            "content:part",
+        ]
+    )
+    assert f.model == "gpt-4o"
+    assert f.output_tokens is None and f.temperature is None and f.logit_bias == 0
+    assert f.user_text == "Still readable."
+    assert f.turns == 2
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(
+    ("body", "odd"),
+    [
+        (b'[{"role": "user", "content": "hi"}]', "body:shape"),
+        (b'"just a string"', "body:shape"),
+        (b"null", "body:shape"),
+        (b'{"model": "gpt-4o", "messages": [', "body:json"),
+        (b"model=gpt-4o&prompt=hi", "body:json"),
+        (b'{"prompt": "caf\xe9"}', "body:json"),  # Latin-1, not UTF-8
+        (b"\xff\xfe{\x00}\x00", "body:json"),
+        (b"", "body:json"),
+        (None, "body:uninspected"),
+    ],
+)
+def test_unreadable_bodies(path: str, body: bytes | None, odd: str) -> None:
+    f = family_for_path(path).facts(body)
+    assert f.parsed is False
+    assert f.doc is None
+    assert f.odd == [odd]
+    assert (f.user_text, f.system_text, f.turns, f.n) == ("", "", 0, 1)
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("role", [["user"], {"name": "user"}])
+def test_unhashable_role_does_not_raise(path: str, role: object) -> None:
+    """BUG: ``read_messages`` tests ``role in _SYSTEM_ROLES`` (a frozenset), which raises
+    ``TypeError: unhashable type`` when a client sends a list or an object as ``role``; the
+    middleware then logs an exception and passes the request through unscored."""
+    doc = {"model": "m", "max_tokens": 5, "messages": [{"role": role, "content": "hi"}]}
+    if path == RESPONSES_PATH:
+        doc = {"model": "m", "input": [{"role": role, "content": "hi"}]}
+    f = facts(path, doc)
+    assert f.parsed
+
+
+# --------------------------------------------------------------------------- property
+
+REAL_KEYS = (
+    "messages",
+    "prompt",
+    "input",
+    "system",
+    "instructions",
+    "max_tokens",
+    "max_completion_tokens",
+    "max_output_tokens",
+    "n",
+    "best_of",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "prompt_logprobs",
+    "allowed_token_ids",
+    "temperature",
+    "thinking",
+    "reasoning",
+    "reasoning_effort",
+    "include",
+    "metadata",
+    "tools",
+    "user",
+    "safety_identifier",
+)
+INNER_KEYS = (
+    "role",
+    "content",
+    "type",
+    "text",
+    "effort",
+    "budget_tokens",
+    "user_id",
+    "tool_use_id",
+)
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+)
+keys = st.sampled_from(REAL_KEYS + INNER_KEYS) | st.text(max_size=8)
+json_values = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4),
+    max_leaves=25,
+)
+request_docs = st.fixed_dictionaries({}, optional={k: json_values for k in REAL_KEYS}) | json_values
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(request_docs)
+@example({"messages": [{"role": ["user"], "content": "hi"}]})
+@example({"input": [{"type": "message", "role": {}, "content": []}]})
+@example({"prompt": [[1, 2], "x", None, {"content": [{"content": 3}]}]})
+def test_facts_never_raise_on_arbitrary_json(doc: Any) -> None:
+    body = js(doc)
+    for path in PATHS:
+        f = family_for_path(path).facts(body)
+        assert f.parsed is isinstance(doc, dict)
+        assert 1 <= f.n <= 128
+        assert f.output_tokens is None or f.output_tokens >= 0
+        assert isinstance(f.user_text, str) and len(f.user_text) <= MAX_TEXT
+        assert isinstance(f.system_text, str) and len(f.system_text) <= MAX_TEXT
+        assert f.turns >= f.assistant_turns >= 0
+        assert isinstance(f.prompt_text, str)
