@@ -9,6 +9,8 @@ audit after the last byte has been sent.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import random
 import time
@@ -17,14 +19,19 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
+from . import challenge as pow_challenge
 from .apis import ApiFamily, RequestFacts, family_for_path
 from .audit import make_logger
 from .bucket import Limits, Outcome, WindowLimit
 from .cost import actual_tokens, estimate
+from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
 from .enforce import block_response, throttle_response
 from .fingerprint import template_fingerprint
 from .identity import Identity, digest, hash_key, header, identify
-from .policy import ALLOW, BLOCK, THROTTLE, Decision, Thresholds, decide
+from .passes import MemoryPassBook, PassBook, RedisPassBook
+from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
 from .risk import RiskInput, RiskModel
 from .settings import Settings, load_settings
 from .signals import RequestSignals, SignalWeights, read_signals
@@ -75,7 +82,10 @@ class AntiExtractMiddleware:
         self.limits = limits_from(s)
         self.model = RiskModel(**s.risk_model)
         self.weights = SignalWeights(**s.signal_weights)
-        self.thresholds = Thresholds(s.degrade_at, s.challenge_at, s.block_at, False)
+        self.thresholds = Thresholds(s.degrade_at, s.challenge_at, s.block_at, s.challenge_enabled)
+        self.plan = DegradePlan(
+            max_output_tokens=s.degrade_max_output_tokens, model_map=dict(s.degrade_model_map)
+        )
         self.store = store or create_store(
             s.storage_uri,
             self.limits,
@@ -88,7 +98,17 @@ class AntiExtractMiddleware:
         self.fallback = MemoryStore(self.limits, max_keys=s.memory_max_keys, model=self.model)
         self.created_header = _lower(s.account_created_header)
         self.tier_header = _lower(s.account_tier_header)
+        client = getattr(self.store, "client", None)
+        if client is not None:
+            self.replay: pow_challenge.ReplayGuard = pow_challenge.RedisReplayGuard(
+                client, s.key_prefix
+            )
+            self.passes: PassBook = RedisPassBook(client, s.key_prefix)
+        else:
+            self.replay = pow_challenge.MemoryReplayGuard()
+            self.passes = MemoryPassBook()
         self.log = logger if logger is not None else make_logger(s.log_format, s.log_level)
+        self.challenge_secrets = _challenge_secrets(s, self.log)
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
         self.account_header = s.account_header.lower().encode() if s.account_header else None
         self.enforce = s.mode == "enforce"
@@ -129,6 +149,29 @@ class AntiExtractMiddleware:
             await send({"type": "http.response.body", "body": body})
             self._audit(ctx, status)
             return
+        if self.enforce and action == CHALLENGE and not await self._challenge_passed(scope, ctx):
+            await self._refund(ctx)
+            difficulty = pow_challenge.difficulty_for(
+                ctx.decision.risk,
+                self.settings.challenge_base_bits,
+                self.settings.challenge_max_bits,
+                low=self.thresholds.challenge_at,
+                high=self.thresholds.block_at,
+            )
+            token = pow_challenge.issue(
+                ctx.account_key, difficulty, ctx.now, self.challenge_secrets
+            )
+            status, headers, body = pow_challenge.challenge_response(
+                ctx.family, token, difficulty, self.settings.verification_url
+            )
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            self._audit(ctx, status)
+            return
+        if self.enforce and action in (DEGRADE, CHALLENGE):
+            scope, replay = self._degraded_request(scope, ctx, messages, replay, receive)
+            send = _DegradeSend(send, ctx.family.name, self.plan)
+            await self._tarpit(ctx)
         observer = _ResponseObserver(send)
         try:
             await self.app(scope, replay, observer)
@@ -136,6 +179,81 @@ class AntiExtractMiddleware:
             await self._settle(ctx, observer)
             if ctx.decision.action != ALLOW or self._sampled():
                 self._audit(ctx, observer.status)
+
+    async def _challenge_passed(self, scope: Scope, ctx: _Context) -> bool:
+        """A fresh, valid solution (which buys an allowance) or an unspent allowance."""
+        try:
+            value = header(scope["headers"], b"antiextract-solution")
+            if value:
+                parsed = pow_challenge.parse_solution_header(value.decode("latin-1"))
+                if parsed is not None:
+                    token, solution = parsed
+                    verdict = pow_challenge.verify(
+                        token, solution, ctx.account_key, ctx.now, self.challenge_secrets
+                    )
+                    if verdict.ok and verdict.token_id and verdict.expires_at:
+                        if await self.replay.first_use(
+                            verdict.token_id, verdict.expires_at, ctx.now
+                        ):
+                            await self.passes.grant(
+                                ctx.account_key, pow_challenge.Allowance.granted(ctx.now), ctx.now
+                            )
+                            ctx.challenge = "solved"
+                            return True
+                        ctx.challenge = "replayed"
+                    else:
+                        ctx.challenge = verdict.reason
+            if await self.passes.spend(ctx.account_key, ctx.now):
+                ctx.challenge = ctx.challenge or "allowance"
+                return True
+        except StoreError:
+            ctx.challenge = "store_unavailable"  # fail open, still degraded
+            return True
+        return False
+
+    async def _refund(self, ctx: _Context) -> None:
+        """Give back the reservation of a request the app never saw."""
+        if ctx.outcome.allowed and ctx.cost:
+            ctx.settled = -ctx.cost
+            try:
+                await self.store.settle(ctx.account_key, -ctx.cost, ctx.now)
+            except Exception:
+                _internal.exception("antiextract: refund failed")
+
+    def _degraded_request(
+        self,
+        scope: Scope,
+        ctx: _Context,
+        messages: list[Message],
+        replay: _Replay,
+        receive: Receive,
+    ) -> tuple[Scope, Receive]:
+        """The request rewritten so the model returns less of what an extractor values."""
+        doc = ctx.facts.doc
+        if doc is None or messages[-1].get("more_body", False):
+            return scope, replay  # not parsed or not read whole: only the response is filtered
+        rewritten = rewrite_request(ctx.family.name, doc, self.plan)
+        if rewritten is None:
+            return scope, replay
+        body = orjson.dumps(rewritten)
+        headers = [
+            (k, v)
+            for k, v in scope["headers"]
+            if k not in (b"content-length", b"transfer-encoding")
+        ]
+        headers.append((b"content-length", str(len(body)).encode()))
+        scope = {**scope, "headers": headers}
+        return scope, _Replay([{"type": "http.request", "body": body, "more_body": False}], receive)
+
+    async def _tarpit(self, ctx: _Context) -> None:
+        most = self.settings.tarpit_max_seconds
+        if most <= 0:
+            return
+        t = self.thresholds
+        span = max(t.block_at - t.degrade_at, 1e-9)
+        delay = most * min(1.0, max(0.0, (ctx.decision.risk - t.degrade_at) / span))
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     async def _decide(
         self, scope: Scope, messages: list[Message], size: int, complete: bool
@@ -241,6 +359,7 @@ class AntiExtractMiddleware:
             enforced=self.enforce,
             reasons=list(d.reasons),
             risk=round(d.risk, 3),
+            challenge=ctx.challenge,
             signals=list(ctx.signals.fired),
             limit=d.limit,
             retry_after=round(d.retry_after, 3),
@@ -259,6 +378,7 @@ class _Context:
 
     __slots__ = (
         "account_key",
+        "challenge",
         "cost",
         "decision",
         "elapsed_us",
@@ -288,6 +408,7 @@ class _Context:
         self.outcome, self.decision = outcome, decision
         self.elapsed_us = 0.0
         self.settled: float | None = None
+        self.challenge: str | None = None  # solved | allowance | replayed | a verify failure
 
 
 async def _buffer(receive: Receive, cap: int) -> tuple[list[Message], int, bool]:
@@ -304,6 +425,69 @@ async def _buffer(receive: Receive, cap: int) -> tuple[list[Message], int, bool]
             return messages, size, True
         if size >= cap:
             return messages, size, False
+
+
+def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:
+    """HMAC keys for challenge tokens: derived from ANTIEXTRACT_SECRET (and former values,
+    for rotation); a random per-process key when none is set, which works on one replica."""
+    values = [v.get_secret_value() for v in (s.secret, *s.previous_secrets) if v is not None]
+    if not values:
+        if s.challenge_enabled:
+            log.warning(
+                "antiextract.no_secret",
+                detail="ANTIEXTRACT_SECRET is not set: challenge tokens use a per-process key "
+                "and do not verify on other replicas",
+            )
+        return [random.randbytes(32)]
+    return [hashlib.sha256(b"antiextract/challenge\0" + v.encode()).digest() for v in values]
+
+
+class _DegradeSend:
+    """``send`` for a degraded request: removes reasoning and log-probabilities from the
+    response, streaming SSE chunk by chunk; a JSON body is held until complete so its
+    Content-Length can be set to the filtered size."""
+
+    __slots__ = ("family", "filter", "plan", "send", "start")
+
+    def __init__(self, send: Send, family: str, plan: DegradePlan) -> None:
+        self.send, self.family, self.plan = send, family, plan
+        self.filter: Any = None
+        self.start: Message | None = None
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            headers = list(message.get("headers", ()))
+            if _is_plain_text(headers):
+                ctype = header(headers, b"content-type") or b""
+                self.filter = response_filter(self.family, self.plan, ctype)
+            if self.filter is None:
+                await self.send(message)
+                return
+            headers = [(k, v) for k, v in headers if k != b"content-length"]
+            start = {**message, "headers": headers}
+            if isinstance(self.filter, JsonFilter):
+                self.start = start  # sent with the filtered body and its length
+            else:
+                await self.send(start)
+            return
+        if kind != "http.response.body" or self.filter is None:
+            await self.send(message)
+            return
+        more = message.get("more_body", False)
+        out = self.filter.feed(message.get("body", b""))
+        if not more:
+            out += self.filter.close()
+        if self.start is not None:
+            if more:
+                return
+            start, self.start = self.start, None
+            start["headers"].append((b"content-length", str(len(out)).encode()))
+            await self.send(start)
+            await self.send({"type": "http.response.body", "body": out})
+            return
+        if out or not more:
+            await self.send({"type": "http.response.body", "body": out, "more_body": more})
 
 
 def _lower(name: str | None) -> bytes | None:

@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     )
     signal_weights: dict[str, float] = Field(
         {},
-        description="JSON: overrides of stateless signal weights, e.g. {\"logprobs\": 2}.",
+        description='JSON: overrides of stateless signal weights, e.g. {"logprobs": 2}.',
     )
     risk_model: dict[str, float] = Field(
         {},
@@ -147,6 +147,32 @@ class Settings(BaseSettings):
     block_at: float = Field(9.0, ge=0, description="Risk at which the account is blocked.")
     block_seconds: float = Field(
         3_600.0, gt=0, description="Cool-down of an automatic block, in seconds."
+    )
+    previous_secrets: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated former values of ANTIEXTRACT_SECRET, still accepted "
+        "for challenge tokens during a rotation.",
+    )
+    challenge_enabled: bool = Field(
+        True, description="Ask a proof-of-work at CHALLENGE_AT; off: degrade instead."
+    )
+    challenge_base_bits: int = Field(
+        16, ge=1, le=32, description="Proof-of-work difficulty (leading zero bits) at "
+        "CHALLENGE_AT; it grows to CHALLENGE_MAX_BITS at BLOCK_AT."
+    )
+    challenge_max_bits: int = Field(22, ge=1, le=32, description="Hardest proof-of-work.")
+    verification_url: str | None = Field(
+        None, description="Step-up identity verification page named in challenges."
+    )
+    degrade_max_output_tokens: int = Field(
+        512, gt=0, description="Output budget a degraded request is capped at."
+    )
+    degrade_model_map: dict[str, str] = Field(
+        {}, description="JSON: model a degraded request is routed to, per requested model."
+    )
+    tarpit_max_seconds: float = Field(
+        0.0, ge=0, le=60, description="Delay added to degraded requests, growing with risk "
+        "up to this at BLOCK_AT (0: off)."
     )
     log_format: Literal["json", "console"] = Field("json", description="Audit log rendering.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
@@ -174,6 +200,11 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"expected CIDRs such as 10.0.0.0/8,::1/128 ({exc})") from None
         return value
+
+    @field_validator("previous_secrets", mode="before")
+    @classmethod
+    def _parse_secrets(cls, value: object) -> object:
+        return _split_csv(value)
 
     @field_validator("signal_weights")
     @classmethod

@@ -89,8 +89,9 @@ async def call(mw, body=b"", path="/v1/chat/completions", headers=None, **kw) ->
     return ex
 
 
-def events(log: io.StringIO) -> list[dict]:
-    return [json.loads(line) for line in log.getvalue().splitlines() if line.strip()]
+def events(log: io.StringIO, kind: str | None = "antiextract.decision") -> list[dict]:
+    lines = [json.loads(line) for line in log.getvalue().splitlines() if line.strip()]
+    return [e for e in lines if kind is None or e["event"] == kind]
 
 
 # --- pass-through -------------------------------------------------------------------------
@@ -474,6 +475,6 @@ async def test_unreachable_redis_falls_back_to_local_limits(clock) -> None:
     statuses = [(await call(mw, chat_body())).status for _ in range(4)]
     assert asyncio.get_running_loop().time() - started < 1.0
     assert statuses == [200, 200, 429, 429]
-    down = [e for e in events(log) if e["event"] == "antiextract.store_unavailable"]
+    down = events(log, "antiextract.store_unavailable")
     assert len(down) == 1 and down[0]["fallback"] == "local_limits"
     await mw.store.close()
