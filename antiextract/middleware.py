@@ -32,7 +32,7 @@ from .fingerprint import template_fingerprint
 from .identity import Identity, digest, hash_key, header, identify
 from .passes import MemoryPassBook, PassBook, RedisPassBook
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
-from .risk import RiskInput, RiskModel
+from .risk import RiskInput, RiskModel, reasons
 from .settings import Settings, load_settings
 from .signals import RequestSignals, SignalWeights, read_signals
 from .store import MemoryStore, Store, StoreError, create_store
@@ -113,6 +113,7 @@ class AntiExtractMiddleware:
         self.account_header = s.account_header.lower().encode() if s.account_header else None
         self.enforce = s.mode == "enforce"
         self._store_down_until = 0.0
+        self._digests: dict[str, str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
@@ -285,12 +286,22 @@ class AntiExtractMiddleware:
         risk_in = RiskInput(
             signals.traits, signals.acute, skeleton, *self._trusted_account_facts(headers)
         )
-        account_key = digest(ident.account, self.hash_key)
-        ip_key = digest(ident.ip, self.hash_key, 12)
+        account_key = self._store_key(ident.account, 16)
+        ip_key = self._store_key(ident.ip, 12)
         now = self.clock()
         outcome = await self._evaluate(account_key, ip_key, cost, now, risk_in)
         decision = decide(outcome, self.thresholds, self.model)
         return _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
+
+    def _store_key(self, value: str, size: int) -> str:
+        """Keyed digest of an (already log-safe) id, memoised: accounts come back often."""
+        cache = self._digests
+        found = cache.get(value)
+        if found is None:
+            if len(cache) >= 65_536:
+                cache.clear()
+            found = cache[value] = digest(value, self.hash_key, size)
+        return found
 
     def _trusted_account_facts(
         self, headers: list[tuple[bytes, bytes]]
@@ -349,6 +360,7 @@ class AntiExtractMiddleware:
 
     def _audit(self, ctx: _Context, status: int | None) -> None:
         d = ctx.decision
+        a = ctx.outcome.assessment
         self.log.info(
             "antiextract.decision",
             account=ctx.ident.account,
@@ -359,6 +371,7 @@ class AntiExtractMiddleware:
             enforced=self.enforce,
             reasons=list(d.reasons),
             risk=round(d.risk, 3),
+            risk_reasons=list(reasons(a, self.model)) if a is not None else [],
             challenge=ctx.challenge,
             signals=list(ctx.signals.fired),
             limit=d.limit,

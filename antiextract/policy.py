@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .bucket import BLOCKED, TOKENS, Outcome
-from .risk import RiskModel, reasons
+from .risk import RiskModel
 
 ALLOW = "allow"
 DEGRADE = "degrade"
@@ -44,17 +44,21 @@ class Decision:
 
 
 def decide(outcome: Outcome, t: Thresholds, model: RiskModel) -> Decision:
+    """The action and why. The risk's own top contributions (``risk.reasons``) are added
+    by the audit event, only for the decisions that are logged."""
     a = outcome.assessment
     risk = a.risk if a is not None else 0.0
-    why = reasons(a, model) if a is not None else ()
     if not outcome.allowed:
         if outcome.denied_by == BLOCKED:
-            return Decision(BLOCK, ("blocked", *why), outcome.retry_after, BLOCKED, risk)
+            return Decision(BLOCK, ("blocked",), outcome.retry_after, BLOCKED, risk)
         limit = outcome.denied_by or TOKENS
         reason = "token_budget" if limit == TOKENS else f"request_limit:{limit}"
-        return Decision(THROTTLE, (reason, *why), outcome.retry_after, limit, risk)
+        return Decision(THROTTLE, (reason,), outcome.retry_after, limit, risk)
     if t.challenge_enabled and risk >= t.challenge_at:
-        return Decision(CHALLENGE, (f"risk>={t.challenge_at:g}", *why), risk=risk)
+        return Decision(CHALLENGE, (f"risk>={t.challenge_at:g}",), risk=risk)
     if risk >= t.degrade_at:
-        return Decision(DEGRADE, (f"risk>={t.degrade_at:g}", *why), risk=risk)
-    return Decision(ALLOW, why, risk=risk)
+        return Decision(DEGRADE, (f"risk>={t.degrade_at:g}",), risk=risk)
+    return _ALLOWED if risk == 0.0 else Decision(ALLOW, (), risk=risk)
+
+
+_ALLOWED = Decision(ALLOW, ())
