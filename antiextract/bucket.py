@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .cohorts import CohortView
     from .risk import Assessment
 
 TOKENS = "tokens"
@@ -84,6 +85,7 @@ class Outcome:
     retry_after: float  # seconds until the refused request would pass; 0 when allowed
     denied_by: str | None  # TOKENS or a WindowLimit.name
     assessment: Assessment | None = None  # the account's risk after this request
+    cohorts: tuple[CohortView, ...] = ()  # the request's cohorts (campaign view)
 
 
 def refill(

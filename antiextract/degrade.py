@@ -650,14 +650,18 @@ def _lf_ends(buf: bytes) -> list[int]:
     return ends
 
 
-def _fits(chunk: bytes, parts: tuple[bytes, ...]) -> bool:
-    """Whether ``chunk`` is ``parts`` joined by string contents free of quotes and
-    backslashes: then it is the same JSON as the chunk ``parts`` was cut from, but for the
-    text of those strings. Every part after the first starts with the closing quote."""
-    if not chunk.startswith(parts[0]):
+# A chunk template: its first part, that part's length, and the parts after each slot.
+_Template = tuple[bytes, int, tuple[bytes, ...]]
+
+
+def _fits(chunk: bytes, template: _Template) -> bool:
+    """Whether ``chunk`` is the template's parts joined by string contents free of quotes
+    and backslashes: then it is the same JSON as the chunk the template was cut from, but
+    for the text of those strings. Every part after the first starts with a closing quote."""
+    first, pos, rest = template
+    if not chunk.startswith(first):
         return False
-    pos = len(parts[0])
-    for part in parts[1:]:
+    for part in rest:
         end = chunk.find(b'"', pos)
         if end < 0 or not chunk.startswith(part, end) or chunk.find(b"\\", pos, end) >= 0:
             return False
@@ -665,7 +669,7 @@ def _fits(chunk: bytes, parts: tuple[bytes, ...]) -> bool:
     return pos == len(chunk)
 
 
-def _template(event: bytes, slots: list[tuple[str, Any]]) -> tuple[bytes, ...] | None:
+def _template(event: bytes, slots: list[tuple[str, Any]]) -> _Template | None:
     """The parts of ``event`` around the values of ``slots`` (key, str value), found in
     order; None unless each value is there verbatim (no escapes, quotes or backslashes)."""
     parts = []
@@ -682,7 +686,7 @@ def _template(event: bytes, slots: list[tuple[str, Any]]) -> tuple[bytes, ...] |
         parts.append(event[pos:start])
         pos = end
     parts.append(event[pos:])
-    return tuple(parts)
+    return parts[0], len(parts[0]), tuple(parts[1:])
 
 
 class _ChoicesStream:
@@ -701,7 +705,7 @@ class _ChoicesStream:
 
     def __init__(self, reasoning: bool, logprobs: bool, chat: bool) -> None:
         self.reasoning, self.logprobs, self.chat = reasoning, logprobs, chat
-        self.drop: tuple[bytes, ...] | None = None
+        self.drop: _Template | None = None
 
     def hot(self, data: bytes) -> bool:
         # Same test as _ChatFilter.feed and _ChoicesFilter.feed, which inline it.
@@ -1119,10 +1123,15 @@ class _ChatFilter(SSEFilter):
     def feed(self, chunk: bytes) -> bytes:
         if self._buf:
             return self._feed(chunk)
-        if chunk.startswith(self._open) and chunk.endswith(self._close):
-            end = len(chunk) - self._ccut
-            if end >= self._ocut and chunk.find(b'"', self._ocut, end) < 0:
-                return chunk
+        if chunk.startswith(self._open):
+            if chunk.endswith(self._close):
+                end = len(chunk) - self._ccut
+                if end >= self._ocut and chunk.find(b'"', self._ocut, end) < 0:
+                    return chunk
+        else:
+            drop = self._h.drop  # what _ChoicesStream.event would do first
+            if drop is not None and _fits(chunk, drop):
+                return b""
         if chunk[-2:] != b"\n\n":
             return self._feed(chunk)
         start = self._skip if chunk.startswith(self._head) else 0

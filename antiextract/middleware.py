@@ -10,7 +10,9 @@ audit after the last byte has been sent.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
+import ipaddress
 import logging
 import random
 import time
@@ -25,10 +27,11 @@ from . import challenge as pow_challenge
 from .apis import ApiFamily, RequestFacts, family_for_path
 from .audit import make_logger
 from .bucket import Limits, Outcome, WindowLimit
+from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young, strongest
 from .cost import actual_tokens, estimate
 from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
 from .enforce import block_response, throttle_response
-from .fingerprint import template_fingerprint
+from .fingerprint import client_fingerprint, template_fingerprint
 from .identity import Identity, digest, hash_key, header, identify
 from .passes import MemoryPassBook, PassBook, RedisPassBook
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
@@ -82,6 +85,11 @@ class AntiExtractMiddleware:
         self.limits = limits_from(s)
         self.model = RiskModel(**s.risk_model)
         self.weights = SignalWeights(**s.signal_weights)
+        self.cohort_model = CohortModel(**s.campaign_model)
+        self.campaigns_enabled = s.campaigns_enabled
+        self.allow_accounts = frozenset(s.allow_accounts)
+        self.allow_cohorts = frozenset(s.allow_cohorts)
+        self.allow_subnets = s.allow_subnets
         self.thresholds = Thresholds(s.degrade_at, s.challenge_at, s.block_at, s.challenge_enabled)
         self.plan = DegradePlan(
             max_output_tokens=s.degrade_max_output_tokens, model_map=dict(s.degrade_model_map)
@@ -93,9 +101,15 @@ class AntiExtractMiddleware:
             max_keys=s.memory_max_keys,
             timeout=s.store_timeout,
             model=self.model,
+            cohort_model=self.cohort_model,
         )
         # Local limits that keep a burst bounded while the shared store is unreachable.
-        self.fallback = MemoryStore(self.limits, max_keys=s.memory_max_keys, model=self.model)
+        self.fallback = MemoryStore(
+            self.limits,
+            max_keys=s.memory_max_keys,
+            model=self.model,
+            cohort_model=self.cohort_model,
+        )
         self.created_header = _lower(s.account_created_header)
         self.tier_header = _lower(s.account_tier_header)
         client = getattr(self.store, "client", None)
@@ -114,6 +128,7 @@ class AntiExtractMiddleware:
         self.enforce = s.mode == "enforce"
         self._store_down_until = 0.0
         self._digests: dict[str, str] = {}
+        self._first_seen: dict[str, float] = {}  # account key -> first seen (learnt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
@@ -280,18 +295,71 @@ class AntiExtractMiddleware:
             size, facts, default_output=s.default_output_tokens, max_output=s.max_output_tokens
         )
         signals = read_signals(facts, self.weights)
-        skeleton = ""
+        skeleton, bands = "", ()
         if facts.parsed and (facts.user_text or facts.system_text):
-            skeleton = template_fingerprint(facts.prompt_text).skeleton
+            fp = template_fingerprint(facts.prompt_text)
+            skeleton, bands = fp.skeleton, fp.bands
         risk_in = RiskInput(
             signals.traits, signals.acute, skeleton, *self._trusted_account_facts(headers)
         )
         account_key = self._store_key(ident.account, 16)
         ip_key = self._store_key(ident.ip, 12)
         now = self.clock()
-        outcome = await self._evaluate(account_key, ip_key, cost, now, risk_in)
-        decision = decide(outcome, self.thresholds, self.model)
-        return _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
+        cohort = None
+        if self.campaigns_enabled and ident.account not in self.allow_accounts:
+            cohort = self._cohort_input(
+                ident, headers, skeleton, bands, signals, risk_in, account_key, now
+            )
+        outcome = await self._evaluate(account_key, ip_key, cost, now, risk_in, cohort)
+        if outcome.assessment is not None:
+            self._first_seen_cache(account_key, now - outcome.assessment.age)
+        campaign = strongest(outcome.cohorts)
+        if ident.account in self.allow_accounts:
+            outcome = _without_risk(outcome)
+        decision = decide(outcome, self.thresholds, self.model, campaign)
+        ctx = _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
+        ctx.campaign = campaign if campaign is not None and campaign.score > 0 else None
+        return ctx
+
+    def _cohort_input(
+        self,
+        ident: Identity,
+        headers: list[tuple[bytes, bytes]],
+        skeleton: str,
+        bands: tuple[str, ...],
+        signals: RequestSignals,
+        risk_in: RiskInput,
+        account_key: str,
+        now: float,
+    ) -> CohortInput:
+        """The request's cohorts (allowlisted ones left out) and whether its account is
+        young: from the trusted creation header, else from when this process last learnt
+        the account's age; an account never seen here counts as not young."""
+        keys = cohort_keys(skeleton, bands, ident.ip, client_fingerprint(headers))
+        keys = tuple(k for k in keys if not self._allowlisted(k))
+        if risk_in.created_at is not None:
+            age: float | None = now - risk_in.created_at
+        else:
+            first = self._first_seen.get(account_key)
+            age = None if first is None else now - first
+        return CohortInput(keys, is_young(age, self.cohort_model), signals.traits)
+
+    def _allowlisted(self, key: str) -> bool:
+        if key in self.allow_cohorts:
+            return True
+        if key.startswith("n:") and self.allow_subnets:
+            try:
+                net = ipaddress.ip_network(key[2:])
+            except ValueError:
+                return False
+            return any(net.subnet_of(a) for a in self.allow_subnets if a.version == net.version)
+        return False
+
+    def _first_seen_cache(self, account_key: str, first: float) -> None:
+        cache = self._first_seen
+        if account_key not in cache and len(cache) >= 200_000:
+            cache.clear()
+        cache[account_key] = first
 
     def _store_key(self, value: str, size: int) -> str:
         """Keyed digest of an (already log-safe) id, memoised: accounts come back often."""
@@ -317,20 +385,26 @@ class AntiExtractMiddleware:
         return created, 1.0 if tier is None else tier
 
     async def _evaluate(
-        self, account: str, ip: str, cost: float, now: float, risk_in: RiskInput
+        self,
+        account: str,
+        ip: str,
+        cost: float,
+        now: float,
+        risk_in: RiskInput,
+        cohort: CohortInput | None = None,
     ) -> Outcome:
         """The store's answer, or the local fallback's while the store is failing."""
         if self._store_down_until and time.monotonic() < self._store_down_until:
-            return await self.fallback.evaluate(account, ip, cost, now, risk_in)
+            return await self.fallback.evaluate(account, ip, cost, now, risk_in, cohort)
         try:
-            outcome = await self.store.evaluate(account, ip, cost, now, risk_in)
+            outcome = await self.store.evaluate(account, ip, cost, now, risk_in, cohort)
         except StoreError as exc:
             if not self._store_down_until:
                 self.log.error(
                     "antiextract.store_unavailable", error=str(exc)[:200], fallback="local_limits"
                 )
             self._store_down_until = time.monotonic() + self.settings.store_retry_seconds
-            return await self.fallback.evaluate(account, ip, cost, now, risk_in)
+            return await self.fallback.evaluate(account, ip, cost, now, risk_in, cohort)
         if self._store_down_until:
             self._store_down_until = 0.0
             self.log.warning("antiextract.store_recovered")
@@ -373,6 +447,7 @@ class AntiExtractMiddleware:
             risk=round(d.risk, 3),
             risk_reasons=list(reasons(a, self.model)) if a is not None else [],
             challenge=ctx.challenge,
+            campaign=_campaign_evidence(ctx.campaign),
             signals=list(ctx.signals.fired),
             limit=d.limit,
             retry_after=round(d.retry_after, 3),
@@ -391,6 +466,7 @@ class _Context:
 
     __slots__ = (
         "account_key",
+        "campaign",
         "challenge",
         "cost",
         "decision",
@@ -422,6 +498,7 @@ class _Context:
         self.elapsed_us = 0.0
         self.settled: float | None = None
         self.challenge: str | None = None  # solved | allowance | replayed | a verify failure
+        self.campaign: CohortView | None = None
 
 
 async def _buffer(receive: Receive, cap: int) -> tuple[list[Message], int, bool]:
@@ -438,6 +515,27 @@ async def _buffer(receive: Receive, cap: int) -> tuple[list[Message], int, bool]
             return messages, size, True
         if size >= cap:
             return messages, size, False
+
+
+def _campaign_evidence(view: CohortView | None) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    return {
+        "cohort": view.key,
+        "score": round(view.score, 3),
+        "accounts": view.accounts,
+        "young": view.young,
+        "harvest": round(view.harvest, 3),
+    }
+
+
+def _without_risk(outcome: Outcome) -> Outcome:
+    """An allowlisted account: its limits still apply, its risk does not."""
+    a = outcome.assessment
+    if a is None:
+        return outcome
+    zero = dataclasses.replace(a, risk=0.0, acute=0.0, shares=tuple(0.0 for _ in a.shares))
+    return dataclasses.replace(outcome, assessment=zero, cohorts=())
 
 
 def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:

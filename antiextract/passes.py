@@ -86,8 +86,9 @@ class RedisPassBook:
 
     async def spend(self, account: str, now: float) -> bool:
         try:
-            used = await self._script(keys=[self.key(account)], args=["spend", now],
-                                      client=self.client)
+            used = await self._script(
+                keys=[self.key(account)], args=["spend", now], client=self.client
+            )
         except (RedisError, OSError) as exc:
             raise StoreError(str(exc)) from exc
         return bool(used)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .bucket import BLOCKED, TOKENS, Outcome
+from .cohorts import CohortView
 from .risk import RiskModel
 
 ALLOW = "allow"
@@ -24,6 +25,7 @@ CHALLENGE = "challenge"
 THROTTLE = "throttle"
 BLOCK = "block"
 ACTIONS = (ALLOW, DEGRADE, CHALLENGE, THROTTLE, BLOCK)
+CAMPAIGN = "campaign"  # Decision.limit when a campaign's shared bucket refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +45,22 @@ class Decision:
     risk: float = 0.0
 
 
-def decide(outcome: Outcome, t: Thresholds, model: RiskModel) -> Decision:
-    """The action and why. The risk's own top contributions (``risk.reasons``) are added
+def decide(
+    outcome: Outcome, t: Thresholds, model: RiskModel, campaign: CohortView | None = None
+) -> Decision:
+    """The action and why. ``campaign``: the request's strongest cohort; its score, scaled
+    by the account's youth, adds to the account's own risk, and a flagged campaign's
+    shared bucket can throttle. The risk's top contributions (``risk.reasons``) are added
     by the audit event, only for the decisions that are logged."""
     a = outcome.assessment
     risk = a.risk if a is not None else 0.0
+    if campaign is not None and campaign.score > 0:
+        risk += campaign.score * (a.youth if a is not None else 1.0)
+        if not campaign.allowed and outcome.allowed:
+            return Decision(
+                THROTTLE, ("campaign_budget", f"campaign:{campaign.key}"),
+                campaign.retry_after, CAMPAIGN, risk,
+            )  # fmt: skip
     if not outcome.allowed:
         if outcome.denied_by == BLOCKED:
             return Decision(BLOCK, ("blocked",), outcome.retry_after, BLOCKED, risk)

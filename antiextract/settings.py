@@ -157,8 +157,11 @@ class Settings(BaseSettings):
         True, description="Ask a proof-of-work at CHALLENGE_AT; off: degrade instead."
     )
     challenge_base_bits: int = Field(
-        16, ge=1, le=32, description="Proof-of-work difficulty (leading zero bits) at "
-        "CHALLENGE_AT; it grows to CHALLENGE_MAX_BITS at BLOCK_AT."
+        16,
+        ge=1,
+        le=32,
+        description="Proof-of-work difficulty (leading zero bits) at "
+        "CHALLENGE_AT; it grows to CHALLENGE_MAX_BITS at BLOCK_AT.",
     )
     challenge_max_bits: int = Field(22, ge=1, le=32, description="Hardest proof-of-work.")
     verification_url: str | None = Field(
@@ -171,8 +174,30 @@ class Settings(BaseSettings):
         {}, description="JSON: model a degraded request is routed to, per requested model."
     )
     tarpit_max_seconds: float = Field(
-        0.0, ge=0, le=60, description="Delay added to degraded requests, growing with risk "
-        "up to this at BLOCK_AT (0: off)."
+        0.0,
+        ge=0,
+        le=60,
+        description="Delay added to degraded requests, growing with risk "
+        "up to this at BLOCK_AT (0: off).",
+    )
+    campaigns_enabled: bool = Field(
+        True, description="Track cohorts (template, subnet, client) and act on campaigns."
+    )
+    campaign_model: dict[str, float] = Field(
+        {},
+        description="JSON: overrides of the campaign model (min_young, min_young_share, "
+        "min_harvest, weight, young_days, bucket_capacity, bucket_refill, ...).",
+    )
+    allow_accounts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Comma-separated account ids (as in the audit log) never scored."
+    )
+    allow_cohorts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated cohort ids (t:<template>, c:<client>, l:<band>) that "
+        "never count towards a campaign, e.g. a known app's template.",
+    )
+    allow_subnets: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
+        (), description="Comma-separated CIDRs whose subnet cohorts never count."
     )
     log_format: Literal["json", "console"] = Field("json", description="Audit log rendering.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
@@ -190,7 +215,20 @@ class Settings(BaseSettings):
                     raise ValueError(f"each path must start with '/', got {path!r}")
         return value
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("allow_accounts", "allow_cohorts", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("campaign_model")
+    @classmethod
+    def _check_campaign(cls, value: dict[str, float]) -> dict[str, float]:
+        from .cohorts import CohortModel
+
+        _check_keys(value, tuple(CohortModel.__dataclass_fields__))
+        return value
+
+    @field_validator("trusted_proxies", "allow_subnets", mode="before")
     @classmethod
     def _parse_proxies(cls, value: object) -> object:
         value = _split_csv(value)

@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from ..bucket import Limits, Outcome
+from ..cohorts import CohortInput, CohortModel
 from ..risk import RiskInput, RiskModel
 
 NO_SIGNAL = RiskInput()
@@ -21,17 +22,31 @@ class StoreError(RuntimeError):
 
 
 class Store(ABC):
-    def __init__(self, limits: Limits, model: RiskModel | None = None) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        model: RiskModel | None = None,
+        cohort_model: CohortModel | None = None,
+    ) -> None:
         self.limits = limits
         self.model = model or RiskModel()
+        self.cohort_model = cohort_model or CohortModel()
 
     @abstractmethod
     async def evaluate(
-        self, account: str, ip: str, cost: float, now: float, signal: RiskInput = NO_SIGNAL
+        self,
+        account: str,
+        ip: str,
+        cost: float,
+        now: float,
+        signal: RiskInput = NO_SIGNAL,
+        cohort: CohortInput | None = None,
     ) -> Outcome:
         """Fold ``signal`` into the account's profile and assess its risk; then refill
         (slower for risky accounts), check and take ``cost`` tokens and one request from
-        every limit. The profile learns from refused requests too; the limits do not."""
+        every limit. The profile learns from refused requests too; the limits do not.
+        ``cohort``: fold the request into each of its cohorts (same step / round trip) and
+        report them in ``Outcome.cohorts``; a flagged cohort's shared bucket is charged."""
 
     @abstractmethod
     async def settle(self, account: str, delta: float, now: float) -> None:

@@ -26,6 +26,7 @@ from ..bucket import (
     take_cost,
     window_wait,
 )
+from ..cohorts import CohortInput, CohortModel, CohortState, CohortView, update_cohort
 from ..risk import Profile, RiskInput, RiskModel, assess, refill_factor, update_profile
 from .base import NO_SIGNAL, Store
 
@@ -45,11 +46,42 @@ class _Entry:
 
 class MemoryStore(Store):
     def __init__(
-        self, limits: Limits, max_keys: int = 200_000, model: RiskModel | None = None
+        self,
+        limits: Limits,
+        max_keys: int = 200_000,
+        model: RiskModel | None = None,
+        cohort_model: CohortModel | None = None,
+        max_cohorts: int = 100_000,
     ) -> None:
-        super().__init__(limits, model)
+        super().__init__(limits, model, cohort_model)
         self.max_keys = max_keys
+        self.max_cohorts = max_cohorts
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._cohorts: OrderedDict[str, CohortState] = OrderedDict()
+
+    def _cohort_views(
+        self, account: str, cohort: CohortInput, cost: float, now: float
+    ) -> tuple[CohortView, ...]:
+        m = self.cohort_model
+        views = []
+        table = self._cohorts
+        for key in cohort.keys:
+            state = table.get(key)
+            if state is not None and now - state.seen > m.ttl:
+                state = None
+            if state is None:
+                state = table[key] = CohortState()
+                if len(table) > self.max_cohorts:
+                    table.popitem(last=False)
+            else:
+                table.move_to_end(key)
+            views.append(
+                update_cohort(state, key, account, cohort.young, cohort.traits, cost, now, m)
+            )
+        return tuple(views)
+
+    def cohort_state(self, key: str) -> CohortState | None:
+        return self._cohorts.get(key)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -86,10 +118,17 @@ class MemoryStore(Store):
         return rows, wait, denied
 
     async def evaluate(
-        self, account: str, ip: str, cost: float, now: float, signal: RiskInput = NO_SIGNAL
+        self,
+        account: str,
+        ip: str,
+        cost: float,
+        now: float,
+        signal: RiskInput = NO_SIGNAL,
+        cohort: CohortInput | None = None,
     ) -> Outcome:
         limits = self.limits
         cost = take_cost(cost, limits)
+        views = self._cohort_views(account, cohort, cost, now) if cohort else ()
         acct = self._get("a:" + account, now, limits.account_ttl)
         if acct.profile is None:
             acct.profile = Profile()
@@ -101,7 +140,7 @@ class MemoryStore(Store):
             acct.blocked_until = now + limits.block_seconds
         tokens = refill(acct.tokens, acct.ts, now, limits, factor)
         if now < acct.blocked_until:
-            return Outcome(False, tokens, acct.blocked_until - now, BLOCKED, assessment)
+            return Outcome(False, tokens, acct.blocked_until - now, BLOCKED, assessment, views)
         wait = bucket_wait(tokens, cost, limits, factor)
         denied = TOKENS if wait > 0 else None
         acct_rows, w, d = self._windows(acct, limits.account, now)
@@ -114,7 +153,7 @@ class MemoryStore(Store):
             if w > wait:
                 wait, denied = w, d
         if denied is not None:
-            return Outcome(False, tokens, wait, denied, assessment)
+            return Outcome(False, tokens, wait, denied, assessment, views)
         acct.tokens, acct.ts = tokens - cost, now
         for limit, idx, cur, prev in acct_rows:
             acct.windows[limit.seconds] = [idx, cur + 1, prev]
@@ -122,7 +161,7 @@ class MemoryStore(Store):
             ip_entry.seen = now
             for limit, idx, cur, prev in ip_rows:
                 ip_entry.windows[limit.seconds] = [idx, cur + 1, prev]
-        return Outcome(True, tokens - cost, 0.0, None, assessment)
+        return Outcome(True, tokens - cost, 0.0, None, assessment, views)
 
     async def settle(self, account: str, delta: float, now: float) -> None:
         entry = self._get("a:" + account, now, self.limits.account_ttl, create=False)

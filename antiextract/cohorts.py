@@ -1,0 +1,244 @@
+"""Cohorts and campaigns: thousands of accounts seen as one actor.
+
+A campaign's accounts each look ordinary; together they share things an ordinary crowd
+does not: a prompt template (exactly, or through light paraphrase), infrastructure (a
+/24 or /48 subnet), a client fingerprint — and they are *young* and *harvest-shaped*
+(reasoning asked for, coding/agentic focus, single-turn, extraction parameters).
+
+Each request belongs to a few cohorts (its keys below). Per cohort the store keeps:
+distinct accounts and distinct young accounts over roughly the last day or two (HyperLogLog
+in Redis, a bounded KMV sketch in memory), time-decayed request counts and trait counts,
+and, once the cohort is flagged, one shared token bucket for all its members.
+
+A cohort is flagged as a campaign when (all of) it has at least ``min_young`` distinct
+young accounts, young accounts make up at least ``min_young_share`` of its accounts, and
+its traffic is harvest-shaped (``harvest`` >= ``min_harvest``). Many accounts sharing a
+template is not enough: an IDE assistant's thousands of established users share one.
+
+The campaign score (0..``weight``) flows into each member's risk (scaled by the member's
+youth), so an account joining a known campaign is caught on its first requests.
+
+``store/cohort.lua`` transcribes ``update_cohort``; the shared store tests compare them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass, field
+
+import xxhash
+
+from .risk import ELICIT, EXTRACT, FOCUS, SINGLE
+
+KMV_K = 256  # sketch size: ~1/sqrt(k-2) = 6% standard error on distinct counts
+_MAX_HASH = float(1 << 64)
+
+
+@dataclass(frozen=True, slots=True)
+class CohortModel:
+    """Every field is an ``ANTIEXTRACT_CAMPAIGN_*`` setting (JSON overrides)."""
+
+    min_young: int = 20  # distinct young accounts before a cohort can be a campaign
+    full_young: int = 100  # distinct young accounts at which the score is at its full
+    min_young_share: float = 0.5
+    min_harvest: float = 0.5
+    weight: float = 6.0  # campaign score added to a fully young member's risk
+    young_days: float = 7.0  # an account younger than this counts as young
+    half_life: float = 6 * 3_600.0  # decay of the cohort's request and trait counts
+    bucket_capacity: float = 2_000_000.0  # shared token bucket of a flagged cohort
+    bucket_refill: float = 2_000.0  # tokens per second, for all members together
+    ttl: int = 3 * 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class CohortInput:
+    """The cohorts of one request, and whether its account counts as young."""
+
+    keys: tuple[str, ...]
+    young: bool
+    traits: int
+
+
+@dataclass(frozen=True, slots=True)
+class CohortView:
+    """A store's answer for one cohort of one request."""
+
+    key: str
+    score: float  # 0 when not a campaign
+    accounts: int  # distinct accounts (estimate)
+    young: int  # distinct young accounts (estimate)
+    harvest: float
+    allowed: bool = True  # the campaign's shared bucket had room
+    retry_after: float = 0.0
+
+
+def subnet(ip: str) -> str | None:
+    """/24 for IPv4, /48 for IPv6: the unit a hosting provider hands out."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    prefix = 24 if addr.version == 4 else 48
+    return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False))
+
+
+def cohort_keys(skeleton: str, bands: tuple[str, ...], ip: str, client_fp: str) -> tuple[str, ...]:
+    """The cohorts of one request: exact template, two LSH bands (one per partition of
+    the SimHash, so paraphrased wrappers still meet), subnet, client fingerprint."""
+    keys = []
+    if skeleton:
+        keys.append("t:" + skeleton)
+        keys += ["l:" + b for b in bands[:1] + bands[5:6]]
+    net = subnet(ip)
+    if net:
+        keys.append("n:" + net)
+    if client_fp:
+        keys.append("c:" + client_fp)
+    return tuple(keys)
+
+
+def account_hash(account: str) -> int:
+    return xxhash.xxh64_intdigest(account.encode())
+
+
+class KMV:
+    """K-minimum-values distinct counter: bounded (k hashes), mergeable, ~6% error."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: list[int] = []  # sorted ascending, at most KMV_K
+
+    def add(self, h: int) -> None:
+        v = self.values
+        if len(v) >= KMV_K and h >= v[-1]:
+            return
+        lo, hi = 0, len(v)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if v[mid] < h:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(v) and v[lo] == h:
+            return
+        v.insert(lo, h)
+        if len(v) > KMV_K:
+            v.pop()
+
+    @staticmethod
+    def count(*sketches: KMV) -> int:
+        merged = sorted(set().union(*(s.values for s in sketches)))[:KMV_K]
+        if len(merged) < KMV_K:
+            return len(merged)
+        return int((KMV_K - 1) / (merged[-1] / _MAX_HASH))
+
+
+@dataclass(slots=True)
+class CohortState:
+    """The memory store's state of one cohort (Redis keeps the same in a hash + HLLs)."""
+
+    day: int = -1
+    accounts_cur: KMV = field(default_factory=KMV)
+    accounts_prev: KMV = field(default_factory=KMV)
+    young_cur: KMV = field(default_factory=KMV)
+    young_prev: KMV = field(default_factory=KMV)
+    requests: float = 0.0
+    elicit: float = 0.0
+    focus: float = 0.0
+    single: float = 0.0
+    extract: float = 0.0
+    ts: float | None = None
+    tokens: float | None = None
+    tokens_ts: float | None = None
+    seen: float = 0.0
+
+
+def harvest(requests: float, elicit: float, focus: float, single: float, extract: float) -> float:
+    """How much a cohort's traffic looks like harvesting (0..1): elicitation and focus weigh
+    most; single-turn and extraction parameters complete the picture."""
+    if requests <= 0:
+        return 0.0
+    return (2 * elicit + 2 * focus + single + extract) / (6 * requests)
+
+
+def campaign_score(accounts: int, young: int, harvest_: float, m: CohortModel) -> float:
+    if young < m.min_young or accounts <= 0:
+        return 0.0
+    share = young / max(accounts, young)
+    if share < m.min_young_share or harvest_ < m.min_harvest:
+        return 0.0
+    scale = min(1.0, young / m.full_young)
+    return m.weight * scale * share * harvest_
+
+
+def decay(value: float, ts: float | None, now: float, half_life: float) -> float:
+    if ts is None or value <= 0:
+        return 0.0
+    return value * 0.5 ** (max(0.0, now - ts) / half_life)
+
+
+def update_cohort(
+    state: CohortState,
+    key: str,
+    account: str,
+    young: bool,
+    traits: int,
+    cost: float,
+    now: float,
+    m: CohortModel,
+) -> CohortView:
+    """Fold one request into a cohort and answer whether its shared bucket has room."""
+    day = int(now // 86_400)
+    if day != state.day:
+        if day == state.day + 1:
+            state.accounts_prev, state.young_prev = state.accounts_cur, state.young_cur
+        else:
+            state.accounts_prev, state.young_prev = KMV(), KMV()
+        state.accounts_cur, state.young_cur, state.day = KMV(), KMV(), day
+    h = account_hash(account)
+    state.accounts_cur.add(h)
+    if young:
+        state.young_cur.add(h)
+    d = 0.5 ** (max(0.0, now - state.ts) / m.half_life) if state.ts is not None else 0.0
+    state.requests = state.requests * d + 1
+    state.elicit = state.elicit * d + (1 if traits & ELICIT else 0)
+    state.focus = state.focus * d + (1 if traits & FOCUS else 0)
+    state.single = state.single * d + (1 if traits & SINGLE else 0)
+    state.extract = state.extract * d + (1 if traits & EXTRACT else 0)
+    state.ts = now
+    state.seen = now
+    accounts = KMV.count(state.accounts_cur, state.accounts_prev)
+    young_n = KMV.count(state.young_cur, state.young_prev)
+    h_ = harvest(state.requests, state.elicit, state.focus, state.single, state.extract)
+    score = campaign_score(accounts, young_n, h_, m)
+    allowed, wait = True, 0.0
+    if score > 0:
+        tokens = m.bucket_capacity
+        if state.tokens is not None and state.tokens_ts is not None:
+            elapsed = max(0.0, now - state.tokens_ts)
+            tokens = min(m.bucket_capacity, state.tokens + elapsed * m.bucket_refill)
+        cost = min(cost, m.bucket_capacity)
+        if tokens >= cost:
+            state.tokens, state.tokens_ts = tokens - cost, now
+        else:
+            allowed, wait = False, (cost - tokens) / m.bucket_refill
+            state.tokens, state.tokens_ts = tokens, now
+    return CohortView(key, score, accounts, young_n, h_, allowed, wait)
+
+
+def is_young(age_seconds: float | None, m: CohortModel) -> bool:
+    return age_seconds is not None and age_seconds < m.young_days * 86_400
+
+
+def strongest(views: tuple[CohortView, ...]) -> CohortView | None:
+    best = None
+    for v in views:
+        if best is None or v.score > best.score:
+            best = v
+    return best
+
+
+def hll_estimate_error(k: int = KMV_K) -> float:
+    return 1.0 / math.sqrt(k - 2)

@@ -1,0 +1,412 @@
+"""Prometheus metrics: what the middleware decided, what it cost, how the store behaves.
+
+One :class:`Metrics` object per middleware. It owns a private ``CollectorRegistry`` by
+default, so several middleware instances in one process (or one test run) never collide;
+pass ``registry=prometheus_client.REGISTRY`` to publish on the process-wide registry
+instead (then create only one ``Metrics`` per process).
+
+Every label value is drawn from a small fixed set; anything else becomes ``other``.
+No account id, IP, key or free text ever reaches a label, so the number of series is
+bounded whatever the traffic:
+
+=========================================  =============================================
+``antiextract_decisions_total``            ``action`` (allow, degrade, challenge,
+                                           throttle, block), ``reason`` (token_budget,
+                                           request_limit, blocked, risk, allow),
+                                           ``api`` (the API family), ``enforced``
+``antiextract_added_latency_seconds``      histogram of the middleware's own decision
+                                           time, ``store`` (memory, redis, fallback)
+``antiextract_store_seconds``              histogram of the store round trip
+``antiextract_store_errors_total``         ``kind`` (timeout, connection, response)
+``antiextract_store_circuit_open``         1 while decisions are served by the local
+                                           fallback because the store failed, else 0
+``antiextract_store_fallback_total``       decisions the local fallback made
+``antiextract_settlements_total``          ``outcome`` (settled, refunded, no_usage)
+``antiextract_settled_tokens_total``       tokens charged at settlement (real usage)
+``antiextract_challenges_total``           ``outcome`` (issued, solved, allowance,
+                                           replayed, forged, expired, wrong_account,
+                                           insufficient_work, malformed,
+                                           store_unavailable)
+``antiextract_campaigns_active``           set by the campaign detector
+=========================================  =============================================
+
+The recording methods take plain values and are cheap (about a microsecond and a half
+for :meth:`Metrics.decision`): labelled children are looked up once and kept in dicts,
+because ``.labels()`` alone costs about as much as the increment.
+
+Serving: :func:`metrics_app` is an ASGI app answering ``GET`` with the text exposition.
+With Starlette or FastAPI::
+
+    app.mount("/metrics", metrics_app(middleware.metrics))   # serves /metrics/
+    app.add_route("/metrics", metrics_app(middleware.metrics))  # serves /metrics exactly
+
+For any other ASGI app, :func:`mount_metrics` answers one path and passes the rest on::
+
+    app = mount_metrics(AntiExtractMiddleware(model_app), middleware.metrics)
+
+The metrics describe the protection itself (thresholds hit, challenge outcomes), so
+serve them where only the monitoring system can reach them.
+
+Multi-process servers (``uvicorn --workers N``, gunicorn) keep one set of metrics per
+worker; the registry here does not aggregate across processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from .apis import CHAT, COMPLETIONS, GENERIC, MESSAGES, RESPONSES
+from .policy import ACTIONS
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+OTHER = "other"
+"""The label value of anything outside a label's known set."""
+
+REASONS = ("token_budget", "request_limit", "blocked", "risk", "allow", OTHER)
+APIS = (CHAT.name, COMPLETIONS.name, RESPONSES.name, MESSAGES.name, GENERIC.name, OTHER)
+STORES = ("memory", "redis", "fallback", OTHER)
+STORE_ERRORS = ("timeout", "connection", "response", OTHER)
+SETTLEMENTS = ("settled", "refunded", "no_usage", OTHER)
+CHALLENGES = (
+    "issued",
+    "solved",
+    "allowance",
+    "replayed",
+    "forged",
+    "expired",
+    "wrong_account",
+    "insufficient_work",
+    "malformed",
+    "store_unavailable",
+    OTHER,
+)
+
+# 10 µs .. 50 ms, 1-2.5-5 per decade: the middleware's own time, store round trip included.
+LATENCY_BUCKETS = (
+    10e-6, 25e-6, 50e-6,
+    100e-6, 250e-6, 500e-6,
+    1e-3, 2.5e-3, 5e-3,
+    10e-3, 25e-3, 50e-3,
+)  # fmt: skip
+# 25 µs .. 1 s: an in-process call, a Redis round trip, up to a timed-out one.
+STORE_BUCKETS = (
+    25e-6, 50e-6,
+    100e-6, 250e-6, 500e-6,
+    1e-3, 2.5e-3, 5e-3,
+    10e-3, 25e-3, 50e-3,
+    100e-3, 250e-3, 500e-3,
+    1.0,
+)  # fmt: skip
+
+_ACTIONS = frozenset(ACTIONS)
+_APIS = frozenset(APIS)
+_STORES = frozenset(STORES)
+_STORE_ERRORS = frozenset(STORE_ERRORS)
+_SETTLEMENTS = frozenset(SETTLEMENTS)
+_CHALLENGES = frozenset(CHALLENGES)
+_REASON_PREFIXES = (
+    ("token_budget", "token_budget"),
+    ("request_limit", "request_limit"),
+    ("blocked", "blocked"),
+    ("risk", "risk"),
+    ("allow", "allow"),
+)
+_CACHE_MAX = 4096  # raw argument tuples remembered by decision(); cleared when full
+
+
+def reason_category(reasons: tuple[str, ...]) -> str:
+    """The bounded ``reason`` label of a decision's reasons: ``()`` -> allow,
+    ``("request_limit:account-300-per-60s",)`` -> request_limit, ``("risk>=3.5",)`` ->
+    risk; the first reason that falls in a category wins, else ``other``."""
+    if not reasons:
+        return "allow"
+    for reason in reasons:
+        if isinstance(reason, str):
+            for prefix, category in _REASON_PREFIXES:
+                if reason.startswith(prefix):
+                    return category
+    return OTHER
+
+
+def error_kind(exc: BaseException) -> str:
+    """The ``kind`` label of a store failure, from the exception or what it wraps:
+    timeout, connection (refused, lost, reset) or response (an error reply)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        names = [cls.__name__ for cls in type(current).__mro__]
+        if isinstance(current, TimeoutError) or any("Timeout" in n for n in names):
+            return "timeout"
+        if isinstance(current, OSError) or any("Connection" in n for n in names):
+            return "connection"
+        if any(n in ("ResponseError", "RespError") for n in names):
+            return "response"
+        current = current.__cause__ or current.__context__
+    return OTHER
+
+
+def _bounded(value: Any, known: frozenset[str]) -> str:
+    return value if isinstance(value, str) and value in known else OTHER
+
+
+class Metrics:
+    """The middleware's Prometheus metrics, on ``registry`` (a private one by default)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.decisions = Counter(
+            "antiextract_decisions",
+            "Decisions taken on protected requests.",
+            ("action", "reason", "api", "enforced"),
+            registry=r,
+        )
+        self.added_latency = Histogram(
+            "antiextract_added_latency_seconds",
+            "Time the middleware spent deciding (body buffering and store call included).",
+            ("store",),
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.store_seconds = Histogram(
+            "antiextract_store_seconds",
+            "Round trip of the store's evaluate call.",
+            buckets=STORE_BUCKETS,
+            registry=r,
+        )
+        self.store_errors = Counter(
+            "antiextract_store_errors",
+            "Store calls that failed.",
+            ("kind",),
+            registry=r,
+        )
+        self.circuit_open = Gauge(
+            "antiextract_store_circuit_open",
+            "1 while the store is bypassed for the local fallback after a failure, else 0.",
+            registry=r,
+        )
+        self.fallbacks = Counter(
+            "antiextract_store_fallback",
+            "Decisions made by the local fallback limits instead of the store.",
+            registry=r,
+        )
+        self.settlements = Counter(
+            "antiextract_settlements",
+            "Settlements of protected requests after their response.",
+            ("outcome",),
+            registry=r,
+        )
+        self.settled_tokens = Counter(
+            "antiextract_settled_tokens",
+            "Tokens charged at settlement (the usage the responses reported).",
+            registry=r,
+        )
+        self.challenges = Counter(
+            "antiextract_challenges",
+            "Proof-of-work challenges issued and solutions checked.",
+            ("outcome",),
+            registry=r,
+        )
+        self.campaigns_active = Gauge(
+            "antiextract_campaigns_active",
+            "Extraction campaigns currently tracked.",
+            registry=r,
+        )
+        # Known, small label sets start at zero so rate() and absence alerts work at once.
+        self._store_errors = {k: self.store_errors.labels(k) for k in STORE_ERRORS}
+        self._settlements = {k: self.settlements.labels(k) for k in SETTLEMENTS}
+        self._challenges = {k: self.challenges.labels(k) for k in CHALLENGES}
+        self._decisions: dict[tuple[Any, ...], tuple[Any, Any, bool]] = {}
+        self._decision_children: dict[tuple[str, str, str, str], Any] = {}
+        self._latency_children: dict[str, Any] = {}
+
+    def decision(
+        self,
+        action: str,
+        reasons: tuple[str, ...],
+        api: str,
+        enforced: bool,
+        seconds: float,
+        store: str,
+    ) -> None:
+        """One decision, the time it took and who made it (memory, redis or fallback)."""
+        key = (action, reasons, api, enforced, store)
+        try:
+            found = self._decisions.get(key)
+        except TypeError:  # unhashable arguments: label them, do not remember them
+            found = self._children(action, reasons, api, enforced, store)
+        else:
+            if found is None:
+                found = self._children(action, reasons, api, enforced, store)
+                if len(self._decisions) >= _CACHE_MAX:
+                    self._decisions.clear()
+                self._decisions[key] = found
+        counter, histogram, fallback = found
+        counter.inc()
+        histogram.observe(seconds)
+        if fallback:
+            self.fallbacks.inc()
+
+    def _children(
+        self, action: Any, reasons: Any, api: Any, enforced: Any, store: Any
+    ) -> tuple[Any, Any, bool]:
+        labels = (
+            _bounded(action, _ACTIONS),
+            reason_category(tuple(reasons) if isinstance(reasons, tuple | list) else ()),
+            _bounded(api, _APIS),
+            "true" if enforced else "false",
+        )
+        counter = self._decision_children.get(labels)
+        if counter is None:
+            counter = self._decision_children[labels] = self.decisions.labels(*labels)
+        kind = _bounded(store, _STORES)
+        histogram = self._latency_children.get(kind)
+        if histogram is None:
+            histogram = self._latency_children[kind] = self.added_latency.labels(kind)
+        return counter, histogram, kind == "fallback"
+
+    def store_call(self, seconds: float) -> None:
+        """One round trip to the store (failed ones included)."""
+        self.store_seconds.observe(seconds)
+
+    def store_error(self, kind: str) -> None:
+        """A failed store call: ``kind`` is timeout, connection or response (see
+        :func:`error_kind`); anything else counts as ``other``."""
+        child = self._store_errors.get(kind) if isinstance(kind, str) else None
+        (child or self._store_errors[OTHER]).inc()
+
+    def circuit(self, open_: bool) -> None:
+        """Whether the store is being bypassed for the local fallback."""
+        self.circuit_open.set(1 if open_ else 0)
+
+    def settlement(self, outcome: str, tokens: float) -> None:
+        """A settlement: settled (``tokens`` = the usage charged), refunded (the
+        reservation given back) or no_usage (the response reported none); anything else
+        counts as ``other``. ``tokens`` of zero or less add nothing."""
+        child = self._settlements.get(outcome) if isinstance(outcome, str) else None
+        (child or self._settlements[OTHER]).inc()
+        if tokens > 0:
+            self.settled_tokens.inc(tokens)
+
+    def challenge(self, outcome: str) -> None:
+        """A challenge issued, or the outcome of a solution or allowance check."""
+        child = self._challenges.get(outcome) if isinstance(outcome, str) else None
+        (child or self._challenges[OTHER]).inc()
+
+    def campaigns(self, n: int) -> None:
+        """The number of campaigns currently tracked."""
+        self.campaigns_active.set(n)
+
+    def exposition(self) -> bytes:
+        """The Prometheus text exposition of this registry."""
+        return generate_latest(self.registry)
+
+
+class MetricsApp:
+    """ASGI app serving ``metrics`` to ``GET`` requests (any path: mount it where it
+    belongs); other methods get 405."""
+
+    __slots__ = ("metrics",)
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            if scope["method"] == "GET":
+                body = self.metrics.exposition()
+                await _respond(send, 200, body, CONTENT_TYPE_LATEST.encode("latin-1"))
+            else:
+                await _respond(
+                    send, 405, b"method not allowed\n", b"text/plain; charset=utf-8", b"GET"
+                )
+        elif kind == "lifespan":  # when served on its own
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        elif kind == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})
+
+
+class MetricsMount:
+    """Answers ``path`` with the metrics; every other request, and every lifespan or
+    websocket message, goes to ``app`` untouched."""
+
+    __slots__ = ("app", "metrics_app", "path")
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, path: str = "/metrics") -> None:
+        self.app = app
+        self.metrics_app = MetricsApp(metrics)
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path:
+            await self.metrics_app(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def metrics_app(metrics: Metrics) -> MetricsApp:
+    """An ASGI app serving ``metrics`` in the Prometheus text format (GET only)."""
+    return MetricsApp(metrics)
+
+
+def mount_metrics(app: ASGIApp, metrics: Metrics, path: str = "/metrics") -> MetricsMount:
+    """``app`` with ``GET path`` answered by the metrics (for apps that are not Starlette)."""
+    return MetricsMount(app, metrics, path)
+
+
+async def _respond(
+    send: Send, status: int, body: bytes, ctype: bytes, allow: bytes | None = None
+) -> None:
+    headers = [
+        (b"content-type", ctype),
+        (b"content-length", b"%d" % len(body)),
+        (b"cache-control", b"no-store"),
+    ]
+    if allow is not None:
+        headers.append((b"allow", allow))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+__all__ = [
+    "APIS",
+    "CHALLENGES",
+    "LATENCY_BUCKETS",
+    "OTHER",
+    "REASONS",
+    "SETTLEMENTS",
+    "STORES",
+    "STORE_BUCKETS",
+    "STORE_ERRORS",
+    "Metrics",
+    "MetricsApp",
+    "MetricsMount",
+    "error_kind",
+    "metrics_app",
+    "mount_metrics",
+    "reason_category",
+]
