@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from pydantic import SecretStr
+
 from .settings import Settings, SettingsError, load_settings
 
 
@@ -26,8 +28,10 @@ def effective_config(settings: Settings) -> dict[str, object]:
     out: dict[str, object] = {}
     for name in type(settings).model_fields:
         value = getattr(settings, name)
-        if name == "secret":
-            value = "<set>" if value is not None else None
+        if isinstance(value, SecretStr):
+            value = "<set>"
+        elif isinstance(value, tuple) and value and isinstance(value[0], SecretStr):
+            value = f"<{len(value)} set>"
         elif name == "storage_uri" and "@" in str(value):
             scheme, rest = str(value).split("://", 1)
             value = f"{scheme}://***@{rest.rsplit('@', 1)[1]}"

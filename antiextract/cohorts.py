@@ -42,7 +42,7 @@ class CohortModel:
     min_young: int = 20  # distinct young accounts before a cohort can be a campaign
     full_young: int = 100  # distinct young accounts at which the score is at its full
     min_young_share: float = 0.5
-    min_harvest: float = 0.5
+    min_harvest: float = 0.65
     weight: float = 6.0  # campaign score added to a fully young member's risk
     young_days: float = 7.0  # an account younger than this counts as young
     half_life: float = 6 * 3_600.0  # decay of the cohort's request and trait counts
@@ -232,12 +232,38 @@ def is_young(age_seconds: float | None, m: CohortModel) -> bool:
     return age_seconds is not None and age_seconds < m.young_days * 86_400
 
 
-def strongest(views: tuple[CohortView, ...]) -> CohortView | None:
-    best = None
+# How much a campaign in each kind of cohort says about one member. Sharing an exact
+# prompt template is specific. An LSH band is looser (it is how paraphrased wrappers
+# meet, and unrelated prompts on the same task sometimes meet there too), and sharing a
+# /24 or an SDK's fingerprint is what thousands of unrelated people do: those count for
+# less, and only in proportion to how harvest-shaped the member's own request is.
+KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15}
+SPECIFIC = ("t",)
+
+
+def request_harvest(traits: int) -> float:
+    return harvest(1.0, *(1.0 if traits & bit else 0.0 for bit in (ELICIT, FOCUS, SINGLE, EXTRACT)))
+
+
+def member_score(view: CohortView, traits: int) -> float:
+    """The campaign score one member's request carries from one of its cohorts."""
+    if view.score <= 0:
+        return 0.0
+    kind = view.key[:1]
+    weight = KIND_WEIGHT.get(kind, 0.3)
+    if kind not in SPECIFIC:
+        weight *= request_harvest(traits)
+    return view.score * weight
+
+
+def strongest(views: tuple[CohortView, ...], traits: int = 0) -> tuple[CohortView | None, float]:
+    """The cohort that weighs most on this request, and its member score."""
+    best, best_score = None, 0.0
     for v in views:
-        if best is None or v.score > best.score:
-            best = v
-    return best
+        score = member_score(v, traits)
+        if best is None or score > best_score:
+            best, best_score = v, score
+    return best, best_score
 
 
 def hll_estimate_error(k: int = KMV_K) -> float:

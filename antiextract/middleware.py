@@ -313,10 +313,10 @@ class AntiExtractMiddleware:
         outcome = await self._evaluate(account_key, ip_key, cost, now, risk_in, cohort)
         if outcome.assessment is not None:
             self._first_seen_cache(account_key, now - outcome.assessment.age)
-        campaign = strongest(outcome.cohorts)
+        campaign, campaign_score = strongest(outcome.cohorts, signals.traits)
         if ident.account in self.allow_accounts:
             outcome = _without_risk(outcome)
-        decision = decide(outcome, self.thresholds, self.model, campaign)
+        decision = decide(outcome, self.thresholds, self.model, campaign, campaign_score)
         ctx = _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
         ctx.campaign = campaign if campaign is not None and campaign.score > 0 else None
         return ctx
@@ -539,15 +539,18 @@ def _without_risk(outcome: Outcome) -> Outcome:
 
 
 def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:
-    """HMAC keys for challenge tokens: derived from ANTIEXTRACT_SECRET (and former values,
-    for rotation); a random per-process key when none is set, which works on one replica."""
-    values = [v.get_secret_value() for v in (s.secret, *s.previous_secrets) if v is not None]
+    """HMAC keys for challenge tokens: CHALLENGE_SECRET (else one derived from SECRET),
+    then former challenge secrets for rotation; a random per-process key when none is set,
+    which works on one replica only. Tokens are bound to the account's store key, which
+    depends on SECRET alone, so rotating the challenge secret leaves accounts intact."""
+    current = s.challenge_secret or s.secret
+    values = [v.get_secret_value() for v in (current, *s.previous_challenge_secrets) if v]
     if not values:
         if s.challenge_enabled:
             log.warning(
                 "antiextract.no_secret",
-                detail="ANTIEXTRACT_SECRET is not set: challenge tokens use a per-process key "
-                "and do not verify on other replicas",
+                detail="neither ANTIEXTRACT_CHALLENGE_SECRET nor ANTIEXTRACT_SECRET is set: "
+                "challenge tokens use a per-process key and do not verify on other replicas",
             )
         return [random.randbytes(32)]
     return [hashlib.sha256(b"antiextract/challenge\0" + v.encode()).digest() for v in values]

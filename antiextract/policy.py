@@ -30,7 +30,7 @@ CAMPAIGN = "campaign"  # Decision.limit when a campaign's shared bucket refused
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    degrade_at: float = 3.5
+    degrade_at: float = 3.0
     challenge_at: float = 6.0
     block_at: float = 9.0
     challenge_enabled: bool = True
@@ -46,16 +46,21 @@ class Decision:
 
 
 def decide(
-    outcome: Outcome, t: Thresholds, model: RiskModel, campaign: CohortView | None = None
+    outcome: Outcome,
+    t: Thresholds,
+    model: RiskModel,
+    campaign: CohortView | None = None,
+    campaign_score: float = 0.0,
 ) -> Decision:
-    """The action and why. ``campaign``: the request's strongest cohort; its score, scaled
-    by the account's youth, adds to the account's own risk, and a flagged campaign's
-    shared bucket can throttle. The risk's top contributions (``risk.reasons``) are added
+    """The action and why. ``campaign``: the request's strongest cohort, and
+    ``campaign_score`` what it weighs on this member (``cohorts.member_score``); scaled by
+    the account's youth it adds to the account's own risk. A flagged campaign's shared
+    bucket can throttle. The risk's top contributions (``risk.reasons``) are added
     by the audit event, only for the decisions that are logged."""
     a = outcome.assessment
     risk = a.risk if a is not None else 0.0
     if campaign is not None and campaign.score > 0:
-        risk += campaign.score * (a.youth if a is not None else 1.0)
+        risk += campaign_score * (a.youth if a is not None else 1.0)
         if not campaign.allowed and outcome.allowed:
             return Decision(
                 THROTTLE, ("campaign_budget", f"campaign:{campaign.key}"),

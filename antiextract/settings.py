@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         description="JSON: overrides of the risk model (trait weights, alpha, youth_days, "
         "acute_half_life, ...).",
     )
-    degrade_at: float = Field(3.5, ge=0, description="Risk at which requests are degraded.")
+    degrade_at: float = Field(3.0, ge=0, description="Risk at which requests are degraded.")
     challenge_at: float = Field(
         6.0, ge=0, description="Risk at which a proof-of-work challenge is required."
     )
@@ -148,10 +148,15 @@ class Settings(BaseSettings):
     block_seconds: float = Field(
         3_600.0, gt=0, description="Cool-down of an automatic block, in seconds."
     )
-    previous_secrets: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+    challenge_secret: SecretStr | None = Field(
+        None,
+        description="Key that signs proof-of-work challenge tokens (default: derived from "
+        "ANTIEXTRACT_SECRET). Kept apart from SECRET so it can rotate without re-keying "
+        "accounts.",
+    )
+    previous_challenge_secrets: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
         (),
-        description="Comma-separated former values of ANTIEXTRACT_SECRET, still accepted "
-        "for challenge tokens during a rotation.",
+        description="Comma-separated former challenge secrets, still accepted during a rotation.",
     )
     challenge_enabled: bool = Field(
         True, description="Ask a proof-of-work at CHALLENGE_AT; off: degrade instead."
@@ -239,7 +244,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected CIDRs such as 10.0.0.0/8,::1/128 ({exc})") from None
         return value
 
-    @field_validator("previous_secrets", mode="before")
+    @field_validator("previous_challenge_secrets", mode="before")
     @classmethod
     def _parse_secrets(cls, value: object) -> object:
         return _split_csv(value)

@@ -59,8 +59,7 @@ IDE_SYSTEM = (
 )
 TENANT_SYSTEM = (
     "You are Tripsy, a friendly travel and lifestyle assistant inside the Tripsy app. "
-    "Be concise, warm and practical; suggest concrete options with prices when you can. "
-    * 6
+    "Be concise, warm and practical; suggest concrete options with prices when you can. " * 6
 )
 CODE_TASKS = [
     "implement a function that merges overlapping intervals",
@@ -82,6 +81,15 @@ AGENT_TASKS = [
     "as an autonomous agent, break the task of setting up CI for a Python repository into "
     "a multi-step plan",
     "you are a coding agent: find the failing test, patch the code, rerun the tests",
+]
+# What new people ask when they try coding help: their own problems, not a dataset's.
+NEWBIE_CODE = [
+    "why does my flask app return 404 for the /login route",
+    "how do I read a csv file into pandas and drop empty rows",
+    "my react component re-renders forever, what am I doing wrong",
+    "help me write a bash script that renames photos by date",
+    "what's the difference between a list and a tuple in python",
+    "can you fix the indentation error in my script",
 ]
 GENERAL = [
     "what should I pack for a week in Lisbon in March?",
@@ -184,7 +192,9 @@ def body_for(acct: Account) -> dict[str, Any]:
         return {"model": "m", "messages": msgs, "max_tokens": 1024}
     if pop == "newbie":
         if rng.random() < 0.4:
-            user = rng.choice(CODE_TASKS) + ("\n" + code_snippet(rng) if rng.random() < 0.5 else "")
+            user = rng.choice(NEWBIE_CODE) + (
+                "\n" + code_snippet(rng) if rng.random() < 0.5 else ""
+            )
         else:
             user = rng.choice(GENERAL)
         if rng.random() < 0.2:
@@ -263,12 +273,12 @@ def populations(scale: float, days: int, seed: int) -> list[Account]:
     def add(pop: str, n: int, created, ip, ua: str, **kw: Any) -> None:
         for j in range(max(1, int(n * scale))):
             r = random.Random(rng.random())
-            accounts.append(
-                Account(pop, f"sk-{pop}-{j}-{seed}", ip(r, j), created(r), r, ua, **kw)
-            )
+            accounts.append(Account(pop, f"sk-{pop}-{j}-{seed}", ip(r, j), created(r), r, ua, **kw))
 
     old = lambda r: START - r.uniform(30, 700) * DAY  # noqa: E731
-    home_ip = lambda r, j: f"{r.randint(11, 99)}.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}"  # noqa: E501, E731
+    home_ip = lambda r, j: (
+        f"{r.randint(11, 99)}.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}"
+    )  # noqa: E501, E731
     add("ide", 200, old, home_ip, "CodePilot/3.2 (vscode)", tz=rng.uniform(-8, 9))
     for a in accounts:
         a.tz = a.rng.uniform(-8, 9)
@@ -276,8 +286,13 @@ def populations(scale: float, days: int, seed: int) -> list[Account]:
     for j, a in enumerate(a for a in accounts if a.pop == "batch"):
         a.variant = j % 2
     add("tenant", 100, old, lambda r, j: "34.20.5.7", "tripsy-backend/1.0")
-    add("newbie", 100, lambda r: START + r.uniform(0, days) * DAY - HOUR, home_ip,
-        "OpenAI/Python 3.57.0")
+    add(
+        "newbie",
+        100,
+        lambda r: START + r.uniform(0, days) * DAY - HOUR,
+        home_ip,
+        "OpenAI/Python 3.57.0",
+    )
     for a in accounts:
         if a.pop in ("newbie", "tenant"):
             a.tz = a.rng.uniform(-8, 9)
@@ -287,9 +302,13 @@ def populations(scale: float, days: int, seed: int) -> list[Account]:
     def wave_created(r: random.Random) -> float:
         return START + r.randrange(waves) * DAY + r.uniform(0, 2 * HOUR)
 
-    add("attacker", per_wave * waves, wave_created,
+    add(
+        "attacker",
+        per_wave * waves,
+        wave_created,
         lambda r, j: f"45.{76 + j % 4}.{r.randint(0, 3)}.{r.randint(1, 254)}",
-        "OpenAI/Python 3.57.0")
+        "OpenAI/Python 3.57.0",
+    )
     for j, a in enumerate(a for a in accounts if a.pop == "attacker"):
         a.variant = j
     return accounts
@@ -316,8 +335,13 @@ async def fake_app(scope, receive, send) -> None:
     while (await receive()).get("more_body"):
         pass
     body = b'{"choices":[{"message":{"content":"ok"}}],"usage":{"prompt_tokens":600,"completion_tokens":900}}'  # noqa: E501
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -353,8 +377,12 @@ async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bo
         acct = accounts[i]
         body = orjson.dumps(body_for(acct))
         scope = {
-            "type": "http", "method": "POST", "path": "/v1/chat/completions",
-            "headers": acct.headers(), "client": (acct.ip, 40000), "query_string": b"",
+            "type": "http",
+            "method": "POST",
+            "path": "/v1/chat/completions",
+            "headers": acct.headers(),
+            "client": (acct.ip, 40000),
+            "query_string": b"",
         }
         messages = [{"type": "http.request", "body": body, "more_body": False}]
         sent: list[dict] = []
@@ -374,36 +402,55 @@ async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bo
         risk_by_account[i].append((t, decision.get("risk", 0.0)))
         if progress and n % 20_000 == 0:
             done = n / max(1, len(events))
-            print(f"  {done:5.1%}  day {int((t - START) // DAY) + 1}/{days}  "
-                  f"{n:,}/{len(events):,} requests", file=sys.stderr)
+            print(
+                f"  {done:5.1%}  day {int((t - START) // DAY) + 1}/{days}  "
+                f"{n:,}/{len(events):,} requests",
+                file=sys.stderr,
+            )
     await app.store.close()
     elapsed = time.perf_counter() - started
-    return summarise(accounts, actions, risk_by_account, status_5xx, len(events), elapsed,
-                     storage_uri, days, scale, seed)
+    return summarise(
+        accounts,
+        actions,
+        risk_by_account,
+        status_5xx,
+        len(events),
+        elapsed,
+        storage_uri,
+        days,
+        scale,
+        seed,
+    )
 
 
-def summarise(accounts, actions, risk_by_account, status_5xx, total, elapsed, uri, days,
-              scale, seed) -> dict:
+def summarise(
+    accounts, actions, risk_by_account, status_5xx, total, elapsed, uri, days, scale, seed
+) -> dict:
     pops: dict[str, dict[str, Any]] = {}
     for pop, counts in sorted(actions.items()):
         n = sum(counts.values())
         pops[pop] = {
             "accounts": sum(a.pop == pop for a in accounts),
             "requests": n,
-            **{k: round(counts[k] / n, 4) for k in
-               ("allow", "degrade", "challenge", "throttle", "block")},
+            **{
+                k: round(counts[k] / n, 4)
+                for k in ("allow", "degrade", "challenge", "throttle", "block")
+            },
         }
         pops[pop]["impact" if pop in LEGIT else "full_fidelity_yield"] = (
             round(1 - counts["allow"] / n, 4) if pop in LEGIT else round(counts["allow"] / n, 4)
         )
     legit_max = sorted(
         max(r for _, r in risk_by_account[i])
-        for i, a in enumerate(accounts) if a.pop in LEGIT and risk_by_account.get(i)
+        for i, a in enumerate(accounts)
+        if a.pop in LEGIT and risk_by_account.get(i)
     )
     legit_p99 = legit_max[min(len(legit_max) - 1, int(0.99 * len(legit_max)))]
     first_day = [
         max(r for t, r in risk_by_account[i] if t <= a.created + DAY)
-        for i, a in enumerate(accounts) if a.pop == "attacker" and risk_by_account.get(i)
+        for i, a in enumerate(accounts)
+        if a.pop == "attacker"
+        and risk_by_account.get(i)
         and any(t <= a.created + DAY for t, _ in risk_by_account[i])
     ]
     legit_requests = sum(pops[p]["requests"] for p in LEGIT if p in pops)
@@ -469,8 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0, help="population multiplier")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--store", default="memory://",
-                        help="memory:// or a redis:// URL (its database is flushed)")
+    parser.add_argument(
+        "--store", default="memory://", help="memory:// or a redis:// URL (its database is flushed)"
+    )
     parser.add_argument("--out", default=None, help="JSON results file")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
