@@ -39,6 +39,8 @@ EXTRACT = 8  # extraction-grade parameters (logprobs, logit_bias, n>1, ...)
 LOGIT_BIAS = 16  # logit_bias present (a sweep repeats one prompt with changing biases)
 
 YOUTH_FLOOR = 0.25
+PRIOR = 0.25  # a new account's trait shares before any evidence
+PRIOR_WEIGHT = 3  # ... worth this many requests
 DAY = 86_400.0
 HOUR = 3_600.0
 
@@ -143,10 +145,18 @@ def hours_score(p: Profile) -> float:
 
 
 def update_profile(p: Profile, r: RiskInput, now: float, m: RiskModel) -> None:
-    """Fold one request into the profile (in place)."""
+    """Fold one request into the profile (in place).
+
+    Trait shares start at ``PRIOR`` worth ``PRIOR_WEIGHT`` requests and are a running mean
+    until that mean moves slower than ``alpha``; from then on an EWMA. So a new account's
+    few requests count at their true weight (a low-and-slow account sending five
+    templated, reasoning-eliciting requests a day shows it on day one), while a single
+    request still moves a share by at most a quarter."""
     a = m.alpha
+    seen_before = p.gaps + 1 if p.last_seen is not None else 0
     if p.first_seen is None:
         p.first_seen = now
+        p.elicit = p.focus = p.single = p.extract = PRIOR
     if p.last_seen is not None:
         gap = max(0.0, now - p.last_seen)
         if p.gaps == 0:
@@ -158,10 +168,11 @@ def update_profile(p: Profile, r: RiskInput, now: float, m: RiskModel) -> None:
         p.gaps += 1
     p.last_seen = now
     t = r.traits
-    p.elicit += a * ((1.0 if t & ELICIT else 0.0) - p.elicit)
-    p.focus += a * ((1.0 if t & FOCUS else 0.0) - p.focus)
-    p.single += a * ((1.0 if t & SINGLE else 0.0) - p.single)
-    p.extract += a * ((1.0 if t & EXTRACT else 0.0) - p.extract)
+    w = max(a, 1.0 / (seen_before + PRIOR_WEIGHT + 1))
+    p.elicit += w * ((1.0 if t & ELICIT else 0.0) - p.elicit)
+    p.focus += w * ((1.0 if t & FOCUS else 0.0) - p.focus)
+    p.single += w * ((1.0 if t & SINGLE else 0.0) - p.single)
+    p.extract += w * ((1.0 if t & EXTRACT else 0.0) - p.extract)
     if r.skeleton and r.skeleton == p.dominant:
         p.template += a * (1.0 - p.template)
     else:

@@ -46,6 +46,7 @@ HOUR = 3_600.0
 START = 1_798_761_600.0  # 2027-01-01T00:00:00Z: a Friday does not matter, hours do
 RESULTS = Path(__file__).resolve().parent / "results"
 LEGIT = ("ide", "batch", "tenant", "newbie")
+ATTACKERS = ("attacker", "attacker_para", "attacker_slow")
 CREATED_HEADER = "x-account-created"
 
 # --------------------------------------------------------------------------- prompts
@@ -111,6 +112,28 @@ ATTACK_WRAPPERS = [
     "Act as an expert programmer. Task: {task}. Explain your chain of thought in detail, "
     "then give the final code in one block.",
 ]
+# Per-account paraphrases of the wrapper: what a campaign does to dodge exact-template
+# matching. Each account picks one variant of each phrase once and keeps it.
+PARAPHRASES = {
+    "You are a world-class software engineer.": [
+        "You are a world-class software engineer.", "You are an expert software engineer.",
+        "Act as a senior software engineer.", "You are a top software engineer.",
+    ],
+    "Solve the task below.": [
+        "Solve the task below.", "Complete the task below.", "Work on the following task.",
+        "Handle the task that follows.",
+    ],
+    "Think step by step and show your full reasoning before the final answer.": [
+        "Think step by step and show your full reasoning before the final answer.",
+        "Think it through step by step, showing all of your reasoning, then answer.",
+        "Reason step by step and explain your complete thought process first.",
+    ],
+    "Provide complete, production-quality code.": [
+        "Provide complete, production-quality code.", "Give production-ready code.",
+        "Write the full code, production quality.",
+    ],
+}  # fmt: skip
+PARA_WRAPPER = " ".join(PARAPHRASES) + " Task: {task}."
 BATCH_TEMPLATE = (
     "Classify the following customer support ticket into one of: billing, shipping, "
     "returns, technical, other. Answer with the label only.\n\nTicket #{n}: {text}"
@@ -147,6 +170,7 @@ class Account:
     tz: float = 0.0  # hours offset of the person's working day
     history: list[dict[str, Any]] = field(default_factory=list)
     variant: int = 0
+    wrapper: str = ""
 
     def headers(self) -> list[tuple[bytes, bytes]]:
         return [
@@ -208,8 +232,11 @@ def body_for(acct: Account) -> dict[str, Any]:
         if rng.random() < 0.3:
             doc["max_tokens"] = rng.choice([256, 1024, 4096])
         return doc
-    # attacker
-    wrapper = ATTACK_WRAPPERS[acct.variant % len(ATTACK_WRAPPERS)]
+    # attackers
+    if pop in ("attacker_para", "attacker_slow"):
+        wrapper = acct.wrapper
+    else:
+        wrapper = ATTACK_WRAPPERS[acct.variant % len(ATTACK_WRAPPERS)]
     task = rng.choice(CODE_TASKS + AGENT_TASKS) + "\n" + code_snippet(rng)
     doc = {
         "model": "m",
@@ -257,8 +284,8 @@ def schedule(accounts: list[Account], days: int) -> list[tuple[float, int]]:
                 while t < start + DAY:
                     events.append((t, i))
                     t += 20.0 * rng.uniform(0.98, 1.02)
-            elif a.pop == "attacker" and a.created <= start + DAY:
-                count = rng.randint(20, 40)
+            elif a.pop.startswith("attacker") and a.created <= start + DAY:
+                count = rng.randint(3, 6) if a.pop == "attacker_slow" else rng.randint(20, 40)
                 lo = max(start, a.created)
                 events += [(rng.uniform(lo, start + DAY), i) for _ in range(count)]
     events = [(t, i) for t, i in events if t >= accounts[i].created]
@@ -276,9 +303,10 @@ def populations(scale: float, days: int, seed: int) -> list[Account]:
             accounts.append(Account(pop, f"sk-{pop}-{j}-{seed}", ip(r, j), created(r), r, ua, **kw))
 
     old = lambda r: START - r.uniform(30, 700) * DAY  # noqa: E731
-    home_ip = lambda r, j: (
-        f"{r.randint(11, 99)}.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}"
-    )  # noqa: E501, E731
+
+    def home_ip(r, j):
+        return f"{r.randint(11, 99)}.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}"
+
     add("ide", 200, old, home_ip, "CodePilot/3.2 (vscode)", tz=rng.uniform(-8, 9))
     for a in accounts:
         a.tz = a.rng.uniform(-8, 9)
@@ -311,6 +339,16 @@ def populations(scale: float, days: int, seed: int) -> list[Account]:
     )
     for j, a in enumerate(a for a in accounts if a.pop == "attacker"):
         a.variant = j
+
+    def spread(r, j):
+        return f"{r.randint(100, 220)}.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}"
+
+    add("attacker_para", per_wave * waves, wave_created, spread, "OpenAI/Python 3.57.0")
+    add("attacker_slow", per_wave * waves, wave_created, spread, "OpenAI/Python 3.57.0")
+    for a in accounts:
+        if a.pop in ("attacker_para", "attacker_slow"):
+            phrase = [a.rng.choice(options) for options in PARAPHRASES.values()]
+            a.wrapper = " ".join(phrase) + " Task: {task}."
     return accounts
 
 
@@ -371,6 +409,8 @@ async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bo
     actions: dict[str, Counter[str]] = defaultdict(Counter)
     risk_by_account: dict[int, list[tuple[float, float]]] = defaultdict(list)
     status_5xx = 0
+    campaign_start: dict[str, float] = {}
+    campaign_flagged: dict[str, float] = {}
     started = time.perf_counter()
     for n, (t, i) in enumerate(events):
         clock.now = t
@@ -399,6 +439,10 @@ async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bo
         status_5xx += status >= 500
         decision = recorder.last or {"action": "allow", "risk": 0.0}
         actions[acct.pop][decision["action"]] += 1
+        if acct.pop in ATTACKERS:
+            campaign_start.setdefault(acct.pop, t)
+            if decision.get("campaign") and acct.pop not in campaign_flagged:
+                campaign_flagged[acct.pop] = t
         risk_by_account[i].append((t, decision.get("risk", 0.0)))
         if progress and n % 20_000 == 0:
             done = n / max(1, len(events))
@@ -409,7 +453,7 @@ async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bo
             )
     await app.store.close()
     elapsed = time.perf_counter() - started
-    return summarise(
+    result = summarise(
         accounts,
         actions,
         risk_by_account,
@@ -421,6 +465,11 @@ async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bo
         scale,
         seed,
     )
+    result["campaign_flagged_after_minutes"] = {
+        pop: round((campaign_flagged[pop] - begun) / 60, 1) if pop in campaign_flagged else None
+        for pop, begun in sorted(campaign_start.items())
+    }
+    return result
 
 
 def summarise(
@@ -440,6 +489,8 @@ def summarise(
         pops[pop]["impact" if pop in LEGIT else "full_fidelity_yield"] = (
             round(1 - counts["allow"] / n, 4) if pop in LEGIT else round(counts["allow"] / n, 4)
         )
+    attack_requests = sum(pops[p]["requests"] for p in ATTACKERS if p in pops)
+    attack_full = sum(pops[p]["requests"] * pops[p]["allow"] for p in ATTACKERS if p in pops)
     legit_max = sorted(
         max(r for _, r in risk_by_account[i])
         for i, a in enumerate(accounts)
@@ -466,6 +517,7 @@ def summarise(
         "status_5xx": status_5xx,
         "populations": pops,
         "legit_impact_overall": round(legit_hit / max(1, legit_requests), 4),
+        "attacker_yield_overall": round(attack_full / max(1, attack_requests), 4),
         "risk": {
             "legit_account_max_p99": round(legit_p99, 3),
             "attacker_first_day_max": {
@@ -502,7 +554,10 @@ def markdown(result: dict) -> str:
     r = result["risk"]
     lines += [
         "",
-        f"Legit impact overall: {result['legit_impact_overall']:.2%}. "
+        f"Legit impact overall: {result['legit_impact_overall']:.2%}; attacker full-fidelity "
+        f"yield overall: {result['attacker_yield_overall']:.2%}; campaign flagged after "
+        f"(minutes from each campaign's first request): "
+        f"{result.get('campaign_flagged_after_minutes')}. "
         f"Risk: legit per-account max p99 {r['legit_account_max_p99']}; attacker max risk "
         f"within its first day: min {r['attacker_first_day_max']['min']}, median "
         f"{r['attacker_first_day_max']['median']}; attackers above the legit p99: "

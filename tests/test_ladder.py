@@ -17,6 +17,7 @@ import asyncio
 import io
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,6 +129,8 @@ class Stack:
         return [e for e in decisions if action is None or e["action"] == action]
 
     def challenges(self) -> list[tuple[int, str | None]]:
+        text = self.log.getvalue()
+        assert "store_unavailable" not in text, text[-2000:]
         return [(e["status"], e["challenge"]) for e in self.events("challenge")]
 
     def account(self, api_key: str) -> str:
@@ -142,10 +145,13 @@ class Stack:
         return asyncio.run_coroutine_threadsafe(coro, self.outer.loop).result(10)
 
 
+_prefix = PREFIX
+
+
 def clear_redis() -> None:
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        keys = list(client.scan_iter(match=f"{PREFIX}:*", count=1000))
+        keys = list(client.scan_iter(match=f"{PREFIX}*", count=1000))
         if keys:
             client.delete(*keys)
     finally:
@@ -160,11 +166,15 @@ def stack(
     force: dict[str, Any] | None = None,
     **kw: Any,
 ) -> Stack:
-    if fresh and uri.startswith("redis"):
-        clear_redis()
+    global _prefix
+    if fresh:
+        # a namespace of its own per test: no state of an earlier test can leak in
+        _prefix = f"{PREFIX}{uuid.uuid4().hex[:8]}"
+        if uri.startswith("redis"):
+            clear_redis()
     inner = Recorder(load_example(example).create_app(), force)
     log = io.StringIO()
-    settings = Settings(storage_uri=uri, key_prefix=PREFIX, **kw)
+    settings = Settings(storage_uri=uri, key_prefix=_prefix, **kw)
     mw = AntiExtractMiddleware(inner, settings, logger=make_logger(stream=log))
     return Stack(Recorder(mw), mw, inner, log)
 

@@ -231,12 +231,15 @@ async def test_risk_above_block_at_blocks_for_the_cool_down(make_store, clock) -
     # logit_bias with logprobs on one template, over and over: a logit-extraction sweep
     probe = RiskInput(traits=EXTRACT | LOGIT_BIAS | SINGLE, acute=2.0, skeleton="same")
     first = await store.evaluate("a", "i", 10, clock(), probe)
-    # acute level 0.2 x 2.0; shares single 0.1 x 0.75 and extract 0.1 x 1.0
-    assert first.allowed and first.assessment.risk == pytest.approx(0.4 + 0.075 + 0.1)
+    # acute level 0.2 x 2.0; trait shares start at the prior 0.25 and move a quarter of
+    # the way: present traits (single, extract) to 0.4375, absent ones to 0.1875
+    up, down = 0.25 + 0.25 * 0.75, 0.25 - 0.25 * 0.25
+    expected = 0.4 + 1.5 * down + 1.0 * down + 0.75 * up + 1.0 * up
+    assert first.allowed and first.assessment.risk == pytest.approx(expected)
     outcomes = [await store.evaluate("a", "i", 10, clock(), probe) for _ in range(15)]
     blocked_at = next(i for i, o in enumerate(outcomes) if o.denied_by == "blocked")
     assert 3 <= blocked_at <= 12  # a sweep is blocked within a dozen requests
-    assert outcomes[blocked_at].assessment.acute > 4.0  # the sweep weight did it
+    assert outcomes[blocked_at].assessment.acute > 3.0  # above the 2.0 of logprobs alone: the sweep
     assert outcomes[-1].retry_after == pytest.approx(900, abs=1)
     assert (await store.evaluate("other", "i", 10, clock(), RiskInput())).allowed
     clock.advance(901)  # the cool-down is over, but the acute level (half-life 1 h) is not

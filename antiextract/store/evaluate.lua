@@ -156,9 +156,13 @@ local function field(i)
 end
 
 -- 2. fold this request into the profile (risk.update_profile) ----------------------
+local PRIOR, PRIOR_WEIGHT = 0.25, 3
+local fresh = field(4) == nil
 local fs = num(field(4), now)
 local ls = num(field(5), nil)
 local gm, gv, gn = num(field(6), 0), num(field(7), 0), num(field(8), 0)
+local seen_before = 0
+if ls ~= nil then seen_before = gn + 1 end
 if ls ~= nil then
   local gap = now - ls
   if gap < 0 then gap = 0 end
@@ -171,15 +175,17 @@ if ls ~= nil then
   end
   gn = gn + 1
 end
+local w = math.max(alpha, 1 / (seen_before + PRIOR_WEIGHT + 1))
 local function share(old, bitmask)
   local x = 0
   if bit.band(traits, bitmask) ~= 0 then x = 1 end
-  return old + alpha * (x - old)
+  if fresh or old == nil then old = PRIOR end
+  return old + w * (x - old)
 end
-local pe = share(num(field(9), 0), 1)
-local pf = share(num(field(10), 0), 2)
-local ps = share(num(field(11), 0), 4)
-local px = share(num(field(13), 0), 8)
+local pe = share(field(9), 1)
+local pf = share(field(10), 2)
+local ps = share(field(11), 4)
+local px = share(field(13), 8)
 local pt = num(field(12), 0)
 local dom = field(14) or ''
 if skeleton ~= '' and skeleton == dom then
