@@ -12,7 +12,8 @@ bounded whatever the traffic:
 =========================================  =============================================
 ``antiextract_decisions_total``            ``action`` (allow, degrade, challenge,
                                            throttle, block), ``reason`` (token_budget,
-                                           request_limit, blocked, risk, allow),
+                                           request_limit, campaign_budget, blocked,
+                                           risk, allow),
                                            ``api`` (the API family), ``enforced``
 ``antiextract_added_latency_seconds``      histogram of the middleware's own decision
                                            time, ``store`` (memory, redis, fallback)
@@ -30,19 +31,23 @@ bounded whatever the traffic:
 ``antiextract_campaigns_active``           set by the campaign detector
 =========================================  =============================================
 
-The recording methods take plain values and are cheap (about a microsecond and a half
-for :meth:`Metrics.decision`): labelled children are looked up once and kept in dicts,
-because ``.labels()`` alone costs about as much as the increment.
+The recording methods take plain values and are cheap (1.5 to 2 µs for
+:meth:`Metrics.decision`, a counter and a histogram): labelled children are looked up once
+and kept in dicts, because ``.labels()`` alone costs about 1 µs.
 
 Serving: :func:`metrics_app` is an ASGI app answering ``GET`` with the text exposition.
-With Starlette or FastAPI::
+With Starlette or FastAPI, which build the middleware themselves, hand it the object::
 
-    app.mount("/metrics", metrics_app(middleware.metrics))   # serves /metrics/
-    app.add_route("/metrics", metrics_app(middleware.metrics))  # serves /metrics exactly
+    metrics = Metrics()
+    app.add_middleware(AntiExtractMiddleware, metrics=metrics)
+    app.mount("/metrics", metrics_app(metrics))  # GET /metrics/ (/metrics redirects there)
+    # or, for /metrics exactly and no redirect:
+    app.add_route("/metrics", metrics_app(metrics))
 
 For any other ASGI app, :func:`mount_metrics` answers one path and passes the rest on::
 
-    app = mount_metrics(AntiExtractMiddleware(model_app), middleware.metrics)
+    protected = AntiExtractMiddleware(model_app)
+    app = mount_metrics(protected, protected.metrics)  # GET /metrics
 
 The metrics describe the protection itself (thresholds hit, challenge outcomes), so
 serve them where only the monitoring system can reach them.
@@ -77,7 +82,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 OTHER = "other"
 """The label value of anything outside a label's known set."""
 
-REASONS = ("token_budget", "request_limit", "blocked", "risk", "allow", OTHER)
+REASONS = ("token_budget", "request_limit", "campaign_budget", "blocked", "risk", "allow", OTHER)
 APIS = (CHAT.name, COMPLETIONS.name, RESPONSES.name, MESSAGES.name, GENERIC.name, OTHER)
 STORES = ("memory", "redis", "fallback", OTHER)
 STORE_ERRORS = ("timeout", "connection", "response", OTHER)
@@ -122,6 +127,7 @@ _CHALLENGES = frozenset(CHALLENGES)
 _REASON_PREFIXES = (
     ("token_budget", "token_budget"),
     ("request_limit", "request_limit"),
+    ("campaign_budget", "campaign_budget"),
     ("blocked", "blocked"),
     ("risk", "risk"),
     ("allow", "allow"),
@@ -132,7 +138,8 @@ _CACHE_MAX = 4096  # raw argument tuples remembered by decision(); cleared when 
 def reason_category(reasons: tuple[str, ...]) -> str:
     """The bounded ``reason`` label of a decision's reasons: ``()`` -> allow,
     ``("request_limit:account-300-per-60s",)`` -> request_limit, ``("risk>=3.5",)`` ->
-    risk; the first reason that falls in a category wins, else ``other``."""
+    risk, ``("campaign_budget", "campaign:<cohort>")`` -> campaign_budget; the first
+    reason that falls in a category wins, else ``other``."""
     if not reasons:
         return "allow"
     for reason in reasons:

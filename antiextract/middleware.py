@@ -33,6 +33,7 @@ from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
 from .enforce import block_response, throttle_response
 from .fingerprint import client_fingerprint, template_fingerprint
 from .identity import Identity, digest, hash_key, header, identify
+from .metrics import Metrics, error_kind
 from .passes import MemoryPassBook, PassBook, RedisPassBook
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
 from .risk import RiskInput, RiskModel, reasons
@@ -77,6 +78,7 @@ class AntiExtractMiddleware:
         *,
         store: Store | None = None,
         logger: Any = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.app = app
         self.settings = s = settings if settings is not None else load_settings()
@@ -94,14 +96,18 @@ class AntiExtractMiddleware:
         self.plan = DegradePlan(
             max_output_tokens=s.degrade_max_output_tokens, model_map=dict(s.degrade_model_map)
         )
-        self.store = store or create_store(
-            s.storage_uri,
-            self.limits,
-            prefix=s.key_prefix,
-            max_keys=s.memory_max_keys,
-            timeout=s.store_timeout,
-            model=self.model,
-            cohort_model=self.cohort_model,
+        self.store = (
+            store
+            if store is not None
+            else create_store(
+                s.storage_uri,
+                self.limits,
+                prefix=s.key_prefix,
+                max_keys=s.memory_max_keys,
+                timeout=s.store_timeout,
+                model=self.model,
+                cohort_model=self.cohort_model,
+            )
         )
         # Local limits that keep a burst bounded while the shared store is unreachable.
         self.fallback = MemoryStore(
@@ -110,6 +116,8 @@ class AntiExtractMiddleware:
             model=self.model,
             cohort_model=self.cohort_model,
         )
+        self.metrics = metrics if metrics is not None else Metrics()
+        self._store_label = "memory" if isinstance(self.store, MemoryStore) else "redis"
         self.created_header = _lower(s.account_created_header)
         self.tier_header = _lower(s.account_tier_header)
         client = getattr(self.store, "client", None)
@@ -129,6 +137,7 @@ class AntiExtractMiddleware:
         self._store_down_until = 0.0
         self._digests: dict[str, str] = {}
         self._first_seen: dict[str, float] = {}  # account key -> first seen (learnt)
+        self._background: set[asyncio.Future[Any]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
@@ -150,6 +159,14 @@ class AntiExtractMiddleware:
             return
         ctx.elapsed_us = (time.perf_counter() - started) * 1e6
         action = ctx.decision.action
+        self.metrics.decision(
+            action,
+            ctx.decision.reasons,
+            ctx.family.name,
+            self.enforce,
+            ctx.elapsed_us / 1e6,
+            "fallback" if ctx.store is self.fallback else self._store_label,
+        )
         if self.enforce and action in (THROTTLE, BLOCK):
             if action == THROTTLE:
                 status, headers, body = throttle_response(
@@ -166,6 +183,7 @@ class AntiExtractMiddleware:
             self._audit(ctx, status)
             return
         if self.enforce and action == CHALLENGE and not await self._challenge_passed(scope, ctx):
+            self.metrics.challenge("issued")
             await self._refund(ctx)
             difficulty = pow_challenge.difficulty_for(
                 ctx.decision.risk,
@@ -197,7 +215,17 @@ class AntiExtractMiddleware:
                 self._audit(ctx, observer.status)
 
     async def _challenge_passed(self, scope: Scope, ctx: _Context) -> bool:
+        try:
+            return await self._check_solution(scope, ctx)
+        finally:
+            if ctx.challenge is not None:
+                self.metrics.challenge(ctx.challenge)
+
+    async def _check_solution(self, scope: Scope, ctx: _Context) -> bool:
         """A fresh, valid solution (which buys an allowance) or an unspent allowance."""
+        if self._store_down_until and time.monotonic() < self._store_down_until:
+            ctx.challenge = "store_unavailable"  # known outage: fail open at once, degraded
+            return True
         try:
             value = header(scope["headers"], b"antiextract-solution")
             if value:
@@ -231,8 +259,9 @@ class AntiExtractMiddleware:
         """Give back the reservation of a request the app never saw."""
         if ctx.outcome.allowed and ctx.cost:
             ctx.settled = -ctx.cost
+            self.metrics.settlement("refunded", 0)
             try:
-                await self.store.settle(ctx.account_key, -ctx.cost, ctx.now)
+                await ctx.store.settle(ctx.account_key, -ctx.cost, ctx.now)
             except Exception:
                 _internal.exception("antiextract: refund failed")
 
@@ -310,7 +339,7 @@ class AntiExtractMiddleware:
             cohort = self._cohort_input(
                 ident, headers, skeleton, bands, signals, risk_in, account_key, now
             )
-        outcome = await self._evaluate(account_key, ip_key, cost, now, risk_in, cohort)
+        outcome, store = await self._evaluate(account_key, ip_key, cost, now, risk_in, cohort)
         if outcome.assessment is not None:
             self._first_seen_cache(account_key, now - outcome.assessment.age)
         campaign, campaign_score = strongest(outcome.cohorts, signals.traits)
@@ -318,6 +347,7 @@ class AntiExtractMiddleware:
             outcome = _without_risk(outcome)
         decision = decide(outcome, self.thresholds, self.model, campaign, campaign_score)
         ctx = _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
+        ctx.store = store
         ctx.campaign = campaign if campaign is not None and campaign.score > 0 else None
         return ctx
 
@@ -392,39 +422,86 @@ class AntiExtractMiddleware:
         now: float,
         risk_in: RiskInput,
         cohort: CohortInput | None = None,
-    ) -> Outcome:
-        """The store's answer, or the local fallback's while the store is failing."""
+    ) -> tuple[Outcome, Store]:
+        """The store's answer, or the local fallback's while the store is failing; with
+        the store that answered, so settlement goes back to the one that reserved."""
+        fallback = self.fallback
         if self._store_down_until and time.monotonic() < self._store_down_until:
-            return await self.fallback.evaluate(account, ip, cost, now, risk_in, cohort)
+            return await fallback.evaluate(account, ip, cost, now, risk_in, cohort), fallback
+        started = time.perf_counter()
         try:
-            outcome = await self.store.evaluate(account, ip, cost, now, risk_in, cohort)
+            outcome = await self._shielded(account, ip, cost, now, risk_in, cohort)
         except StoreError as exc:
+            self.metrics.store_call(time.perf_counter() - started)
+            self.metrics.store_error(error_kind(exc))
+            self.metrics.circuit(True)
             if not self._store_down_until:
                 self.log.error(
                     "antiextract.store_unavailable", error=str(exc)[:200], fallback="local_limits"
                 )
             self._store_down_until = time.monotonic() + self.settings.store_retry_seconds
-            return await self.fallback.evaluate(account, ip, cost, now, risk_in, cohort)
+            return await fallback.evaluate(account, ip, cost, now, risk_in, cohort), fallback
+        self.metrics.store_call(time.perf_counter() - started)
         if self._store_down_until:
             self._store_down_until = 0.0
+            self.metrics.circuit(False)
             self.log.warning("antiextract.store_recovered")
-        return outcome
+        return outcome, self.store
+
+    async def _shielded(
+        self,
+        account: str,
+        ip: str,
+        cost: float,
+        now: float,
+        risk_in: RiskInput,
+        cohort: CohortInput | None,
+    ) -> Outcome:
+        """The store call, finished even if this request is cancelled meanwhile (a client
+        gone, a shutdown): once sent, the script runs; what it reserved is then refunded."""
+        store = self.store
+        if isinstance(store, MemoryStore):
+            return await store.evaluate(account, ip, cost, now, risk_in, cohort)  # no await inside
+        task = asyncio.ensure_future(store.evaluate(account, ip, cost, now, risk_in, cohort))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(lambda t: self._refund_orphan(t, store, account, cost, now))
+            raise
+
+    def _refund_orphan(
+        self, task: asyncio.Task[Outcome], store: Store, account: str, cost: float, now: float
+    ) -> None:
+        if task.cancelled() or task.exception() is not None or not task.result().allowed:
+            return
+        refund = asyncio.ensure_future(store.settle(account, -cost, now))
+        self._background.add(refund)
+        refund.add_done_callback(self._background.discard)
 
     async def _settle(self, ctx: _Context, observer: _ResponseObserver) -> None:
-        """Replace the up-front estimate by the real cost. Never raises."""
+        """Replace the up-front estimate by the real cost. Never raises.
+
+        A response cut short (client gone, stream broken) keeps at least its reservation:
+        its usage, if any, is a placeholder (Anthropic's ``message_start`` says 1 output
+        token), and a harvester must not pay for the prompt alone by hanging up early."""
         if not ctx.outcome.allowed:
             return  # nothing was taken for a request the store refused (shadow mode)
         if observer.status is None or observer.status >= 500:
             delta = -ctx.cost  # the model did no work we can see: give the reservation back
+            self.metrics.settlement("refunded", 0)
         else:
             used = actual_tokens(observer.head, b"".join(observer.tail))
             if used is None:
+                self.metrics.settlement("no_usage", 0)
                 return
             delta = used - ctx.cost
+            self.metrics.settlement("settled", used)
+            if not observer.complete:
+                delta = max(0, delta)
         ctx.settled = delta
         if delta:
             try:
-                await self.store.settle(ctx.account_key, delta, self.clock())
+                await ctx.store.settle(ctx.account_key, delta, self.clock())
             except Exception:  # settlement is a correction; never fail the response for it
                 _internal.exception("antiextract: settlement failed")
 
@@ -478,6 +555,7 @@ class _Context:
         "outcome",
         "settled",
         "signals",
+        "store",
     )
 
     def __init__(
@@ -499,6 +577,7 @@ class _Context:
         self.settled: float | None = None
         self.challenge: str | None = None  # solved | allowance | replayed | a verify failure
         self.campaign: CohortView | None = None
+        self.store: Store | None = None  # the store that answered (settle there)
 
 
 async def _buffer(receive: Receive, cap: int) -> tuple[list[Message], int, bool]:
@@ -655,10 +734,11 @@ class _ResponseObserver:
     """``send`` for the app: passes every message on untouched, keeping the body's head
     and tail (16 KiB each) so settlement can find ``usage`` without buffering the body."""
 
-    __slots__ = ("capture", "head", "send", "status", "tail", "tail_size")
+    __slots__ = ("capture", "complete", "head", "send", "status", "tail", "tail_size")
 
     def __init__(self, send: Send) -> None:
         self.send = send
+        self.complete = False  # the final body message went out
         self.status: int | None = None
         self.capture = False
         self.head = b""
@@ -672,6 +752,10 @@ class _ResponseObserver:
                 body = message.get("body", b"")
                 if body:
                     self._keep(body)
+            if not message.get("more_body", False):
+                await self.send(message)
+                self.complete = True
+                return
         elif kind == "http.response.start":
             self.status = message["status"]
             self.capture = self.status < 300 and _is_plain_text(message.get("headers", ()))

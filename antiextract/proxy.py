@@ -23,11 +23,13 @@ import anyio
 import httpx
 
 from .apis import UNAVAILABLE, family_for_path
+from .metrics import mount_metrics
 from .middleware import AntiExtractMiddleware, ASGIApp, Receive, Scope, Send
 from .settings import Settings, SettingsError, load_settings
 
 UPSTREAM_ENV = "ANTIEXTRACT_UPSTREAM"
 HEALTH_PATH = "/antiextract/healthz"
+METRICS_PATH = "/antiextract/metrics"
 
 # Generation can take minutes before the first byte of a non-streamed answer; connecting
 # and waiting for a free pooled connection should not.
@@ -276,7 +278,8 @@ def build_gateway(
     middleware's audit logger (default: from the settings).
     """
     proxy = ProxyApp(upstream, timeout=timeout, max_connections=max_connections, client=client)
-    return Gateway(AntiExtractMiddleware(proxy, settings, logger=logger), proxy)
+    protected = AntiExtractMiddleware(proxy, settings, logger=logger)
+    return Gateway(mount_metrics(protected, protected.metrics, METRICS_PATH), proxy)
 
 
 def run_proxy(

@@ -587,13 +587,10 @@ def test_chat_stream_shape() -> None:
     assert texts == chat_texts(raw) and texts[0].startswith("Echo: What")
 
 
-def test_chat_stream_without_reasoning_passes_untouched_without_parsing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Content chunks (``"logprobs":null`` and all) are returned as the same objects, and
-    JSON is parsed only for the chunks that need an edit."""
-    chunks = stream_chunks("chat")
-    parsed: list[bytes] = []
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every payload the filters hand to orjson.loads, in order."""
+    seen: list[bytes] = []
     real = orjson.loads
 
     class Counting:
@@ -602,23 +599,112 @@ def test_chat_stream_without_reasoning_passes_untouched_without_parsing(
 
         @staticmethod
         def loads(data: Any) -> Any:
-            parsed.append(bytes(data))
+            seen.append(bytes(data))
             return real(data)
 
     monkeypatch.setattr(degrade, "orjson", Counting)
+    return seen
+
+
+def test_chat_stream_parses_only_what_needs_an_edit(parsed: list[bytes]) -> None:
+    """Chunks that need no edit are returned as the same objects, unparsed; of the
+    reasoning-only chunks of a choice, only the first is parsed: the rest have its layout
+    with other reasoning text, and are dropped on sight."""
+    chunks = stream_chunks("chat")
     f = SSEFilter("openai.chat")
     outs = [f.feed(c) for c in chunks]
     needing = [c for c in chunks if b"reasoning" in c or b'"logprob"' in c]
-    assert len(parsed) == len(needing) and 0 < len(needing) < len(chunks)
+    assert 0 < len(needing) < len(chunks)
     for chunk, out in zip(chunks, outs, strict=True):
         if chunk not in needing:
             assert out is chunk
+    reasoning_only = [c for c in needing if b'"content"' not in c and b'"index":0' in c]
+    assert len(reasoning_only) > 2
+    assert len(parsed) == len(needing) - len(reasoning_only) + 1
+    assert all(outs[chunks.index(c)] == b"" for c in reasoning_only)
     _, _, plain = call(
         openai_app(), "/v1/chat/completions", {**CHAT, "stream": True, "logprobs": False}
     )
     f = SSEFilter("openai.chat", reasoning=False)
     parsed.clear()
     assert all(f.feed(c) is c for c in plain) and not parsed
+
+
+def chat_chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+    choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+    doc = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [choice]}
+    return b"data: " + orjson.dumps(doc) + b"\n\n"
+
+
+def test_chat_layouts_learned_are_never_stretched(parsed: list[bytes]) -> None:
+    """A chunk that only looks like a learned layout is parsed and judged on its own."""
+    both = {"reasoning_content": "a", "reasoning": "a"}
+    stream = [
+        chat_chunk({"role": "assistant", "content": ""}),
+        chat_chunk(both),  # learned: reasoning only -> drop
+        chat_chunk({"reasoning_content": "b", "reasoning": "b"}),  # fits: dropped unparsed
+        chat_chunk({"reasoning_content": 'say "hi"', "reasoning": "c"}),  # quotes: parsed
+        chat_chunk({"reasoning_content": "back\\slash", "reasoning": "d"}),  # parsed
+        chat_chunk({"reasoning_content": "e", "content": "kept"}),  # other keys: parsed
+        chat_chunk({"content": "Hello"}),  # learned: content only -> as it is
+        chat_chunk({"content": " world"}),  # fits: as it is, unparsed
+        chat_chunk({"content": ' "quoted"'}),  # quotes: the usual checks
+        chat_chunk({"content": "reasoning is fine"}),  # fits, though it says reasoning
+        chat_chunk({"content": "x", "reasoning": "y"}),  # more keys: parsed, edited
+        chat_chunk({}, "stop"),
+    ]
+    out = filtered("openai.chat", stream)
+    assert [d["choices"][0]["delta"] for d in datas(out)] == [
+        {"role": "assistant", "content": ""},
+        {"content": "kept"},
+        {"content": "Hello"},
+        {"content": " world"},
+        {"content": ' "quoted"'},
+        {"content": "reasoning is fine"},
+        {"content": "x"},
+        {},
+    ]
+    assert len(parsed) == 5  # the first reasoning chunk, the 3 near misses, the last edit
+    raw = b"".join(stream)
+    for cut in range(len(raw) + 1):
+        f = SSEFilter("openai.chat")
+        assert f.feed(raw[:cut]) + f.feed(raw[cut:]) + f.close() == out, cut
+
+
+def test_empty_logprobs_are_not_learned_as_clean() -> None:
+    """Logprobs present but without entries pass the fast test; a chunk like that must not
+    become the learned layout, or text starting with "reasoning" would dodge the edit."""
+
+    def chunk(text: str) -> bytes:
+        choice = {
+            "index": 0,
+            "delta": {"content": text},
+            "logprobs": {"content": [], "refusal": None},
+            "finish_reason": None,
+        }
+        return b"data: " + orjson.dumps({"id": "c", "choices": [choice]}) + b"\n\n"
+
+    stream = [chunk("Hello"), chunk("reasoning here"), chunk(" more")]
+    raw = b"".join(stream)
+    out = filtered("openai.chat", [raw])
+    assert filtered("openai.chat", stream) == out
+    for cut in range(len(raw) + 1):
+        f = SSEFilter("openai.chat")
+        assert f.feed(raw[:cut]) + f.feed(raw[cut:]) + f.close() == out, cut
+
+
+def test_deepseek_style_null_fields_in_learned_layout() -> None:
+    stream = [
+        chat_chunk({"content": None, "reasoning_content": "think"}),
+        chat_chunk({"content": None, "reasoning_content": "more"}),
+        chat_chunk({"content": "4", "reasoning_content": None}),  # null reasoning: kept as is
+        chat_chunk({"content": "2", "reasoning_content": "late"}),
+    ]
+    out = filtered("openai.chat", stream)
+    assert [d["choices"][0]["delta"] for d in datas(out)] == [
+        {"content": "4", "reasoning_content": None},
+        {"content": "2"},
+    ]
 
 
 def test_messages_stream_renumbered() -> None:

@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisError
 
 from ..bucket import Limits, Outcome, refill
@@ -204,18 +205,24 @@ class RedisStore(Store):
         while self._pending:
             batch, self._pending = self._pending, {}
             limits = self.limits
-            try:
-                async with self.client.pipeline(transaction=False) as pipe:
-                    for account, (delta, now) in batch.items():
-                        await self._settle(
-                            keys=[self.account_key(account)],
-                            args=[now, delta, limits.capacity, limits.refill, limits.account_ttl],
-                            client=pipe,
-                        )
-                    await pipe.execute()
-            except (TimeoutError, RedisError, OSError):
-                # Settlement is a correction; losing one leaves the up-front estimate charged.
-                return
+            calls = [
+                (
+                    self._settle,
+                    [self.account_key(account)],
+                    [now, delta, limits.capacity, limits.refill, limits.account_ttl],
+                )
+                for account, (delta, now) in batch.items()
+            ]
+            for attempt in (0, 1):
+                try:
+                    await self._pipelined(calls)
+                    break
+                except (TimeoutError, RedisError, OSError) as exc:
+                    # A pooled connection the server closed (restart, idle timeout) fails
+                    # once and is replaced: try the batch once more. After that, settlement
+                    # is a correction; losing it leaves the up-front estimate charged.
+                    if attempt or not isinstance(exc, ConnectionError | RedisConnectionError):
+                        return
 
     async def flush(self) -> None:
         while self._flushing is not None and not self._flushing.done():

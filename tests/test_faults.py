@@ -1,0 +1,1106 @@
+"""Faults and hostile input, end to end: real ASGI calls through ``AntiExtractMiddleware``
+against private ``redis-server`` processes that are killed, frozen, paused, flushed and
+restarted while traffic flows.
+
+Time that limits depend on is simulated (``SimClock``); timeouts and the store's retry
+period run on real time, so they use small values (0.2 s timeout, 0.5 s retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import io
+import itertools
+import json
+import logging
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from antiextract import AntiExtractMiddleware, Settings
+from antiextract.audit import make_logger
+from antiextract.bucket import Limits, WindowLimit
+from antiextract.identity import digest
+from antiextract.store import MemoryStore
+
+from .asgi import Exchange, bearer, chat_body, http_scope
+from .conftest import SimClock
+from .redis_proc import RedisProcess, free_port, redis_process
+
+TIMEOUT = 0.2  # store_timeout in these tests
+MARGIN = 0.3  # what a request may wait beyond it (scheduling on a loaded 2-core box)
+RETRY = 0.5  # store_retry_seconds in these tests
+CAPACITY = 10_000
+USAGE = b'{"id":"x","choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}'  # noqa: E501
+USED = 15
+
+
+# --- harness ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_srv() -> Iterator[RedisProcess]:
+    with redis_process() as proc:
+        yield proc
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store_uri(request: pytest.FixtureRequest) -> Iterator[str]:
+    """memory:// or a private Redis, for tests that must hold on both stores."""
+    if request.param == "memory":
+        yield "memory://"
+        return
+    with redis_process() as proc:
+        yield proc.url
+
+
+class App:
+    """A model server stand-in: reads the whole body, records it, answers ``chunks``."""
+
+    def __init__(
+        self,
+        chunks: list[bytes] | None = None,
+        status: int = 200,
+        content_type: bytes = b"application/json",
+        delay: float = 0.0,
+        hook: Any = None,
+    ) -> None:
+        self.chunks = chunks if chunks is not None else [USAGE]
+        self.status, self.content_type, self.delay, self.hook = status, content_type, delay, hook
+        self.calls = 0
+        self.bodies: list[bytes] = []
+        self.sent_chunks = 0
+        self.streaming = asyncio.Event()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        self.calls += 1
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        self.bodies.append(body)
+        if self.hook is not None:
+            await self.hook()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status,
+                "headers": [(b"content-type", self.content_type)],
+            }
+        )
+        for i, chunk in enumerate(self.chunks):
+            more = i < len(self.chunks) - 1
+            await send({"type": "http.response.body", "body": chunk, "more_body": more})
+            self.sent_chunks += 1
+            if i == len(self.chunks) // 2:
+                self.streaming.set()
+            if self.delay and more:
+                await asyncio.sleep(self.delay)
+
+
+def settings(**kw: Any) -> Settings:
+    base: dict[str, Any] = {
+        "bucket_capacity": CAPACITY,
+        "bucket_refill_per_second": 10.0,
+        "account_limits": "",
+        "ip_limits": "",
+        # Risk stays out of the way unless a test is about it: no degrade, challenge, block.
+        "degrade_at": 1000.0,
+        "challenge_at": 1000.0,
+        "block_at": 1000.0,
+        "store_timeout": TIMEOUT,
+        "store_retry_seconds": RETRY,
+    }
+    base.update(kw)
+    return Settings(**base)
+
+
+def middleware(
+    app: Any, clock: SimClock, uri: str = "memory://", log: io.StringIO | None = None, **kw: Any
+) -> AntiExtractMiddleware:
+    s = settings(storage_uri=uri, **kw)
+    logger = make_logger(stream=log if log is not None else io.StringIO())
+    return AntiExtractMiddleware(app, s, clock, logger=logger)
+
+
+async def call(
+    mw: AntiExtractMiddleware,
+    body: bytes = b"",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    chunk: int | None = None,
+    **scope_kw: Any,
+) -> Exchange:
+    ex = Exchange(body, chunk=chunk)
+    scope = http_scope(headers=headers if headers is not None else bearer(), **scope_kw)
+    await mw(scope, ex.receive, ex.send)
+    return ex
+
+
+async def timed(mw: AntiExtractMiddleware, *args: Any, **kw: Any) -> tuple[int, float]:
+    started = time.perf_counter()
+    ex = await call(mw, *args, **kw)
+    return ex.status, time.perf_counter() - started
+
+
+def events(log: io.StringIO, kind: str | None = None) -> list[dict]:
+    lines = [json.loads(line) for line in log.getvalue().splitlines() if line.strip()]
+    return [e for e in lines if kind is None or e["event"] == kind]
+
+
+def account_of(mw: AntiExtractMiddleware, api_key: str = "sk-test-1") -> str:
+    """The store key of an API key's account, as the middleware derives it."""
+    return mw._store_key("key:" + digest(api_key.encode(), mw.hash_key), 16)
+
+
+def cost_of(body: bytes, max_tokens: int) -> int:
+    return max_tokens + math.ceil(len(body) / 4)
+
+
+async def close(*mws: AntiExtractMiddleware) -> None:
+    for mw in mws:
+        await mw.store.close()
+
+
+def well_formed(ex: Exchange) -> None:
+    """One start with a status, then body messages ending with more_body false."""
+    kinds = [m["type"] for m in ex.sent]
+    assert kinds and kinds[0] == "http.response.start", kinds
+    assert kinds.count("http.response.start") == 1
+    assert isinstance(ex.sent[0]["status"], int) and 100 <= ex.sent[0]["status"] < 600
+    bodies = [m for m in ex.sent if m["type"] == "http.response.body"]
+    assert bodies and not bodies[-1].get("more_body", False)
+    assert all(m.get("more_body", False) for m in bodies[:-1])
+    length = ex.headers.get("content-length")
+    if length is not None:
+        assert int(length) == len(ex.body)
+
+
+# --- 1. Redis killed mid-traffic ----------------------------------------------------------
+
+
+async def test_redis_killed_mid_traffic_fails_open_bounded_and_recovers(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    log = io.StringIO()
+    app = App()
+    mw = middleware(
+        app, clock, redis_srv.url, log, account_limits="3/minute", ip_limits="100000/minute"
+    )
+    latencies: list[float] = []
+    statuses: list[int] = []
+    stop = asyncio.Event()
+    numbers = itertools.count()
+
+    async def worker() -> None:
+        while not stop.is_set():
+            status, took = await timed(mw, chat_body(), bearer(f"background-{next(numbers)}"))
+            statuses.append(status)
+            latencies.append(took)
+            await asyncio.sleep(0.002)
+
+    workers = [asyncio.create_task(worker()) for _ in range(8)]
+    await asyncio.sleep(0.2)
+    served_before = len(statuses)
+    redis_srv.kill()
+    await asyncio.sleep(RETRY + 0.3)  # Redis is retried (and found dead) during the outage
+    outage = [await timed(mw, chat_body(), bearer("outage")) for _ in range(4)]
+    stop.set()
+    await asyncio.gather(*workers)
+
+    assert served_before > 10 and len(statuses) > served_before + 50
+    assert [s for s, _ in outage] == [200, 200, 200, 429]  # 3/minute holds on local limits
+    latencies += [t for _, t in outage]
+    assert max(latencies) < TIMEOUT + MARGIN, max(latencies)
+    assert all(s < 500 for s in statuses) and set(statuses) == {200}
+    print(f"\nkill: {len(statuses)} requests, slowest {max(latencies) * 1000:.1f} ms")
+    down = events(log, "antiextract.store_unavailable")
+    assert len(down) == 1 and down[0]["fallback"] == "local_limits"
+
+    redis_srv.start()  # same port, empty, no scripts
+    await asyncio.sleep(RETRY + 0.1)
+    assert (await call(mw, chat_body(), bearer("after"))).status == 200
+    await mw.store.flush()
+    assert len(events(log, "antiextract.store_recovered")) == 1
+    assert len(events(log, "antiextract.store_unavailable")) == 1
+    acct = account_of(mw, "after")
+    keys = set(redis_srv.client().keys("ae:*"))
+    assert f"ae:{{a:{acct}}}".encode() in keys and any(k.startswith(b"ae:{i:") for k in keys)
+    state = await mw.store.account_state(acct, clock())
+    assert state is not None and state["windows"]["w60"][1] == 1
+    assert state["tokens"] == pytest.approx(CAPACITY - USED)  # settled on Redis too
+    assert await mw.fallback.account_state(acct, clock()) is None  # Redis answered, not local
+    await close(mw)
+
+
+# --- 2. Redis paused or frozen ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["debug-sleep", "client-pause", "sigstop"])
+async def test_paused_redis_costs_a_request_at_most_the_timeout(
+    redis_srv: RedisProcess, clock: SimClock, how: str
+) -> None:
+    log = io.StringIO()
+    mw = middleware(App(), clock, redis_srv.url, log)
+    await asyncio.gather(*(call(mw, chat_body(), bearer(f"warm-{i}")) for i in range(4)))
+    pause = 1.2
+    admin = redis_srv.client()
+    sleeper = None
+    if how == "debug-sleep":
+        sleeper = asyncio.create_task(
+            asyncio.to_thread(admin.execute_command, "DEBUG", "SLEEP", pause)
+        )
+    elif how == "client-pause":
+        admin.execute_command("CLIENT", "PAUSE", int(pause * 1000), "ALL")
+    else:
+        redis_srv.freeze()
+    began = time.monotonic()
+    await asyncio.sleep(0.05)
+    results: list[tuple[int, float]] = []
+    n = 0
+    while time.monotonic() - began < pause - TIMEOUT - 0.1:
+        batch = [timed(mw, chat_body(), bearer(f"p-{n}-{i}")) for i in range(5)]
+        results += await asyncio.gather(*batch)  # concurrent
+        results.append(await timed(mw, chat_body(), bearer(f"s-{n}")))  # and sequential
+        n += 1
+        await asyncio.sleep(0.02)
+    if sleeper is not None:
+        await sleeper
+    if how == "sigstop":
+        redis_srv.thaw()
+    await asyncio.sleep(max(0.0, pause - (time.monotonic() - began)) + RETRY + 0.1)
+    assert (await call(mw, chat_body(), bearer("after-pause"))).status == 200
+
+    assert len(results) >= 12
+    assert all(status == 200 for status, _ in results), results
+    slowest = max(t for _, t in results)
+    assert slowest < TIMEOUT + MARGIN, slowest
+    print(f"\n{how}: {len(results)} requests, slowest {slowest * 1000:.1f} ms")
+    assert len(events(log, "antiextract.store_unavailable")) == 1
+    assert len(events(log, "antiextract.store_recovered")) == 1
+    await close(mw)
+
+
+async def test_challenge_path_does_not_wait_on_a_store_known_to_be_down(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """Challenged requests also talk to Redis (allowance book, replay guard). BUG: those
+    calls ignore the fallback window: while Redis hangs, every challenged request waits a
+    full store_timeout before failing open (the first one two), although the middleware
+    already knows the store is down and answers its limits locally."""
+    log = io.StringIO()
+    app = App()
+    mw = middleware(
+        app,
+        clock,
+        redis_srv.url,
+        log,
+        degrade_at=0.0,
+        challenge_at=0.0,
+        secret="s",
+        store_retry_seconds=30.0,
+    )  # every request is challenged; one outage window covers the whole test
+    before = await call(mw, chat_body())
+    assert 400 <= before.status < 500 and app.calls == 0
+    redis_srv.freeze()
+    try:
+        results = []
+        for i in range(6):
+            headers = bearer()
+            if i % 2:
+                headers.append((b"antiextract-solution", b"not-a-token:123"))
+            results.append(await timed(mw, chat_body(), headers))
+    finally:
+        redis_srv.thaw()
+    assert all(status == 200 for status, _ in results), results  # fail open, degraded
+    times = [t for _, t in results]
+    print(f"\nchallenge path, frozen redis: {', '.join(f'{t * 1000:.0f}' for t in times)} ms")
+    assert max(times) < TIMEOUT + MARGIN, times
+    assert len(events(log, "antiextract.store_unavailable")) == 1
+    assert max(times[1:]) < TIMEOUT / 2, "requests in the outage window still wait on Redis"
+    await close(mw)
+
+
+# --- 3. Scripts flushed, Redis restarted --------------------------------------------------
+
+
+async def test_script_flush_is_invisible_to_evaluation_and_settlement(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    log = io.StringIO()
+    admin = redis_srv.client()
+
+    async def flush_scripts() -> None:  # between this request's evaluation and settlement
+        admin.script_flush()
+
+    app = App()
+    mw = middleware(app, clock, redis_srv.url, log)
+    acct = account_of(mw)
+    body = chat_body(max_tokens=500)
+    assert (await call(mw, body)).status == 200
+    await mw.store.flush()
+    admin.script_flush()
+    assert (await call(mw, body)).status == 200  # EVALSHA misses, reloads, runs once
+    await mw.store.flush()
+    state = await mw.store.account_state(acct, clock())
+    assert state["tokens"] == pytest.approx(CAPACITY - 2 * USED)
+    assert state["profile"]["day_count"] == 2  # both evaluations ran on Redis, once each
+
+    app.hook = flush_scripts  # the settlement pipeline now finds settle.lua gone
+    assert (await call(mw, body)).status == 200
+    await mw.store.flush()
+    state = await mw.store.account_state(acct, clock())
+    assert state["tokens"] == pytest.approx(CAPACITY - 3 * USED)
+    assert state["profile"]["day_count"] == 3
+    assert admin.script_exists(mw.store._settle.sha) == [True]  # reloaded by the pipeline
+    assert events(log, "antiextract.store_unavailable") == []
+    assert await mw.fallback.account_state(acct, clock()) is None
+    await close(mw)
+
+
+@pytest.mark.parametrize("how", ["restart", "client-kill"])
+async def test_redis_restart_between_requests_is_served_and_settled_on_redis(
+    redis_srv: RedisProcess, clock: SimClock, how: str
+) -> None:
+    """Redis restarted (state and scripts gone) or every client connection dropped (an
+    idle timeout, a proxy, a failover) while no request is in flight. The next request is
+    evaluated on Redis (the hot-path client reconnects). BUG: its settlement is silently
+    lost: the settlement pipeline runs on redis-py's pooled connection, which the server
+    closed; redis-py does not retry and ``_flush_pending`` drops the batch."""
+    log = io.StringIO()
+    mw = middleware(App(), clock, redis_srv.url, log)
+    body = chat_body(max_tokens=500)
+    assert (await call(mw, body)).status == 200
+    await mw.store.flush()
+    if how == "restart":
+        redis_srv.restart()
+    else:
+        redis_srv.client().client_kill_filter(_type="normal", skipme=True)
+    await asyncio.sleep(0.05)  # the event loop runs meanwhile, as it would in a server
+    assert (await call(mw, body, bearer("after"))).status == 200
+    await mw.store.flush()
+    acct = account_of(mw, "after")
+    assert await mw.fallback.account_state(acct, clock()) is None, "served by local limits"
+    assert events(log, "antiextract.store_unavailable") == []
+    state = await mw.store.account_state(acct, clock())
+    assert state is not None and state["profile"]["day_count"] == 1
+    assert state["tokens"] == pytest.approx(CAPACITY - USED), "the settlement was lost"
+    await close(mw)
+
+
+async def test_burst_after_restart_reloads_scripts_within_the_timeout(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """Every request of the first burst after a restart meets NOSCRIPT on the whole
+    batch (account script and cohort scripts) and resends each as EVAL."""
+    log = io.StringIO()
+    mw = middleware(App(), clock, redis_srv.url, log, account_limits="2/minute")
+    assert (await call(mw, chat_body(), bearer("warm"))).status == 200
+    redis_srv.restart()
+    await asyncio.sleep(0.05)
+    results = await asyncio.gather(
+        *(timed(mw, chat_body(f"prompt {i % 7}"), bearer(f"b-{i % 25}")) for i in range(100))
+    )
+    assert [s for s, _ in results].count(200) == 50  # 25 accounts x 2/minute, on Redis
+    slowest = max(t for _, t in results)
+    assert slowest < TIMEOUT + MARGIN, slowest
+    assert events(log, "antiextract.store_unavailable") == []
+    print(f"\nburst after restart: slowest {slowest * 1000:.1f} ms")
+    await close(mw)
+
+
+# --- 4. Concurrency: one budget, one or two replicas --------------------------------------
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+async def test_concurrent_burst_never_overspends_the_shared_budget(
+    redis_srv: RedisProcess, clock: SimClock, replicas: int
+) -> None:
+    app = App(chunks=[b"{}"])  # no usage: every reservation stands
+    body = chat_body(max_tokens=100)
+    cost = cost_of(body, 100)
+    capacity = 7 * cost + cost // 2
+    logs = [io.StringIO() for _ in range(replicas)]
+    # A timeout of 1 s: this test is about atomicity (a timeout would hand requests to the
+    # local fallback, a documented overspend); 0.2 s passes too on an idle machine.
+    mws = [
+        middleware(app, clock, redis_srv.url, log, bucket_capacity=capacity, store_timeout=1.0)
+        for log in logs
+    ]
+    assert replicas == 1 or mws[0].store.client is not mws[1].store.client
+    results = await asyncio.gather(*(call(mws[i % replicas], body) for i in range(200)))
+    statuses = [r.status for r in results]
+    assert statuses.count(200) == capacity // cost == 7 and app.calls == 7
+    assert statuses.count(429) == 193
+    assert all(events(log, "antiextract.store_unavailable") == [] for log in logs)
+    state = await mws[0].store.account_state(account_of(mws[0]), clock())
+    assert state["tokens"] == pytest.approx(capacity - 7 * cost)
+    await close(*mws)
+
+
+# --- 5. Two uvicorn replicas, one budget --------------------------------------------------
+
+REPLICA = """
+import sys, uvicorn
+from antiextract import AntiExtractMiddleware
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b'{"ok": true}'})
+
+uvicorn.run(AntiExtractMiddleware(app), host="127.0.0.1", port=int(sys.argv[1]),
+            log_level="warning", lifespan="off", access_log=False)
+"""
+
+
+@contextlib.contextmanager
+def replica(port: int, redis_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        "ANTIEXTRACT_STORAGE_URI": redis_url,
+        "ANTIEXTRACT_ACCOUNT_LIMITS": "10/minute",
+        "ANTIEXTRACT_IP_LIMITS": "",
+        "ANTIEXTRACT_SECRET": "replicas-share-this",
+        "ANTIEXTRACT_DEGRADE_AT": "1000",
+        "ANTIEXTRACT_CHALLENGE_AT": "1000",
+        "ANTIEXTRACT_BLOCK_AT": "1000",
+        "ANTIEXTRACT_STORE_TIMEOUT": "2",
+        "ANTIEXTRACT_LOG_LEVEL": "error",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", REPLICA, str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def wait_until_serving(client: httpx.AsyncClient, url: str, proc: Any) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        try:
+            await client.get(url + "/healthz")
+            return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "replica did not start"
+            await asyncio.sleep(0.05)
+
+
+async def test_two_uvicorn_replicas_share_one_budget(redis_srv: RedisProcess) -> None:
+    ports = [free_port(), free_port()]
+    with replica(ports[0], redis_srv.url) as a, replica(ports[1], redis_srv.url) as b:
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        async with httpx.AsyncClient(timeout=10) as client:
+            await wait_until_serving(client, urls[0], a)
+            await wait_until_serving(client, urls[1], b)
+            headers = {"authorization": "Bearer sk-replica-test"}
+            statuses = []
+            for i in range(30):
+                r = await client.post(
+                    urls[i % 2] + "/v1/chat/completions", content=chat_body(), headers=headers
+                )
+                statuses.append(r.status_code)
+    assert statuses.count(200) == 10, statuses
+    assert statuses.count(429) == 20
+    by_replica = [statuses[0::2].count(200), statuses[1::2].count(200)]
+    assert by_replica == [5, 5]  # alternating: each replica admitted half the one budget
+
+
+# --- 6. Cancellation and app failures: reservations refunded or settled -------------------
+
+
+def sse_chunks(n: int = 40) -> list[bytes]:
+    return [b'data: {"choices":[{"delta":{"content":"tok"}}]}\n\n'] * n + [b"data: [DONE]\n\n"]
+
+
+async def run_and_cancel(mw: AntiExtractMiddleware, ex: Exchange, when: asyncio.Event) -> None:
+    task = asyncio.create_task(mw(http_scope(headers=bearer()), ex.receive, ex.send))
+    await asyncio.wait_for(when.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_cancelled_mid_stream_leaves_a_consistent_bucket(
+    store_uri: str, clock: SimClock
+) -> None:
+    """A client gone mid-stream (the task is cancelled): the stream carried no usage, so
+    the reservation stands as the charge; nothing is refunded twice or lost."""
+    log = io.StringIO()
+    app = App(sse_chunks(), content_type=b"text/event-stream", delay=0.005)
+    mw = middleware(app, clock, store_uri, log, audit_sample_rate=1.0)
+    body = chat_body(max_tokens=1000, stream=True)
+    ex = Exchange(body)
+    await run_and_cancel(mw, ex, app.streaming)
+    assert 0 < app.sent_chunks < len(app.chunks)
+    await mw.store.flush()
+    state = await mw.store.account_state(account_of(mw), clock())
+    (event,) = events(log, "antiextract.decision")
+    assert event["status"] == 200 and event["settled"] is None
+    assert state["tokens"] == pytest.approx(CAPACITY - cost_of(body, 1000))
+    await close(mw)
+
+
+async def test_cut_anthropic_stream_is_not_charged_as_prompt_only(
+    store_uri: str, clock: SimClock
+) -> None:
+    """BUG: Anthropic's ``message_start`` carries a placeholder usage (input tokens, 1 output
+    token). A stream cut before ``message_delta`` (client gone, task cancelled) is settled on
+    that placeholder, so 500 streamed output tokens are charged as 1: a distiller that drops
+    the connection before the last event pays for its prompt only."""
+
+    def sse(kind: str, data: dict) -> bytes:
+        return f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
+
+    start = {
+        "type": "message_start",
+        "message": {"usage": {"input_tokens": 12, "output_tokens": 1}},
+    }
+    delta = {"type": "content_block_delta", "delta": {"type": "text_delta", "text": "tok"}}
+    chunks = [sse("message_start", start)] + [sse("content_block_delta", delta)] * 500
+    chunks += [
+        sse("message_delta", {"type": "message_delta", "usage": {"output_tokens": 500}}),
+        sse("message_stop", {"type": "message_stop"}),
+    ]
+    app = App(chunks, content_type=b"text/event-stream", delay=0.001)
+    mw = middleware(app, clock, store_uri)
+    body = orjson.dumps(
+        {"model": "c", "max_tokens": 1000, "stream": True,
+         "messages": [{"role": "user", "content": "hi"}]}
+    )  # fmt: skip
+    ex = Exchange(body)
+    task = asyncio.create_task(
+        mw(http_scope("/v1/messages", headers=bearer()), ex.receive, ex.send)
+    )
+    await asyncio.wait_for(app.streaming.wait(), 5)  # 250 output tokens are out
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await mw.store.flush()
+    streamed = app.sent_chunks - 1
+    assert streamed >= 250
+    state = await mw.store.account_state(account_of(mw), clock())
+    charged = CAPACITY - state["tokens"]
+    assert charged >= 12 + streamed, f"charged {charged} tokens for {streamed} streamed"
+    await close(mw)
+
+
+async def test_app_exception_refunds_the_reservation(store_uri: str, clock: SimClock) -> None:
+    async def broken(scope: dict, receive: Any, send: Any) -> None:
+        await receive()
+        raise RuntimeError("model crashed")
+
+    mw = middleware(broken, clock, store_uri)
+    with pytest.raises(RuntimeError, match="model crashed"):
+        await call(mw, chat_body(max_tokens=2000))
+    await mw.store.flush()
+    state = await mw.store.account_state(account_of(mw), clock())
+    assert state["tokens"] == pytest.approx(CAPACITY)
+    await close(mw)
+
+
+async def test_cancelled_during_body_read_reserves_nothing(store_uri: str, clock: SimClock) -> None:
+    app = App()
+    mw = middleware(app, clock, store_uri)
+    first = asyncio.Event()
+    never = asyncio.Event()
+    parts = [{"type": "http.request", "body": b'{"model": "m", "mess', "more_body": True}]
+
+    async def receive() -> dict:
+        if parts:
+            first.set()
+            return parts.pop()
+        await never.wait()  # the rest of the body never comes
+        raise AssertionError
+
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    task = asyncio.create_task(mw(http_scope(headers=bearer()), receive, send))
+    await first.wait()
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await mw.store.flush()
+    assert app.calls == 0 and sent == []
+    assert await mw.store.account_state(account_of(mw), clock()) is None
+    await close(mw)
+
+
+@pytest.mark.parametrize("how", ["client-pause", "debug-sleep"])
+async def test_cancelled_during_store_call_reserves_nothing(
+    redis_srv: RedisProcess, clock: SimClock, how: str
+) -> None:
+    """The client goes away while the evaluation is in flight on a stalled Redis."""
+    app = App()
+    mw = middleware(app, clock, redis_srv.url, store_timeout=3.0)
+    admin = redis_srv.client()
+    assert (await call(mw, chat_body(), bearer("warm"))).status == 200
+    sleeper = None
+    if how == "client-pause":
+        admin.execute_command("CLIENT", "PAUSE", 600, "ALL")
+    else:
+        sleeper = asyncio.create_task(
+            asyncio.to_thread(admin.execute_command, "DEBUG", "SLEEP", 0.6)
+        )
+        await asyncio.sleep(0.05)
+    ex = Exchange(chat_body(max_tokens=1000))
+    task = asyncio.create_task(mw(http_scope(headers=bearer()), ex.receive, ex.send))
+    await asyncio.sleep(0.2)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    if sleeper is not None:
+        await sleeper
+    await asyncio.sleep(0.6)
+    await mw.store.flush()
+    assert app.calls == 1  # only the warm-up
+    state = await mw.store.account_state(account_of(mw), clock())
+    assert state is None or state["tokens"] == pytest.approx(CAPACITY)
+    await close(mw)
+
+
+async def test_refunds_during_an_outage_go_to_the_store_that_reserved(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """BUG: a request evaluated by the local fallback is settled against Redis. While Redis
+    is down the correction is lost (a 5xx is never refunded locally); the reservation on
+    the fallback keeps the whole estimate."""
+    log = io.StringIO()
+    app = App(status=503, chunks=[b'{"error": "overloaded"}'])
+    mw = middleware(app, clock, redis_srv.url, log)
+    redis_srv.kill()
+    assert (await call(mw, chat_body(max_tokens=2000))).status == 503
+    await mw.store.flush()
+    assert len(events(log, "antiextract.store_unavailable")) == 1
+    state = await mw.fallback.account_state(account_of(mw), clock())
+    assert state["tokens"] == pytest.approx(CAPACITY), "the 503 was not refunded locally"
+    await close(mw)
+
+
+async def test_refund_of_a_fallback_request_does_not_credit_redis(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """BUG: the same misrouting when Redis is back by the time the response ends: the
+    refund of a request Redis never charged erases another request's charge there, so
+    the shared budget is overspent. (CLIENT PAUSE WRITE stalls EVALSHA; the timed-out
+    call's connection is closed, so Redis never runs it.)"""
+    log = io.StringIO()
+    admin = redis_srv.client()
+    body = chat_body(max_tokens=2000)
+    cost = cost_of(body, 2000)
+    first = App(chunks=[b"{}"])  # no usage: the reservation stands on Redis
+
+    async def wait_for_redis() -> None:
+        await asyncio.sleep(0.7)  # the pause is over when the model fails
+
+    failing = App(status=503, chunks=[b"{}"], hook=wait_for_redis)
+    apps = iter([first, failing])
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        await next(apps)(scope, receive, send)
+
+    mw = middleware(app, clock, redis_srv.url, log)
+    acct = account_of(mw)
+    assert (await call(mw, body)).status == 200
+    assert (await mw.store.account_state(acct, clock()))["tokens"] == pytest.approx(CAPACITY - cost)
+    admin.execute_command("CLIENT", "PAUSE", 500, "WRITE")
+    assert (await call(mw, body)).status == 503  # evaluated by the fallback, then refunded
+    await mw.store.flush()
+    assert len(events(log, "antiextract.store_unavailable")) == 1
+    assert (await mw.store.account_state(acct, clock()))["tokens"] == pytest.approx(
+        CAPACITY - cost
+    ), "the first request's charge was erased by a refund Redis never reserved"
+    await close(mw)
+
+
+# --- 7. Hostile input through the whole middleware ----------------------------------------
+
+JSON = (b"content-type", b"application/json")
+AUTH = (b"authorization", b"Bearer sk-test-1")
+
+
+def disconnect_mid_body() -> list[dict]:
+    return [
+        {"type": "http.request", "body": b'{"model": "m", "messages": [', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+
+BIG = chat_body("y" * 5000)
+BAD_INPUTS: dict[str, tuple[list[tuple[bytes, bytes]], bytes | list[dict], int | None]] = {
+    "malformed-json": ([JSON, AUTH], b"{not json", None),
+    "truncated-json": ([JSON, AUTH], chat_body()[:-7], None),
+    "wrong-shape": (
+        [JSON, AUTH],
+        b'{"model": null, "messages": [null, 1, "x", {"role": {"a": 1}, "content": [{"type": 5}]}],'
+        b' "max_tokens": -5, "n": "two", "stream": "yes", "logprobs": 3, "top_logprobs": "x"}',
+        None,
+    ),
+    "huge-numbers": (
+        [JSON, AUTH],
+        b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1e300,'
+        b' "n": 100000000000000000000000000000, "best_of": 1e308, "temperature": -1e308}',
+        None,
+    ),
+    "array-body": ([JSON, AUTH], b"[1, 2, 3]", None),
+    "invalid-utf8": (
+        [JSON, AUTH],
+        b'{"model": "m", "messages": [{"role": "user", "content": '
+        b'"\xff\xfe\xc3\x28 \xed\xa0\x80"}]}',
+        None,
+    ),
+    "lone-surrogate-escape": (
+        [JSON, AUTH],
+        b'{"model": "m", "messages": [{"role": "user", "content": "\\ud800 x \\udfff"}]}',
+        None,
+    ),
+    "nul-bytes": ([JSON, AUTH], b'{"model": "m\x00", "messages": [\x00]}\x00', None),
+    "over-inspect-cap": ([JSON, AUTH], BIG, 1024),
+    "over-inspect-cap-chunked": ([JSON, AUTH], BIG, 7),
+    "nested-100k": ([JSON, AUTH], b"[" * 100_000, None),
+    "nested-100k-closed": ([JSON, AUTH], b"[" * 100_000 + b"]" * 100_000, None),
+    "nested-in-messages": (
+        [JSON, AUTH],
+        b'{"model": "m", "messages": [{"role": "user", "content": '
+        + b"[" * 50_000
+        + b"]" * 50_000
+        + b"}]}",
+        None,
+    ),
+    "empty-body": ([JSON, AUTH], b"", None),
+    "huge-auth-header": ([JSON, (b"authorization", b"Bearer " + b"k" * 65_536)], chat_body(), None),
+    "huge-header-values": (
+        [
+            JSON,
+            AUTH,
+            (b"x-forwarded-for", b"1.2.3.4, " * 7282),
+            (b"cookie", b"c" * 65_536),
+            (b"user-agent", b"\xff" * 65_536),
+            (b"content-length", b"9" * 65_536),
+        ],
+        chat_body(),
+        None,
+    ),
+    "huge-content-length-of-cut-body": (
+        [JSON, AUTH, (b"content-length", b"99999999999999999999999")],
+        BIG,
+        1024,
+    ),
+    "negative-content-length": ([JSON, AUTH, (b"content-length", b"-5")], BIG, 1024),
+    "no-content-type": ([AUTH], chat_body(), None),
+    "wrong-content-type": (
+        [(b"content-type", b"text/plain; charset=\xff"), AUTH],
+        chat_body(),
+        None,
+    ),
+    "duplicate-headers": (
+        [JSON, JSON, AUTH, (b"authorization", b"Bearer other"), (b"x-api-key", b"")],
+        chat_body(),
+        None,
+    ),
+    "odd-auth": ([JSON, (b"authorization", b"Bearer \t \r\n")], chat_body(), None),
+    "many-small-chunks": ([JSON, AUTH], chat_body("z" * 3000), 1),
+    "disconnect-mid-body": ([JSON, AUTH], disconnect_mid_body(), None),
+    "disconnect-first": ([JSON, AUTH], [{"type": "http.disconnect"}], None),
+}
+
+
+async def run_raw(
+    mw: AntiExtractMiddleware, headers: list, incoming: list[dict], **scope_kw: Any
+) -> Exchange:
+    ex = Exchange()
+    ex.incoming = list(incoming)
+    await asyncio.wait_for(mw(http_scope(headers=headers, **scope_kw), ex.receive, ex.send), 10)
+    return ex
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+async def test_hostile_input_never_5xx_never_hangs_body_intact(
+    store_uri: str, clock: SimClock, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers, body, chunk = BAD_INPUTS[case]
+    app = App()
+    mw = middleware(app, clock, store_uri, inspect_max_bytes=1024, account_limits="50/minute")
+    with caplog.at_level(logging.ERROR, logger="antiextract"):
+        if isinstance(body, list):
+            ex = await run_raw(mw, headers, body)
+            expected = b"".join(m.get("body", b"") for m in body)
+        else:
+            ex = Exchange(body, chunk=chunk)
+            await asyncio.wait_for(mw(http_scope(headers=headers), ex.receive, ex.send), 10)
+            expected = body
+    well_formed(ex)
+    assert ex.status == 200 and app.bodies == [expected]
+    assert ex.body == USAGE
+    # A decision that raised would let the request through unlimited: none may.
+    assert "decision failed" not in caplog.text and "failed" not in caplog.text
+    await close(mw)
+
+
+async def test_forged_forwarded_for_from_an_untrusted_peer_is_ignored(
+    store_uri: str, clock: SimClock
+) -> None:
+    log = io.StringIO()
+    app = App()
+    mw = middleware(
+        app, clock, store_uri, log, ip_limits="2/minute", trusted_proxies="10.0.0.0/8",
+        audit_sample_rate=1.0,
+    )  # fmt: skip
+    statuses = []
+    for n in range(4):
+        headers = [JSON, (b"authorization", f"Bearer k{n}".encode())]
+        headers.append((b"x-forwarded-for", f"10.1.1.{n}, 192.0.2.{n}, 10.0.0.1".encode()))
+        statuses.append((await call(mw, chat_body(), headers)).status)
+    assert statuses == [200, 200, 429, 429]
+    assert {e["ip"] for e in events(log, "antiextract.decision")} == {"203.0.113.10"}
+    # Through a trusted proxy the forwarded client counts instead.
+    proxied = [JSON, AUTH, (b"x-forwarded-for", b"192.0.2.77")]
+    assert (await call(mw, chat_body(), proxied, client=("10.9.9.9", 1))).status == 200
+    await close(mw)
+
+
+ODD_ACCOUNTS = [
+    b"{a:victim}",
+    b"}{",
+    b"acct with spaces",
+    b"crlf\r\nSET ae:{a:x} 1\r\n",
+    b"*",
+    b"*3\r\n$3\r\nDEL\r\n",
+    "ünïcødé-账户-🙂".encode(),
+    b"\xff\xfe\x00",
+    b"x" * 65_536,
+    b"ae:{a:" + b"0" * 32 + b"}",
+]
+
+
+async def test_odd_account_ids_are_separate_accounts_and_safe_keys(
+    store_uri: str, clock: SimClock
+) -> None:
+    app = App()
+    mw = middleware(app, clock, store_uri, account_header="X-Account", account_limits="1/minute")
+    for value in ODD_ACCOUNTS:
+        headers = [JSON, (b"x-account", value)]
+        assert (await call(mw, chat_body(), headers)).status == 200, value
+        assert (await call(mw, chat_body(), headers)).status == 429, value
+    assert len(app.bodies) == len(ODD_ACCOUNTS)
+    if store_uri.startswith("redis"):
+        keys = await mw.store.client.keys("*")
+        safe = re.compile(
+            rb"ae:\{(a:[0-9a-f]{32}|i:[0-9a-f]{24}|c:[tlnc]:[0-9a-z.:/_]+)\}(:[ay]:\d+)?"
+        )
+        assert all(safe.fullmatch(k) for k in keys), keys
+        assert len([k for k in keys if k.startswith(b"ae:{a:")]) == len(ODD_ACCOUNTS)
+    await close(mw)
+
+
+# --- 8. Property: any body, any headers -> exact body or the middleware's own answer -------
+
+header_names = st.sampled_from(
+    [b"authorization", b"x-api-key", b"content-type", b"content-length", b"x-forwarded-for",
+     b"x-account", b"x-created", b"x-tier", b"antiextract-solution", b"user-agent"]
+)  # fmt: skip
+header_values = st.one_of(
+    st.binary(max_size=64),
+    st.sampled_from([b"Bearer sk-1", b"Bearer sk-2", b"application/json", b"-1", b"nan",
+                     b"inf", b"1e999", b"2024-02-30T25:61:00Z", b"0", b"verified"]),
+)  # fmt: skip
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+chat_docs = st.fixed_dictionaries(
+    {"model": st.text(max_size=8),
+     "messages": st.lists(st.fixed_dictionaries({"role": st.sampled_from(["user", "system",
+                          "assistant", "developer", "x"]), "content": json_values}), max_size=4)},
+    optional={"max_tokens": json_values, "n": json_values, "stream": json_values,
+              "logprobs": json_values, "top_logprobs": json_values, "stream_options": json_values},
+)  # fmt: skip
+bodies = st.one_of(
+    st.binary(max_size=3000),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    chat_docs.map(lambda v: json.dumps(v, ensure_ascii=False).encode("utf-8", "surrogatepass")),
+)
+PROPERTY_MW: dict[str, AntiExtractMiddleware] = {}
+
+
+@hsettings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(
+    body=bodies,
+    headers=st.lists(st.tuples(header_names, header_values), max_size=6),
+    chunk=st.integers(min_value=1, max_value=4096),
+    path=st.sampled_from(["/v1/chat/completions", "/v1/completions", "/v1/responses",
+                          "/v1/messages"]),
+    content_type=st.sampled_from([b"application/json", b"text/event-stream", b"text/plain"]),
+)  # fmt: skip
+def test_property_body_exact_and_response_well_formed(
+    body: bytes, headers: list, chunk: int, path: str, content_type: bytes
+) -> None:
+    mw = PROPERTY_MW.get("mw")
+    if mw is None:  # shared across examples, so limits and profiles build up as they go
+        mw = PROPERTY_MW["mw"] = middleware(
+            App(),
+            SimClock(),
+            account_header="X-Account",
+            account_created_header="X-Created",
+            account_tier_header="X-Tier",
+            account_limits="40/minute",
+            inspect_max_bytes=1024,
+            bucket_capacity=50_000,
+        )
+    app = App(chunks=[USAGE[:20], USAGE[20:]], content_type=content_type)
+    mw.app = app
+    ex = Exchange(body, chunk=chunk)
+
+    async def run() -> None:
+        await asyncio.wait_for(mw(http_scope(path, headers=headers), ex.receive, ex.send), 10)
+
+    asyncio.run(run())
+    well_formed(ex)
+    if app.calls:
+        assert app.bodies == [body]  # degrade is off: never rewritten
+        assert ex.status == 200 and ex.body == USAGE
+    else:
+        assert ex.status == 429 and ex.headers["content-type"] == "application/json"
+        assert ex.json()["error"] is not None
+
+
+# --- 9. No secret ever reaches Redis or the audit log -------------------------------------
+
+
+async def test_secrets_never_stored_nor_logged(
+    redis_srv: RedisProcess, clock: SimClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = redis_srv.client()
+    admin.config_set("slowlog-log-slower-than", 0)  # keep every command's arguments
+    admin.config_set("slowlog-max-len", 100_000)
+    log = io.StringIO()
+    app = App()
+    mw = middleware(
+        app, clock, redis_srv.url, log, audit_sample_rate=1.0, account_limits="3/minute",
+        degrade_at=0.5, challenge_enabled=False, secret="deployment-secret",
+    )  # fmt: skip
+    prompt = "CONFIDENTIAL-PROMPT: summarise the merger terms"
+    with caplog.at_level(logging.DEBUG):
+        for i in range(12):
+            key = f"sk-live-SECRET{i % 3}abcdef0123456789"
+            body = chat_body(f"{prompt} #{i}", max_tokens=100, logprobs=True, top_logprobs=5)
+            headers = [JSON, (b"authorization", f"Bearer {key}".encode())]
+            if i % 2:
+                headers = [JSON, (b"x-api-key", key.encode())]
+                doc = {"model": "c", "max_tokens": 50, "system": prompt}
+                doc["messages"] = [{"role": "user", "content": prompt}]
+                body = orjson.dumps(doc)
+            await call(mw, body, headers, path="/v1/messages" if i % 2 else "/v1/chat/completions")
+            clock.advance(1)
+        await mw.store.flush()
+    stored = redis_srv.dump_everything()
+    assert any(k.startswith(b"ae:{a:") for k, _ in stored)
+    slowlog = admin.execute_command("SLOWLOG", "GET", 100_000)
+    assert len(slowlog) > 12
+    haystack = repr(stored).encode() + repr(slowlog).encode() + b"".join(v for _, v in stored)
+    text = log.getvalue() + caplog.text
+    assert len(events(log, "antiextract.decision")) == 12
+    for needle in ("SECRET", "CONFIDENTIAL-PROMPT", "sk-live", "merger", "deployment-secret"):
+        assert needle.encode() not in haystack, needle
+        assert needle not in text, needle
+    await close(mw)
+
+
+# --- 10. Memory bound of the embedded store -----------------------------------------------
+
+
+def _rss() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+async def test_memory_store_stays_bounded_under_many_accounts() -> None:
+    limits = Limits(
+        capacity=1000.0,
+        refill=10.0,
+        account=(WindowLimit("account", 100, 60),),
+        ip=(WindowLimit("ip", 1000, 60),),
+    )
+    cap = 50_000
+    store = MemoryStore(limits, max_keys=cap)
+    now = 1_800_000_000.0
+    gc.collect()
+    rss0 = _rss()
+    for i in range(cap):
+        await store.evaluate(f"acct-{i:06d}", f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}", 5, now)
+    gc.collect()
+    rss_full = _rss()
+    for i in range(cap, 200_000):
+        await store.evaluate(f"acct-{i:06d}", f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}", 5, now)
+    gc.collect()
+    rss_end = _rss()
+    assert len(store) <= cap
+    assert await store.account_state("acct-199999", now) is not None
+    assert await store.account_state("acct-000000", now) is None  # the oldest went first
+    # Past the cap, memory stops growing: 150,000 more accounts cost (almost) nothing.
+    assert rss_end - rss_full < 16 * 2**20, (rss0, rss_full, rss_end)
+
+    # Bytes per entry, measured by tracemalloc on a fresh store filled to its cap.
+    del store
+    gc.collect()
+    small = MemoryStore(limits, max_keys=20_000)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for i in range(25_000):
+            await small.evaluate(f"acct-{i:06d}", "10.0.0.1", 5, now)
+        per_entry = (tracemalloc.get_traced_memory()[0] - base) / len(small)
+    finally:
+        tracemalloc.stop()
+    print(
+        f"\nmemory store: rss +{(rss_full - rss0) / 2**20:.1f} MiB for {cap} accounts, "
+        f"+{(rss_end - rss_full) / 2**20:.1f} MiB for 150,000 more; "
+        f"tracemalloc {per_entry:.0f} B/entry"
+    )
+    assert len(small) == 20_000
+    assert per_entry < 4096
+    assert rss_full - rss0 < cap * 4096
