@@ -33,3 +33,18 @@ def test_every_setting_is_documented_with_its_default() -> None:
 def test_readme_starts_with_the_two_commands() -> None:
     block = README.split("```bash", 1)[1].split("```", 1)[0].strip().splitlines()
     assert [line.split("#")[0].strip() for line in block] == ["make demo", "make test"]
+
+
+def test_every_weight_is_documented_with_its_default() -> None:
+    import dataclasses
+
+    from antiextract.cohorts import CohortModel
+    from antiextract.risk import RiskModel
+    from antiextract.signals import SignalWeights
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "signals.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", doc, re.M))
+    for cls in (SignalWeights, RiskModel, CohortModel):
+        for field in dataclasses.fields(cls):
+            assert field.name in rows, f"{cls.__name__}.{field.name} missing from signals.md"
+            assert rows[field.name] == str(field.default), (field.name, rows[field.name])
