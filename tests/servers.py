@@ -32,15 +32,17 @@ def load_example(name: str) -> ModuleType:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
+def serve(app: Any, **options: Any) -> Iterator[str]:
     """Run ``app`` under uvicorn in a thread on a pre-bound free port; yield its base URL.
 
-    Binding the socket ourselves avoids the pick-a-port-then-bind race.
+    Binding the socket ourselves avoids the pick-a-port-then-bind race. ``options`` are
+    uvicorn.Config options (default: lifespan off).
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    options = {"lifespan": "off", **options}
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **options))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -142,26 +142,10 @@ def gateway(upstream: str, log: io.StringIO | None = None, **overrides: Any) -> 
     return build_gateway(upstream, settings(**overrides), logger=logger)
 
 
-@contextlib.contextmanager
-def serve_gateway(app: Any) -> Iterator[str]:
+def serve_gateway(app: Any) -> Any:
     """Like ``serve``, with the uvicorn options ``run_proxy`` uses (no proxy-header rewriting
     of the peer address, lifespan on)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", **SERVER_OPTIONS)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    return serve(app, **SERVER_OPTIONS)
 
 
 def closed_port() -> int:
@@ -575,7 +559,6 @@ def test_run_proxy_needs_an_upstream(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_run_proxy_serves_the_env_upstream(
     monkeypatch: pytest.MonkeyPatch, fake: tuple[str, Counting]
 ) -> None:
-    import uvicorn
 
     seen: dict[str, Any] = {}
     monkeypatch.setenv("ANTIEXTRACT_UPSTREAM", fake[0])

@@ -283,6 +283,77 @@ class RedisStore(Store):
         if self.fast is not None:
             await self.fast.aclose()
 
+    async def cohorts(self, now: float, batch: int = 500) -> list[dict[str, Any]]:
+        """Every cohort stored under this prefix, read-only, for operator tools (never on
+        the hot path): SCAN for the state keys, then ``cohort_read.lua`` per cohort, ``batch``
+        calls per round trip. Per cohort: id, kind, distinct accounts and young accounts
+        (today and yesterday, as the next request would count them), request count and
+        trait counts decayed to ``now`` with the trait shares, harvest, campaign score
+        (``cohorts.campaign_score``), last seen, and the shared bucket's level (None until
+        the cohort has been a campaign). Sorted by score, then accounts, largest first.
+        On Redis Cluster, SCAN covers the node the client is connected to."""
+        from ..cohorts import campaign_score, harvest
+
+        read = getattr(self, "_cohort_read", None)
+        if read is None:
+            read = self._cohort_read = self.client.register_script(_script("cohort_read.lua"))
+        head = f"{self.prefix}:{{c:"
+        day = int(now // 86_400)
+        names: list[str] = []
+        replies: list[Any] = []
+        try:
+            async for raw in self.client.scan_iter(match=head + "*", count=1_000):
+                name = raw.decode() if isinstance(raw, bytes) else str(raw)
+                if name.endswith("}"):  # the state; the HyperLogLogs end in ":a:<day>" etc.
+                    names.append(name[len(head) : -1])
+            names = sorted(set(names))  # SCAN may return a key twice
+            for i in range(0, len(names), batch):
+                calls = [(read, self.cohort_keys(k, day), []) for k in names[i : i + batch]]
+                replies += await self._pipelined(calls)
+        except (TimeoutError, RedisError, OSError) as exc:
+            raise StoreError(f"redis cohort read failed: {type(exc).__name__}: {exc}") from exc
+        m = self.cohort_model
+        kinds = {"t": "template", "l": "band", "n": "subnet", "c": "client"}
+        out = []
+        for key, reply in zip(names, replies, strict=True):
+            values = [x.decode() if isinstance(x, bytes) else str(x) for x in reply]
+            if len(values) < 10 or not values[2] or not values[7]:
+                continue  # expired between SCAN and read
+            accounts, young = int(values[0]), int(values[1])
+            nums = [float(x) if x else None for x in values[2:10]]
+            requests, elicit, focus, single, extract, ts, tokens, tokens_ts = nums
+            assert requests is not None and ts is not None
+            traits = {
+                "elicit": elicit or 0.0,
+                "focus": focus or 0.0,
+                "single": single or 0.0,
+                "extract": extract or 0.0,
+            }
+            h = harvest(requests, *traits.values())
+            d = 0.5 ** (max(0.0, now - ts) / m.half_life)
+            level = None
+            if tokens is not None and tokens_ts is not None:
+                elapsed = max(0.0, now - tokens_ts)
+                level = min(m.bucket_capacity, tokens + elapsed * m.bucket_refill)
+            out.append(
+                {
+                    "cohort": key,
+                    "kind": kinds.get(key[:1], "other"),
+                    "accounts": accounts,
+                    "young": young,
+                    "requests": requests * d,
+                    "shares": {
+                        k: (v / requests if requests > 0 else 0.0) for k, v in traits.items()
+                    },
+                    "harvest": h,
+                    "score": campaign_score(accounts, young, h, m),
+                    "last_seen": ts,
+                    "bucket_tokens": level,
+                }
+            )
+        out.sort(key=lambda c: (-c["score"], -c["accounts"], c["cohort"]))
+        return out
+
 
 def _cohort_view(key: str, reply: list[Any]) -> CohortView:
     allowed, accounts, young, packed = reply

@@ -342,14 +342,7 @@ class PreparedScript:
         return b"".join(parts), len(head) - len(_numkeys(len(keys)))
 
     async def __call__(self, keys: Sequence[str | bytes], args: Sequence[Arg] = ()) -> Any:
-        head = self._heads.get((len(keys), len(args)))
-        if head is None:
-            head = self._head(len(keys), len(args))
-        parts = [head]
-        _bulk(parts, keys)
-        _bulk(parts, args)
-        parts.append(self._tail)
-        payload = b"".join(parts)
+        payload, head_len = self.pack(keys, args)
         client = self._client
         conn = client._pick()
         if conn is None:
@@ -359,8 +352,7 @@ class PreparedScript:
         except RespError as exc:
             if not str(exc).startswith("NOSCRIPT"):
                 raise
-        return await client._eval_instead(payload, len(head) - len(_numkeys(len(keys))),
-                                          self.sha, self.script)  # fmt: skip
+        return await client._eval_instead(payload, head_len, self.sha, self.script)
 
 
 class FastScriptClient:

@@ -1,0 +1,24 @@
+-- Operator read of one cohort (not on the hot path; writes nothing).
+-- KEYS: as cohort.lua: state, HyperLogLogs of accounts today, yesterday, of young accounts
+--       today, yesterday.
+-- Reply: {accounts, young, then the state's fields after the version: requests, elicit,
+--         focus, single, extract, ts, tokens, tokens_ts}, every number as a string (a Lua
+--         number in a reply would be cut to an integer) and `false` as ''; only the two
+--         counts when no state is stored.
+local out = {
+  tostring(redis.call('PFCOUNT', KEYS[2], KEYS[3])),
+  tostring(redis.call('PFCOUNT', KEYS[4], KEYS[5])),
+}
+local raw = redis.call('GET', KEYS[1])
+if not raw then return out end
+local v = cmsgpack.unpack(raw)
+if v[1] ~= 1 then return out end
+for i = 2, 9 do
+  local x = v[i]
+  if type(x) == 'number' then
+    out[i + 1] = string.format('%.17g', x)
+  else
+    out[i + 1] = ''
+  end
+end
+return out
