@@ -1,14 +1,54 @@
-"""The ``antiextract`` command: demo and operator tools, configured like the middleware."""
+"""The ``antiextract`` command: demo and operator tools, configured like the middleware.
+
+Operator commands (``inspect``, ``reset``, ``block``, ``unblock``, ``campaigns``) read and
+write the store named by ``ANTIEXTRACT_STORAGE_URI``, under ``ANTIEXTRACT_KEY_PREFIX``,
+mapping account ids to store keys with ``ANTIEXTRACT_SECRET`` exactly as the middleware
+does. ``evidence`` reads an audit log and needs no store. Exit status: 0 done, 1 nothing
+found, 2 an error (bad configuration, unreachable store, unreadable file).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
+import os
 import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import SecretStr
 
 from .settings import Settings, SettingsError, load_settings
+
+EXIT_NOT_FOUND = 1
+EXIT_ERROR = 2
+
+ACCOUNT_PREFIXES = ("key:", "hdr:", "ip:")
+COHORT_KINDS = {"t": "template", "l": "band", "n": "subnet", "c": "client"}
+
+MEMORY_STORE = (
+    "ANTIEXTRACT_STORAGE_URI is memory://: the embedded store lives inside each serving "
+    "process, so there is nothing to inspect or change from outside one. Point "
+    "ANTIEXTRACT_STORAGE_URI at the Redis the middleware uses (redis://host:port/db)."
+)
+
+# What an evidence record may carry: ids, digests, numbers and signal names, never text.
+EVIDENCE_KEYS = (
+    "timestamp", "event", "level", "account", "account_source", "ip", "api", "action",
+    "enforced", "reasons", "risk", "risk_reasons", "challenge", "campaign", "signals",
+    "limit", "retry_after", "cost", "settled", "tokens", "capacity", "status", "odd",
+    "elapsed_us",
+)  # fmt: skip
+EVIDENCE_CAMPAIGN_KEYS = ("cohort", "score", "accounts", "young", "harvest")
+
+
+class CliError(Exception):
+    """An error the operator can act on, shown as one line (exit status 2)."""
 
 
 def _config(args: argparse.Namespace) -> int:
@@ -33,12 +73,18 @@ def effective_config(settings: Settings) -> dict[str, object]:
         elif isinstance(value, tuple) and value and isinstance(value[0], SecretStr):
             value = f"<{len(value)} set>"
         elif name == "storage_uri" and "@" in str(value):
-            scheme, rest = str(value).split("://", 1)
-            value = f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+            value = _masked_uri(str(value))
         elif isinstance(value, tuple):
             value = ",".join(str(v) for v in value)
         out["ANTIEXTRACT_" + name.upper()] = value
     return out
+
+
+def _masked_uri(uri: str) -> str:
+    if "@" not in uri or "://" not in uri:
+        return uri
+    scheme, rest = uri.split("://", 1)
+    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -61,11 +107,641 @@ def _proxy(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the store, as the middleware sees it ------------------------------------------------
+
+
+class _Ops:
+    """What the operator commands share: settings, the store, the account-id mapping."""
+
+    def __init__(self, settings: Settings) -> None:
+        from redis.asyncio import Redis
+
+        from .cohorts import CohortModel
+        from .identity import hash_key
+        from .middleware import limits_from
+        from .risk import RiskModel
+        from .store.redis import RedisStore
+
+        self.settings = s = settings
+        self.limits = limits_from(s)
+        self.model = RiskModel(**s.risk_model)
+        self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
+        # an operator can wait longer than the hot path's budget, but not forever
+        timeout = max(s.store_timeout, 3.0)
+        client = Redis.from_url(
+            s.storage_uri,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry_on_timeout=False,
+        )
+        self.store = RedisStore(
+            self.limits,
+            client,
+            prefix=s.key_prefix,
+            model=self.model,
+            cohort_model=CohortModel(**s.campaign_model),
+        )
+
+    def store_key(self, account: str) -> str:
+        """The middleware's ``_store_key(ident.account, 16)``."""
+        from .identity import digest
+
+        return digest(account, self.hash_key, 16)
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing a broken connection may fail too
+            await self.store.close()
+
+
+def _with_store(
+    body: Callable[[argparse.Namespace, _Ops, float], Awaitable[int]],
+) -> Callable[[argparse.Namespace], int]:
+    """Run an operator command against the configured store, turning every way the store
+    can fail into one line on stderr and exit status 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        from redis.exceptions import AuthenticationError, RedisError
+
+        from .store import StoreError
+
+        settings = load_settings()
+        if settings.storage_uri.lower().startswith("memory://"):
+            raise CliError(MEMORY_STORE)
+        uri = _masked_uri(settings.storage_uri)
+
+        async def main() -> int:
+            ops = _Ops(settings)
+            try:
+                return await body(args, ops, time.time())
+            finally:
+                await ops.close()
+
+        try:
+            return asyncio.run(main())
+        except BrokenPipeError:
+            raise  # the reader of our output went away (`| head`): not the store's fault
+        except AuthenticationError as exc:
+            raise CliError(f"the store at {uri} refused the credentials: {exc}") from None
+        except (StoreError, RedisError, OSError, TimeoutError) as exc:
+            reason = str(exc).strip() or type(exc).__name__
+            raise CliError(
+                f"cannot reach the store at {uri}: {reason} "
+                "(is Redis up, and is ANTIEXTRACT_STORAGE_URI the one the middleware uses?)"
+            ) from None
+
+    return run
+
+
+def _check_account(account: str) -> None:
+    if not account.startswith(ACCOUNT_PREFIXES):
+        print(
+            f"warning: {account!r} does not look like an account id; ids are written as the "
+            "audit log's `account` field shows them: key:<hex>, hdr:<value> or ip:<address>",
+            file=sys.stderr,
+        )
+
+
+# --- inspect -----------------------------------------------------------------------------
+
+
+async def account_report(ops: _Ops, account: str, now: float) -> dict[str, Any] | None:
+    """Everything stored for an account, with its risk re-assessed from the stored profile
+    (None when nothing is stored)."""
+    from .bucket import roll
+    from .risk import DAY, TRAITS, Profile, RiskInput, assess, decayed, reasons
+
+    key = ops.store_key(account)
+    state = await ops.store.account_state(key, now)
+    if state is None:
+        return None
+    limits, s = ops.limits, ops.settings
+    by_seconds = {w.seconds: w for w in limits.account}
+    windows = []
+    for name, (start, cur, prev) in sorted(state["windows"].items(), key=lambda kv: int(kv[0][1:])):
+        seconds = int(name[1:])
+        idx = int(now // seconds)
+        cur, prev = roll(int(start), int(cur), int(prev), idx)
+        frac = (now - idx * seconds) / seconds
+        limit = by_seconds.get(seconds)
+        windows.append(
+            {
+                "limit": limit.name if limit else f"account-per-{seconds}s (no longer set)",
+                "seconds": seconds,
+                "amount": limit.amount if limit else None,
+                "count": round(prev * (1 - frac) + cur, 2),
+                "current": cur,
+                "previous": prev,
+            }
+        )
+    profile_out = risk_out = None
+    stored = state["profile"]
+    if stored:
+        fields = {}
+        for name in Profile.__slots__:
+            value = stored.get(name)
+            if value is not None or name in ("first_seen", "last_seen", "acute_ts"):
+                fields[name] = value
+        p = Profile(**fields)
+        a = assess(p, RiskInput(), now, ops.model)
+        day = datetime.fromtimestamp(p.hours_day * DAY, UTC).date().isoformat()
+        profile_out = {
+            "first_seen": p.first_seen,
+            "last_seen": p.last_seen,
+            "age_seconds": a.age,
+            "shares": dict(zip(TRAITS, a.shares, strict=True)),
+            "day_count": p.day_count,
+            "day": day if p.hours_day >= 0 else None,
+            "acute": decayed(p.acute, p.acute_ts, now, ops.model),
+            "gap_mean_seconds": p.gap_mean,
+            "gaps": p.gaps,
+            "active_hours": (p.hours_cur | p.hours_prev).bit_count(),
+            "dominant_template": f"t:{p.dominant}" if p.dominant else None,
+        }
+        risk_out = {
+            "risk": a.risk,
+            "youth": a.youth,
+            "level": _level(a.risk, s),
+            "reasons": list(reasons(a, ops.model)),
+        }
+    until = state["blocked_until"]
+    return {
+        "account": account,
+        "store_key": key,
+        "now": now,
+        "bucket": {
+            "tokens": state["tokens"],
+            "capacity": limits.capacity,
+            "refill_per_second": limits.refill,
+            "updated": state["updated"],
+        },
+        "windows": windows,
+        "profile": profile_out,
+        "risk": risk_out,
+        "blocked": bool(until and until > now),
+        "blocked_until": until,
+    }
+
+
+def _level(risk: float, s: Settings) -> str:
+    """The rung of the ladder the account's own risk reaches (campaigns not included)."""
+    if risk >= s.block_at:
+        return "block"
+    if s.challenge_enabled and risk >= s.challenge_at:
+        return "challenge"
+    if risk >= s.degrade_at:
+        return "degrade"
+    return "allow"
+
+
+async def _inspect(args: argparse.Namespace, ops: _Ops, now: float) -> int:
+    _check_account(args.account)
+    report = await account_report(ops, args.account, now)
+    if report is None:
+        if args.json:
+            print(json.dumps({"account": args.account, "found": False}))
+        print(
+            f"nothing is stored for {args.account} under prefix {ops.settings.key_prefix!r} "
+            "(never seen, idle past its TTL, or reset; check that ANTIEXTRACT_SECRET and "
+            "ANTIEXTRACT_KEY_PREFIX match the serving processes')",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_FOUND
+    if args.json:
+        print(json.dumps({**report, "found": True}, indent=2))
+        return 0
+    _print_account(report)
+    return 0
+
+
+def _print_account(r: dict[str, Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    now = r["now"]
+    table = Table(title=Text(f"account {r['account']}"), show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+
+    def row(name: str, value: str) -> None:
+        table.add_row(name, Text(value))
+
+    row("store key", r["store_key"])
+    b = r["bucket"]
+    tokens = "full" if b["tokens"] is None else f"{b['tokens']:,.0f}"
+    row("token bucket", f"{tokens} of {b['capacity']:,.0f} (refills {b['refill_per_second']:,g}/s)")
+    for w in r["windows"]:
+        amount = "?" if w["amount"] is None else f"{w['amount']:,}"
+        row(
+            w["limit"],
+            f"{w['count']:,.1f} of {amount} requests "
+            f"(this window {w['current']}, previous {w['previous']})",
+        )
+    p, risk = r["profile"], r["risk"]
+    if p is None:
+        row("risk profile", "none yet (only a block is stored)")
+    else:
+        row("first seen", f"{_when(p['first_seen'])} (age {_duration(p['age_seconds'])})")
+        row("last seen", f"{_when(p['last_seen'])} ({_duration(now - p['last_seen'])} ago)")
+        row("trait shares", "  ".join(f"{k} {v:.2f}" for k, v in p["shares"].items()))
+        row("requests on day", f"{p['day_count']} on {p['day']} (UTC)")
+        row("acute", f"{p['acute']:.2f}")
+        if p["dominant_template"]:
+            row("main template", p["dominant_template"])
+        row("risk", f"{risk['risk']:.2f} -> {risk['level']} (youth {risk['youth']:.2f})")
+        row("top reasons", ", ".join(risk["reasons"]) or "none")
+    if r["blocked"]:
+        until = r["blocked_until"]
+        row("blocked", f"until {_when(until)} ({_duration(until - now)} from now)")
+    else:
+        row("blocked", "no")
+    console = _console()
+    console.print(table)
+    if p is not None:
+        console.print(
+            Text(
+                "risk is re-assessed from the stored profile alone: a campaign's score, the "
+                "account's tier and a trusted creation time apply per request on top.",
+                style="dim",
+            )
+        )
+
+
+# --- reset, block, unblock ---------------------------------------------------------------
+
+
+async def _reset(args: argparse.Namespace, ops: _Ops, now: float) -> int:
+    _check_account(args.account)
+    key = ops.store_key(args.account)
+    existed = await ops.store.account_state(key, now) is not None
+    await ops.store.reset(key)
+    if args.json:
+        print(json.dumps({"account": args.account, "action": "reset", "existed": existed}))
+    elif existed:
+        print(f"reset {args.account}: its limits, risk profile and any block are forgotten")
+    else:
+        print(f"nothing was stored for {args.account}; nothing to reset")
+    return 0
+
+
+async def _block(args: argparse.Namespace, ops: _Ops, now: float) -> int:
+    _check_account(args.account)
+    key = ops.store_key(args.account)
+    until = now + args.seconds
+    await ops.store.block(key, until, now)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "account": args.account,
+                    "action": "block",
+                    "blocked_until": until,
+                    "seconds": args.seconds,
+                }
+            )
+        )
+    else:
+        print(
+            f"blocked {args.account} until {_when(until)} ({_duration(args.seconds)}); "
+            "its requests get 403 on every replica"
+        )
+    return 0
+
+
+async def _unblock(args: argparse.Namespace, ops: _Ops, now: float) -> int:
+    _check_account(args.account)
+    report = await account_report(ops, args.account, now)
+    if report is not None:
+        await ops.store.block(ops.store_key(args.account), 0.0, now)
+    risk = report["risk"]["risk"] if report and report["risk"] else None
+    again = risk is not None and risk >= ops.settings.block_at
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "account": args.account,
+                    "action": "unblock",
+                    "existed": report is not None,
+                    "was_blocked": bool(report and report["blocked"]),
+                    "risk": risk,
+                    "blocks_again": again,
+                }
+            )
+        )
+        return 0
+    if report is None:
+        print(f"nothing is stored for {args.account}; it is not blocked")
+    elif report["blocked"]:
+        print(f"unblocked {args.account}")
+    else:
+        print(f"{args.account} was not blocked; its block deadline is cleared anyway")
+    if again:
+        print(
+            f"note: its stored risk {risk:.2f} is at or above ANTIEXTRACT_BLOCK_AT "
+            f"({ops.settings.block_at:g}), so its next request blocks it again; "
+            f"`antiextract reset {args.account}` also forgets its risk profile",
+            file=sys.stderr,
+        )
+    return 0
+
+
+# --- campaigns ---------------------------------------------------------------------------
+
+
+async def _campaigns(args: argparse.Namespace, ops: _Ops, now: float) -> int:
+    cohorts = await ops.store.cohorts(now)
+    active = [c for c in cohorts if c["score"] > 0]
+    shown = cohorts if args.all else active
+    if args.json:
+        doc = {"now": now, "cohorts_total": len(cohorts), "active": len(active), "cohorts": shown}
+        print(json.dumps(doc, indent=2))
+        return 0
+    if not shown:
+        what = "no cohorts are stored" if not cohorts else "no active campaigns"
+        hint = "" if args.all or not cohorts else " (--all lists every cohort)"
+        print(f"{what} under prefix {ops.settings.key_prefix!r} among {len(cohorts)} cohorts{hint}")
+        return 0
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    title = (
+        f"{len(active)} active campaign(s) among {len(cohorts)} cohorts"
+        if not args.all
+        else f"{len(cohorts)} cohorts, {len(active)} active campaign(s)"
+    )
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="shares: elicit/focus/single/extract",
+        caption_justify="left",
+    )
+    longest = max(len(c["cohort"]) for c in shown)
+    for name, justify in (
+        ("score", "right"), ("kind", "left"), ("cohort", "left"), ("accounts", "right"),
+        ("young", "right"), ("requests", "right"), ("shares", "left"), ("harvest", "right"),
+        ("last seen", "right"),
+    ):  # fmt: skip
+        # the cohort id in full: it is what `evidence` and ANTIEXTRACT_ALLOW_COHORTS take
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=True,
+            min_width=longest if name == "cohort" else None,
+        )
+    for c in shown:
+        shares = "/".join(f"{c['shares'][k]:.2f}" for k in ("elicit", "focus", "single", "extract"))
+        table.add_row(
+            f"{c['score']:.2f}",
+            c["kind"],
+            Text(c["cohort"]),
+            str(c["accounts"]),
+            str(c["young"]),
+            f"{c['requests']:.0f}",
+            shares,
+            f"{c['harvest']:.2f}",
+            f"{_duration(now - c['last_seen'])} ago",
+            style="bold" if c["score"] > 0 else None,
+        )
+    console = _console()
+    console.print(table)
+    console.print(
+        Text(
+            "score > 0: a campaign (enough young accounts, mostly young, harvest-shaped "
+            "traffic); accounts and young count the last two UTC days; requests and shares "
+            "decay with ANTIEXTRACT_CAMPAIGN_MODEL's half_life.",
+            style="dim",
+        )
+    )
+    return 0
+
+
+# --- evidence ----------------------------------------------------------------------------
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    subject = args.subject
+    try:
+        with _opened(args.log, "r") as source:
+            events, lines, parsed = collect_evidence(source, subject)
+    except OSError as exc:
+        raise CliError(f"cannot read the audit log {args.log}: {exc.strerror or exc}") from None
+    summary = evidence_summary(subject, events, args.log, lines, parsed)
+    try:
+        with _opened(args.out, "w") as out:
+            out.write(json.dumps(summary) + "\n")
+            for event in events:
+                out.write(json.dumps({"type": "event", **event}) + "\n")
+    except OSError as exc:
+        raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    if parsed == 0 and lines:
+        print(
+            f"no JSON lines in {args.log}: the audit log is JSON only with "
+            "ANTIEXTRACT_LOG_FORMAT=json (the default)",
+            file=sys.stderr,
+        )
+    if not events:
+        print(f"no events for {subject} in {args.log}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if args.out not in (None, "-"):
+        print(f"wrote {len(events)} event(s) for {subject} to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _opened(path: str | None, mode: str) -> Any:
+    """A file to read or write; None or '-' is stdin/stdout, left open."""
+    if path in (None, "-"):
+        return contextlib.nullcontext(sys.stdin if mode == "r" else sys.stdout)
+    return open(path, mode, encoding="utf-8", errors="replace")
+
+
+def collect_evidence(lines: Iterable[str], subject: str) -> tuple[list[dict[str, Any]], int, int]:
+    """The events of an account (``account``) or a campaign cohort (``campaign.cohort``),
+    reduced to ``EVIDENCE_KEYS``, in time order; with the number of lines read and of JSON
+    lines among them. Lines that are not JSON objects are skipped; a prefix before the
+    first ``{`` (a container runtime's timestamp) is ignored."""
+    found: list[tuple[float, int, dict[str, Any]]] = []
+    count = parsed = 0
+    for count, line in enumerate(lines, 1):
+        text = line.strip()
+        start = text.find("{")
+        if start < 0:
+            continue
+        try:
+            event = json.loads(text[start:])
+        except ValueError:
+            continue
+        if not isinstance(event, dict):
+            continue
+        parsed += 1
+        campaign = event.get("campaign")
+        cohort = campaign.get("cohort") if isinstance(campaign, dict) else None
+        if event.get("account") != subject and cohort != subject:
+            continue
+        kept = _evidence_record(event)
+        found.append((_epoch(kept.get("timestamp")), count, kept))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [event for _, _, event in found], count, parsed
+
+
+def _evidence_record(event: dict[str, Any]) -> dict[str, Any]:
+    """Only the allowed keys, and only plain values: nothing that could carry text."""
+    out: dict[str, Any] = {}
+    for key in EVIDENCE_KEYS:
+        if key not in event:
+            continue
+        value = event[key]
+        if key == "campaign":
+            if isinstance(value, dict):
+                value = {k: value[k] for k in EVIDENCE_CAMPAIGN_KEYS if _plain(value.get(k))}
+            elif value is not None:
+                continue
+        elif isinstance(value, list):
+            value = [v for v in value if _plain(v)]
+        elif not _plain(value):
+            continue
+        out[key] = value
+    return out
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _epoch(stamp: Any) -> float:
+    if not isinstance(stamp, str):
+        return float("-inf")
+    try:
+        parsed = datetime.fromisoformat(stamp)
+    except ValueError:
+        return float("-inf")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def evidence_summary(
+    subject: str, events: list[dict[str, Any]], log: str, lines: int, parsed: int
+) -> dict[str, Any]:
+    actions: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    signals: Counter[str] = Counter()
+    risk_reasons: Counter[str] = Counter()
+    accounts: set[str] = set()
+    cohorts: Counter[str] = Counter()
+    risks = []
+    for e in events:
+        if e.get("action") is not None:
+            actions[str(e["action"])] += 1
+        if e.get("status") is not None:
+            statuses[str(e["status"])] += 1
+        signals.update(str(s) for s in e.get("signals") or ())
+        risk_reasons.update(str(r).split("=", 1)[0] for r in e.get("risk_reasons") or ())
+        if isinstance(e.get("account"), str):
+            accounts.add(e["account"])
+        campaign = e.get("campaign")
+        if isinstance(campaign, dict) and isinstance(campaign.get("cohort"), str):
+            cohorts[campaign["cohort"]] += 1
+        if isinstance(e.get("risk"), int | float):
+            risks.append(e["risk"])
+    stamps = [e["timestamp"] for e in events if isinstance(e.get("timestamp"), str)]
+    if subject.startswith(ACCOUNT_PREFIXES):
+        kind = "account"
+    elif subject[:2] in {f"{k}:" for k in COHORT_KINDS}:
+        kind = "cohort"
+    else:
+        kind = "unknown"
+    return {
+        "type": "summary",
+        "subject": subject,
+        "subject_kind": kind,
+        "log": log,
+        "lines_read": lines,
+        "json_lines": parsed,
+        "events": len(events),
+        "first_seen": stamps[0] if stamps else None,
+        "last_seen": stamps[-1] if stamps else None,
+        "accounts": len(accounts),
+        "actions": dict(actions.most_common()),
+        "statuses": dict(statuses.most_common()),
+        "max_risk": max(risks) if risks else None,
+        "top_signals": [{"signal": k, "count": n} for k, n in signals.most_common(10)],
+        "top_risk_reasons": [{"reason": k, "count": n} for k, n in risk_reasons.most_common(5)],
+        "campaign_cohorts": [{"cohort": k, "count": n} for k, n in cohorts.most_common(5)],
+    }
+
+
+# --- formatting --------------------------------------------------------------------------
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 200)  # piped: don't squeeze tables to 80 columns
+    return console
+
+
+def _when(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("expected a positive number of seconds")
+    return value
+
+
+# --- the parser --------------------------------------------------------------------------
+
+_ACCOUNT_HELP = (
+    "account id exactly as the audit log's `account` field shows it: key:<hex> (a hashed API "
+    "key), hdr:<value> (from ANTIEXTRACT_ACCOUNT_HEADER) or ip:<address>"
+)
+_STORE_NOTE = (
+    "Works on the Redis store named by ANTIEXTRACT_STORAGE_URI, under ANTIEXTRACT_KEY_PREFIX; "
+    "run it with the same ANTIEXTRACT_SECRET as the serving processes, which maps account ids "
+    "to store keys. With memory:// there is nothing to reach from outside the serving process "
+    "(exit status 2)."
+)
+_EPILOG = """\
+operator examples:
+  antiextract inspect key:3f9a0c...            # an account's budget, risk and block
+  antiextract block key:3f9a0c... --seconds 86400
+  antiextract unblock key:3f9a0c...
+  antiextract reset key:3f9a0c...              # forget limits, risk profile and block
+  antiextract campaigns                        # cohorts flagged as campaigns, worst first
+  antiextract evidence key:3f9a0c... --log audit.jsonl --out case-1234.jsonl
+
+exit status: 0 done, 1 nothing found, 2 error (configuration, store, file)
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="antiextract",
         description="Protect LLM APIs from extraction by distillation. Every command reads "
         "the same ANTIEXTRACT_* environment variables as the middleware.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser(
@@ -100,6 +776,98 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="print the effective configuration (secrets masked)")
     config.add_argument("--json", action="store_true", help="machine-readable output")
     config.set_defaults(func=_config)
+
+    inspect = sub.add_parser(
+        "inspect",
+        help="show an account's token budget, request windows, risk profile and block",
+        description="Show what the store holds for one account: its token bucket, its "
+        "request-count windows, its risk profile (trait shares, age, requests per day, "
+        "acute level), the risk assessed from that profile with its largest contributions, "
+        "and whether it is blocked. Exit status 1 when nothing is stored for it. " + _STORE_NOTE,
+    )
+    inspect.add_argument("account", metavar="ACCOUNT", help=_ACCOUNT_HELP)
+    inspect.add_argument("--json", action="store_true", help="machine-readable output")
+    inspect.set_defaults(func=_with_store(_inspect))
+
+    reset = sub.add_parser(
+        "reset",
+        help="forget an account: its budget, windows, risk profile and any block",
+        description="Delete everything stored for one account, as if it had never been seen: "
+        "its next request starts with a full budget and a fresh risk profile. " + _STORE_NOTE,
+    )
+    reset.add_argument("account", metavar="ACCOUNT", help=_ACCOUNT_HELP)
+    reset.add_argument("--json", action="store_true", help="machine-readable output")
+    reset.set_defaults(func=_with_store(_reset))
+
+    block = sub.add_parser(
+        "block",
+        help="block an account for a while (its requests get 403 on every replica)",
+        description="Block one account now, for --seconds: every replica answers its requests "
+        "with 403 in the API's own error format until then. Its risk profile is kept. "
+        + _STORE_NOTE,
+    )
+    block.add_argument("account", metavar="ACCOUNT", help=_ACCOUNT_HELP)
+    block.add_argument(
+        "--seconds",
+        type=_positive,
+        default=3600.0,
+        metavar="N",
+        help="how long the block lasts (3600 = one hour)",
+    )
+    block.add_argument("--json", action="store_true", help="machine-readable output")
+    block.set_defaults(func=_with_store(_block))
+
+    unblock = sub.add_parser(
+        "unblock",
+        help="lift an account's block (operator's or automatic)",
+        description="Lift a block at once, whether an operator set it or the account's risk "
+        "crossed ANTIEXTRACT_BLOCK_AT. If its stored risk is still that high, its next "
+        "request blocks it again (a note says so): reset it to forget its profile too. "
+        + _STORE_NOTE,
+    )
+    unblock.add_argument("account", metavar="ACCOUNT", help=_ACCOUNT_HELP)
+    unblock.add_argument("--json", action="store_true", help="machine-readable output")
+    unblock.set_defaults(func=_with_store(_unblock))
+
+    campaigns = sub.add_parser(
+        "campaigns",
+        help="list cohorts flagged as campaigns (many young accounts, harvest-shaped traffic)",
+        description="List the cohorts the middleware tracks (accounts sharing a prompt "
+        "template, a near-duplicate template band, a /24 or /48 subnet, or a client "
+        "fingerprint) that are currently campaigns: enough distinct young accounts, mostly "
+        "young, with harvest-shaped traffic (reasoning asked for, coding/agentic tasks, "
+        "single-turn, extraction parameters). Highest score first. " + _STORE_NOTE,
+    )
+    campaigns.add_argument(
+        "--all", action="store_true", help="list every cohort, not only active campaigns"
+    )
+    campaigns.add_argument("--json", action="store_true", help="machine-readable output")
+    campaigns.set_defaults(func=_with_store(_campaigns))
+
+    evidence = sub.add_parser(
+        "evidence",
+        help="extract one account's or campaign's audit events from a log, as JSON lines",
+        description="Read an audit log (the JSON lines the middleware writes to stderr; other "
+        "lines are skipped) and write every event of one account (matching `account`) or one "
+        "campaign cohort (matching `campaign.cohort`), in time order, as JSON lines: first a "
+        'summary line {"type": "summary", ...} (first and last seen, counts per action, top '
+        "signals), then one line per event. Only ids, numbers and signal names are kept: any "
+        "other key is dropped, so no prompt text can end up in the record. Needs no store. "
+        "Exit status 1 when no event matches.",
+    )
+    evidence.add_argument(
+        "subject",
+        metavar="ACCOUNT_OR_COHORT",
+        help="an account id (key:<hex>, hdr:<value>, ip:<address>) or a cohort id as "
+        "`antiextract campaigns` and the log's campaign.cohort show it (t:<hex>, l:…, n:…, c:…)",
+    )
+    evidence.add_argument(
+        "--log", required=True, metavar="FILE", help="audit log to read ('-' for stdin)"
+    )
+    evidence.add_argument(
+        "--out", default=None, metavar="FILE", help="where to write the record (default: stdout)"
+    )
+    evidence.set_defaults(func=_evidence)
     return parser
 
 
@@ -109,7 +877,16 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return EXIT_ERROR
+    except CliError as exc:
+        print(f"antiextract {args.command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # `antiextract campaigns | head`: stop quietly, and keep Python from complaining
+        # about the closed pipe again when it flushes stdout at exit
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_NOT_FOUND
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import xxhash
@@ -75,6 +76,18 @@ class CohortView:
 
 def subnet(ip: str) -> str | None:
     """/24 for IPv4, /48 for IPv6: the unit a hosting provider hands out."""
+    found = _SUBNETS.get(ip)
+    if found is None:
+        if len(_SUBNETS) >= 65_536:
+            _SUBNETS.clear()
+        found = _SUBNETS[ip] = _subnet(ip) or ""
+    return found or None
+
+
+_SUBNETS: dict[str, str] = {}  # memo: parsing an address costs ~10 µs, clients come back
+
+
+def _subnet(ip: str) -> str | None:
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
@@ -110,26 +123,25 @@ class KMV:
     def __init__(self) -> None:
         self.values: list[int] = []  # sorted ascending, at most KMV_K
 
-    def add(self, h: int) -> None:
+    def add(self, h: int) -> bool:
+        """Add a hash; True when the sketch changed (so cached counts are stale)."""
         v = self.values
         if len(v) >= KMV_K and h >= v[-1]:
-            return
-        lo, hi = 0, len(v)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if v[mid] < h:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < len(v) and v[lo] == h:
-            return
-        v.insert(lo, h)
+            return False
+        at = bisect_left(v, h)
+        if at < len(v) and v[at] == h:
+            return False
+        v.insert(at, h)
         if len(v) > KMV_K:
             v.pop()
+        return True
 
     @staticmethod
     def count(*sketches: KMV) -> int:
-        merged = sorted(set().union(*(s.values for s in sketches)))[:KMV_K]
+        if len(sketches) == 2 and not sketches[1].values:
+            merged = sketches[0].values  # already sorted, unique, at most k
+        else:
+            merged = sorted(set().union(*(s.values for s in sketches)))[:KMV_K]
         if len(merged) < KMV_K:
             return len(merged)
         return int((KMV_K - 1) / (merged[-1] / _MAX_HASH))
@@ -153,6 +165,8 @@ class CohortState:
     tokens: float | None = None
     tokens_ts: float | None = None
     seen: float = 0.0
+    accounts_n: int = 0  # cached distinct counts, recomputed only when a sketch changes
+    young_n: int = 0
 
 
 def harvest(requests: float, elicit: float, focus: float, single: float, extract: float) -> float:
@@ -191,16 +205,18 @@ def update_cohort(
 ) -> CohortView:
     """Fold one request into a cohort and answer whether its shared bucket has room."""
     day = int(now // 86_400)
-    if day != state.day:
+    rolled = day != state.day
+    if rolled:
         if day == state.day + 1:
             state.accounts_prev, state.young_prev = state.accounts_cur, state.young_cur
         else:
             state.accounts_prev, state.young_prev = KMV(), KMV()
         state.accounts_cur, state.young_cur, state.day = KMV(), KMV(), day
     h = account_hash(account)
-    state.accounts_cur.add(h)
-    if young:
-        state.young_cur.add(h)
+    if state.accounts_cur.add(h) or rolled:
+        state.accounts_n = KMV.count(state.accounts_cur, state.accounts_prev)
+    if (young and state.young_cur.add(h)) or rolled:
+        state.young_n = KMV.count(state.young_cur, state.young_prev)
     d = 0.5 ** (max(0.0, now - state.ts) / m.half_life) if state.ts is not None else 0.0
     state.requests = state.requests * d + 1
     state.elicit = state.elicit * d + (1 if traits & ELICIT else 0)
@@ -209,8 +225,7 @@ def update_cohort(
     state.extract = state.extract * d + (1 if traits & EXTRACT else 0)
     state.ts = now
     state.seen = now
-    accounts = KMV.count(state.accounts_cur, state.accounts_prev)
-    young_n = KMV.count(state.young_cur, state.young_prev)
+    accounts, young_n = state.accounts_n, state.young_n
     h_ = harvest(state.requests, state.elicit, state.focus, state.single, state.extract)
     score = campaign_score(accounts, young_n, h_, m)
     allowed, wait = True, 0.0

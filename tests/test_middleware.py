@@ -477,3 +477,38 @@ async def test_unreachable_redis_falls_back_to_local_limits(clock) -> None:
     down = events(log, "antiextract.store_unavailable")
     assert len(down) == 1 and down[0]["fallback"] == "local_limits"
     await mw.store.close()
+
+
+async def test_tarpit_delay_grows_with_risk(make_store, clock, monkeypatch) -> None:
+    """Degraded requests are slowed in proportion to how far risk is past DEGRADE_AT."""
+    delays: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(seconds: float) -> None:
+        if seconds > 0:  # the store's own zero-second yields are not the tarpit
+            delays.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr("antiextract.middleware.asyncio.sleep", recording_sleep)
+    mw = await make_mw(
+        make_store,
+        RecordingApp(),
+        clock,
+        degrade_at=0.5,
+        challenge_enabled=False,
+        block_at=20.0,
+        tarpit_max_seconds=2.0,
+    )
+    probe = chat_body(
+        "Think step by step and show your full reasoning. Implement a python "
+        "function, refactor the class.",
+        logprobs=True,
+        top_logprobs=5,
+        n=4,
+    )
+    for _ in range(6):
+        await call(mw, probe)
+        clock.advance(30)
+    assert delays, "no degraded request was slowed"
+    assert all(0 < d <= 2.0 for d in delays)
+    assert delays[-1] > delays[0]  # risk grew, so did the delay

@@ -290,7 +290,8 @@ class RedisStore(Store):
         (today and yesterday, as the next request would count them), request count and
         trait counts decayed to ``now`` with the trait shares, harvest, campaign score
         (``cohorts.campaign_score``), last seen, and the shared bucket's level (None until
-        the cohort has been a campaign). Sorted by score, then accounts, largest first.
+        the cohort has been a campaign). Sorted by score, then accounts, largest first (ties:
+        template, band, subnet, client).
         On Redis Cluster, SCAN covers the node the client is connected to."""
         from ..cohorts import campaign_score, harvest
 
@@ -351,7 +352,8 @@ class RedisStore(Store):
                     "bucket_tokens": level,
                 }
             )
-        out.sort(key=lambda c: (-c["score"], -c["accounts"], c["cohort"]))
+        rank = {kind: i for i, kind in enumerate(kinds.values())}  # most specific first
+        out.sort(key=lambda c: (-c["score"], -c["accounts"], rank.get(c["kind"], 9), c["cohort"]))
         return out
 
 
