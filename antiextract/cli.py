@@ -161,16 +161,23 @@ def _with_store(
 
     def run(args: argparse.Namespace) -> int:
         from redis.exceptions import AuthenticationError, RedisError
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
 
         from .store import StoreError
 
+        if getattr(args, "account", None) is not None:
+            _check_account(args.account)
         settings = load_settings()
         if settings.storage_uri.lower().startswith("memory://"):
             raise CliError(MEMORY_STORE)
         uri = _masked_uri(settings.storage_uri)
 
         async def main() -> int:
-            ops = _Ops(settings)
+            try:
+                ops = _Ops(settings)
+            except ValueError as exc:  # a URI redis-py cannot parse (port, db, options)
+                raise CliError(f"ANTIEXTRACT_STORAGE_URI={uri} is not usable: {exc}") from None
             try:
                 return await body(args, ops, time.time())
             finally:
@@ -183,21 +190,25 @@ def _with_store(
         except AuthenticationError as exc:
             raise CliError(f"the store at {uri} refused the credentials: {exc}") from None
         except (StoreError, RedisError, OSError, TimeoutError) as exc:
+            cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
             reason = str(exc).strip() or type(exc).__name__
-            raise CliError(
-                f"cannot reach the store at {uri}: {reason} "
-                "(is Redis up, and is ANTIEXTRACT_STORAGE_URI the one the middleware uses?)"
-            ) from None
+            if isinstance(cause, RedisConnectionError | RedisTimeoutError | OSError | TimeoutError):
+                raise CliError(
+                    f"cannot reach the store at {uri}: {reason} "
+                    "(is Redis up, and is ANTIEXTRACT_STORAGE_URI the one the middleware uses?)"
+                ) from None
+            raise CliError(f"the store at {uri} answered with an error: {reason}") from None
 
     return run
 
 
 def _check_account(account: str) -> None:
-    if not account.startswith(ACCOUNT_PREFIXES):
-        print(
-            f"warning: {account!r} does not look like an account id; ids are written as the "
-            "audit log's `account` field shows them: key:<hex>, hdr:<value> or ip:<address>",
-            file=sys.stderr,
+    """Every id the middleware gives starts with one of ``ACCOUNT_PREFIXES``; anything else
+    (a raw API key, a store key) can never match an account, so it is refused."""
+    if not account.startswith(ACCOUNT_PREFIXES) or len(account) <= len("ip:"):
+        raise CliError(
+            f"{account!r} is not an account id: write it as the audit log's `account` field "
+            "shows it: key:<hex> (a hashed API key), hdr:<value> or ip:<address>"
         )
 
 
@@ -269,7 +280,7 @@ async def account_report(ops: _Ops, account: str, now: float) -> dict[str, Any] 
         "store_key": key,
         "now": now,
         "bucket": {
-            "tokens": state["tokens"],
+            "tokens": limits.capacity if state["tokens"] is None else state["tokens"],
             "capacity": limits.capacity,
             "refill_per_second": limits.refill,
             "updated": state["updated"],
@@ -294,7 +305,6 @@ def _level(risk: float, s: Settings) -> str:
 
 
 async def _inspect(args: argparse.Namespace, ops: _Ops, now: float) -> int:
-    _check_account(args.account)
     report = await account_report(ops, args.account, now)
     if report is None:
         if args.json:
@@ -327,7 +337,7 @@ def _print_account(r: dict[str, Any]) -> None:
 
     row("store key", r["store_key"])
     b = r["bucket"]
-    tokens = "full" if b["tokens"] is None else f"{b['tokens']:,.0f}"
+    tokens = "full" if b["updated"] is None else f"{b['tokens']:,.0f}"
     row("token bucket", f"{tokens} of {b['capacity']:,.0f} (refills {b['refill_per_second']:,g}/s)")
     for w in r["windows"]:
         amount = "?" if w["amount"] is None else f"{w['amount']:,}"
@@ -370,7 +380,6 @@ def _print_account(r: dict[str, Any]) -> None:
 
 
 async def _reset(args: argparse.Namespace, ops: _Ops, now: float) -> int:
-    _check_account(args.account)
     key = ops.store_key(args.account)
     existed = await ops.store.account_state(key, now) is not None
     await ops.store.reset(key)
@@ -384,7 +393,6 @@ async def _reset(args: argparse.Namespace, ops: _Ops, now: float) -> int:
 
 
 async def _block(args: argparse.Namespace, ops: _Ops, now: float) -> int:
-    _check_account(args.account)
     key = ops.store_key(args.account)
     until = now + args.seconds
     await ops.store.block(key, until, now)
@@ -408,7 +416,6 @@ async def _block(args: argparse.Namespace, ops: _Ops, now: float) -> int:
 
 
 async def _unblock(args: argparse.Namespace, ops: _Ops, now: float) -> int:
-    _check_account(args.account)
     report = await account_report(ops, args.account, now)
     if report is not None:
         await ops.store.block(ops.store_key(args.account), 0.0, now)
@@ -456,9 +463,14 @@ async def _campaigns(args: argparse.Namespace, ops: _Ops, now: float) -> int:
         print(json.dumps(doc, indent=2))
         return 0
     if not shown:
-        what = "no cohorts are stored" if not cohorts else "no active campaigns"
-        hint = "" if args.all or not cohorts else " (--all lists every cohort)"
-        print(f"{what} under prefix {ops.settings.key_prefix!r} among {len(cohorts)} cohorts{hint}")
+        prefix = ops.settings.key_prefix
+        if not cohorts:
+            print(f"no cohorts are stored under prefix {prefix!r}")
+        else:
+            print(
+                f"no active campaigns among {len(cohorts)} cohorts under prefix {prefix!r} "
+                "(--all lists every cohort)"
+            )
         return 0
     from rich import box
     from rich.table import Table
@@ -508,8 +520,8 @@ async def _campaigns(args: argparse.Namespace, ops: _Ops, now: float) -> int:
     console.print(
         Text(
             "score > 0: a campaign (enough young accounts, mostly young, harvest-shaped "
-            "traffic); accounts and young count the last two UTC days; requests and shares "
-            "decay with ANTIEXTRACT_CAMPAIGN_MODEL's half_life.",
+            "traffic); accounts and young: distinct accounts today or yesterday (UTC), "
+            "whichever is more; requests and shares decay with the campaign model's half_life.",
             style="dim",
         )
     )

@@ -6,9 +6,10 @@ does not: a prompt template (exactly, or through light paraphrase), infrastructu
 (reasoning asked for, coding/agentic focus, single-turn, extraction parameters).
 
 Each request belongs to a few cohorts (its keys below). Per cohort the store keeps:
-distinct accounts and distinct young accounts over roughly the last day or two (HyperLogLog
-in Redis, a bounded KMV sketch in memory), time-decayed request counts and trait counts,
-and, once the cohort is flagged, one shared token bucket for all its members.
+distinct accounts and distinct young accounts per UTC day, read as the larger of today's
+and yesterday's (HyperLogLog in Redis, a bounded KMV sketch in memory), time-decayed
+request and trait counts, and, once the cohort is flagged, one shared token bucket for all
+its members (template and band cohorts only ration their members).
 
 A cohort is flagged as a campaign when (all of) it has at least ``min_young`` distinct
 young accounts, young accounts make up at least ``min_young_share`` of its accounts, and
@@ -138,7 +139,7 @@ class KMV:
 
     @staticmethod
     def count(*sketches: KMV) -> int:
-        if len(sketches) == 2 and not sketches[1].values:
+        if len(sketches) == 1:
             merged = sketches[0].values  # already sorted, unique, at most k
         else:
             merged = sorted(set().union(*(s.values for s in sketches)))[:KMV_K]
@@ -213,10 +214,12 @@ def update_cohort(
             state.accounts_prev, state.young_prev = KMV(), KMV()
         state.accounts_cur, state.young_cur, state.day = KMV(), KMV(), day
     h = account_hash(account)
+    # the larger of today's and yesterday's counts (as cohort.lua: cheap in Redis, and a
+    # lower bound of the two-day union that keeps a campaign visible across midnight)
     if state.accounts_cur.add(h) or rolled:
-        state.accounts_n = KMV.count(state.accounts_cur, state.accounts_prev)
+        state.accounts_n = max(KMV.count(state.accounts_cur), KMV.count(state.accounts_prev))
     if (young and state.young_cur.add(h)) or rolled:
-        state.young_n = KMV.count(state.young_cur, state.young_prev)
+        state.young_n = max(KMV.count(state.young_cur), KMV.count(state.young_prev))
     d = 0.5 ** (max(0.0, now - state.ts) / m.half_life) if state.ts is not None else 0.0
     state.requests = state.requests * d + 1
     state.elicit = state.elicit * d + (1 if traits & ELICIT else 0)
@@ -283,3 +286,13 @@ def strongest(views: tuple[CohortView, ...], traits: int = 0) -> tuple[CohortVie
 
 def hll_estimate_error(k: int = KMV_K) -> float:
     return 1.0 / math.sqrt(k - 2)
+
+
+def bucket_refusal(views: tuple[CohortView, ...]) -> CohortView | None:
+    """The campaign whose shared bucket refused this request, if any. Only cohorts that
+    share a prompt template (exactly or by LSH band) ration their members: thousands of
+    unrelated people share a subnet or an SDK, and must not share a budget with a campaign."""
+    for v in views:
+        if not v.allowed and v.key[:1] in ("t", "l"):
+            return v
+    return None

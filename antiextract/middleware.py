@@ -27,7 +27,15 @@ from . import challenge as pow_challenge
 from .apis import ApiFamily, RequestFacts, family_for_path
 from .audit import make_logger
 from .bucket import Limits, Outcome, WindowLimit
-from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young, strongest
+from .cohorts import (
+    CohortInput,
+    CohortModel,
+    CohortView,
+    bucket_refusal,
+    cohort_keys,
+    is_young,
+    strongest,
+)
 from .cost import actual_tokens, estimate
 from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
 from .enforce import block_response, throttle_response
@@ -345,7 +353,14 @@ class AntiExtractMiddleware:
         campaign, campaign_score = strongest(outcome.cohorts, signals.traits)
         if ident.account in self.allow_accounts:
             outcome = _without_risk(outcome)
-        decision = decide(outcome, self.thresholds, self.model, campaign, campaign_score)
+        decision = decide(
+            outcome,
+            self.thresholds,
+            self.model,
+            campaign,
+            campaign_score,
+            bucket_refusal(outcome.cohorts),
+        )
         ctx = _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
         ctx.store = store
         ctx.campaign = campaign if campaign is not None and campaign.score > 0 else None

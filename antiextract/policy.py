@@ -51,21 +51,23 @@ def decide(
     model: RiskModel,
     campaign: CohortView | None = None,
     campaign_score: float = 0.0,
+    rationed: CohortView | None = None,
 ) -> Decision:
     """The action and why. ``campaign``: the request's strongest cohort, and
     ``campaign_score`` what it weighs on this member (``cohorts.member_score``); scaled by
-    the account's youth it adds to the account's own risk. A flagged campaign's shared
-    bucket can throttle. The risk's top contributions (``risk.reasons``) are added
-    by the audit event, only for the decisions that are logged."""
+    the account's youth it adds to the account's own risk. ``rationed``: a campaign whose
+    shared bucket refused this request (``cohorts.bucket_refusal``): throttle. The risk's
+    top contributions (``risk.reasons``) are added by the audit event, only for the
+    decisions that are logged."""
     a = outcome.assessment
     risk = a.risk if a is not None else 0.0
     if campaign is not None and campaign.score > 0:
         risk += campaign_score * (a.youth if a is not None else 1.0)
-        if not campaign.allowed and outcome.allowed:
-            return Decision(
-                THROTTLE, ("campaign_budget", f"campaign:{campaign.key}"),
-                campaign.retry_after, CAMPAIGN, risk,
-            )  # fmt: skip
+    if rationed is not None and outcome.allowed:
+        return Decision(
+            THROTTLE, ("campaign_budget", f"campaign:{rationed.key}"),
+            rationed.retry_after, CAMPAIGN, risk,
+        )  # fmt: skip
     if not outcome.allowed:
         if outcome.denied_by == BLOCKED:
             return Decision(BLOCK, ("blocked",), outcome.retry_after, BLOCKED, risk)

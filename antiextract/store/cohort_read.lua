@@ -1,13 +1,14 @@
--- Operator read of one cohort (not on the hot path; writes nothing).
+-- Operator read of one cohort (not on the hot path; changes no data).
 -- KEYS: as cohort.lua: state, HyperLogLogs of accounts today, yesterday, of young accounts
 --       today, yesterday.
 -- Reply: {accounts, young, then the state's fields after the version: requests, elicit,
 --         focus, single, extract, ts, tokens, tokens_ts}, every number as a string (a Lua
 --         number in a reply would be cut to an integer) and `false` as ''; only the two
 --         counts when no state is stored.
+-- Distinct counts exactly as cohort.lua reads them: the larger of today's and yesterday's.
 local out = {
-  tostring(redis.call('PFCOUNT', KEYS[2], KEYS[3])),
-  tostring(redis.call('PFCOUNT', KEYS[4], KEYS[5])),
+  tostring(math.max(redis.call('PFCOUNT', KEYS[2]), redis.call('PFCOUNT', KEYS[3]))),
+  tostring(math.max(redis.call('PFCOUNT', KEYS[4]), redis.call('PFCOUNT', KEYS[5]))),
 }
 local raw = redis.call('GET', KEYS[1])
 if not raw then return out end

@@ -287,7 +287,7 @@ class RedisStore(Store):
         """Every cohort stored under this prefix, read-only, for operator tools (never on
         the hot path): SCAN for the state keys, then ``cohort_read.lua`` per cohort, ``batch``
         calls per round trip. Per cohort: id, kind, distinct accounts and young accounts
-        (today and yesterday, as the next request would count them), request count and
+        (the larger of today's and yesterday's, as cohort.lua counts them), request count and
         trait counts decayed to ``now`` with the trait shares, harvest, campaign score
         (``cohorts.campaign_score``), last seen, and the shared bucket's level (None until
         the cohort has been a campaign). Sorted by score, then accounts, largest first (ties:

@@ -1,0 +1,140 @@
+"""Cohorts on both stores: counting, campaign flagging, propagation, shared bucket, slots."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from redis.crc import key_slot
+
+from antiextract import AntiExtractMiddleware, Settings
+from antiextract.audit import make_logger
+from antiextract.cohorts import CohortInput, CohortModel, strongest
+from antiextract.middleware import limits_from
+from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
+from antiextract.store import MemoryStore
+from antiextract.store.redis import RedisStore
+
+from .asgi import Exchange, chat_body, http_scope
+from .conftest import redis_client, test_limits
+
+HARVEST = ELICIT | FOCUS | SINGLE
+
+
+async def _store(kind: str, model: CohortModel):
+    limits = test_limits(account=(), ip=())
+    if kind == "memory":
+        return MemoryStore(limits, cohort_model=model)
+    return RedisStore(limits, await redis_client(), prefix="aecoh", cohort_model=model)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_distinct_and_young_counts_within_sketch_error(kind, clock) -> None:
+    store = await _store(kind, CohortModel())
+    for n in range(600):
+        cohort = CohortInput(("t:shared",), young=n < 150, traits=0)
+        out = await store.evaluate(f"acct{n}", "ip", 1, clock(), RiskInput(), cohort)
+    (view,) = out.cohorts
+    assert view.accounts == pytest.approx(600, rel=0.12)  # KMV k=256 / HLL: within error
+    assert view.young == pytest.approx(150, rel=0.05)  # below k: exact in memory
+    await store.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_young_harvest_cohort_is_a_campaign_and_old_look_alikes_are_not(kind, clock) -> None:
+    store = await _store(kind, CohortModel(min_young=20))
+    for n in range(40):  # IDE-like: established accounts, same template, coding work
+        ide = CohortInput(("t:ide",), young=False, traits=HARVEST)
+        out = await store.evaluate(f"ide{n}", "ip", 1, clock(), RiskInput(), ide)
+    assert out.cohorts[0].score == 0
+    for n in range(40):  # a campaign: fresh accounts, same wrapper, harvest-shaped
+        camp = CohortInput(("t:wrapper",), young=True, traits=HARVEST)
+        out = await store.evaluate(f"fresh{n}", "ip", 1, clock(), RiskInput(), camp)
+    view = out.cohorts[0]
+    assert view.score > 0 and view.young >= 20
+    # an account joining later carries the campaign's score on its first request
+    joiner = CohortInput(("t:wrapper", "c:sdk"), young=True, traits=HARVEST)
+    out = await store.evaluate("newcomer", "ip", 1, clock(), RiskInput(), joiner)
+    best, score = strongest(out.cohorts, HARVEST)
+    assert best is not None and best.key == "t:wrapper" and score == pytest.approx(best.score)
+    await store.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_a_flagged_campaign_shares_one_bucket(kind, clock) -> None:
+    model = CohortModel(min_young=5, bucket_capacity=1000, bucket_refill=1.0)
+    store = await _store(kind, model)
+    allowed = []
+    for n in range(30):  # 30 different accounts, 100 tokens each
+        camp = CohortInput(("t:wrapper",), young=True, traits=HARVEST)
+        out = await store.evaluate(f"member{n}", "ip", 100, clock(), RiskInput(), camp)
+        allowed.append(out.cohorts[0].allowed)
+    # once flagged (5 young accounts), all members together get 1000 tokens
+    assert allowed[:4] == [True] * 4
+    assert sum(allowed) == 4 + 10
+    assert out.cohorts[0].retry_after > 0
+    await store.close()
+
+
+async def test_campaign_throttle_and_allowlists_through_the_middleware(clock) -> None:
+    model = {"min_young": 3, "bucket_capacity": 3000, "bucket_refill": 0.001}
+    base = {
+        "account_created_header": "x-created",
+        "campaign_model": model,
+        "degrade_at": 100.0,
+        "challenge_enabled": False,
+        "block_at": 200.0,
+    }
+    body = chat_body(
+        "Think step by step and show your full reasoning. Implement a python "
+        "function and refactor the class. Task: sort a list.",
+        max_tokens=500,
+    )
+
+    async def run(settings: Settings) -> list[int]:
+        mw = AntiExtractMiddleware(
+            lambda s, r, se: _ok(s, r, se),
+            settings,
+            clock,
+            logger=make_logger(stream=io.StringIO()),
+        )
+        statuses = []
+        for n in range(12):
+            headers = [
+                (b"authorization", f"Bearer sk-{n}".encode()),
+                (b"x-created", str(int(clock())).encode()),
+            ]
+            ex = Exchange(body)
+            await mw(http_scope(headers=headers, client=(f"10.9.{n}.1", 1)), ex.receive, ex.send)
+            statuses.append(ex.status)
+        return statuses
+
+    statuses = await run(Settings(**base))
+    assert 429 in statuses  # the campaign's shared bucket ran dry for all its members
+    fp = __import__("antiextract.fingerprint", fromlist=["x"])
+    from antiextract.apis import CHAT
+
+    skeleton = fp.template_fingerprint(CHAT.facts(body).prompt_text).skeleton
+    bands = fp.template_fingerprint(CHAT.facts(body).prompt_text).bands
+    allowed = [f"t:{skeleton}", "l:" + bands[0], "l:" + bands[5]]
+    assert 429 not in await run(Settings(**base, allow_cohorts=",".join(allowed)))
+
+
+async def _ok(scope, receive, send) -> None:
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+async def test_every_script_call_but_evaluate_stays_in_one_cluster_slot(clock) -> None:
+    """Cohort calls, settlement, admin and allowance keys each hash to one slot. The
+    evaluate call also touches the client IP's key, which lives in its own slot: on Redis
+    Cluster that call must be split (open in issue 6)."""
+    store = RedisStore(limits_from(Settings()), await redis_client(), prefix="aecoh")
+    for key in ("t:abc", "l:b0:f1b", "n:10.0.0.0/24", "c:0123456789abcdef"):
+        slots = {key_slot(k.encode()) for k in store.cohort_keys(key, 20_000)}
+        assert len(slots) == 1, key
+    account = store.account_key("0" * 32)
+    assert key_slot(account.encode()) == key_slot(f"{account}:pass".encode())
+    await store.close()
