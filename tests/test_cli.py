@@ -1,0 +1,542 @@
+"""The operator commands against a Redis store seeded by the middleware itself.
+
+One module-level run drives ``AntiExtractMiddleware`` over raw ASGI on simulated time
+(close to the real clock, because the commands read the real one): a campaign of young
+accounts sharing one "think step by step" coding wrapper, single-turn; an IDE-like
+population of old accounts sharing one long system prompt in multi-turn sessions, with
+no elicitation; and a few ordinary users. Then ``cli.main`` is called as an operator
+would call it, configured through the environment.
+
+Redis: db 9, keys under prefix ``aecli`` (the database is flushed first). Every command
+runs in a worker thread (``cli.main`` runs its own event loop, as from a shell).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pytest
+import redis
+import redis.asyncio
+
+from antiextract import AntiExtractMiddleware, Settings, cli
+from antiextract.apis import family_for_path
+from antiextract.audit import make_logger
+from antiextract.fingerprint import template_fingerprint
+from antiextract.identity import digest, hash_key
+
+from .asgi import Exchange, http_scope
+from .conftest import SimClock
+
+REDIS_URL = "redis://127.0.0.1:6379/9"
+PREFIX = "aecli"
+SECRET = "cli-test-secret-0123456789"
+CREATED = "x-account-created"
+DAY = 86_400.0
+N_CAMPAIGN, N_IDE, N_USERS, ROUNDS = 30, 30, 4, 6
+
+USAGE = b'{"id":"x","choices":[{"message":{"content":"ok"}}],"usage":{"prompt_tokens":50,"completion_tokens":40,"total_tokens":90}}'  # noqa: E501
+
+WRAPPER = (
+    "You are a world-class software engineer. Solve the task below. Think step by step and "
+    "show your full reasoning before the final answer.\n\nTask: {task}\n\nProvide complete, "
+    "production-quality code."
+)
+IDE_SYSTEM = (
+    "You are CodePilot, an AI pair programmer embedded in the user's editor. You have "
+    "access to the open files, the terminal and the project tree. Follow the user's coding "
+    "conventions, prefer minimal diffs, never invent APIs, and answer with code blocks "
+    "followed by a short explanation. " * 6
+)
+TASKS = [
+    "implement a function that merges overlapping intervals",
+    "refactor this class to use dependency injection",
+    "fix the bug in this async retry loop",
+    "write unit tests with pytest for the parser module",
+    "implement an LRU cache with O(1) operations",
+    "convert this callback-based code to async/await",
+]
+QUESTIONS = [
+    "what should I pack for a week in Lisbon in March?",
+    "give me a vegetarian recipe with lentils and spinach",
+    "how do I politely decline a wedding invitation?",
+    "recommend three novels like The Remains of the Day",
+]
+
+
+def account_id(api_key: str) -> str:
+    """The id the middleware gives (and logs for) an API key under SECRET."""
+    return "key:" + digest(api_key.encode(), hash_key(SECRET.encode()))
+
+
+def template_cohort(body: bytes) -> str:
+    facts = family_for_path("/v1/chat/completions").facts(body)
+    return "t:" + template_fingerprint(facts.prompt_text).skeleton
+
+
+def settings() -> Settings:
+    return Settings(
+        storage_uri=REDIS_URL,
+        key_prefix=PREFIX,
+        secret=SECRET,
+        account_created_header=CREATED,
+        audit_sample_rate=1.0,
+    )
+
+
+async def app(scope, receive, send) -> None:
+    while (await receive()).get("more_body"):
+        pass
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": USAGE})
+
+
+async def call(mw, key: str, body: bytes, created: float, ip: str, ua: str) -> Exchange:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"authorization", f"Bearer {key}".encode()),
+        (b"user-agent", ua.encode()),
+        (CREATED.encode(), str(int(created)).encode()),
+    ]
+    ex = Exchange(body)
+    await mw(http_scope(headers=headers, client=(ip, 4000)), ex.receive, ex.send)
+    return ex
+
+
+def campaign_body(i: int) -> bytes:
+    task = TASKS[i % len(TASKS)] + f" (variant {i})"
+    doc = {
+        "model": "m",
+        "messages": [{"role": "user", "content": WRAPPER.format(task=task)}],
+        "max_tokens": 8192,
+    }
+    return orjson.dumps(doc)
+
+
+def ide_body(i: int, turn: int) -> bytes:
+    messages = [{"role": "system", "content": IDE_SYSTEM}]
+    if turn:
+        messages += [
+            {"role": "user", "content": TASKS[(i + turn - 1) % len(TASKS)]},
+            {"role": "assistant", "content": "Here is the patch: ..."},
+        ]
+    code = f"```python\ndef handler_{i}_{turn}(items):\n    return sorted(items)[:{turn + 2}]\n```"
+    messages.append({"role": "user", "content": f"{TASKS[(i + turn) % len(TASKS)]}\n\n{code}"})
+    return orjson.dumps({"model": "m", "messages": messages, "max_tokens": 2048})
+
+
+def user_body(i: int, turn: int) -> bytes:
+    messages = []
+    if turn:
+        messages += [
+            {"role": "user", "content": QUESTIONS[(i + turn - 1) % len(QUESTIONS)]},
+            {"role": "assistant", "content": "Sure! ..."},
+        ]
+    messages.append({"role": "user", "content": QUESTIONS[(i + turn) % len(QUESTIONS)]})
+    return orjson.dumps({"model": "m", "messages": messages})
+
+
+@dataclass
+class Seeded:
+    clock: SimClock
+    campaign: list[str]  # account ids
+    ide: list[str]
+    users: list[str]
+    user_keys: list[str]  # their API keys, to send more requests
+    campaign_cohort: str
+    ide_cohort: str
+    log: str
+    statuses: dict[str, list[int]]
+
+
+async def seed() -> Seeded:
+    client = redis.asyncio.Redis.from_url(REDIS_URL)
+    await client.flushdb()
+    await client.aclose()
+    start = time.time() - 3 * 3600  # the commands read the real clock: stay just before it
+    clock = SimClock(start)
+    log = io.StringIO()
+    mw = AntiExtractMiddleware(app, settings(), clock, logger=make_logger(stream=log))
+    young, old = start - DAY, start - 400 * DAY
+    statuses: dict[str, list[int]] = {}
+    try:
+        for turn in range(ROUNDS):
+            for i in range(N_CAMPAIGN):
+                key = f"sk-campaign-{i}"
+                ex = await call(
+                    mw, key, campaign_body(i * ROUNDS + turn), young, f"198.51.{i}.9",
+                    "OpenAI/Python 1.50.0",
+                )  # fmt: skip
+                statuses.setdefault(key, []).append(ex.status)
+                clock.advance(7)
+            for i in range(N_IDE):
+                key = f"sk-ide-{i}"
+                ex = await call(
+                    mw, key, ide_body(i, turn), old, f"100.64.{i}.7", "CodePilot/3.2 (vscode)"
+                )
+                statuses.setdefault(key, []).append(ex.status)
+                clock.advance(11)
+            for i in range(N_USERS):
+                key = f"sk-user-{i}"
+                ex = await call(mw, key, user_body(i, turn), old, f"192.0.{i}.20", "Mozilla/5.0")
+                statuses.setdefault(key, []).append(ex.status)
+                clock.advance(97)
+        await mw.store.flush()
+    finally:
+        await mw.store.close()
+    return Seeded(
+        clock=clock,
+        campaign=[account_id(f"sk-campaign-{i}") for i in range(N_CAMPAIGN)],
+        ide=[account_id(f"sk-ide-{i}") for i in range(N_IDE)],
+        users=[account_id(f"sk-user-{i}") for i in range(N_USERS)],
+        user_keys=[f"sk-user-{i}" for i in range(N_USERS)],
+        campaign_cohort=template_cohort(campaign_body(0)),
+        ide_cohort=template_cohort(ide_body(0, 1)),
+        log=log.getvalue(),
+        statuses=statuses,
+    )
+
+
+def in_thread(fn, *args):
+    """Run outside any event loop (pytest-asyncio's included), as from a shell."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+@pytest.fixture(scope="module")
+def seeded() -> Seeded:
+    return in_thread(asyncio.run, seed())
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name, value in {
+        "ANTIEXTRACT_STORAGE_URI": REDIS_URL,
+        "ANTIEXTRACT_KEY_PREFIX": PREFIX,
+        "ANTIEXTRACT_SECRET": SECRET,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
+    capsys.readouterr()
+    code = in_thread(cli.main, list(argv))
+    out, err = capsys.readouterr()
+    return Run(code, out, err)
+
+
+# --- the seeded traffic is what the tests assume --------------------------------------
+
+
+def test_seeded_workload_shape(seeded: Seeded) -> None:
+    users = [s for k, v in seeded.statuses.items() if k.startswith("sk-user") for s in v]
+    ide = [s for k, v in seeded.statuses.items() if k.startswith("sk-ide") for s in v]
+    assert set(users) == {200} and set(ide) == {200}
+    events = [json.loads(line) for line in seeded.log.splitlines()]
+    acted = {e["account"] for e in events if e["action"] != "allow"}
+    assert acted and acted <= set(seeded.campaign)  # the campaign, and only it, was acted on
+    assert seeded.campaign_cohort != seeded.ide_cohort
+    assert template_cohort(campaign_body(1)) == seeded.campaign_cohort  # one wrapper
+    assert template_cohort(ide_body(5, 3)) == seeded.ide_cohort
+
+
+# --- inspect --------------------------------------------------------------------------
+
+
+def test_inspect_shows_budget_profile_and_risk(seeded: Seeded, env, capsys) -> None:
+    r = run(capsys, "inspect", seeded.campaign[3], "--json")
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert doc["found"] and doc["account"] == seeded.campaign[3]
+    assert doc["bucket"]["capacity"] == 300_000
+    assert 0 < doc["bucket"]["tokens"] <= 300_000
+    assert {w["seconds"] for w in doc["windows"]} <= {60, 86_400}
+    day = next(w for w in doc["windows"] if w["seconds"] == 86_400)
+    assert day["limit"] == "account-20000-per-86400s" and day["count"] >= 1
+    p = doc["profile"]
+    assert set(p["shares"]) == {
+        "elicit", "focus", "single", "template", "extract", "pacing", "hours",
+    }  # fmt: skip
+    assert p["shares"]["elicit"] > 0.7 and p["shares"]["single"] > 0.7
+    assert p["shares"]["focus"] > 0.5
+    assert p["day_count"] >= 1 and 0 < p["age_seconds"] < 4 * 3600
+    assert p["dominant_template"] == seeded.campaign_cohort
+    risk = doc["risk"]
+    assert risk["risk"] >= 3.0 and risk["level"] in ("degrade", "challenge", "block")
+    assert any(reason.startswith("elicit=") for reason in risk["reasons"])
+
+    r = run(capsys, "inspect", seeded.users[0], "--json")
+    calm = r.json()
+    assert calm["risk"]["risk"] < 1.5 and calm["risk"]["level"] == "allow"
+    assert calm["profile"]["shares"]["elicit"] < 0.3
+    assert calm["blocked"] is False and calm["blocked_until"] is None
+
+
+def test_inspect_table_for_people(seeded: Seeded, env, capsys) -> None:
+    r = run(capsys, "inspect", seeded.campaign[4])
+    assert r.code == 0, r.err
+    for text in ("token bucket", "trait shares", "risk", "top reasons", "elicit", "blocked"):
+        assert text in r.out, text
+    assert seeded.campaign[4] in r.out
+
+
+def test_inspect_unknown_account_and_wrong_secret(seeded: Seeded, env, capsys) -> None:
+    r = run(capsys, "inspect", account_id("sk-never-seen"), "--json")
+    assert r.code == 1 and r.json() == {"account": account_id("sk-never-seen"), "found": False}
+    assert "nothing is stored" in r.err
+    env.setenv("ANTIEXTRACT_SECRET", "another-secret")  # other secret: other store keys
+    r = run(capsys, "inspect", seeded.users[1])
+    assert r.code == 1 and "ANTIEXTRACT_SECRET" in r.err
+
+
+@pytest.mark.parametrize("command", ["inspect", "reset", "block", "unblock"])
+@pytest.mark.parametrize("account", ["sk-raw-api-key", "78a23a0ffb6fae688f302cb38b5067ea", "ip:"])
+def test_what_is_not_an_account_id_is_refused(command, account, env, capsys) -> None:
+    r = run(capsys, command, account)
+    assert r.code == 2 and r.out == ""
+    assert "is not an account id" in r.err and "key:<hex>" in r.err
+
+
+# --- block, unblock, reset ------------------------------------------------------------
+
+
+async def test_block_then_unblock_through_the_middleware(seeded: Seeded, env, capsys) -> None:
+    clock = SimClock(seeded.clock.now)
+    mw = AntiExtractMiddleware(app, settings(), clock, logger=make_logger(stream=io.StringIO()))
+    key, account = seeded.user_keys[2], seeded.users[2]
+    try:
+
+        async def ask() -> Exchange:
+            clock.advance(60)
+            return await call(mw, key, user_body(2, 9), clock() - 400 * DAY, "192.0.2.20", "UA")
+
+        assert (await ask()).status == 200
+        r = await asyncio.to_thread(run, capsys, "block", account, "--json")
+        assert r.code == 0, r.err
+        doc = r.json()
+        assert doc["action"] == "block" and doc["seconds"] == 3600
+        assert doc["blocked_until"] == pytest.approx(time.time() + 3600, abs=60)
+        ex = await ask()
+        assert ex.status == 403
+        assert ex.json()["error"]["code"] == "account_blocked"
+        r = await asyncio.to_thread(run, capsys, "inspect", account, "--json")
+        assert r.json()["blocked"] is True
+
+        r = await asyncio.to_thread(run, capsys, "unblock", account, "--json")
+        assert r.code == 0, r.err
+        assert r.json()["was_blocked"] is True and r.json()["blocks_again"] is False
+        assert (await ask()).status == 200
+        r = await asyncio.to_thread(run, capsys, "inspect", account, "--json")
+        assert r.json()["blocked"] is False
+
+        r = await asyncio.to_thread(run, capsys, "block", account, "--seconds", "120")
+        assert r.code == 0 and "blocked" in r.out and "403" in r.out
+        assert (await ask()).status == 403
+        r = await asyncio.to_thread(run, capsys, "unblock", account)
+        assert r.code == 0 and r.out.startswith("unblocked")
+    finally:
+        await mw.store.close()
+
+
+def test_block_rejects_a_bad_duration(seeded: Seeded, env, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run(capsys, "block", seeded.users[3], "--seconds", "-5")
+    assert exc.value.code == 2
+    assert "positive" in capsys.readouterr().err
+
+
+def test_reset_forgets_the_account(seeded: Seeded, env, capsys) -> None:
+    account = seeded.campaign[7]
+    assert run(capsys, "inspect", account, "--json").code == 0
+    r = run(capsys, "reset", account, "--json")
+    assert r.code == 0 and r.json() == {"account": account, "action": "reset", "existed": True}
+    r = run(capsys, "inspect", account, "--json")
+    assert r.code == 1 and r.json()["found"] is False
+    r = run(capsys, "reset", account)
+    assert r.code == 0 and "nothing was stored" in r.out
+    key = digest(account, hash_key(SECRET.encode()), 16)
+    assert not redis.Redis.from_url(REDIS_URL).exists(f"{PREFIX}:{{a:{key}}}")
+
+
+# --- campaigns ------------------------------------------------------------------------
+
+
+def test_campaigns_lists_the_campaign_not_the_ide_population(seeded: Seeded, env, capsys):
+    r = run(capsys, "campaigns", "--json")
+    assert r.code == 0, r.err
+    doc = r.json()
+    active = {c["cohort"]: c for c in doc["cohorts"]}
+    assert doc["active"] == len(active) >= 1
+    assert all(c["score"] > 0 for c in active.values())
+    scores = [c["score"] for c in doc["cohorts"]]
+    assert scores == sorted(scores, reverse=True)
+    camp = active[seeded.campaign_cohort]
+    assert camp["kind"] == "template"
+    assert camp["accounts"] >= 25 and camp["young"] >= 25
+    assert camp["harvest"] >= 0.65 and camp["shares"]["elicit"] > 0.9
+    assert camp["requests"] > 0 and camp["last_seen"] <= time.time()
+    assert seeded.ide_cohort not in active
+    assert all(c["kind"] in ("template", "band", "subnet", "client") for c in active.values())
+
+    r = run(capsys, "campaigns", "--json", "--all")
+    every = {c["cohort"]: c for c in r.json()["cohorts"]}
+    assert r.json()["cohorts_total"] == len(every) > len(active)
+    ide = every[seeded.ide_cohort]  # tracked, many accounts, but old ones: no campaign
+    assert ide["kind"] == "template" and ide["score"] == 0
+    assert ide["accounts"] >= 25 and ide["young"] == 0
+
+
+def test_campaigns_under_an_empty_prefix(seeded: Seeded, env, capsys) -> None:
+    env.setenv("ANTIEXTRACT_KEY_PREFIX", "aecli-empty")
+    r = run(capsys, "campaigns")
+    assert r.code == 0 and r.out.strip() == "no cohorts are stored under prefix 'aecli-empty'"
+    r = run(capsys, "campaigns", "--json", "--all")
+    assert r.json()["cohorts"] == [] and r.json()["cohorts_total"] == 0
+
+
+def test_campaigns_table_for_people(seeded: Seeded, env, capsys) -> None:
+    r = run(capsys, "campaigns")
+    assert r.code == 0, r.err
+    assert "active campaign" in r.out and seeded.campaign_cohort in r.out
+    assert seeded.ide_cohort not in r.out
+    r = run(capsys, "campaigns", "--all")
+    assert seeded.ide_cohort in r.out
+
+
+# --- evidence -------------------------------------------------------------------------
+
+
+def _log_file(seeded: Seeded, tmp_path: Path) -> Path:
+    path = tmp_path / "audit.log"
+    lines = seeded.log.splitlines()
+    # what else a real stderr holds: server chatter, and a line that should never be copied
+    intrusion = dict(json.loads(lines[0]), prompt="SECRET PROMPT TEXT", messages=["x"])
+    lines[1:1] = ["INFO:     Uvicorn running on http://0.0.0.0:8000", "{not json", "[]"]
+    lines.append(json.dumps(intrusion))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_evidence_for_one_account(seeded: Seeded, tmp_path: Path, env, capsys) -> None:
+    log = _log_file(seeded, tmp_path)
+    account = seeded.campaign[1]
+    out = tmp_path / "case.jsonl"
+    r = run(capsys, "evidence", account, "--log", str(log), "--out", str(out))
+    assert r.code == 0, r.err
+    assert r.out == "" and f"to {out}" in r.err
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    summary, events = records[0], records[1:]
+    assert summary["type"] == "summary" and summary["subject"] == account
+    assert summary["subject_kind"] == "account" and summary["accounts"] == 1
+    assert summary["events"] == len(events) == ROUNDS
+    assert all(e["type"] == "event" and e["account"] == account for e in events)
+    assert sum(summary["actions"].values()) == ROUNDS
+    assert {s["signal"] for s in summary["top_signals"]} >= {"elicit", "single_turn"}
+    stamps = [e["timestamp"] for e in events]
+    assert stamps == sorted(stamps)
+    assert summary["first_seen"] == stamps[0] and summary["last_seen"] == stamps[-1]
+    allowed = set(cli.EVIDENCE_KEYS) | {"type"}
+    assert all(set(e) <= allowed for e in events)
+    assert "SECRET PROMPT TEXT" not in out.read_text()
+
+    r = run(capsys, "evidence", seeded.users[0], "--log", str(log))  # to stdout
+    lines = [json.loads(line) for line in r.out.splitlines()]
+    assert r.code == 0 and lines[0]["events"] == ROUNDS == len(lines) - 1
+    assert lines[0]["actions"] == {"allow": ROUNDS}
+
+
+def test_evidence_for_a_campaign_cohort(seeded: Seeded, tmp_path: Path, env, capsys) -> None:
+    log = _log_file(seeded, tmp_path)
+    r = run(capsys, "evidence", seeded.campaign_cohort, "--log", str(log))
+    assert r.code == 0, r.err
+    records = [json.loads(line) for line in r.out.splitlines()]
+    summary, events = records[0], records[1:]
+    assert summary["subject_kind"] == "cohort" and summary["events"] == len(events) > 0
+    assert all(e["campaign"]["cohort"] == seeded.campaign_cohort for e in events)
+    assert set(events[0]["campaign"]) <= set(cli.EVIDENCE_CAMPAIGN_KEYS)
+    assert {e["account"] for e in events} <= set(seeded.campaign)
+    assert summary["accounts"] >= 20
+
+
+def test_evidence_errors(seeded: Seeded, tmp_path: Path, capsys) -> None:
+    log = _log_file(seeded, tmp_path)
+    r = run(capsys, "evidence", account_id("sk-nobody"), "--log", str(log))
+    assert r.code == 1 and "no events" in r.err
+    assert json.loads(r.out)["events"] == 0
+    r = run(capsys, "evidence", seeded.users[0], "--log", str(tmp_path / "missing.log"))
+    assert r.code == 2 and "cannot read the audit log" in r.err and "Traceback" not in r.err
+
+
+# --- stores that cannot be inspected --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["inspect", "key:00"], ["reset", "key:00"], ["block", "key:00"], ["unblock", "key:00"],
+     ["campaigns"], ["campaigns", "--json"]],
+)  # fmt: skip
+def test_unreachable_store_is_one_line_and_exit_2(argv, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", "redis://user:pw@127.0.0.1:1/0")
+    r = run(capsys, *argv)
+    assert r.code == 2 and r.out == ""
+    assert r.err.startswith(f"antiextract {argv[0]}: cannot reach the store at redis://***@")
+    assert "127.0.0.1:1" in r.err and "pw" not in r.err
+    assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+
+
+@pytest.mark.parametrize("command", ["inspect", "reset", "block", "unblock", "campaigns"])
+def test_memory_store_has_nothing_to_inspect(command, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", "memory://")
+    argv = [command] if command == "campaigns" else [command, "key:00"]
+    r = run(capsys, *argv)
+    assert r.code == 2 and r.out == ""
+    assert "memory://" in r.err and "inside each serving process" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_bad_configuration_is_exit_2(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", "postgres://x")
+    r = run(capsys, "campaigns")
+    assert r.code == 2 and "ANTIEXTRACT_STORAGE_URI" in r.err
+
+
+@pytest.mark.parametrize(
+    "command", ["inspect", "reset", "block", "unblock", "campaigns", "evidence"]
+)
+def test_help_explains_each_command(command, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert f"usage: antiextract {command}" in text
+    if command != "evidence":
+        assert "ANTIEXTRACT_STORAGE_URI" in text and "memory://" in text
+    if command not in ("campaigns", "evidence"):
+        assert "key:<hex>" in text
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert command in capsys.readouterr().out
