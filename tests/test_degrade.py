@@ -832,6 +832,18 @@ def test_sse_details_preserved_on_edited_events() -> None:
     )  # the two-line data event was reasoning only: dropped; a null reasoning key is left
 
 
+def test_stray_cr_before_a_single_line_event_is_kept() -> None:
+    """Events without an ``event:`` line, glued to a stray CR: the CR is a blank line of
+    its own and survives the event's removal, however the bytes arrive."""
+    thinking = b'data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking"}}'
+    reasoning = b'data: {"type":"response.reasoning_summary_text.delta","delta":"x"}'
+    for family, event in (("anthropic.messages", thinking), ("openai.responses", reasoning)):
+        event += b"\n\n"
+        assert filtered(family, [b"\r" + event]) == b"\r"
+        assert filtered(family, [b"\r", event]) == b"\r"
+        assert filtered(family, [b"\r" + event[:9], event[9:]]) == b"\r"
+
+
 def test_malformed_events_pass_through_and_nothing_raises() -> None:
     bad = (
         b'data: {"choices":[{"delta":{"reasoning":"x"}\n\n'  # truncated JSON
