@@ -6,7 +6,11 @@ reasoning-eliciting, capability-focused, machine-paced and spread over every hou
 day. So each request updates exponentially weighted shares of those traits, and risk is
 
     risk = youth x tier x  sum(weight_i x trait_i)       (the profile: a level, not a sum)
-         + acute                                          (a decaying accumulator)
+         + acute                                          (a decaying level)
+
+Both parts decay exponentially with time: idle time pulls the trait shares back towards
+their prior (half-life ``profile_half_life``, 7 days) and the acute level towards zero
+(``acute_half_life``, 1 hour).
 
 - shares start at 0 and move by ``alpha`` per request, so a single request proves
   little (a new person's first "think step by step" moves a share to 0.1) while thirty
@@ -62,6 +66,7 @@ class RiskModel:
     alpha: float = 0.1  # share update per request
     youth_days: float = 7.0  # account age at which youth = 0.5
     acute_alpha: float = 0.2  # acute level update per request
+    profile_half_life: float = 7 * 86_400.0  # idle time that halves what the shares learnt
     acute_half_life: float = 3_600.0  # seconds
     acute_cap: float = 12.0
     sweep_weight: float = 4.0  # logit_bias on a repeated template: the logit-extraction attack
@@ -157,6 +162,14 @@ def update_profile(p: Profile, r: RiskInput, now: float, m: RiskModel) -> None:
     if p.first_seen is None:
         p.first_seen = now
         p.elicit = p.focus = p.single = p.extract = PRIOR
+    if p.last_seen is not None and now > p.last_seen:
+        # Old evidence fades: idle time pulls the shares back towards the prior.
+        d = 0.5 ** ((now - p.last_seen) / m.profile_half_life)
+        p.elicit = PRIOR + (p.elicit - PRIOR) * d
+        p.focus = PRIOR + (p.focus - PRIOR) * d
+        p.single = PRIOR + (p.single - PRIOR) * d
+        p.extract = PRIOR + (p.extract - PRIOR) * d
+        p.template *= d
     if p.last_seen is not None:
         gap = max(0.0, now - p.last_seen)
         if p.gaps == 0:

@@ -248,3 +248,26 @@ async def test_risk_above_block_at_blocks_for_the_cool_down(make_store, clock) -
     clock.advance(3 * 3600)
     calm = await store.evaluate("a", "i", 10, clock(), RiskInput())
     assert calm.assessment.risk < 5.0 and calm.allowed
+
+
+async def test_risk_decays_with_idle_time_on_simulated_days(make_store, clock) -> None:
+    """Risk grows with harvest-shaped traffic and fades when the account goes quiet: the
+    acute level within hours (half-life 1 h), the trait shares towards their prior within
+    days (half-life 7 days)."""
+    store = await make_store(test_limits(account=(), ip=()))
+    probe = RiskInput(traits=ELICIT | FOCUS | SINGLE | EXTRACT, acute=2.0, skeleton="w")
+    risks = []
+    for _ in range(30):
+        out = await store.evaluate("a", "i", 1, clock(), probe)
+        risks.append(out.assessment.risk)
+        clock.advance(60)
+    assert risks[-1] > risks[0]  # grows with the signals
+    peak = out.assessment
+    clock.advance(7 * 86_400)  # a week of silence, then one ordinary request
+    calm = (await store.evaluate("a", "i", 1, clock(), RiskInput())).assessment
+    assert calm.acute < 0.01 * peak.acute
+    week = 7 * 86_400
+    fade = 0.5 ** ((week + 60) / week)  # a little more than one half-life since the last ask
+    faded = 0.25 + (peak.shares[0] - 0.25) * fade
+    assert calm.shares[0] == pytest.approx(faded * 0.9, abs=1e-6)  # then one non-eliciting ask
+    assert calm.risk < 0.6 * peak.risk

@@ -10,7 +10,7 @@
 --       capacity, refill/s, account ttl, ip ttl, block_at, block seconds,
 --       w_elicit, w_focus, w_single, w_template, w_extract, w_pacing, w_hours,
 --       alpha, youth_days, acute_half_life, acute_cap, sweep_weight, slow_above, slow_scale,
---       acute_alpha,
+--       acute_alpha, profile_half_life,
 --       n account limits, (amount, seconds)*, n ip limits, (amount, seconds)*
 -- Reply: {allowed 0|1, denied_by or "", packed doubles (tokens, retry_after, risk, youth,
 --         elicit, focus, single, template, extract, pacing, hours, acute, age), day_count}
@@ -37,8 +37,9 @@ local sweep_weight = tonumber(ARGV[25])
 local slow_above = tonumber(ARGV[26])
 local slow_scale = tonumber(ARGV[27])
 local acute_alpha = tonumber(ARGV[28])
+local profile_half_life = tonumber(ARGV[29])
 
-local pos = 29
+local pos = 30
 local function read_limits(scope)
   local n = tonumber(ARGV[pos])
   pos = pos + 1
@@ -176,17 +177,21 @@ if ls ~= nil then
   gn = gn + 1
 end
 local w = math.max(alpha, 1 / (seen_before + PRIOR_WEIGHT + 1))
+-- Old evidence fades: idle time pulls the shares back towards the prior.
+local fade = 1
+if ls ~= nil and now > ls then fade = 0.5 ^ ((now - ls) / profile_half_life) end
 local function share(old, bitmask)
   local x = 0
   if bit.band(traits, bitmask) ~= 0 then x = 1 end
   if fresh or old == nil then old = PRIOR end
+  old = PRIOR + (old - PRIOR) * fade
   return old + w * (x - old)
 end
 local pe = share(field(9), 1)
 local pf = share(field(10), 2)
 local ps = share(field(11), 4)
 local px = share(field(13), 8)
-local pt = num(field(12), 0)
+local pt = num(field(12), 0) * fade
 local dom = field(14) or ''
 if skeleton ~= '' and skeleton == dom then
   pt = pt + alpha * (1 - pt)

@@ -74,6 +74,7 @@ class RedisStore(Store):
         static += [limits.block_at, limits.block_seconds]
         static += [*m.weights, m.alpha, m.youth_days, m.acute_half_life, m.acute_cap]
         static += [m.sweep_weight, m.slow_above, m.slow_scale, m.acute_alpha]
+        static += [m.profile_half_life]
         for group in (limits.account, limits.ip):
             static.append(len(group))
             for w in group:
