@@ -138,3 +138,16 @@ async def test_every_script_call_but_evaluate_stays_in_one_cluster_slot(clock) -
     account = store.account_key("0" * 32)
     assert key_slot(account.encode()) == key_slot(f"{account}:pass".encode())
     await store.close()
+
+
+async def test_one_call_per_cohort_gives_the_same_answers(clock) -> None:
+    """Cluster layout (a call per slot) and single-Redis layout (one call) agree."""
+    together = RedisStore(test_limits(), await redis_client(), prefix="aeone")
+    apart = RedisStore(test_limits(), await redis_client(), prefix="aetwo", per_slot_calls=True)
+    for n in range(30):
+        cohort = CohortInput(("t:x", "l:b0:abc", "n:10.0.0.0/24"), young=n % 2 == 0, traits=HARVEST)
+        a = await together.evaluate(f"a{n}", "ip", 5, clock(), RiskInput(), cohort)
+        b = await apart.evaluate(f"a{n}", "ip", 5, clock(), RiskInput(), cohort)
+        assert a.cohorts == b.cohorts and len(a.cohorts) == 3
+    await together.close()
+    await apart.close()

@@ -55,10 +55,12 @@ class RedisStore(Store):
         model: RiskModel | None = None,
         cohort_model: CohortModel | None = None,
         fast: FastScriptClient | None = None,
+        per_slot_calls: bool = False,
     ) -> None:
         super().__init__(limits, model, cohort_model)
         self.client = client
         self.fast = fast
+        self.per_slot_calls = per_slot_calls  # Redis Cluster: one script call per slot
         self.prefix = prefix
         self._evaluate = client.register_script(_script("evaluate.lua"))
         self._settle = client.register_script(_script("settle.lua"))
@@ -148,22 +150,23 @@ class RedisStore(Store):
             else:
                 day = int(now // 86_400)
                 cargs = [now, account, int(cohort.young), cohort.traits, cost]
+                # One cohort call per slot on Cluster; on a single Redis all cohorts in one.
+                groups = (
+                    [self.cohort_keys(k, day) for k in cohort.keys]
+                    if self.per_slot_calls
+                    else [[key for k in cohort.keys for key in self.cohort_keys(k, day)]]
+                )
                 if fast is not None and self.fast is not None:
-                    calls = [(fast, keys, args)] + [
-                        (self._fast_cohort, self.cohort_keys(k, day), cargs) for k in cohort.keys
-                    ]
+                    calls = [(fast, keys, args)]
+                    calls += [(self._fast_cohort, group, cargs) for group in groups]
                     replies = await self.fast.run_many(calls)
                 else:
                     calls = [(self._evaluate, keys, args + self._static_args)]
-                    calls += [
-                        (self._cohort, self.cohort_keys(k, day), cargs + self._cohort_static)
-                        for k in cohort.keys
-                    ]
+                    calls += [(self._cohort, g, cargs + self._cohort_static) for g in groups]
                     replies = await self._pipelined(calls)
                 reply = replies[0]
-                views = tuple(
-                    _cohort_view(k, r) for k, r in zip(cohort.keys, replies[1:], strict=True)
-                )
+                folded = [view for group in replies[1:] for view in group]
+                views = tuple(_cohort_view(k, r) for k, r in zip(cohort.keys, folded, strict=True))
         except (TimeoutError, RedisError, RespError, OSError) as exc:
             raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
         allowed, denied, packed, day_count = reply
