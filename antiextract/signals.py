@@ -58,11 +58,10 @@ class RequestSignals:
 # distillation prompt sets. Most prompts contain none of the trigger words, so the common
 # case costs one set test on the prompt's word set; only candidates get the phrase checks.
 # (A single alternation regex over these phrasings measured ~200 µs on a 2 KB prompt.)
-_ELICIT_TRIGGERS = frozenset((
-    "step", "chain", "think", "thinking", "let's", "lets", "reason", "reasoning",
-    "scratchpad", "scratch", "monologue", "thoughts", "thought", "rationale", "derivation",
-    "work", "intermediate",
-))  # fmt: skip
+# Substrings every phrase and noun below contains (e.g. "reason" covers "reasoning" and
+# "reason through"): nine memchr-speed tests decide most prompts.
+_ELICIT_TRIGGERS = ("step", "chain", "think", "reason", "thought", "scratch", "monolog",
+                    "derivation", "work")  # fmt: skip
 _ELICIT_PHRASES = (
     "step by step", "step-by-step", "chain of thought", "chain-of-thought", "let's think",
     "lets think", "think it through", "think this through", "think through", "think aloud",
@@ -131,7 +130,10 @@ def edges(text: str, size: int = EDGE) -> str:
 
 def _elicits(t: _Text) -> bool:
     low = t.low
-    if not any(trigger in low for trigger in _ELICIT_TRIGGERS_B):
+    for trigger in _ELICIT_TRIGGERS_B:
+        if trigger in low:
+            break
+    else:
         return False
     if _asks_reasoning(low):
         return True

@@ -912,3 +912,11 @@ def test_read_signals_never_raises_on_any_facts(f: RequestFacts) -> None:
     assert ("odd_body" in s.fired) == bool(f.odd)
     if not f.parsed:
         assert not s.traits & (ELICIT | FOCUS | SINGLE)
+
+
+def test_every_elicitation_phrase_contains_a_trigger() -> None:
+    """The cheap trigger test may only skip prompts that no phrase could match."""
+    from antiextract import signals
+
+    for phrase in signals._ELICIT_PHRASES + signals._ELICIT_NOUNS:
+        assert any(t in phrase for t in signals._ELICIT_TRIGGERS), phrase
