@@ -6,8 +6,9 @@ demo:  ## install everything, run the demo on the embedded memory store
 test:  ## install everything, start Redis if none answers, run the whole test-suite
 	bash scripts/test.sh
 
-bench:  ## full benchmark suite (needs Redis: scripts/redis.sh)
-	bash scripts/setup.sh && bash scripts/redis.sh && .venv/bin/antiextract bench
+bench:  ## every benchmark, results in benchmarks/results/, latency chart (starts Redis if needed)
+	bash scripts/setup.sh && .venv/bin/python -m pip install -q -e '.[test,bench]' \
+	  && bash scripts/redis.sh && .venv/bin/antiextract bench
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -747,6 +748,54 @@ exit status: 0 done, 1 nothing found, 2 error (configuration, store, file)
 """
 
 
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """Every benchmark in turn, with progress; then the chart and the budget check."""
+    import subprocess
+
+    from rich.progress import Progress
+
+    if not BENCHMARKS.is_dir():
+        print(f"antiextract bench needs {BENCHMARKS} (run it from a checkout)", file=sys.stderr)
+        return 2
+    quick = ["--quick"] if args.quick else []
+    results = BENCHMARKS / "results"
+    latency = "latency-quick" if args.quick else "latency"
+    steps = [
+        ("latency side by side with slowapi", ["latency.py", *quick]),
+        ("reading a request (signals, fingerprint)", ["bench_signals.py", *quick]),
+        ("degrade stream filter", ["bench_stream_filter.py", *(["--rounds", "8"] * args.quick)]),
+        ("memory per account", ["memory.py", *quick]),
+        ("campaign simulation", ["simulate.py", "--quiet", "--days", "1" if args.quick else "3",
+                                 "--scale", "0.3" if args.quick else "1",
+                                 *(["--out", str(BENCHMARKS / "results" / "simulate-quick.json")]
+                                   if args.quick else [])]),
+        ("chart", ["chart.py", str(results / f"{latency}.json"), "--out",
+                   str(results / f"{latency}.png")]),
+    ]  # fmt: skip
+    outputs: list[tuple[str, str]] = []
+    failed = 0
+    with Progress() as progress:
+        task = progress.add_task("benchmarks", total=len(steps))
+        for title, argv in steps:
+            progress.update(task, description=title)
+            done = subprocess.run(
+                [sys.executable, str(BENCHMARKS / argv[0]), *argv[1:]],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            outputs.append((title, done.stdout if done.returncode == 0 else done.stderr))
+            failed += done.returncode != 0
+            progress.advance(task)
+    for title, text in outputs:
+        print(f"\n## {title}\n\n{text.strip()}")
+    budget = results / f"{latency}.json"
+    check = subprocess.run([sys.executable, str(BENCHMARKS / "check_budget.py"), str(budget)],
+                           check=False)  # fmt: skip
+    return 1 if failed or check.returncode else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="antiextract",
@@ -785,6 +834,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     proxy.set_defaults(func=_proxy)
+    bench = sub.add_parser(
+        "bench",
+        help="run every benchmark, write benchmarks/results/ and the latency chart",
+        description="Run the latency comparison with slowapi, the request-reading, stream "
+        "filter and memory benchmarks and the campaign simulation (needs Redis on "
+        "127.0.0.1:6379; databases 8 and 14 are flushed), render the chart and check the "
+        "budget.",
+    )
+    bench.add_argument("--quick", action="store_true", help="small runs (a few minutes)")
+    bench.set_defaults(func=_bench)
     config = sub.add_parser("config", help="print the effective configuration (secrets masked)")
     config.add_argument("--json", action="store_true", help="machine-readable output")
     config.set_defaults(func=_config)
