@@ -89,9 +89,32 @@ def _masked_uri(uri: str) -> str:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.simulate:
+        return _simulate(args.simulate)
     from .demo import main as demo_main
 
     return demo_main(duration=args.seconds)
+
+
+def _simulate(days: int) -> int:
+    """The campaign simulation (benchmarks/simulate.py) on simulated days, on the store
+    ANTIEXTRACT_STORAGE_URI names, printed as a table of what each population got."""
+    import importlib.util
+
+    path = BENCHMARKS / "simulate.py"
+    if not path.exists():
+        print(f"the simulation needs {path} (run it from a checkout)", file=sys.stderr)
+        return 2
+    spec = importlib.util.spec_from_file_location("antiextract_simulate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    uri = load_settings().storage_uri
+    print(f"simulating {days} day(s) of traffic on {uri.split('://')[0]} ...", file=sys.stderr)
+    result = asyncio.run(module.run(uri, days, 0.5, 7, True))
+    print(module.markdown(result))
+    return 0
 
 
 def _proxy(args: argparse.Namespace) -> int:
@@ -813,6 +836,14 @@ def build_parser() -> argparse.ArgumentParser:
         "it, and summarise what each got and why.",
     )
     demo.add_argument("--seconds", type=float, default=12.0, help="traffic duration (12)")
+    demo.add_argument(
+        "--simulate",
+        type=int,
+        metavar="DAYS",
+        default=0,
+        help="instead: run the campaign simulation for DAYS simulated days (half scale) "
+        "through the real middleware and print what each population got",
+    )
     demo.set_defaults(func=_demo)
     proxy = sub.add_parser(
         "proxy",

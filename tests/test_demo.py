@@ -41,3 +41,10 @@ def test_config_reports_bad_settings(capsys, monkeypatch) -> None:
     monkeypatch.setenv("ANTIEXTRACT_MODE", "loud")
     assert main(["config"]) == 2
     assert "ANTIEXTRACT_MODE='loud'" in capsys.readouterr().err
+
+
+def test_demo_runs_the_campaign_simulation(capsys, monkeypatch) -> None:
+    monkeypatch.delenv("ANTIEXTRACT_STORAGE_URI", raising=False)
+    assert main(["demo", "--simulate", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| attacker |" in out and "| ide |" in out and "Legit impact overall" in out
