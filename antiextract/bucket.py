@@ -69,12 +69,6 @@ class Limits:
     def ip_ttl(self) -> int:
         return 2 * max((w.seconds for w in self.ip), default=0) + 60
 
-    def by_name(self, name: str) -> WindowLimit | None:
-        for w in (*self.account, *self.ip):
-            if w.name == name:
-                return w
-        return None
-
 
 @dataclass(frozen=True, slots=True)
 class Outcome:

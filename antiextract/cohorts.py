@@ -25,7 +25,6 @@ youth), so an account joining a known campaign is caught on its first requests.
 from __future__ import annotations
 
 import ipaddress
-import math
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
@@ -282,10 +281,6 @@ def strongest(views: tuple[CohortView, ...], traits: int = 0) -> tuple[CohortVie
         if best is None or score > best_score:
             best, best_score = v, score
     return best, best_score
-
-
-def hll_estimate_error(k: int = KMV_K) -> float:
-    return 1.0 / math.sqrt(k - 2)
 
 
 def bucket_refusal(views: tuple[CohortView, ...]) -> CohortView | None:

@@ -27,15 +27,7 @@ from . import challenge as pow_challenge
 from .apis import ApiFamily, RequestFacts, family_for_path
 from .audit import make_logger
 from .bucket import Limits, Outcome, WindowLimit
-from .cohorts import (
-    CohortInput,
-    CohortModel,
-    CohortView,
-    bucket_refusal,
-    cohort_keys,
-    is_young,
-    strongest,
-)
+from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
 from .cost import actual_tokens, estimate
 from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
 from .enforce import block_response, throttle_response
@@ -350,20 +342,11 @@ class AntiExtractMiddleware:
         outcome, store = await self._evaluate(account_key, ip_key, cost, now, risk_in, cohort)
         if outcome.assessment is not None:
             self._first_seen_cache(account_key, now - outcome.assessment.age)
-        campaign, campaign_score = strongest(outcome.cohorts, signals.traits)
         if ident.account in self.allow_accounts:
             outcome = _without_risk(outcome)
-        decision = decide(
-            outcome,
-            self.thresholds,
-            self.model,
-            campaign,
-            campaign_score,
-            bucket_refusal(outcome.cohorts),
-        )
+        decision = decide(outcome, self.thresholds, signals.traits)
         ctx = _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
         ctx.store = store
-        ctx.campaign = campaign if campaign is not None and campaign.score > 0 else None
         return ctx
 
     def _cohort_input(
@@ -539,7 +522,7 @@ class AntiExtractMiddleware:
             risk=round(d.risk, 3),
             risk_reasons=list(reasons(a, self.model)) if a is not None else [],
             challenge=ctx.challenge,
-            campaign=_campaign_evidence(ctx.campaign),
+            campaign=_campaign_evidence(d.campaign),
             signals=list(ctx.signals.fired),
             limit=d.limit,
             retry_after=round(d.retry_after, 3),
@@ -558,7 +541,6 @@ class _Context:
 
     __slots__ = (
         "account_key",
-        "campaign",
         "challenge",
         "cost",
         "decision",
@@ -591,7 +573,6 @@ class _Context:
         self.elapsed_us = 0.0
         self.settled: float | None = None
         self.challenge: str | None = None  # solved | allowance | replayed | a verify failure
-        self.campaign: CohortView | None = None
         self.store: Store | None = None  # the store that answered (settle there)
 
 

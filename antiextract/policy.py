@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .bucket import BLOCKED, TOKENS, Outcome
-from .cohorts import CohortView
-from .risk import RiskModel
+from .cohorts import CohortView, bucket_refusal, strongest
 
 ALLOW = "allow"
 DEGRADE = "degrade"
@@ -43,42 +42,40 @@ class Decision:
     retry_after: float = 0.0
     limit: str | None = None  # the limit that refused, for RateLimit headers
     risk: float = 0.0
+    campaign: CohortView | None = None  # the flagged cohort that weighed most, if any
 
 
-def decide(
-    outcome: Outcome,
-    t: Thresholds,
-    model: RiskModel,
-    campaign: CohortView | None = None,
-    campaign_score: float = 0.0,
-    rationed: CohortView | None = None,
-) -> Decision:
-    """The action and why. ``campaign``: the request's strongest cohort, and
-    ``campaign_score`` what it weighs on this member (``cohorts.member_score``); scaled by
-    the account's youth it adds to the account's own risk. ``rationed``: a campaign whose
-    shared bucket refused this request (``cohorts.bucket_refusal``): throttle. The risk's
-    top contributions (``risk.reasons``) are added by the audit event, only for the
-    decisions that are logged."""
+def decide(outcome: Outcome, t: Thresholds, traits: int = 0) -> Decision:
+    """The action and why. The request's strongest flagged cohort weighs on this member
+    (``cohorts.member_score``, given the request's trait bits) and, scaled by the account's
+    youth, adds to the account's own risk; a campaign whose shared bucket refused this
+    request (``cohorts.bucket_refusal``) throttles it. The risk's top contributions
+    (``risk.reasons``) are added by the audit event, only for the decisions that are
+    logged."""
     a = outcome.assessment
     risk = a.risk if a is not None else 0.0
+    campaign, weight = strongest(outcome.cohorts, traits)
     if campaign is not None and campaign.score > 0:
-        risk += campaign_score * (a.youth if a is not None else 1.0)
+        risk += weight * (a.youth if a is not None else 1.0)
+    else:
+        campaign = None
+    rationed = bucket_refusal(outcome.cohorts)
     if rationed is not None and outcome.allowed:
         return Decision(
             THROTTLE, ("campaign_budget", f"campaign:{rationed.key}"),
-            rationed.retry_after, CAMPAIGN, risk,
+            rationed.retry_after, CAMPAIGN, risk, campaign,
         )  # fmt: skip
     if not outcome.allowed:
         if outcome.denied_by == BLOCKED:
-            return Decision(BLOCK, ("blocked",), outcome.retry_after, BLOCKED, risk)
+            return Decision(BLOCK, ("blocked",), outcome.retry_after, BLOCKED, risk, campaign)
         limit = outcome.denied_by or TOKENS
         reason = "token_budget" if limit == TOKENS else f"request_limit:{limit}"
-        return Decision(THROTTLE, (reason,), outcome.retry_after, limit, risk)
+        return Decision(THROTTLE, (reason,), outcome.retry_after, limit, risk, campaign)
     if t.challenge_enabled and risk >= t.challenge_at:
-        return Decision(CHALLENGE, (f"risk>={t.challenge_at:g}",), risk=risk)
+        return Decision(CHALLENGE, (f"risk>={t.challenge_at:g}",), risk=risk, campaign=campaign)
     if risk >= t.degrade_at:
-        return Decision(DEGRADE, (f"risk>={t.degrade_at:g}",), risk=risk)
-    return _ALLOWED if risk == 0.0 else Decision(ALLOW, (), risk=risk)
+        return Decision(DEGRADE, (f"risk>={t.degrade_at:g}",), risk=risk, campaign=campaign)
+    return _ALLOWED if risk == 0.0 else Decision(ALLOW, (), risk=risk, campaign=campaign)
 
 
 _ALLOWED = Decision(ALLOW, ())
