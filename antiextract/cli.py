@@ -99,17 +99,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _simulate(days: int) -> int:
     """The campaign simulation (benchmarks/simulate.py) on simulated days, on the store
     ANTIEXTRACT_STORAGE_URI names, printed as a table of what each population got."""
-    import importlib.util
+    from .demo import load_file
 
-    path = BENCHMARKS / "simulate.py"
-    if not path.exists():
-        print(f"the simulation needs {path} (run it from a checkout)", file=sys.stderr)
-        return 2
-    spec = importlib.util.spec_from_file_location("antiextract_simulate", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_file(BENCHMARKS / "simulate.py", "antiextract_simulate")
     uri = load_settings().storage_uri
     print(f"simulating {days} day(s) of traffic on {uri.split('://')[0]} ...", file=sys.stderr)
     result = asyncio.run(module.run(uri, days, 0.5, 7, True))

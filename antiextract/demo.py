@@ -58,16 +58,24 @@ class Population:
             self.reasons[limit or "?"] += 1
 
 
-def load_example(name: str) -> Any:
-    path = EXAMPLES / f"{name}.py"
+def load_file(path: Path, name: str) -> Any:
+    """Import a script of the checkout (``examples/``, ``benchmarks/``: not packages) once.
+
+    Registered in ``sys.modules`` before it runs: dataclasses resolve annotations there."""
+    if name in sys.modules:
+        return sys.modules[name]
     if not path.exists():
-        raise SystemExit(f"the demo needs {path} (run it from a checkout of the repository)")
-    spec = importlib.util.spec_from_file_location(f"antiextract_example_{name}", path)
-    assert spec and spec.loader
+        raise SystemExit(f"{path} is needed (run this from a checkout of the repository)")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_example(name: str) -> Any:
+    return load_file(EXAMPLES / f"{name}.py", f"_example_{name}")
 
 
 def free_port() -> int:

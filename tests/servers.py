@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import uvicorn
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from antiextract.demo import EXAMPLES, load_example
 
-
-def load_example(name: str) -> ModuleType:
-    """Import an example by path: ``examples/`` is not a package and may not be on sys.path."""
-    module_name = f"_example_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # dataclasses resolve annotations via sys.modules
-    spec.loader.exec_module(module)
-    return module
+__all__ = ["EXAMPLES", "load_example", "serve"]
 
 
 @contextmanager

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from antiextract.demo import load_file
 
 from .conftest import REDIS_URL
 
@@ -14,11 +14,7 @@ _PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "simulate.py"
 
 
 def _simulate():
-    spec = importlib.util.spec_from_file_location("antiextract_simulate", _PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_file(_PATH, "antiextract_simulate")
 
 
 @pytest.mark.parametrize("uri", ["memory://", REDIS_URL])
