@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 
 from antiextract.apis import CHAT, COMPLETIONS, GENERIC, MESSAGES, RESPONSES, family_for_path
 from antiextract.apis.base import MAX_TEXT, RequestFacts
+
+from .strategies import request_docs
 
 CHAT_PATH = "/v1/chat/completions"
 COMPLETIONS_PATH = "/v1/completions"
@@ -907,58 +908,6 @@ def test_unhashable_role_does_not_raise(path: str, role: object) -> None:
 
 
 # --------------------------------------------------------------------------- property
-
-REAL_KEYS = (
-    "messages",
-    "prompt",
-    "input",
-    "system",
-    "instructions",
-    "max_tokens",
-    "max_completion_tokens",
-    "max_output_tokens",
-    "n",
-    "best_of",
-    "logit_bias",
-    "logprobs",
-    "top_logprobs",
-    "prompt_logprobs",
-    "allowed_token_ids",
-    "temperature",
-    "thinking",
-    "reasoning",
-    "reasoning_effort",
-    "include",
-    "metadata",
-    "tools",
-    "user",
-    "safety_identifier",
-)
-INNER_KEYS = (
-    "role",
-    "content",
-    "type",
-    "text",
-    "effort",
-    "budget_tokens",
-    "user_id",
-    "tool_use_id",
-)
-
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20)
-)
-keys = st.sampled_from(REAL_KEYS + INNER_KEYS) | st.text(max_size=8)
-json_values = st.recursive(
-    scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4),
-    max_leaves=25,
-)
-request_docs = st.fixed_dictionaries({}, optional={k: json_values for k in REAL_KEYS}) | json_values
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

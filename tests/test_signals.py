@@ -21,6 +21,8 @@ from antiextract.apis import RequestFacts, family_for_path
 from antiextract.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE
 from antiextract.signals import LARGE_OUTPUT, RequestSignals, SignalWeights, read_signals
 
+from .strategies import request_docs
+
 CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
 RESPONSES = "/v1/responses"
@@ -820,49 +822,6 @@ def test_every_weight_is_used(name: str) -> None:
 
 
 # --------------------------------------------------------------------------- properties
-
-REAL_KEYS = (
-    "messages",
-    "prompt",
-    "input",
-    "system",
-    "instructions",
-    "max_tokens",
-    "max_output_tokens",
-    "n",
-    "best_of",
-    "logit_bias",
-    "logprobs",
-    "top_logprobs",
-    "prompt_logprobs",
-    "allowed_token_ids",
-    "temperature",
-    "thinking",
-    "reasoning",
-    "reasoning_effort",
-    "include",
-    "tools",
-)
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20)
-)
-json_values = st.recursive(
-    scalars,
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(("type", "text", "content", "effort")) | st.text(max_size=6),
-            children,
-            max_size=4,
-        )
-    ),
-    max_leaves=25,
-)
-request_docs = st.fixed_dictionaries({}, optional={k: json_values for k in REAL_KEYS}) | json_values
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
