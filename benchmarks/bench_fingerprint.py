@@ -35,6 +35,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from machine import cpu_model
 from xxhash import xxh3_64_intdigest
 
 import antiextract.fingerprint as fingerprint
@@ -247,20 +248,10 @@ def run(quick: bool, rounds: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- reporting
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine() -> dict[str, Any]:
     """Enough context to tell whether two result files are comparable at all."""
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),

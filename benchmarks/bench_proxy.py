@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from machine import cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -253,16 +254,6 @@ def summarize(results: dict[str, dict[str, Samples]]) -> dict[str, Any]:
             row["added_median_ms"] = round(row["median_ms"] - base, 3)
         out[workload] = rows
     return out
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def markdown(report: dict[str, Any]) -> str:

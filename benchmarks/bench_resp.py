@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
+from machine import cpu_model
 
 from antiextract.store import resp
 from antiextract.store.resp import FastScriptClient
@@ -213,19 +214,9 @@ async def run(url: str, quick: bool, rounds: int, calls: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- reporting
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine(server: dict[str, Any]) -> dict[str, Any]:
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),

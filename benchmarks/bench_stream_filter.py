@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from machine import cpu_model
 
 from antiextract.degrade import SSEFilter
 
@@ -373,16 +374,6 @@ def progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine() -> dict[str, Any]:
     versions = {}
     for name in PACKAGES:
@@ -391,7 +382,7 @@ def machine() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),

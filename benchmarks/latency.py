@@ -34,6 +34,7 @@ from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
+from machine import cpu_model
 from redis.asyncio.connection import Connection
 from slowapi import Limiter, _rate_limit_exceeded_handler
 from slowapi.errors import RateLimitExceeded
@@ -435,16 +436,6 @@ def progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def _git(*args: str) -> str | None:
     try:
         done = subprocess.run(
@@ -483,7 +474,7 @@ async def machine() -> dict[str, Any]:
     info = await client.info("server")
     await client.aclose()
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
