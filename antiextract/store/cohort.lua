@@ -4,11 +4,20 @@
 -- cohort's hash tag, so on Redis Cluster the store sends one call per cohort (one slot
 -- each), and on a single Redis one call for all of them.
 -- Per group: KEYS[1]: state (MessagePack: version, requests, elicit, focus, single, extract, ts,
---          tokens, tokens_ts)   KEYS[2], KEYS[3]: HyperLogLog of accounts today, yesterday
+--          tokens, tokens_ts, then the cached distinct counts: day, accounts today,
+--          accounts yesterday, young today, young yesterday)
+-- KEYS[2], KEYS[3]: HyperLogLog of accounts today, yesterday
 -- KEYS[4], KEYS[5]: HyperLogLog of young accounts today, yesterday
 -- ARGV: now, account, young (0|1), traits, cost, min_young, full_young, min_young_share,
 --       min_harvest, weight, half_life, bucket capacity, bucket refill/s, ttl
 -- Reply: per group {allowed 0|1, accounts, young, packed doubles (score, harvest, wait)}
+--
+-- Server time is what this script costs every request, five times over, so it does the
+-- least it can: a cohort's counts only change when PFADD says a register changed, so
+-- they are cached in the state (every PFADD is followed by the SET of that state inside
+-- this one atomic script, so the cache cannot go stale), yesterday's sketch no longer
+-- changes at all, and a day's sketch gets its TTL when PFADD creates it (it is only read
+-- for two days, the TTL is three). The steady state is PFADD, GET, SET per cohort.
 local now = tonumber(ARGV[1])
 local young = ARGV[3] == '1'
 local traits = tonumber(ARGV[4])
@@ -23,18 +32,17 @@ local cap = tonumber(ARGV[12])
 local rate = tonumber(ARGV[13])
 local ttl = tonumber(ARGV[14])
 
+local day = math.floor(now / 86400)
+
 local function fold(K1, K2, K3, K4, K5)
   local cost = request_cost
-  redis.call('PFADD', K2, ARGV[2])
-  redis.call('EXPIRE', K2, ttl)
+  local added = redis.call('PFADD', K2, ARGV[2])
+  if added == 1 then redis.call('EXPIRE', K2, ttl) end
+  local young_added = 0
   if young then
-    redis.call('PFADD', K4, ARGV[2])
-    redis.call('EXPIRE', K4, ttl)
+    young_added = redis.call('PFADD', K4, ARGV[2])
+    if young_added == 1 then redis.call('EXPIRE', K4, ttl) end
   end
-  -- The larger of today's and yesterday's counts: single-key PFCOUNTs are cached by Redis
-  -- (a two-key PFCOUNT merges two dense sketches on every call, ~10x the cost).
-  local accounts = math.max(redis.call('PFCOUNT', K2), redis.call('PFCOUNT', K3))
-  local young_n = math.max(redis.call('PFCOUNT', K4), redis.call('PFCOUNT', K5))
 
   local v = {}
   local raw = redis.call('GET', K1)
@@ -47,6 +55,18 @@ local function fold(K1, K2, K3, K4, K5)
     if x == false then return nil end
     return x
   end
+  -- The larger of today's and yesterday's counts, as the memory store reads them.
+  local a_cur, a_prev, y_cur, y_prev = field(10), field(11), field(12), field(13)
+  local stale = field(9) ~= day or a_cur == nil
+  if stale then
+    a_prev = redis.call('PFCOUNT', K3)
+    y_prev = redis.call('PFCOUNT', K5)
+  end
+  if stale or added == 1 then a_cur = redis.call('PFCOUNT', K2) end
+  if stale or young_added == 1 or y_cur == nil then y_cur = redis.call('PFCOUNT', K4) end
+  local accounts = math.max(a_cur, a_prev)
+  local young_n = math.max(y_cur, y_prev)
+
   local ts = field(6)
   local d = 0
   if ts then
@@ -92,7 +112,8 @@ local function fold(K1, K2, K3, K4, K5)
     tokens_ts = now
   end
   redis.call('SET', K1, cmsgpack.pack({1, requests, elicit, focus, single, extract, now,
-                                            tokens, tokens_ts}), 'EX', ttl)
+                                       tokens, tokens_ts, day, a_cur, a_prev, y_cur, y_prev}),
+             'EX', ttl)
   return {allowed, accounts, young_n, struct.pack('<ddd', score, harvest, wait)}
 end
 
