@@ -15,6 +15,7 @@ object naming only the weights to change).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from .apis import RequestFacts
@@ -128,31 +129,59 @@ def edges(text: str, size: int = EDGE) -> str:
     return text[:size] + "\n" + text[-size:]
 
 
+def _candidates(trigger: bytes) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    return (
+        tuple(p for p in _ELICIT_PHRASES_B if trigger in p),
+        tuple(n for n in _ELICIT_NOUNS_B if trigger in n),
+    )
+
+
+# The phrases and nouns each trigger can be part of: a prompt is searched only for those
+# whose trigger it contains (most contain one or two triggers, e.g. "work" in "worked"),
+# not for all thirty.
+_BY_TRIGGER = {t: _candidates(t) for t in _ELICIT_TRIGGERS_B}
+assert all(any(t in w for t in _ELICIT_TRIGGERS_B) for w in _ELICIT_PHRASES_B + _ELICIT_NOUNS_B), (
+    "every elicitation phrase and noun must contain a trigger"
+)
+
+
 def _elicits(t: _Text) -> bool:
     low = t.low
+    phrases: dict[bytes, None] = {}
+    nouns: dict[bytes, None] = {}
     for trigger in _ELICIT_TRIGGERS_B:
         if trigger in low:
-            break
-    else:
+            p, n = _BY_TRIGGER[trigger]
+            phrases.update(dict.fromkeys(p))
+            nouns.update(dict.fromkeys(n))
+    if not phrases and not nouns:
         return False
-    if _asks_reasoning(low):
+    if _asks_reasoning(low, phrases, nouns):
         return True
     # Phrases broken over lines or padded with spaces: fold the whitespace and look again
-    # (only for candidates, so the common case never pays for a full split).
-    if b"\n" in low or b"  " in low or b"\t" in low:
-        return _asks_reasoning(b" ".join(low.split()))
+    # (only for candidates that whitespace can break, so most prompts never pay for a split).
+    if (nouns or any(b" " in p for p in phrases)) and (
+        b"\n" in low or b"  " in low or b"\t" in low
+    ):
+        return _asks_reasoning(b" ".join(low.split()), phrases, nouns)
     return False
 
 
-def _asks_reasoning(text: bytes) -> bool:
-    if any(p in text for p in _ELICIT_PHRASES_B):
-        return True
-    for noun in _ELICIT_NOUNS_B:
+def _asks_reasoning(
+    text: bytes,
+    phrases: Iterable[bytes] = _ELICIT_PHRASES_B,
+    nouns: Iterable[bytes] = _ELICIT_NOUNS_B,
+) -> bool:
+    for phrase in phrases:
+        if phrase in text:
+            return True
+    for noun in nouns:
         at = text.find(noun)
         while at >= 0:
             window = text[max(0, at - _VERB_WINDOW) : at]
-            if any(v in window for v in _ELICIT_VERBS_B):
-                return True
+            for verb in _ELICIT_VERBS_B:
+                if verb in window:
+                    return True
             at = text.find(noun, at + len(noun))
     return False
 
