@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ORDER = ("slowapi-memory", "antiextract-memory", "slowapi-redis", "antiextract-redis",
-         "antiextract-shadow-redis")  # fmt: skip
+ORDER = ("slowapi-memory", "antiextract-memory", "slowapi-redis", "antiextract-redis-accounts",
+         "antiextract-redis", "antiextract-shadow-redis")  # fmt: skip
 
 
 def render(report: dict, out: Path) -> Path:

@@ -279,7 +279,7 @@ Variant = AppVariant | PingVariant
 
 
 def build_variants() -> list[Variant]:
-    """The seven contenders; each owns its app object and (where used) its keys."""
+    """The eight contenders; each owns its app object and (where used) its keys."""
     return [
         AppVariant("bare", bare_app()),
         AppVariant("slowapi-memory", slowapi_app("memory://")),
@@ -288,6 +288,13 @@ def build_variants() -> list[Variant]:
         AppVariant(
             "antiextract-redis",
             antiextract_app(antiextract_settings(REDIS_URL, key_prefix="aebench")),
+        ),
+        AppVariant(
+            # the per-account-only path: campaigns off, so the cohorts' cost shows apart
+            "antiextract-redis-accounts",
+            antiextract_app(
+                antiextract_settings(REDIS_URL, key_prefix="aebench-acct", campaigns_enabled=False)
+            ),
         ),
         AppVariant(
             "antiextract-shadow-redis",
@@ -422,6 +429,18 @@ def ratios(summary: dict[str, Any]) -> dict[str, Any]:
     return {
         "memory_added_vs_slowapi": figure("antiextract-memory", "slowapi-memory"),
         "redis_added_vs_slowapi": figure("antiextract-redis", "slowapi-redis"),
+        "redis_cohorts_added_us": {
+            "value": summary["antiextract-redis"]["median_us"]
+            - summary["antiextract-redis-accounts"]["median_us"],
+            "per_round": [
+                a - p
+                for a, p in zip(
+                    summary["antiextract-redis"]["round_medians_us"],
+                    summary["antiextract-redis-accounts"]["round_medians_us"],
+                    strict=True,
+                )
+            ],
+        },
         "redis_over_ping_us": {
             "value": summary["antiextract-redis"]["median_us"] - summary["redis-ping"]["median_us"],
             "per_round": over,
@@ -546,6 +565,9 @@ def markdown(report: dict[str, Any]) -> str:
             "| antiextract-redis added / slowapi-redis added "
             f"| {_x(r['redis_added_vs_slowapi']['value'])} "
             f"| {_spread(r['redis_added_vs_slowapi']['per_round'], _x)} |",
+            "| antiextract-redis median − antiextract-redis-accounts median (µs; cohorts) "
+            f"| {_us(r['redis_cohorts_added_us']['value'])} "
+            f"| {_spread(r['redis_cohorts_added_us']['per_round'], _us)} |",
             "| antiextract-redis median − redis-ping median (µs) "
             f"| {_us(r['redis_over_ping_us']['value'])} "
             f"| {_spread(r['redis_over_ping_us']['per_round'], _us)} |",
