@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
 from redis.crc import key_slot
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.cohorts import CohortInput, CohortModel, strongest
+from antiextract.cohorts import CohortInput, CohortModel, cohort_keys, strongest
+from antiextract.fingerprint import template_fingerprint
 from antiextract.middleware import limits_from
 from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
 from antiextract.store import MemoryStore
@@ -17,6 +19,7 @@ from antiextract.store.redis import RedisStore
 
 from .asgi import Exchange, chat_body, http_scope
 from .conftest import redis_client, test_limits
+from .test_fingerprint import CODING_TASKS, EDITS, WRAPPER_HEAD, WRAPPER_TAIL, paraphrased_wrapper
 
 HARVEST = ELICIT | FOCUS | SINGLE
 
@@ -151,3 +154,34 @@ async def test_one_call_per_cohort_gives_the_same_answers(clock) -> None:
         assert a.cohorts == b.cohorts and len(a.cohorts) == 3
     await together.close()
     await apart.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_paraphrased_wrappers_meet_in_one_band_cohort(kind, clock) -> None:
+    """Forty young accounts, each rewording the wrapper its own way (one or two edits) and
+    sending its own task from its own subnet: the exact-template cohorts split them, an LSH
+    band cohort holds most of them, flags them, and carries the campaign to a newcomer
+    whose wording matches nobody's skeleton."""
+    store = await _store(kind, CohortModel(min_young=10))
+    rng = random.Random(4)
+
+    def request(n: int) -> tuple[str, CohortInput]:
+        head, tail = paraphrased_wrapper(rng, WRAPPER_HEAD, WRAPPER_TAIL, EDITS)
+        fp = template_fingerprint(head + CODING_TASKS[n % len(CODING_TASKS)] + tail)
+        keys = cohort_keys(fp.skeleton, fp.bands, f"10.{n}.7.9", "")
+        return fp.skeleton, CohortInput(keys, young=True, traits=HARVEST)
+
+    skeletons = set()
+    for n in range(40):
+        skeleton, cohort = request(n)
+        skeletons.add(skeleton)
+        await store.evaluate(f"para{n}", "ip", 1, clock(), RiskInput(), cohort)
+    assert len(skeletons) >= 10  # the rewordings really split the exact template
+    _, cohort = request(99)
+    out = await store.evaluate("newcomer", "ip", 1, clock(), RiskInput(), cohort)
+    bands = [v for v in out.cohorts if v.key.startswith("l:")]
+    exact = next(v for v in out.cohorts if v.key.startswith("t:"))
+    assert max(v.accounts for v in bands) >= 20 > exact.accounts
+    best, score = strongest(out.cohorts, HARVEST)
+    assert best is not None and best.key.startswith("l:") and score > 0
+    await store.close()
