@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-import ipaddress
 import logging
+import math
 import random
 import time
 from collections import deque
@@ -24,8 +24,10 @@ from typing import Any
 import orjson
 
 from . import challenge as pow_challenge
-from .apis import ApiFamily, RequestFacts, family_for_path
+from .allowlist import Allowlist
+from .apis import UNAVAILABLE, ApiFamily, RequestFacts, family_for_path
 from .audit import make_logger
+from .breaker import FALLBACK, PROBE, CircuitBreaker
 from .bucket import Limits, Outcome, WindowLimit
 from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
 from .cost import actual_tokens, estimate
@@ -89,9 +91,14 @@ class AntiExtractMiddleware:
         self.weights = SignalWeights(**s.signal_weights)
         self.cohort_model = CohortModel(**s.campaign_model)
         self.campaigns_enabled = s.campaigns_enabled
-        self.allow_accounts = frozenset(s.allow_accounts)
-        self.allow_cohorts = frozenset(s.allow_cohorts)
-        self.allow_subnets = s.allow_subnets
+        # The env's allowlist, and the one in force: the env's plus the store's live
+        # entries, swapped whole by a background refresh (allowlist.py).
+        self._allow_env = Allowlist(
+            frozenset(s.allow_accounts), frozenset(s.allow_cohorts), tuple(s.allow_subnets)
+        )
+        self.allowlist = self._allow_env
+        self._allow_due = 0.0  # time.monotonic() of the next refresh
+        self._allow_refresh: asyncio.Task[None] | None = None
         self.thresholds = Thresholds(s.degrade_at, s.challenge_at, s.block_at, s.challenge_enabled)
         self.plan = DegradePlan(
             max_output_tokens=s.degrade_max_output_tokens, model_map=dict(s.degrade_model_map)
@@ -134,6 +141,11 @@ class AntiExtractMiddleware:
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
         self.account_header = s.account_header.lower().encode() if s.account_header else None
         self.enforce = s.mode == "enforce"
+        self.fail_closed = s.fail_mode == "closed"
+        # Store outage handling: closed / open / half-open with one probe, exponential
+        # back-off (antiextract/breaker.py). _store_down_until mirrors it for the challenge
+        # path: inf while the breaker is not closed (outage known), else 0.
+        self.breaker = CircuitBreaker(s.store_retry_seconds, s.store_retry_max_seconds)
         self._store_down_until = 0.0
         self._digests: dict[str, str] = {}
         self._first_seen: dict[str, float] = {}  # account key -> first seen (learnt)
@@ -153,6 +165,9 @@ class AntiExtractMiddleware:
         replay = _Replay(messages, receive)
         try:
             ctx = await self._decide(scope, messages, size, complete)
+        except _StoreDown as down:  # FAIL_MODE=closed and the store is unreachable
+            await self._refuse_unavailable(scope, send, down.retry_after, started)
+            return
         except Exception:  # a bug of ours must never become the client's 500
             _internal.exception("antiextract: decision failed; request passed through")
             await self.app(scope, replay, send)
@@ -213,6 +228,33 @@ class AntiExtractMiddleware:
             await self._settle(ctx, observer)
             if ctx.decision.action != ALLOW or self._sampled():
                 self._audit(ctx, observer.status)
+
+    async def _refuse_unavailable(
+        self, scope: Scope, send: Send, retry_after: float, started: float
+    ) -> None:
+        """FAIL_MODE=closed: 503 in the API's format, retry once the store is probed again."""
+        family = family_for_path(scope["path"])
+        wait = max(1, math.ceil(retry_after))
+        body = family.error_body(
+            UNAVAILABLE,
+            "Rate limiting is temporarily unavailable; retry shortly.",
+            "limiter_unavailable",
+        )
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(body)),
+            (b"retry-after", b"%d" % wait),
+        ]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        self.metrics.decision(
+            "unavailable", ("store_unavailable",), family.name, self.enforce,
+            time.perf_counter() - started, self._store_label,
+        )  # fmt: skip
+        self.log.warning(
+            "antiextract.decision", action="unavailable", status=503, reasons=["store_unavailable"],
+            api=family.name, retry_after=wait, fail_mode="closed",
+        )  # fmt: skip
 
     async def _challenge_passed(self, scope: Scope, ctx: _Context) -> bool:
         try:
@@ -335,14 +377,15 @@ class AntiExtractMiddleware:
         ip_key = self._store_key(ident.ip, 12)
         now = self.clock()
         cohort = None
-        if self.campaigns_enabled and ident.account not in self.allow_accounts:
+        allow = self._current_allowlist()
+        if self.campaigns_enabled and ident.account not in allow.accounts:
             cohort = self._cohort_input(
                 ident, headers, skeleton, bands, signals, risk_in, account_key, now
             )
         outcome, store = await self._evaluate(account_key, ip_key, cost, now, risk_in, cohort)
         if outcome.assessment is not None:
             self._first_seen_cache(account_key, now - outcome.assessment.age)
-        if ident.account in self.allow_accounts:
+        if ident.account in allow.accounts:
             outcome = _without_risk(outcome)
         decision = decide(outcome, self.thresholds, signals.traits)
         ctx = _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
@@ -364,7 +407,9 @@ class AntiExtractMiddleware:
         young: from the trusted creation header, else from when this process last learnt
         the account's age; an account never seen here counts as not young."""
         keys = cohort_keys(skeleton, bands, ident.ip, client_fingerprint(headers))
-        keys = tuple(k for k in keys if not self._allowlisted(k))
+        allow = self.allowlist
+        if allow.cohorts or allow.subnets:
+            keys = tuple(k for k in keys if not allow.allows_cohort(k))
         if risk_in.created_at is not None:
             age: float | None = now - risk_in.created_at
         else:
@@ -372,16 +417,24 @@ class AntiExtractMiddleware:
             age = None if first is None else now - first
         return CohortInput(keys, is_young(age, self.cohort_model), signals.traits)
 
-    def _allowlisted(self, key: str) -> bool:
-        if key in self.allow_cohorts:
-            return True
-        if key.startswith("n:") and self.allow_subnets:
-            try:
-                net = ipaddress.ip_network(key[2:])
-            except ValueError:
-                return False
-            return any(net.subnet_of(a) for a in self.allow_subnets if a.version == net.version)
-        return False
+    def _current_allowlist(self) -> Allowlist:
+        """The allowlist in force; schedules a background re-read of the store's live
+        entries when one is due, so a request never waits for it."""
+        every = self.settings.allowlist_refresh_seconds
+        if every > 0 and self._allow_refresh is None and time.monotonic() >= self._allow_due:
+            self._allow_due = time.monotonic() + every
+            self._allow_refresh = asyncio.ensure_future(self._refresh_allowlist())
+        return self.allowlist
+
+    async def _refresh_allowlist(self) -> None:
+        """Env entries plus the store's live ones; on a store error the last list stays."""
+        try:
+            entries = await self.store.allowlist(self.clock())
+            self.allowlist = self._allow_env.merged(entries, self.clock())
+        except Exception as exc:  # the hot path never sees this; the next refresh retries
+            self.log.warning("antiextract.allowlist_unavailable", error=str(exc)[:200])
+        finally:
+            self._allow_refresh = None
 
     def _first_seen_cache(self, account_key: str, first: float) -> None:
         cache = self._first_seen
@@ -422,9 +475,17 @@ class AntiExtractMiddleware:
         cohort: CohortInput | None = None,
     ) -> tuple[Outcome, Store]:
         """The store's answer, or the local fallback's while the store is failing; with
-        the store that answered, so settlement goes back to the one that reserved."""
+        the store that answered, so settlement goes back to the one that reserved.
+
+        The circuit breaker decides who asks the store: everyone while closed; nobody
+        while open; after the back-off exactly one probe (half-open), whose success
+        closes the circuit and whose failure re-opens it with the back-off doubled."""
         fallback = self.fallback
-        if self._store_down_until and time.monotonic() < self._store_down_until:
+        breaker = self.breaker
+        ticket = breaker.admit()
+        if ticket == FALLBACK:
+            if self.fail_closed:
+                raise _StoreDown(breaker.retry_in())
             return await fallback.evaluate(account, ip, cost, now, risk_in, cohort), fallback
         started = time.perf_counter()
         try:
@@ -433,17 +494,38 @@ class AntiExtractMiddleware:
             self.metrics.store_call(time.perf_counter() - started)
             self.metrics.store_error(error_kind(exc))
             self.metrics.circuit(True)
-            if not self._store_down_until:
+            if breaker.failure(ticket):
                 self.log.error(
-                    "antiextract.store_unavailable", error=str(exc)[:200], fallback="local_limits"
+                    "antiextract.store_unavailable",
+                    error=str(exc)[:200],
+                    fallback="local_limits",
+                    state=breaker.state,
+                    retry_in=round(breaker.retry_in(), 3),
                 )
-            self._store_down_until = time.monotonic() + self.settings.store_retry_seconds
+            elif ticket == PROBE:
+                self.log.warning(
+                    "antiextract.store_probe_failed",
+                    error=str(exc)[:200],
+                    state=breaker.state,
+                    failed_probes=breaker.failed_probes,
+                    retry_in=round(breaker.retry_in(), 3),
+                )
+            self._store_down_until = float("inf")  # the challenge path: outage known
+            if self.fail_closed:
+                raise _StoreDown(breaker.retry_in()) from exc
             return await fallback.evaluate(account, ip, cost, now, risk_in, cohort), fallback
+        except BaseException:  # cancelled, or a bug: no verdict on the store
+            breaker.release(ticket)
+            raise
         self.metrics.store_call(time.perf_counter() - started)
-        if self._store_down_until:
+        if breaker.success(ticket):
             self._store_down_until = 0.0
             self.metrics.circuit(False)
-            self.log.warning("antiextract.store_recovered")
+            self.log.warning(
+                "antiextract.store_recovered",
+                state=breaker.state,
+                outage_seconds=round(breaker.clock() - breaker.opened_at, 3),
+            )
         return outcome, self.store
 
     async def _shielded(
@@ -534,6 +616,14 @@ class AntiExtractMiddleware:
             odd=ctx.facts.odd or None,
             elapsed_us=round(ctx.elapsed_us, 1),
         )
+
+
+class _StoreDown(Exception):
+    """FAIL_MODE=closed and the store cannot answer: refuse, do not fall back."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("store unavailable")
+        self.retry_after = retry_after
 
 
 class _Context:

@@ -17,7 +17,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "ANTIEXTRACT_"
 
-DEFAULT_PATHS = ("/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages")
+# Both spellings of the OpenAI paths: LiteLLM's proxy and several OpenAI-compatible servers
+# also answer without the /v1 prefix, and an unprotected alias would be a bypass.
+DEFAULT_PATHS = (
+    "/v1/chat/completions", "/chat/completions", "/v1/completions", "/completions",
+    "/v1/responses", "/responses", "/v1/messages",
+)  # fmt: skip
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -45,7 +50,8 @@ class Settings(BaseSettings):
 
     storage_uri: str = Field(
         "memory://",
-        description="Where state lives: memory:// (embedded, per process), redis://, rediss://.",
+        description="Where state lives: memory:// (embedded, per process), redis://, rediss://, "
+        "unix://, redis+cluster://, redis+sentinel://.",
     )
     mode: Literal["enforce", "shadow"] = Field(
         "enforce", description="enforce acts on decisions; shadow only logs and counts them."
@@ -110,6 +116,19 @@ class Settings(BaseSettings):
         5.0,
         gt=0,
         description="After a store failure, seconds on local limits before Redis is tried again.",
+    )
+    store_retry_max_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Longest wait between probes of a failing store: after STORE_RETRY_SECONDS "
+        "one request probes it; each failed probe doubles the wait up to this (minus up to "
+        "10% jitter, so replicas do not probe together).",
+    )
+    fail_mode: Literal["open", "closed"] = Field(
+        "open",
+        description="While the store is unreachable: open serves on local in-memory limits "
+        "(a burst stays bounded per process); closed refuses protected requests with 503 "
+        "in the API's format and Retry-After.",
     )
     sdk_retry_ceiling: float = Field(
         60.0,
@@ -204,6 +223,12 @@ class Settings(BaseSettings):
     allow_subnets: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
         (), description="Comma-separated CIDRs whose subnet cohorts never count."
     )
+    allowlist_refresh_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="How often each replica re-reads the allowlist entries `antiextract "
+        "allow` keeps in the store, in the background (0: env allowlists only).",
+    )
     log_format: Literal["json", "console"] = Field("json", description="Audit log rendering.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
     audit_sample_rate: float = Field(
@@ -282,8 +307,12 @@ class Settings(BaseSettings):
     @classmethod
     def _check_uri(cls, value: str) -> str:
         scheme = value.split("://", 1)[0].lower() if "://" in value else ""
-        if scheme not in {"memory", "redis", "rediss", "unix"}:
-            raise ValueError("expected memory://, redis://host:port/db, rediss://… or unix://")
+        if scheme not in {"memory", "redis", "rediss", "unix", "redis+cluster", "redis+sentinel"}:
+            raise ValueError(
+                "expected memory://, redis://host:port/db, rediss://…, unix://…, "
+                "redis+cluster://host:port[,host:port…] or "
+                "redis+sentinel://host:port[,host:port…]/service_name[/db]"
+            )
         return value
 
     @property

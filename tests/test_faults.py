@@ -127,6 +127,8 @@ def settings(**kw: Any) -> Settings:
         "block_at": 1000.0,
         "store_timeout": TIMEOUT,
         "store_retry_seconds": RETRY,
+        # A fixed back-off unless a test is about its growth (the breaker test below).
+        "store_retry_max_seconds": RETRY,
     }
     base.update(kw)
     return Settings(**base)
@@ -249,6 +251,44 @@ async def test_redis_killed_mid_traffic_fails_open_bounded_and_recovers(
     await close(mw)
 
 
+async def test_fail_closed_refuses_with_503_in_the_apis_format_and_recovers(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """FAIL_MODE=closed: while Redis is down every protected request gets a 503 (OpenAI or
+    Anthropic error body, Retry-After), within the timeout, and the app never runs; once
+    Redis is back the probe succeeds and requests are served and counted on Redis."""
+    log = io.StringIO()
+    app = App()
+    mw = middleware(app, clock, redis_srv.url, log, fail_mode="closed")
+    assert (await call(mw, chat_body(), bearer("before"))).status == 200
+    redis_srv.kill()
+    outage = []
+    for path in ("/v1/chat/completions", "/v1/messages", "/v1/chat/completions"):
+        started = time.perf_counter()
+        ex = await call(mw, chat_body(), bearer("during"), path=path)
+        outage.append((ex, time.perf_counter() - started))
+    assert [ex.status for ex, _ in outage] == [503, 503, 503]
+    assert max(took for _, took in outage) < TIMEOUT + MARGIN
+    assert app.calls == 1  # only the request before the outage reached the app
+    openai_err, anthropic_err = outage[0][0].json(), outage[1][0].json()
+    assert openai_err["error"]["type"] == "service_unavailable"
+    assert openai_err["error"]["code"] == "limiter_unavailable"
+    assert anthropic_err["type"] == "error"
+    assert anthropic_err["error"]["type"] == "overloaded_error"
+    for ex, _ in outage:
+        assert 1 <= int(ex.headers["retry-after"]) <= math.ceil(RETRY)
+    refusals = [e for e in events(log, "antiextract.decision") if e.get("status") == 503]
+    assert len(refusals) == 3 and refusals[0]["reasons"] == ["store_unavailable"]
+
+    redis_srv.start()
+    await asyncio.sleep(RETRY + 0.1)
+    assert (await call(mw, chat_body(), bearer("after"))).status == 200
+    assert len(events(log, "antiextract.store_recovered")) == 1
+    state = await mw.store.account_state(account_of(mw, "after"), clock())
+    assert state is not None  # served on Redis again, not on local limits
+    await close(mw)
+
+
 # --- 2. Redis paused or frozen ------------------------------------------------------------
 
 
@@ -334,6 +374,105 @@ async def test_challenge_path_does_not_wait_on_a_store_known_to_be_down(
     assert max(times) < TIMEOUT + MARGIN, times
     assert len(events(log, "antiextract.store_unavailable")) == 1
     assert max(times[1:]) < TIMEOUT / 2, "requests in the outage window still wait on Redis"
+    await close(mw)
+
+
+class StoreSpy:
+    """Wraps a store's ``evaluate``: when each call began and ended, and the most calls
+    ever in flight at once."""
+
+    def __init__(self, store: Any) -> None:
+        self.inner = store.evaluate
+        self.calls: list[tuple[float, float]] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        store.evaluate = self
+
+    async def __call__(self, *args: Any, **kw: Any) -> Any:
+        began = time.monotonic()
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await self.inner(*args, **kw)
+        finally:
+            self.in_flight -= 1
+            self.calls.append((began, time.monotonic()))
+
+
+async def test_breaker_sends_one_probe_at_a_time_backs_off_and_recovers(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """Redis frozen (every call hangs for the whole timeout), then killed, then back.
+    Traffic never stops (bursts of 10 concurrent requests every 20 ms), yet after the
+    failure that opens the circuit only one probe at a time reaches Redis, each after a
+    back-off that doubles (0.3, 0.6, 1.2 s, capped) minus the injected jitter; every
+    request meanwhile is served by local limits at once; the first probe after Redis is
+    back closes the circuit."""
+    base, cap, jitter = 0.3, 1.2, 0.5
+    log = io.StringIO()
+    mw = middleware(
+        App(), clock, redis_srv.url, log, store_retry_seconds=base, store_retry_max_seconds=cap
+    )
+    mw.breaker.jitter = lambda: jitter  # every back-off is 95 % of its nominal value
+    assert (await call(mw, chat_body(), bearer("warm"))).status == 200
+    spy = StoreSpy(mw.store)
+    results: list[tuple[int, float]] = []
+    numbers = itertools.count()
+
+    async def traffic(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            batch = [timed(mw, chat_body(), bearer(f"f-{next(numbers)}")) for _ in range(10)]
+            results.extend(await asyncio.gather(*batch))
+            await asyncio.sleep(0.02)
+
+    redis_srv.freeze()
+    results.append(await timed(mw, chat_body(), bearer("opens")))  # times out: opens
+    await traffic(1.6)  # probes at ~0.3 and ~1.1 s, each hanging the whole timeout
+    redis_srv.kill()  # dead: a probe now fails at once (connection refused)
+    await traffic(1.6)
+    calls = list(spy.calls)
+
+    assert len(results) > 300 and {s for s, _ in results} == {200}, "fail open, never 5xx"
+    assert max(t for _, t in results) < TIMEOUT + MARGIN
+    assert spy.most_in_flight == 1, "more than one request reached the dead Redis at once"
+    # The call that opened the circuit, then one probe per back-off: a handful of calls
+    # for hundreds of requests.
+    assert 3 <= len(calls) <= 5, calls
+    expected = [min(cap, base * 2**k) * (1 - 0.1 * jitter) for k in range(len(calls) - 1)]
+    for k, wait in enumerate(expected):
+        gap = calls[k + 1][0] - calls[k][1]  # from one failure to the next probe
+        assert wait - 0.01 <= gap <= wait + 0.25, (k, gap, wait, calls)
+    down = events(log, "antiextract.store_unavailable")
+    assert len(down) == 1 and down[0]["state"] == "open"
+    assert down[0]["retry_in"] == pytest.approx(expected[0], abs=0.01)
+    probes = events(log, "antiextract.store_probe_failed")
+    assert [p["failed_probes"] for p in probes] == list(range(1, len(calls)))
+    assert [p["state"] for p in probes] == ["open"] * len(probes)
+    next_wait = min(cap, base * 2 ** len(expected)) * (1 - 0.1 * jitter)
+    assert [p["retry_in"] for p in probes] == pytest.approx([*expected[1:], next_wait], abs=0.01)
+    assert mw.breaker.state == "open" and events(log, "antiextract.store_recovered") == []
+
+    redis_srv.start()  # same port, empty
+    await asyncio.sleep(mw.breaker.retry_in() + 0.02)
+    before = len(spy.calls)
+    statuses = await asyncio.gather(*(call(mw, chat_body(), bearer(f"r-{i}")) for i in range(10)))
+    assert {ex.status for ex in statuses} == {200}
+    assert len(spy.calls) == before + 1  # one probe; the nine others used local limits
+    assert mw.breaker.state == "closed"
+    up = events(log, "antiextract.store_recovered")
+    assert len(up) == 1 and up[0]["state"] == "closed" and up[0]["outage_seconds"] > 3
+    after = await call(mw, chat_body(), bearer("after"))
+    assert after.status == 200 and len(spy.calls) == before + 2  # closed: on Redis again
+    await mw.store.flush()
+    acct = account_of(mw, "after")
+    assert (await mw.store.account_state(acct, clock()))["tokens"] == pytest.approx(CAPACITY - USED)
+    assert await mw.fallback.account_state(acct, clock()) is None
+    assert mw._store_down_until == 0.0  # the challenge path sees the outage over
+    print(
+        f"\nbreaker: {len(results)} requests during the outage, {len(calls)} reached Redis; "
+        f"gaps {', '.join(f'{calls[k + 1][0] - calls[k][1]:.2f}' for k in range(len(calls) - 1))} s"
+    )
     await close(mw)
 
 
