@@ -45,6 +45,9 @@ class WindowLimit:
         return f"w{self.seconds}"
 
 
+MAX_TTL = 400 * 86_400  # the longest any key is kept idle, whatever the limits say
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Everything a store needs to decide one request."""
@@ -63,7 +66,9 @@ class Limits:
         included) and its risk profile (first seen, shares) has been kept ``retention``."""
         longest = max((w.seconds for w in self.account), default=0)
         limits_ttl = math.ceil(2 * self.capacity / self.refill) + 2 * longest + 60
-        return max(limits_ttl, self.retention)
+        # Capped: a bucket that takes years to refill (refill 1e-9/s is a valid setting)
+        # would otherwise ask Redis for a TTL past its integer range, failing every call.
+        return min(max(limits_ttl, self.retention), MAX_TTL)
 
     @property
     def ip_ttl(self) -> int:

@@ -3,6 +3,9 @@
 Each server listens on its own free loopback port with persistence off, so killing or
 restarting it loses all state, as a real crash of a cache-only Redis would. The shared
 server the rest of the suite uses is never touched.
+
+``redis_cluster()`` starts a three-master Redis Cluster (slots assigned and nodes met
+from Python, no redis-cli); ``redis_sentinel()`` a master and one Sentinel watching it.
 """
 
 from __future__ import annotations
@@ -44,11 +47,14 @@ class RedisProcess:
         """A synchronous admin client (separate from anything under test)."""
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5, **kw)
 
+    def command(self) -> list[str]:
+        return [REDIS_SERVER]
+
     def start(self, timeout: float = 10.0) -> None:
         assert self.proc is None, "already running"
         self.proc = subprocess.Popen(
             [
-                REDIS_SERVER,
+                *self.command(),
                 "--port", str(self.port),
                 "--bind", "127.0.0.1",
                 "--save", "",
@@ -146,4 +152,154 @@ def redis_process() -> Iterator[RedisProcess]:
     raise RuntimeError(f"could not start a private redis-server: {last}")
 
 
-__all__ = ["RedisProcess", "free_port", "redis_process"]
+class ClusterNodeProcess(RedisProcess):
+    """One redis-server with cluster mode on; its bus on a free port of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bus_port = free_port()
+
+    def command(self) -> list[str]:
+        return [REDIS_SERVER, "--cluster-enabled", "yes",
+                "--cluster-config-file", f"{self.dir}/nodes.conf",
+                "--cluster-port", str(self.bus_port),
+                "--cluster-node-timeout", "2000"]  # fmt: skip
+
+
+class RedisClusterProcesses:
+    """Three masters, 16384 slots split between them; no replicas, persistence off."""
+
+    SLOTS = 16384
+
+    def __init__(self, size: int = 3) -> None:
+        self.nodes = [ClusterNodeProcess() for _ in range(size)]
+
+    @property
+    def url(self) -> str:
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+
+    def start(self, timeout: float = 20.0) -> None:
+        for node in self.nodes:
+            node.start()
+        admins = [node.client() for node in self.nodes]
+        try:
+            share = self.SLOTS // len(self.nodes)
+            for i, admin in enumerate(admins):
+                last = self.SLOTS - 1 if i == len(admins) - 1 else (i + 1) * share - 1
+                admin.execute_command("CLUSTER", "ADDSLOTSRANGE", i * share, last)
+            for node in self.nodes[1:]:
+                admins[0].execute_command("CLUSTER", "MEET", "127.0.0.1", node.port,
+                                          node.bus_port)  # fmt: skip
+            deadline = time.monotonic() + timeout
+            while not all(self._ok(admin) for admin in admins):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the Redis Cluster did not reach cluster_state:ok")
+                time.sleep(0.05)
+        finally:
+            for admin in admins:
+                admin.close()
+
+    def _ok(self, admin: redis.Redis) -> bool:
+        info = admin.execute_command("CLUSTER", "INFO")
+        text = info.decode() if isinstance(info, bytes) else str(info)
+        return "cluster_state:ok" in text and f"cluster_known_nodes:{len(self.nodes)}" in text
+
+    def flush(self) -> None:
+        for node in self.nodes:
+            admin = node.client()
+            try:
+                admin.flushall()
+            finally:
+                admin.close()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+@contextmanager
+def redis_cluster() -> Iterator[RedisClusterProcesses]:
+    """A started three-master cluster on free loopback ports, always stopped afterwards."""
+    cluster = RedisClusterProcesses()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+class SentinelProcess(RedisProcess):
+    """``redis-server <conf> --sentinel`` watching one master as ``service`` (quorum 1)."""
+
+    def __init__(self, master: RedisProcess, service: str = "aemaster") -> None:
+        super().__init__()
+        self.master = master
+        self.service = service
+        with open(f"{self.dir}/sentinel.conf", "w") as conf:
+            conf.write(f"sentinel monitor {service} 127.0.0.1 {master.port} 1\n"
+                       f"sentinel down-after-milliseconds {service} 1000\n")  # fmt: skip
+
+    def command(self) -> list[str]:
+        # Sentinel rewrites its config file, so it lives in the private temp dir.
+        return [REDIS_SERVER, f"{self.dir}/sentinel.conf", "--sentinel"]
+
+    def start(self, timeout: float = 10.0) -> None:
+        assert self.proc is None, "already running"
+        self.proc = subprocess.Popen(
+            [*self.command(), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", self.dir, "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        admin = self.client()
+        try:
+            while True:
+                if self.proc.poll() is not None:
+                    self.proc = None
+                    raise RuntimeError(f"redis sentinel exited at start on port {self.port}")
+                try:
+                    addr = admin.execute_command(
+                        "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service
+                    )
+                    if addr and int(addr[1]) == self.master.port:
+                        return
+                except redis.RedisError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"redis sentinel did not answer on port {self.port}")
+                time.sleep(0.02)
+        finally:
+            admin.close()
+
+
+class RedisSentinelProcesses:
+    def __init__(self) -> None:
+        self.master = RedisProcess()
+        self.sentinel = SentinelProcess(self.master)
+
+    def url(self, db: int = 0) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.sentinel.port}/{self.sentinel.service}/{db}"
+
+    def start(self) -> None:
+        self.master.start()
+        self.sentinel.start()
+
+    def stop(self) -> None:
+        self.sentinel.stop()
+        self.master.stop()
+
+
+@contextmanager
+def redis_sentinel() -> Iterator[RedisSentinelProcesses]:
+    """A started master and one Sentinel monitoring it, always stopped afterwards."""
+    procs = RedisSentinelProcesses()
+    try:
+        procs.start()
+        yield procs
+    finally:
+        procs.stop()
+
+
+__all__ = ["RedisClusterProcesses", "RedisProcess", "RedisSentinelProcesses", "free_port",
+           "redis_cluster", "redis_process", "redis_sentinel"]  # fmt: skip

@@ -271,3 +271,18 @@ async def test_risk_decays_with_idle_time_on_simulated_days(make_store, clock) -
     faded = 0.25 + (peak.shares[0] - 0.25) * fade
     assert calm.shares[0] == pytest.approx(faded * 0.9, abs=1e-6)  # then one non-eliciting ask
     assert calm.risk < 0.6 * peak.risk
+
+
+async def test_a_bucket_that_takes_years_to_refill_still_works(make_store, clock) -> None:
+    """refill 1e-9 tokens/s with a 10^12 capacity is a valid setting; its idle TTL would
+    be ~2e21 s, past Redis's integer range, and every call would fail. It is capped."""
+    from antiextract.bucket import MAX_TTL
+
+    limits = test_limits(capacity=1e12, refill=1e-9)
+    assert limits.account_ttl == MAX_TTL
+    store = await make_store(limits)
+    out = await store.evaluate("slow", "ip", 100, clock())
+    assert out.allowed and out.tokens == pytest.approx(1e12 - 100)
+    if make_store.kind == "redis":
+        ttl = await store.client.ttl(store.account_key("slow"))
+        assert 0 < ttl <= MAX_TTL

@@ -3,6 +3,11 @@
 -- antiextract/bucket.py and MemoryStore.evaluate: keep them in step; the shared store
 -- test-suite compares the two stores number by number.
 -- KEYS[1]: the account's state   KEYS[2]: the client IP's request windows
+-- With KEYS[1] alone (Redis Cluster: the two keys live in different slots) the IP windows
+-- are left to ip.lua, sent in the same batch; the store merges the two replies, and when
+-- the merged answer is a refusal gives back what either half took (undo.lua). An allowed
+-- reply then carries a fifth element: {tokens before the take, stored t, stored u} as
+-- '%.17g' strings ('' = unset), what undo.lua needs to restore the bucket exactly.
 -- Each key holds one MessagePack array (see the layout below): one GET and one SET per
 -- key, no per-field string formatting (an HMGET/HSET of ~25 fields cost ~70 µs of server
 -- time per call; packed state costs a fraction of that).
@@ -285,7 +290,7 @@ local acct_rows
 acct_rows, wait, denied = windows(acct_limits, stored_windows(v, FIXED + 1), wait, denied)
 
 local ip_rows = {}
-if #ip_limits > 0 then
+if #ip_limits > 0 and KEYS[2] then
   local ip_raw = redis.call('GET', KEYS[2])
   local ipv = {}
   if ip_raw then
@@ -299,9 +304,18 @@ if denied ~= '' then
   save(keep_t, keep_u, stored_quads())
   return reply(0, tokens, wait, denied)
 end
+local before = tokens
 tokens = tokens - cost
 save(tokens, now, append_windows(acct_rows, {}, 1))
 if #ip_rows > 0 then
   redis.call('SET', KEYS[2], cmsgpack.pack(append_windows(ip_rows, {VERSION}, 1)), 'EX', ip_ttl)
 end
-return reply(1, tokens, 0, '')
+local out = reply(1, tokens, 0, '')
+if not KEYS[2] then
+  local function text(x)
+    if x then return string.format('%.17g', x) end
+    return ''
+  end
+  out[5] = {text(before), text(tb), text(tu)}
+end
+return out

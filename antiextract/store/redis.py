@@ -6,19 +6,61 @@ everything of one account stays in one slot. Every write sets a TTL.
 
 Settlements are queued and written together in one pipeline at the next turn of the
 event loop, so they never add a round trip to a request and batch under load.
+
+URIs (``RedisStore.from_url``, ``create_store``)::
+
+    redis://[[user]:password@]host[:port][/db]        one server (also rediss://, unix://)
+    redis+cluster://[[user]:password@]host:port[,host:port...][/]
+    redis+sentinel://[[user]:password@]host:port[,host:port...]/service_name[/db]
+                     [?sentinel_username=NAME&sentinel_password=SECRET]
+
+* ``redis+cluster``: the hosts are startup nodes of a Redis Cluster (any reachable one
+  is enough; the client learns the rest). No database (a cluster has db 0 only) and no
+  options. Every script call touches the keys of one hash slot; a request is one batch
+  with one call per slot (account, IP windows, each cohort), written to each node
+  involved at once, so one round trip per node.
+* ``redis+sentinel``: the hosts are Sentinels; ``service_name`` is the monitored master's
+  name (``sentinel monitor <service_name> ...``), then an optional db number. The user
+  and password authenticate to the master; Sentinels that require a password of their own
+  get ``sentinel_password`` (and ``sentinel_username``). Each connection asks the
+  Sentinels where the master is, so a failover is followed on reconnect.
+* A port may be left out (6379 for cluster nodes, 26379 for Sentinels); IPv6 hosts go in
+  brackets, ``[::1]:7000``. Special characters in the user or password are %-encoded.
+  Problems raise ``ValueError`` naming the part of the URI at fault, never the password.
+
+Plain ``redis://``, ``rediss://`` and ``unix://`` URIs run the hot path on the lean client
+of ``resp.py``; cluster and sentinel run everything on redis-py's asyncio clients, which
+never retry a command on their own (a retried script could be charged twice): a lost node
+or master is a ``StoreError`` within the timeout.
+
+On Redis Cluster the account and the IP windows live in two slots, so evaluate.lua runs
+with the account key alone and ``ip.lua`` counts the IP windows in the same batch. Each
+is atomic, the pair is not: when the merged answer is a refusal, the half that admitted
+the request gives its charge back with ``undo.lua`` (a second round trip, refusals only).
+Sequential traffic gets exactly the single-Redis answers; under concurrency another request
+may see that charge for the moment in between, which errs towards refusing and never
+overspends. A single Redis (and Sentinel) keeps both in one script call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import struct
 from importlib import resources
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 
+from ..allowlist import KINDS, AllowEntry, Kind
 from ..bucket import Limits, Outcome, refill
 from ..cohorts import CohortInput, CohortModel, CohortView
 from ..risk import TRAITS, Assessment, RiskInput, RiskModel
@@ -43,6 +85,10 @@ _STATE = (
 _TEXT = {"dominant", "last_skeleton"}
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
 _COHORT_REPLY = struct.Struct("<3d")  # cohort.lua's: score, harvest, retry_after
+_WAIT = struct.Struct("<d")  # ip.lua's retry_after
+# Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
+# not a RedisError, when it cannot reach any node to learn the slots).
+_FAILURES = (TimeoutError, RedisError, RedisClusterException, OSError)
 _INTS = {"gaps", "hours_day", "hours_cur", "hours_prev", "day_count"}
 
 
@@ -55,17 +101,23 @@ class RedisStore(Store):
         model: RiskModel | None = None,
         cohort_model: CohortModel | None = None,
         fast: FastScriptClient | None = None,
-        per_slot_calls: bool = False,
+        per_slot_calls: bool | None = None,
     ) -> None:
         super().__init__(limits, model, cohort_model)
         self.client = client
         self.fast = fast
-        self.per_slot_calls = per_slot_calls  # Redis Cluster: one script call per slot
+        # Redis Cluster layout: one script call per slot (None: when client is a cluster)
+        if per_slot_calls is None:
+            per_slot_calls = isinstance(client, RedisCluster)
+        self.per_slot_calls = per_slot_calls
         self.prefix = prefix
         self._evaluate = client.register_script(_script("evaluate.lua"))
         self._settle = client.register_script(_script("settle.lua"))
         self._admin = client.register_script(_script("admin.lua"))
         self._cohort = client.register_script(_script("cohort.lua"))
+        self._ip = client.register_script(_script("ip.lua"))
+        self._undo = client.register_script(_script("undo.lua"))
+        self._others: list[Any] = []  # more clients to close (a Sentinel's connections)
         cm = self.cohort_model
         self._cohort_static = [
             cm.min_young, cm.full_young, cm.min_young_share, cm.min_harvest, cm.weight,
@@ -82,6 +134,9 @@ class RedisStore(Store):
             for w in group:
                 static += [w.amount, w.seconds]
         self._static_args = static
+        self._ip_static: list[Any] = [limits.ip_ttl, len(limits.ip)]
+        for w in limits.ip:
+            self._ip_static += [w.amount, w.seconds]
         self._fast_evaluate = self._fast_cohort = None
         if fast is not None:
             ev, co = self._evaluate, self._cohort
@@ -100,17 +155,15 @@ class RedisStore(Store):
         model: RiskModel | None = None,
         cohort_model: CohortModel | None = None,
     ) -> RedisStore:
-        client = aioredis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry_on_timeout=False,
-        )
+        """A store for any URI of the module docstring; ``ValueError`` when it is bad."""
+        client, others = _client_from_url(url, timeout)
         fast = None
-        if url.split("://", 1)[0] in ("redis", "rediss", "unix"):
+        if url.split("://", 1)[0].lower() in ("redis", "rediss", "unix"):
             # the hot path's one script call, on a lean client (~80 µs less than redis-py)
             fast = FastScriptClient.from_url(url, timeout)
-        return cls(limits, client, prefix, model, cohort_model, fast)
+        store = cls(limits, client, prefix, model, cohort_model, fast)
+        store._others = others
+        return store
 
     def account_key(self, account: str) -> str:
         return f"{self.prefix}:{{a:{account}}}"
@@ -136,9 +189,11 @@ class RedisStore(Store):
     ) -> Outcome:
         created = "" if signal.created_at is None else signal.created_at
         args = [now, cost, signal.traits, signal.acute, signal.skeleton, created, signal.tier]
-        keys = [self.account_key(account), self.ip_key(ip)]
         views: tuple[CohortView, ...] = ()
         try:
+            if self.per_slot_calls:
+                return await self._evaluate_per_slot(account, ip, cost, now, args, cohort)
+            keys = [self.account_key(account), self.ip_key(ip)]
             fast = self._fast_evaluate
             if cohort is None or not cohort.keys:
                 if fast is not None:
@@ -150,12 +205,8 @@ class RedisStore(Store):
             else:
                 day = int(now // 86_400)
                 cargs = [now, account, int(cohort.young), cohort.traits, cost]
-                # One cohort call per slot on Cluster; on a single Redis all cohorts in one.
-                groups = (
-                    [self.cohort_keys(k, day) for k in cohort.keys]
-                    if self.per_slot_calls
-                    else [[key for k in cohort.keys for key in self.cohort_keys(k, day)]]
-                )
+                # On a single Redis all cohorts in one call (_evaluate_per_slot: one each).
+                groups = [[key for k in cohort.keys for key in self.cohort_keys(k, day)]]
                 if fast is not None and self.fast is not None:
                     calls = [(fast, keys, args)]
                     calls += [(self._fast_cohort, group, cargs) for group in groups]
@@ -167,7 +218,7 @@ class RedisStore(Store):
                 reply = replies[0]
                 folded = [view for group in replies[1:] for view in group]
                 views = tuple(_cohort_view(k, r) for k, r in zip(cohort.keys, folded, strict=True))
-        except (TimeoutError, RedisError, RespError, OSError) as exc:
+        except (*_FAILURES, RespError) as exc:
             raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
         allowed, denied, packed, day_count = reply
         tokens, wait, risk, youth, *rest = _REPLY.unpack(packed)
@@ -175,24 +226,91 @@ class RedisStore(Store):
         assessment = Assessment(risk, youth, tuple(rest[:n]), rest[n], rest[n + 1], day_count)
         return Outcome(bool(allowed), tokens, wait, denied.decode() or None, assessment, views)
 
+    async def _evaluate_per_slot(
+        self,
+        account: str,
+        ip: str,
+        cost: float,
+        now: float,
+        args: list[Any],
+        cohort: CohortInput | None,
+    ) -> Outcome:
+        """Redis Cluster: one call per slot in one batch (account, IP windows, each cohort),
+        merged as evaluate.lua merges them on a single Redis (see the module docstring)."""
+        account_key = self.account_key(account)
+        calls = [(self._evaluate, [account_key], args + self._static_args)]
+        ip_key = None
+        if self.limits.ip:
+            ip_key = self.ip_key(ip)
+            calls.append((self._ip, [ip_key], [now, *self._ip_static]))
+        first = len(calls)
+        if cohort is not None and cohort.keys:
+            day = int(now // 86_400)
+            cargs = [now, account, int(cohort.young), cohort.traits, cost, *self._cohort_static]
+            calls += [(self._cohort, self.cohort_keys(k, day), cargs) for k in cohort.keys]
+        replies = await self._pipelined(calls)
+        reply = replies[0]
+        allowed, denied, packed, day_count = reply[:4]
+        tokens, wait, risk, youth, *rest = _REPLY.unpack(packed)
+        ip_taken = True
+        if ip_key is not None:
+            ip_taken = bool(replies[1][0])
+            (ip_wait,) = _WAIT.unpack(replies[1][1])
+            # evaluate.lua checks the IP windows last: a longer wait names the refusal
+            if denied != b"blocked" and ip_wait > wait:
+                denied, wait = replies[1][2], ip_wait
+        if not (allowed and ip_taken):
+            undo: list[tuple[Any, list[str], list[Any]]] = []
+            if allowed:  # the account paid for a request the IP windows refused
+                before, old_t, old_u = reply[4]
+                cap = self.limits.capacity
+                undo.append((self._undo, [account_key], ["account", now, tokens, old_t, old_u,
+                             min(max(cost, 0.0), cap), cap, self.limits.refill]))  # fmt: skip
+                tokens = float(before)
+            elif ip_key is not None and ip_taken:
+                undo.append((self._undo, [ip_key], ["ip", now]))
+            if undo:
+                # The refusal stands either way; a lost undo leaves the charge (errs towards
+                # refusing), so its failure is not the request's.
+                with contextlib.suppress(*_FAILURES):
+                    await self._pipelined(undo)
+        n = len(TRAITS)
+        assessment = Assessment(risk, youth, tuple(rest[:n]), rest[n], rest[n + 1], day_count)
+        names = cohort.keys if cohort is not None else ()
+        views = tuple(_cohort_view(k, r[0]) for k, r in zip(names, replies[first:], strict=True))
+        return Outcome(
+            bool(allowed and ip_taken), tokens, wait, denied.decode() or None, assessment, views
+        )
+
     async def _pipelined(self, calls: list[tuple[Any, list[str], list[Any]]]) -> list[Any]:
-        """Several script calls in one round trip. EVALSHA directly (redis-py's pipeline
-        would first ask SCRIPT EXISTS: a second round trip); on NOSCRIPT, after a Redis
-        restart or SCRIPT FLUSH, load the scripts and send the batch once more."""
+        """Several script calls in one round trip (on Cluster: one per node involved, sent
+        at once). EVALSHA directly (redis-py's pipeline would first ask SCRIPT EXISTS: a
+        second round trip); on NOSCRIPT, after a restart or SCRIPT FLUSH (or on a cluster
+        node that never saw the script), load the scripts and send once more only the
+        calls that got NOSCRIPT: the others ran already and must not run twice."""
+        results: list[Any] = [None] * len(calls)
+        todo = range(len(calls))
         for attempt in (0, 1):
             async with self.client.pipeline(transaction=False) as pipe:
-                for script, keys, args in calls:
-                    pipe.evalsha(script.sha, len(keys), *keys, *args)
-                results = await pipe.execute(raise_on_error=False)
-            if attempt == 0 and any(isinstance(r, NoScriptError) for r in results):
-                for script in {id(c[0]): c[0] for c in calls}.values():
-                    await self.client.script_load(script.script)
-                continue
-            for result in results:
-                if isinstance(result, Exception):
-                    raise result
-            return results
-        raise StoreError("scripts could not be loaded")  # pragma: no cover
+                for i in todo:
+                    script, keys, args = calls[i]
+                    # (a cluster pipeline refuses pipe.evalsha, not the command itself)
+                    pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+                replies = await pipe.execute(raise_on_error=False)
+            missing = []
+            for i, result in zip(todo, replies, strict=True):
+                results[i] = result
+                if isinstance(result, NoScriptError):
+                    missing.append(i)
+            if not missing or attempt:
+                break
+            for script in {id(calls[i][0]): calls[i][0] for i in missing}.values():
+                await self.client.script_load(script.script)  # on every primary of a cluster
+            todo = missing
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        return results
 
     async def settle(self, account: str, delta: float, now: float) -> None:
         entry = self._pending.get(account)
@@ -221,7 +339,7 @@ class RedisStore(Store):
                 try:
                     await self._pipelined(calls)
                     break
-                except (TimeoutError, RedisError, OSError) as exc:
+                except _FAILURES as exc:
                     # A pooled connection the server closed (restart, idle timeout) fails
                     # once and is replaced: try the batch once more. After that, settlement
                     # is a correction; losing it leaves the up-front estimate charged.
@@ -237,7 +355,7 @@ class RedisStore(Store):
             raw = await self._admin(
                 keys=[self.account_key(account)], args=["read"], client=self.client
             )
-        except (RedisError, OSError) as exc:
+        except _FAILURES as exc:
             raise StoreError(str(exc)) from exc
         if not raw:
             return None
@@ -275,15 +393,51 @@ class RedisStore(Store):
             await self._admin(
                 keys=[self.account_key(account)], args=["block", until, ttl], client=self.client
             )
-        except (RedisError, OSError) as exc:
+        except _FAILURES as exc:
             raise StoreError(str(exc)) from exc
 
     async def reset(self, account: str) -> None:
         await self.client.delete(self.account_key(account))
 
+    def allowlist_key(self) -> str:
+        return f"{self.prefix}:{{allowlist}}"
+
+    async def allowlist(self, now: float) -> list[AllowEntry]:
+        try:
+            raw = await self.client.hgetall(self.allowlist_key())
+        except _FAILURES as exc:
+            raise StoreError(f"redis allowlist read failed: {exc}") from exc
+        entries = (_allow_entry(f, v) for f, v in raw.items())
+        return [e for e in entries if e is not None and e.until > now]
+
+    async def allow(self, entry: AllowEntry, now: float) -> None:
+        """One hash for the whole list (one slot on Cluster); its TTL only ever grows, to
+        the latest expiry, so the key always has one and never outlives its entries."""
+        key = self.allowlist_key()
+        value = json.dumps({"until": entry.until, "added": entry.added, "note": entry.note})
+        try:
+            await self.client.hset(key, entry.field, value)
+            await self.client.expireat(key, int(entry.until) + 1, gt=True)
+            await self.client.expireat(key, int(entry.until) + 1, nx=True)
+            raw = await self.client.hgetall(key)
+            live = {f: _allow_entry(f, v) for f, v in raw.items()}
+            stale = [f for f, e in live.items() if e is None or e.until <= now]
+            if stale:
+                await self.client.hdel(key, *stale)
+        except _FAILURES as exc:
+            raise StoreError(f"redis allowlist write failed: {exc}") from exc
+
+    async def disallow(self, kind: Kind, value: str, now: float) -> bool:
+        try:
+            return bool(await self.client.hdel(self.allowlist_key(), f"{kind}|{value}"))
+        except _FAILURES as exc:
+            raise StoreError(f"redis allowlist write failed: {exc}") from exc
+
     async def close(self) -> None:
         await self.flush()
         await self.client.aclose()
+        for other in self._others:
+            await other.aclose()
         if self.fast is not None:
             await self.fast.aclose()
 
@@ -295,8 +449,7 @@ class RedisStore(Store):
         trait counts decayed to ``now`` with the trait shares, harvest, campaign score
         (``cohorts.campaign_score``), last seen, and the shared bucket's level (None until
         the cohort has been a campaign). Sorted by score, then accounts, largest first (ties:
-        template, band, subnet, client).
-        On Redis Cluster, SCAN covers the node the client is connected to."""
+        template, band, subnet, client). On Redis Cluster, SCAN visits every primary."""
         from ..cohorts import campaign_score, harvest
 
         read = getattr(self, "_cohort_read", None)
@@ -315,7 +468,7 @@ class RedisStore(Store):
             for i in range(0, len(names), batch):
                 calls = [(read, self.cohort_keys(k, day), []) for k in names[i : i + batch]]
                 replies += await self._pipelined(calls)
-        except (TimeoutError, RedisError, OSError) as exc:
+        except _FAILURES as exc:
             raise StoreError(f"redis cohort read failed: {type(exc).__name__}: {exc}") from exc
         m = self.cohort_model
         kinds = {"t": "template", "l": "band", "n": "subnet", "c": "client"}
@@ -365,3 +518,111 @@ def _cohort_view(key: str, reply: list[Any]) -> CohortView:
     allowed, accounts, young, packed = reply
     score, harvest, wait = _COHORT_REPLY.unpack(packed)
     return CohortView(key, score, int(accounts), int(young), harvest, bool(allowed), wait)
+
+
+_NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
+
+
+def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
+    """The redis-py client for ``url``, and further clients to close with it."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    common: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if scheme not in ("redis+cluster", "redis+sentinel"):
+        client = aioredis.Redis.from_url(url, retry_on_timeout=False, **common)
+        return client, []
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # urlsplit's message may quote the URI: no password in ours
+        raise ValueError(f"{scheme} URI: cannot be parsed (IPv6 hosts as [::1]:port)") from None
+    userinfo, _, netloc = parts.netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    auth = {
+        "username": unquote(user) or None,
+        "password": unquote(password) if colon else None,
+    }
+    try:
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise ValueError(f"{scheme} URI: the options after '?' are not name=value pairs") from None
+    accepted = ("sentinel_username", "sentinel_password") if scheme == "redis+sentinel" else ()
+    for name, values in query.items():
+        if name not in accepted:
+            known = ", ".join(accepted) or "none"
+            raise ValueError(f"{scheme} URI: unknown option {name!r} (accepted: {known})")
+        if len(values) > 1:
+            raise ValueError(f"{scheme} URI: option {name!r} given twice")
+    if parts.fragment:
+        raise ValueError(f"{scheme} URI: unexpected '#' (%-encode it in a password as %23)")
+    if scheme == "redis+cluster":
+        hosts = _hosts(netloc, scheme, 6379)
+        if parts.path.strip("/"):
+            raise ValueError(
+                "redis+cluster URI: no database after the hosts (Redis Cluster has only db 0)"
+            )
+        nodes = [ClusterNode(host, port) for host, port in hosts]
+        cluster = RedisCluster(startup_nodes=nodes, retry=_NO_RETRY, **auth, **common)
+        return cluster, []
+    hosts = _hosts(netloc, scheme, 26379)
+    path = parts.path.strip("/").split("/") if parts.path.strip("/") else []
+    if not path or not path[0]:
+        raise ValueError(
+            "redis+sentinel URI: the master's service name is missing "
+            "(redis+sentinel://host:port/service_name[/db])"
+        )
+    if len(path) > 2 or (len(path) == 2 and not path[1].isdigit()):
+        raise ValueError(
+            "redis+sentinel URI: after the service name only a db number may follow "
+            "(redis+sentinel://host:port/service_name[/db])"
+        )
+    service = unquote(path[0])
+    db = int(path[1]) if len(path) == 2 else 0
+    sentinel_auth = {
+        "username": query.get("sentinel_username", [None])[0],
+        "password": query.get("sentinel_password", [None])[0],
+    }
+    sentinel = Sentinel(
+        hosts,
+        sentinel_kwargs={**common, **{k: v for k, v in sentinel_auth.items() if v}},
+        retry=_NO_RETRY,
+        **common,
+    )
+    master = sentinel.master_for(service, db=db, **auth)
+    return master, list(sentinel.sentinels)
+
+
+def _hosts(netloc: str, scheme: str, default_port: int) -> list[tuple[str, int]]:
+    """``host[:port][,host[:port]...]``, IPv6 hosts in brackets."""
+    out = []
+    for part in netloc.split(","):
+        part = part.strip()
+        if part.startswith("["):
+            host, bracket, rest = part[1:].partition("]")
+            if not bracket or (rest and not rest.startswith(":")):
+                raise ValueError(f"{scheme} URI: bad host {part!r} (IPv6 as [::1]:port)")
+            port_text = rest[1:]
+        else:
+            host, _, port_text = part.partition(":")
+            if ":" in port_text:
+                raise ValueError(f"{scheme} URI: bad host {part!r} (IPv6 as [::1]:port)")
+        if not host:
+            raise ValueError(
+                f"{scheme} URI: a host is missing ({scheme}://host:port[,host:port...])"
+            )
+        if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+            raise ValueError(f"{scheme} URI: bad port {port_text!r} for host {host!r}")
+        out.append((host, int(port_text) if port_text else default_port))
+    return out
+
+
+def _allow_entry(field: bytes | str, value: bytes | str) -> AllowEntry | None:
+    """A stored allowlist entry, or None when it is not one (never raises)."""
+    try:
+        f = field.decode() if isinstance(field, bytes) else field
+        kind, _, target = f.partition("|")
+        doc = json.loads(value)
+        if kind not in KINDS or not target:
+            return None
+        note = str(doc.get("note", ""))
+        return AllowEntry(kind, target, float(doc["until"]), float(doc.get("added", 0)), note)  # type: ignore[arg-type]
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
+        return None
