@@ -1,10 +1,11 @@
 """The ``antiextract`` command: demo and operator tools, configured like the middleware.
 
-Operator commands (``inspect``, ``reset``, ``block``, ``unblock``, ``campaigns``) read and
-write the store named by ``ANTIEXTRACT_STORAGE_URI``, under ``ANTIEXTRACT_KEY_PREFIX``,
-mapping account ids to store keys with ``ANTIEXTRACT_SECRET`` exactly as the middleware
-does. ``evidence`` reads an audit log and needs no store. Exit status: 0 done, 1 nothing
-found, 2 an error (bad configuration, unreachable store, unreadable file).
+Operator commands (``inspect``, ``reset``, ``block``, ``unblock``, ``allow``,
+``campaigns``) read and write the store named by ``ANTIEXTRACT_STORAGE_URI``, under
+``ANTIEXTRACT_KEY_PREFIX``, mapping account ids to store keys with ``ANTIEXTRACT_SECRET``
+exactly as the middleware does. ``evidence`` reads an audit log and needs no store.
+Exit status: 0 done, 1 nothing found, 2 an error (bad configuration, unreachable store,
+unreadable file).
 """
 
 from __future__ import annotations
@@ -130,8 +131,6 @@ class _Ops:
     """What the operator commands share: settings, the store, the account-id mapping."""
 
     def __init__(self, settings: Settings) -> None:
-        from redis.asyncio import Redis
-
         from .cohorts import CohortModel
         from .identity import hash_key
         from .middleware import limits_from
@@ -143,17 +142,11 @@ class _Ops:
         self.model = RiskModel(**s.risk_model)
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
         # an operator can wait longer than the hot path's budget, but not forever
-        timeout = max(s.store_timeout, 3.0)
-        client = Redis.from_url(
+        self.store = RedisStore.from_url(
             s.storage_uri,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry_on_timeout=False,
-        )
-        self.store = RedisStore(
             self.limits,
-            client,
             prefix=s.key_prefix,
+            timeout=max(s.store_timeout, 3.0),
             model=self.model,
             cohort_model=CohortModel(**s.campaign_model),
         )
@@ -467,6 +460,65 @@ async def _unblock(args: argparse.Namespace, ops: _Ops, now: float) -> int:
     return 0
 
 
+# --- allow -------------------------------------------------------------------------------
+
+
+async def _allow(args: argparse.Namespace, ops: _Ops, now: float) -> int:
+    from .allowlist import MAX_NOTE, AllowEntry, parse_target
+
+    if args.list:
+        entries = sorted(await ops.store.allowlist(now), key=lambda e: (e.kind, e.value))
+        if args.json:
+            for e in entries:
+                print(json.dumps({"kind": e.kind, "value": e.value, "until": e.until,
+                                  "added": e.added, "note": e.note}))  # fmt: skip
+        elif not entries:
+            print("no live allowlist entries (env allowlists are not stored; see `config`)")
+        for e in entries if not args.json else ():
+            note = f"  {e.note}" if e.note else ""
+            print(f"{e.kind:8} {e.value}  until {_when(e.until)}{note}")
+        return 0
+    if args.target is None:
+        raise CliError("give an account id, a cohort id or a CIDR (or --list)")
+    try:
+        kind, value = parse_target(args.target, args.kind)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if kind == "account":
+        _check_account(value)
+    if args.remove:
+        removed = await ops.store.disallow(kind, value, now)
+        if args.json:
+            print(json.dumps({"kind": kind, "value": value, "action": "remove",
+                              "existed": removed}))  # fmt: skip
+        else:
+            print(f"removed {kind} {value} from the allowlist" if removed
+                  else f"{kind} {value} had no live allowlist entry")  # fmt: skip
+        return 0 if removed else EXIT_NOT_FOUND
+    if len(args.note) > MAX_NOTE:
+        raise CliError(f"--note is {len(args.note)} characters; keep it under {MAX_NOTE}")
+    until = now + args.seconds
+    await ops.store.allow(AllowEntry(kind, value, until, now, args.note), now)
+    every = ops.settings.allowlist_refresh_seconds
+    if args.json:
+        print(json.dumps({"kind": kind, "value": value, "action": "allow", "until": until,
+                          "refresh_seconds": every}))  # fmt: skip
+    else:
+        effect = {
+            "account": "its risk no longer counts and it joins no cohort; its limits still hold",
+            "cohort": "it no longer counts towards any campaign",
+            "subnet": "its subnet cohorts no longer count towards any campaign",
+        }[kind]
+        print(f"allowlisted {kind} {value} until {_when(until)} ({_duration(args.seconds)}): "
+              f"{effect}")  # fmt: skip
+        if every > 0:
+            print(f"every replica picks it up within {every:g} s")
+        else:
+            print("note: ANTIEXTRACT_ALLOWLIST_REFRESH_SECONDS=0 here, so replicas configured "
+                  "like this one never read it", file=sys.stderr)  # fmt: skip
+    return 0
+
+
 # --- campaigns ---------------------------------------------------------------------------
 
 
@@ -756,6 +808,7 @@ operator examples:
   antiextract block key:3f9a0c... --seconds 86400
   antiextract unblock key:3f9a0c...
   antiextract reset key:3f9a0c...              # forget limits, risk profile and block
+  antiextract allow t:9c1e... --note "our IDE plugin's template"   # never a campaign
   antiextract campaigns                        # cohorts flagged as campaigns, worst first
   antiextract evidence key:3f9a0c... --log audit.jsonl --out case-1234.jsonl
 
@@ -780,6 +833,7 @@ def _bench(args: argparse.Namespace) -> int:
     latency = "latency-quick" if args.quick else "latency"
     steps = [
         ("latency side by side with slowapi", ["latency.py", *quick]),
+        ("load over loopback (uvicorn, server CPU)", ["load.py", *quick]),
         ("reading a request (signals, fingerprint)", ["bench_signals.py", *quick]),
         ("degrade stream filter", ["bench_stream_filter.py", *(["--rounds", "8"] * args.quick)]),
         ("memory per account", ["memory.py", *quick]),
@@ -860,10 +914,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser(
         "bench",
         help="run every benchmark, write benchmarks/results/ and the latency chart",
-        description="Run the latency comparison with slowapi, the request-reading, stream "
-        "filter and memory benchmarks and the campaign simulation (needs Redis on "
-        "127.0.0.1:6379; databases 8 and 14 are flushed), render the chart and check the "
-        "budget.",
+        description="Run the latency comparison with slowapi, the uvicorn load run, the "
+        "request-reading, stream filter and memory benchmarks and the campaign simulation "
+        "(needs Redis on 127.0.0.1:6379; databases 8 and 14 are flushed, the load run "
+        "deletes its own keys in db 4), render the chart and check the budget.",
     )
     bench.add_argument("--quick", action="store_true", help="small runs (a few minutes)")
     bench.set_defaults(func=_bench)
@@ -922,6 +976,42 @@ def build_parser() -> argparse.ArgumentParser:
     unblock.add_argument("account", metavar="ACCOUNT", help=_ACCOUNT_HELP)
     unblock.add_argument("--json", action="store_true", help="machine-readable output")
     unblock.set_defaults(func=_with_store(_unblock))
+
+    allow = sub.add_parser(
+        "allow",
+        help="vouch for an account, a cohort or a subnet (kept in the store, with an expiry)",
+        description="Allowlist an account (its risk is no longer scored and it counts in no "
+        "cohort; its rate limits still hold), a cohort (a known app's template, band or "
+        "client fingerprint: it never counts towards a campaign) or a subnet (its /24 or "
+        "/48 cohorts never count). The entry lives in the store with an expiry; every "
+        "replica re-reads the list every ANTIEXTRACT_ALLOWLIST_REFRESH_SECONDS, in the "
+        "background. The env allowlists (ANTIEXTRACT_ALLOW_*) apply as well. " + _STORE_NOTE,
+    )
+    allow.add_argument(
+        "target",
+        nargs="?",
+        metavar="TARGET",
+        help="an account id (key:<hex>, hdr:<value>, ip:<address>), a cohort id (t:…, l:…, "
+        "n:…, c:… as `antiextract campaigns` shows it) or a CIDR (203.0.113.0/24)",
+    )
+    allow.add_argument(
+        "--kind",
+        choices=("account", "cohort", "subnet"),
+        default=None,
+        help="what TARGET is, when its form is ambiguous (default: guessed from its form)",
+    )
+    allow.add_argument(
+        "--seconds",
+        type=_positive,
+        default=30 * 86_400.0,
+        metavar="N",
+        help="how long the entry lasts (default 2592000 = 30 days)",
+    )
+    allow.add_argument("--note", default="", help="who vouched and why (kept with the entry)")
+    allow.add_argument("--remove", action="store_true", help="remove TARGET's entry instead")
+    allow.add_argument("--list", action="store_true", help="list the live entries")
+    allow.add_argument("--json", action="store_true", help="machine-readable output")
+    allow.set_defaults(func=_with_store(_allow))
 
     campaigns = sub.add_parser(
         "campaigns",

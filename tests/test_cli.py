@@ -497,6 +497,7 @@ def test_evidence_errors(seeded: Seeded, tmp_path: Path, capsys) -> None:
 @pytest.mark.parametrize(
     "argv",
     [["inspect", "key:00"], ["reset", "key:00"], ["block", "key:00"], ["unblock", "key:00"],
+     ["allow", "t:abc"], ["allow", "--list"],
      ["campaigns"], ["campaigns", "--json"]],
 )  # fmt: skip
 def test_unreachable_store_is_one_line_and_exit_2(argv, monkeypatch, capsys) -> None:
@@ -508,7 +509,7 @@ def test_unreachable_store_is_one_line_and_exit_2(argv, monkeypatch, capsys) -> 
     assert len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
 
 
-@pytest.mark.parametrize("command", ["inspect", "reset", "block", "unblock", "campaigns"])
+@pytest.mark.parametrize("command", ["inspect", "reset", "block", "unblock", "allow", "campaigns"])
 def test_memory_store_has_nothing_to_inspect(command, monkeypatch, capsys) -> None:
     monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", "memory://")
     argv = [command] if command == "campaigns" else [command, "key:00"]
@@ -525,7 +526,7 @@ def test_bad_configuration_is_exit_2(monkeypatch, capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["inspect", "reset", "block", "unblock", "campaigns", "evidence"]
+    "command", ["inspect", "reset", "block", "unblock", "allow", "campaigns", "evidence"]
 )
 def test_help_explains_each_command(command, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
@@ -540,3 +541,90 @@ def test_help_explains_each_command(command, capsys) -> None:
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert command in capsys.readouterr().out
+
+
+# --- allow ----------------------------------------------------------------------------
+
+
+async def test_allow_a_campaign_cohort_then_remove_it(seeded: Seeded, env, capsys) -> None:
+    """A joiner of the seeded campaign carries its score; once the cohort is allowlisted
+    (stored, read back by the middleware in the background) it carries none; removed, it
+    carries the score again. The env allowlist is not involved."""
+    clock = SimClock(seeded.clock.now)
+    log = io.StringIO()
+    s = settings().model_copy(update={"allowlist_refresh_seconds": 0.05})
+    mw = AntiExtractMiddleware(app, s, clock, logger=make_logger(stream=log))
+    n = iter(range(1000, 2000))
+
+    async def joiner_campaign() -> object:
+        clock.advance(5)
+        i = next(n)
+        await call(mw, f"sk-joiner-{i}", campaign_body(i), clock() - DAY, "203.0.113.9", "X/1")
+        await asyncio.sleep(0.1)  # let the background refresh land before the next one
+        return json.loads(log.getvalue().splitlines()[-1])["campaign"]
+
+    try:
+        await joiner_campaign()
+        before = await joiner_campaign()
+        assert before is not None and before["cohort"] == seeded.campaign_cohort
+        r = await asyncio.to_thread(
+            run, capsys, "allow", seeded.campaign_cohort, "--note", "known app", "--json"
+        )
+        assert r.code == 0, r.err
+        doc = r.json()
+        assert doc["kind"] == "cohort" and doc["value"] == seeded.campaign_cohort
+        assert doc["until"] == pytest.approx(time.time() + 30 * DAY, abs=60)
+        await joiner_campaign()  # the refresh that picks the entry up runs meanwhile
+        after = await joiner_campaign()
+        assert after is None or after["cohort"] != seeded.campaign_cohort
+
+        r = await asyncio.to_thread(run, capsys, "allow", "--list", "--json")
+        listed = [json.loads(line) for line in r.out.splitlines()]
+        assert [(e["kind"], e["value"], e["note"]) for e in listed] == [
+            ("cohort", seeded.campaign_cohort, "known app")
+        ]
+        r = await asyncio.to_thread(run, capsys, "allow", seeded.campaign_cohort, "--remove")
+        assert r.code == 0 and r.out.startswith("removed cohort")
+        await joiner_campaign()
+        again = await joiner_campaign()
+        assert again is not None and again["cohort"] == seeded.campaign_cohort
+        r = await asyncio.to_thread(run, capsys, "allow", seeded.campaign_cohort, "--remove")
+        assert r.code == 1 and "no live allowlist entry" in r.out
+    finally:
+        await mw.store.close()
+
+
+def test_allow_an_account_a_subnet_and_expiry(seeded: Seeded, env, capsys) -> None:
+    account = seeded.campaign[3]
+    r = run(capsys, "allow", account, "--seconds", "600")
+    assert r.code == 0 and "allowlisted account" in r.out and "its limits still hold" in r.out
+    r = run(capsys, "allow", "198.51.100.7/24", "--json")
+    assert r.json()["kind"] == "subnet" and r.json()["value"] == "198.51.100.0/24"
+    r = run(capsys, "allow", "--list")
+    assert r.code == 0 and account in r.out and "198.51.100.0/24" in r.out
+    client = redis.Redis.from_url(REDIS_URL)
+    key = f"{PREFIX}:{{allowlist}}"
+    ttl = client.ttl(key)
+    assert 29 * DAY < ttl <= 30 * DAY + 2  # the key lives as long as its latest entry
+    for target in (account, "198.51.100.0/24"):
+        assert run(capsys, "allow", target, "--remove").code == 0
+    assert run(capsys, "allow", "--list", "--json").out == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["allow"], "give an account id, a cohort id or a CIDR"),
+        (["allow", "sk-live-secret"], "is not an account id"),
+        (["allow", "not-a-net", "--kind", "subnet"], "is not a CIDR"),
+        (["allow", "abc", "--kind", "cohort"], "is not a cohort id"),
+        (["allow", "t:abc", "--note", "x" * 300], "keep it under 200"),
+    ],
+)
+def test_allow_refuses_what_it_cannot_store(argv, message, env, capsys) -> None:
+    r = run(capsys, *argv)
+    assert r.code == 2 and r.out == "" and message in r.err
+    assert (
+        "sk-live-secret"
+        not in redis.Redis.from_url(REDIS_URL).hgetall(f"{PREFIX}:{{allowlist}}").__repr__()
+    )

@@ -131,9 +131,9 @@ async def _ok(scope, receive, send) -> None:
 
 
 async def test_every_script_call_but_evaluate_stays_in_one_cluster_slot(clock) -> None:
-    """Cohort calls, settlement, admin and allowance keys each hash to one slot. The
-    evaluate call also touches the client IP's key, which lives in its own slot: on Redis
-    Cluster that call must be split (open in issue 6)."""
+    """Cohort calls, settlement, admin and allowance keys each hash to one slot. (The
+    evaluate call also touches the client IP's key on a single Redis; on Cluster the store
+    splits it: tests/test_cluster.py records every call a cluster receives.)"""
     store = RedisStore(limits_from(Settings()), await redis_client(), prefix="aecoh")
     for key in ("t:abc", "l:b0:f1b", "n:10.0.0.0/24", "c:0123456789abcdef"):
         slots = {key_slot(k.encode()) for k in store.cohort_keys(key, 20_000)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
+from ..allowlist import AllowEntry, Kind
 from ..bucket import Limits, Outcome
 from ..cohorts import CohortInput, CohortModel
 from ..risk import RiskInput, RiskModel
@@ -66,6 +67,18 @@ class Store(ABC):
     @abstractmethod
     async def block(self, account: str, until: float, now: float) -> None:
         """Block an account until ``until`` (0 lifts a block): the operator's lever."""
+
+    @abstractmethod
+    async def allowlist(self, now: float) -> list[AllowEntry]:
+        """The live allowlist entries that have not expired (read in the background)."""
+
+    @abstractmethod
+    async def allow(self, entry: AllowEntry, now: float) -> None:
+        """Add or replace a live allowlist entry; expired entries are dropped meanwhile."""
+
+    @abstractmethod
+    async def disallow(self, kind: Kind, value: str, now: float) -> bool:
+        """Remove a live allowlist entry; False when there was none."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

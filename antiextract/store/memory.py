@@ -13,6 +13,7 @@ import math
 from collections import OrderedDict
 from typing import Any
 
+from ..allowlist import AllowEntry, Kind
 from ..bucket import (
     BLOCKED,
     TOKENS,
@@ -58,6 +59,7 @@ class MemoryStore(Store):
         self.max_cohorts = max_cohorts
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._cohorts: OrderedDict[str, CohortState] = OrderedDict()
+        self._allow: dict[str, AllowEntry] = {}
 
     def _cohort_views(
         self, account: str, cohort: CohortInput, cost: float, now: float
@@ -190,6 +192,17 @@ class MemoryStore(Store):
         entry = self._get("a:" + account, now, self.limits.account_ttl)
         entry.blocked_until = until
         entry.seen = max(entry.seen, now)
+
+    # The allowlist is tiny (operators write it by hand), so a dict with no bound.
+    async def allowlist(self, now: float) -> list[AllowEntry]:
+        return [e for e in self._allow.values() if e.until > now]
+
+    async def allow(self, entry: AllowEntry, now: float) -> None:
+        self._allow = {f: e for f, e in self._allow.items() if e.until > now}
+        self._allow[entry.field] = entry
+
+    async def disallow(self, kind: Kind, value: str, now: float) -> bool:
+        return self._allow.pop(f"{kind}|{value}", None) is not None
 
 
 def profile_dict(p: Profile) -> dict[str, Any]:
