@@ -1,10 +1,13 @@
-"""Hold a latency result to the budget in benchmarks/budget.toml.
+"""Hold a latency or memory result to the budget in benchmarks/budget.toml.
 
 Usage: ``python benchmarks/check_budget.py benchmarks/results/latency.json [--budget FILE]``
+(or a memory result of ``benchmarks/flood.py``, recognised by its ``"kind": "memory"``).
 
 Prints every figure against its limit, then exits 1 naming each broken budget (2 when
-the files cannot be read). Only ratios and the round-trip count are checked: they are
-measured against peers in the same run, so they mean the same on any machine.
+the files cannot be read). Latency: only ratios and the round-trip count are checked:
+they are measured against peers in the same run, so they mean the same on any machine.
+Memory (the ``[memory]`` table): bytes per tracked account in the embedded store and in
+Redis, and whether the embedded store stayed within its caps under the flood.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class Check:
     limit: float
     exact: bool = False  # equality rather than "at most"
     key: str = ""  # its entry in budget.toml
+    unit: str = ""  # shown after the value and the limit, e.g. " B"
 
     @property
     def ok(self) -> bool:
@@ -44,6 +48,11 @@ class Check:
                 f"nothing over bare in this run; rerun on a quieter machine), limit {self.limit}"
             )
         relation = "==" if self.exact else "<="
+        if self.unit:
+            return (
+                f"{verdict} {self.name}: {self.value:,.0f}{self.unit} "
+                f"(must be {relation} {self.limit:,.0f}{self.unit})"
+            )
         return f"{verdict} {self.name}: {self.value:.3f} (must be {relation} {self.limit})"
 
 
@@ -80,6 +89,63 @@ def checks(report: dict[str, Any], budget: dict[str, Any]) -> list[Check]:
     return found
 
 
+def memory_checks(report: dict[str, Any], budget: dict[str, Any]) -> list[Check]:
+    """The ``[memory]`` budget of a flood.py result: bytes per account (memory store, and
+    Redis when the run measured it) and the store bounded by its caps."""
+    limits = budget["memory"]
+    found = [
+        Check(
+            "memory store bytes per tracked account (account + IP entries + cohort share)",
+            float(report["memory_store_bytes_per_account"]),
+            float(limits["memory_store_bytes_per_account_max"]),
+            key="memory_store_bytes_per_account_max",
+            unit=" B",
+        ),
+        Check(
+            "memory store within its caps after the flood (1 = yes)",
+            1.0 if report["bounded"] else 0.0,
+            1.0 if limits["memory_store_bounded"] else 0.0,
+            exact=True,
+            key="memory_store_bounded",
+        ),
+    ]
+    if "redis_bytes_per_account_max" in limits:
+        value = report.get("redis_bytes_per_account")
+        found.append(
+            Check(
+                "Redis bytes per account (MEMORY USAGE: account state + IP windows)",
+                None if value is None else float(value),
+                float(limits["redis_bytes_per_account_max"]),
+                key="redis_bytes_per_account_max",
+                unit=" B",
+            )
+        )
+    return found
+
+
+def memory_figures(report: dict[str, Any]) -> list[str]:
+    """Context printed with the memory checks: every scenario and the ceiling."""
+    mib = 2**20
+    lines = [
+        f"flood of {report['accounts']:,} distinct accounts and IPs; caps "
+        f"{report['max_keys']:,} keys, {report['max_cohorts']:,} cohorts"
+    ]
+    for s in report["scenarios"]:
+        lines.append(
+            f"  {s['scenario']}: {s['bytes_per_account_at_checkpoint']:,} B/account at "
+            f"{s['checkpoint_accounts']:,} accounts; kept {s['entries_end']:,} entries "
+            f"({s['entry_evictions']:,} evicted), {s['cohorts_end']:,} cohorts "
+            f"({s['cohort_evictions']:,} evicted); traced {s['traced_end_bytes'] / mib:.1f} MiB "
+            f"at the end, peak {s['traced_peak_bytes'] / mib:.1f} MiB"
+        )
+    c = report["ceiling"]
+    lines.append(
+        f"  ceiling ({c['scenario']}): {c['measured_bytes'] / mib:.1f} MiB traced, "
+        f"{c['growth_after_cap_bytes'] / mib:+.1f} MiB after the caps held"
+    )
+    return lines
+
+
 def load(results: Path, budget: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     with results.open("rb") as f:
         report = json.load(f)
@@ -90,26 +156,35 @@ def load(results: Path, budget: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", type=Path, help="latency.json written by latency.py")
+    parser.add_argument(
+        "results", type=Path, help="latency.json (latency.py) or flood*.json (flood.py)"
+    )
     parser.add_argument("--budget", type=Path, default=BUDGET, help="budget TOML file")
     args = parser.parse_args(argv)
     try:
         report, budget = load(args.results, args.budget)
-        found = checks(report, budget)
-    except (OSError, ValueError, KeyError) as exc:
+        memory = report.get("kind") == "memory"
+        found = memory_checks(report, budget) if memory else checks(report, budget)
+        context = memory_figures(report) if memory else []
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"cannot check the budget: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
+    for line in context:
+        print(line)
     for check in found:
         print(check.describe())
-    enforced = set(budget.get("enforce", [c.key for c in found]))
+    if memory:
+        enforced = set(budget["memory"].get("enforce", [c.key for c in found]))
+    else:
+        enforced = set(budget.get("enforce", [c.key for c in found]))
     reported = [c for c in found if not c.ok and c.key not in enforced]
     for check in reported:
         print(f"(not enforced yet: {check.name}; see `enforce` in {args.budget.name})")
     broken = [c for c in found if not c.ok and c.key in enforced]
     if broken:
         print(
-            f"\nlatency budget broken ({len(broken)} of {len(found)}): "
-            + "; ".join(c.name for c in broken),
+            f"\n{'memory' if memory else 'latency'} budget broken "
+            f"({len(broken)} of {len(found)}): " + "; ".join(c.name for c in broken),
             file=sys.stderr,
         )
         return 1

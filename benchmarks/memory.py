@@ -4,7 +4,9 @@ Drives N distinct accounts (default 100,000; ``--quick`` 20,000) through each st
 ``evaluate`` with a realistic request signal and cohorts, then reports bytes per account:
 memory store = traced allocation growth / N; Redis = MEMORY USAGE summed over a sample of
 accounts' keys (account state and IP windows), plus the cohort keys once. Writes
-``benchmarks/results/memory.json`` and prints a Markdown table.
+``benchmarks/results/memory.json`` and prints a Markdown table. ``--redis URL`` picks the
+Redis database (default db 14); only keys under the ``aemem`` prefix are touched.
+``flood.py`` drives 1,000,000 accounts through the memory store at its default caps.
 """
 
 from __future__ import annotations
@@ -53,9 +55,12 @@ async def memory_bytes(n: int) -> float:
     return (after - before) / n
 
 
-async def redis_bytes(n: int, sample: int = 500) -> dict[str, float]:
-    client = aioredis.Redis.from_url(REDIS_URL)
-    await client.flushdb()
+async def redis_bytes(n: int, sample: int = 500, url: str = REDIS_URL) -> dict[str, float]:
+    """Redis bytes per account on ``url``; only this run's keys (prefix ``aemem``) are
+    written and deleted, and ``used_memory`` is read as the growth over the run."""
+    client = aioredis.Redis.from_url(url)
+    await _drop(client, "aemem:*")
+    used_before = (await client.info("memory"))["used_memory"]
     store = RedisStore(limits_from(Settings()), client, prefix="aemem")
     accounts = []
     for t, (account, ip, signal, cohort) in enumerate(workload(n)):
@@ -67,21 +72,33 @@ async def redis_bytes(n: int, sample: int = 500) -> dict[str, float]:
         acct += await client.memory_usage(store.account_key(account)) or 0
         ip_bytes += await client.memory_usage(store.ip_key(ip)) or 0
     info = await client.info("memory")
-    await client.flushdb()
+    await _drop(client, "aemem:*")
     await store.close()
     k = len(accounts)
     return {
         "account_state_bytes": acct / k,
         "ip_windows_bytes": ip_bytes / k,
         "per_account_bytes": (acct + ip_bytes) / k,
-        "used_memory_per_account": info["used_memory"] / n,
+        "used_memory_per_account": (info["used_memory"] - used_before) / n,
     }
+
+
+async def _drop(client: aioredis.Redis, pattern: str) -> None:
+    batch = []
+    async for key in client.scan_iter(match=pattern, count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            await client.unlink(*batch)
+            batch.clear()
+    if batch:
+        await client.unlink(*batch)
 
 
 def main() -> int:
     n = 20_000 if "--quick" in sys.argv else 100_000
+    url = sys.argv[sys.argv.index("--redis") + 1] if "--redis" in sys.argv else REDIS_URL
     mem = asyncio.run(memory_bytes(n))
-    red = asyncio.run(redis_bytes(n))
+    red = asyncio.run(redis_bytes(n, url=url))
     result = {"accounts": n, "memory_store_bytes_per_account": round(mem),
               **{k: round(v) for k, v in red.items()}}  # fmt: skip
     print(f"| store | bytes per account ({n:,} accounts) |\n|---|---:|")
