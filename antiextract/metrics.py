@@ -28,7 +28,7 @@ bounded whatever the traffic:
                                            replayed, forged, expired, wrong_account,
                                            insufficient_work, malformed,
                                            store_unavailable)
-``antiextract_campaigns_active``           set by the campaign detector
+``antiextract_campaigns_active``           flagged cohorts this process saw (15 min)
 =========================================  =============================================
 
 The recording methods take plain values and are cheap (1.5 to 2 µs for

@@ -142,6 +142,8 @@ class AntiExtractMiddleware:
         self.account_header = s.account_header.lower().encode() if s.account_header else None
         self.enforce = s.mode == "enforce"
         self.fail_closed = s.fail_mode == "closed"
+        self._campaigns: dict[str, float] = {}  # flagged cohort -> time.monotonic() last seen
+        self._campaigns_due = 0.0
         # Store outage handling: closed / open / half-open with one probe, exponential
         # back-off (antiextract/breaker.py). _store_down_until mirrors it for the challenge
         # path: inf while the breaker is not closed (outage known), else 0.
@@ -385,6 +387,7 @@ class AntiExtractMiddleware:
         outcome, store = await self._evaluate(account_key, ip_key, cost, now, risk_in, cohort)
         if outcome.assessment is not None:
             self._first_seen_cache(account_key, now - outcome.assessment.age)
+        self._count_campaigns(outcome.cohorts)
         if ident.account in allow.accounts:
             outcome = _without_risk(outcome)
         decision = decide(outcome, self.thresholds, signals.traits)
@@ -435,6 +438,29 @@ class AntiExtractMiddleware:
             self.log.warning("antiextract.allowlist_unavailable", error=str(exc)[:200])
         finally:
             self._allow_refresh = None
+
+    def _count_campaigns(self, views: tuple[CohortView, ...]) -> None:
+        """The campaigns gauge: flagged cohorts this process saw in the last
+        CAMPAIGN_WINDOW seconds (each replica reports what its traffic shows; the store's
+        whole view is `antiextract campaigns`). Raised at once, lowered by a sweep every
+        few seconds."""
+        seen = self._campaigns
+        mono = time.monotonic()
+        grew = False
+        for v in views:
+            if v.score > 0:
+                if v.key not in seen:
+                    if len(seen) >= 10_000:
+                        continue  # a flood of flagged cohorts: the gauge saturates, memory not
+                    grew = True
+                seen[v.key] = mono
+        if grew:
+            self.metrics.campaigns(len(seen))
+        if mono >= self._campaigns_due:
+            self._campaigns_due = mono + 5.0
+            for key in [k for k, t in seen.items() if mono - t > CAMPAIGN_WINDOW]:
+                del seen[key]
+            self.metrics.campaigns(len(seen))
 
     def _first_seen_cache(self, account_key: str, first: float) -> None:
         cache = self._first_seen
@@ -616,6 +642,9 @@ class AntiExtractMiddleware:
             odd=ctx.facts.odd or None,
             elapsed_us=round(ctx.elapsed_us, 1),
         )
+
+
+CAMPAIGN_WINDOW = 900.0  # s a flagged cohort stays in the campaigns gauge after its last request
 
 
 class _StoreDown(Exception):

@@ -10,7 +10,7 @@ from redis.crc import key_slot
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.cohorts import CohortInput, CohortModel, cohort_keys, strongest
+from antiextract.cohorts import CohortInput, CohortModel, CohortView, cohort_keys, strongest
 from antiextract.fingerprint import template_fingerprint
 from antiextract.middleware import limits_from
 from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
@@ -94,6 +94,8 @@ async def test_campaign_throttle_and_allowlists_through_the_middleware(clock) ->
         max_tokens=500,
     )
 
+    gauges: list[float] = []
+
     async def run(settings: Settings) -> list[int]:
         mw = AntiExtractMiddleware(
             lambda s, r, se: _ok(s, r, se),
@@ -110,10 +112,12 @@ async def test_campaign_throttle_and_allowlists_through_the_middleware(clock) ->
             ex = Exchange(body)
             await mw(http_scope(headers=headers, client=(f"10.9.{n}.1", 1)), ex.receive, ex.send)
             statuses.append(ex.status)
+        gauges.append(campaigns_gauge(mw))
         return statuses
 
     statuses = await run(Settings(**base))
     assert 429 in statuses  # the campaign's shared bucket ran dry for all its members
+    assert gauges[0] >= 1  # antiextract_campaigns_active counts the flagged cohorts
     fp = __import__("antiextract.fingerprint", fromlist=["x"])
     from antiextract.apis import CHAT
 
@@ -121,6 +125,27 @@ async def test_campaign_throttle_and_allowlists_through_the_middleware(clock) ->
     bands = fp.template_fingerprint(CHAT.facts(body).prompt_text).bands
     allowed = [f"t:{skeleton}", "l:" + bands[0], "l:" + bands[5]]
     assert 429 not in await run(Settings(**base, allow_cohorts=",".join(allowed)))
+
+
+def campaigns_gauge(mw: AntiExtractMiddleware) -> float:
+    for line in mw.metrics.exposition().decode().splitlines():
+        if line.startswith("antiextract_campaigns_active "):
+            return float(line.split()[1])
+    raise AssertionError("antiextract_campaigns_active not exposed")
+
+
+async def test_the_campaigns_gauge_counts_recent_flagged_cohorts(monkeypatch) -> None:
+    from antiextract import middleware
+
+    mw = AntiExtractMiddleware(_ok, Settings(), logger=make_logger(stream=io.StringIO()))
+    flagged = CohortView("t:abc", 1.5, 40, 40, 0.9, True, 0.0)
+    quiet = CohortView("c:sdk", 0.0, 40, 2, 0.2, True, 0.0)
+    mw._count_campaigns((flagged, quiet, flagged))
+    assert campaigns_gauge(mw) == 1
+    monkeypatch.setattr(middleware, "CAMPAIGN_WINDOW", 0.0)
+    mw._campaigns_due = 0.0
+    mw._count_campaigns(())
+    assert campaigns_gauge(mw) == 0  # no request of it within the window: gone
 
 
 async def _ok(scope, receive, send) -> None:
