@@ -77,6 +77,15 @@ def checks(report: dict[str, Any], budget: dict[str, Any]) -> list[Check]:
                 key="redis_added_vs_slowapi_max_ratio",
             )
         )
+        if "redis_added_vs_slowapi_guard_ratio" in budget:
+            found.append(
+                Check(
+                    f"[{size}] antiextract-redis added / slowapi-redis added (regression guard)",
+                    r["redis_added_vs_slowapi"]["value"],
+                    float(budget["redis_added_vs_slowapi_guard_ratio"]),
+                    key="redis_added_vs_slowapi_guard_ratio",
+                )
+            )
     found.append(
         Check(
             "Redis round trips per request",

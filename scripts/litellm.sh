@@ -12,7 +12,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "==> installing antiextract with LiteLLM's proxy into .venv-litellm (about a minute)" >&2
   .venv-litellm/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,litellm]' 2>&1 \
     | grep -v '^WARNING: Location' >&2 || true
-  .venv-litellm/bin/python -c 'import antiextract, litellm, openai, pytest' \
+  LITELLM_LOCAL_MODEL_COST_MAP=True .venv-litellm/bin/python -c 'import antiextract, litellm, openai, pytest' \
     || { echo "LiteLLM installation failed" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi

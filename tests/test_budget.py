@@ -151,4 +151,25 @@ def test_the_repository_budget_has_a_memory_table() -> None:
     assert memory["memory_store_bounded"] is True
     assert 0 < memory["memory_store_bytes_per_account_max"] < 10_000
     assert 0 < memory["redis_bytes_per_account_max"] < 1_000
-    assert budget["enforce"] == ["round_trips_per_request"]  # latency enforcement unchanged
+    assert budget["enforce"] == ["round_trips_per_request", "redis_added_vs_slowapi_guard_ratio"]
+    assert 1.25 < budget["redis_added_vs_slowapi_guard_ratio"] <= 5.0
+
+
+def test_the_redis_guard_is_enforced_and_the_targets_are_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    budget = BUDGET.replace(
+        'enforce = ["round_trips_per_request"]',
+        'enforce = ["round_trips_per_request", "redis_added_vs_slowapi_guard_ratio"]\n'
+        "redis_added_vs_slowapi_guard_ratio = 4.0",
+    )
+    ratios = {"memory_added_vs_slowapi": {"value": 6.0}, "redis_added_vs_slowapi": {"value": 2.6}}
+    report = {"results": {"2KB": {"ratios": ratios}}, "round_trips": {"per_request": 1}}
+    assert run(tmp_path, report, budget) == 0  # over the targets, within the guard
+    out = capsys.readouterr().out
+    assert "ok     [2KB] antiextract-redis added / slowapi-redis added (regression guard)" in out
+    ratios["redis_added_vs_slowapi"]["value"] = 4.5
+    assert run(tmp_path, report, budget) == 1
+    assert "(regression guard)" in capsys.readouterr().err
+    ratios["redis_added_vs_slowapi"]["value"] = None  # not computable: a broken guard too
+    assert run(tmp_path, report, budget) == 1
