@@ -147,17 +147,17 @@ assert all(any(t in w for t in _ELICIT_TRIGGERS_B) for w in _ELICIT_PHRASES_B + 
 
 def _elicits(t: _Text) -> bool:
     low = t.low
-    phrases: dict[bytes, None] = {}
-    nouns: dict[bytes, None] = {}
+    phrases: list[bytes] = []
+    nouns: list[bytes] = []
     for trigger in _ELICIT_TRIGGERS_B:
         if trigger in low:
             p, n = _BY_TRIGGER[trigger]
-            phrases.update(dict.fromkeys(p))
-            nouns.update(dict.fromkeys(n))
+            if _asks_reasoning(low, p, n):  # most eliciting prompts stop at their first trigger
+                return True
+            phrases += p
+            nouns += n
     if not phrases and not nouns:
         return False
-    if _asks_reasoning(low, phrases, nouns):
-        return True
     # Phrases broken over lines or padded with spaces: fold the whitespace and look again
     # (only for candidates that whitespace can break, so most prompts never pay for a split).
     if (nouns or any(b" " in p for p in phrases)) and (
