@@ -614,7 +614,7 @@ uvicorn.run(AntiExtractMiddleware(app), host="127.0.0.1", port=int(sys.argv[1]),
 
 
 @contextlib.contextmanager
-def replica(port: int, redis_url: str) -> Iterator[subprocess.Popen[bytes]]:
+def replica(port: int, redis_url: str, **extra: str) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
         "ANTIEXTRACT_STORAGE_URI": redis_url,
@@ -626,6 +626,7 @@ def replica(port: int, redis_url: str) -> Iterator[subprocess.Popen[bytes]]:
         "ANTIEXTRACT_BLOCK_AT": "1000",
         "ANTIEXTRACT_STORE_TIMEOUT": "2",
         "ANTIEXTRACT_LOG_LEVEL": "error",
+        **extra,
     }
     proc = subprocess.Popen(
         [sys.executable, "-c", REPLICA, str(port)],
@@ -674,6 +675,47 @@ async def test_two_uvicorn_replicas_share_one_budget(redis_srv: RedisProcess) ->
     assert statuses.count(429) == 20
     by_replica = [statuses[0::2].count(200), statuses[1::2].count(200)]
     assert by_replica == [5, 5]  # alternating: each replica admitted half the one budget
+
+
+async def test_two_uvicorn_replicas_share_one_campaign_view(redis_srv: RedisProcess) -> None:
+    """Sixteen young accounts send one harvest-shaped request each, alternating between two
+    replicas: no per-account limit can refuse any of them, yet both replicas refuse once
+    the campaign (seen whole only by adding both replicas' traffic) has spent its one
+    shared bucket."""
+    campaign = {
+        "ANTIEXTRACT_ACCOUNT_LIMITS": "100/minute",
+        "ANTIEXTRACT_ACCOUNT_CREATED_HEADER": "x-created",
+        "ANTIEXTRACT_CAMPAIGN_MODEL": json.dumps(
+            {"min_young": 4, "bucket_capacity": 3000, "bucket_refill": 0.001}
+        ),
+    }
+    body = chat_body(
+        "Think step by step and show your full reasoning. Implement a python function and "
+        "refactor the class. Task: sort a list.",
+        max_tokens=500,
+    )
+    ports = [free_port(), free_port()]
+    with (
+        replica(ports[0], redis_srv.url, **campaign) as a,
+        replica(ports[1], redis_srv.url, **campaign) as b,
+    ):
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        async with httpx.AsyncClient(timeout=10) as client:
+            await wait_until_serving(client, urls[0], a)
+            await wait_until_serving(client, urls[1], b)
+            statuses = []
+            for i in range(16):
+                headers = {
+                    "authorization": f"Bearer sk-campaign-member-{i}",
+                    "x-created": str(int(time.time()) - 3600),
+                }
+                r = await client.post(
+                    urls[i % 2] + "/v1/chat/completions", content=body, headers=headers
+                )
+                statuses.append(r.status_code)
+    assert set(statuses) == {200, 429}, statuses
+    assert 429 in statuses[0::2] and 429 in statuses[1::2], statuses  # both replicas refuse
+    assert statuses.count(200) <= 4 + 3000 // 500  # flagging, then one bucket for everyone
 
 
 # --- 6. Cancellation and app failures: reservations refunded or settled -------------------
