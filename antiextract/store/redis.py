@@ -68,8 +68,10 @@ from .base import NO_SIGNAL, Store, StoreError
 from .resp import FastScriptClient, RespError
 
 
-def _script(name: str) -> str:
-    return resources.files(__package__).joinpath(name).read_text("utf-8")
+def _script(name: str, *preludes: str) -> str:
+    """A script's source, after the shared Lua it uses (Lua scripts cannot import)."""
+    files = resources.files(__package__)
+    return "".join(files.joinpath(n).read_text("utf-8") for n in (*preludes, name))
 
 
 def _f(value: bytes | str | int | float) -> float:
@@ -111,11 +113,11 @@ class RedisStore(Store):
             per_slot_calls = isinstance(client, RedisCluster)
         self.per_slot_calls = per_slot_calls
         self.prefix = prefix
-        self._evaluate = client.register_script(_script("evaluate.lua"))
+        self._evaluate = client.register_script(_script("evaluate.lua", "windows.lua"))
         self._settle = client.register_script(_script("settle.lua"))
         self._admin = client.register_script(_script("admin.lua"))
         self._cohort = client.register_script(_script("cohort.lua"))
-        self._ip = client.register_script(_script("ip.lua"))
+        self._ip = client.register_script(_script("ip.lua", "windows.lua"))
         self._undo = client.register_script(_script("undo.lua"))
         self._others: list[Any] = []  # more clients to close (a Sentinel's connections)
         cm = self.cohort_model
