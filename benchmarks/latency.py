@@ -16,7 +16,6 @@ import asyncio
 import gc
 import hashlib
 import io
-import json
 import math
 import os
 import platform
@@ -34,7 +33,7 @@ from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
-from machine import cpu_model
+from machine import cpu_model, write_results
 from redis.asyncio.connection import Connection
 from slowapi import Limiter, _rate_limit_exceeded_handler
 from slowapi.errors import RateLimitExceeded
@@ -379,7 +378,7 @@ async def round_trips(workload: Workload) -> dict[str, Any]:
 # --------------------------------------------------------------------------- statistics
 
 
-def percentile(sorted_ns: list[int], q: float) -> float:
+def percentile(sorted_ns: list[int] | list[float], q: float) -> float:
     """Nearest-rank percentile: a value that was actually observed."""
     return sorted_ns[max(0, math.ceil(q * len(sorted_ns)) - 1)]
 
@@ -582,16 +581,6 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write(report: dict[str, Any], quick: bool, out: Path) -> str:
-    stem = "latency-quick" if quick else "latency"
-    out.mkdir(parents=True, exist_ok=True)
-    table = markdown(report)
-    (out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / f"{stem}.md").write_text(table)
-    progress(f"wrote {out / stem}.json and .md")
-    return table
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -677,7 +666,8 @@ def main(argv: list[str] | None = None) -> int:
     report["duration_seconds"] = round(time.perf_counter() - began, 1)
     if report["source"]["changed_during_run"]:
         progress("WARNING: antiextract's sources changed during the run; figures may mix code")
-    print(write(report, args.quick, args.out))
+    stem = "latency-quick" if args.quick else "latency"
+    print(write_results(args.out, stem, report, markdown(report)))
     progress(f"done in {report['duration_seconds']}s")
     return 0
 

@@ -60,11 +60,13 @@ from latency import (
     antiextract_settings,
     bare_app,
     chat_body,
+    percentile,
+    progress,
     slowapi_app,
     source,
     source_digest,
 )
-from machine import cpu_model
+from machine import cpu_model, write_results
 from prometheus_client.parser import text_string_to_metric_families
 
 from antiextract import AntiExtractMiddleware, Settings
@@ -557,15 +559,6 @@ def delete_keys(redis_url: str, patterns: list[str]) -> int:
 # --------------------------------------------------------------------------- run
 
 
-def progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    """Nearest rank: a value actually observed."""
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
 def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     latencies = sorted(x for r in rounds for x in r["latencies"])
     sent = sum(r["sent"] for r in rounds)
@@ -872,15 +865,6 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write(report: dict[str, Any], out: Path, stem: str) -> str:
-    out.mkdir(parents=True, exist_ok=True)
-    table = markdown(report)
-    (out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / f"{stem}.md").write_text(table)
-    progress(f"wrote {out / stem}.json and .md")
-    return table
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="CI size: well under a minute")
@@ -935,7 +919,8 @@ def main(argv: list[str] | None = None) -> int:
     report["duration_seconds"] = round(time.perf_counter() - began, 1)
     if report["source"]["changed_during_run"]:
         progress("WARNING: antiextract's sources changed during the run; figures may mix code")
-    print(write(report, args.out, "load-quick" if args.quick else "load"))
+    stem = "load-quick" if args.quick else "load"
+    print(write_results(args.out, stem, report, markdown(report)))
     progress(f"done in {report['duration_seconds']}s")
     return 0
 

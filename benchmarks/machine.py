@@ -1,10 +1,13 @@
-"""What every benchmark records about the machine it ran on (imported by the scripts,
-which run from this folder)."""
+"""What every benchmark records about the machine it ran on, and how it writes its
+results (imported by the scripts, which run from this folder)."""
 
 from __future__ import annotations
 
+import json
 import platform
+import sys
 from pathlib import Path
+from typing import Any
 
 
 def cpu_model() -> str:
@@ -15,3 +18,12 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def write_results(out: Path, stem: str, report: dict[str, Any], table: str) -> str:
+    """``<stem>.json`` (the report) and ``<stem>.md`` (its table) in ``out``; the table back."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(table)
+    print(f"wrote {out / stem}.json and .md", file=sys.stderr, flush=True)
+    return table
