@@ -145,10 +145,8 @@ class AntiExtractMiddleware:
         self._campaigns: dict[str, float] = {}  # flagged cohort -> time.monotonic() last seen
         self._campaigns_due = 0.0
         # Store outage handling: closed / open / half-open with one probe, exponential
-        # back-off (antiextract/breaker.py). _store_down_until mirrors it for the challenge
-        # path: inf while the breaker is not closed (outage known), else 0.
+        # back-off (antiextract/breaker.py); the challenge path reads it too.
         self.breaker = CircuitBreaker(s.store_retry_seconds, s.store_retry_max_seconds)
-        self._store_down_until = 0.0
         self._digests: dict[str, str] = {}
         self._first_seen: dict[str, float] = {}  # account key -> first seen (learnt)
         self._background: set[asyncio.Future[Any]] = set()
@@ -267,7 +265,7 @@ class AntiExtractMiddleware:
 
     async def _check_solution(self, scope: Scope, ctx: _Context) -> bool:
         """A fresh, valid solution (which buys an allowance) or an unspent allowance."""
-        if self._store_down_until and time.monotonic() < self._store_down_until:
+        if not self.breaker.closed:
             ctx.challenge = "store_unavailable"  # known outage: fail open at once, degraded
             return True
         try:
@@ -382,7 +380,7 @@ class AntiExtractMiddleware:
         allow = self._current_allowlist()
         if self.campaigns_enabled and ident.account not in allow.accounts:
             cohort = self._cohort_input(
-                ident, headers, skeleton, bands, signals, risk_in, account_key, now
+                ident, headers, skeleton, bands, signals, risk_in, account_key, now, allow
             )
         outcome, store = await self._evaluate(account_key, ip_key, cost, now, risk_in, cohort)
         if outcome.assessment is not None:
@@ -405,12 +403,12 @@ class AntiExtractMiddleware:
         risk_in: RiskInput,
         account_key: str,
         now: float,
+        allow: Allowlist,
     ) -> CohortInput:
         """The request's cohorts (allowlisted ones left out) and whether its account is
         young: from the trusted creation header, else from when this process last learnt
         the account's age; an account never seen here counts as not young."""
         keys = cohort_keys(skeleton, bands, ident.ip, client_fingerprint(headers))
-        allow = self.allowlist
         if allow.cohorts or allow.subnets:
             keys = tuple(k for k in keys if not allow.allows_cohort(k))
         if risk_in.created_at is not None:
@@ -536,7 +534,6 @@ class AntiExtractMiddleware:
                     failed_probes=breaker.failed_probes,
                     retry_in=round(breaker.retry_in(), 3),
                 )
-            self._store_down_until = float("inf")  # the challenge path: outage known
             if self.fail_closed:
                 raise _StoreDown(breaker.retry_in()) from exc
             return await fallback.evaluate(account, ip, cost, now, risk_in, cohort), fallback
@@ -545,7 +542,6 @@ class AntiExtractMiddleware:
             raise
         self.metrics.store_call(time.perf_counter() - started)
         if breaker.success(ticket):
-            self._store_down_until = 0.0
             self.metrics.circuit(False)
             self.log.warning(
                 "antiextract.store_recovered",

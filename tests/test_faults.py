@@ -468,7 +468,7 @@ async def test_breaker_sends_one_probe_at_a_time_backs_off_and_recovers(
     acct = account_of(mw, "after")
     assert (await mw.store.account_state(acct, clock()))["tokens"] == pytest.approx(CAPACITY - USED)
     assert await mw.fallback.account_state(acct, clock()) is None
-    assert mw._store_down_until == 0.0  # the challenge path sees the outage over
+    assert mw.breaker.closed  # the challenge path sees the outage over
     print(
         f"\nbreaker: {len(results)} requests during the outage, {len(calls)} reached Redis; "
         f"gaps {', '.join(f'{calls[k + 1][0] - calls[k][1]:.2f}' for k in range(len(calls) - 1))} s"
