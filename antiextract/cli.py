@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -468,15 +469,14 @@ async def _allow(args: argparse.Namespace, ops: _Ops, now: float) -> int:
 
     if args.list:
         entries = sorted(await ops.store.allowlist(now), key=lambda e: (e.kind, e.value))
-        if args.json:
-            for e in entries:
-                print(json.dumps({"kind": e.kind, "value": e.value, "until": e.until,
-                                  "added": e.added, "note": e.note}))  # fmt: skip
-        elif not entries:
+        if not entries and not args.json:
             print("no live allowlist entries (env allowlists are not stored; see `config`)")
-        for e in entries if not args.json else ():
-            note = f"  {e.note}" if e.note else ""
-            print(f"{e.kind:8} {e.value}  until {_when(e.until)}{note}")
+        for e in entries:
+            if args.json:
+                print(json.dumps(dataclasses.asdict(e)))
+            else:
+                note = f"  {e.note}" if e.note else ""
+                print(f"{e.kind:8} {e.value}  until {_when(e.until)}{note}")
         return 0
     if args.target is None:
         raise CliError("give an account id, a cohort id or a CIDR (or --list)")
