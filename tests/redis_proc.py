@@ -50,36 +50,42 @@ class RedisProcess:
     def command(self) -> list[str]:
         return [REDIS_SERVER]
 
+    def arguments(self) -> list[str]:
+        """The server's command line: a cache-only redis-server on loopback."""
+        return [
+            *self.command(),
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", self.dir,
+            "--enable-debug-command", "local",
+            "--loglevel", "warning",
+        ]  # fmt: skip
+
+    def ready(self, admin: redis.Redis) -> bool:
+        return bool(admin.ping())
+
     def start(self, timeout: float = 10.0) -> None:
         assert self.proc is None, "already running"
         self.proc = subprocess.Popen(
-            [
-                *self.command(),
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", self.dir,
-                "--enable-debug-command", "local",
-                "--loglevel", "warning",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            self.arguments(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        name = type(self).__name__
         deadline = time.monotonic() + timeout
         admin = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=0.5)
         try:
             while True:
                 if self.proc.poll() is not None:
                     self.proc = None
-                    raise RuntimeError(f"redis-server exited at start on port {self.port}")
+                    raise RuntimeError(f"{name} exited at start on port {self.port}")
                 try:
-                    if admin.ping():
+                    if self.ready(admin):
                         return
                 except redis.RedisError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not answer on port {self.port}")
+                    raise RuntimeError(f"{name} did not answer on port {self.port}")
                 time.sleep(0.01)
         finally:
             admin.close()
@@ -243,34 +249,14 @@ class SentinelProcess(RedisProcess):
         # Sentinel rewrites its config file, so it lives in the private temp dir.
         return [REDIS_SERVER, f"{self.dir}/sentinel.conf", "--sentinel"]
 
-    def start(self, timeout: float = 10.0) -> None:
-        assert self.proc is None, "already running"
-        self.proc = subprocess.Popen(
-            [*self.command(), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", self.dir, "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        admin = self.client()
-        try:
-            while True:
-                if self.proc.poll() is not None:
-                    self.proc = None
-                    raise RuntimeError(f"redis sentinel exited at start on port {self.port}")
-                try:
-                    addr = admin.execute_command(
-                        "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service
-                    )
-                    if addr and int(addr[1]) == self.master.port:
-                        return
-                except redis.RedisError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"redis sentinel did not answer on port {self.port}")
-                time.sleep(0.02)
-        finally:
-            admin.close()
+    def arguments(self) -> list[str]:
+        return [*self.command(), "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", self.dir, "--loglevel", "warning"]  # fmt: skip
+
+    def ready(self, admin: redis.Redis) -> bool:
+        """Up, and already naming the master it watches."""
+        addr = admin.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service)
+        return bool(addr) and int(addr[1]) == self.master.port
 
 
 class RedisSentinelProcesses:
