@@ -25,7 +25,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.exceptions import ResponseError
 
-from antiextract.store.resp import FastScriptClient, RespError, parse_url
+from antiextract.store.resp import (
+    EncodedKeys,
+    FastScriptClient,
+    RespError,
+    encode_bulk,
+    parse_url,
+)
 
 URL = "redis://127.0.0.1:6379/13"
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
@@ -245,6 +251,8 @@ def test_any_args_round_trip_like_redis_py() -> None:
             assert runner.run(fast.evalsha(sha(KEYS_AND_ARGS), KEYS_AND_ARGS, keys, args)) == theirs
             with_static = runner.run(prepared(keys, args))
             assert with_static == [theirs[0], [*theirs[1], b"1.5", b"static", b"\x01"]]
+            encoded = EncodedKeys(len(keys), encode_bulk(keys))
+            assert runner.run(prepared(encoded, args)) == with_static
 
         try:
             check()
@@ -292,6 +300,9 @@ async def test_noscript_fallback_for_prepared_scripts(private) -> None:
         assert await prepared(["a", "b"], [round_]) == [[b"a", b"b"], [b"%d" % round_, b"1",
                                                                         b"2.5", b"s"]]  # fmt: skip
         assert await prepared(["a"]) == [[b"a"], [b"1", b"2.5", b"s"]]
+        await pyredis.script_flush()  # pre-encoded keys survive the EVAL fallback too
+        keys = EncodedKeys(2, encode_bulk(["a", "b"]))
+        assert await prepared(keys, [7]) == [[b"a", b"b"], [b"7", b"1", b"2.5", b"s"]]
 
 
 async def test_noscript_fallback_under_concurrency(private) -> None:

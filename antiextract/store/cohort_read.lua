@@ -12,14 +12,15 @@ local out = {
 }
 local raw = redis.call('GET', KEYS[1])
 if not raw then return out end
-local v = cmsgpack.unpack(raw)
-if v[1] ~= 1 then return out end
+if #raw ~= 112 then return out end
+local v = {struct.unpack('<dddddddddddddd', raw)}
+if v[1] ~= 2 then return out end
 for i = 2, 9 do
   local x = v[i]
-  if type(x) == 'number' then
+  if x >= 0 then
     out[i + 1] = string.format('%.17g', x)
   else
-    out[i + 1] = ''
+    out[i + 1] = ''  -- -1: not set
   end
 end
 return out

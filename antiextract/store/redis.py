@@ -65,7 +65,7 @@ from ..bucket import Limits, Outcome, refill
 from ..cohorts import CohortInput, CohortModel, CohortView
 from ..risk import TRAITS, Assessment, RiskInput, RiskModel
 from .base import NO_SIGNAL, Store, StoreError
-from .resp import FastScriptClient, RespError
+from .resp import EncodedKeys, FastScriptClient, RespError, encode_bulk
 
 
 def _script(name: str, *preludes: str) -> str:
@@ -86,7 +86,8 @@ _STATE = (
 )  # fmt: skip
 _TEXT = {"dominant", "last_skeleton"}
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
-_COHORT_REPLY = struct.Struct("<3d")  # cohort.lua's: score, harvest, retry_after
+# cohort.lua's, per cohort: allowed (0|1), accounts, young, score, harvest, retry_after
+_COHORT_REPLY = struct.Struct("<6d")
 _WAIT = struct.Struct("<d")  # ip.lua's retry_after
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
@@ -144,6 +145,7 @@ class RedisStore(Store):
             ev, co = self._evaluate, self._cohort
             self._fast_evaluate = fast.prepare(ev.sha, ev.script, static)
             self._fast_cohort = fast.prepare(co.sha, co.script, self._cohort_static)
+        self._blocks: dict[tuple[str, int], bytes] = {}
         self._pending: dict[str, list[float]] = {}
         self._flushing: asyncio.Task[None] | None = None
 
@@ -172,6 +174,17 @@ class RedisStore(Store):
 
     def ip_key(self, ip: str) -> str:
         return f"{self.prefix}:{{i:{ip}}}"
+
+    def _cohort_block(self, key: str, day: int) -> bytes:
+        """A cohort's five keys for ``day``, RESP-encoded once: a campaign's cohorts come
+        back on every one of its requests (bounded; cleared when full)."""
+        blocks = self._blocks
+        found = blocks.get((key, day))
+        if found is None:
+            if len(blocks) >= 65_536:
+                blocks.clear()
+            found = blocks[key, day] = encode_bulk(self.cohort_keys(key, day))
+        return found
 
     def cohort_keys(self, key: str, day: int) -> list[str]:
         """State, then the HyperLogLogs of accounts and young accounts for today and
@@ -208,18 +221,21 @@ class RedisStore(Store):
                 day = int(now // 86_400)
                 cargs = [now, account, int(cohort.young), cohort.traits, cost]
                 # On a single Redis all cohorts in one call (_evaluate_per_slot: one each).
-                groups = [[key for k in cohort.keys for key in self.cohort_keys(k, day)]]
-                if fast is not None and self.fast is not None:
-                    calls = [(fast, keys, args)]
-                    calls += [(self._fast_cohort, group, cargs) for group in groups]
-                    replies = await self.fast.run_many(calls)
+                if fast is not None and self._fast_cohort is not None and self.fast is not None:
+                    block = self._cohort_block
+                    ckeys = EncodedKeys(5 * len(cohort.keys),
+                                        b"".join([block(k, day) for k in cohort.keys]))  # fmt: skip
+                    replies = await self.fast.run_many(
+                        [(fast, keys, args), (self._fast_cohort, ckeys, cargs)]
+                    )
                 else:
-                    calls = [(self._evaluate, keys, args + self._static_args)]
-                    calls += [(self._cohort, g, cargs + self._cohort_static) for g in groups]
-                    replies = await self._pipelined(calls)
+                    group = [key for k in cohort.keys for key in self.cohort_keys(k, day)]
+                    replies = await self._pipelined([
+                        (self._evaluate, keys, args + self._static_args),
+                        (self._cohort, group, cargs + self._cohort_static),
+                    ])  # fmt: skip
                 reply = replies[0]
-                folded = [view for group in replies[1:] for view in group]
-                views = tuple(_cohort_view(k, r) for k, r in zip(cohort.keys, folded, strict=True))
+                views = _cohort_views(cohort.keys, replies[1])
         except (*_FAILURES, RespError) as exc:
             raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
         allowed, denied, packed, day_count = reply
@@ -279,7 +295,7 @@ class RedisStore(Store):
         n = len(TRAITS)
         assessment = Assessment(risk, youth, tuple(rest[:n]), rest[n], rest[n + 1], day_count)
         names = cohort.keys if cohort is not None else ()
-        views = tuple(_cohort_view(k, r[0]) for k, r in zip(names, replies[first:], strict=True))
+        views = _cohort_views(names, b"".join(replies[first:]))
         return Outcome(
             bool(allowed and ip_taken), tokens, wait, denied.decode() or None, assessment, views
         )
@@ -516,10 +532,16 @@ class RedisStore(Store):
         return out
 
 
-def _cohort_view(key: str, reply: list[Any]) -> CohortView:
-    allowed, accounts, young, packed = reply
-    score, harvest, wait = _COHORT_REPLY.unpack(packed)
-    return CohortView(key, score, int(accounts), int(young), harvest, bool(allowed), wait)
+def _cohort_views(keys: tuple[str, ...], packed: bytes) -> tuple[CohortView, ...]:
+    """cohort.lua's replies (six doubles per cohort, in the order of ``keys``) as views."""
+    if len(packed) != _COHORT_REPLY.size * len(keys):
+        raise RespError(f"cohort reply of {len(packed)} bytes for {len(keys)} cohorts")
+    return tuple(
+        CohortView(key, score, int(accounts), int(young), harvest, allowed != 0.0, wait)
+        for key, (allowed, accounts, young, score, harvest, wait) in zip(
+            keys, _COHORT_REPLY.iter_unpack(packed), strict=True
+        )
+    )
 
 
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice

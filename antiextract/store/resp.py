@@ -36,7 +36,7 @@ import ssl
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import hiredis
@@ -90,6 +90,23 @@ def _bulk(parts: list[bytes], items: Sequence[Any]) -> None:
         else:
             data = _encode_other(item)
         parts.append(b"$%d\r\n%b\r\n" % (len(data), data))
+
+
+def encode_bulk(items: Sequence[Any]) -> bytes:
+    """Items as consecutive RESP bulk strings (for EncodedKeys)."""
+    parts: list[bytes] = []
+    _bulk(parts, items)
+    return b"".join(parts)
+
+
+class EncodedKeys(NamedTuple):
+    """Keys already RESP-encoded (``encode_bulk``), for keys that repeat across calls."""
+
+    count: int
+    data: bytes
+
+
+Keys = Sequence[str | bytes] | EncodedKeys
 
 
 def pack_command(*args: Arg) -> bytes:
@@ -330,16 +347,21 @@ class PreparedScript:
             self._heads[nkeys, nargs] = head
         return head
 
-    def pack(self, keys: Sequence[str | bytes], args: Sequence[Arg] = ()) -> tuple[bytes, int]:
+    def pack(self, keys: Keys, args: Sequence[Arg] = ()) -> tuple[bytes, int]:
         """The EVALSHA payload, and where its count-and-sha head ends (for EVAL fallback)."""
-        head = self._heads.get((len(keys), len(args)))
+        encoded = type(keys) is EncodedKeys
+        nkeys = keys.count if encoded else len(keys)  # type: ignore[union-attr]
+        head = self._heads.get((nkeys, len(args)))
         if head is None:
-            head = self._head(len(keys), len(args))
+            head = self._head(nkeys, len(args))
         parts = [head]
-        _bulk(parts, keys)
+        if encoded:
+            parts.append(keys.data)  # type: ignore[union-attr]
+        else:
+            _bulk(parts, keys)
         _bulk(parts, args)
         parts.append(self._tail)
-        return b"".join(parts), len(head) - len(_numkeys(len(keys)))
+        return b"".join(parts), len(head) - len(_numkeys(nkeys))
 
     async def __call__(self, keys: Sequence[str | bytes], args: Sequence[Arg] = ()) -> Any:
         payload, head_len = self.pack(keys, args)
@@ -442,7 +464,7 @@ class FastScriptClient:
         return PreparedScript(self, sha, script, static_args)
 
     async def run_many(
-        self, calls: Sequence[tuple[PreparedScript, Sequence[str | bytes], Sequence[Arg]]]
+        self, calls: Sequence[tuple[PreparedScript, Keys, Sequence[Arg]]]
     ) -> list[Any]:
         """Several prepared script calls written together: one round trip for all of them.
         A NOSCRIPT reply is answered by resending that call as EVAL; any other error reply

@@ -1,0 +1,157 @@
+"""What the store's Lua costs inside Redis, per request: evaluate.lua alone (campaigns
+off) and with the request's cohorts (cohort.lua, five cohorts), on a single Redis.
+
+The latency benchmark sees a script's cost only mixed with the round trip and Python;
+Redis's own accounting (``INFO commandstats``, reset before each timed batch) splits it
+out: server µs per request for EVALSHA (which includes the commands the script calls),
+and the client's wall time per ``RedisStore.evaluate`` call, medians over interleaved
+rounds. 500 accounts on 40 subnets, one template shared by all (so five cohorts each
+request, all of them young, the heaviest steady state: two PFADDs per cohort).
+
+Run ``python benchmarks/bench_scripts.py [--quick]``; uses database 14 and flushes it.
+Writes ``results/scripts.json`` and ``results/scripts.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import redis
+from machine import cpu_model, write_results
+
+from antiextract.cohorts import CohortInput, cohort_keys
+from antiextract.fingerprint import template_fingerprint
+from antiextract.middleware import limits_from
+from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
+from antiextract.settings import Settings
+from antiextract.store.redis import RedisStore
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+RESULTS = Path(__file__).resolve().parent / "results"
+ACCOUNTS = 500
+TRAITS = ELICIT | FOCUS | SINGLE
+PROMPT = (
+    "You are a careful senior engineer. Think step by step and show your reasoning.\n\n"
+    "Implement the following function in Python and explain each design choice:\n"
+    "def merge_intervals(items): ..."
+)
+
+
+def store() -> RedisStore:
+    limits = limits_from(
+        Settings(
+            account_limits="1000000/minute",
+            ip_limits="1000000/minute",
+            bucket_capacity=10**12,
+            bucket_refill_per_second=10**9,
+        )
+    )
+    return RedisStore.from_url(REDIS_URL, limits, prefix="aescripts")
+
+
+def requests() -> list[tuple[str, str, RiskInput, CohortInput]]:
+    """One pre-built request per account; only the clock changes between calls."""
+    fp = template_fingerprint(PROMPT)
+    out = []
+    for i in range(ACCOUNTS):
+        ip = f"10.{i % 40}.0.{i % 250}"
+        keys = cohort_keys(fp.skeleton, fp.bands, ip, "python-openai/1.x")
+        risk = RiskInput(TRAITS, 0.0, fp.skeleton, None, 1.0)
+        out.append((f"acct{i:04d}", f"ip{i:04d}", risk, CohortInput(keys, True, TRAITS)))
+    return out
+
+
+async def batch(
+    s: RedisStore, reqs: list[Any], n: int, cohorts: bool, admin: redis.Redis
+) -> tuple[list[float], float]:
+    """n calls; per-call wall µs, and Redis's server µs per call from commandstats."""
+    admin.config_resetstat()
+    walls = []
+    clock = time.perf_counter_ns
+    for i in range(n):
+        account, ip, risk, cohort = reqs[i % len(reqs)]
+        start = clock()
+        await s.evaluate(account, ip, 500.0, time.time(), risk, cohort if cohorts else None)
+        walls.append((clock() - start) / 1000)
+    stats = admin.info("commandstats").get("cmdstat_evalsha", {"usec": 0})
+    return walls, stats["usec"] / n
+
+
+async def run(rounds: int, n: int) -> dict[str, Any]:
+    admin = redis.Redis.from_url(REDIS_URL)
+    admin.flushdb()
+    s = store()
+    reqs = requests()
+    out: dict[str, dict[str, list[float]]] = {
+        name: {"wall": [], "server": []} for name in ("accounts", "cohorts")
+    }
+    try:
+        for name in out:  # warm-up: every account and cohort exists, scripts loaded
+            await batch(s, reqs, 2 * ACCOUNTS, name == "cohorts", admin)
+        for r in range(rounds):
+            for name in sorted(out, reverse=r % 2 == 1):
+                walls, server = await batch(s, reqs, n, name == "cohorts", admin)
+                out[name]["wall"].append(statistics.median(walls))
+                out[name]["server"].append(server)
+    finally:
+        await s.close()
+        admin.flushdb()
+    rows = {
+        name: {
+            "wall_median_us": round(statistics.median(v["wall"]), 1),
+            "server_us_per_request": round(statistics.median(v["server"]), 1),
+            "server_per_round": [round(x, 1) for x in v["server"]],
+        }
+        for name, v in out.items()
+    }
+    cohorts, accounts = rows["cohorts"], rows["accounts"]
+    return {
+        "machine": {
+            "cpu": cpu_model(),
+            "redis": admin.info("server")["redis_version"],
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+        "parameters": {"rounds": rounds, "requests": n, "accounts": ACCOUNTS, "cohorts": 5},
+        "results": rows,
+        "cohorts_server_us": round(
+            cohorts["server_us_per_request"] - accounts["server_us_per_request"], 1
+        ),
+        "cohorts_wall_us": round(cohorts["wall_median_us"] - accounts["wall_median_us"], 1),
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    rows = report["results"]
+    lines = [
+        "| store call | wall median µs | Redis server µs per request |",
+        "|---|---:|---:|",
+        f"| evaluate.lua (campaigns off) | {rows['accounts']['wall_median_us']} "
+        f"| {rows['accounts']['server_us_per_request']} |",
+        f"| evaluate.lua + cohort.lua (5 cohorts) | {rows['cohorts']['wall_median_us']} "
+        f"| {rows['cohorts']['server_us_per_request']} |",
+        f"| cohorts' share | {report['cohorts_wall_us']} | {report['cohorts_server_us']} |",
+    ]
+    m = report["machine"]
+    return f"{m['cpu']}, Redis {m['redis']}, {m['when']}\n\n" + "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 1,000 calls")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    rounds, n = (3, 1000) if args.quick else (7, 3000)
+    report = asyncio.run(run(rounds, n))
+    print(write_results(args.out, "scripts-quick" if args.quick else "scripts", report,
+                        markdown(report)))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
