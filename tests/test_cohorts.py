@@ -18,7 +18,7 @@ from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
 from .asgi import Exchange, chat_body, http_scope
-from .conftest import redis_client, test_limits
+from .conftest import REDIS_URL, redis_client, test_limits
 from .test_fingerprint import CODING_TASKS, EDITS, WRAPPER_HEAD, WRAPPER_TAIL, paraphrased_wrapper
 
 HARVEST = ELICIT | FOCUS | SINGLE
@@ -28,7 +28,56 @@ async def _store(kind: str, model: CohortModel):
     limits = test_limits(account=(), ip=())
     if kind == "memory":
         return MemoryStore(limits, cohort_model=model)
-    return RedisStore(limits, await redis_client(), prefix="aecoh", cohort_model=model)
+    client = await redis_client()
+    if kind == "redis-fast":  # the hot path's lean client, as RedisStore.from_url builds it
+        await client.aclose()
+        return RedisStore.from_url(REDIS_URL, limits, prefix="aecoh", cohort_model=model)
+    per_slot = kind == "redis-per-slot"
+    return RedisStore(limits, client, prefix="aecoh", cohort_model=model, per_slot_calls=per_slot)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis", "redis-fast", "redis-per-slot"])
+async def test_repeat_requests_count_once_and_a_later_young_request_still_counts(
+    kind, clock
+) -> None:
+    """An account's later requests of a day skip the sketches on Redis (the store
+    remembers what it added); the counts must not change for it, and an account first
+    seen as not young and then as young (this process learnt its age) joins the young."""
+    store = await _store(kind, CohortModel())
+    keys = ("t:rep", "n:10.9.0.0/24")
+    admin = await redis_client() if kind != "memory" else None
+    for round_ in range(3):
+        if admin is not None and round_ == 2:
+            await admin.config_resetstat()
+        for n in range(60):
+            young = n < 20 or (round_ > 0 and n < 30)  # 20..29 turn young after round 0
+            cohort = CohortInput(keys, young=young, traits=HARVEST)
+            out = await store.evaluate(f"rep{n}", "ip", 1, clock(), RiskInput(), cohort)
+        for view in out.cohorts:
+            assert view.accounts == 60, (round_, view)  # HLL and KMV: exact this small
+            assert view.young == (20 if round_ == 0 else 30), (round_, view)
+    if admin is not None:  # the third round's requests all skipped the sketches
+        stats = await admin.info("commandstats")
+        assert "cmdstat_pfadd" not in stats and stats["cmdstat_evalsha"]["calls"] >= 60
+        await admin.aclose()
+    await store.close()
+
+
+@pytest.mark.parametrize("kind", ["redis", "redis-fast", "redis-per-slot"])
+async def test_cohort_counts_recover_after_redis_loses_the_keys(kind, clock) -> None:
+    """The store's memory of whom it added is only trusted while the cohort's state says
+    today: after FLUSHDB (a restart without persistence), accounts are counted again."""
+    store = await _store(kind, CohortModel())
+    cohort = CohortInput(("t:lost",), young=True, traits=HARVEST)
+    for n in range(5):
+        await store.evaluate(f"lost{n}", "ip", 1, clock(), RiskInput(), cohort)
+    await (await redis_client()).aclose()  # redis_client() flushes the database
+    out = await store.evaluate("lost0", "ip", 1, clock(), RiskInput(), cohort)
+    assert (out.cohorts[0].accounts, out.cohorts[0].young) == (1, 1)
+    for n in range(1, 5):
+        out = await store.evaluate(f"lost{n}", "ip", 1, clock(), RiskInput(), cohort)
+    assert (out.cohorts[0].accounts, out.cohorts[0].young) == (5, 5)
+    await store.close()
 
 
 @pytest.mark.parametrize("kind", ["memory", "redis"])

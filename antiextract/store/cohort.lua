@@ -3,66 +3,86 @@
 -- KEYS come in groups of five, one group per cohort; every key of a group carries the
 -- cohort's hash tag, so on Redis Cluster the store sends one call per cohort (one slot
 -- each), and on a single Redis one call for all of them.
--- Per group: KEYS[1]: state, 14 packed little-endian doubles (version 2, requests, elicit,
+-- Per group: KEYS[1]: state, 15 packed little-endian doubles (version 2, requests, elicit,
 --          focus, single, extract, ts, tokens, tokens_ts, then the cached distinct counts:
---          day, accounts today, accounts yesterday, young today, young yesterday); -1
---          marks "not set". (struct is cheaper than MessagePack here: five per request.)
+--          day, accounts today, accounts yesterday, young today, young yesterday; then
+--          born, the server's clock in µs when this state was made); -1 marks "not set". (struct is cheaper than
+--          MessagePack here: five per request.)
 -- KEYS[2], KEYS[3]: HyperLogLog of accounts today, yesterday
 -- KEYS[4], KEYS[5]: HyperLogLog of young accounts today, yesterday
--- ARGV: now, account, young (0|1), traits, cost, min_young, full_young, min_young_share,
---       min_harvest, weight, half_life, bucket capacity, bucket refill/s, ttl
--- Reply: one string, per group six packed doubles: allowed (0|1), accounts, young, score,
---        harvest, wait (one bulk reply is cheaper to read than an array per cohort).
+-- ARGV: now, account, young (0|1), traits, cost, joined (a packed double per group: the
+--       state's `born` under which the caller already added the account today, or 0), min_young,
+--       full_young, min_young_share, min_harvest, weight, half_life, bucket capacity,
+--       bucket refill/s, ttl
+-- Reply: one string, per group seven packed doubles: allowed (0|1), accounts, young, score,
+--        harvest, wait, born (one bulk reply is cheaper to read than an array per cohort).
 --
 -- Server time is what this script costs every request, five times over, so it does the
 -- least it can: a cohort's counts only change when PFADD says a register changed, so
 -- they are cached in the state (every PFADD is followed by the SET of that state inside
 -- this one atomic script, so the cache cannot go stale), yesterday's sketch no longer
 -- changes at all, and a day's sketch gets its TTL when PFADD creates it (it is only read
--- for two days, the TTL is three). The steady state is PFADD, GET, SET per cohort.
+-- for two days, the TTL is three). And an account's second and later requests of a day
+-- skip PFADD altogether: the store remembers which (account, youth, cohort, day, born)
+-- it has added and says so in `joined`. The steady state is GET and SET per cohort.
 local now = tonumber(ARGV[1])
 local young = ARGV[3] == '1'
 local traits = tonumber(ARGV[4])
 local request_cost = tonumber(ARGV[5])
-local min_young = tonumber(ARGV[6])
-local full_young = tonumber(ARGV[7])
-local min_share = tonumber(ARGV[8])
-local min_harvest = tonumber(ARGV[9])
-local weight = tonumber(ARGV[10])
-local half_life = tonumber(ARGV[11])
-local cap = tonumber(ARGV[12])
-local rate = tonumber(ARGV[13])
-local ttl = tonumber(ARGV[14])
+local joined = ARGV[6]
+local min_young = tonumber(ARGV[7])
+local full_young = tonumber(ARGV[8])
+local min_share = tonumber(ARGV[9])
+local min_harvest = tonumber(ARGV[10])
+local weight = tonumber(ARGV[11])
+local half_life = tonumber(ARGV[12])
+local cap = tonumber(ARGV[13])
+local rate = tonumber(ARGV[14])
+local ttl = tonumber(ARGV[15])
 
 local day = math.floor(now / 86400)
 
-local STATE = '<dddddddddddddd'  -- 14 doubles; -1 stands for "not set"
-local STATE_LEN = 112
+local STATE = '<ddddddddddddddd'  -- 15 doubles; -1 stands for "not set"
+local STATE_LEN = 120
 local e_bit = bit.band(traits, 1) ~= 0 and 1 or 0
 local f_bit = bit.band(traits, 2) ~= 0 and 1 or 0
 local s_bit = bit.band(traits, 4) ~= 0 and 1 or 0
 local x_bit = bit.band(traits, 8) ~= 0 and 1 or 0
 local member = ARGV[2]
 
-local function fold(K1, K2, K3, K4, K5)
-  local cost = request_cost
-  local added = redis.call('PFADD', K2, member)
-  if added == 1 then redis.call('EXPIRE', K2, ttl) end
-  local young_added = 0
-  if young then
-    young_added = redis.call('PFADD', K4, member)
-    if young_added == 1 then redis.call('EXPIRE', K4, ttl) end
-  end
+-- A new state's `born`: the server's clock in µs (request clocks may repeat; this one
+-- moves on between any two scripts, and across a restart).
+local function server_us()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
 
+local function fold(K1, K2, K3, K4, K5, expect)
+  local cost = request_cost
   local version, requests, elicit, focus, single, extract, ts, tokens, tokens_ts,
-        sday, a_cur, a_prev, y_cur, y_prev = 2, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1
+        sday, a_cur, a_prev, y_cur, y_prev, born =
+        2, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1
   local raw = redis.call('GET', K1)
   if raw and #raw == STATE_LEN then
     version, requests, elicit, focus, single, extract, ts, tokens, tokens_ts,
-      sday, a_cur, a_prev, y_cur, y_prev = struct.unpack(STATE, raw)
+      sday, a_cur, a_prev, y_cur, y_prev, born = struct.unpack(STATE, raw)
     if version ~= 2 then
       requests, elicit, focus, single, extract, ts, tokens, tokens_ts = 0, 0, 0, 0, 0, -1, -1, -1
-      sday, a_cur = -1, -1
+      sday, a_cur, born = -1, -1, -1
+    end
+  end
+  if born < 0 then born = server_us() end
+  -- `expect`: the caller already added this account (with this youth) to today's
+  -- sketches while this state was the one born at `expect` (0: it did not). A state lost
+  -- (FLUSHDB, a restart without persistence) and made again is born anew, so the caller's
+  -- memory no longer matches and the account is added again (PFADD is idempotent).
+  local added, young_added = 0, 0
+  if expect == 0 or expect ~= born then
+    added = redis.call('PFADD', K2, member)
+    if added == 1 then redis.call('EXPIRE', K2, ttl) end
+    if young then
+      young_added = redis.call('PFADD', K4, member)
+      if young_added == 1 then redis.call('EXPIRE', K4, ttl) end
     end
   end
   -- The larger of today's and yesterday's counts, as the memory store reads them.
@@ -115,14 +135,15 @@ local function fold(K1, K2, K3, K4, K5)
     tokens_ts = now
   end
   redis.call('SET', K1, struct.pack(STATE, 2, requests, elicit, focus, single, extract, now,
-                                    tokens, tokens_ts, day, a_cur, a_prev, y_cur, y_prev),
+                                    tokens, tokens_ts, day, a_cur, a_prev, y_cur, y_prev, born),
              'EX', ttl)
-  return struct.pack('<dddddd', allowed, accounts, young_n, score, harvest, wait)
+  return struct.pack('<ddddddd', allowed, accounts, young_n, score, harvest, wait, born)
 end
 
 local out = {}
 for g = 0, #KEYS / 5 - 1 do
   local b = 5 * g
-  out[g + 1] = fold(KEYS[b + 1], KEYS[b + 2], KEYS[b + 3], KEYS[b + 4], KEYS[b + 5])
+  out[g + 1] = fold(KEYS[b + 1], KEYS[b + 2], KEYS[b + 3], KEYS[b + 4], KEYS[b + 5],
+                    (struct.unpack('<d', joined, 8 * g + 1)))
 end
 return table.concat(out)

@@ -3,7 +3,7 @@
 --       today, yesterday.
 -- Reply: {accounts, young, then the state's fields after the version: requests, elicit,
 --         focus, single, extract, ts, tokens, tokens_ts}, every number as a string (a Lua
---         number in a reply would be cut to an integer) and `false` as ''; only the two
+--         number in a reply would be cut to an integer) and "not set" as ''; only the two
 --         counts when no state is stored.
 -- Distinct counts exactly as cohort.lua reads them: the larger of today's and yesterday's.
 local out = {
@@ -12,8 +12,8 @@ local out = {
 }
 local raw = redis.call('GET', KEYS[1])
 if not raw then return out end
-if #raw ~= 112 then return out end
-local v = {struct.unpack('<dddddddddddddd', raw)}
+if #raw ~= 120 then return out end
+local v = {struct.unpack('<ddddddddddddddd', raw)}
 if v[1] ~= 2 then return out end
 for i = 2, 9 do
   local x = v[i]

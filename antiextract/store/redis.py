@@ -86,12 +86,13 @@ _STATE = (
 )  # fmt: skip
 _TEXT = {"dominant", "last_skeleton"}
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
-# cohort.lua's, per cohort: allowed (0|1), accounts, young, score, harvest, retry_after
-_COHORT_REPLY = struct.Struct("<6d")
+# cohort.lua's, per cohort: allowed (0|1), accounts, young, score, harvest, retry_after, born
+_COHORT_REPLY = struct.Struct("<7d")
 _WAIT = struct.Struct("<d")  # ip.lua's retry_after
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
 _FAILURES = (TimeoutError, RedisError, RedisClusterException, OSError)
+MEMBER_MARKS = 131_072  # (account, youth, cohort, day) marks kept, ~9 MB at most
 _INTS = {"gaps", "hours_day", "hours_cur", "hours_prev", "day_count"}
 
 
@@ -146,6 +147,8 @@ class RedisStore(Store):
             self._fast_evaluate = fast.prepare(ev.sha, ev.script, static)
             self._fast_cohort = fast.prepare(co.sha, co.script, self._cohort_static)
         self._blocks: dict[tuple[str, int], bytes] = {}
+        self._members: set[int] = set()  # see _joined
+        self._born: dict[tuple[str, int], float] = {}
         self._pending: dict[str, list[float]] = {}
         self._flushing: asyncio.Task[None] | None = None
 
@@ -174,6 +177,44 @@ class RedisStore(Store):
 
     def ip_key(self, ip: str) -> str:
         return f"{self.prefix}:{{i:{ip}}}"
+
+    def _joined(self, account: str, cohort: CohortInput, day: int) -> list[bytes]:
+        """cohort.lua's ``joined``, per cohort a packed double: the ``born`` of the cohort's
+        state under which this store already added the account, with this youth, to
+        today's sketches (cohort.lua then skips PFADD), or 0. The store remembers that as
+        a 64-bit hash (a collision skips one PFADD; it never adds a stranger); a state made
+        anew after a loss has another ``born``, so nothing remembered applies to it."""
+        seen, borns, young = self._members, self._born, cohort.young
+        out = []
+        for key in cohort.keys:
+            born = borns.get((key, day), 0.0)
+            if born and hash((account, young, key, day, born)) not in seen:
+                born = 0.0
+            out.append(_WAIT.pack(born))
+        return out
+
+    def _cohort_views(
+        self, account: str, cohort: CohortInput, day: int, packed: bytes
+    ) -> tuple[CohortView, ...]:
+        """cohort.lua's reply (seven doubles per cohort) as views; remembers each cohort's
+        ``born`` and that the account is now in its sketches (see ``_joined``)."""
+        keys = cohort.keys
+        if len(packed) != _COHORT_REPLY.size * len(keys):
+            raise RespError(f"cohort reply of {len(packed)} bytes for {len(keys)} cohorts")
+        seen, borns, young = self._members, self._born, cohort.young
+        if len(seen) >= MEMBER_MARKS:
+            seen.clear()  # bounded: forgetting costs a PFADD, nothing else
+            borns.clear()
+        views = []
+        for key, (allowed, accounts, young_n, score, harvest, wait, born) in zip(
+            keys, _COHORT_REPLY.iter_unpack(packed), strict=True
+        ):
+            borns[key, day] = born
+            seen.add(hash((account, young, key, day, born)))
+            views.append(
+                CohortView(key, score, int(accounts), int(young_n), harvest, allowed != 0.0, wait)
+            )
+        return tuple(views)
 
     def _cohort_block(self, key: str, day: int) -> bytes:
         """A cohort's five keys for ``day``, RESP-encoded once: a campaign's cohorts come
@@ -219,7 +260,8 @@ class RedisStore(Store):
                     )
             else:
                 day = int(now // 86_400)
-                cargs = [now, account, int(cohort.young), cohort.traits, cost]
+                joined = self._joined(account, cohort, day)
+                cargs = [now, account, int(cohort.young), cohort.traits, cost, b"".join(joined)]
                 # On a single Redis all cohorts in one call (_evaluate_per_slot: one each).
                 if fast is not None and self._fast_cohort is not None and self.fast is not None:
                     block = self._cohort_block
@@ -235,7 +277,7 @@ class RedisStore(Store):
                         (self._cohort, group, cargs + self._cohort_static),
                     ])  # fmt: skip
                 reply = replies[0]
-                views = _cohort_views(cohort.keys, replies[1])
+                views = self._cohort_views(account, cohort, day, replies[1])
         except (*_FAILURES, RespError) as exc:
             raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
         allowed, denied, packed, day_count = reply
@@ -262,10 +304,14 @@ class RedisStore(Store):
             ip_key = self.ip_key(ip)
             calls.append((self._ip, [ip_key], [now, *self._ip_static]))
         first = len(calls)
+        day = int(now // 86_400)
         if cohort is not None and cohort.keys:
-            day = int(now // 86_400)
-            cargs = [now, account, int(cohort.young), cohort.traits, cost, *self._cohort_static]
-            calls += [(self._cohort, self.cohort_keys(k, day), cargs) for k in cohort.keys]
+            joined = self._joined(account, cohort, day)
+            head = [now, account, int(cohort.young), cohort.traits, cost]
+            calls += [
+                (self._cohort, self.cohort_keys(k, day), [*head, j, *self._cohort_static])
+                for k, j in zip(cohort.keys, joined, strict=True)
+            ]
         replies = await self._pipelined(calls)
         reply = replies[0]
         allowed, denied, packed, day_count = reply[:4]
@@ -294,8 +340,9 @@ class RedisStore(Store):
                     await self._pipelined(undo)
         n = len(TRAITS)
         assessment = Assessment(risk, youth, tuple(rest[:n]), rest[n], rest[n + 1], day_count)
-        names = cohort.keys if cohort is not None else ()
-        views = _cohort_views(names, b"".join(replies[first:]))
+        views: tuple[CohortView, ...] = ()
+        if cohort is not None and cohort.keys:
+            views = self._cohort_views(account, cohort, day, b"".join(replies[first:]))
         return Outcome(
             bool(allowed and ip_taken), tokens, wait, denied.decode() or None, assessment, views
         )
@@ -530,18 +577,6 @@ class RedisStore(Store):
         rank = {kind: i for i, kind in enumerate(kinds.values())}  # most specific first
         out.sort(key=lambda c: (-c["score"], -c["accounts"], rank.get(c["kind"], 9), c["cohort"]))
         return out
-
-
-def _cohort_views(keys: tuple[str, ...], packed: bytes) -> tuple[CohortView, ...]:
-    """cohort.lua's replies (six doubles per cohort, in the order of ``keys``) as views."""
-    if len(packed) != _COHORT_REPLY.size * len(keys):
-        raise RespError(f"cohort reply of {len(packed)} bytes for {len(keys)} cohorts")
-    return tuple(
-        CohortView(key, score, int(accounts), int(young), harvest, allowed != 0.0, wait)
-        for key, (allowed, accounts, young, score, harvest, wait) in zip(
-            keys, _COHORT_REPLY.iter_unpack(packed), strict=True
-        )
-    )
 
 
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
