@@ -28,6 +28,7 @@ import ipaddress
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import xxhash
 
@@ -62,9 +63,9 @@ class CohortInput:
     traits: int
 
 
-@dataclass(frozen=True, slots=True)
-class CohortView:
-    """A store's answer for one cohort of one request."""
+class CohortView(NamedTuple):
+    """A store's answer for one cohort of one request. (A NamedTuple, not a frozen
+    dataclass: five are made per request, at a third of the cost.)"""
 
     key: str
     score: float  # 0 when not a campaign

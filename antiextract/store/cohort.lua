@@ -11,9 +11,9 @@
 -- KEYS[2], KEYS[3]: HyperLogLog of accounts today, yesterday
 -- KEYS[4], KEYS[5]: HyperLogLog of young accounts today, yesterday
 -- ARGV: now, account, young (0|1), traits, cost, joined (a packed double per group: the
---       state's `born` under which the caller already added the account today, or 0), min_young,
---       full_young, min_young_share, min_harvest, weight, half_life, bucket capacity,
---       bucket refill/s, ttl
+--       state's `born` under which the caller already added the account today, or 0).
+-- Constants written before this text by the store (CohortModel): min_young, full_young,
+--       min_share, min_harvest, weight, half_life, cap, rate (the shared bucket), ttl.
 -- Reply: one string, per group seven packed doubles: allowed (0|1), accounts, young, score,
 --        harvest, wait, born (one bulk reply is cheaper to read than an array per cohort).
 --
@@ -30,15 +30,6 @@ local young = ARGV[3] == '1'
 local traits = tonumber(ARGV[4])
 local request_cost = tonumber(ARGV[5])
 local joined = ARGV[6]
-local min_young = tonumber(ARGV[7])
-local full_young = tonumber(ARGV[8])
-local min_share = tonumber(ARGV[9])
-local min_harvest = tonumber(ARGV[10])
-local weight = tonumber(ARGV[11])
-local half_life = tonumber(ARGV[12])
-local cap = tonumber(ARGV[13])
-local rate = tonumber(ARGV[14])
-local ttl = tonumber(ARGV[15])
 
 local day = math.floor(now / 86400)
 

@@ -11,12 +11,12 @@
 -- Each key holds one MessagePack array (see the layout below): one GET and one SET per
 -- key, no per-field string formatting (an HMGET/HSET of ~25 fields cost ~70 µs of server
 -- time per call; packed state costs a fraction of that).
--- ARGV: now, cost, traits, acute, skeleton, created_at ('' = unknown), tier,
---       capacity, refill/s, account ttl, ip ttl, block_at, block seconds,
---       w_elicit, w_focus, w_single, w_template, w_extract, w_pacing, w_hours,
---       alpha, youth_days, acute_half_life, acute_cap, sweep_weight, slow_above, slow_scale,
---       acute_alpha, profile_half_life,
---       n account limits, (amount, seconds)*, n ip limits, (amount, seconds)*
+-- ARGV: now, cost, traits, acute, skeleton, created_at ('' = unknown), tier.
+-- The settings are constants the store writes before this text (RedisStore,
+-- _lua_constants): cap, rate, acct_ttl, ip_ttl, block_at, block_seconds, W (the seven
+-- trait weights), alpha, youth_days, half_life (acute), acute_cap, sweep_weight,
+-- slow_above, slow_scale, acute_alpha, profile_half_life, acct_limits and ip_limits
+-- ({scope, amount, seconds} each).
 -- Reply: {allowed 0|1, denied_by or "", packed doubles (tokens, retry_after, risk, youth,
 --         elicit, focus, single, template, extract, pacing, hours, acute, age), day_count}
 -- `now` (ARGV[1]) and the window helpers come from windows.lua, prepended by the store.
@@ -26,38 +26,6 @@ local req_acute = tonumber(ARGV[4])
 local skeleton = ARGV[5]
 local created_at = tonumber(ARGV[6])
 local tier = tonumber(ARGV[7])
-local cap = tonumber(ARGV[8])
-local rate = tonumber(ARGV[9])
-local acct_ttl = tonumber(ARGV[10])
-local ip_ttl = tonumber(ARGV[11])
-local block_at = tonumber(ARGV[12])
-local block_seconds = tonumber(ARGV[13])
-local W = {}
-for i = 1, 7 do W[i] = tonumber(ARGV[13 + i]) end
-local alpha = tonumber(ARGV[21])
-local youth_days = tonumber(ARGV[22])
-local half_life = tonumber(ARGV[23])
-local acute_cap = tonumber(ARGV[24])
-local sweep_weight = tonumber(ARGV[25])
-local slow_above = tonumber(ARGV[26])
-local slow_scale = tonumber(ARGV[27])
-local acute_alpha = tonumber(ARGV[28])
-local profile_half_life = tonumber(ARGV[29])
-
-local pos = 30
-local function read_limits(scope)
-  local n = tonumber(ARGV[pos])
-  pos = pos + 1
-  local out = {}
-  for i = 1, n do
-    out[i] = {scope, tonumber(ARGV[pos]), tonumber(ARGV[pos + 1])}
-    pos = pos + 2
-  end
-  return out
-end
-local acct_limits = read_limits('account')
-local ip_limits = read_limits('ip')
-
 local function num(v, default)
   if v then return tonumber(v) end
   return default

@@ -6,25 +6,20 @@
 -- by the store as for evaluate.lua.
 -- KEYS[1]: the IP's windows (MessagePack: version, then (seconds, start, current,
 --          previous) quadruples)
--- ARGV: now, ip ttl, n ip limits, (amount, seconds)*
+-- ARGV: now. Constants written before this text by the store: ip_ttl, ip_limits (and
+--       acct_limits, unused here).
 -- Reply: {taken 0|1, packed double retry_after, denied_by or ""}; the windows are counted
 --        only when every one of them has room.
-local ttl = tonumber(ARGV[2])
 local VERSION = 1
-
-local limits = {}
-for n = 1, tonumber(ARGV[3]) do
-  limits[n] = {'ip', tonumber(ARGV[2 + 2 * n]), tonumber(ARGV[3 + 2 * n])}
-end
 local v = {}
 local raw = redis.call('GET', KEYS[1])
 if raw then
   v = cmsgpack.unpack(raw)
   if v[1] ~= VERSION then v = {} end
 end
-local rows, wait, denied = windows(limits, stored_windows(v, 2), 0, '')
+local rows, wait, denied = windows(ip_limits, stored_windows(v, 2), 0, '')
 if denied ~= '' then
   return {0, struct.pack('<d', wait), denied}
 end
-redis.call('SET', KEYS[1], cmsgpack.pack(append_windows(rows, {VERSION}, 1)), 'EX', ttl)
+redis.call('SET', KEYS[1], cmsgpack.pack(append_windows(rows, {VERSION}, 1)), 'EX', ip_ttl)
 return {1, struct.pack('<d', 0), ''}

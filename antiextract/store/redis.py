@@ -47,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import struct
 from importlib import resources
 from typing import Any
@@ -72,6 +73,34 @@ def _script(name: str, *preludes: str) -> str:
     """A script's source, after the shared Lua it uses (Lua scripts cannot import)."""
     files = resources.files(__package__)
     return "".join(files.joinpath(n).read_text("utf-8") for n in (*preludes, name))
+
+
+def _lua_constants(**values: Any) -> str:
+    """Lua ``local`` lines holding a store's settings, put before a script's text: the
+    settings are fixed for the life of the store, and Lua parsing some thirty numbers from
+    ARGV on every call cost ~8 µs of Redis's time (``benchmarks/bench_scripts.py``).
+    The script's SHA-1 then names the settings too; stores that differ load their own."""
+    return "".join(f"local {name} = {_lua_literal(value)}\n" for name, value in values.items())
+
+
+def _lua_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        raise TypeError("no bools among the settings")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            raise ValueError("a setting is NaN")
+        if math.isinf(value):
+            return "math.huge" if value > 0 else "-math.huge"
+        return repr(value)  # round-trips exactly through Lua's strtod
+    if isinstance(value, str):
+        if not value.isidentifier():
+            raise ValueError(f"{value!r}: only plain words are written into scripts")
+        return f"'{value}'"
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(_lua_literal(v) for v in value) + "}"
+    raise TypeError(f"cannot write a {type(value).__name__} into a script")
 
 
 def _f(value: bytes | str | int | float) -> float:
@@ -115,37 +144,37 @@ class RedisStore(Store):
             per_slot_calls = isinstance(client, RedisCluster)
         self.per_slot_calls = per_slot_calls
         self.prefix = prefix
-        self._evaluate = client.register_script(_script("evaluate.lua", "windows.lua"))
+        m, cm = self.model, self.cohort_model
+        windows = _lua_constants(
+            acct_limits=[["account", w.amount, w.seconds] for w in limits.account],
+            ip_limits=[["ip", w.amount, w.seconds] for w in limits.ip],
+            ip_ttl=limits.ip_ttl,
+        )
+        evaluate = windows + _lua_constants(
+            cap=limits.capacity, rate=limits.refill, acct_ttl=limits.account_ttl,
+            block_at=limits.block_at, block_seconds=limits.block_seconds, W=list(m.weights),
+            alpha=m.alpha, youth_days=m.youth_days, half_life=m.acute_half_life,
+            acute_cap=m.acute_cap, sweep_weight=m.sweep_weight, slow_above=m.slow_above,
+            slow_scale=m.slow_scale, acute_alpha=m.acute_alpha,
+            profile_half_life=m.profile_half_life,
+        )  # fmt: skip
+        cohort = _lua_constants(
+            min_young=cm.min_young, full_young=cm.full_young, min_share=cm.min_young_share,
+            min_harvest=cm.min_harvest, weight=cm.weight, half_life=cm.half_life,
+            cap=cm.bucket_capacity, rate=cm.bucket_refill, ttl=cm.ttl,
+        )  # fmt: skip
+        self._evaluate = client.register_script(evaluate + _script("evaluate.lua", "windows.lua"))
         self._settle = client.register_script(_script("settle.lua"))
         self._admin = client.register_script(_script("admin.lua"))
-        self._cohort = client.register_script(_script("cohort.lua"))
-        self._ip = client.register_script(_script("ip.lua", "windows.lua"))
+        self._cohort = client.register_script(cohort + _script("cohort.lua"))
+        self._ip = client.register_script(windows + _script("ip.lua", "windows.lua"))
         self._undo = client.register_script(_script("undo.lua"))
         self._others: list[Any] = []  # more clients to close (a Sentinel's connections)
-        cm = self.cohort_model
-        self._cohort_static = [
-            cm.min_young, cm.full_young, cm.min_young_share, cm.min_harvest, cm.weight,
-            cm.half_life, cm.bucket_capacity, cm.bucket_refill, cm.ttl,
-        ]  # fmt: skip
-        m = self.model
-        static: list[Any] = [limits.capacity, limits.refill, limits.account_ttl, limits.ip_ttl]
-        static += [limits.block_at, limits.block_seconds]
-        static += [*m.weights, m.alpha, m.youth_days, m.acute_half_life, m.acute_cap]
-        static += [m.sweep_weight, m.slow_above, m.slow_scale, m.acute_alpha]
-        static += [m.profile_half_life]
-        for group in (limits.account, limits.ip):
-            static.append(len(group))
-            for w in group:
-                static += [w.amount, w.seconds]
-        self._static_args = static
-        self._ip_static: list[Any] = [limits.ip_ttl, len(limits.ip)]
-        for w in limits.ip:
-            self._ip_static += [w.amount, w.seconds]
         self._fast_evaluate = self._fast_cohort = None
         if fast is not None:
             ev, co = self._evaluate, self._cohort
-            self._fast_evaluate = fast.prepare(ev.sha, ev.script, static)
-            self._fast_cohort = fast.prepare(co.sha, co.script, self._cohort_static)
+            self._fast_evaluate = fast.prepare(ev.sha, ev.script)
+            self._fast_cohort = fast.prepare(co.sha, co.script)
         self._blocks: dict[tuple[str, int], bytes] = {}
         self._members: set[int] = set()  # see _joined
         self._born: dict[tuple[str, int], float] = {}
@@ -255,9 +284,7 @@ class RedisStore(Store):
                 if fast is not None:
                     reply = await fast(keys, args)
                 else:
-                    reply = await self._evaluate(
-                        keys=keys, args=args + self._static_args, client=self.client
-                    )
+                    reply = await self._evaluate(keys=keys, args=args, client=self.client)
             else:
                 day = int(now // 86_400)
                 joined = self._joined(account, cohort, day)
@@ -273,8 +300,8 @@ class RedisStore(Store):
                 else:
                     group = [key for k in cohort.keys for key in self.cohort_keys(k, day)]
                     replies = await self._pipelined([
-                        (self._evaluate, keys, args + self._static_args),
-                        (self._cohort, group, cargs + self._cohort_static),
+                        (self._evaluate, keys, args),
+                        (self._cohort, group, cargs),
                     ])  # fmt: skip
                 reply = replies[0]
                 views = self._cohort_views(account, cohort, day, replies[1])
@@ -298,18 +325,18 @@ class RedisStore(Store):
         """Redis Cluster: one call per slot in one batch (account, IP windows, each cohort),
         merged as evaluate.lua merges them on a single Redis (see the module docstring)."""
         account_key = self.account_key(account)
-        calls = [(self._evaluate, [account_key], args + self._static_args)]
+        calls = [(self._evaluate, [account_key], args)]
         ip_key = None
         if self.limits.ip:
             ip_key = self.ip_key(ip)
-            calls.append((self._ip, [ip_key], [now, *self._ip_static]))
+            calls.append((self._ip, [ip_key], [now]))
         first = len(calls)
         day = int(now // 86_400)
         if cohort is not None and cohort.keys:
             joined = self._joined(account, cohort, day)
             head = [now, account, int(cohort.young), cohort.traits, cost]
             calls += [
-                (self._cohort, self.cohort_keys(k, day), [*head, j, *self._cohort_static])
+                (self._cohort, self.cohort_keys(k, day), [*head, j])
                 for k, j in zip(cohort.keys, joined, strict=True)
             ]
         replies = await self._pipelined(calls)
