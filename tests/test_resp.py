@@ -44,6 +44,7 @@ def sha(script: str) -> str:
 ECHO = "return ARGV"
 KEYS_AND_ARGS = "return {KEYS, ARGV}"
 FIRST = "return ARGV[1]"
+FAIL = "return redis.error_reply('ERR failed on purpose')"
 SET = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"
 HASH = (
     "local old = redis.call('HMGET', KEYS[1], 'n', 'at') "
@@ -379,6 +380,47 @@ async def test_a_cancelled_call_does_not_shift_replies(fast) -> None:
         replies = await echo_many(fast, 5)
         assert replies == [b"0", b"1", b"2", b"3", b"4"]
         assert task.cancelled()
+
+
+async def test_a_cancelled_call_hands_its_reply_to_its_orphan_handler(fast) -> None:
+    """Cancelled once sent (before or after the reply came): the script ran, so the reply
+    goes to ``orphan`` (the store refunds with it); later calls get their own replies."""
+    prepared = fast.prepare(sha(FIRST), FIRST)
+    error = fast.prepare(sha(FAIL), FAIL)
+    await echo_many(fast, 1)  # connected, scripts cached
+
+    async def sent() -> asyncio.Future:
+        while not any(conn.pending for conn in fast._conns):
+            await asyncio.sleep(0)
+        return next(conn.pending[0][0] for conn in fast._conns if conn.pending)
+
+    for when in ("before the reply", "after the reply"):
+        got: list = []
+        task = asyncio.create_task(prepared([], ["first"], got.append))
+        reply = await sent()
+        if when == "after the reply":
+            while not reply.done():
+                await asyncio.sleep(0)  # the reply is in; the task has not resumed yet
+        task.cancel()
+        assert await echo_many(fast, 3) == [b"0", b"1", b"2"]
+        await asyncio.sleep(0)  # orphans are called at the next loop turn
+        assert task.cancelled() and got == [b"first"], when
+    got = []
+    many = asyncio.create_task(
+        fast.run_many([(prepared, [], ["one"]), (prepared, [], ["two"])], got.append)
+    )
+    await sent()
+    many.cancel()
+    assert await echo_many(fast, 2) == [b"0", b"1"]
+    await asyncio.sleep(0)
+    assert many.cancelled() and got == [b"one"]  # the first call's reply only
+    got = []
+    failing = asyncio.create_task(error([], [], got.append))
+    await sent()
+    failing.cancel()
+    assert await echo_many(fast, 1) == [b"0"]
+    await asyncio.sleep(0)
+    assert failing.cancelled() and got == []  # an error reply took nothing: no orphan
 
 
 # -- timeouts, dead and restarted servers --------------------------------------------------

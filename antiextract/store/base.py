@@ -23,6 +23,11 @@ class StoreError(RuntimeError):
 
 
 class Store(ABC):
+    # True when a cancelled ``evaluate`` cannot leave a reservation behind (it has no
+    # await inside, or gives back what its call took once the reply comes): the caller
+    # may then await it directly instead of finishing it in a task of its own (~45 µs).
+    refunds_when_cancelled = False
+
     def __init__(
         self,
         limits: Limits,

@@ -46,6 +46,8 @@ class _Entry:
 
 
 class MemoryStore(Store):
+    refunds_when_cancelled = True  # evaluate() has no await inside: it cannot stop midway
+
     def __init__(
         self,
         limits: Limits,

@@ -66,7 +66,7 @@ from ..bucket import Limits, Outcome, refill
 from ..cohorts import CohortInput, CohortModel, CohortView
 from ..risk import TRAITS, Assessment, RiskInput, RiskModel
 from .base import NO_SIGNAL, Store, StoreError
-from .resp import EncodedKeys, FastScriptClient, RespError, encode_bulk
+from .resp import EncodedKeys, FastScriptClient, Orphan, RespError, encode_bulk
 
 
 def _script(name: str, *preludes: str) -> str:
@@ -207,6 +207,20 @@ class RedisStore(Store):
     def ip_key(self, ip: str) -> str:
         return f"{self.prefix}:{{i:{ip}}}"
 
+    @property
+    def refunds_when_cancelled(self) -> bool:  # see Store; the lean client's calls do
+        return self._fast_evaluate is not None and not self.per_slot_calls
+
+    def _refund_if_allowed(self, account: str, cost: float, now: float) -> Orphan:
+        """For a call cancelled once sent: evaluate.lua ran anyway; if it took ``cost``
+        for a request that will never reach the model, give it back."""
+
+        def refund(reply: Any) -> None:
+            if reply[0] == 1:
+                self._queue_settlement(account, -cost, now)
+
+        return refund
+
     def _joined(self, account: str, cohort: CohortInput, day: int) -> list[bytes]:
         """cohort.lua's ``joined``, per cohort a packed double: the ``born`` of the cohort's
         state under which this store already added the account, with this youth, to
@@ -282,7 +296,7 @@ class RedisStore(Store):
             fast = self._fast_evaluate
             if cohort is None or not cohort.keys:
                 if fast is not None:
-                    reply = await fast(keys, args)
+                    reply = await fast(keys, args, self._refund_if_allowed(account, cost, now))
                 else:
                     reply = await self._evaluate(keys=keys, args=args, client=self.client)
             else:
@@ -295,7 +309,8 @@ class RedisStore(Store):
                     ckeys = EncodedKeys(5 * len(cohort.keys),
                                         b"".join([block(k, day) for k in cohort.keys]))  # fmt: skip
                     replies = await self.fast.run_many(
-                        [(fast, keys, args), (self._fast_cohort, ckeys, cargs)]
+                        [(fast, keys, args), (self._fast_cohort, ckeys, cargs)],
+                        self._refund_if_allowed(account, cost, now),
                     )
                 else:
                     group = [key for k in cohort.keys for key in self.cohort_keys(k, day)]
@@ -405,6 +420,9 @@ class RedisStore(Store):
         return results
 
     async def settle(self, account: str, delta: float, now: float) -> None:
+        self._queue_settlement(account, delta, now)
+
+    def _queue_settlement(self, account: str, delta: float, now: float) -> None:
         entry = self._pending.get(account)
         if entry is None:
             self._pending[account] = [delta, now]

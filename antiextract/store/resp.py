@@ -34,7 +34,7 @@ import asyncio
 import hashlib
 import ssl
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -138,8 +138,21 @@ def _sha1(script: str) -> str:
     return hashlib.sha1(script.encode()).hexdigest()
 
 
+Orphan = Callable[[Any], None]
+
+
+def _deliver(future: asyncio.Future[Any], orphan: Orphan | None) -> None:
+    """A call's reply arrived but its caller was cancelled before taking it: hand it on."""
+    done = future.done() and not future.cancelled()
+    if orphan is not None and done and future.exception() is None:
+        orphan(future.result())
+
+
 class _Connection(asyncio.Protocol):
-    """One Redis connection: a deque of (future, deadline) answered in order."""
+    """One Redis connection: a deque of (future, deadline, orphan) answered in order.
+
+    ``orphan``: what to do with a reply whose caller was cancelled meanwhile (a script
+    that ran even so); called with it at the next loop turn, never with an error."""
 
     __slots__ = ("_client", "_closed", "_corked", "_loop", "_reader", "_timeout", "_timer",
                  "broken", "pending", "transport")  # fmt: skip
@@ -152,7 +165,7 @@ class _Connection(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._corked: list[bytes] | None = None  # commands to write at the next loop turn
         self._closed: asyncio.Future[None] = loop.create_future()
-        self.pending: deque[tuple[asyncio.Future[Any], float]] = deque()
+        self.pending: deque[tuple[asyncio.Future[Any], float, Orphan | None]] = deque()
         self.transport: asyncio.Transport | None = None
         self.broken = False
 
@@ -176,8 +189,10 @@ class _Connection(asyncio.Protocol):
             if not pending:
                 self.fail(ConnectionError("redis sent a reply nobody asked for"))
                 return
-            future = pending.popleft()[0]
+            future, _, orphan = pending.popleft()
             if future.done():  # its caller was cancelled; the reply is dropped in order
+                if orphan is not None and type(reply) is not RespError:
+                    self._loop.call_soon(orphan, reply)
                 continue
             if type(reply) is RespError:
                 future.set_exception(reply)
@@ -192,7 +207,7 @@ class _Connection(asyncio.Protocol):
 
     # -- calls -------------------------------------------------------------------------
 
-    def send(self, payload: bytes) -> asyncio.Future[Any]:
+    def send(self, payload: bytes, orphan: Orphan | None = None) -> asyncio.Future[Any]:
         """Write one command; the returned future gets its reply."""
         loop = self._loop
         future = loop.create_future()
@@ -207,13 +222,16 @@ class _Connection(asyncio.Protocol):
             loop.call_soon(self._uncork)
         else:
             self.transport.write(payload)  # type: ignore[union-attr]
-        pending.append((future, deadline))
+        pending.append((future, deadline, orphan))
         if self._timer is None:
             self._timer = loop.call_at(deadline, self._check_deadline)
         return future
 
-    def send_many(self, payloads: list[bytes]) -> list[asyncio.Future[Any]]:
-        """Write several commands in one write (one round trip); a future per reply."""
+    def send_many(
+        self, payloads: list[bytes], orphan: Orphan | None = None
+    ) -> list[asyncio.Future[Any]]:
+        """Write several commands in one write (one round trip); a future per reply.
+        ``orphan`` is the first command's."""
         loop = self._loop
         deadline = loop.time() + self._timeout
         blob = b"".join(payloads)
@@ -229,7 +247,8 @@ class _Connection(asyncio.Protocol):
         for _ in payloads:
             future = loop.create_future()
             futures.append(future)
-            pending.append((future, deadline))
+            pending.append((future, deadline, orphan))
+            orphan = None
         if self._timer is None:
             self._timer = loop.call_at(deadline, self._check_deadline)
         return futures
@@ -262,7 +281,7 @@ class _Connection(asyncio.Protocol):
             self.transport.abort()
         pending, self.pending = self.pending, deque()
         now = self._loop.time()
-        for future, deadline in pending:
+        for future, deadline, _ in pending:
             if future.done():
                 continue
             if deadline - now <= _EARLY:
@@ -363,18 +382,25 @@ class PreparedScript:
         parts.append(self._tail)
         return b"".join(parts), len(head) - len(_numkeys(nkeys))
 
-    async def __call__(self, keys: Sequence[str | bytes], args: Sequence[Arg] = ()) -> Any:
+    async def __call__(
+        self, keys: Keys, args: Sequence[Arg] = (), orphan: Orphan | None = None
+    ) -> Any:
+        """The reply; ``orphan`` gets it instead if this call is cancelled once sent."""
         payload, head_len = self.pack(keys, args)
         client = self._client
         conn = client._pick()
         if conn is None:
             conn = await client._acquire()
+        future = conn.send(payload, orphan)
         try:
-            return await conn.send(payload)
+            return await future
         except RespError as exc:
             if not str(exc).startswith("NOSCRIPT"):
                 raise
-        return await client._eval_instead(payload, head_len, self.sha, self.script)
+        except asyncio.CancelledError:
+            _deliver(future, orphan)  # answered, but cancelled before this call resumed
+            raise
+        return await client._eval_instead(payload, head_len, self.sha, self.script, orphan)
 
 
 class FastScriptClient:
@@ -464,16 +490,19 @@ class FastScriptClient:
         return PreparedScript(self, sha, script, static_args)
 
     async def run_many(
-        self, calls: Sequence[tuple[PreparedScript, Keys, Sequence[Arg]]]
+        self,
+        calls: Sequence[tuple[PreparedScript, Keys, Sequence[Arg]]],
+        orphan: Orphan | None = None,
     ) -> list[Any]:
         """Several prepared script calls written together: one round trip for all of them.
         A NOSCRIPT reply is answered by resending that call as EVAL; any other error reply
-        is raised after every reply has been collected (no future is left unread)."""
+        is raised after every reply has been collected (no future is left unread).
+        ``orphan`` gets the first call's reply if this is cancelled once sent."""
         packed = [(script, *script.pack(keys, args)) for script, keys, args in calls]
         conn = self._pick()
         if conn is None:
             conn = await self._acquire()
-        futures = conn.send_many([payload for _, payload, _ in packed])
+        futures = conn.send_many([payload for _, payload, _ in packed], orphan)
         results: list[Any] = []
         for future in futures:
             try:
@@ -481,6 +510,7 @@ class FastScriptClient:
             except RespError as exc:
                 results.append(exc)
             except BaseException:
+                _deliver(futures[0], orphan)  # if it came before the cancellation
                 for other in futures:
                     if other.done() and not other.cancelled():
                         other.exception()  # mark as retrieved
@@ -492,7 +522,9 @@ class FastScriptClient:
                 if not str(result).startswith("NOSCRIPT"):
                     raise result
                 script, payload, head_len = packed[i]
-                results[i] = await self._eval_instead(payload, head_len, script.sha, script.script)
+                results[i] = await self._eval_instead(
+                    payload, head_len, script.sha, script.script, orphan if i == 0 else None
+                )
         return results
 
     async def execute(self, *args: Arg) -> Any:
@@ -503,7 +535,9 @@ class FastScriptClient:
             conn = await self._acquire()
         return await conn.send(payload)
 
-    async def _eval_instead(self, payload: bytes, head_len: int, sha: str, script: str) -> Any:
+    async def _eval_instead(
+        self, payload: bytes, head_len: int, sha: str, script: str, orphan: Orphan | None = None
+    ) -> Any:
         """Resend an EVALSHA payload as EVAL (which also caches the script under its SHA)."""
         if sha not in self._verified:
             if _sha1(script) != sha.lower():
@@ -514,7 +548,12 @@ class FastScriptClient:
         conn = self._pick()
         if conn is None:
             conn = await self._acquire()
-        return await conn.send(payload[:count_end] + _script_head(script) + rest)
+        future = conn.send(payload[:count_end] + _script_head(script) + rest, orphan)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            _deliver(future, orphan)
+            raise
 
     # -- the pool ----------------------------------------------------------------------
 
