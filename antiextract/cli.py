@@ -835,6 +835,7 @@ def _bench(args: argparse.Namespace) -> int:
         ("latency side by side with slowapi", ["latency.py", *quick]),
         ("load over loopback (uvicorn, server CPU)", ["load.py", *quick]),
         ("reading a request (signals, fingerprint)", ["bench_signals.py", *quick]),
+        ("the store's Lua inside Redis", ["bench_scripts.py", *quick]),
         ("degrade stream filter", ["bench_stream_filter.py", *(["--rounds", "8"] * args.quick)]),
         ("memory per account", ["memory.py", *quick]),
         ("campaign simulation", ["simulate.py", "--quiet", "--days", "1" if args.quick else "3",
