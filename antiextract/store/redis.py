@@ -121,7 +121,7 @@ _WAIT = struct.Struct("<d")  # ip.lua's retry_after
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
 _FAILURES = (TimeoutError, RedisError, RedisClusterException, OSError)
-MEMBER_MARKS = 131_072  # (account, youth, cohort, day) marks kept, ~9 MB at most
+MEMBER_MARKS = 131_072  # (account, youth, cohort, day, born) marks kept (_joined), ~9 MB
 _INTS = {"gaps", "hours_day", "hours_cur", "hours_prev", "day_count"}
 
 
