@@ -23,19 +23,16 @@ import argparse
 import gc
 import hashlib
 import json
-import os
-import platform
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from machine import cpu_model
+from machine import describe
 from xxhash import xxh3_64_intdigest
 
 import antiextract.fingerprint as fingerprint
@@ -236,7 +233,7 @@ def run(quick: bool, rounds: int) -> dict[str, Any]:
             base = by_name[r["case"].replace("template_fingerprint", "textbook 5-shingle SimHash")]
             r["speedup_vs_textbook"] = round(base["median_us"] / r["median_us"], 1)
     return {
-        "machine": machine(),
+        "machine": describe(("antiextract", "xxhash")),
         "source": source(),
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": {"quick": quick, "rounds": rounds, "timer_overhead_ns": overhead},
@@ -246,18 +243,6 @@ def run(quick: bool, rounds: int) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- reporting
-
-
-def machine() -> dict[str, Any]:
-    """Enough context to tell whether two result files are comparable at all."""
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "packages": {name: metadata.version(name) for name in ("antiextract", "xxhash")},
-    }
 
 
 def source() -> dict[str, Any]:

@@ -31,20 +31,17 @@ import asyncio
 import gc
 import hashlib
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
-from machine import cpu_model
+from machine import describe
 
 from antiextract.store import resp
 from antiextract.store.resp import FastScriptClient
@@ -194,7 +191,7 @@ async def run(url: str, quick: bool, rounds: int, calls: int) -> dict[str, Any]:
                 }
             )
     return {
-        "machine": machine(server),
+        "machine": describe(("redis", "hiredis"), redis_server=server.get("redis_version")),
         "source": source(),
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": {
@@ -212,18 +209,6 @@ async def run(url: str, quick: bool, rounds: int, calls: int) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- reporting
-
-
-def machine(server: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "packages": {name: metadata.version(name) for name in ("redis", "hiredis")},
-        "redis_server": server.get("redis_version"),
-    }
 
 
 def source() -> dict[str, Any]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from machine import cpu_model, write_results
+from machine import describe, write_results
 
 from antiextract.cohorts import CohortInput, cohort_keys
 from antiextract.fingerprint import template_fingerprint
@@ -112,11 +112,11 @@ async def run(rounds: int, n: int) -> dict[str, Any]:
     }
     cohorts, accounts = rows["cohorts"], rows["accounts"]
     return {
-        "machine": {
-            "cpu": cpu_model(),
-            "redis": admin.info("server")["redis_version"],
-            "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        },
+        "machine": describe(
+            ("antiextract", "redis", "hiredis"),
+            redis_server=admin.info("server")["redis_version"],
+        ),
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": {"rounds": rounds, "requests": n, "accounts": ACCOUNTS, "cohorts": 5},
         "results": rows,
         "cohorts_server_us": round(
@@ -138,7 +138,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"| cohorts' share | {report['cohorts_wall_us']} | {report['cohorts_server_us']} |",
     ]
     m = report["machine"]
-    return f"{m['cpu']}, Redis {m['redis']}, {m['when']}\n\n" + "\n".join(lines) + "\n"
+    head = f"{m['cpu']}, Python {m['python']}, Redis {m['redis_server']}; {report['timestamp']}"
+    return head + "\n\n" + "\n".join(lines) + "\n"
 
 
 def main() -> int:

@@ -35,12 +35,11 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import orjson
-from machine import cpu_model
+from machine import describe
 
 from antiextract.degrade import SSEFilter
 
@@ -375,20 +374,9 @@ def progress(line: str) -> None:
 
 
 def machine() -> dict[str, Any]:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "uvicorn": "h11, asyncio loop, subprocess; raw-socket client in the parent",
-        "packages": versions,
-    }
+    return describe(
+        PACKAGES, uvicorn="h11, asyncio loop, subprocess; raw-socket client in the parent"
+    )
 
 
 LABELS = {

@@ -17,8 +17,6 @@ import gc
 import hashlib
 import io
 import math
-import os
-import platform
 import random
 import statistics
 import subprocess
@@ -27,13 +25,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
-from machine import cpu_model, write_results
+from machine import describe, write_results
 from redis.asyncio.connection import Connection
 from slowapi import Limiter, _rate_limit_exceeded_handler
 from slowapi.errors import RateLimitExceeded
@@ -491,16 +488,11 @@ async def machine() -> dict[str, Any]:
     client = aioredis.Redis.from_url(REDIS_URL)
     info = await client.info("server")
     await client.aclose()
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "event_loop": "asyncio (default selector loop)",
-        "packages": {name: metadata.version(name) for name in PACKAGES},
-        "redis_server": info.get("redis_version"),
-    }
+    return describe(
+        PACKAGES,
+        event_loop="asyncio (default selector loop)",
+        redis_server=info.get("redis_version"),
+    )
 
 
 def _us(value: float | None) -> str:

@@ -40,7 +40,6 @@ import io
 import json
 import math
 import os
-import platform
 import random
 import signal
 import socket
@@ -49,7 +48,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +64,7 @@ from latency import (
     source,
     source_digest,
 )
-from machine import cpu_model, write_results
+from machine import describe, write_results
 from prometheus_client.parser import text_string_to_metric_families
 
 from antiextract import AntiExtractMiddleware, Settings
@@ -610,17 +608,12 @@ def machine(redis_url: str) -> dict[str, Any]:
         version = client.info("server").get("redis_version")
     finally:
         client.close()
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "server": "uvicorn, 1 worker, asyncio loop, h11 (no uvloop/httptools installed)",
-        "packages": {name: metadata.version(name) for name in PACKAGES},
-        "redis_server": version,
-        "load_average_before": list(os.getloadavg()),
-    }
+    return describe(
+        PACKAGES,
+        server="uvicorn, 1 worker, asyncio loop, h11 (no uvloop/httptools installed)",
+        redis_server=version,
+        load_average_before=list(os.getloadavg()),
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

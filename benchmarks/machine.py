@@ -4,8 +4,11 @@ results (imported by the scripts, which run from this folder)."""
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
+from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,27 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def describe(packages: Iterable[str], **extra: Any) -> dict[str, Any]:
+    """Enough context to tell whether two result files are comparable at all: CPU, cores,
+    Python, platform, the versions of ``packages`` (None when not installed), then
+    ``extra`` (the Redis server's version, how the server ran, ...)."""
+    versions: dict[str, str | None] = {}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "packages": versions,
+        **extra,
+    }
 
 
 def write_results(out: Path, stem: str, report: dict[str, Any], table: str) -> str:
