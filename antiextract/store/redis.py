@@ -117,7 +117,7 @@ _TEXT = {"dominant", "last_skeleton"}
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
 # cohort.lua's, per cohort: allowed (0|1), accounts, young, score, harvest, retry_after, born
 _COHORT_REPLY = struct.Struct("<7d")
-_WAIT = struct.Struct("<d")  # ip.lua's retry_after
+_DOUBLE = struct.Struct("<d")  # one packed double: ip.lua's retry_after, cohort.lua's joined
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
 _FAILURES = (TimeoutError, RedisError, RedisClusterException, OSError)
@@ -233,7 +233,7 @@ class RedisStore(Store):
             born = borns.get((key, day), 0.0)
             if born and hash((account, young, key, day, born)) not in seen:
                 born = 0.0
-            out.append(_WAIT.pack(born))
+            out.append(_DOUBLE.pack(born))
         return out
 
     def _cohort_views(
@@ -361,7 +361,7 @@ class RedisStore(Store):
         ip_taken = True
         if ip_key is not None:
             ip_taken = bool(replies[1][0])
-            (ip_wait,) = _WAIT.unpack(replies[1][1])
+            (ip_wait,) = _DOUBLE.unpack(replies[1][1])
             # evaluate.lua checks the IP windows last: a longer wait names the refusal
             if denied != b"blocked" and ip_wait > wait:
                 denied, wait = replies[1][2], ip_wait

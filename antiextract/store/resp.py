@@ -148,6 +148,16 @@ def _deliver(future: asyncio.Future[Any], orphan: Orphan | None) -> None:
         orphan(future.result())
 
 
+async def _reply(future: asyncio.Future[Any], orphan: Orphan | None) -> Any:
+    """The reply of a sent call. Cancelled before the reply came, the connection hands it
+    to ``orphan`` when it comes; cancelled after it came, this does."""
+    try:
+        return await future
+    except asyncio.CancelledError:
+        _deliver(future, orphan)
+        raise
+
+
 class _Connection(asyncio.Protocol):
     """One Redis connection: a deque of (future, deadline, orphan) answered in order.
 
@@ -391,15 +401,11 @@ class PreparedScript:
         conn = client._pick()
         if conn is None:
             conn = await client._acquire()
-        future = conn.send(payload, orphan)
         try:
-            return await future
+            return await _reply(conn.send(payload, orphan), orphan)
         except RespError as exc:
             if not str(exc).startswith("NOSCRIPT"):
                 raise
-        except asyncio.CancelledError:
-            _deliver(future, orphan)  # answered, but cancelled before this call resumed
-            raise
         return await client._eval_instead(payload, head_len, self.sha, self.script, orphan)
 
 
@@ -548,12 +554,8 @@ class FastScriptClient:
         conn = self._pick()
         if conn is None:
             conn = await self._acquire()
-        future = conn.send(payload[:count_end] + _script_head(script) + rest, orphan)
-        try:
-            return await future
-        except asyncio.CancelledError:
-            _deliver(future, orphan)
-            raise
+        return await _reply(conn.send(payload[:count_end] + _script_head(script) + rest, orphan),
+                            orphan)  # fmt: skip
 
     # -- the pool ----------------------------------------------------------------------
 
