@@ -1,8 +1,10 @@
 -- One request folded into its cohorts, atomically; a transcription of
--- cohorts.update_cohort. Sent in the same batch (the same round trip) as evaluate.lua.
+-- cohorts.update_cohort. On Redis Cluster sent in the same batch (round trip) as evaluate.lua.
 -- KEYS come in groups of five, one group per cohort; every key of a group carries the
 -- cohort's hash tag, so on Redis Cluster the store sends one call per cohort (one slot
--- each), and on a single Redis one call for all of them.
+-- each). On a single Redis the store runs this text inside combined.lua, after
+-- evaluate.lua, so the account and all its cohorts are one call: its KEYS and ARGV then
+-- start after evaluate.lua's (the constants key0 and arg0 say where; 0 when alone).
 -- Per group: KEYS[1]: state, 15 packed little-endian doubles (version 2, requests, elicit,
 --          focus, single, extract, ts, tokens, tokens_ts, then the cached distinct counts:
 --          day, accounts today, accounts yesterday, young today, young yesterday; then
@@ -12,8 +14,9 @@
 -- KEYS[4], KEYS[5]: HyperLogLog of young accounts today, yesterday
 -- ARGV: now, account, young (0|1), traits, cost, joined (a packed double per group: the
 --       state's `born` under which the caller already added the account today, or 0).
--- Constants written before this text by the store (CohortModel): min_young, full_young,
---       min_share, min_harvest, weight, half_life, cap, rate (the shared bucket), ttl.
+-- Constants written before this text by the store: key0, arg0 (above), and from
+--       CohortModel min_young, full_young, min_share, min_harvest, weight, half_life,
+--       cap, rate (the shared bucket), ttl.
 -- Reply: one string, per group seven packed doubles: allowed (0|1), accounts, young, score,
 --        harvest, wait, born (one bulk reply is cheaper to read than an array per cohort).
 --
@@ -25,11 +28,11 @@
 -- for two days, the TTL is three). And an account's second and later requests of a day
 -- skip PFADD altogether: the store remembers which (account, youth, cohort, day, born)
 -- it has added and says so in `joined`. The steady state is GET and SET per cohort.
-local now = tonumber(ARGV[1])
-local young = ARGV[3] == '1'
-local traits = tonumber(ARGV[4])
-local request_cost = tonumber(ARGV[5])
-local joined = ARGV[6]
+local now = tonumber(ARGV[arg0 + 1])
+local young = ARGV[arg0 + 3] == '1'
+local traits = tonumber(ARGV[arg0 + 4])
+local request_cost = tonumber(ARGV[arg0 + 5])
+local joined = ARGV[arg0 + 6]
 
 local day = math.floor(now / 86400)
 
@@ -39,7 +42,7 @@ local e_bit = bit.band(traits, 1) ~= 0 and 1 or 0
 local f_bit = bit.band(traits, 2) ~= 0 and 1 or 0
 local s_bit = bit.band(traits, 4) ~= 0 and 1 or 0
 local x_bit = bit.band(traits, 8) ~= 0 and 1 or 0
-local member = ARGV[2]
+local member = ARGV[arg0 + 2]
 
 -- A new state's `born`: the server's clock in µs (request clocks may repeat; this one
 -- moves on between any two scripts, and across a restart).
@@ -132,8 +135,8 @@ local function fold(K1, K2, K3, K4, K5, expect)
 end
 
 local out = {}
-for g = 0, #KEYS / 5 - 1 do
-  local b = 5 * g
+for g = 0, (#KEYS - key0) / 5 - 1 do
+  local b = key0 + 5 * g
   out[g + 1] = fold(KEYS[b + 1], KEYS[b + 2], KEYS[b + 3], KEYS[b + 4], KEYS[b + 5],
                     (struct.unpack('<d', joined, 8 * g + 1)))
 end

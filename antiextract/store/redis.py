@@ -103,6 +103,12 @@ def _lua_literal(value: Any) -> str:
     raise TypeError(f"cannot write a {type(value).__name__} into a script")
 
 
+def _lua_function(name: str, text: str) -> str:
+    """A whole script's text as a local function of another script (its ``return``s then
+    return from the function; its locals stay its own)."""
+    return f"local function {name}()\n{text}\nend\n"
+
+
 def _f(value: bytes | str | int | float) -> float:
     return float(value.decode() if isinstance(value, bytes) else value)
 
@@ -117,6 +123,7 @@ _TEXT = {"dominant", "last_skeleton"}
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
 # cohort.lua's, per cohort: allowed (0|1), accounts, young, score, harvest, retry_after, born
 _COHORT_REPLY = struct.Struct("<7d")
+_EVALUATE_ARGS = 7  # evaluate.lua's ARGV: now, cost, traits, acute, skeleton, created, tier
 _DOUBLE = struct.Struct("<d")  # one packed double: ip.lua's retry_after, cohort.lua's joined
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
@@ -158,23 +165,34 @@ class RedisStore(Store):
             slow_scale=m.slow_scale, acute_alpha=m.acute_alpha,
             profile_half_life=m.profile_half_life,
         )  # fmt: skip
-        cohort = _lua_constants(
-            min_young=cm.min_young, full_young=cm.full_young, min_share=cm.min_young_share,
-            min_harvest=cm.min_harvest, weight=cm.weight, half_life=cm.half_life,
-            cap=cm.bucket_capacity, rate=cm.bucket_refill, ttl=cm.ttl,
-        )  # fmt: skip
-        self._evaluate = client.register_script(evaluate + _script("evaluate.lua", "windows.lua"))
+
+        def cohort(key0: int, arg0: int) -> str:
+            return _lua_constants(
+                key0=key0, arg0=arg0, min_young=cm.min_young, full_young=cm.full_young,
+                min_share=cm.min_young_share, min_harvest=cm.min_harvest, weight=cm.weight,
+                half_life=cm.half_life, cap=cm.bucket_capacity, rate=cm.bucket_refill,
+                ttl=cm.ttl,
+            ) + _script("cohort.lua")  # fmt: skip
+
+        evaluate += _script("evaluate.lua", "windows.lua")
+        self._evaluate = client.register_script(evaluate)
         self._settle = client.register_script(_script("settle.lua"))
         self._admin = client.register_script(_script("admin.lua"))
-        self._cohort = client.register_script(cohort + _script("cohort.lua"))
+        self._cohort = client.register_script(cohort(0, 0))  # Cluster: one call per cohort
+        # a single Redis: the account and its cohorts in one call (see combined.lua)
+        self._combined = client.register_script(
+            _lua_function("account", evaluate)
+            + _lua_function("cohorts", cohort(2, _EVALUATE_ARGS))
+            + _script("combined.lua")
+        )
         self._ip = client.register_script(windows + _script("ip.lua", "windows.lua"))
         self._undo = client.register_script(_script("undo.lua"))
         self._others: list[Any] = []  # more clients to close (a Sentinel's connections)
-        self._fast_evaluate = self._fast_cohort = None
+        self._fast_evaluate = self._fast_combined = None
         if fast is not None:
-            ev, co = self._evaluate, self._cohort
+            ev, co = self._evaluate, self._combined
             self._fast_evaluate = fast.prepare(ev.sha, ev.script)
-            self._fast_cohort = fast.prepare(co.sha, co.script)
+            self._fast_combined = fast.prepare(co.sha, co.script)
         self._blocks: dict[tuple[str, int], bytes] = {}
         self._members: set[int] = set()  # see _joined
         self._born: dict[tuple[str, int], float] = {}
@@ -300,29 +318,28 @@ class RedisStore(Store):
                 else:
                     reply = await self._evaluate(keys=keys, args=args, client=self.client)
             else:
+                # On a single Redis the account and all cohorts in one call (combined.lua;
+                # _evaluate_per_slot: one call per slot).
                 day = int(now // 86_400)
                 joined = self._joined(account, cohort, day)
-                cargs = [now, account, int(cohort.young), cohort.traits, cost, b"".join(joined)]
-                # On a single Redis all cohorts in one call (_evaluate_per_slot: one each).
-                if fast is not None and self._fast_cohort is not None and self.fast is not None:
+                args += [now, account, int(cohort.young), cohort.traits, cost, b"".join(joined)]
+                combined = self._fast_combined
+                if combined is not None:
                     block = self._cohort_block
-                    ckeys = EncodedKeys(5 * len(cohort.keys),
-                                        b"".join([block(k, day) for k in cohort.keys]))  # fmt: skip
-                    replies = await self.fast.run_many(
-                        [(fast, keys, args), (self._fast_cohort, ckeys, cargs)],
+                    data = [encode_bulk(keys)]
+                    data += [block(k, day) for k in cohort.keys]
+                    reply = await combined(
+                        EncodedKeys(2 + 5 * len(cohort.keys), b"".join(data)),
+                        args,
                         self._refund_if_allowed(account, cost, now),
                     )
                 else:
-                    group = [key for k in cohort.keys for key in self.cohort_keys(k, day)]
-                    replies = await self._pipelined([
-                        (self._evaluate, keys, args),
-                        (self._cohort, group, cargs),
-                    ])  # fmt: skip
-                reply = replies[0]
-                views = self._cohort_views(account, cohort, day, replies[1])
+                    keys += [key for k in cohort.keys for key in self.cohort_keys(k, day)]
+                    (reply,) = await self._pipelined([(self._combined, keys, args)])
+                views = self._cohort_views(account, cohort, day, reply[4])
         except (*_FAILURES, RespError) as exc:
             raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
-        allowed, denied, packed, day_count = reply
+        allowed, denied, packed, day_count = reply[:4]
         tokens, wait, risk, youth, *rest = _REPLY.unpack(packed)
         n = len(TRAITS)
         assessment = Assessment(risk, youth, tuple(rest[:n]), rest[n], rest[n + 1], day_count)
