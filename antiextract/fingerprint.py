@@ -386,6 +386,9 @@ _MAX_HEADERS = 64
 _MAX_VALUE = 256
 _VERSION = re.compile(r"\d+(?:[._]\d+)*")
 _MAJOR_MINOR = re.compile(r"\D*\d+(?:\.\d+)?")
+_MEMO = 4096  # entries in each memo below; cleared when full
+_HEADER_ROLES: dict[bytes, tuple[bytes | None, bool]] = {}
+_CLIENTS: dict[tuple[tuple[bytes, ...], tuple[bytes, ...]], str] = {}
 
 
 def client_fingerprint(headers: Iterable[tuple[bytes, bytes]]) -> str:
@@ -397,18 +400,48 @@ def client_fingerprint(headers: Iterable[tuple[bytes, bytes]]) -> str:
     account ids (authorization, x-api-key, cookie, openai-organization, ...) count only by
     name, i.e. by presence: their values are never read, so the fingerprint cannot tell two
     accounts of one fleet apart, which is the point. Never raises on odd bytes.
+
+    Every request pays for this, and a service sees few distinct clients: the names and
+    values read are looked up in a bounded memo before the normalising and hashing.
     """
-    names: dict[bytes, None] = {}
+    roles = _HEADER_ROLES
+    names: list[bytes] = []
     values: dict[bytes, bytes] = {}
     for raw_name, value in islice(headers, _MAX_HEADERS):
-        name = raw_name.lower()
-        if name in _INFRA or name.startswith(_INFRA_PREFIXES):
+        role = roles.get(raw_name)
+        if role is None:
+            role = _header_role(raw_name)
+        name, read = role
+        if name is None:
             continue
-        names.setdefault(name, None)
-        if name not in values and (
-            name == b"user-agent" or name in _SDK_VALUES or name in _SDK_VERSIONS
-        ):
+        names.append(name)
+        if read and name not in values:
             values[name] = value[:_MAX_VALUE]
+    key = (tuple(names), tuple(values.values()))
+    found = _CLIENTS.get(key)
+    if found is None:
+        if len(_CLIENTS) >= _MEMO:
+            _CLIENTS.clear()
+        found = _CLIENTS[key] = _client_digest(list(dict.fromkeys(names)), values)
+    return found
+
+
+def _header_role(raw_name: bytes) -> tuple[bytes | None, bool]:
+    """A header name lowered (None: a proxy's header, left out) and whether its value is
+    read; memoised per raw name (bounded: names are attacker-chosen too)."""
+    name = raw_name.lower()
+    role: tuple[bytes | None, bool]
+    if name in _INFRA or name.startswith(_INFRA_PREFIXES):
+        role = (None, False)
+    else:
+        role = (name, name == b"user-agent" or name in _SDK_VALUES or name in _SDK_VERSIONS)
+    if len(_HEADER_ROLES) >= _MEMO:
+        _HEADER_ROLES.clear()
+    _HEADER_ROLES[raw_name] = role
+    return role
+
+
+def _client_digest(names: list[bytes], values: dict[bytes, bytes]) -> str:
     parts = [b",".join(names)]
     agent = values.get(b"user-agent")
     if agent is not None:

@@ -813,3 +813,25 @@ def test_odd_headers_never_raise() -> None:
     ]
     results = [client_fingerprint(headers) for headers in odd]
     assert all(len(fp) == 16 for fp in results)
+
+
+def test_the_client_memo_is_bounded_and_never_changes_an_answer() -> None:
+    """client_fingerprint memoises per header layout and values read; a memo warmed by
+    other clients (or cleared when full) must give what a cold one gives."""
+    from antiextract import fingerprint
+
+    cases = [OPENAI_SDK, ANTHROPIC_SDK, CURL, BROWSER, list(reversed(OPENAI_SDK))]
+    # digits are versions, so name the tools in letters
+    cases += [replaced(CURL, user_agent=b"tool-%s/1.0" % bytes([97 + i // 26, 97 + i % 26]))
+              for i in range(50)]  # fmt: skip
+    fingerprint._CLIENTS.clear()
+    cold = [client_fingerprint(h) for h in cases]
+    warm = [client_fingerprint(h) for h in reversed(cases)][::-1]
+    assert warm == cold
+    assert len(set(cold)) == len(cases)  # each UA family its own client
+    # a flood of distinct user agents: both memos stay bounded, answers unchanged
+    for i in range(fingerprint._MEMO + 10):
+        client_fingerprint([*CURL, (b"x-junk-%d" % i, b"1"), (b"user-agent", b"bot%d" % i)])
+    assert len(fingerprint._CLIENTS) <= fingerprint._MEMO
+    assert len(fingerprint._HEADER_ROLES) <= fingerprint._MEMO
+    assert [client_fingerprint(h) for h in cases] == cold
