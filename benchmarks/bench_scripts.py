@@ -1,5 +1,6 @@
 """What the store's Lua costs inside Redis, per request: evaluate.lua alone (campaigns
-off) and with the request's cohorts (cohort.lua, five cohorts), on a single Redis.
+off) and with the request's cohorts (combined.lua: evaluate.lua then cohort.lua for five
+cohorts, in one call), on a single Redis.
 
 The latency benchmark sees a script's cost only mixed with the round trip and Python;
 Redis's own accounting (``INFO commandstats``, reset before each timed batch) splits it
@@ -133,7 +134,7 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---:|---:|",
         f"| evaluate.lua (campaigns off) | {rows['accounts']['wall_median_us']} "
         f"| {rows['accounts']['server_us_per_request']} |",
-        f"| evaluate.lua + cohort.lua (5 cohorts) | {rows['cohorts']['wall_median_us']} "
+        f"| combined.lua: evaluate.lua + cohort.lua (5 cohorts) | {rows['cohorts']['wall_median_us']} "
         f"| {rows['cohorts']['server_us_per_request']} |",
         f"| cohorts' share | {report['cohorts_wall_us']} | {report['cohorts_server_us']} |",
     ]
