@@ -218,14 +218,23 @@ async def test_every_script_call_but_evaluate_stays_in_one_cluster_slot(clock) -
 
 
 async def test_one_call_per_cohort_gives_the_same_answers(clock) -> None:
-    """Cluster layout (a call per slot) and single-Redis layout (one call) agree."""
+    """Cluster layout (a call per slot) and single-Redis layout (combined.lua through
+    redis-py: account and cohorts in one script) agree on the whole outcome, refusals by
+    the IP window (shared by all thirty accounts) included."""
     together = RedisStore(test_limits(), await redis_client(), prefix="aeone")
     apart = RedisStore(test_limits(), await redis_client(), prefix="aetwo", per_slot_calls=True)
+    assert together.fast is None and not together.per_slot_calls
+    refused = 0
     for n in range(30):
         cohort = CohortInput(("t:x", "l:b0:abc", "n:10.0.0.0/24"), young=n % 2 == 0, traits=HARVEST)
-        a = await together.evaluate(f"a{n}", "ip", 5, clock(), RiskInput(), cohort)
-        b = await apart.evaluate(f"a{n}", "ip", 5, clock(), RiskInput(), cohort)
+        signal = RiskInput(traits=HARVEST, acute=1.0 if n % 3 else 0.0, skeleton="tmpl")
+        a = await together.evaluate(f"a{n % 7}", "ip", 5, clock(), signal, cohort)
+        b = await apart.evaluate(f"a{n % 7}", "ip", 5, clock(), signal, cohort)
         assert a.cohorts == b.cohorts and len(a.cohorts) == 3
+        assert (a.allowed, a.denied_by, a.assessment) == (b.allowed, b.denied_by, b.assessment)
+        assert a.tokens == pytest.approx(b.tokens) and a.retry_after == pytest.approx(b.retry_after)
+        refused += not a.allowed
+    assert refused > 0  # the IP window (8 a minute) refused some
     await together.close()
     await apart.close()
 

@@ -123,12 +123,15 @@ _TEXT = {"dominant", "last_skeleton"}
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
 # cohort.lua's, per cohort: allowed (0|1), accounts, young, score, harvest, retry_after, born
 _COHORT_REPLY = struct.Struct("<7d")
-_EVALUATE_ARGS = 7  # evaluate.lua's ARGV: now, cost, traits, acute, skeleton, created, tier
+# evaluate.lua's KEYS (account, IP windows) and ARGV (now, cost, traits, acute, skeleton,
+# created, tier): combined.lua's cohort part reads its own after them
+_EVALUATE_KEYS, _EVALUATE_ARGS = 2, 7
 _DOUBLE = struct.Struct("<d")  # one packed double: ip.lua's retry_after, cohort.lua's joined
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
 _FAILURES = (TimeoutError, RedisError, RedisClusterException, OSError)
-MEMBER_MARKS = 131_072  # (account, youth, cohort, day, born) marks kept (_joined), ~9 MB
+MEMBER_MARKS = 131_072  # (account, youth, cohort, day, born) marks kept (_cohort_args), ~9 MB
+KNOWN_COHORTS = 65_536  # (cohort, day) entries kept: encoded keys and born (_cohort_args)
 _INTS = {"gaps", "hours_day", "hours_cur", "hours_prev", "day_count"}
 
 
@@ -182,7 +185,7 @@ class RedisStore(Store):
         # a single Redis: the account and its cohorts in one call (see combined.lua)
         self._combined = client.register_script(
             _lua_function("account", evaluate)
-            + _lua_function("cohorts", cohort(2, _EVALUATE_ARGS))
+            + _lua_function("cohorts", cohort(_EVALUATE_KEYS, _EVALUATE_ARGS))
             + _script("combined.lua")
         )
         self._ip = client.register_script(windows + _script("ip.lua", "windows.lua"))
@@ -193,9 +196,8 @@ class RedisStore(Store):
             ev, co = self._evaluate, self._combined
             self._fast_evaluate = fast.prepare(ev.sha, ev.script)
             self._fast_combined = fast.prepare(co.sha, co.script)
-        self._blocks: dict[tuple[str, int], bytes] = {}
-        self._members: set[int] = set()  # see _joined
-        self._born: dict[tuple[str, int], float] = {}
+        self._known: dict[tuple[str, int], list[Any]] = {}  # see _cohort_args
+        self._members: set[int] = set()
         self._pending: dict[str, list[float]] = {}
         self._flushing: asyncio.Task[None] | None = None
 
@@ -239,54 +241,57 @@ class RedisStore(Store):
 
         return refund
 
-    def _joined(self, account: str, cohort: CohortInput, day: int) -> list[bytes]:
-        """cohort.lua's ``joined``, per cohort a packed double: the ``born`` of the cohort's
-        state under which this store already added the account, with this youth, to
-        today's sketches (cohort.lua then skips PFADD), or 0. The store remembers that as
-        a 64-bit hash (a collision skips one PFADD; it never adds a stranger); a state made
-        anew after a loss has another ``born``, so nothing remembered applies to it."""
-        seen, borns, young = self._members, self._born, cohort.young
-        out = []
+    def _cohort_args(self, account: str, cohort: CohortInput, day: int) -> tuple[bytes, bytes]:
+        """The request's cohort keys, RESP-encoded, and cohort.lua's ``joined``.
+
+        Per (cohort, day) the store keeps its five keys encoded once (a campaign's cohorts
+        come back on every one of its requests) and the ``born`` of the cohort's state.
+        ``joined`` is, per cohort, a packed double: that ``born`` when this store already
+        added the account, with this youth, to today's sketches (cohort.lua then skips
+        PFADD), else 0. The store remembers that as a 64-bit hash (a collision skips one
+        PFADD; it never adds a stranger); a state made anew after a loss has another
+        ``born``, so nothing remembered applies to it. Both are bounded (cleared when
+        full: forgetting costs an encoding or a PFADD, nothing else)."""
+        known, seen, young = self._known, self._members, cohort.young
+        if len(known) >= KNOWN_COHORTS:
+            known.clear()
+        blocks = []
+        joined = []
         for key in cohort.keys:
-            born = borns.get((key, day), 0.0)
+            entry = known.get((key, day))
+            if entry is None:
+                entry = known[key, day] = [encode_bulk(self.cohort_keys(key, day)), 0.0]
+            blocks.append(entry[0])
+            born = entry[1]
             if born and hash((account, young, key, day, born)) not in seen:
                 born = 0.0
-            out.append(_DOUBLE.pack(born))
-        return out
+            joined.append(born)
+        return b"".join(blocks), struct.pack(f"<{len(joined)}d", *joined)
 
     def _cohort_views(
-        self, account: str, cohort: CohortInput, day: int, packed: bytes
+        self, account: str, cohort: CohortInput, day: int, joined: bytes, packed: bytes
     ) -> tuple[CohortView, ...]:
         """cohort.lua's reply (seven doubles per cohort) as views; remembers each cohort's
-        ``born`` and that the account is now in its sketches (see ``_joined``)."""
+        ``born`` and that the account is now in its sketches (see ``_cohort_args``)."""
         keys = cohort.keys
         if len(packed) != _COHORT_REPLY.size * len(keys):
             raise RespError(f"cohort reply of {len(packed)} bytes for {len(keys)} cohorts")
-        seen, borns, young = self._members, self._born, cohort.young
+        known, seen, young = self._known, self._members, cohort.young
         if len(seen) >= MEMBER_MARKS:
             seen.clear()  # bounded: forgetting costs a PFADD, nothing else
-            borns.clear()
         views = []
-        for key, (allowed, accounts, young_n, score, harvest, wait, born) in zip(
-            keys, _COHORT_REPLY.iter_unpack(packed), strict=True
+        for key, (sent,), (allowed, accounts, young_n, score, harvest, wait, born) in zip(
+            keys, _DOUBLE.iter_unpack(joined), _COHORT_REPLY.iter_unpack(packed), strict=True
         ):
-            borns[key, day] = born
-            seen.add(hash((account, young, key, day, born)))
+            if born != sent:  # the script added the account (or met a new state)
+                entry = known.get((key, day))
+                if entry is not None:
+                    entry[1] = born
+                seen.add(hash((account, young, key, day, born)))
             views.append(
                 CohortView(key, score, int(accounts), int(young_n), harvest, allowed != 0.0, wait)
             )
         return tuple(views)
-
-    def _cohort_block(self, key: str, day: int) -> bytes:
-        """A cohort's five keys for ``day``, RESP-encoded once: a campaign's cohorts come
-        back on every one of its requests (bounded; cleared when full)."""
-        blocks = self._blocks
-        found = blocks.get((key, day))
-        if found is None:
-            if len(blocks) >= 65_536:
-                blocks.clear()
-            found = blocks[key, day] = encode_bulk(self.cohort_keys(key, day))
-        return found
 
     def cohort_keys(self, key: str, day: int) -> list[str]:
         """State, then the HyperLogLogs of accounts and young accounts for today and
@@ -321,22 +326,21 @@ class RedisStore(Store):
                 # On a single Redis the account and all cohorts in one call (combined.lua;
                 # _evaluate_per_slot: one call per slot).
                 day = int(now // 86_400)
-                joined = self._joined(account, cohort, day)
-                args += [now, account, int(cohort.young), cohort.traits, cost, b"".join(joined)]
+                encoded, joined = self._cohort_args(account, cohort, day)
+                assert len(keys) == _EVALUATE_KEYS and len(args) == _EVALUATE_ARGS
+                args += [now, account, int(cohort.young), cohort.traits, cost, joined]
                 combined = self._fast_combined
                 if combined is not None:
-                    block = self._cohort_block
-                    data = [encode_bulk(keys)]
-                    data += [block(k, day) for k in cohort.keys]
                     reply = await combined(
-                        EncodedKeys(2 + 5 * len(cohort.keys), b"".join(data)),
+                        EncodedKeys(_EVALUATE_KEYS + 5 * len(cohort.keys),
+                                    encode_bulk(keys) + encoded),
                         args,
                         self._refund_if_allowed(account, cost, now),
-                    )
+                    )  # fmt: skip
                 else:
                     keys += [key for k in cohort.keys for key in self.cohort_keys(k, day)]
                     (reply,) = await self._pipelined([(self._combined, keys, args)])
-                views = self._cohort_views(account, cohort, day, reply[4])
+                views = self._cohort_views(account, cohort, day, joined, reply[4])
         except (*_FAILURES, RespError) as exc:
             raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
         allowed, denied, packed, day_count = reply[:4]
@@ -365,11 +369,11 @@ class RedisStore(Store):
         first = len(calls)
         day = int(now // 86_400)
         if cohort is not None and cohort.keys:
-            joined = self._joined(account, cohort, day)
+            _, joined = self._cohort_args(account, cohort, day)
             head = [now, account, int(cohort.young), cohort.traits, cost]
             calls += [
-                (self._cohort, self.cohort_keys(k, day), [*head, j])
-                for k, j in zip(cohort.keys, joined, strict=True)
+                (self._cohort, self.cohort_keys(k, day), [*head, joined[8 * i : 8 * i + 8]])
+                for i, k in enumerate(cohort.keys)
             ]
         replies = await self._pipelined(calls)
         reply = replies[0]
@@ -401,7 +405,7 @@ class RedisStore(Store):
         assessment = Assessment(risk, youth, tuple(rest[:n]), rest[n], rest[n + 1], day_count)
         views: tuple[CohortView, ...] = ()
         if cohort is not None and cohort.keys:
-            views = self._cohort_views(account, cohort, day, b"".join(replies[first:]))
+            views = self._cohort_views(account, cohort, day, joined, b"".join(replies[first:]))
         return Outcome(
             bool(allowed and ip_taken), tokens, wait, denied.decode() or None, assessment, views
         )
