@@ -386,7 +386,11 @@ _MAX_HEADERS = 64
 _MAX_VALUE = 256
 _VERSION = re.compile(r"\d+(?:[._]\d+)*")
 _MAJOR_MINOR = re.compile(r"\D*\d+(?:\.\d+)?")
-_MEMO = 4096  # entries in each memo below; cleared when full
+# Memos for client_fingerprint, cleared when full. Worst case, with every name and value
+# as long as admitted: 4,096 roles x 2 x 64 B, and 1,024 clients x (1 KB of names + 11
+# values of at most 256 B): ~4 MB. A service sees a few dozen distinct clients.
+_ROLE_MEMO, _MEMO_NAME = 4096, 64
+_CLIENT_MEMO, _MEMO_NAME_BYTES = 1024, 1024
 _HEADER_ROLES: dict[bytes, tuple[bytes | None, bool]] = {}
 _CLIENTS: dict[tuple[tuple[bytes, ...], tuple[bytes, ...]], str] = {}
 
@@ -420,9 +424,12 @@ def client_fingerprint(headers: Iterable[tuple[bytes, bytes]]) -> str:
     key = (tuple(names), tuple(values.values()))
     found = _CLIENTS.get(key)
     if found is None:
-        if len(_CLIENTS) >= _MEMO:
-            _CLIENTS.clear()
-        found = _CLIENTS[key] = _client_digest(list(dict.fromkeys(names)), values)
+        found = _client_digest(list(dict.fromkeys(names)), values)
+        # bounded in bytes too: names and values are the client's to choose
+        if sum(map(len, names)) <= _MEMO_NAME_BYTES:
+            if len(_CLIENTS) >= _CLIENT_MEMO:
+                _CLIENTS.clear()
+            _CLIENTS[key] = found
     return found
 
 
@@ -435,9 +442,10 @@ def _header_role(raw_name: bytes) -> tuple[bytes | None, bool]:
         role = (None, False)
     else:
         role = (name, name == b"user-agent" or name in _SDK_VALUES or name in _SDK_VERSIONS)
-    if len(_HEADER_ROLES) >= _MEMO:
-        _HEADER_ROLES.clear()
-    _HEADER_ROLES[raw_name] = role
+    if len(raw_name) <= _MEMO_NAME:
+        if len(_HEADER_ROLES) >= _ROLE_MEMO:
+            _HEADER_ROLES.clear()
+        _HEADER_ROLES[raw_name] = role
     return role
 
 

@@ -820,18 +820,30 @@ def test_the_client_memo_is_bounded_and_never_changes_an_answer() -> None:
     other clients (or cleared when full) must give what a cold one gives."""
     from antiextract import fingerprint
 
+    def cold(headers: list[tuple[bytes, bytes]]) -> str:
+        fingerprint._CLIENTS.clear()
+        fingerprint._HEADER_ROLES.clear()
+        return client_fingerprint(headers)
+
     cases = [OPENAI_SDK, ANTHROPIC_SDK, CURL, BROWSER, list(reversed(OPENAI_SDK))]
     # digits are versions, so name the tools in letters
     cases += [replaced(CURL, user_agent=b"tool-%s/1.0" % bytes([97 + i // 26, 97 + i % 26]))
               for i in range(50)]  # fmt: skip
+    cases += [replaced(OPENAI_SDK, x_stainless_os=b"os-" + bytes([97 + i])) for i in range(10)]
+    expected = [cold(h) for h in cases]
+    assert len(set(expected)) == len(cases)  # each a different client
     fingerprint._CLIENTS.clear()
-    cold = [client_fingerprint(h) for h in cases]
-    warm = [client_fingerprint(h) for h in reversed(cases)][::-1]
-    assert warm == cold
-    assert len(set(cold)) == len(cases)  # each UA family its own client
-    # a flood of distinct user agents: both memos stay bounded, answers unchanged
-    for i in range(fingerprint._MEMO + 10):
-        client_fingerprint([*CURL, (b"x-junk-%d" % i, b"1"), (b"user-agent", b"bot%d" % i)])
-    assert len(fingerprint._CLIENTS) <= fingerprint._MEMO
-    assert len(fingerprint._HEADER_ROLES) <= fingerprint._MEMO
-    assert [client_fingerprint(h) for h in cases] == cold
+    assert [client_fingerprint(h) for h in cases] == expected  # filling the memo
+    assert [client_fingerprint(h) for h in reversed(cases)][::-1] == expected  # from it
+    # A flood of made-up header names and user agents: the memos stay bounded in entries
+    # and in bytes (long names are not kept), and the answers do not change.
+    for i in range(fingerprint._ROLE_MEMO + 10):
+        long_name = b"x-" + b"%d" % i * 100
+        client_fingerprint([*CURL, (b"x-junk-%d" % i, b"1"), (long_name, b"1"),
+                            (b"user-agent", b"bot" + bytes([97 + i % 26]) * 200)])  # fmt: skip
+    assert len(fingerprint._CLIENTS) <= fingerprint._CLIENT_MEMO
+    assert len(fingerprint._HEADER_ROLES) <= fingerprint._ROLE_MEMO
+    assert all(len(name) <= fingerprint._MEMO_NAME for name in fingerprint._HEADER_ROLES)
+    assert all(sum(map(len, names)) <= fingerprint._MEMO_NAME_BYTES
+               for names, _ in fingerprint._CLIENTS)  # fmt: skip
+    assert [client_fingerprint(h) for h in cases] == expected
