@@ -237,32 +237,6 @@ class _Connection(asyncio.Protocol):
             self._timer = loop.call_at(deadline, self._check_deadline)
         return future
 
-    def send_many(
-        self, payloads: list[bytes], orphan: Orphan | None = None
-    ) -> list[asyncio.Future[Any]]:
-        """Write several commands in one write (one round trip); a future per reply.
-        ``orphan`` is the first command's."""
-        loop = self._loop
-        deadline = loop.time() + self._timeout
-        blob = b"".join(payloads)
-        if self._corked is not None:
-            self._corked.append(blob)
-        elif self.pending:
-            self._corked = [blob]
-            loop.call_soon(self._uncork)
-        else:
-            self.transport.write(blob)  # type: ignore[union-attr]
-        futures = []
-        pending = self.pending
-        for _ in payloads:
-            future = loop.create_future()
-            futures.append(future)
-            pending.append((future, deadline, orphan))
-            orphan = None
-        if self._timer is None:
-            self._timer = loop.call_at(deadline, self._check_deadline)
-        return futures
-
     def _uncork(self) -> None:
         corked, self._corked = self._corked, None
         if corked and not self.broken:
@@ -494,44 +468,6 @@ class FastScriptClient:
             raise ValueError("sha is not the SHA-1 of script")
         self._verified.add(sha)
         return PreparedScript(self, sha, script, static_args)
-
-    async def run_many(
-        self,
-        calls: Sequence[tuple[PreparedScript, Keys, Sequence[Arg]]],
-        orphan: Orphan | None = None,
-    ) -> list[Any]:
-        """Several prepared script calls written together: one round trip for all of them.
-        A NOSCRIPT reply is answered by resending that call as EVAL; any other error reply
-        is raised after every reply has been collected (no future is left unread).
-        ``orphan`` gets the first call's reply if this is cancelled once sent."""
-        packed = [(script, *script.pack(keys, args)) for script, keys, args in calls]
-        conn = self._pick()
-        if conn is None:
-            conn = await self._acquire()
-        futures = conn.send_many([payload for _, payload, _ in packed], orphan)
-        results: list[Any] = []
-        for future in futures:
-            try:
-                results.append(await future)
-            except RespError as exc:
-                results.append(exc)
-            except BaseException:
-                _deliver(futures[0], orphan)  # if it came before the cancellation
-                for other in futures:
-                    if other.done() and not other.cancelled():
-                        other.exception()  # mark as retrieved
-                    else:
-                        other.cancel()
-                raise
-        for i, result in enumerate(results):
-            if isinstance(result, RespError):
-                if not str(result).startswith("NOSCRIPT"):
-                    raise result
-                script, payload, head_len = packed[i]
-                results[i] = await self._eval_instead(
-                    payload, head_len, script.sha, script.script, orphan if i == 0 else None
-                )
-        return results
 
     async def execute(self, *args: Arg) -> Any:
         """Any one command (for set-up and tests, not the hot path)."""
