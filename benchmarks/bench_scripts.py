@@ -134,7 +134,8 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---:|---:|",
         f"| evaluate.lua (campaigns off) | {rows['accounts']['wall_median_us']} "
         f"| {rows['accounts']['server_us_per_request']} |",
-        f"| combined.lua: evaluate.lua + cohort.lua (5 cohorts) | {rows['cohorts']['wall_median_us']} "
+        "| combined.lua: evaluate.lua + cohort.lua (5 cohorts) "
+        f"| {rows['cohorts']['wall_median_us']} "
         f"| {rows['cohorts']['server_us_per_request']} |",
         f"| cohorts' share | {report['cohorts_wall_us']} | {report['cohorts_server_us']} |",
     ]

@@ -239,12 +239,12 @@ class AppVariant:
     app: ASGIApp
     workload: Workload | None = None
 
-    async def batch(self, count: int, start: int = 0) -> list[int]:
+    async def batch(self, count: int, first: int = 0) -> list[int]:
         assert self.workload is not None
         app, workload, body = self.app, self.workload, self.workload.body
         times = []
         clock = time.perf_counter_ns
-        for i in range(start, start + count):
+        for i in range(first, first + count):
             scope, receive, send = workload.scope(i), Receive(body), Send()
             start = clock()
             await app(scope, receive, send)
@@ -262,7 +262,7 @@ class PingVariant:
     client: aioredis.Redis
     workload: Workload | None = None
 
-    async def batch(self, count: int, start: int = 0) -> list[int]:
+    async def batch(self, count: int, first: int = 0) -> list[int]:
         ping, clock = self.client.ping, time.perf_counter_ns
         times = []
         for _ in range(count):
