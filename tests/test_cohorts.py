@@ -80,6 +80,29 @@ async def test_cohort_counts_recover_after_redis_loses_the_keys(kind, clock) -> 
     await store.close()
 
 
+@pytest.mark.parametrize("kind", ["redis", "redis-fast", "redis-per-slot"])
+async def test_a_cohort_state_ttl_is_renewed_by_the_first_write_of_a_day(kind) -> None:
+    """A new state gets the full TTL; later writes that day keep the TTL it has (SET
+    KEEPTTL, cheaper for Redis); the first write of the next day renews it."""
+    model = CohortModel()
+    store = await _store(kind, model)
+    admin = await redis_client()
+    cohort = CohortInput(("t:ttl",), young=True, traits=HARVEST)
+    t = 86_400 * 20_000 + 3_600.0
+    state = store.cohort_keys("t:ttl", 20_000)[0]
+    await store.evaluate("ttl0", "ip", 1, t, RiskInput(), cohort)
+    assert model.ttl - 5 <= await admin.ttl(state) <= model.ttl
+    await admin.expire(state, 1_000)
+    for n in range(3):  # the same day, a repeat and new accounts
+        await store.evaluate(f"ttl{n}", "ip", 1, t + 60 * (n + 1), RiskInput(), cohort)
+    assert 0 < await admin.ttl(state) <= 1_000
+    out = await store.evaluate("ttl0", "ip", 1, t + 86_400, RiskInput(), cohort)
+    assert model.ttl - 5 <= await admin.ttl(state) <= model.ttl
+    assert out.cohorts[0].accounts == 3  # yesterday's three still count today
+    await admin.aclose()
+    await store.close()
+
+
 @pytest.mark.parametrize("kind", ["memory", "redis"])
 async def test_distinct_and_young_counts_within_sketch_error(kind, clock) -> None:
     store = await _store(kind, CohortModel())

@@ -76,6 +76,15 @@ def test_invalid_values_name_variable_value_and_accepted(monkeypatch, var, value
     assert expect in message
 
 
+def test_a_campaign_ttl_under_two_days_is_refused(monkeypatch) -> None:
+    """cohort.lua reads yesterday's sketches all day and renews a state's TTL once a day."""
+    monkeypatch.setenv("ANTIEXTRACT_CAMPAIGN_MODEL", '{"ttl": 3600}')
+    with pytest.raises(SettingsError, match=r"ANTIEXTRACT_CAMPAIGN_MODEL.*at least 172800"):
+        load_settings()
+    monkeypatch.setenv("ANTIEXTRACT_CAMPAIGN_MODEL", '{"ttl": 172800}')
+    assert load_settings().campaign_model == {"ttl": 172800}
+
+
 def test_middleware_fails_at_start_up_on_bad_env(monkeypatch) -> None:
     monkeypatch.setenv("ANTIEXTRACT_MODE", "loud")
     with pytest.raises(SettingsError, match="ANTIEXTRACT_MODE"):

@@ -128,9 +128,16 @@ local function fold(K1, K2, K3, K4, K5, expect)
     end
     tokens_ts = now
   end
-  redis.call('SET', K1, struct.pack(STATE, 2, requests, elicit, focus, single, extract, now,
-                                    tokens, tokens_ts, day, a_cur, a_prev, y_cur, y_prev, born),
-             'EX', ttl)
+  -- The TTL is renewed by the first write of each day (and a new state's); later writes
+  -- keep it: a SET that also sets an expiry costs Redis ~1.7 µs more, five times per
+  -- request. An idle cohort's state so lives two to three days after its last request.
+  local state = struct.pack(STATE, 2, requests, elicit, focus, single, extract, now, tokens,
+                            tokens_ts, day, a_cur, a_prev, y_cur, y_prev, born)
+  if stale then
+    redis.call('SET', K1, state, 'EX', ttl)
+  else
+    redis.call('SET', K1, state, 'KEEPTTL')
+  end
   return struct.pack('<ddddddd', allowed, accounts, young_n, score, harvest, wait, born)
 end
 
