@@ -129,8 +129,9 @@ local function fold(K1, K2, K3, K4, K5, expect)
     tokens_ts = now
   end
   -- The TTL is renewed by the first write of each day (and a new state's); later writes
-  -- keep it: a SET that also sets an expiry costs Redis ~1.7 µs more, five times per
-  -- request. An idle cohort's state so lives two to three days after its last request.
+  -- keep it: a SET that also sets an expiry does more work in Redis (the expiry table),
+  -- five times per request. An idle cohort's state so lives two to three days after its
+  -- last request.
   local state = struct.pack(STATE, 2, requests, elicit, focus, single, extract, now, tokens,
                             tokens_ts, day, a_cur, a_prev, y_cur, y_prev, born)
   if stale then
