@@ -7,7 +7,10 @@ Redis's own accounting (``INFO commandstats``, reset before each timed batch) sp
 out: server µs per request for EVALSHA (which includes the commands the script calls),
 and the client's wall time per ``RedisStore.evaluate`` call, medians over interleaved
 rounds. 500 accounts on 40 subnets, one template shared by all (so five cohorts each
-request, all of them young, the heaviest steady state: two PFADDs per cohort).
+request, all of them young), calling again and again: after the warm-up their requests
+skip the sketches (the store remembers whom it added). A third variant sends every call
+from an account never seen before, as a campaign's new accounts arrive: two PFADDs per
+cohort, and the distinct counts that changed read back.
 
 Run ``python benchmarks/bench_scripts.py [--quick]``; uses database 14 and flushes it.
 Writes ``results/scripts.json`` and ``results/scripts.md``.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import statistics
 import time
 from datetime import UTC, datetime
@@ -69,14 +73,17 @@ def requests() -> list[tuple[str, str, RiskInput, CohortInput]]:
 
 
 async def batch(
-    s: RedisStore, reqs: list[Any], n: int, cohorts: bool, admin: redis.Redis
+    s: RedisStore, reqs: list[Any], n: int, cohorts: bool, admin: redis.Redis, fresh: bool = False
 ) -> tuple[list[float], float]:
-    """n calls; per-call wall µs, and Redis's server µs per call from commandstats."""
+    """n calls; per-call wall µs, and Redis's server µs per call from commandstats.
+    ``fresh``: every call from an account never seen before (a campaign's arrival)."""
     admin.config_resetstat()
     walls = []
     clock = time.perf_counter_ns
     for i in range(n):
         account, ip, risk, cohort = reqs[i % len(reqs)]
+        if fresh:
+            account = f"new{next(NEW)}"
         start = clock()
         await s.evaluate(account, ip, 500.0, time.time(), risk, cohort if cohorts else None)
         walls.append((clock() - start) / 1000)
@@ -90,14 +97,17 @@ async def run(rounds: int, n: int) -> dict[str, Any]:
     s = store()
     reqs = requests()
     out: dict[str, dict[str, list[float]]] = {
-        name: {"wall": [], "server": []} for name in ("accounts", "cohorts")
+        name: {"wall": [], "server": []} for name in ("accounts", "cohorts", "new_accounts")
     }
     try:
         for name in out:  # warm-up: every account and cohort exists, scripts loaded
-            await batch(s, reqs, 2 * ACCOUNTS, name == "cohorts", admin)
+            await batch(s, reqs, 2 * ACCOUNTS, name != "accounts", admin, name == "new_accounts")
         for r in range(rounds):
-            for name in sorted(out, reverse=r % 2 == 1):
-                walls, server = await batch(s, reqs, n, name == "cohorts", admin)
+            order = sorted(out)
+            for name in order[r % 3 :] + order[: r % 3]:  # each variant first in turn
+                walls, server = await batch(
+                    s, reqs, n, name != "accounts", admin, name == "new_accounts"
+                )
                 out[name]["wall"].append(statistics.median(walls))
                 out[name]["server"].append(server)
     finally:
@@ -127,6 +137,9 @@ async def run(rounds: int, n: int) -> dict[str, Any]:
     }
 
 
+NEW = itertools.count()  # account numbers never used before (new_accounts)
+
+
 def markdown(report: dict[str, Any]) -> str:
     rows = report["results"]
     lines = [
@@ -138,6 +151,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"| {rows['cohorts']['wall_median_us']} "
         f"| {rows['cohorts']['server_us_per_request']} |",
         f"| cohorts' share | {report['cohorts_wall_us']} | {report['cohorts_server_us']} |",
+        "| combined.lua, each call from a new account (a campaign's arrival) "
+        f"| {rows['new_accounts']['wall_median_us']} "
+        f"| {rows['new_accounts']['server_us_per_request']} |",
     ]
     m = report["machine"]
     head = f"{m['cpu']}, Python {m['python']}, Redis {m['redis_server']}; {report['timestamp']}"
