@@ -20,6 +20,10 @@ The campaign score (0..``weight``) flows into each member's risk (scaled by the 
 youth), so an account joining a known campaign is caught on its first requests.
 
 ``store/cohort.lua`` transcribes ``update_cohort``; the shared store tests compare them.
+Where Redis costs differ it departs in how, not what: it caches the distinct counts in the
+state, reads a count between 256 and 16,383 back from its HyperLogLog only every
+1/256-1/128 of growth (counting one up per change in between, so it may lag by ~1%), and
+renews a state's TTL once a day (the memory store: at every request).
 """
 
 from __future__ import annotations
@@ -51,7 +55,14 @@ class CohortModel:
     half_life: float = 6 * 3_600.0  # decay of the cohort's request and trait counts
     bucket_capacity: float = 2_000_000.0  # shared token bucket of a flagged cohort
     bucket_refill: float = 2_000.0  # tokens per second, for all members together
-    ttl: int = 3 * 86_400
+    ttl: int = 3 * 86_400  # at least two days: yesterday's sketches are read all day
+
+    def __post_init__(self) -> None:
+        # Redis wants a whole number of seconds, and cohort.lua renews a state's TTL once a
+        # day (a settings override arrives as a float, e.g. 259200.0)
+        if self.ttl != int(self.ttl) or self.ttl < 2 * 86_400:
+            raise ValueError(f"ttl must be a whole number of seconds >= 172800, got {self.ttl}")
+        object.__setattr__(self, "ttl", int(self.ttl))
 
 
 @dataclass(frozen=True, slots=True)

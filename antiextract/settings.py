@@ -256,10 +256,7 @@ class Settings(BaseSettings):
         from .cohorts import CohortModel
 
         _check_keys(value, tuple(CohortModel.__dataclass_fields__))
-        if value.get("ttl", CohortModel().ttl) < 2 * 86_400:
-            # yesterday's sketches are read all of today, and a state's TTL is renewed
-            # once a day (store/cohort.lua)
-            raise ValueError("ttl must be at least 172800 seconds (two days)")
+        CohortModel(**value)  # its own checks (the TTL), named with the variable
         return value
 
     @field_validator("trusted_proxies", "allow_subnets", mode="before")

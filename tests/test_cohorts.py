@@ -133,6 +133,30 @@ async def test_big_counts_are_read_back_in_steps_and_stay_within_sketch_error(ki
     await store.close()
 
 
+async def test_counts_past_the_sketch_registers_do_not_fall_behind(clock) -> None:
+    """Past 16,384 accounts most new accounts change no register of a HyperLogLog, so
+    counting changes would fall ever further behind the sketch: there every change is
+    read back. 300,000 accounts already in today's sketches, then 3,000 new ones."""
+    store = await _store("redis-fast", CohortModel())
+    admin = await redis_client()
+    day = int(clock() // 86_400)
+    keys = store.cohort_keys("t:huge", day)
+    for first in range(0, 300_000, 20_000):
+        members = [f"old{n}" for n in range(first, first + 20_000)]
+        await admin.pfadd(keys[1], *members)
+        await admin.pfadd(keys[3], *members)
+    cohort = CohortInput(("t:huge",), young=True, traits=HARVEST)
+    for n in range(3_000):
+        out = await store.evaluate(f"new{n}", "ip", 1, clock(), RiskInput(), cohort)
+    view = out.cohorts[0]
+    for reported, key in ((view.accounts, keys[1]), (view.young, keys[3])):
+        exact = await admin.pfcount(key)
+        assert abs(reported - exact) <= exact / 128, (reported, exact)
+    assert view.accounts == pytest.approx(303_000, rel=0.03)
+    await admin.aclose()
+    await store.close()
+
+
 @pytest.mark.parametrize("kind", ["memory", "redis"])
 async def test_distinct_and_young_counts_within_sketch_error(kind, clock) -> None:
     store = await _store(kind, CohortModel())

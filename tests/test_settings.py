@@ -7,6 +7,7 @@ import ipaddress
 import pytest
 
 from antiextract import AntiExtractMiddleware, SettingsError, load_settings
+from antiextract.cohorts import CohortModel
 from antiextract.settings import DEFAULT_PATHS
 
 
@@ -78,11 +79,15 @@ def test_invalid_values_name_variable_value_and_accepted(monkeypatch, var, value
 
 def test_a_campaign_ttl_under_two_days_is_refused(monkeypatch) -> None:
     """cohort.lua reads yesterday's sketches all day and renews a state's TTL once a day."""
-    monkeypatch.setenv("ANTIEXTRACT_CAMPAIGN_MODEL", '{"ttl": 3600}')
-    with pytest.raises(SettingsError, match=r"ANTIEXTRACT_CAMPAIGN_MODEL.*at least 172800"):
-        load_settings()
+    for bad in ('{"ttl": 3600}', '{"ttl": 172800.5}'):  # too short; Redis wants whole seconds
+        monkeypatch.setenv("ANTIEXTRACT_CAMPAIGN_MODEL", bad)
+        with pytest.raises(SettingsError, match=r"ANTIEXTRACT_CAMPAIGN_MODEL.*>= 172800"):
+            load_settings()
     monkeypatch.setenv("ANTIEXTRACT_CAMPAIGN_MODEL", '{"ttl": 172800}')
     assert load_settings().campaign_model == {"ttl": 172800}
+    assert CohortModel(ttl=172800.0).ttl == 172800 and isinstance(CohortModel().ttl, int)
+    with pytest.raises(ValueError, match="172800"):
+        CohortModel(ttl=3600)  # a store built without Settings checks it too
 
 
 def test_middleware_fails_at_start_up_on_bad_env(monkeypatch) -> None:

@@ -23,11 +23,12 @@
 -- Server time is what this script costs every request, five times over, so it does the
 -- least it can: a cohort's counts only change when PFADD says a register changed, so
 -- they are cached in the state (every PFADD is followed by the SET of that state inside
--- this one atomic script, so the cache cannot go stale), yesterday's sketch no longer
--- changes at all, and a day's sketch gets its TTL when PFADD creates it (it is only read
--- for two days, the TTL is three). And an account's second and later requests of a day
--- skip PFADD altogether: the store remembers which (account, youth, cohort, day, born)
--- it has added and says so in `joined`. The steady state is GET and SET per cohort.
+-- this one atomic script; a large count is read back in steps, see `grown`), yesterday's
+-- sketch no longer changes at all, and a day's sketch gets its TTL when PFADD changes it
+-- (it is only read for two days; the TTL is at least two, three by default). And an
+-- account's second and later requests of a day skip PFADD altogether: the store remembers
+-- which (account, youth, cohort, day, born) it has added and says so in `joined`. The
+-- steady state is GET and SET per cohort.
 local now = tonumber(ARGV[arg0 + 1])
 local young = ARGV[arg0 + 3] == '1'
 local traits = tonumber(ARGV[arg0 + 4])
@@ -53,15 +54,20 @@ end
 
 -- A count after a PFADD that changed the sketch. Reading a sketch back (PFCOUNT) scans
 -- all of it once it is dense: when a campaign's new accounts arrive, that was most of the
--- script's time (benchmarks/bench_scripts.py, "new accounts"). So only counts under 256,
--- where the thresholds are, are read back after every change; a larger count is read back
--- when it reaches a multiple of a step of 1/256 to 1/128 of itself (2 from 256, 128 from
--- 16,384) and counts one up per change in between. Each change is one more account (PFADD
--- changes no register for an account the sketch holds), so in between the count lags by
--- less than a step: under 0.8%, the sketch's own standard error.
+-- script's time (benchmarks/bench_scripts.py, "new accounts"). Counts under 256, where
+-- the thresholds are, are read back after every change. From 256 to 16,383 a count is
+-- read back when it reaches a multiple of a step of 1/256 to 1/128 of itself (2 from 256,
+-- 64 from 8,192) and counts one up per change in between: a change means at least one
+-- more account (PFADD changes no register for an account the sketch holds), and below the
+-- sketch's 16,384 registers nearly every new account changes one, so the count lags by
+-- about a step at most (under 1%; the sketch's own standard error is 0.8%). From 16,384
+-- on most new accounts change no register, so counting changes would fall ever further
+-- behind: there every change is read back again, and changes themselves grow rare.
 local function grown(count, key)
   local _, e = math.frexp(count + 1)  -- count + 1 = m * 2^e, 0.5 <= m < 1
-  if e <= 8 or (count + 1) % 2 ^ (e - 8) == 0 then return redis.call('PFCOUNT', key) end
+  if e <= 8 or e >= 15 or (count + 1) % 2 ^ (e - 8) == 0 then
+    return redis.call('PFCOUNT', key)
+  end
   return count + 1
 end
 
@@ -152,8 +158,9 @@ local function fold(K1, K2, K3, K4, K5, expect)
   end
   -- The TTL is renewed by the first write of each day (and a new state's); later writes
   -- keep it: a SET that also sets an expiry does more work in Redis (the expiry table),
-  -- five times per request. An idle cohort's state so lives two to three days after its
-  -- last request.
+  -- five times per request. An idle cohort's state so lives from `ttl` less a day to
+  -- `ttl` after its last request (two to three days by default; the memory store keeps
+  -- it `ttl` after the last request: its counts have decayed by then either way).
   local state = struct.pack(STATE, 2, requests, elicit, focus, single, extract, now, tokens,
                             tokens_ts, day, a_cur, a_prev, y_cur, y_prev, born)
   if stale then
