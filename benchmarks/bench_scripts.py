@@ -10,7 +10,9 @@ rounds. 500 accounts on 40 subnets, one template shared by all (so five cohorts 
 request, all of them young), calling again and again: after the warm-up their requests
 skip the sketches (the store remembers whom it added). A third variant sends every call
 from an account never seen before, as a campaign's new accounts arrive: two PFADDs per
-cohort, and the distinct counts that changed read back.
+cohort, and the distinct counts that changed read back (how often depends on how large
+the cohorts have grown: the template's passes 16,384 accounts during the run, from where
+every change is read back).
 
 Run ``python benchmarks/bench_scripts.py [--quick]``; uses database 14 and flushes it.
 Writes ``results/scripts.json`` and ``results/scripts.md``.
