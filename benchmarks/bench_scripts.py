@@ -76,8 +76,9 @@ def requests() -> list[tuple[str, str, RiskInput, CohortInput]]:
 
 async def batch(
     s: RedisStore, reqs: list[Any], n: int, cohorts: bool, admin: redis.Redis, fresh: bool = False
-) -> tuple[list[float], float]:
-    """n calls; per-call wall µs, and Redis's server µs per call from commandstats.
+) -> tuple[list[float], float, float]:
+    """n calls; per-call wall µs, Redis's server µs per call and PFCOUNT calls per call,
+    from commandstats.
     ``fresh``: every call from an account never seen before (a campaign's arrival)."""
     admin.config_resetstat()
     walls = []
