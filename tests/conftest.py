@@ -21,6 +21,13 @@ from antiextract.store.redis import RedisStore
 REDIS_URL = os.environ.get("ANTIEXTRACT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+def redis_url(db: int) -> str:
+    """Another database on the test Redis: suites that keep their own database follow
+    ``ANTIEXTRACT_TEST_REDIS_URL``'s server, so two checkouts can test side by side on
+    two private servers without flushing each other's data."""
+    return REDIS_URL.rsplit("/", 1)[0] + f"/{db}"
+
+
 class SimClock:
     """A clock tests move by hand; every time-dependent behaviour reads it."""
 

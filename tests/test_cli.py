@@ -33,9 +33,9 @@ from antiextract.fingerprint import template_fingerprint
 from antiextract.identity import digest, hash_key
 
 from .asgi import Exchange, http_scope
-from .conftest import SimClock
+from .conftest import SimClock, redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = redis_url(9)
 PREFIX = "aecli"
 SECRET = "cli-test-secret-0123456789"
 CREATED = "x-account-created"

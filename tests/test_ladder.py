@@ -33,9 +33,10 @@ from antiextract.challenge import ALLOWANCE_REQUESTS, peek, solve
 from antiextract.client import anthropic_http_client, http_client, openai_http_client
 from antiextract.identity import digest
 
+from .conftest import redis_url
 from .servers import load_example, serve
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = redis_url(12)
 PREFIX = "aeladder"
 STORES = [pytest.param("memory://", id="memory"), pytest.param(REDIS_URL, id="redis")]
 SECRET = "test-secret-0123456789"

@@ -33,7 +33,9 @@ from antiextract.store.resp import (
     parse_url,
 )
 
-URL = "redis://127.0.0.1:6379/13"
+from .conftest import redis_url
+
+URL = redis_url(13)
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
 
 
