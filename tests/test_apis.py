@@ -11,6 +11,7 @@ pinned too: a wrong type never raises, it is noted in ``facts.odd`` and the requ
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -273,7 +274,7 @@ def test_chat_agent_conversation() -> None:
     assert f.parsed and f.odd == []
     assert f.doc == CHAT_AGENT
     assert f.model == "gpt-4.1-2025-04-14"
-    assert f.output_tokens == 4096  # max_completion_tokens wins over max_tokens
+    assert f.output_tokens == 4096  # the larger of max_completion_tokens and max_tokens
     assert f.n == 2
     assert f.stream is True
     assert f.end_user == "sha256:9f86d081884c7d65"  # safety_identifier wins over user
@@ -331,15 +332,25 @@ def test_chat_image_only_turn_and_legacy_functions() -> None:
     assert f.tools == 1
 
 
-def test_chat_max_tokens_used_when_max_completion_tokens_absent_or_bad() -> None:
+def test_chat_output_budget_is_the_largest_field_read_as_leniently_as_servers_do() -> None:
+    """Servers differ on which of max_completion_tokens / max_tokens wins, and pydantic
+    servers take "2048" or 2048.0 for 2048: the budget is the largest, read leniently."""
     assert facts(CHAT_PATH, {**CHAT_SIMPLE, "max_tokens": 777}).output_tokens == 777
     f = facts(CHAT_PATH, {**CHAT_SIMPLE, "max_completion_tokens": "2048", "max_tokens": 512})
-    assert f.output_tokens == 512
+    assert f.output_tokens == 2048
     assert f.odd == ["max_completion_tokens:type"]
+    f = facts(CHAT_PATH, {**CHAT_SIMPLE, "max_completion_tokens": 10, "max_tokens": 9000})
+    assert f.output_tokens == 9000
+    for value, expected in ((3000.0, 3000), (" 64 ", 64), (1e23, math.ceil(1e23)), ("12.5", 13)):
+        assert facts(CHAT_PATH, {**CHAT_SIMPLE, "max_tokens": value}).output_tokens == expected
+    for value in ("lots", True, [5], {"a": 1}):
+        f = facts(CHAT_PATH, {**CHAT_SIMPLE, "max_tokens": value})
+        assert f.output_tokens is None and f.odd == ["max_tokens:type"]
 
 
-def test_negative_output_budget_clamps_to_zero() -> None:
-    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "max_tokens": -5}).output_tokens == 0
+def test_negative_output_budget_is_kept_for_the_estimate() -> None:
+    """llama.cpp reads -1 as "no limit": the estimate charges it as the most (cost.py)."""
+    assert facts(CHAT_PATH, {**CHAT_SIMPLE, "max_tokens": -5}).output_tokens == -5
 
 
 def test_output_tokens_absent() -> None:
@@ -349,16 +360,17 @@ def test_output_tokens_absent() -> None:
 
 @pytest.mark.parametrize(
     ("n", "expected"),
-    [(0, 1), (-3, 1), (1, 1), (4, 4), (128, 128), (129, 128), (10_000, 128)],
+    [(0, 1), (-3, 1), (1, 1), (4, 4), (128, 128), (129, 129), (10_000, 10_000)],
 )
-def test_n_is_clamped(n: int, expected: int) -> None:
+def test_n_is_at_least_one_and_not_capped(n: int, expected: int) -> None:
+    """Servers other than OpenAI's take n past 128 (vLLM): every sample is charged."""
     assert facts(CHAT_PATH, {**CHAT_SIMPLE, "n": n}).n == expected
 
 
-@pytest.mark.parametrize("n", ["4", 2.0, True, [2]])
-def test_n_wrong_type_is_odd(n: object) -> None:
+@pytest.mark.parametrize(("n", "expected"), [("4", 4), (2.0, 2), (True, 1), ([2], 1)])
+def test_n_wrong_type_is_odd_and_read_as_servers_read_it(n: object, expected: int) -> None:
     f = facts(CHAT_PATH, {**CHAT_SIMPLE, "n": n})
-    assert f.n == 1
+    assert f.n == expected
     assert f.odd == ["n:type"]
 
 
@@ -490,7 +502,7 @@ def test_legacy_output_field_is_max_tokens_only() -> None:
 
 @pytest.mark.parametrize(
     ("n", "best_of", "expected"),
-    [(None, 3, 3), (3, 2, 3), (2, 5, 5), (1, 500, 128), (None, None, 1), (4, None, 4)],
+    [(None, 3, 3), (3, 2, 3), (2, 5, 5), (1, 500, 500), (None, None, 1), (4, None, 4)],
 )
 def test_legacy_best_of_raises_n(n: int | None, best_of: int | None, expected: int) -> None:
     doc: dict[str, Any] = {"model": "davinci-002", "prompt": "Q: 2+2?\nA:"}
@@ -503,7 +515,7 @@ def test_legacy_best_of_raises_n(n: int | None, best_of: int | None, expected: i
 
 def test_legacy_best_of_wrong_type_is_odd() -> None:
     f = facts(COMPLETIONS_PATH, {"model": "davinci-002", "prompt": "hi", "best_of": "3"})
-    assert f.n == 1
+    assert f.n == 3  # pydantic servers take "3" for 3
     assert f.odd == ["best_of:type"]
 
 
@@ -744,9 +756,9 @@ def test_generic_prompt_and_input() -> None:
     assert (f.user_text, f.turns) == ("alpha\nbeta", 1)
 
 
-def test_generic_output_field_order() -> None:
+def test_generic_output_budget_is_the_largest_field() -> None:
     doc = {"max_output_tokens": 3, "max_completion_tokens": 2, "max_tokens": 1}
-    assert facts(GENERIC_PATH, doc).output_tokens == 1
+    assert facts(GENERIC_PATH, doc).output_tokens == 3
 
 
 def test_unknown_json_on_generic_path() -> None:
@@ -866,7 +878,8 @@ def test_wrong_types_keep_the_rest() -> None:
         ]
     )
     assert f.model == "gpt-4o"
-    assert f.output_tokens is None and f.temperature is None and f.logit_bias == 0
+    assert f.output_tokens == 512  # read as servers read it ("512" is 512 to pydantic)
+    assert f.temperature is None and f.logit_bias == 0
     assert f.user_text == "Still readable."
     assert f.turns == 2
 
@@ -881,7 +894,7 @@ def test_wrong_types_keep_the_rest() -> None:
         (b'{"model": "gpt-4o", "messages": [', "body:json"),
         (b"model=gpt-4o&prompt=hi", "body:json"),
         (b'{"prompt": "caf\xe9"}', "body:json"),  # Latin-1, not UTF-8
-        (b"\xff\xfe{\x00}\x00", "body:json"),
+        (b"\xff\xfe{\x00\x00", "body:json"),
         (b"", "body:json"),
         (None, "body:uninspected"),
     ],
@@ -920,9 +933,31 @@ def test_facts_never_raise_on_arbitrary_json(doc: Any) -> None:
     for path in PATHS:
         f = family_for_path(path).facts(body)
         assert f.parsed is isinstance(doc, dict)
-        assert 1 <= f.n <= 128
-        assert f.output_tokens is None or f.output_tokens >= 0
+        assert f.n >= 1  # not capped: every sample is charged (take_cost caps the charge)
+        assert f.output_tokens is None or isinstance(f.output_tokens, int)
         assert isinstance(f.user_text, str) and len(f.user_text) <= MAX_TEXT
         assert isinstance(f.system_text, str) and len(f.system_text) <= MAX_TEXT
         assert f.turns >= f.assistant_turns >= 0
         assert isinstance(f.prompt_text, str)
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"max_tokens": 9000, "n": 3, "temperature": NaN, "messages": []}',
+        b'{"max_tokens": 9000, "n": 3, "x": 1e400, "messages": []}',
+        b'{"max_tokens": 9000, "n": 3, "x": "\\ud800", "messages": []}',
+        b'\xef\xbb\xbf{"max_tokens": 9000, "n": 3, "messages": []}',
+        b'\xff\xfe{\x00"\x00n\x00"\x00:\x003\x00,\x00"\x00m\x00a\x00x\x00_\x00t\x00o\x00k\x00e'
+        b'\x00n\x00s\x00"\x00:\x009\x000\x000\x000\x00}\x00',  # UTF-16, as json.loads reads it
+    ],
+)
+def test_bodies_orjson_refuses_are_read_as_python_servers_read_them(path: str, body: bytes) -> None:
+    """FastAPI and vLLM parse with Python's json, which takes NaN, Infinity, lone
+    surrogates, a byte-order mark and UTF-16. Unread, such a body blinded every signal and
+    reserved the default output while the server generated what it asked for."""
+    f = family_for_path(path).facts(body)
+    assert f.parsed and "body:lenient" in f.odd
+    assert f.n == 3
+    assert f.output_tokens == (None if path == RESPONSES_PATH else 9000)

@@ -7,6 +7,8 @@ is noted in ``facts.odd`` and the request goes on to the app, which owns validat
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +31,7 @@ class RequestFacts:
     parsed: bool = False  # the body was a JSON object within the inspection cap
     model: str | None = None
     output_tokens: int | None = None  # requested output budget, when the body names one
-    n: int = 1  # completions requested per prompt
+    n: int = 1  # completions generated per prompt (``n``, ``best_of``), uncapped
     stream: bool = False
     end_user: str | None = None  # the app's own end-user id (sub-identity), when sent
     odd: list[str] = field(default_factory=list)  # wrong types or shapes seen in the body
@@ -68,6 +70,28 @@ def int_field(doc: dict[str, Any], name: str, facts: RequestFacts) -> int | None
         facts.odd.append(f"{name}:type")
         return None
     return value
+
+
+def count_field(doc: dict[str, Any], name: str, facts: RequestFacts) -> int | None:
+    """A token or sample count read as leniently as the servers read it: pydantic (vLLM,
+    LiteLLM) takes ``"16000"`` and ``16000.0`` for 16000, and a number past 64 bits
+    reaches us as a float. Read strictly, such a value would leave the request's output
+    budget unknown and reserve the default while the server honours it. Wrong types are
+    still noted as odd; a fraction is rounded up."""
+    value = doc.get(name)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    facts.odd.append(f"{name}:type")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, float) and math.isfinite(value):
+        return math.ceil(value)
+    return None
 
 
 def str_field(doc: dict[str, Any], name: str, facts: RequestFacts) -> str | None:
@@ -151,8 +175,9 @@ class ApiFamily:
         try:
             doc = orjson.loads(body)
         except orjson.JSONDecodeError:
-            facts.odd.append("body:json")
-            return facts
+            doc = _lenient(body, facts)
+            if doc is None:
+                return facts
         if not isinstance(doc, dict):
             facts.odd.append("body:shape")
             return facts
@@ -163,14 +188,17 @@ class ApiFamily:
 
     def read(self, doc: dict[str, Any], facts: RequestFacts) -> None:
         facts.model = str_field(doc, "model", facts)
+        # Every output field the body names: servers differ on which wins, so the largest.
         for name in self.output_fields:
-            value = int_field(doc, name, facts)
-            if value is not None:
-                facts.output_tokens = max(value, 0)
-                break
-        n = int_field(doc, "n", facts)
-        if n is not None:
-            facts.n = min(max(n, 1), 128)
+            value = count_field(doc, name, facts)
+            if value is not None and (facts.output_tokens is None or value > facts.output_tokens):
+                facts.output_tokens = value
+        # Every sample is generated (and billed): n, and best_of where a server takes it
+        # (legacy completions, vLLM's chat). Not capped here: the charge is (take_cost).
+        for name in ("n", "best_of"):
+            value = count_field(doc, name, facts)
+            if value is not None and value > facts.n:
+                facts.n = value
         facts.stream = doc.get("stream") is True
         facts.end_user = self.end_user(doc, facts)
         facts.temperature = float_field(doc, "temperature", facts)
@@ -226,6 +254,20 @@ class ApiFamily:
         return orjson.dumps(
             {"error": {"message": message, "type": wire_type, "param": None, "code": code}}
         )
+
+
+def _lenient(body: bytes, facts: RequestFacts) -> Any:
+    """A body orjson refuses but Python's json (FastAPI, vLLM) accepts: NaN, Infinity,
+    lone surrogates, a byte-order mark, numbers past 1e308. Read as the server will, or an
+    attacker adds ``"x": NaN`` to blind every signal and reserve the default output while
+    the server honours the request. Only on orjson's failure: never on the hot path."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        facts.odd.append("body:json")
+        return None
+    facts.odd.append("body:lenient")
+    return doc
 
 
 _SYSTEM_ROLES = frozenset({"system", "developer"})

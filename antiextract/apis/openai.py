@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import ApiFamily, RequestFacts, clip, int_field, read_messages, text_of
+from .base import ApiFamily, RequestFacts, clip, read_messages, text_of
 
 
 class ChatCompletions(ApiFamily):
@@ -26,9 +26,6 @@ class Completions(ApiFamily):
         else:
             facts.user_text = text_of(prompt, facts)
         facts.turns = 1
-        best_of = int_field(doc, "best_of", facts)
-        if best_of is not None and best_of > facts.n:
-            facts.n = min(best_of, 128)  # best_of samples are generated (and billed) too
 
 
 class Responses(ApiFamily):
