@@ -85,6 +85,7 @@ class Outcome:
     denied_by: str | None  # TOKENS or a WindowLimit.name
     assessment: Assessment | None = None  # the account's risk after this request
     cohorts: tuple[CohortView, ...] = ()  # the request's cohorts (campaign view)
+    taken: float = 0.0  # tokens debited from the account's bucket (0 when refused)
 
 
 def refill(
@@ -130,7 +131,11 @@ def window_wait(limit: WindowLimit, cur: int, prev: int, now: float) -> float:
 
 
 def take_cost(cost: float, limits: Limits) -> float:
-    """A single request never costs more than a full bucket, so it can always pass."""
+    """What a request's reservation debits: a single request never costs more than a full
+    bucket, so it can always pass. Whatever the estimate said, this is what the account
+    paid up front, and so the most a settlement may give back (``Outcome.taken``,
+    ``cost.charge``): refunding against the uncapped estimate credited a padded body more
+    than it was ever debited (issue 14)."""
     return min(max(cost, 0.0), limits.capacity)
 
 

@@ -2,31 +2,109 @@
 
 Up front nothing has been tokenised, so the prompt is estimated from the body size: about
 four bytes per token for English text and code (the figure OpenAI and Anthropic both give
-as a rule of thumb). JSON framing is counted too, so the estimate errs a little high,
-which is the safe side for a reservation; settlement replaces it with the real ``usage``.
+as a rule of thumb). Every byte the server could turn into tokens is counted, JSON framing
+and padding included, because a byte is the one thing no tokenizer packs more than one
+token into: the prompt can be under-estimated at most four times (text made of one-byte
+tokens), never more. Padding over-estimates instead, and costs only the padder: see
+``charge``.
+
+The charge rule, and the invariant it keeps (checked by tests/test_charging.py over random
+sequences of requests, settlements and failures, on every store):
+
+    For every request, ``charged = taken + settlement delta`` and
+        0 <= charged                      never credited more than it was debited
+        charged == usage                  when the response completed and reported usage
+        charged >= max(taken, usage)      when it was cut short or reported none
+        charged == 0                      when the app failed (5xx, or raised before answering)
+    where ``taken`` is what the store debited up front (``Outcome.taken``: the estimate,
+    capped at a full bucket, ``bucket.take_cost``). The bucket applies every charge with
+    debt floored at -capacity, so an account is charged at least its reported usage minus
+    what its bucket can hold.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from .apis import RequestFacts
 
 BYTES_PER_TOKEN = 4
+# A prompt whose size cannot be known (a body past the inspection cap with no
+# Content-Length, an encoding we cannot read): charged as the largest request, which
+# ``bucket.take_cost`` turns into a full bucket.
+UNKNOWN = 1 << 40
 
 
-def estimate(body_size: int, facts: RequestFacts, *, default_output: int, max_output: int) -> int:
+def prompt_tokens(body_size: int | None) -> int:
+    """Estimated prompt tokens of a body of ``body_size`` bytes (None: size unknown)."""
+    if body_size is None:
+        return UNKNOWN
+    return math.ceil(body_size / BYTES_PER_TOKEN)
+
+
+def output_tokens(facts: RequestFacts, *, default_output: int, max_output: int) -> int:
+    """Requested output tokens x samples. A budget below 1 means "no limit" on servers that
+    take one (llama.cpp's -1), and a body we could not read (past the inspection cap, an
+    encoding we cannot decode, not JSON) may name any budget: both are charged as the most.
+    Every sample (``n``, ``best_of``) is generated, so each is charged."""
+    requested = facts.output_tokens
+    if not facts.parsed:
+        requested = max_output
+    elif requested is None:
+        requested = default_output
+    elif requested < 1:
+        requested = max_output
+    return min(requested, max_output) * facts.n
+
+
+def estimate(
+    body_size: int | None, facts: RequestFacts, *, default_output: int, max_output: int
+) -> int:
     """Reserved cost: estimated prompt tokens + requested output tokens (capped) x n."""
-    prompt = math.ceil(body_size / BYTES_PER_TOKEN)
-    requested = facts.output_tokens if facts.output_tokens is not None else default_output
-    return prompt + min(requested, max_output) * facts.n
+    return prompt_tokens(body_size) + output_tokens(
+        facts, default_output=default_output, max_output=max_output
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What settlement knows of a response (``_ResponseObserver`` in the middleware)."""
+
+    status: int | None  # None: the app raised before answering
+    complete: bool  # the final body message went out
+    usage: int | None  # tokens the response reported (``actual_tokens``), None if none
+    seen_output: int = 0  # output tokens the body visibly carried (``seen_output``)
+
+
+def charge(taken: float, prompt: int, response: Response) -> float:
+    """What a request is finally charged, given what was ``taken`` for it up front and its
+    ``prompt`` estimate (see the module docstring for the invariant this keeps).
+
+    A response cut short keeps at least its reservation: its usage, if any, may be a
+    placeholder (Anthropic's ``message_start`` says 1 output token), and a harvester must
+    not pay for the prompt alone by hanging up early. A response that reports no usage
+    (an OpenAI stream without ``stream_options.include_usage``) keeps its reservation and
+    pays for every output token it visibly carried beyond it, so leaving out
+    ``max_tokens`` and usage does not buy a long answer for the default reservation."""
+    if response.status is None or response.status >= 500:
+        return 0.0  # the model did no work we can see
+    if response.usage is not None and response.complete:
+        return float(response.usage)
+    seen = min(prompt, taken) + response.seen_output
+    return float(max(taken, response.usage or 0, seen))
 
 
 # A real "usage" key: inside JSON strings every quote is escaped, so an unescaped
-# `"usage":` can only be a key, never text the model wrote.
+# `"usage":` can only be a key, never text the model wrote... except inside an object the
+# model wrote as JSON (Anthropic's tool_use ``input``). So per field the largest value
+# seen wins: a forged usage object can raise the charge, never lower it.
 _USAGE = re.compile(rb'"usage"\s*:\s*\{')
-_COUNT = re.compile(rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens)"\s*:\s*(\d+)')
+_COUNT = re.compile(
+    rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens'
+    rb'|cache_creation_input_tokens|cache_read_input_tokens)"\s*:\s*(\d+)'
+)
 
 
 def actual_tokens(*parts: bytes) -> int | None:
@@ -35,7 +113,11 @@ def actual_tokens(*parts: bytes) -> int | None:
     Works on JSON bodies and SSE streams of both families: OpenAI puts ``usage`` at the end
     (the last chunk when streaming); Anthropic streams ``input_tokens`` in
     ``message_start`` and a running ``output_tokens`` in ``message_delta``, so per field
-    the largest value seen wins. ``None`` when no usage was reported.
+    the largest value seen wins. Prompt tokens are the larger of OpenAI's
+    ``prompt_tokens`` and Anthropic's ``input_tokens`` plus its cache writes and reads
+    (Anthropic leaves cached tokens out of ``input_tokens``; OpenAI counts them in
+    ``prompt_tokens``): a prompt read from a cache was still read, and was reserved in
+    full. ``None`` when no usage was reported.
     """
     best: dict[bytes, int] = {}
     for part in parts:
@@ -47,9 +129,22 @@ def actual_tokens(*parts: bytes) -> int | None:
                     best[name] = n
     if not best:
         return None
-    prompt = best.get(b"prompt_tokens", best.get(b"input_tokens", 0))
-    output = best.get(b"completion_tokens", best.get(b"output_tokens", 0))
+    get = best.get
+    prompt = max(
+        get(b"prompt_tokens", 0),
+        get(b"input_tokens", 0)
+        + get(b"cache_creation_input_tokens", 0)
+        + get(b"cache_read_input_tokens", 0),
+    )
+    output = max(get(b"completion_tokens", 0), get(b"output_tokens", 0))
     return prompt + output
+
+
+def seen_output(events: int, body_bytes: int, stream: bool) -> int:
+    """Output tokens a response visibly carried: one per SSE event (servers stream a token
+    or more per event), or four bytes per token of a JSON body. Only used when the
+    response reported no usage."""
+    return events if stream else math.ceil(body_bytes / BYTES_PER_TOKEN)
 
 
 def _object_at(data: bytes, start: int) -> bytes:

@@ -28,10 +28,11 @@ from .allowlist import Allowlist
 from .apis import UNAVAILABLE, ApiFamily, RequestFacts, family_for_path
 from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
-from .bucket import Limits, Outcome, WindowLimit
+from .bucket import Limits, Outcome, WindowLimit, take_cost
 from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
-from .cost import actual_tokens, estimate
+from .cost import Response, actual_tokens, charge, estimate, prompt_tokens, seen_output
 from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
+from .encoding import content_coding, decode
 from .enforce import block_response, throttle_response
 from .fingerprint import client_fingerprint, template_fingerprint
 from .identity import Identity, digest, hash_key, header, identify
@@ -298,12 +299,14 @@ class AntiExtractMiddleware:
         return False
 
     async def _refund(self, ctx: _Context) -> None:
-        """Give back the reservation of a request the app never saw."""
-        if ctx.outcome.allowed and ctx.cost:
-            ctx.settled = -ctx.cost
+        """Give back the reservation of a request the app never saw: what the store took
+        for it (``Outcome.taken``), never more."""
+        taken = ctx.outcome.taken if ctx.outcome.allowed else 0.0
+        if taken:
+            ctx.settled = -taken
             self.metrics.settlement("refunded", 0)
             try:
-                await ctx.store.settle(ctx.account_key, -ctx.cost, ctx.now)
+                await ctx.store.settle(ctx.account_key, -taken, ctx.now)
             except Exception:
                 _internal.exception("antiextract: refund failed")
 
@@ -323,10 +326,10 @@ class AntiExtractMiddleware:
         if rewritten is None:
             return scope, replay
         body = orjson.dumps(rewritten)
-        headers = [
+        headers = [  # the rewritten body is plain JSON, whatever encoding the client sent
             (k, v)
             for k, v in scope["headers"]
-            if k not in (b"content-length", b"transfer-encoding")
+            if k not in (b"content-length", b"transfer-encoding", b"content-encoding")
         ]
         headers.append((b"content-length", str(len(body)).encode()))
         scope = {**scope, "headers": headers}
@@ -355,16 +358,17 @@ class AntiExtractMiddleware:
             key=self.hash_key,
         )
         family = family_for_path(scope["path"])
-        if complete and messages[-1]["type"] == "http.request":
-            body = b"".join(m.get("body", b"") for m in messages)
-            facts = family.facts(body)
-        else:
-            facts = family.facts(None)
-            size = max(size, _content_length(headers))
         s = self.settings
-        cost = estimate(
-            size, facts, default_output=s.default_output_tokens, max_output=s.max_output_tokens
-        )
+        body_size = _inspect(messages, size, complete, headers, s.inspect_max_bytes)
+        facts = family.facts(body_size[0])
+        prompt = prompt_tokens(body_size[1])
+        cost = take_cost(
+            estimate(
+                body_size[1], facts,
+                default_output=s.default_output_tokens, max_output=s.max_output_tokens,
+            ),
+            self.limits,
+        )  # fmt: skip
         signals = read_signals(facts, self.weights)
         skeleton, bands = "", ()
         if facts.parsed and (facts.user_text or facts.system_text):
@@ -391,6 +395,7 @@ class AntiExtractMiddleware:
         decision = decide(outcome, self.thresholds, signals.traits)
         ctx = _Context(ident, family, facts, signals, account_key, cost, now, outcome, decision)
         ctx.store = store
+        ctx.prompt = prompt
         return ctx
 
     def _cohort_input(
@@ -578,31 +583,31 @@ class AntiExtractMiddleware:
     ) -> None:
         if task.cancelled() or task.exception() is not None or not task.result().allowed:
             return
-        refund = asyncio.ensure_future(store.settle(account, -cost, now))
+        refund = asyncio.ensure_future(store.settle(account, -task.result().taken, now))
         self._background.add(refund)
         refund.add_done_callback(self._background.discard)
 
     async def _settle(self, ctx: _Context, observer: _ResponseObserver) -> None:
-        """Replace the up-front estimate by the real cost. Never raises.
-
-        A response cut short (client gone, stream broken) keeps at least its reservation:
-        its usage, if any, is a placeholder (Anthropic's ``message_start`` says 1 output
-        token), and a harvester must not pay for the prompt alone by hanging up early."""
+        """Replace the reservation by the real cost (``cost.charge``, which states the
+        invariant: a request is never credited more than the store took for it, and pays
+        at least the usage it reported). Never raises."""
         if not ctx.outcome.allowed:
             return  # nothing was taken for a request the store refused (shadow mode)
-        if observer.status is None or observer.status >= 500:
-            delta = -ctx.cost  # the model did no work we can see: give the reservation back
-            self.metrics.settlement("refunded", 0)
-        else:
+        taken = ctx.outcome.taken
+        used = None
+        if observer.status is not None and observer.status < 500:
             used = actual_tokens(observer.head, b"".join(observer.tail))
-            if used is None:
-                self.metrics.settlement("no_usage", 0)
-                return
-            delta = used - ctx.cost
+        seen = seen_output(observer.events, observer.size, observer.stream)
+        response = Response(observer.status, observer.complete, used, seen)
+        delta = charge(taken, ctx.prompt, response) - taken
+        if observer.status is None or observer.status >= 500:
+            self.metrics.settlement("refunded", 0)
+        elif used is None:
+            self.metrics.settlement("no_usage", 0)
+        else:
             self.metrics.settlement("settled", used)
-            if not observer.complete:
-                delta = max(0, delta)
-        ctx.settled = delta
+        if delta or used is not None:
+            ctx.settled = delta
         if delta:
             try:
                 await ctx.store.settle(ctx.account_key, delta, self.clock())
@@ -667,6 +672,7 @@ class _Context:
         "ident",
         "now",
         "outcome",
+        "prompt",
         "settled",
         "signals",
         "store",
@@ -690,6 +696,7 @@ class _Context:
         self.elapsed_us = 0.0
         self.settled: float | None = None
         self.challenge: str | None = None  # solved | allowance | replayed | a verify failure
+        self.prompt = 0  # the prompt's estimate (tokens), part of ``cost``
         self.store: Store | None = None  # the store that answered (settle there)
 
 
@@ -707,6 +714,35 @@ async def _buffer(receive: Receive, cap: int) -> tuple[list[Message], int, bool]
             return messages, size, True
         if size >= cap:
             return messages, size, False
+
+
+def _inspect(
+    messages: list[Message],
+    size: int,
+    complete: bool,
+    headers: list[tuple[bytes, bytes]],
+    cap: int,
+) -> tuple[bytes | None, int | None]:
+    """The body to inspect (None: uninspectable) and the size to estimate its prompt from
+    (None: unknown, charged as the largest request).
+
+    A body read whole is inspected as the app will read it: gzip and deflate are decoded
+    (``encoding.decode``, never past ``cap``) while the app gets the original bytes. Past
+    the cap its size is its Content-Length, or unknown without one (chunked, or an
+    encoding we cannot read). A client gone mid-body sent only what was read."""
+    coding = content_coding(header(headers, b"content-encoding"))
+    if complete and messages[-1]["type"] == "http.request":
+        body = b"".join(m.get("body", b"") for m in messages)
+        if coding is None:
+            return body, len(body)
+        decoded = decode(body, coding, cap)
+        return decoded, None if decoded is None else len(decoded)
+    if messages[-1]["type"] != "http.request":
+        return None, size  # the client went away: the app gets no more than this
+    if coding is not None:
+        return None, None
+    length = _content_length(headers)
+    return None, max(size, length) if length else None
 
 
 def _campaign_evidence(view: CohortView | None) -> dict[str, Any] | None:
@@ -847,7 +883,10 @@ class _ResponseObserver:
     """``send`` for the app: passes every message on untouched, keeping the body's head
     and tail (16 KiB each) so settlement can find ``usage`` without buffering the body."""
 
-    __slots__ = ("capture", "complete", "head", "send", "status", "tail", "tail_size")
+    __slots__ = (
+        "capture", "complete", "events", "head", "last", "send", "size", "status", "stream",
+        "tail", "tail_size",
+    )  # fmt: skip
 
     def __init__(self, send: Send) -> None:
         self.send = send
@@ -857,6 +896,10 @@ class _ResponseObserver:
         self.head = b""
         self.tail: deque[bytes] = deque()
         self.tail_size = 0
+        self.stream = False  # an SSE response
+        self.events = 0  # SSE events seen (blank-line terminators), for ``cost.seen_output``
+        self.size = 0  # body bytes seen
+        self.last = 0  # the previous body message's last byte (a terminator may straddle)
 
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
@@ -865,16 +908,24 @@ class _ResponseObserver:
                 body = message.get("body", b"")
                 if body:
                     self._keep(body)
+                    if self.stream:
+                        self.events += body.count(b"\n\n") + (self.last == 0x0A and body[0] == 0x0A)
+                        self.last = body[-1]
             if not message.get("more_body", False):
                 await self.send(message)
                 self.complete = True
                 return
         elif kind == "http.response.start":
             self.status = message["status"]
-            self.capture = self.status < 300 and _is_plain_text(message.get("headers", ()))
+            headers = message.get("headers", ())
+            self.capture = self.status < 300 and _is_plain_text(headers)
+            self.stream = self.capture and b"event-stream" in (
+                header(headers, b"content-type") or b""
+            )
         await self.send(message)
 
     def _keep(self, body: bytes) -> None:
+        self.size += len(body)
         if len(self.head) < _HEAD:
             self.head += body[: _HEAD - len(self.head)]
         self.tail.append(body)

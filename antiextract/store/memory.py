@@ -165,7 +165,7 @@ class MemoryStore(Store):
             ip_entry.seen = now
             for limit, idx, cur, prev in ip_rows:
                 ip_entry.windows[limit.seconds] = [idx, cur + 1, prev]
-        return Outcome(True, tokens - cost, 0.0, None, assessment, views)
+        return Outcome(True, tokens - cost, 0.0, None, assessment, views, taken=cost)
 
     async def settle(self, account: str, delta: float, now: float) -> None:
         entry = self._get("a:" + account, now, self.limits.account_ttl, create=False)

@@ -62,7 +62,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 
 from ..allowlist import KINDS, AllowEntry, Kind
-from ..bucket import Limits, Outcome, refill
+from ..bucket import Limits, Outcome, refill, take_cost
 from ..cohorts import CohortInput, CohortModel, CohortView
 from ..risk import TRAITS, Assessment, RiskInput, RiskModel
 from .base import NO_SIGNAL, Store, StoreError
@@ -309,6 +309,9 @@ class RedisStore(Store):
         signal: RiskInput = NO_SIGNAL,
         cohort: CohortInput | None = None,
     ) -> Outcome:
+        # What evaluate.lua takes (it caps the same way); the cohorts' shared buckets are
+        # charged the same capped cost, as on the memory store.
+        cost = take_cost(cost, self.limits)
         created = "" if signal.created_at is None else signal.created_at
         args = [now, cost, signal.traits, signal.acute, signal.skeleton, created, signal.tier]
         views: tuple[CohortView, ...] = ()
@@ -347,7 +350,10 @@ class RedisStore(Store):
         tokens, wait, risk, youth, *rest = _REPLY.unpack(packed)
         n = len(TRAITS)
         assessment = Assessment(risk, youth, tuple(rest[:n]), rest[n], rest[n + 1], day_count)
-        return Outcome(bool(allowed), tokens, wait, denied.decode() or None, assessment, views)
+        return Outcome(
+            bool(allowed), tokens, wait, denied.decode() or None, assessment, views,
+            taken=cost if allowed else 0.0,
+        )  # fmt: skip
 
     async def _evaluate_per_slot(
         self,
@@ -392,7 +398,7 @@ class RedisStore(Store):
                 before, old_t, old_u = reply[4]
                 cap = self.limits.capacity
                 undo.append((self._undo, [account_key], ["account", now, tokens, old_t, old_u,
-                             min(max(cost, 0.0), cap), cap, self.limits.refill]))  # fmt: skip
+                             cost, cap, self.limits.refill]))  # fmt: skip
                 tokens = float(before)
             elif ip_key is not None and ip_taken:
                 undo.append((self._undo, [ip_key], ["ip", now]))
@@ -406,8 +412,9 @@ class RedisStore(Store):
         views: tuple[CohortView, ...] = ()
         if cohort is not None and cohort.keys:
             views = self._cohort_views(account, cohort, day, joined, b"".join(replies[first:]))
+        ok = bool(allowed and ip_taken)
         return Outcome(
-            bool(allowed and ip_taken), tokens, wait, denied.decode() or None, assessment, views
+            ok, tokens, wait, denied.decode() or None, assessment, views, cost if ok else 0.0
         )
 
     async def _pipelined(self, calls: list[tuple[Any, list[str], list[Any]]]) -> list[Any]:

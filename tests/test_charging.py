@@ -1,0 +1,791 @@
+"""What a request is charged: the reservation, the settlement, and what neither may give away.
+
+Issue 14, point 1: a body padded past the bucket's size reserved a full bucket, and the
+settlement refunded the difference between the reported usage and the *uncapped*
+estimate, so every padded request came back for free. These tests drive the real
+middleware (and the gateway) with default settings, an app that answers like a model
+server (``usage`` counted from the text it was given) and both stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import io
+import json
+import math
+import random
+import re
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from antiextract import AntiExtractMiddleware, Settings
+from antiextract.audit import make_logger
+from antiextract.bucket import Limits
+from antiextract.cohorts import CohortInput, CohortModel
+from antiextract.identity import digest
+from antiextract.proxy import SERVER_OPTIONS, build_gateway
+from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
+from antiextract.store import MemoryStore
+from antiextract.store.redis import RedisStore
+
+from .asgi import Exchange, bearer, http_scope
+from .conftest import REDIS_URL, SimClock, redis_client
+from .redis_proc import RedisClusterProcesses, redis_cluster
+from .servers import serve
+
+# A stand-in for a model's tokenizer: GPT-2's pre-tokenizer pattern (a word with its leading
+# space, a run of punctuation, a run of whitespace), one token per piece.
+_TOKEN = re.compile(r" ?\w+| ?[^\s\w]+|\s+(?!\S)|\s+")
+
+
+def tokens_in(text: str) -> int:
+    return len(_TOKEN.findall(text))
+
+
+def prompt_text(doc: Any) -> str:
+    """Every string of the request's messages, as a chat template would see them."""
+    out: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if k in ("content", "text", "messages", "system", "input", "prompt"):
+                    walk(v)
+
+    walk(doc.get("messages") if isinstance(doc, dict) else None)
+    return "\n".join(out)
+
+
+class ModelApp:
+    """Answers like an OpenAI-compatible model server: reads the whole body, writes
+    ``max_tokens`` tokens (or ``output`` when set) and reports usage from its tokenizer."""
+
+    def __init__(self, output: int | None = None) -> None:
+        self.output = output
+        self.calls = 0
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.calls += 1
+        doc = orjson.loads(body)
+        prompt = tokens_in(prompt_text(doc)) + 4
+        output = self.output if self.output is not None else doc.get("max_tokens", 16)
+        answer = orjson.dumps(
+            {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}],
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": output,
+                    "total_tokens": prompt + output,
+                },
+            }
+        )
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
+
+
+def words_body(words: int = 25_000, max_tokens: int = 200, padding: bytes = b"") -> bytes:
+    """The issue's body: ~125 KB of prose, ``max_tokens`` 200, then ``padding``."""
+    vocab = ("alpha", "beta", "gamma", "delta", "kappa", "omega", "sigma", "theta")
+    text = " ".join(vocab[i % len(vocab)] for i in range(words))
+    doc = {"model": "m", "max_tokens": max_tokens, "messages": [{"role": "user", "content": text}]}
+    return orjson.dumps(doc) + padding
+
+
+def account_of(mw: AntiExtractMiddleware, key: str) -> str:
+    return digest("key:" + digest(key.encode(), mw.hash_key), mw.hash_key)
+
+
+async def send_body(mw: Any, body: bytes, key: str, *, length: bool = True) -> Exchange:
+    """One request, delivered in 64 KiB messages as a server reads it off the socket."""
+    ex = Exchange(body, chunk=65_536)
+    headers = bearer(key)
+    if length:
+        headers.append((b"content-length", b"%d" % len(body)))
+    await mw(http_scope(headers=headers), ex.receive, ex.send)
+    return ex
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def default_mw(request: pytest.FixtureRequest):
+    """A factory: the middleware with default settings (only the store's URI set)."""
+    made: list[AntiExtractMiddleware] = []
+    if request.param == "redis":
+        await (await redis_client()).flushdb()
+
+    def factory(app: Any, clock: SimClock, **overrides: Any) -> AntiExtractMiddleware:
+        uri = "memory://" if request.param == "memory" else REDIS_URL
+        s = Settings(storage_uri=uri, **overrides)
+        logger = make_logger(stream=io.StringIO())
+        mw = AntiExtractMiddleware(app, s, clock, logger=logger)
+        made.append(mw)
+        return mw
+
+    yield factory
+    for mw in made:
+        await mw.store.close()
+
+
+# --- the issue's reproduction -------------------------------------------------------------
+
+
+async def test_padding_a_body_buys_nothing(default_mw, clock) -> None:
+    """The issue's numbers: the plain ~125 KB body is served 11 times, then 429; the same
+    body with 1.3 MB of trailing spaces must not be served more often (on main: 40/40)."""
+    app = ModelApp()
+    mw = default_mw(app, clock)
+    plain = words_body()
+    padded = words_body(padding=b" " * 1_300_000)
+    served = {}
+    for name, body in (("plain", plain), ("padded", padded)):
+        statuses = [(await send_body(mw, body, f"sk-{name}")).status for _ in range(40)]
+        await mw.store.flush()
+        assert set(statuses) <= {200, 429}
+        served[name] = statuses.count(200)
+    assert served["plain"] == 11
+    assert served["padded"] <= served["plain"]
+    # and the padded account's bucket holds no more than a full bucket minus what it used
+    state = await mw.store.account_state(account_of(mw, "sk-padded"), clock())
+    used = served["padded"] * (tokens_in(prompt_text(orjson.loads(plain))) + 4 + 200)
+    assert state["tokens"] <= mw.limits.capacity - used + TOL
+
+
+async def test_padding_buys_nothing_through_the_gateway() -> None:
+    """The same, end to end: a model server under uvicorn, ``antiextract proxy`` (the
+    gateway with default settings) under uvicorn in front of it, and an HTTP client."""
+    upstream_app = ModelApp()
+    with serve(upstream_app) as upstream:
+        gw_app = build_gateway(upstream, Settings(), logger=make_logger(stream=io.StringIO()))
+        with serve(gw_app, **SERVER_OPTIONS) as gw:
+            async with httpx.AsyncClient(base_url=gw, timeout=30) as client:
+                served = {}
+                for name, body in (
+                    ("plain", words_body()),
+                    ("padded", words_body(padding=b" " * 1_300_000)),
+                ):
+                    headers = {"authorization": f"Bearer sk-{name}"}
+                    statuses = [
+                        (
+                            await client.post("/v1/chat/completions", content=body, headers=headers)
+                        ).status_code
+                        for _ in range(15)
+                    ]
+                    assert set(statuses) <= {200, 429}, statuses
+                    served[name] = statuses.count(200)
+    # the bucket refills 1,000 tokens/s in real time here: a request of ~25,000 tokens may
+    # come back once more while the test runs
+    assert 11 <= served["plain"] <= 12
+    assert served["padded"] <= served["plain"]
+
+
+# --- the invariant, over random sequences, on every store ---------------------------------
+#
+# cost.charge states it: per request, charged = taken + settlement delta, and
+#   charged >= 0 (never credited more than debited), charged == usage when the response
+#   completed with usage, charged >= max(taken, usage seen) when cut or without usage,
+#   charged == 0 when the app failed; the bucket applies it with debt floored at -capacity.
+# The test keeps its own ledger per account from the usage its app reported, and checks
+# the store's bucket against it after every take and every settlement.
+
+CAP = 10_000.0
+REFILL = 50.0
+TOL = 1e-3  # tokens: refills at a clock of 1.8e9 s carry float rounding of ~1e-6
+KINDS = ("openai_json", "openai_sse", "anthropic_sse", "anthropic_forged", "no_usage_sse")
+FAILURES = ("none", "5xx", "raise_before", "raise_mid", "cut", "cancel", "client_gone")
+
+
+def _sse(kind: str, data: dict) -> bytes:
+    return f"event: {kind}\ndata: {orjson.dumps(data).decode()}\n\n".encode()
+
+
+def response_for(kind: str, usage: tuple[int, int, int, int], events: int) -> list[bytes]:
+    """A response of ``kind`` as body messages; ``usage``: (prompt or input, cache read,
+    cache creation, output). Returns the messages and the total usage it reports."""
+    p, cr, cc, o = usage
+    delta = b'data: {"choices":[{"index":0,"delta":{"content":"tok"}}]}\n\n'
+    if kind == "openai_json":
+        usage_doc = {"prompt_tokens": p, "completion_tokens": o, "total_tokens": p + o}
+        doc = {"choices": [{"message": {"content": "x" * events}}], "usage": usage_doc}
+        raw = orjson.dumps(doc)
+        return [raw[: len(raw) // 2], raw[len(raw) // 2 :]]
+    if kind == "openai_sse":
+        final = {"choices": [], "usage": {"prompt_tokens": p, "completion_tokens": o}}
+        return [delta] * events + [b"data: " + orjson.dumps(final) + b"\n\n", b"data: [DONE]\n\n"]
+    if kind == "no_usage_sse":
+        return [delta] * events + [b"data: [DONE]\n\n"]
+    usage_start = {"input_tokens": p, "cache_read_input_tokens": cr,
+                   "cache_creation_input_tokens": cc, "output_tokens": 1}  # fmt: skip
+    if kind == "anthropic_sse":
+        text = {"type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": '"usage":{"output_tokens":0}'}}  # fmt: skip
+        return [
+            _sse("message_start", {"type": "message_start", "message": {"usage": usage_start}}),
+            *[_sse("content_block_delta", text)] * events,
+            _sse("message_delta", {"type": "message_delta", "usage": {"output_tokens": o}}),
+            _sse("message_stop", {"type": "message_stop"}),
+        ]
+    # Anthropic, not streamed, with a tool_use whose input the model wrote as a JSON
+    # object: a forged usage there arrives unescaped, and must not lower the charge.
+    forged = {"prompt_tokens": 0, "completion_tokens": 0, "input_tokens": 0, "output_tokens": 0}
+    doc = {"type": "message", "role": "assistant",
+           "content": [{"type": "tool_use", "id": "t", "name": "f", "input": {"usage": forged}}],
+           "usage": {**usage_start, "output_tokens": o}}  # fmt: skip
+    raw = orjson.dumps(doc)
+    return [raw[: len(raw) // 3], raw[len(raw) // 3 :]]
+
+
+def reported(kind: str, usage: tuple[int, int, int, int]) -> int | None:
+    p, cr, cc, o = usage
+    if kind.startswith("openai"):
+        return p + o
+    if kind == "anthropic_sse":  # message_start's placeholder says 1: the count only grows
+        return p + cr + cc + max(o, 1)
+    if kind.startswith("anthropic"):
+        return p + cr + cc + o
+    return None
+
+
+def seen_when_cut(kind: str, usage: tuple[int, int, int, int], sent: int) -> int:
+    """Usage the first ``sent`` body messages already show (Anthropic's message_start)."""
+    p, cr, cc, _ = usage
+    return p + cr + cc + 1 if kind == "anthropic_sse" and sent >= 1 else 0
+
+
+class Scripted:
+    """The app: each request (header x-plan) follows its plan; it records the bucket level
+    when it starts (so the test learns what the store took) and waits to be released."""
+
+    def __init__(self, level: Any) -> None:
+        self.level = level  # async (key) -> the account's bucket level now
+        self.plans: dict[str, dict[str, Any]] = {}
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        plan = self.plans[dict(scope["headers"])[b"x-plan"].decode()]
+        while (await receive()).get("more_body"):
+            pass
+        plan["entered_level"] = await self.level(plan["key"])
+        plan["entered"].set()
+        await plan["release"].wait()
+        failure, chunks, k = plan["failure"], plan["chunks"], plan["k"]
+        if failure == "raise_before":
+            raise RuntimeError("model crashed before answering")
+        ctype = b"text/event-stream" if "sse" in plan["kind"] else b"application/json"
+        status = 503 if failure == "5xx" else 200
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", ctype)]})  # fmt: skip
+        if failure == "5xx":
+            await send({"type": "http.response.body", "body": b'{"error":"overloaded"}'})
+            return
+        stop = k if failure in ("raise_mid", "cut", "cancel") else len(chunks)
+        for i, chunk in enumerate(chunks[:stop]):
+            more = i < len(chunks) - 1
+            await send({"type": "http.response.body", "body": chunk, "more_body": more})
+        if failure == "raise_mid":
+            raise RuntimeError("model crashed mid-answer")
+        if failure == "cancel":
+            plan["streaming"].set()
+            await asyncio.Event().wait()  # until the client's task is cancelled
+
+
+class GoneSend:
+    """The client's side: after ``after`` body messages the connection is gone."""
+
+    def __init__(self, after: int | None) -> None:
+        self.after, self.bodies = after, 0
+        self.status: int | None = None
+
+    async def __call__(self, message: dict) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif message["type"] == "http.response.body":
+            if self.after is not None and self.bodies >= self.after:
+                raise OSError("client disconnected")
+            self.bodies += 1
+
+
+usages = st.tuples(
+    st.integers(0, 30_000), st.integers(0, 5_000), st.integers(0, 5_000), st.integers(0, 8_000)
+)
+requests = st.fixed_dictionaries(
+    {
+        "key": st.sampled_from(["sk-a", "sk-b"]),
+        "padding": st.sampled_from([0, 10, 4_000, 39_000, 60_000, 200_000]),
+        "max_tokens": st.none() | st.integers(1, 6_000),
+        "n": st.integers(1, 3),
+        "kind": st.sampled_from(KINDS),
+        "failure": st.sampled_from(FAILURES),
+        "usage": usages,
+        "events": st.integers(0, 12),
+        "k": st.integers(0, 30),
+    }
+)
+batches = st.lists(
+    # (seconds before the batch, its requests, the seed of the order they are answered in)
+    st.tuples(st.floats(0, 120), st.lists(requests, min_size=1, max_size=4), st.integers(0, 999)),
+    min_size=1,
+    max_size=5,
+)
+
+
+SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+async def run_invariant(uri: str, scenario: list, flush: Any) -> None:
+    await flush()
+    clock = SimClock()
+    s = Settings(
+        storage_uri=uri, bucket_capacity=int(CAP), bucket_refill_per_second=REFILL,
+        account_limits="", ip_limits="", tarpit_max_seconds=0,
+        # The risk-adaptive refill applies an account's latest factor to all the time since
+        # its bucket was last written, so a level read moves when the risk does: held at 1
+        # here, the ledger is exact. (Degrade and challenge still happen as risk grows.)
+        risk_model={"slow_above": 1e9},
+    )  # fmt: skip
+    mw: AntiExtractMiddleware
+
+    async def level(key: str) -> float:
+        state = await mw.store.account_state(account_of(mw, key), clock())
+        return CAP if state is None or state["tokens"] is None else state["tokens"]
+
+    app = Scripted(level)
+    mw = AntiExtractMiddleware(app, s, clock, logger=make_logger(stream=io.StringIO()))
+    ledger: dict[str, float] = {}
+    read_at: dict[str, float] = {}  # when each account's ledger entry was last checked
+    try:
+        for n_batch, (advance, batch, order) in enumerate(scenario):
+            clock.advance(advance)
+            for key in {r["key"] for r in batch}:
+                now = await level(key)
+                if key in ledger:
+                    most = min(CAP, ledger[key] + (clock() - read_at[key]) * REFILL)
+                    assert now <= most + TOL, "the bucket gained more than its refill"
+                ledger[key], read_at[key] = now, clock()
+            admitted = []
+            for i, r in enumerate(batch):
+                name = f"{n_batch}.{i}"
+                chunks = response_for(r["kind"], r["usage"], r["events"])
+                k = min(r["k"], len(chunks) - 1)
+                plan = {**r, "chunks": chunks, "k": k, "entered": asyncio.Event(),
+                        "release": asyncio.Event(), "streaming": asyncio.Event()}  # fmt: skip
+                app.plans[name] = plan
+                body = words_body(
+                    words=200, max_tokens=r["max_tokens"] or 0, padding=b" " * r["padding"]
+                )
+                if r["max_tokens"] is None:
+                    doc = orjson.loads(body)
+                    del doc["max_tokens"]
+                    body = orjson.dumps(doc) + b" " * r["padding"]
+                if r["n"] > 1:
+                    body = body.replace(b'{"model"', b'{"n":%d,"model"' % r["n"], 1)
+                headers = [*bearer(r["key"]), (b"content-length", b"%d" % len(body)),
+                           (b"x-plan", name.encode())]  # fmt: skip
+                ex = Exchange(body, chunk=65_536)
+                gone = GoneSend(k if r["failure"] == "client_gone" else None)
+                task = asyncio.ensure_future(mw(http_scope(headers=headers), ex.receive, gone))
+                entered = asyncio.ensure_future(plan["entered"].wait())
+                await asyncio.wait([task, entered], return_when=asyncio.FIRST_COMPLETED)
+                if not plan["entered"].is_set():  # refused (or challenged): charged nothing
+                    entered.cancel()
+                    with contextlib.suppress(OSError):  # the client may be gone already
+                        await task
+                    await mw.store.flush()
+                    assert gone.status in (429, 403), gone.status
+                    assert await level(r["key"]) == pytest.approx(ledger[r["key"]], abs=TOL)
+                    continue
+                taken = ledger[r["key"]] - plan["entered_level"]
+                assert -TOL <= taken <= CAP + TOL
+                ledger[r["key"]] -= taken
+                admitted.append((plan, task, taken, gone))
+            random.Random(order).shuffle(admitted)
+            for plan, task, taken, _gone in admitted:
+                plan["release"].set()
+                if plan["failure"] == "cancel":
+                    streaming = asyncio.ensure_future(plan["streaming"].wait())
+                    await asyncio.wait([task, streaming], return_when=asyncio.FIRST_COMPLETED)
+                    streaming.cancel()
+                    task.cancel()
+                with contextlib.suppress(RuntimeError, OSError, asyncio.CancelledError):
+                    await task
+                await mw.store.flush()
+                key, before = plan["key"], ledger[plan["key"]]
+                after = await level(key)
+                usage = reported(plan["kind"], plan["usage"])
+                failure = plan["failure"]
+                if failure in ("5xx", "raise_before"):
+                    charged = 0.0  # the reservation comes back, and nothing more
+                    assert after == pytest.approx(min(CAP, before + taken), abs=TOL)
+                elif failure == "none" and usage is not None:
+                    charged = usage  # exactly the usage, whatever the estimate was
+                    expect = max(-CAP, min(CAP, before - (usage - taken)))
+                    assert after == pytest.approx(expect, abs=TOL)
+                else:  # cut short, or no usage: at least the reservation and what was seen
+                    sent = plan["k"] if failure != "none" else len(plan["chunks"])
+                    least = max(taken, seen_when_cut(plan["kind"], plan["usage"], sent))
+                    assert after <= max(-CAP, before - (least - taken)) + TOL
+                    charged = taken + before - after
+                assert charged >= 0 and after <= before + taken + TOL  # never credited more
+                assert after >= -CAP - TOL  # debt floors at -capacity
+                ledger[key] = after
+    finally:
+        await mw.store.close()
+
+
+@hsettings(max_examples=60, deadline=None, database=None, suppress_health_check=SLOW)
+@given(scenario=batches)
+def test_invariant_memory(scenario: list) -> None:
+    async def nothing() -> None:
+        return None
+
+    asyncio.run(run_invariant("memory://", scenario, nothing))
+
+
+@hsettings(max_examples=40, deadline=None, database=None, suppress_health_check=SLOW)
+@given(scenario=batches)
+def test_invariant_redis(scenario: list) -> None:
+    async def flush() -> None:
+        client = await redis_client()
+        await client.aclose()
+
+    asyncio.run(run_invariant(REDIS_URL, scenario, flush))
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[RedisClusterProcesses]:
+    with redis_cluster() as procs:
+        yield procs
+
+
+def test_invariant_cluster(cluster: RedisClusterProcesses) -> None:
+    """Redis Cluster: the account's bucket and its settlements live in one slot, the
+    store call is finished in a task of its own (no lean client), and the IP windows and
+    cohorts in others."""
+
+    async def flush() -> None:
+        cluster.flush()
+
+    @hsettings(max_examples=25, deadline=None, database=None, suppress_health_check=SLOW)
+    @given(scenario=batches)
+    def check(scenario: list) -> None:
+        asyncio.run(run_invariant(cluster.url, scenario, flush))
+
+    check()
+
+
+# --- a search for free tokens: any body, any reported usage ------------------------------
+
+
+padding_text = st.one_of(
+    st.builds(lambda c, n: c * n, st.sampled_from([" ", "\n", "\t", "\u3000", "\u200b"]),
+              st.integers(0, 20_000)),
+    st.builds(lambda c, n: c * n, st.sampled_from(["中", "😀", "é", "-", "a!"]),
+              st.integers(0, 5_000)),
+)  # fmt: skip
+
+
+@st.composite
+def attack_bodies(draw: st.DrawFn) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """A chat body shaped by every lever a client has over the estimate: padding inside and
+    outside the JSON, escapes, nested parts, lenient numbers, samples, encodings, length."""
+    content: Any = "Explain step by step. " + draw(padding_text)
+    for _ in range(draw(st.integers(0, 30))):  # nested content parts
+        content = [{"type": "tool_result", "content": content}]
+    doc: dict[str, Any] = {"model": "m", "messages": [{"role": "user", "content": content}]}
+    budget = draw(st.sampled_from([None, 1, 700, -1, 0, "900", 900.0, 10**30]))
+    if budget is not None:
+        doc["max_tokens"] = budget
+    for name in ("n", "best_of"):
+        samples = draw(st.sampled_from([None, 1, 3, "5", 200, 10**6]))
+        if samples is not None:
+            doc[name] = samples
+    # ensure_ascii: every non-ASCII character sent as a \\uXXXX escape (6 or 12 bytes)
+    raw = json.dumps(doc, ensure_ascii=draw(st.booleans())).encode()
+    if draw(st.booleans()):
+        raw = raw.replace(b'"model"', b'"temperature": NaN, "model"', 1)  # orjson refuses
+    raw += draw(st.sampled_from([b"", b" " * 50_000, b"\n" * 3_000]))
+    headers = [(b"content-type", b"application/json")]
+    coding = draw(st.sampled_from([None, b"gzip", b"deflate", b"br"]))
+    if coding == b"gzip":
+        raw = gzip.compress(raw)
+    elif coding == b"deflate":
+        raw = zlib.compress(raw)
+    elif coding == b"br":
+        raw = raw[:100]  # not brotli at all: the label alone makes it unreadable to us
+    if coding is not None:
+        headers.append((b"content-encoding", coding))
+    if draw(st.booleans()):
+        headers.append((b"content-length", b"%d" % len(raw)))
+    return raw, headers
+
+
+class UsageApp:
+    """Answers every request with the usage the test chose (a complete JSON response)."""
+
+    def __init__(self) -> None:
+        self.usage = (0, 0)
+        self.called = False
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        self.called = True
+        p, o = self.usage
+        raw = orjson.dumps({"choices": [], "usage": {"prompt_tokens": p, "completion_tokens": o}})
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": raw})
+
+
+@pytest.mark.parametrize("uri", ["memory://", REDIS_URL])
+def test_no_body_and_usage_pair_yields_free_tokens(uri: str) -> None:
+    """Hypothesis searches bodies and reported usages for a pair that leaves an account's
+    bucket higher than honest bodies with the same usage would: with the clock held still,
+    every served request must cost exactly its usage (debt floored at -capacity)."""
+
+    @hsettings(max_examples=60, deadline=None, database=None, suppress_health_check=SLOW)
+    @given(
+        steps=st.lists(
+            st.tuples(attack_bodies(), st.tuples(st.integers(0, 40_000), st.integers(0, 9_000))),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    def search(steps: list) -> None:
+        async def run() -> None:
+            if uri != "memory://":
+                await (await redis_client()).aclose()
+            clock = SimClock()
+            app = UsageApp()
+            s = Settings(storage_uri=uri, bucket_capacity=int(CAP), account_limits="",
+                         ip_limits="", inspect_max_bytes=65_536, tarpit_max_seconds=0,
+                         risk_model={"slow_above": 1e9}, challenge_enabled=False)  # fmt: skip
+            mw = AntiExtractMiddleware(app, s, clock, logger=make_logger(stream=io.StringIO()))
+            honest = CAP  # the bucket of an account whose bodies are honest
+            try:
+                for (body, headers), usage in steps:
+                    app.usage, app.called = usage, False
+                    ex = Exchange(body, chunk=16_384)
+                    await mw(http_scope(headers=[*headers, *bearer("sk-x")[1:]]), ex.receive,
+                             ex.send)  # fmt: skip
+                    await mw.store.flush()
+                    if app.called:
+                        honest = max(-CAP, honest - sum(usage))
+                    state = await mw.store.account_state(account_of(mw, "sk-x"), clock())
+                    tokens = CAP if state is None or state["tokens"] is None else state["tokens"]
+                    assert tokens == pytest.approx(honest, abs=TOL), "free tokens"
+            finally:
+                await mw.store.close()
+
+        asyncio.run(run())
+
+    search()
+
+
+# --- what each input reserves ------------------------------------------------------------
+
+
+class EntryApp:
+    """Records the body it received and the bucket level when it started, then answers
+    with ``answer`` (default: no usage, so the reservation stands)."""
+
+    def __init__(self, answer: list[bytes] | None = None, ctype: bytes = b"application/json"):
+        self.answer = answer if answer is not None else [b"{}"]
+        self.ctype = ctype
+        self.bodies: list[bytes] = []
+        self.levels: list[float] = []
+        self.level: Any = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.bodies.append(body)
+        self.levels.append(await self.level())
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", self.ctype)]})  # fmt: skip
+        for i, chunk in enumerate(self.answer):
+            more = i < len(self.answer) - 1
+            await send({"type": "http.response.body", "body": chunk, "more_body": more})
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def reserving(request: pytest.FixtureRequest, clock: SimClock):
+    """A factory: (app, settings overrides) -> middleware whose app learns its bucket."""
+    made: list[AntiExtractMiddleware] = []
+    uri = "memory://" if request.param == "memory" else REDIS_URL
+    if request.param == "redis":
+        await (await redis_client()).aclose()
+
+    def factory(app: EntryApp, **overrides: Any) -> AntiExtractMiddleware:
+        base = {"storage_uri": uri, "bucket_capacity": 100_000, "account_limits": "",
+                "ip_limits": "", "inspect_max_bytes": 65_536}  # fmt: skip
+        mw = AntiExtractMiddleware(
+            app, Settings(**{**base, **overrides}), clock, logger=make_logger(stream=io.StringIO())
+        )
+
+        async def level() -> float:
+            state = await mw.store.account_state(account_of(mw, "sk-test-1"), clock())
+            return state["tokens"]
+
+        app.level = level
+        made.append(mw)
+        return mw
+
+    yield factory
+    for mw in made:
+        await mw.store.close()
+
+
+async def reserve(mw: AntiExtractMiddleware, body: bytes, extra=(), chunk: int = 65_536) -> float:
+    """What the store took for one request (the app saw the bucket that much lower)."""
+    ex = Exchange(body, chunk=chunk)
+    await mw(http_scope(headers=[*bearer(), *extra]), ex.receive, ex.send)
+    assert ex.status == 200, ex.body
+    await mw.store.flush()
+    return 100_000 - mw.app.levels[-1]
+
+
+def chat(text: str, **params: Any) -> bytes:
+    return orjson.dumps({"model": "m", "messages": [{"role": "user", "content": text}], **params})
+
+
+async def test_a_gzip_body_is_inspected_and_reserved_as_the_app_reads_it(reserving) -> None:
+    """On main the compressed size was the estimate (here ~60x less) and every signal was
+    blind; the app still receives the bytes the client sent."""
+    app = EntryApp()
+    mw = reserving(app)
+    plain = chat("Think step by step. " + "explain the sorting algorithm " * 1_500, max_tokens=100)
+    for coding, packed in ((b"gzip", gzip.compress(plain)), (b"deflate", zlib.compress(plain))):
+        await mw.store.reset(account_of(mw, "sk-test-1"))
+        taken = await reserve(mw, packed, [(b"content-encoding", coding)])
+        assert app.bodies[-1] == packed  # forwarded unchanged
+        assert taken == math.ceil(len(plain) / 4) + 100
+        assert len(packed) * 30 < len(plain)
+
+
+async def test_bodies_we_cannot_size_reserve_a_full_bucket(reserving) -> None:
+    """An encoding we cannot read, a bomb past the inspection cap, a corrupt stream, or a
+    body past the cap sent without Content-Length: the size is unknown, so the request
+    costs the most one request can (a full bucket) until its usage settles it."""
+    app = EntryApp()
+    mw = reserving(app)
+    bomb = gzip.compress(chat("a" * 50_000_000))
+    big = chat("x" * 200_000, max_tokens=10)
+    cases = [
+        (b'{"model":"m"}', [(b"content-encoding", b"br")]),
+        (bomb, [(b"content-encoding", b"gzip")]),
+        (gzip.compress(chat("hi"))[:-4], [(b"content-encoding", b"gzip")]),  # truncated
+        (big, []),  # past the 64 KiB cap, chunked: no Content-Length
+    ]
+    for body, headers in cases:
+        await mw.store.reset(account_of(mw, "sk-test-1"))
+        assert await reserve(mw, body, headers) == 100_000
+        assert app.bodies[-1] == body
+    await mw.store.reset(account_of(mw, "sk-test-1"))
+    # with its length the same body is sized by it; unread, its output budget is the most
+    taken = await reserve(mw, big, [(b"content-length", b"%d" % len(big))])
+    assert taken == math.ceil(len(big) / 4) + 16_384
+
+
+@pytest.mark.parametrize(
+    ("params", "output"),
+    [
+        ({"max_tokens": -1}, 16_384),  # llama.cpp: no limit
+        ({"max_tokens": "9000"}, 9_000),
+        ({"max_tokens": 900.0, "n": "3"}, 2_700),
+        ({"max_tokens": 100, "n": 300}, 30_000),  # n past 128 (vLLM)
+        ({"max_tokens": 100, "best_of": 7}, 700),
+    ],
+)
+async def test_output_budgets_are_reserved_as_servers_read_them(reserving, params, output) -> None:
+    app = EntryApp()
+    mw = reserving(app)
+    body = chat("hello", **params)
+    assert await reserve(mw, body) == math.ceil(len(body) / 4) + output
+
+
+async def test_a_stream_without_usage_pays_for_what_it_carried(reserving) -> None:
+    """No max_tokens and no usage (an OpenAI stream without include_usage): the default
+    1,024 tokens were reserved and kept, however long the answer. Now every event the
+    stream carried beyond that is charged."""
+    events = [b'data: {"choices":[{"delta":{"content":"tok"}}]}\n\n'] * 5_000
+    app = EntryApp([*events, b"data: [DONE]\n\n"], ctype=b"text/event-stream")
+    mw = reserving(app)
+    body = chat("hello", stream=True)
+    taken = await reserve(mw, body)
+    assert taken == math.ceil(len(body) / 4) + 1_024
+    left = (await mw.store.account_state(account_of(mw, "sk-test-1"), 0 + mw.clock()))["tokens"]
+    assert 100_000 - left == math.ceil(len(body) / 4) + 5_001  # every event, [DONE] too
+
+
+async def test_anthropic_cache_tokens_are_charged(reserving) -> None:
+    """Anthropic leaves cached prompt tokens out of input_tokens: a cached prompt settled as
+    a few tokens and the rest of its reservation was refunded."""
+    usage = {"input_tokens": 12, "cache_creation_input_tokens": 3_000,
+             "cache_read_input_tokens": 20_000, "output_tokens": 50}  # fmt: skip
+    app = EntryApp([orjson.dumps({"type": "message", "content": [], "usage": usage})])
+    mw = reserving(app)
+    await reserve(mw, chat("x" * 90_000, max_tokens=64), [(b"content-length", b"90044")])
+    left = (await mw.store.account_state(account_of(mw, "sk-test-1"), mw.clock()))["tokens"]
+    assert 100_000 - left == 12 + 3_000 + 20_000 + 50
+
+
+async def test_a_usage_the_model_wrote_cannot_lower_the_charge(reserving) -> None:
+    """A tool_use input is a JSON object the model writes (Anthropic, not streamed): a
+    forged OpenAI-style usage there took precedence over the real input_tokens."""
+    forged = {"usage": {"prompt_tokens": 0, "completion_tokens": 0}}
+    doc = {"content": [{"type": "tool_use", "name": "f", "input": forged}],
+           "usage": {"input_tokens": 20_000, "output_tokens": 300}}  # fmt: skip
+    app = EntryApp([orjson.dumps(doc)])
+    mw = reserving(app)
+    await reserve(mw, chat("x" * 90_000, max_tokens=300), [(b"content-length", b"90045")])
+    left = (await mw.store.account_state(account_of(mw, "sk-test-1"), mw.clock()))["tokens"]
+    assert 100_000 - left == 20_300
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_a_campaign_bucket_is_charged_what_the_account_was(kind: str, clock) -> None:
+    """The shared bucket of a flagged cohort is charged the request's reservation, capped
+    as the account's is: the Redis store passed the uncapped estimate to cohort.lua, so
+    a padded body drained a campaign's budget five times faster there than in memory."""
+    model = CohortModel(min_young=5, bucket_capacity=10_000, bucket_refill=1.0)
+    limits = Limits(capacity=1_000.0, refill=10.0)
+    if kind == "memory":
+        store: Any = MemoryStore(limits, cohort_model=model)
+    else:
+        store = RedisStore(limits, await redis_client(), prefix="aecharge", cohort_model=model)
+    allowed = []
+    for n in range(30):
+        camp = CohortInput(("t:wrapper",), young=True, traits=ELICIT | FOCUS | SINGLE)
+        out = await store.evaluate(f"member{n}", "ip", 5_000, clock(), RiskInput(), camp)
+        assert out.taken == (1_000 if out.allowed else 0)
+        allowed.append(out.cohorts[0].allowed)
+    assert sum(allowed) == 4 + 10  # flagged at 5 young accounts, then 10,000 / 1,000
+    await store.close()
