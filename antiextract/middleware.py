@@ -222,6 +222,7 @@ class AntiExtractMiddleware:
             scope, replay = self._degraded_request(scope, ctx, messages, replay, receive)
             send = _DegradeSend(send, ctx.family.name, self.plan)
             await self._tarpit(ctx)
+        scope = _uncompressed(scope)
         observer = _ResponseObserver(send)
         try:
             await self.app(scope, replay, observer)
@@ -932,6 +933,18 @@ class _ResponseObserver:
         self.tail_size += len(body)
         while self.tail_size - len(self.tail[0]) >= _TAIL:
             self.tail_size -= len(self.tail.popleft())
+
+
+def _uncompressed(scope: Scope) -> Scope:
+    """The request asking the app for an uncompressed answer. Settlement reads ``usage``
+    from the answer and the degrade filter rewrites it; a gzip answer (the client's
+    Accept-Encoding forwarded to an upstream that compresses) blinded both: the request
+    kept its reservation whatever it used, and a degraded answer kept its reasoning."""
+    headers = scope["headers"]
+    if not any(key == b"accept-encoding" for key, _ in headers):
+        return scope
+    kept = [(k, v) for k, v in headers if k != b"accept-encoding"]
+    return {**scope, "headers": [*kept, (b"accept-encoding", b"identity")]}
 
 
 def _is_plain_text(headers: Any) -> bool:

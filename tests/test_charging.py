@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from starlette.middleware.gzip import GZipMiddleware
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
@@ -789,3 +790,32 @@ async def test_a_campaign_bucket_is_charged_what_the_account_was(kind: str, cloc
         allowed.append(out.cohorts[0].allowed)
     assert sum(allowed) == 4 + 10  # flagged at 5 young accounts, then 10,000 / 1,000
     await store.close()
+
+
+@pytest.mark.parametrize("degraded", [False, True])
+async def test_a_compressed_answer_cannot_blind_settlement_or_the_degrade_filter(
+    reserving, degraded: bool
+) -> None:
+    """The client's Accept-Encoding reached the app (the gateway forwards it to upstreams
+    that compress): a gzip answer hid its usage, so the request kept its reservation
+    whatever it used, and passed a degraded answer's reasoning through unfiltered. The app
+    is now asked for an uncompressed answer."""
+    doc = {"choices": [{"index": 0, "message": {"content": "4", "reasoning_content": "2+2"}}],
+           "usage": {"prompt_tokens": 30, "completion_tokens": 70}}  # fmt: skip
+    app = EntryApp([orjson.dumps(doc)])
+    gzipped = GZipMiddleware(app, minimum_size=0)
+    overrides = {"degrade_at": 0.0, "challenge_enabled": False} if degraded else {}
+    mw = reserving(app, **overrides)
+    mw.app = gzipped
+    ex = Exchange(chat("what is 2+2?", max_tokens=5_000))
+    await mw(
+        http_scope(headers=[*bearer(), (b"accept-encoding", b"gzip, br")]), ex.receive, ex.send
+    )
+    await mw.store.flush()
+    assert ex.status == 200
+    body = ex.body
+    if ex.headers.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    assert (b"reasoning_content" in body) is not degraded
+    left = (await mw.store.account_state(account_of(mw, "sk-test-1"), mw.clock()))["tokens"]
+    assert 100_000 - left == 100  # the usage, not the 5,000-token reservation
