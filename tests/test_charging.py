@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from starlette.middleware.gzip import GZipMiddleware
@@ -354,11 +354,23 @@ batches = st.lists(
 
 
 SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
+HARVEST_ASK = (
+    b"Think step by step and show your full reasoning. Implement a python function and "
+    b"refactor the class. Task: "
+)
 
 
-async def run_invariant(uri: str, scenario: list, flush: Any) -> None:
+async def run_invariant(uri: str, scenario: list, flush: Any, campaign: bool = False) -> None:
+    """``campaign``: young accounts sharing one prompt template, a campaign model that flags
+    them at once and a small shared bucket, so its refusals are among the refusals."""
     await flush()
     clock = SimClock()
+    extra: dict[str, Any] = {}
+    if campaign:
+        extra = {"account_created_header": "x-created", "degrade_at": 100.0,
+                 "challenge_enabled": False, "block_at": 200.0,
+                 "campaign_model": {"min_young": 2, "bucket_capacity": 3_000,
+                                    "bucket_refill": 0.001}}  # fmt: skip
     s = Settings(
         storage_uri=uri, bucket_capacity=int(CAP), bucket_refill_per_second=REFILL,
         account_limits="", ip_limits="", tarpit_max_seconds=0,
@@ -366,6 +378,7 @@ async def run_invariant(uri: str, scenario: list, flush: Any) -> None:
         # its bucket was last written, so a level read moves when the risk does: held at 1
         # here, the ledger is exact. (Degrade and challenge still happen as risk grows.)
         risk_model={"slow_above": 1e9},
+        **extra,
     )  # fmt: skip
     mw: AntiExtractMiddleware
 
@@ -387,6 +400,10 @@ async def run_invariant(uri: str, scenario: list, flush: Any) -> None:
                     assert now <= most + TOL, "the bucket gained more than its refill"
                 ledger[key], read_at[key] = now, clock()
             admitted = []
+            if campaign:  # a new young account for every request
+                batch = [{**r, "key": f"{r['key']}-{n_batch}.{i}"} for i, r in enumerate(batch)]
+                for r in batch:
+                    ledger[r["key"]], read_at[r["key"]] = CAP, clock()
             for i, r in enumerate(batch):
                 name = f"{n_batch}.{i}"
                 chunks = response_for(r["kind"], r["usage"], r["events"])
@@ -403,8 +420,11 @@ async def run_invariant(uri: str, scenario: list, flush: Any) -> None:
                     body = orjson.dumps(doc) + b" " * r["padding"]
                 if r["n"] > 1:
                     body = body.replace(b'{"model"', b'{"n":%d,"model"' % r["n"], 1)
+                if campaign:  # one harvesting template for all: the cohort is flagged
+                    body = body.replace(b'"content":"', b'"content":"' + HARVEST_ASK, 1)
                 headers = [*bearer(r["key"]), (b"content-length", b"%d" % len(body)),
-                           (b"x-plan", name.encode())]  # fmt: skip
+                           (b"x-plan", name.encode()),
+                           (b"x-created", b"%d" % int(clock()))]  # fmt: skip
                 ex = Exchange(body, chunk=65_536)
                 gone = GoneSend(k if r["failure"] == "client_gone" else None)
                 task = asyncio.ensure_future(mw(http_scope(headers=headers), ex.receive, gone))
@@ -473,6 +493,26 @@ def test_invariant_redis(scenario: list) -> None:
         await client.aclose()
 
     asyncio.run(run_invariant(REDIS_URL, scenario, flush))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14: a request refused by a campaign's shared bucket still charges the "
+    "account (the lead's fix); remove this mark when it lands",
+)
+@hsettings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=SLOW,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)  # no shrinking while xfail
+@given(scenario=batches)
+def test_invariant_campaign_refusals(scenario: list) -> None:
+    async def nothing() -> None:
+        return None
+
+    asyncio.run(run_invariant("memory://", scenario, nothing, campaign=True))
 
 
 @pytest.fixture(scope="module")
@@ -771,25 +811,27 @@ async def test_a_usage_the_model_wrote_cannot_lower_the_charge(reserving) -> Non
     assert 100_000 - left == 20_300
 
 
-@pytest.mark.parametrize("kind", ["memory", "redis"])
-async def test_a_campaign_bucket_is_charged_what_the_account_was(kind: str, clock) -> None:
+async def test_a_campaign_bucket_is_charged_what_the_account_was(clock) -> None:
     """The shared bucket of a flagged cohort is charged the request's reservation, capped
-    as the account's is: the Redis store passed the uncapped estimate to cohort.lua, so
-    a padded body drained a campaign's budget five times faster there than in memory."""
+    as the account's is. The Redis store passed the uncapped estimate to cohort.lua, so
+    there a padded body drained a campaign's budget five times faster than in memory."""
     model = CohortModel(min_young=5, bucket_capacity=10_000, bucket_refill=1.0)
     limits = Limits(capacity=1_000.0, refill=10.0)
-    if kind == "memory":
-        store: Any = MemoryStore(limits, cohort_model=model)
-    else:
-        store = RedisStore(limits, await redis_client(), prefix="aecharge", cohort_model=model)
-    allowed = []
-    for n in range(30):
-        camp = CohortInput(("t:wrapper",), young=True, traits=ELICIT | FOCUS | SINGLE)
-        out = await store.evaluate(f"member{n}", "ip", 5_000, clock(), RiskInput(), camp)
-        assert out.taken == (1_000 if out.allowed else 0)
-        allowed.append(out.cohorts[0].allowed)
-    assert sum(allowed) == 4 + 10  # flagged at 5 young accounts, then 10,000 / 1,000
-    await store.close()
+    stores = {
+        "memory": MemoryStore(limits, cohort_model=model),
+        "redis": RedisStore(limits, await redis_client(), prefix="aecharge", cohort_model=model),
+    }
+    served = {}
+    for kind, store in stores.items():
+        allowed = []
+        for n in range(30):
+            camp = CohortInput(("t:wrapper",), young=True, traits=ELICIT | FOCUS | SINGLE)
+            out = await store.evaluate(f"member{n}", "ip", 5_000, clock(), RiskInput(), camp)
+            allowed.append(out.cohorts[0].allowed)
+        served[kind] = sum(allowed)
+        await store.close()
+    # flagged at 5 young accounts, then 10,000 / 1,000 a request, on both stores alike
+    assert served == {"memory": 4 + 10, "redis": 4 + 10}
 
 
 @pytest.mark.parametrize("degraded", [False, True])
