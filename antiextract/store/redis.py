@@ -62,7 +62,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 
 from ..allowlist import KINDS, AllowEntry, Kind
-from ..bucket import Limits, Outcome, refill
+from ..bucket import Limits, Outcome, refill, take_cost
 from ..cohorts import CohortInput, CohortModel, CohortView
 from ..risk import TRAITS, Assessment, RiskInput, RiskModel
 from .base import NO_SIGNAL, Store, StoreError
@@ -328,7 +328,10 @@ class RedisStore(Store):
                 day = int(now // 86_400)
                 encoded, joined = self._cohort_args(account, cohort, day)
                 assert len(keys) == _EVALUATE_KEYS and len(args) == _EVALUATE_ARGS
-                args += [now, account, int(cohort.young), cohort.traits, cost, joined]
+                # the cohorts' shared bucket is charged what the account is (as the memory
+                # store does): never more than a full account bucket, never below zero
+                charge = take_cost(cost, self.limits)
+                args += [now, account, int(cohort.young), cohort.traits, charge, joined]
                 combined = self._fast_combined
                 if combined is not None:
                     reply = await combined(
@@ -370,7 +373,7 @@ class RedisStore(Store):
         day = int(now // 86_400)
         if cohort is not None and cohort.keys:
             _, joined = self._cohort_args(account, cohort, day)
-            head = [now, account, int(cohort.young), cohort.traits, cost]
+            head = [now, account, int(cohort.young), cohort.traits, take_cost(cost, self.limits)]
             calls += [
                 (self._cohort, self.cohort_keys(k, day), [*head, joined[8 * i : 8 * i + 8]])
                 for i, k in enumerate(cohort.keys)
@@ -494,11 +497,9 @@ class RedisStore(Store):
         state = dict(zip(_STATE, values, strict=False))
         quads = [int(float(x)) for x in values[len(_STATE) :]]
         windows = {f"w{quads[i]}": quads[i + 1 : i + 4] for i in range(0, len(quads), 4)}
-        tokens = None
-        if state["t"] and state["u"]:
-            tokens = refill(
-                float(state["t"]), float(state["u"]), now, self.limits, float(state["rf"])
-            )
+        # a bucket never charged is full, as in the memory store
+        t, u = (float(state[k]) if state[k] else None for k in ("t", "u"))
+        tokens = refill(t, u, now, self.limits, float(state["rf"]))
         profile = None
         if state["first_seen"]:
             profile = {}
