@@ -39,6 +39,9 @@ import xxhash
 from .risk import ELICIT, EXTRACT, FOCUS, SINGLE
 
 KMV_K = 256  # sketch size: ~1/sqrt(k-2) = 6% standard error on distinct counts
+# Weights of a cohort's trait shares in its harvest shape: elicitation and focus weigh most
+# (store/cohort.lua is given them as Lua constants: the numbers live here only).
+HARVEST_ELICIT, HARVEST_FOCUS, HARVEST_SINGLE, HARVEST_EXTRACT = 2.0, 2.0, 1.0, 1.0
 _MAX_HASH = float(1 << 64)
 
 
@@ -189,7 +192,13 @@ def harvest(requests: float, elicit: float, focus: float, single: float, extract
     most; single-turn and extraction parameters complete the picture."""
     if requests <= 0:
         return 0.0
-    return (2 * elicit + 2 * focus + single + extract) / (6 * requests)
+    total = HARVEST_ELICIT + HARVEST_FOCUS + HARVEST_SINGLE + HARVEST_EXTRACT
+    return (
+        HARVEST_ELICIT * elicit
+        + HARVEST_FOCUS * focus
+        + HARVEST_SINGLE * single
+        + HARVEST_EXTRACT * extract
+    ) / (total * requests)
 
 
 def campaign_score(accounts: int, young: int, harvest_: float, m: CohortModel) -> float:

@@ -61,6 +61,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 
+from .. import cohorts as _cohorts
+from .. import risk as _risk
 from ..allowlist import KINDS, AllowEntry, Kind
 from ..bucket import Limits, Outcome, refill, take_cost
 from ..cohorts import CohortInput, CohortModel, CohortView
@@ -120,6 +122,40 @@ _STATE = (
     "hours_day", "hours_cur", "hours_prev", "day_count", "acute", "acute_ts", "bl",
 )  # fmt: skip
 _TEXT = {"dominant", "last_skeleton"}
+STATE_VERSION = 1  # of that layout (and of ip.lua's windows); another version reads as fresh
+# cohort.lua's state: 15 packed doubles (version, requests, elicit, focus, single, extract,
+# ts, tokens, tokens_ts, day, accounts today and yesterday, young today and yesterday, born)
+COHORT_VERSION, COHORT_DOUBLES = 2, 15
+# One source of truth across Lua and Python: the scripts get these as Lua constants, so
+# each number and the account state's layout live here and in the pure models only.
+_LAYOUT = _lua_constants(
+    VERSION=STATE_VERSION,
+    FIXED=len(_STATE),
+    **{f"I_{name}": i + 1 for i, name in enumerate(_STATE)},
+)
+_RISK = _lua_constants(
+    **{
+        name: getattr(_risk, name)
+        for name in (
+            "PRIOR", "PRIOR_WEIGHT", "YOUTH_FLOOR", "DAY", "HOUR", "ELICIT", "FOCUS", "SINGLE",
+            "EXTRACT", "LOGIT_BIAS", "PACING_MIN_GAPS", "PACING_CV", "HOURS_FROM", "HOURS_SPAN",
+            "TAKEOVER",
+        )
+    }
+)  # fmt: skip
+_COHORT = _lua_constants(
+    COHORT_VERSION=COHORT_VERSION,
+    COHORT_DOUBLES=COHORT_DOUBLES,
+    DAY=_risk.DAY,
+    ELICIT=_risk.ELICIT,
+    FOCUS=_risk.FOCUS,
+    SINGLE=_risk.SINGLE,
+    EXTRACT=_risk.EXTRACT,
+    HARVEST_ELICIT=_cohorts.HARVEST_ELICIT,
+    HARVEST_FOCUS=_cohorts.HARVEST_FOCUS,
+    HARVEST_SINGLE=_cohorts.HARVEST_SINGLE,
+    HARVEST_EXTRACT=_cohorts.HARVEST_EXTRACT,
+)
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
 # cohort.lua's, per cohort: allowed (0|1), accounts, young, score, harvest, retry_after, born
 _COHORT_REPLY = struct.Struct("<7d")
@@ -175,12 +211,12 @@ class RedisStore(Store):
                 min_share=cm.min_young_share, min_harvest=cm.min_harvest, weight=cm.weight,
                 half_life=cm.half_life, cap=cm.bucket_capacity, rate=cm.bucket_refill,
                 ttl=cm.ttl,
-            ) + _script("cohort.lua")  # fmt: skip
+            ) + _COHORT + _script("cohort.lua", "bucket.lua")  # fmt: skip
 
-        evaluate += _script("evaluate.lua", "windows.lua")
+        evaluate += _LAYOUT + _RISK + _script("evaluate.lua", "windows.lua", "bucket.lua")
         self._evaluate = client.register_script(evaluate)
-        self._settle = client.register_script(_script("settle.lua"))
-        self._admin = client.register_script(_script("admin.lua"))
+        self._settle = client.register_script(_LAYOUT + _script("settle.lua", "bucket.lua"))
+        self._admin = client.register_script(_LAYOUT + _script("admin.lua"))
         self._cohort = client.register_script(cohort(0, 0))  # Cluster: one call per cohort
         # a single Redis: the account and its cohorts in one call (see combined.lua)
         self._combined = client.register_script(
@@ -188,8 +224,10 @@ class RedisStore(Store):
             + _lua_function("cohorts", cohort(_EVALUATE_KEYS, _EVALUATE_ARGS))
             + _script("combined.lua")
         )
-        self._ip = client.register_script(windows + _script("ip.lua", "windows.lua"))
-        self._undo = client.register_script(_script("undo.lua"))
+        self._ip = client.register_script(
+            windows + _lua_constants(VERSION=STATE_VERSION) + _script("ip.lua", "windows.lua")
+        )
+        self._undo = client.register_script(_LAYOUT + _script("undo.lua", "bucket.lua"))
         self._others: list[Any] = []  # more clients to close (a Sentinel's connections)
         self._fast_evaluate = self._fast_combined = None
         if fast is not None:
@@ -586,7 +624,10 @@ class RedisStore(Store):
 
         read = getattr(self, "_cohort_read", None)
         if read is None:
-            read = self._cohort_read = self.client.register_script(_script("cohort_read.lua"))
+            text = _lua_constants(COHORT_VERSION=COHORT_VERSION, COHORT_DOUBLES=COHORT_DOUBLES)
+            read = self._cohort_read = self.client.register_script(
+                text + _script("cohort_read.lua")
+            )
         head = f"{self.prefix}:{{c:"
         day = int(now // 86_400)
         names: list[str] = []
