@@ -133,6 +133,13 @@ MUTANTS = (
         "        pass\n",
         COHORTS,
     ),
+    Mutant(
+        "whitespace-folding",
+        "antiextract/signals.py",
+        '        return _asks_reasoning(b" ".join(low.split()), phrases, nouns)\n',
+        "        return False\n",
+        ("tests/test_signals.py",),
+    ),
     # --- more of the same kind, for the new numeric tests ---
     Mutant(
         "hours-python",
@@ -239,7 +246,7 @@ def run(mutant: Mutant | None, tests: tuple[str, ...]) -> tuple[bool, str]:
             capture_output=True,
             text=True,
         )
-    failed = re.findall(r"^FAILED (\S+)", done.stdout, re.MULTILINE)
+    failed = re.findall(r"^FAILED (.+?)(?: - .*)?$", done.stdout, re.MULTILINE)
     if done.returncode == 0:
         return True, ""
     return False, failed[0] if failed else f"pytest exit {done.returncode}"

@@ -879,3 +879,22 @@ def test_every_elicitation_phrase_contains_a_trigger() -> None:
 
     for phrase in signals._ELICIT_PHRASES + signals._ELICIT_NOUNS:
         assert any(t in phrase for t in signals._ELICIT_TRIGGERS), phrase
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Solve this. Think step by step.",
+        "Explain your chain of thought before the answer.",
+        "Show me your thought process, then answer.",
+    ],
+)
+@pytest.mark.parametrize("gap", ["\n", "  ", "\t", " \r\n ", "\n\n   "])
+def test_eliciting_prompts_broken_over_lines_or_padded_still_elicit(prompt, gap) -> None:
+    """Every space of an eliciting prompt replaced by other ASCII whitespace (a wrapper
+    wrapped at a fixed width, indented, double-spaced): the verdict does not change; and an
+    ordinary prompt stays quiet however it is spaced."""
+    assert sig(CHAT, chat(prompt)).traits & ELICIT
+    assert sig(CHAT, chat(prompt.replace(" ", gap))).traits & ELICIT, repr(gap)
+    plain = "What is the capital of France? Answer in one word."
+    assert not sig(CHAT, chat(plain.replace(" ", gap))).traits & ELICIT
