@@ -541,9 +541,9 @@ async def test_redis_restart_between_requests_is_served_and_settled_on_redis(
 ) -> None:
     """Redis restarted (state and scripts gone) or every client connection dropped (an
     idle timeout, a proxy, a failover) while no request is in flight. The next request is
-    evaluated on Redis (the hot-path client reconnects). BUG: its settlement is silently
-    lost: the settlement pipeline runs on redis-py's pooled connection, which the server
-    closed; redis-py does not retry and ``_flush_pending`` drops the batch."""
+    evaluated on Redis (the hot-path client reconnects), and so is its settlement: the
+    settlement pipeline runs on redis-py's pooled connection, which the server closed, and
+    redis-py does not retry, so ``_flush_pending`` tries the batch once more itself."""
     log = io.StringIO()
     mw = middleware(App(), clock, redis_srv.url, log)
     body = chat_body(max_tokens=500)
@@ -776,10 +776,10 @@ async def test_cancelled_mid_stream_leaves_a_consistent_bucket(
 async def test_cut_anthropic_stream_is_not_charged_as_prompt_only(
     store_uri: str, clock: SimClock
 ) -> None:
-    """BUG: Anthropic's ``message_start`` carries a placeholder usage (input tokens, 1 output
-    token). A stream cut before ``message_delta`` (client gone, task cancelled) is settled on
-    that placeholder, so 500 streamed output tokens are charged as 1: a distiller that drops
-    the connection before the last event pays for its prompt only."""
+    """Anthropic's ``message_start`` carries a placeholder usage (input tokens, 1 output
+    token). A stream cut before ``message_delta`` (client gone, task cancelled) is not
+    settled on that placeholder: 500 streamed output tokens charged as 1 would let a
+    distiller that drops the connection before the last event pay for its prompt only."""
 
     def sse(kind: str, data: dict) -> bytes:
         return f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
@@ -899,9 +899,9 @@ async def test_cancelled_during_store_call_reserves_nothing(
 async def test_refunds_during_an_outage_go_to_the_store_that_reserved(
     redis_srv: RedisProcess, clock: SimClock
 ) -> None:
-    """BUG: a request evaluated by the local fallback is settled against Redis. While Redis
-    is down the correction is lost (a 5xx is never refunded locally); the reservation on
-    the fallback keeps the whole estimate."""
+    """A request evaluated by the local fallback is settled on the fallback, not against
+    Redis: while Redis is down a correction sent there would be lost (a 5xx never
+    refunded), and the reservation on the fallback would keep the whole estimate."""
     log = io.StringIO()
     app = App(status=503, chunks=[b'{"error": "overloaded"}'])
     mw = middleware(app, clock, redis_srv.url, log)
@@ -917,10 +917,10 @@ async def test_refunds_during_an_outage_go_to_the_store_that_reserved(
 async def test_refund_of_a_fallback_request_does_not_credit_redis(
     redis_srv: RedisProcess, clock: SimClock
 ) -> None:
-    """BUG: the same misrouting when Redis is back by the time the response ends: the
-    refund of a request Redis never charged erases another request's charge there, so
-    the shared budget is overspent. (CLIENT PAUSE WRITE stalls EVALSHA; the timed-out
-    call's connection is closed, so Redis never runs it.)"""
+    """The same when Redis is back by the time the response ends: the refund goes to the
+    fallback that reserved, since a refund of a request Redis never charged would erase
+    another request's charge there and overspend the shared budget. (CLIENT PAUSE WRITE
+    stalls EVALSHA; the timed-out call's connection is closed, so Redis never runs it.)"""
     log = io.StringIO()
     admin = redis_srv.client()
     body = chat_body(max_tokens=2000)

@@ -141,8 +141,8 @@ def test_logprobs_quiet(path: str, doc: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("logprobs", [0, -1])
 def test_legacy_logprobs_zero_and_minus_one_fire(logprobs: int) -> None:
-    """BUG (adapter): on /v1/completions ``logprobs: 0`` still returns the sampled tokens'
-    logprobs and vLLM's ``logprobs: -1`` returns the whole vocabulary, yet neither fires."""
+    """On /v1/completions ``logprobs: 0`` still returns the sampled tokens' logprobs and
+    vLLM's ``logprobs: -1`` returns the whole vocabulary: both fire."""
     s = sig(COMPLETIONS, legacy(model="meta-llama/Llama-3.1-8B", logprobs=logprobs))
     assert "logprobs" in s.fired
     if logprobs == -1:
@@ -150,8 +150,8 @@ def test_legacy_logprobs_zero_and_minus_one_fire(logprobs: int) -> None:
 
 
 def test_responses_include_output_text_logprobs_fires() -> None:
-    """BUG (adapter): the Responses API asks for logprobs with
-    ``include: ["message.output_text.logprobs"]``; that request fires nothing."""
+    """The Responses API asks for logprobs with
+    ``include: ["message.output_text.logprobs"]``: that fires ``logprobs``."""
     s = sig(RESPONSES, responses(include=["message.output_text.logprobs"]))
     assert "logprobs" in s.fired
 
@@ -528,8 +528,8 @@ def test_elicit_looks_at_the_edges_only() -> None:
 
 
 def test_elicit_at_the_end_of_a_very_long_prompt() -> None:
-    """BUG (adapter): prompt text is cut to its first 64 K characters, so an instruction at
-    the end of a longer prompt never reaches the edge reader: padding hides the wrapper."""
+    """An instruction at the end of a prompt longer than 64 K characters still reaches the
+    edge reader: padding does not hide the wrapper."""
     long = "Background material for the question below. " * 2_000
     assert len(long) > 65_536
     s = sig(CHAT, chat(long + "\nThink step by step."))
@@ -714,9 +714,8 @@ def test_not_single_turn_with_an_assistant_turn(path: str, doc: dict[str, Any]) 
 
 
 def test_responses_previous_response_id_is_a_continuing_conversation() -> None:
-    """BUG (adapter): a Responses conversation continued server-side with
-    ``previous_response_id`` carries only the new user turn, so every follow-up of a stateful
-    Responses chat is counted as single-turn."""
+    """A Responses conversation continued server-side with ``previous_response_id``
+    carries only the new user turn, yet is no single-turn request."""
     doc = responses("And what about Lyon?", previous_response_id="resp_68a1c0ffee")
     assert not sig(RESPONSES, doc).traits & SINGLE
 

@@ -185,14 +185,6 @@ async def test_every_redis_key_has_a_ttl(clock) -> None:
     await store.close()
 
 
-async def test_redis_keys_use_one_hash_slot_per_account(clock) -> None:
-    client = await redis_client()
-    store = RedisStore(test_limits(), client, prefix="aetest")
-    key = store.account_key("0123abcd")
-    assert key == "aetest:{a:0123abcd}"  # Redis Cluster hashes only the braced part
-    await store.close()
-
-
 async def test_memory_store_is_bounded(clock) -> None:
     store = MemoryStore(test_limits(), max_keys=100)
     for n in range(1000):
