@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from .apis import RequestFacts
-from .risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE
+from .risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, MAX_WEIGHT, SINGLE, check_range
 
 EDGE = 2_048  # characters read at each end of a long prompt: wrappers live at the edges
 WORD_EDGE = 640  # bytes at each end split into words for the capability-focus check
@@ -42,6 +42,10 @@ class SignalWeights:
     reasoning_max: float = 0.5  # reasoning effort high / thinking budget >= 16k
     reasoning_include: float = 0.5  # Responses include=reasoning.encrypted_content
     odd_body: float = 0.5  # wrong types or shapes: hand-rolled clients and fuzzers
+
+    def __post_init__(self) -> None:
+        for name in self.names():  # a negative weight would lower an extractor's risk
+            check_range(name, getattr(self, name), 0, MAX_WEIGHT)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
