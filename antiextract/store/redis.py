@@ -55,6 +55,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import parse_url as redis_parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
@@ -64,9 +65,11 @@ from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 from ..allowlist import KINDS, AllowEntry, Kind
 from ..bucket import Limits, Outcome, refill
 from ..cohorts import CohortInput, CohortModel, CohortView
+from ..redact import redact, uri_secrets, userinfo
 from ..risk import TRAITS, Assessment, RiskInput, RiskModel
 from .base import NO_SIGNAL, Store, StoreError
 from .resp import EncodedKeys, FastScriptClient, Orphan, RespError, encode_bulk
+from .resp import parse_url as fast_parse_url
 
 
 def _script(name: str, *preludes: str) -> str:
@@ -648,19 +651,30 @@ class RedisStore(Store):
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
 
 
-def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
-    """The redis-py client for ``url``, and further clients to close with it."""
+def parse_uri(url: str) -> dict[str, Any]:
+    """What a client for ``url`` needs, checked without connecting: Settings calls it at
+    start-up, so every URI the store would refuse is refused there, with the variable's
+    name. ``ValueError`` names the part at fault and never quotes the user or password."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    common: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if any(c in userinfo(url) for c in "/?#"):
+        # a parser would split the password there and quote a piece of it as a host/port
+        raise ValueError(
+            f"{scheme} URI: an unencoded '/', '?' or '#' in the user or password "
+            "(%-encode them as %2F, %3F, %23)"
+        )
     if scheme not in ("redis+cluster", "redis+sentinel"):
-        client = aioredis.Redis.from_url(url, retry_on_timeout=False, **common)
-        return client, []
+        try:
+            fast_parse_url(url)  # the hot path's lean client
+            redis_parse_url(url)  # redis-py's, for everything else
+        except ValueError as exc:
+            raise ValueError(f"{scheme} URI: {redact(str(exc), uri_secrets(url))}") from None
+        return {"scheme": scheme}
     try:
         parts = urlsplit(url)
     except ValueError:  # urlsplit's message may quote the URI: no password in ours
         raise ValueError(f"{scheme} URI: cannot be parsed (IPv6 hosts as [::1]:port)") from None
-    userinfo, _, netloc = parts.netloc.rpartition("@")
-    user, colon, password = userinfo.partition(":")
+    userinfo_, _, netloc = parts.netloc.rpartition("@")
+    user, colon, password = userinfo_.partition(":")
     auth = {
         "username": unquote(user) or None,
         "password": unquote(password) if colon else None,
@@ -684,9 +698,7 @@ def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
             raise ValueError(
                 "redis+cluster URI: no database after the hosts (Redis Cluster has only db 0)"
             )
-        nodes = [ClusterNode(host, port) for host, port in hosts]
-        cluster = RedisCluster(startup_nodes=nodes, retry=_NO_RETRY, **auth, **common)
-        return cluster, []
+        return {"scheme": scheme, "hosts": hosts, "auth": auth}
     hosts = _hosts(netloc, scheme, 26379)
     path = parts.path.strip("/").split("/") if parts.path.strip("/") else []
     if not path or not path[0]:
@@ -699,19 +711,39 @@ def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
             "redis+sentinel URI: after the service name only a db number may follow "
             "(redis+sentinel://host:port/service_name[/db])"
         )
-    service = unquote(path[0])
-    db = int(path[1]) if len(path) == 2 else 0
     sentinel_auth = {
         "username": query.get("sentinel_username", [None])[0],
         "password": query.get("sentinel_password", [None])[0],
     }
+    return {
+        "scheme": scheme,
+        "hosts": hosts,
+        "auth": auth,
+        "service": unquote(path[0]),
+        "db": int(path[1]) if len(path) == 2 else 0,
+        "sentinel_auth": sentinel_auth,
+    }
+
+
+def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
+    """The redis-py client for ``url``, and further clients to close with it."""
+    spec = parse_uri(url)
+    common: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if spec["scheme"] not in ("redis+cluster", "redis+sentinel"):
+        client = aioredis.Redis.from_url(url, retry_on_timeout=False, **common)
+        return client, []
+    if spec["scheme"] == "redis+cluster":
+        nodes = [ClusterNode(host, port) for host, port in spec["hosts"]]
+        cluster = RedisCluster(startup_nodes=nodes, retry=_NO_RETRY, **spec["auth"], **common)
+        return cluster, []
+    sentinel_auth = {k: v for k, v in spec["sentinel_auth"].items() if v}
     sentinel = Sentinel(
-        hosts,
-        sentinel_kwargs={**common, **{k: v for k, v in sentinel_auth.items() if v}},
+        spec["hosts"],
+        sentinel_kwargs={**common, **sentinel_auth},
         retry=_NO_RETRY,
         **common,
     )
-    master = sentinel.master_for(service, db=db, **auth)
+    master = sentinel.master_for(spec["service"], db=spec["db"], **spec["auth"])
     return master, list(sentinel.sentinels)
 
 
