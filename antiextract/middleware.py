@@ -38,8 +38,9 @@ from .identity import Identity, digest, hash_key, header, identify
 from .metrics import Metrics, error_kind
 from .passes import MemoryPassBook, PassBook, RedisPassBook
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
+from .redact import LogFilter, redact
 from .risk import RiskInput, RiskModel, reasons
-from .settings import Settings, load_settings
+from .settings import Settings, SettingsError, load_settings
 from .signals import RequestSignals, SignalWeights, read_signals
 from .store import MemoryStore, Store, StoreError, create_store
 
@@ -53,6 +54,10 @@ _HEAD = 16_384
 _TAIL = 16_384
 
 _internal = logging.getLogger("antiextract")
+# Tracebacks logged here quote exceptions, and a store's may quote its URI: every
+# middleware adds its configuration's secrets to the one filter of this logger.
+_LOG_FILTER = LogFilter()
+_internal.addFilter(_LOG_FILTER)
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -83,7 +88,21 @@ class AntiExtractMiddleware:
         metrics: Metrics | None = None,
     ) -> None:
         self.app = app
-        self.settings = s = settings if settings is not None else load_settings()
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.config_error: str | None = None
+        self._config_error_logged = False
+        if settings is None:
+            try:
+                settings = load_settings()
+            except SettingsError as exc:
+                # Configured by env, constructed by the host (Starlette builds its stack
+                # inside the first call it gets): raising here becomes a 500 on every
+                # request. Keep the error; __call__ refuses to start (see _misconfigured).
+                self.config_error = str(exc)
+                return
+        self.settings = s = settings
+        self._secrets = s.secret_texts()
+        _LOG_FILTER.secrets.update(self._secrets)
         self.clock = clock or time.time
         self.paths = frozenset(s.paths)
         self.limits = limits_from(s)
@@ -123,7 +142,6 @@ class AntiExtractMiddleware:
             model=self.model,
             cohort_model=self.cohort_model,
         )
-        self.metrics = metrics if metrics is not None else Metrics()
         self._store_label = "memory" if isinstance(self.store, MemoryStore) else "redis"
         self.created_header = _lower(s.account_created_header)
         self.tier_header = _lower(s.account_tier_header)
@@ -152,12 +170,48 @@ class AntiExtractMiddleware:
         self._background: set[asyncio.Future[Any]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.config_error is not None:
+            await self._misconfigured(scope, receive, send)
+            return
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
             if scope["type"] == "lifespan":
                 receive = _LifespanWatch(receive, self.store)
             await self.app(scope, receive, send)
             return
         await self._protect(scope, receive, send)
+
+    async def _misconfigured(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The env-read configuration is invalid: nothing is served, protected or not.
+
+        A server that runs the lifespan protocol is told at start-up
+        (``lifespan.startup.failed`` with the one-line message: uvicorn prints it and
+        exits with status 3, in ``--lifespan auto`` and ``on``). A server that skips it
+        (``--lifespan off``) starts, and then every request gets a 503 with a generic
+        body and ``x-should-retry: false``, every websocket is closed, and the log names
+        the error once: protection is never silently off, nor a 500 with a traceback."""
+        kind = scope["type"]
+        message = self.config_error or "invalid antiextract configuration"
+        if kind == "lifespan":
+            if (await receive())["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.failed", "message": message})
+            return  # the server exits; nothing more is expected of a failed start-up
+        if not self._config_error_logged:
+            self._config_error_logged = True
+            _internal.error("%s; every request is refused with 503 until it is fixed", message)
+        if kind == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1011})
+        elif kind == "http":
+            body = family_for_path(scope["path"]).error_body(
+                UNAVAILABLE, "The service is unavailable.", "service_unavailable"
+            )
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+                (b"x-should-retry", b"false"),
+            ]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
 
     async def _protect(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -433,7 +487,7 @@ class AntiExtractMiddleware:
             entries = await self.store.allowlist(self.clock())
             self.allowlist = self._allow_env.merged(entries, self.clock())
         except Exception as exc:  # the hot path never sees this; the next refresh retries
-            self.log.warning("antiextract.allowlist_unavailable", error=str(exc)[:200])
+            self.log.warning("antiextract.allowlist_unavailable", error=self._error_text(exc))
         finally:
             self._allow_refresh = None
 
@@ -521,7 +575,7 @@ class AntiExtractMiddleware:
             if breaker.failure(ticket):
                 self.log.error(
                     "antiextract.store_unavailable",
-                    error=str(exc)[:200],
+                    error=self._error_text(exc),
                     fallback="local_limits",
                     state=breaker.state,
                     retry_in=round(breaker.retry_in(), 3),
@@ -529,7 +583,7 @@ class AntiExtractMiddleware:
             elif ticket == PROBE:
                 self.log.warning(
                     "antiextract.store_probe_failed",
-                    error=str(exc)[:200],
+                    error=self._error_text(exc),
                     state=breaker.state,
                     failed_probes=breaker.failed_probes,
                     retry_in=round(breaker.retry_in(), 3),
@@ -608,6 +662,11 @@ class AntiExtractMiddleware:
                 await ctx.store.settle(ctx.account_key, delta, self.clock())
             except Exception:  # settlement is a correction; never fail the response for it
                 _internal.exception("antiextract: settlement failed")
+
+    def _error_text(self, exc: BaseException) -> str:
+        """An exception's text for a log line: credentials masked (a store's error may
+        quote its URI), then cut short."""
+        return redact(str(exc), self._secrets)[:200]
 
     def _sampled(self) -> bool:
         rate = self.settings.audit_sample_rate

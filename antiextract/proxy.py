@@ -25,6 +25,7 @@ import httpx
 from .apis import UNAVAILABLE, family_for_path
 from .metrics import mount_metrics
 from .middleware import AntiExtractMiddleware, ASGIApp, Receive, Scope, Send
+from .redact import mask_uri, redact, uri_secrets
 from .settings import Settings, SettingsError, load_settings
 
 UPSTREAM_ENV = "ANTIEXTRACT_UPSTREAM"
@@ -308,13 +309,19 @@ def run_proxy(
     try:
         _check_upstream(upstream)
     except ValueError as exc:
-        raise SettingsError(f"invalid upstream {upstream!r}: {exc}") from None
-    app = build_gateway(
-        upstream,
-        settings if settings is not None else load_settings(),
-        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-        max_connections=max_connections,
-    )
+        shown, reason = mask_uri(upstream), redact(str(exc), uri_secrets(upstream))
+        raise SettingsError(f"invalid upstream {shown!r}: {reason}") from None
+    settings = settings if settings is not None else load_settings()
+    try:
+        app = build_gateway(
+            upstream,
+            settings,
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            max_connections=max_connections,
+        )
+    except ValueError as exc:  # e.g. a store the settings accepted and its client did not
+        reason = redact(str(exc), settings.secret_texts())
+        raise SettingsError(f"invalid antiextract configuration: {reason}") from None
     uvicorn.run(app, host=host, port=port, log_level=log_level, **SERVER_OPTIONS)
 
 

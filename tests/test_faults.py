@@ -45,6 +45,9 @@ from .redis_proc import RedisProcess, free_port, redis_process
 TIMEOUT = 0.2  # store_timeout in these tests
 MARGIN = 0.3  # what a request may wait beyond it (scheduling on a loaded 2-core box)
 RETRY = 0.5  # store_retry_seconds in these tests
+# A longer timeout for tests about a stalled store, with a back-off no shorter (Settings
+# refuses a STORE_TIMEOUT longer than STORE_RETRY_SECONDS)
+SLOW_STORE = {"store_timeout": 1.0, "store_retry_seconds": 1.0, "store_retry_max_seconds": 1.0}
 CAPACITY = 10_000
 USAGE = b'{"id":"x","choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}'  # noqa: E501
 USED = 15
@@ -355,6 +358,7 @@ async def test_challenge_path_does_not_wait_on_a_store_known_to_be_down(
         challenge_at=0.0,
         secret="s",
         store_retry_seconds=30.0,
+        store_retry_max_seconds=30.0,
     )  # every request is challenged; one outage window covers the whole test
     before = await call(mw, chat_body())
     assert 400 <= before.status < 500 and app.calls == 0
@@ -579,7 +583,7 @@ async def test_concurrent_burst_never_overspends_the_shared_budget(
     # A timeout of 1 s: this test is about atomicity (a timeout would hand requests to the
     # local fallback, a documented overspend); 0.2 s passes too on an idle machine.
     mws = [
-        middleware(app, clock, redis_srv.url, log, bucket_capacity=capacity, store_timeout=1.0)
+        middleware(app, clock, redis_srv.url, log, bucket_capacity=capacity, **SLOW_STORE)
         for log in logs
     ]
     assert replicas == 1 or mws[0].store.client is not mws[1].store.client
@@ -848,7 +852,7 @@ async def test_cancelled_during_store_call_reserves_nothing(
 ) -> None:
     """The client goes away while the evaluation is in flight on a stalled Redis."""
     app = App()
-    mw = middleware(app, clock, redis_srv.url, store_timeout=3.0)
+    mw = middleware(app, clock, redis_srv.url, **{k: 3.0 for k in SLOW_STORE})
     admin = redis_srv.client()
     assert (await call(mw, chat_body(), bearer("warm"))).status == 200
     sleeper = None
