@@ -82,11 +82,14 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 OTHER = "other"
 """The label value of anything outside a label's known set."""
 
-REASONS = ("token_budget", "request_limit", "campaign_budget", "blocked", "risk", "allow", OTHER)
+REASONS = ("token_budget", "request_limit", "campaign_budget", "blocked", "risk", "allow",
+           "store_unavailable", "internal_error", OTHER)  # fmt: skip
+UNAVAILABLE = "unavailable"  # the action of FAIL_MODE=closed's 503
 APIS = (CHAT.name, COMPLETIONS.name, RESPONSES.name, MESSAGES.name, GENERIC.name, OTHER)
 STORES = ("memory", "redis", "fallback", OTHER)
 STORE_ERRORS = ("timeout", "connection", "response", OTHER)
 SETTLEMENTS = ("settled", "refunded", "no_usage", OTHER)
+STAGES = ("decide", "degrade_filter", "settle", "refund", "audit", OTHER)
 CHALLENGES = (
     "issued",
     "solved",
@@ -118,7 +121,7 @@ STORE_BUCKETS = (
     1.0,
 )  # fmt: skip
 
-_ACTIONS = frozenset(ACTIONS)
+_ACTIONS = frozenset((*ACTIONS, UNAVAILABLE))
 _APIS = frozenset(APIS)
 _STORES = frozenset(STORES)
 _STORE_ERRORS = frozenset(STORE_ERRORS)
@@ -131,6 +134,8 @@ _REASON_PREFIXES = (
     ("blocked", "blocked"),
     ("risk", "risk"),
     ("allow", "allow"),
+    ("store_unavailable", "store_unavailable"),
+    ("internal_error", "internal_error"),
 )
 _CACHE_MAX = 4096  # raw argument tuples remembered by decision(); cleared when full
 
@@ -230,6 +235,13 @@ class Metrics:
             ("outcome",),
             registry=r,
         )
+        self.internal_errors = Counter(
+            "antiextract_internal_errors",
+            "Failures inside antiextract (a bug or an input it did not expect), by stage: the "
+            "request was passed through (FAIL_MODE=open) or refused with a 503 (closed).",
+            ("stage",),
+            registry=r,
+        )
         self.campaigns_active = Gauge(
             "antiextract_campaigns_active",
             "Extraction campaigns currently tracked.",
@@ -239,6 +251,7 @@ class Metrics:
         self._store_errors = {k: self.store_errors.labels(k) for k in STORE_ERRORS}
         self._settlements = {k: self.settlements.labels(k) for k in SETTLEMENTS}
         self._challenges = {k: self.challenges.labels(k) for k in CHALLENGES}
+        self._internal_errors = {k: self.internal_errors.labels(k) for k in STAGES}
         self._decisions: dict[tuple[Any, ...], tuple[Any, Any, bool]] = {}
         self._decision_children: dict[tuple[str, str, str, str], Any] = {}
         self._latency_children: dict[str, Any] = {}
@@ -315,6 +328,11 @@ class Metrics:
         """A challenge issued, or the outcome of a solution or allowance check."""
         child = self._challenges.get(outcome) if isinstance(outcome, str) else None
         (child or self._challenges[OTHER]).inc()
+
+    def internal_error(self, stage: str) -> None:
+        """A failure inside antiextract at ``stage`` (see STAGES; anything else: other)."""
+        child = self._internal_errors.get(stage) if isinstance(stage, str) else None
+        (child or self._internal_errors[OTHER]).inc()
 
     def campaigns(self, n: int) -> None:
         """The number of campaigns currently tracked."""

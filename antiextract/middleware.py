@@ -16,9 +16,11 @@ import logging
 import math
 import random
 import time
+import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -32,11 +34,16 @@ from .bucket import Limits, Outcome, WindowLimit
 from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
 from .cost import actual_tokens, estimate
 from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
-from .enforce import block_response, throttle_response
+from .enforce import (
+    Refusal,
+    block_response,
+    json_headers,
+    throttle_response,
+    unavailable_response,
+)
 from .fingerprint import client_fingerprint, template_fingerprint
 from .identity import Identity, digest, hash_key, header, identify
 from .metrics import Metrics, error_kind
-from .passes import MemoryPassBook, PassBook, RedisPassBook
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
 from .risk import RiskInput, RiskModel, reasons
 from .settings import Settings, load_settings
@@ -124,18 +131,10 @@ class AntiExtractMiddleware:
             cohort_model=self.cohort_model,
         )
         self.metrics = metrics if metrics is not None else Metrics()
-        self._store_label = "memory" if isinstance(self.store, MemoryStore) else "redis"
         self.created_header = _lower(s.account_created_header)
         self.tier_header = _lower(s.account_tier_header)
-        client = getattr(self.store, "client", None)
-        if client is not None:
-            self.replay: pow_challenge.ReplayGuard = pow_challenge.RedisReplayGuard(
-                client, s.key_prefix
-            )
-            self.passes: PassBook = RedisPassBook(client, s.key_prefix)
-        else:
-            self.replay = pow_challenge.MemoryReplayGuard()
-            self.passes = MemoryPassBook()
+        self.replay = self.store.replay_guard()
+        self.passes = self.store.pass_book()
         self.log = logger if logger is not None else make_logger(s.log_format, s.log_level)
         self.challenge_secrets = _challenge_secrets(s, self.log)
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
@@ -150,6 +149,8 @@ class AntiExtractMiddleware:
         self._digests: dict[str, str] = {}
         self._first_seen: dict[str, float] = {}  # account key -> first seen (learnt)
         self._background: set[asyncio.Future[Any]] = set()
+        self._failures_unlogged = 0  # internal errors since the last one logged (_failure)
+        self._failures_due = -math.inf  # clock() before which none is logged
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
@@ -160,66 +161,50 @@ class AntiExtractMiddleware:
         await self._protect(scope, receive, send)
 
     async def _protect(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ladder for one protected request. Everything up to the choice of response
+        runs guarded: a failure there is loud (counted, logged at a bounded rate) and
+        never the client's 500; it passes the request through (FAIL_MODE=open) or
+        refuses it with a 503 (closed), as a store outage would."""
         started = time.perf_counter()
         messages, size, complete = await _buffer(receive, self.settings.inspect_max_bytes)
         replay = _Replay(messages, receive)
+        ctx: _Context | None = None
+        degraded = False
         try:
             ctx = await self._decide(scope, messages, size, complete)
+            ctx.elapsed_us = (time.perf_counter() - started) * 1e6
+            self.metrics.decision(
+                ctx.decision.action,
+                ctx.decision.reasons,
+                ctx.family.name,
+                self.enforce,
+                ctx.elapsed_us / 1e6,
+                "fallback" if ctx.store is self.fallback else self.store.label,
+            )
+            refusal = await self._refusal(scope, ctx) if self.enforce else None
+            if refusal is None and self.enforce and ctx.decision.action in (DEGRADE, CHALLENGE):
+                degraded = True
+                scope, replay = self._degraded_request(scope, ctx, messages, replay, receive)
         except _StoreDown as down:  # FAIL_MODE=closed and the store is unreachable
-            await self._refuse_unavailable(scope, send, down.retry_after, started)
-            return
-        except Exception:  # a bug of ours must never become the client's 500
-            _internal.exception("antiextract: decision failed; request passed through")
-            await self.app(scope, replay, send)
-            return
-        ctx.elapsed_us = (time.perf_counter() - started) * 1e6
-        action = ctx.decision.action
-        self.metrics.decision(
-            action,
-            ctx.decision.reasons,
-            ctx.family.name,
-            self.enforce,
-            ctx.elapsed_us / 1e6,
-            "fallback" if ctx.store is self.fallback else self._store_label,
-        )
-        if self.enforce and action in (THROTTLE, BLOCK):
-            if action == THROTTLE:
-                status, headers, body = throttle_response(
-                    ctx.family,
-                    ctx.decision,
-                    self.limits,
-                    ctx.outcome.tokens,
-                    self.settings.sdk_retry_ceiling,
-                )
-            else:
-                status, headers, body = block_response(ctx.family, ctx.decision)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            self._audit(ctx, status)
-            return
-        if self.enforce and action == CHALLENGE and not await self._challenge_passed(scope, ctx):
-            self.metrics.challenge("issued")
-            await self._refund(ctx)
-            difficulty = pow_challenge.difficulty_for(
-                ctx.decision.risk,
-                self.settings.challenge_base_bits,
-                self.settings.challenge_max_bits,
-                low=self.thresholds.challenge_at,
-                high=self.thresholds.block_at,
+            await self._unavailable(scope, down.retry_after, "store_unavailable", started)(
+                scope, receive, send
             )
-            token = pow_challenge.issue(
-                ctx.account_key, difficulty, ctx.now, self.challenge_secrets
-            )
-            status, headers, body = pow_challenge.challenge_response(
-                ctx.family, token, difficulty, self.settings.verification_url
-            )
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            self._audit(ctx, status)
             return
-        if self.enforce and action in (DEGRADE, CHALLENGE):
-            scope, replay = self._degraded_request(scope, ctx, messages, replay, receive)
-            send = _DegradeSend(send, ctx.family.name, self.plan)
+        except Exception as exc:  # a bug of ours must never become the client's 500
+            self._failure("decide", exc)
+            if self.fail_closed:
+                if ctx is not None:
+                    await self._refund(ctx)
+                await self._unavailable(scope, 1.0, "internal_error", started)(scope, receive, send)
+                return
+            await self.app(scope, replay, send)  # its reservation, if any, stays charged
+            return
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            self._audit(ctx, refusal.status)
+            return
+        if degraded:
+            send = _DegradeSend(send, ctx.family, self.plan, self._failure)
             await self._tarpit(ctx)
         observer = _ResponseObserver(send)
         try:
@@ -229,32 +214,75 @@ class AntiExtractMiddleware:
             if ctx.decision.action != ALLOW or self._sampled():
                 self._audit(ctx, observer.status)
 
-    async def _refuse_unavailable(
-        self, scope: Scope, send: Send, retry_after: float, started: float
-    ) -> None:
-        """FAIL_MODE=closed: 503 in the API's format, retry once the store is probed again."""
+    async def _refusal(self, scope: Scope, ctx: _Context) -> Refusal | None:
+        """The middleware's own response for an enforced refusal, or None to call the app.
+        A request the store allowed but the middleware refuses (a campaign's shared bucket
+        is empty, a challenge is due) gets its reservation back: it was never served."""
+        d = ctx.decision
+        if d.action == THROTTLE:
+            if ctx.outcome.allowed:  # the account's limits let it through; its campaign's did not
+                await self._refund(ctx)
+            return throttle_response(
+                ctx.family, d, self.limits, ctx.outcome.tokens, self.settings.sdk_retry_ceiling
+            )
+        if d.action == BLOCK:
+            return block_response(ctx.family, d)
+        if d.action == CHALLENGE and not await self._challenge_passed(scope, ctx):
+            self.metrics.challenge("issued")
+            await self._refund(ctx)
+            difficulty = pow_challenge.difficulty_for(
+                d.risk,
+                self.settings.challenge_base_bits,
+                self.settings.challenge_max_bits,
+                low=self.thresholds.challenge_at,
+                high=self.thresholds.block_at,
+            )
+            token = pow_challenge.issue(
+                ctx.account_key, difficulty, ctx.now, self.challenge_secrets
+            )
+            return pow_challenge.challenge_response(
+                ctx.family, token, difficulty, self.settings.verification_url
+            )
+        return None
+
+    def _unavailable(
+        self, scope: Scope, retry_after: float, reason: str, started: float
+    ) -> Refusal:
+        """The 503 of FAIL_MODE=closed, counted and logged as action ``unavailable``."""
         family = family_for_path(scope["path"])
-        wait = max(1, math.ceil(retry_after))
-        body = family.error_body(
-            UNAVAILABLE,
-            "Rate limiting is temporarily unavailable; retry shortly.",
-            "limiter_unavailable",
-        )
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", b"%d" % len(body)),
-            (b"retry-after", b"%d" % wait),
-        ]
-        await send({"type": "http.response.start", "status": 503, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        refusal = unavailable_response(family, retry_after)
         self.metrics.decision(
-            "unavailable", ("store_unavailable",), family.name, self.enforce,
-            time.perf_counter() - started, self._store_label,
+            "unavailable", (reason,), family.name, self.enforce,
+            time.perf_counter() - started, self.store.label,
         )  # fmt: skip
         self.log.warning(
-            "antiextract.decision", action="unavailable", status=503, reasons=["store_unavailable"],
-            api=family.name, retry_after=wait, fail_mode="closed",
+            "antiextract.decision", action="unavailable", status=refusal.status,
+            reasons=[reason], api=family.name, retry_after=max(1, math.ceil(retry_after)),
+            fail_mode="closed",
         )  # fmt: skip
+        return refusal
+
+    def _failure(self, stage: str, exc: BaseException) -> None:
+        """A bug or an unexpected input inside antiextract: counted every time, logged at
+        most once per ERROR_LOG_SECONDS with how many were not logged meanwhile. The log
+        names the exception's type and where it was raised, never its message (which could
+        quote a header or a piece of the prompt)."""
+        self.metrics.internal_error(stage)
+        self._failures_unlogged += 1
+        now = self.clock()
+        if now < self._failures_due:
+            return
+        self._failures_due = now + ERROR_LOG_SECONDS
+        frames = traceback.extract_tb(exc.__traceback__)[-3:]
+        self.log.error(
+            "antiextract.internal_error",
+            stage=stage,
+            error=type(exc).__name__,
+            where=[f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in frames],
+            count=self._failures_unlogged,
+            fail_mode="closed" if self.fail_closed else "open",
+        )
+        self._failures_unlogged = 0
 
     async def _challenge_passed(self, scope: Scope, ctx: _Context) -> bool:
         try:
@@ -304,8 +332,8 @@ class AntiExtractMiddleware:
             self.metrics.settlement("refunded", 0)
             try:
                 await ctx.store.settle(ctx.account_key, -ctx.cost, ctx.now)
-            except Exception:
-                _internal.exception("antiextract: refund failed")
+            except Exception as exc:
+                self._failure("refund", exc)
 
     def _degraded_request(
         self,
@@ -583,7 +611,14 @@ class AntiExtractMiddleware:
         refund.add_done_callback(self._background.discard)
 
     async def _settle(self, ctx: _Context, observer: _ResponseObserver) -> None:
-        """Replace the up-front estimate by the real cost. Never raises.
+        """Replace the up-front estimate by the real cost. Never raises."""
+        try:
+            await self._settle_usage(ctx, observer)
+        except Exception as exc:  # the response is out; a correction must not fail it
+            self._failure("settle", exc)
+
+    async def _settle_usage(self, ctx: _Context, observer: _ResponseObserver) -> None:
+        """The settlement itself.
 
         A response cut short (client gone, stream broken) keeps at least its reservation:
         its usage, if any, is a placeholder (Anthropic's ``message_start`` says 1 output
@@ -604,16 +639,19 @@ class AntiExtractMiddleware:
                 delta = max(0, delta)
         ctx.settled = delta
         if delta:
-            try:
-                await ctx.store.settle(ctx.account_key, delta, self.clock())
-            except Exception:  # settlement is a correction; never fail the response for it
-                _internal.exception("antiextract: settlement failed")
+            await ctx.store.settle(ctx.account_key, delta, self.clock())
 
     def _sampled(self) -> bool:
         rate = self.settings.audit_sample_rate
         return rate > 0 and random.random() < rate
 
     def _audit(self, ctx: _Context, status: int | None) -> None:
+        try:
+            self._audit_event(ctx, status)
+        except Exception as exc:  # a log line must never fail the response it describes
+            self._failure("audit", exc)
+
+    def _audit_event(self, ctx: _Context, status: int | None) -> None:
         d = ctx.decision
         a = ctx.outcome.assessment
         self.log.info(
@@ -643,6 +681,7 @@ class AntiExtractMiddleware:
 
 
 CAMPAIGN_WINDOW = 900.0  # s a flagged cohort stays in the campaigns gauge after its last request
+ERROR_LOG_SECONDS = 10.0  # at most one internal_error log line per this many seconds
 
 
 class _StoreDown(Exception):
@@ -751,14 +790,24 @@ def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:
 class _DegradeSend:
     """``send`` for a degraded request: removes reasoning and log-probabilities from the
     response, streaming SSE chunk by chunk; a JSON body is held until complete so its
-    Content-Length can be set to the filtered size."""
+    Content-Length can be set to the filtered size.
 
-    __slots__ = ("family", "filter", "plan", "send", "start")
+    A filter that fails never lets the unfiltered answer out: a held JSON body becomes a
+    502 in the API's format, a stream is ended where it stands; ``on_error`` counts it."""
 
-    def __init__(self, send: Send, family: str, plan: DegradePlan) -> None:
-        self.send, self.family, self.plan = send, family, plan
+    __slots__ = ("broken", "family", "filter", "on_error", "plan", "send", "start")
+
+    def __init__(
+        self,
+        send: Send,
+        family: ApiFamily,
+        plan: DegradePlan,
+        on_error: Callable[[str, BaseException], None],
+    ) -> None:
+        self.send, self.family, self.plan, self.on_error = send, family, plan, on_error
         self.filter: Any = None
         self.start: Message | None = None
+        self.broken = False
 
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
@@ -766,7 +815,7 @@ class _DegradeSend:
             headers = list(message.get("headers", ()))
             if _is_plain_text(headers):
                 ctype = header(headers, b"content-type") or b""
-                self.filter = response_filter(self.family, self.plan, ctype)
+                self.filter = response_filter(self.family.name, self.plan, ctype)
             if self.filter is None:
                 await self.send(message)
                 return
@@ -780,10 +829,18 @@ class _DegradeSend:
         if kind != "http.response.body" or self.filter is None:
             await self.send(message)
             return
+        if self.broken:
+            return  # the response was already closed after a filter failure
         more = message.get("more_body", False)
-        out = self.filter.feed(message.get("body", b""))
-        if not more:
-            out += self.filter.close()
+        try:
+            out = self.filter.feed(message.get("body", b""))
+            if not more:
+                out += self.filter.close()
+        except Exception as exc:
+            self.broken = True
+            self.on_error("degrade_filter", exc)
+            await self._abort()
+            return
         if self.start is not None:
             if more:
                 return
@@ -794,6 +851,16 @@ class _DegradeSend:
             return
         if out or not more:
             await self.send({"type": "http.response.body", "body": out, "more_body": more})
+
+    async def _abort(self) -> None:
+        if self.start is None:  # streaming: the client sees the stream end early
+            await self.send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        self.start = None
+        body = self.family.error_body(
+            UNAVAILABLE, "The model's response could not be processed.", "response_filter_failed"
+        )
+        await Refusal(502, json_headers(body), body)(None, None, self.send)
 
 
 def _lower(name: str | None) -> bytes | None:
@@ -909,4 +976,9 @@ class _LifespanWatch:
                 await self.store.flush()
             except Exception:
                 _internal.exception("antiextract: flushing settlements at shutdown failed")
+            if self.store.settlements_pending:
+                _internal.warning(
+                    "antiextract: %d settlements could not reach the store before shutdown",
+                    self.store.settlements_pending,
+                )
         return message

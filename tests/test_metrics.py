@@ -442,6 +442,7 @@ async def test_every_name_is_prefixed_and_help_is_present() -> None:
         "antiextract_settlements",
         "antiextract_settled_tokens",
         "antiextract_challenges",
+        "antiextract_internal_errors",
         "antiextract_campaigns_active",
     }
     for name in names:
