@@ -27,7 +27,7 @@ import orjson
 
 from . import challenge as pow_challenge
 from .allowlist import Allowlist
-from .apis import UNAVAILABLE, ApiFamily, RequestFacts, family_for_path
+from .apis import UNAVAILABLE, ApiFamily, RequestFacts, canonical_path, family_for_path
 from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
 from .bucket import Limits, Outcome, WindowLimit
@@ -93,6 +93,8 @@ class AntiExtractMiddleware:
         self.settings = s = settings if settings is not None else load_settings()
         self.clock = clock or time.time
         self.paths = frozenset(s.paths)
+        # Other spellings of a protected path (apis.canonical_path) -> the configured one.
+        self._spellings = {canonical_path(p): p for p in s.paths}
         self.limits = limits_from(s)
         self.model = RiskModel(**s.risk_model)
         self.weights = SignalWeights(**s.signal_weights)
@@ -153,11 +155,20 @@ class AntiExtractMiddleware:
         self._failures_due = -math.inf  # clock() before which none is logged
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
+        if scope["type"] != "http" or scope["method"] != "POST":
             if scope["type"] == "lifespan":
                 receive = _LifespanWatch(receive, self.store)
             await self.app(scope, receive, send)
             return
+        if scope["path"] not in self.paths:
+            path = self._spellings.get(canonical_path(scope["path"]))
+            if path is None:
+                await self.app(scope, receive, send)
+                return
+            # Another spelling of a protected path: protected, and passed on as the
+            # configured path, so the app (or the gateway's upstream) serves the route
+            # that was checked, however it would have read the spelling.
+            scope = {**scope, "path": path, "raw_path": path.encode()}
         await self._protect(scope, receive, send)
 
     async def _protect(self, scope: Scope, receive: Receive, send: Send) -> None:

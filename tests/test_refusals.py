@@ -268,3 +268,68 @@ async def test_a_failing_degrade_filter_never_lets_the_unfiltered_answer_out(
         assert orjson.loads(ex.body)["error"]["code"] == "response_filter_failed"
         assert int(ex.headers["content-length"]) == len(ex.body)
     assert metric(mw, "antiextract_internal_errors_total", stage="degrade_filter") == 1
+
+
+# --- another spelling of a protected path is the protected path ------------------------
+
+SPELLINGS = [
+    "/v1/chat/completions/",
+    "//v1//chat/completions",
+    "/v1/./chat/completions",
+    "/v1/x/../chat/completions",
+    "/V1/Chat/Completions",
+    "/v1/chat/completions;jsessionid=1",
+]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+async def test_another_spelling_of_a_protected_path_is_protected_and_passed_on_as_configured(
+    clock: SimClock, spelling: str
+) -> None:
+    """Servers and upstreams normalise paths differently (a trailing slash, repeated
+    slashes, dot segments, case, ;parameters); a spelling that some server routes to the
+    chat endpoint must be limited like it, and reach the app as the configured path."""
+    seen: list[tuple[str, bytes]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append((scope["path"], scope["raw_path"]))
+        await ok_app(scope, receive, send)
+
+    s = Settings(account_limits="1/minute", degrade_at=100.0, challenge_at=150.0, block_at=200.0)
+    mw = AntiExtractMiddleware(app, s, clock, logger=make_logger(stream=io.StringIO()))
+    assert (await call(mw, chat_body(), bearer(), path=spelling)).status == 200
+    assert seen == [("/v1/chat/completions", b"/v1/chat/completions")]
+    assert (await call(mw, chat_body(), bearer())).status == 429  # one account, one limit
+    other = await call(mw, chat_body(), bearer(), path="/v1/embeddings")
+    assert other.status == 200  # not a protected route: untouched
+    assert seen[-1] == ("/v1/embeddings", b"/v1/embeddings")
+
+
+def test_the_gateway_protects_spellings_an_upstream_would_normalise() -> None:
+    """Behind the gateway the upstream may be any server (llama.cpp, TGI, a Go proxy): one
+    that collapses slashes and drops a trailing slash would serve `//v1/chat/completions/`
+    as the chat route. The gateway limits it as the chat route and forwards the configured
+    path."""
+    import httpx
+
+    from antiextract.proxy import SERVER_OPTIONS, build_gateway
+
+    from .servers import serve
+
+    paths: list[str] = []
+
+    async def normalising_upstream(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        paths.append(scope["raw_path"].decode())
+        await ok_app(scope, receive, send)
+
+    s = Settings(account_limits="1/minute", degrade_at=100.0, challenge_at=150.0, block_at=200.0)
+    with serve(normalising_upstream) as upstream:
+        app = build_gateway(upstream, s, logger=make_logger(stream=io.StringIO()))
+        with serve(app, **SERVER_OPTIONS) as gw:
+            headers = {"authorization": "Bearer sk-gw"}
+            first = httpx.post(f"{gw}//v1//chat/completions/", content=chat_body(), headers=headers)
+            second = httpx.post(f"{gw}/v1/chat/completions", content=chat_body(), headers=headers)
+    assert (first.status_code, second.status_code) == (200, 429)
+    assert paths == ["/v1/chat/completions"]
