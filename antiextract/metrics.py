@@ -29,6 +29,10 @@ bounded whatever the traffic:
                                            insufficient_work, malformed,
                                            store_unavailable)
 ``antiextract_campaigns_active``           flagged cohorts this process saw (15 min)
+``antiextract_ignored_headers_total``      auth-layer headers not believed: ``header``
+                                           (account, created, tier), ``reason``
+                                           (untrusted_peer, repeated, invalid); never
+                                           their value
 =========================================  =============================================
 
 The recording methods take plain values and are cheap (1.5 to 2 µs for
@@ -58,7 +62,7 @@ worker; the registry here does not aggregate across processes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from prometheus_client import (
@@ -71,6 +75,7 @@ from prometheus_client import (
 )
 
 from .apis import CHAT, COMPLETIONS, GENERIC, MESSAGES, RESPONSES
+from .identity import AUTH_HEADERS, IGNORED_REASONS
 from .policy import ACTIONS
 
 Scope = MutableMapping[str, Any]
@@ -247,7 +252,17 @@ class Metrics:
             "Extraction campaigns currently tracked.",
             registry=r,
         )
+        self.ignored = Counter(
+            "antiextract_ignored_headers",
+            "Auth-layer headers (account, creation time, tier) not believed: from a peer "
+            "outside TRUSTED_PROXIES, sent more than once, or unparsable.",
+            ("header", "reason"),
+            registry=r,
+        )
         # Known, small label sets start at zero so rate() and absence alerts work at once.
+        self._ignored = {
+            (h, why): self.ignored.labels(h, why) for h in AUTH_HEADERS for why in IGNORED_REASONS
+        }
         self._store_errors = {k: self.store_errors.labels(k) for k in STORE_ERRORS}
         self._settlements = {k: self.settlements.labels(k) for k in SETTLEMENTS}
         self._challenges = {k: self.challenges.labels(k) for k in CHALLENGES}
@@ -333,6 +348,14 @@ class Metrics:
         """A failure inside antiextract at ``stage`` (see STAGES; anything else: other)."""
         child = self._internal_errors.get(stage) if isinstance(stage, str) else None
         (child or self._internal_errors[OTHER]).inc()
+
+    def ignored_headers(self, ignored: Iterable[tuple[str, str]]) -> None:
+        """Auth-layer headers a request carried that were not believed, as (header,
+        reason) pairs from :meth:`antiextract.identity.TrustedHeaders.read`."""
+        for key in ignored:
+            child = self._ignored.get(key)
+            if child is not None:
+                child.inc()
 
     def campaigns(self, n: int) -> None:
         """The number of campaigns currently tracked."""

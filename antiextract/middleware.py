@@ -19,7 +19,6 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from .enforce import (
     unavailable_response,
 )
 from .fingerprint import client_fingerprint, template_fingerprint
-from .identity import Identity, digest, hash_key, header, identify
+from .identity import Identity, TrustedHeaders, digest, hash_key, header, identify
 from .metrics import Metrics, error_kind
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
 from .risk import RiskInput, RiskModel, reasons
@@ -133,14 +132,16 @@ class AntiExtractMiddleware:
             cohort_model=self.cohort_model,
         )
         self.metrics = metrics if metrics is not None else Metrics()
-        self.created_header = _lower(s.account_created_header)
-        self.tier_header = _lower(s.account_tier_header)
+        # The auth layer's headers, believed only from TRUSTED_PROXIES when it is set.
+        self.trusted_headers = TrustedHeaders.from_settings(s)
         self.replay = self.store.replay_guard()
         self.passes = self.store.pass_book()
         self.log = logger if logger is not None else make_logger(s.log_format, s.log_level)
         self.challenge_secrets = _challenge_secrets(s, self.log)
+        unverified = self.trusted_headers.warning()
+        if unverified is not None:
+            self.log.warning("antiextract.trusted_headers_unverified", detail=unverified)
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
-        self.account_header = s.account_header.lower().encode() if s.account_header else None
         self.enforce = s.mode == "enforce"
         self.fail_closed = s.fail_mode == "closed"
         self._campaigns: dict[str, float] = {}  # flagged cohort -> time.monotonic() last seen
@@ -386,10 +387,14 @@ class AntiExtractMiddleware:
     ) -> _Context:
         headers = scope["headers"]
         client = scope.get("client")
+        peer = client[0] if client else None
+        auth = self.trusted_headers.read(headers, peer)
+        if auth.ignored:
+            self.metrics.ignored_headers(auth.ignored)
         ident = identify(
             headers,
-            client[0] if client else None,
-            account_header=self.account_header,
+            peer,
+            account=auth.account,
             trusted=self.settings.trusted_proxies,
             key=self.hash_key,
         )
@@ -410,7 +415,7 @@ class AntiExtractMiddleware:
             fp = template_fingerprint(facts.prompt_text)
             skeleton, bands = fp.skeleton, fp.bands
         risk_in = RiskInput(
-            signals.traits, signals.acute, skeleton, *self._trusted_account_facts(headers)
+            signals.traits, signals.acute, skeleton, auth.created, self._tier_factor(auth.tier)
         )
         account_key = self._store_key(ident.account, 16)
         ip_key = self._store_key(ident.ip, 12)
@@ -515,18 +520,11 @@ class AntiExtractMiddleware:
             found = cache[value] = digest(value, self.hash_key, size)
         return found
 
-    def _trusted_account_facts(
-        self, headers: list[tuple[bytes, bytes]]
-    ) -> tuple[float | None, float]:
-        """Creation time and tier factor from the auth layer's headers, when configured."""
-        created = tier = None
-        if self.created_header is not None:
-            created = _parse_time(header(headers, self.created_header))
-        if self.tier_header is not None:
-            name = header(headers, self.tier_header)
-            if name:
-                tier = self.settings.tier_factors.get(name.decode("latin-1").strip().lower())
-        return created, 1.0 if tier is None else tier
+    def _tier_factor(self, tier: str | None) -> float:
+        """The risk factor of a believed tier name; an unknown or absent tier is 1."""
+        if not tier:
+            return 1.0
+        return self.settings.tier_factors.get(tier, 1.0)
 
     async def _evaluate(
         self,
@@ -872,28 +870,6 @@ class _DegradeSend:
             UNAVAILABLE, "The model's response could not be processed.", "response_filter_failed"
         )
         await Refusal(502, json_headers(body), body)(None, None, self.send)
-
-
-def _lower(name: str | None) -> bytes | None:
-    return name.lower().encode("latin-1") if name else None
-
-
-def _parse_time(value: bytes | None) -> float | None:
-    """Unix seconds or ISO 8601; anything else is ignored (the header is a hint)."""
-    if not value:
-        return None
-    text = value.decode("latin-1").strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 def _content_length(headers: list[tuple[bytes, bytes]]) -> int:

@@ -9,6 +9,11 @@ response bytes are passed through raw, so ``Content-Encoding`` is untouched.
 
 Run it with ``antiextract proxy --upstream http://127.0.0.1:8000`` or
 ``ANTIEXTRACT_UPSTREAM=... antiextract proxy``; every ``ANTIEXTRACT_*`` setting applies.
+
+The upstream is told only what the gateway believed: the auth layer's headers (account,
+creation time, tier) are forwarded only from a peer in ``TRUSTED_PROXIES`` (any peer when
+it is unset) and only when sent once, and the client-written ``X-Forwarded-For``,
+``Forwarded`` and ``X-Real-IP`` only from such a peer.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import anyio
 import httpx
 
 from .apis import UNAVAILABLE, family_for_path
+from .identity import TrustedHeaders
 from .metrics import mount_metrics
 from .middleware import AntiExtractMiddleware, ASGIApp, Receive, Scope, Send
 from .settings import Settings, SettingsError, load_settings
@@ -61,6 +67,9 @@ _REQUEST_DROP = HOP_BY_HOP | {
     b"x-forwarded-host",
     b"x-forwarded-proto",
 }
+# Where a client says who it is forwarded for; believed, and forwarded, only from a peer
+# in TRUSTED_PROXIES when that is set (X-Forwarded-For is rebuilt in any case).
+_CLIENT_CHAIN = frozenset({b"forwarded", b"x-real-ip"})
 # Like nginx: the server running the gateway writes its own Date (and Server, if any).
 _RESPONSE_DROP = HOP_BY_HOP | {b"date", b"server"}
 
@@ -92,7 +101,8 @@ class ProxyApp:
     ``upstream`` is an absolute ``http(s)://host[:port][/prefix]`` URL; a prefix is put in
     front of every forwarded path. ``timeout`` and ``max_connections`` configure the
     client the app creates (and closes at lifespan shutdown or :meth:`aclose`); a
-    ``client`` passed in is used as is and left open.
+    ``client`` passed in is used as is and left open. ``trust`` names the headers only a
+    trusted peer may set (see :func:`forward_headers`); ``None`` forwards them all.
 
     Failures before the upstream answered become errors in the API family's own format:
     502 (unreachable, connection refused or reset), 504 (timed out), 503 (no free pooled
@@ -108,9 +118,11 @@ class ProxyApp:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         max_connections: int = 100,
         client: httpx.AsyncClient | None = None,
+        trust: TrustedHeaders | None = None,
     ) -> None:
         url = _check_upstream(upstream)
         self.upstream = upstream
+        self.trust = trust
         self._origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
         self._prefix = url.raw_path.decode("ascii").rstrip("/")
         self._owns_client = client is None
@@ -176,7 +188,7 @@ class ProxyApp:
             request = httpx.Request(
                 scope["method"],
                 self.url_for(scope),
-                headers=forward_headers(scope),
+                headers=forward_headers(scope, self.trust),
                 content=content,
             )
         except httpx.InvalidURL:
@@ -277,8 +289,15 @@ def build_gateway(
     ``settings=None`` reads ``ANTIEXTRACT_*`` like the middleware does; ``logger`` is the
     middleware's audit logger (default: from the settings).
     """
-    proxy = ProxyApp(upstream, timeout=timeout, max_connections=max_connections, client=client)
-    protected = AntiExtractMiddleware(proxy, settings, logger=logger)
+    s = settings if settings is not None else load_settings()
+    proxy = ProxyApp(
+        upstream,
+        timeout=timeout,
+        max_connections=max_connections,
+        client=client,
+        trust=TrustedHeaders.from_settings(s),
+    )
+    protected = AntiExtractMiddleware(proxy, s, logger=logger)
     return Gateway(mount_metrics(protected, protected.metrics, METRICS_PATH), proxy)
 
 
@@ -318,22 +337,34 @@ def run_proxy(
     uvicorn.run(app, host=host, port=port, log_level=log_level, **SERVER_OPTIONS)
 
 
-def forward_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
-    """The request's headers as the upstream gets them (httpx adds Host and framing)."""
+def forward_headers(scope: Scope, trust: TrustedHeaders | None = None) -> list[tuple[bytes, bytes]]:
+    """The request's headers as the upstream gets them (httpx adds Host and framing).
+
+    With ``trust``, the upstream is told only what the gateway believed: an auth header
+    from an untrusted peer, or sent more than once, is dropped; so are the client-written
+    X-Forwarded-For, Forwarded and X-Real-IP from a peer outside TRUSTED_PROXIES (when it
+    is set): X-Forwarded-For then holds the peer's address alone.
+    """
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     named = _connection_tokens(headers)
+    client = scope.get("client")
+    drop: frozenset[bytes] = frozenset()
+    if trust is not None:
+        peer = str(client[0]) if client else None
+        drop = trust.unbelieved(headers, peer)
+        if not trust.believes(peer):
+            drop = drop | _CLIENT_CHAIN | {b"x-forwarded-for"}
     out: list[tuple[bytes, bytes]] = []
     forwarded: list[bytes] = []
     host = None
     for key, value in headers:
-        if key in _REQUEST_DROP or key in named:
-            if key == b"x-forwarded-for":
+        if key in _REQUEST_DROP or key in named or key in drop:
+            if key == b"x-forwarded-for" and key not in drop:
                 forwarded.append(value)
             elif key == b"host":
                 host = value
             continue
         out.append((key, value))
-    client = scope.get("client")
     if client:
         forwarded.append(str(client[0]).encode("latin-1"))
     if forwarded:

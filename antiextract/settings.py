@@ -66,7 +66,10 @@ class Settings(BaseSettings):
     )
     trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
         (),
-        description="Comma-separated CIDRs of proxies whose X-Forwarded-For is believed.",
+        description="Comma-separated CIDRs of the proxies (the auth layer) whose "
+        "X-Forwarded-For and account, creation-time and tier headers are believed; from "
+        "any other peer they are ignored. Unset: X-Forwarded-For is never believed and the "
+        "auth headers are believed from everyone (start-up warns).",
     )
     bucket_capacity: int = Field(
         300_000, gt=0, description="Token bucket size per account, in LLM tokens."

@@ -444,6 +444,7 @@ async def test_every_name_is_prefixed_and_help_is_present() -> None:
         "antiextract_challenges",
         "antiextract_internal_errors",
         "antiextract_campaigns_active",
+        "antiextract_ignored_headers",
     }
     for name in names:
         assert f"# HELP {name}" in text
