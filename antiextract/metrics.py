@@ -54,7 +54,10 @@ For any other ASGI app, :func:`mount_metrics` answers one path and passes the re
     app = mount_metrics(protected, protected.metrics)  # GET /metrics
 
 The metrics describe the protection itself (thresholds hit, challenge outcomes), so
-serve them where only the monitoring system can reach them.
+serve them where only the monitoring system can reach them: :class:`MetricsListener` serves
+them on a port of their own (``ANTIEXTRACT_METRICS_PORT``, on 127.0.0.1 unless
+``ANTIEXTRACT_METRICS_HOST`` says otherwise); the gateway starts one and serves no metrics
+on its client port.
 
 Multi-process servers (``uvicorn --workers N``, gunicorn) keep one set of metrics per
 worker; the registry here does not aggregate across processes.
@@ -62,6 +65,7 @@ worker; the registry here does not aggregate across processes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
@@ -72,6 +76,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 
 from .apis import CHAT, COMPLETIONS, GENERIC, MESSAGES, RESPONSES
@@ -416,6 +421,90 @@ class MetricsMount:
         await self.app(scope, receive, send)
 
 
+class MetricsListener:
+    """Serves ``registry`` on a listener of its own, off the port clients call.
+
+    It is prometheus-client's own HTTP server in a daemon thread, chosen over a second
+    uvicorn server because it needs nothing from the ASGI server or its event loop (the
+    gateway, a middleware's lifespan or a worker start it the same way), binds
+    synchronously (a port that cannot be had fails :meth:`start` at once, which stops
+    start-up instead of serving without metrics), and brings content negotiation
+    (OpenMetrics) and gzip that would otherwise be hand-written. It answers ``GET`` on
+    any path.
+
+    One server per address per process: starting a second listener on the same host and
+    port with the same registry shares the running server, which stops with its last
+    user; with another registry, :meth:`start` raises ``OSError`` like a taken port.
+    """
+
+    def __init__(self, registry: CollectorRegistry, port: int, host: str = "127.0.0.1") -> None:
+        self.registry, self.port, self.host = registry, port, host
+        self._key: tuple[str, int] | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The (address, port) the socket is bound to: ``port=0`` takes a free one."""
+        running = _SERVERS.get(self._key) if self._key is not None else None
+        if running is None:
+            raise RuntimeError("the metrics listener is not running")
+        host, port = running.server.server_address[:2]
+        return host, port
+
+    def start(self) -> None:
+        """Listen (idempotent). Raises ``OSError`` naming the address when it cannot."""
+        if self._key is not None:
+            return
+        with _SERVERS_LOCK:
+            key = (self.host, self.port)
+            running = _SERVERS.get(key) if self.port else None
+            if running is not None:
+                if running.registry is not self.registry:
+                    raise OSError(
+                        f"cannot serve metrics on {self.host}:{self.port}: this process "
+                        "already serves other metrics there"
+                    )
+                running.users += 1
+                self._key = key
+                return
+            try:
+                server, thread = start_http_server(self.port, self.host, self.registry)
+            except OSError as exc:
+                reason = exc.strerror or str(exc) or type(exc).__name__
+                raise OSError(
+                    exc.errno, f"cannot serve metrics on {self.host}:{self.port}: {reason}"
+                ) from None
+            key = (self.host, server.server_address[1])
+            _SERVERS[key] = _Running(self.registry, server, thread)
+            self._key = key
+
+    def stop(self) -> None:
+        """Stop listening (idempotent); blocks up to half a second for the server's loop."""
+        with _SERVERS_LOCK:
+            key, self._key = self._key, None
+            running = _SERVERS.get(key) if key is not None else None
+            if running is None:
+                return
+            running.users -= 1
+            if running.users > 0:
+                return
+            del _SERVERS[key]  # type: ignore[arg-type]
+        running.server.shutdown()
+        running.server.server_close()
+        running.thread.join(timeout=5)
+
+
+class _Running:
+    __slots__ = ("registry", "server", "thread", "users")
+
+    def __init__(self, registry: CollectorRegistry, server: Any, thread: threading.Thread) -> None:
+        self.registry, self.server, self.thread = registry, server, thread
+        self.users = 1
+
+
+_SERVERS: dict[tuple[str, int], _Running] = {}
+_SERVERS_LOCK = threading.Lock()
+
+
 def metrics_app(metrics: Metrics) -> MetricsApp:
     """An ASGI app serving ``metrics`` in the Prometheus text format (GET only)."""
     return MetricsApp(metrics)
@@ -452,6 +541,7 @@ __all__ = [
     "STORE_ERRORS",
     "Metrics",
     "MetricsApp",
+    "MetricsListener",
     "MetricsMount",
     "error_kind",
     "metrics_app",

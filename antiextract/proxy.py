@@ -13,7 +13,8 @@ Run it with ``antiextract proxy --upstream http://127.0.0.1:8000`` or
 The upstream is told only what the gateway believed: the auth layer's headers (account,
 creation time, tier) are forwarded only from a peer in ``TRUSTED_PROXIES`` (any peer when
 it is unset) and only when sent once, and the client-written ``X-Forwarded-For``,
-``Forwarded`` and ``X-Real-IP`` only from such a peer.
+``Forwarded`` and ``X-Real-IP`` only from such a peer. Metrics are never served on the
+client port: ``ANTIEXTRACT_METRICS_PORT`` starts a listener of their own.
 """
 
 from __future__ import annotations
@@ -29,13 +30,12 @@ import httpx
 
 from .apis import UNAVAILABLE, family_for_path
 from .identity import TrustedHeaders
-from .metrics import mount_metrics
-from .middleware import AntiExtractMiddleware, ASGIApp, Receive, Scope, Send
+from .metrics import MetricsListener
+from .middleware import AntiExtractMiddleware, ASGIApp, Message, Receive, Scope, Send
 from .settings import Settings, SettingsError, load_settings
 
 UPSTREAM_ENV = "ANTIEXTRACT_UPSTREAM"
 HEALTH_PATH = "/antiextract/healthz"
-METRICS_PATH = "/antiextract/metrics"
 
 # Generation can take minutes before the first byte of a non-streamed answer; connecting
 # and waiting for a free pooled connection should not.
@@ -258,14 +258,31 @@ class ProxyApp:
 
 
 class Gateway:
-    """Answers :data:`HEALTH_PATH` itself; everything else goes to ``app``."""
+    """Answers :data:`HEALTH_PATH` itself; everything else goes to ``app``.
 
-    def __init__(self, app: ASGIApp, proxy: ProxyApp, health_path: str = HEALTH_PATH) -> None:
+    With a ``metrics`` listener, it starts once ``app`` has started (lifespan) and stops at
+    shutdown; one that cannot listen fails the lifespan startup, so the server exits
+    instead of running without metrics. A server run with lifespan off starts none
+    (``run_proxy`` runs uvicorn with lifespan on).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        proxy: ProxyApp,
+        health_path: str = HEALTH_PATH,
+        *,
+        metrics: MetricsListener | None = None,
+    ) -> None:
         self.app = app
         self.proxy = proxy
         self.health_path = health_path
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan" and self.metrics is not None:
+            await self.app(scope, receive, _ListenerLifespan(send, self.metrics))
+            return
         if scope["type"] == "http" and scope["path"] == self.health_path:
             if scope["method"] in ("GET", "HEAD"):
                 await _respond(send, 200, b'{"status":"ok"}')
@@ -298,7 +315,10 @@ def build_gateway(
         trust=TrustedHeaders.from_settings(s),
     )
     protected = AntiExtractMiddleware(proxy, s, logger=logger)
-    return Gateway(mount_metrics(protected, protected.metrics, METRICS_PATH), proxy)
+    listener = None
+    if s.metrics_port is not None:
+        listener = MetricsListener(protected.metrics.registry, s.metrics_port, s.metrics_host)
+    return Gateway(protected, proxy, metrics=listener)
 
 
 def run_proxy(
@@ -314,7 +334,9 @@ def run_proxy(
     """Serve the gateway under uvicorn until interrupted.
 
     ``upstream=None`` reads ``ANTIEXTRACT_UPSTREAM``. A missing or malformed upstream, or a
-    bad ``ANTIEXTRACT_*`` value, raises :class:`SettingsError` before anything listens.
+    bad ``ANTIEXTRACT_*`` value (a metrics port equal to ``port`` included), raises
+    :class:`SettingsError` before anything listens; a metrics port that cannot be bound
+    fails the lifespan startup, and uvicorn exits.
     ``timeout`` (seconds) replaces every part of :data:`DEFAULT_TIMEOUT`.
     """
     import uvicorn
@@ -328,9 +350,15 @@ def run_proxy(
         _check_upstream(upstream)
     except ValueError as exc:
         raise SettingsError(f"invalid upstream {upstream!r}: {exc}") from None
+    settings = settings if settings is not None else load_settings()
+    if settings.metrics_port == port:
+        raise SettingsError(
+            f"ANTIEXTRACT_METRICS_PORT={port} is the gateway's client port: metrics need a "
+            "port of their own (or leave it unset for none)"
+        )
     app = build_gateway(
         upstream,
-        settings if settings is not None else load_settings(),
+        settings,
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         max_connections=max_connections,
     )
@@ -407,6 +435,32 @@ async def _body_stream(first: bytes, receive: Receive, done: anyio.Event) -> Asy
                 return
     finally:
         done.set()
+
+
+class _ListenerLifespan:
+    """``send`` for the gateway's lifespan: starts the metrics listener once the app has
+    started (a listener that cannot start fails the startup, naming the setting) and stops
+    it once the app has shut down."""
+
+    __slots__ = ("listener", "send")
+
+    def __init__(self, send: Send, listener: MetricsListener) -> None:
+        self.send, self.listener = send, listener
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "lifespan.startup.complete":
+            try:
+                self.listener.start()
+            except OSError as exc:
+                text = (  # the server logs it (uvicorn: then exits with status 3)
+                    f"ANTIEXTRACT_METRICS_PORT={self.listener.port} with "
+                    f"ANTIEXTRACT_METRICS_HOST={self.listener.host}: {exc.strerror or exc}"
+                )
+                message = {"type": "lifespan.startup.failed", "message": text}
+        elif kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+            await anyio.to_thread.run_sync(self.listener.stop)
+        await self.send(message)
 
 
 async def _cancel_on_disconnect(

@@ -237,6 +237,19 @@ class Settings(BaseSettings):
     audit_sample_rate: float = Field(
         0.0, ge=0.0, le=1.0, description="Share of allowed requests that also get an audit event."
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of a listener of its own serving the Prometheus metrics (unset: "
+        "none; the gateway then serves no metrics at all, and never on its client port).",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="Address the metrics listener binds: loopback unless set otherwise "
+        "(0.0.0.0 or a private address to let a Prometheus on another host scrape it).",
+    )
 
     @field_validator("paths", mode="before")
     @classmethod
@@ -247,6 +260,11 @@ class Settings(BaseSettings):
                 if not isinstance(path, str) or not path.startswith("/"):
                     raise ValueError(f"each path must start with '/', got {path!r}")
         return value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("allow_accounts", "allow_cohorts", mode="before")
     @classmethod
