@@ -92,7 +92,10 @@ class Settings(BaseSettings):
     )
     trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
         (),
-        description="Comma-separated CIDRs of proxies whose X-Forwarded-For is believed.",
+        description="Comma-separated CIDRs of the proxies (the auth layer) whose "
+        "X-Forwarded-For and account, creation-time and tier headers are believed; from "
+        "any other peer they are ignored. Unset: X-Forwarded-For is never believed and the "
+        "auth headers are believed from everyone (start-up warns).",
     )
     bucket_capacity: int = Field(
         300_000, gt=0, description="Token bucket size per account, in LLM tokens."
@@ -260,6 +263,19 @@ class Settings(BaseSettings):
     audit_sample_rate: float = Field(
         0.0, ge=0.0, le=1.0, description="Share of allowed requests that also get an audit event."
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of a listener of its own serving the Prometheus metrics (unset: "
+        "none; the gateway then serves no metrics at all, and never on its client port).",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="Address the metrics listener binds: loopback unless set otherwise "
+        "(0.0.0.0 or a private address to let a Prometheus on another host scrape it).",
+    )
 
     @field_validator("paths", mode="before")
     @classmethod
@@ -294,6 +310,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f'not valid JSON ({reason}); expected an object such as {{"name": 1.5}}'
             ) from None
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("allow_accounts", "allow_cohorts", mode="before")
     @classmethod

@@ -512,7 +512,7 @@ async def read_ledger(
                 continue
             checked += 1
             headers = [(b"authorization", f"Bearer {token(run, k)}".encode())]
-            ident = identify(headers, "127.0.0.1", account_header=None, trusted=(), key=key)
+            ident = identify(headers, "127.0.0.1", account=None, trusted=(), key=key)
             state = await store.account_state(digest(ident.account, key, 16), now)
             if state is None or state["tokens"] is None:
                 missing += 1

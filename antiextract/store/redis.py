@@ -47,10 +47,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import math
 import struct
+from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis.asyncio as aioredis
@@ -132,13 +134,35 @@ _EVALUATE_KEYS, _EVALUATE_ARGS = 2, 7
 _DOUBLE = struct.Struct("<d")  # one packed double: ip.lua's retry_after, cohort.lua's joined
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
+if TYPE_CHECKING:
+    from ..challenge import ReplayGuard
+    from ..passes import PassBook
+
+_log = logging.getLogger("antiextract")
 _FAILURES = (TimeoutError, RedisError, RedisClusterException, OSError)
+
+
+@contextlib.contextmanager
+def store_errors(what: str) -> Iterator[None]:
+    """Every Redis failure leaves the store as one ``StoreError`` naming the operation:
+    callers (the middleware's breaker, the CLI, the challenge path) catch one type, and a
+    new method cannot forget the translation."""
+    try:
+        yield
+    except (*_FAILURES, RespError) as exc:
+        raise StoreError(f"redis {what} failed: {type(exc).__name__}: {exc}") from exc
+
+
+SETTLE_RETRY, SETTLE_RETRY_MAX = 0.5, 30.0  # s between attempts of a failed settlement
+MAX_PENDING = 100_000  # accounts with a queued settlement (Redis failing for long)
 MEMBER_MARKS = 131_072  # (account, youth, cohort, day, born) marks kept (_cohort_args), ~9 MB
 KNOWN_COHORTS = 65_536  # (cohort, day) entries kept: encoded keys and born (_cohort_args)
 _INTS = {"gaps", "hours_day", "hours_cur", "hours_prev", "day_count"}
 
 
 class RedisStore(Store):
+    label = "redis"
+
     def __init__(
         self,
         limits: Limits,
@@ -201,8 +225,11 @@ class RedisStore(Store):
             self._fast_combined = fast.prepare(co.sha, co.script)
         self._known: dict[tuple[str, int], list[Any]] = {}  # see _cohort_args
         self._members: set[int] = set()
-        self._pending: dict[str, list[float]] = {}
+        self._pending: dict[str, list[float]] = {}  # account -> [delta, latest now]
         self._flushing: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()  # flush(): skip the back-off, try now
+        self._failed = asyncio.Event()  # set when an attempt failed (flush() stops waiting)
+        self.settlements_lost = 0  # refunds dropped after a failure, charges over the bound
 
     @classmethod
     def from_url(
@@ -315,7 +342,7 @@ class RedisStore(Store):
         created = "" if signal.created_at is None else signal.created_at
         args = [now, cost, signal.traits, signal.acute, signal.skeleton, created, signal.tier]
         views: tuple[CohortView, ...] = ()
-        try:
+        with store_errors("evaluate"):
             if self.per_slot_calls:
                 return await self._evaluate_per_slot(account, ip, cost, now, args, cohort)
             keys = [self.account_key(account), self.ip_key(ip)]
@@ -344,8 +371,6 @@ class RedisStore(Store):
                     keys += [key for k in cohort.keys for key in self.cohort_keys(k, day)]
                     (reply,) = await self._pipelined([(self._combined, keys, args)])
                 views = self._cohort_views(account, cohort, day, joined, reply[4])
-        except (*_FAILURES, RespError) as exc:
-            raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
         allowed, denied, packed, day_count = reply[:4]
         tokens, wait, risk, youth, *rest = _REPLY.unpack(packed)
         n = len(TRAITS)
@@ -449,6 +474,9 @@ class RedisStore(Store):
     def _queue_settlement(self, account: str, delta: float, now: float) -> None:
         entry = self._pending.get(account)
         if entry is None:
+            if len(self._pending) >= MAX_PENDING:
+                self.settlements_lost += 1  # a long outage: bounded memory comes first
+                return
             self._pending[account] = [delta, now]
         else:
             entry[0] += delta
@@ -457,40 +485,84 @@ class RedisStore(Store):
             self._flushing = asyncio.get_running_loop().create_task(self._flush_pending())
 
     async def _flush_pending(self) -> None:
+        """Send queued settlements, one pipeline per batch, until none are left.
+
+        A batch that fails may still have run on the server (a timeout, a connection lost
+        after the write), so only its charges are sent again: a charge applied twice
+        over-charges an account once, a refund applied twice would credit it more than
+        it was ever debited (the invariant cost.py states). The charges wait in the queue,
+        merged with newer settlements, and are retried after a back-off that doubles up to
+        SETTLE_RETRY_MAX seconds (or at once when ``flush`` asks)."""
         await asyncio.sleep(0)  # let the settlements of this loop turn join the batch
+        wait = SETTLE_RETRY
         while self._pending:
             batch, self._pending = self._pending, {}
-            limits = self.limits
-            calls = [
-                (
-                    self._settle,
-                    [self.account_key(account)],
-                    [now, delta, limits.capacity, limits.refill, limits.account_ttl],
-                )
-                for account, (delta, now) in batch.items()
-            ]
-            for attempt in (0, 1):
-                try:
-                    await self._pipelined(calls)
+            if await self._send_settlements(batch):
+                wait = SETTLE_RETRY
+                continue
+            self._failed.set()
+            for account, (delta, now) in batch.items():
+                if delta > 0:
+                    self._queue_settlement(account, delta, now)
+                else:
+                    self.settlements_lost += 1
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+            wait = min(wait * 2, SETTLE_RETRY_MAX)
+
+    async def _send_settlements(self, batch: dict[str, list[float]]) -> bool:
+        limits = self.limits
+        calls = [
+            (
+                self._settle,
+                [self.account_key(account)],
+                [now, delta, limits.capacity, limits.refill, limits.account_ttl],
+            )
+            for account, (delta, now) in batch.items()
+        ]
+        error = ""
+        for attempt in (0, 1):
+            try:
+                await self._pipelined(calls)
+                return True
+            except _FAILURES as exc:
+                error = type(exc).__name__
+                # A pooled connection the server closed while idle (a restart, an idle
+                # timeout, a failover) fails at once, before anything ran: the batch is
+                # sent again on a new connection, once.
+                if attempt or not isinstance(exc, ConnectionError | RedisConnectionError):
                     break
-                except _FAILURES as exc:
-                    # A pooled connection the server closed (restart, idle timeout) fails
-                    # once and is replaced: try the batch once more. After that, settlement
-                    # is a correction; losing it leaves the up-front estimate charged.
-                    if attempt or not isinstance(exc, ConnectionError | RedisConnectionError):
-                        return
+        _log.warning(
+            "antiextract: %d settlements not sent (%s); charges retried, refunds dropped",
+            len(calls),
+            error,
+        )
+        return False
 
     async def flush(self) -> None:
-        while self._flushing is not None and not self._flushing.done():
-            await asyncio.shield(self._flushing)
+        """Send every queued settlement now. Returns once the queue is empty, or once an
+        attempt has failed (the charges stay queued for the background retry)."""
+        task = self._flushing
+        if task is None or task.done():
+            return
+        self._failed.clear()
+        self._wake.set()
+        failed = asyncio.ensure_future(self._failed.wait())
+        try:
+            await asyncio.wait({task, failed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            failed.cancel()
+
+    @property
+    def settlements_pending(self) -> int:
+        return len(self._pending)
 
     async def account_state(self, account: str, now: float) -> dict[str, Any] | None:
-        try:
+        with store_errors("account read"):
             raw = await self._admin(
                 keys=[self.account_key(account)], args=["read"], client=self.client
             )
-        except _FAILURES as exc:
-            raise StoreError(str(exc)) from exc
         if not raw:
             return None
         values = [x.decode() for x in raw]
@@ -523,24 +595,24 @@ class RedisStore(Store):
 
     async def block(self, account: str, until: float, now: float) -> None:
         ttl = max(self.limits.account_ttl, int(until - now) + 60)
-        try:
+        with store_errors("block"):
             await self._admin(
                 keys=[self.account_key(account)], args=["block", until, ttl], client=self.client
             )
-        except _FAILURES as exc:
-            raise StoreError(str(exc)) from exc
 
     async def reset(self, account: str) -> None:
-        await self.client.delete(self.account_key(account))
+        """Forget the account: its state and the allowance a solved challenge bought
+        (``passes.RedisPassBook``), both in the account's slot, in one call."""
+        key = self.account_key(account)
+        with store_errors("reset"):
+            await self.client.delete(key, key + ":pass")
 
     def allowlist_key(self) -> str:
         return f"{self.prefix}:{{allowlist}}"
 
     async def allowlist(self, now: float) -> list[AllowEntry]:
-        try:
+        with store_errors("allowlist read"):
             raw = await self.client.hgetall(self.allowlist_key())
-        except _FAILURES as exc:
-            raise StoreError(f"redis allowlist read failed: {exc}") from exc
         entries = (_allow_entry(f, v) for f, v in raw.items())
         return [e for e in entries if e is not None and e.until > now]
 
@@ -549,7 +621,7 @@ class RedisStore(Store):
         the latest expiry, so the key always has one and never outlives its entries."""
         key = self.allowlist_key()
         value = json.dumps({"until": entry.until, "added": entry.added, "note": entry.note})
-        try:
+        with store_errors("allowlist write"):
             await self.client.hset(key, entry.field, value)
             await self.client.expireat(key, int(entry.until) + 1, gt=True)
             await self.client.expireat(key, int(entry.until) + 1, nx=True)
@@ -558,17 +630,26 @@ class RedisStore(Store):
             stale = [f for f, e in live.items() if e is None or e.until <= now]
             if stale:
                 await self.client.hdel(key, *stale)
-        except _FAILURES as exc:
-            raise StoreError(f"redis allowlist write failed: {exc}") from exc
 
     async def disallow(self, kind: Kind, value: str, now: float) -> bool:
-        try:
+        with store_errors("allowlist write"):
             return bool(await self.client.hdel(self.allowlist_key(), f"{kind}|{value}"))
-        except _FAILURES as exc:
-            raise StoreError(f"redis allowlist write failed: {exc}") from exc
+
+    def pass_book(self) -> PassBook:
+        from ..passes import RedisPassBook
+
+        return RedisPassBook(self.client, self.prefix)
+
+    def replay_guard(self) -> ReplayGuard:
+        from ..challenge import RedisReplayGuard
+
+        return RedisReplayGuard(self.client, self.prefix)
 
     async def close(self) -> None:
         await self.flush()
+        if self._flushing is not None and not self._flushing.done():
+            self.settlements_lost += len(self._pending)
+            self._flushing.cancel()  # Redis is failing: what is still queued is lost
         await self.client.aclose()
         for other in self._others:
             await other.aclose()
@@ -593,7 +674,7 @@ class RedisStore(Store):
         day = int(now // 86_400)
         names: list[str] = []
         replies: list[Any] = []
-        try:
+        with store_errors("cohort read"):
             async for raw in self.client.scan_iter(match=head + "*", count=1_000):
                 name = raw.decode() if isinstance(raw, bytes) else str(raw)
                 if name.endswith("}"):  # the state; the HyperLogLogs end in ":a:<day>" etc.
@@ -602,8 +683,6 @@ class RedisStore(Store):
             for i in range(0, len(names), batch):
                 calls = [(read, self.cohort_keys(k, day), []) for k in names[i : i + batch]]
                 replies += await self._pipelined(calls)
-        except _FAILURES as exc:
-            raise StoreError(f"redis cohort read failed: {type(exc).__name__}: {exc}") from exc
         m = self.cohort_model
         kinds = {"t": "template", "l": "band", "n": "subnet", "c": "client"}
         out = []
