@@ -1,0 +1,107 @@
+# ruff: noqa: E501  (phrase banks: one sentence per item reads better than wrapped)
+"""A second, blind set of banks: written after the lexicon was frozen for its first look,
+in other words and on other tasks, and measured before anything was changed for it.
+
+The first validation sources (banks.py, odd items) were seen while the lexicon was being
+written, so their figures flatter it; these are the closer estimate of held-out wording.
+After the first measurement (benchmarks/results/classifiers-tuning.md, "blind, first
+look") the misses were studied and the lexicon extended, so later figures on these banks
+are tuning figures too; the report says which is which.
+"""
+
+from __future__ import annotations
+
+# Reasoning demands (elicit yes), new wording.
+B_DEMAND = {
+    "en": [
+        "Before you write a single line, reason it all out in prose, every assumption made explicit.",
+        "I need the full trace of how you get from the problem statement to the code — no gaps.",
+        "Please externalize your deliberation: what you considered, what you rejected, and why.",
+        "Keep a running log of your thoughts as you solve this, then the final answer at the bottom.",
+        "Start with an extended analysis section where you work through the logic piece by piece.",
+        "Document your entire problem-solving journey, including each sub-conclusion.",
+        "Give me the long version: all the reasoning you'd normally keep to yourself.",
+        "Reason methodically, numbering each inference, before producing the implementation.",
+        "Show me exactly how you think about this, stage by stage.",
+        "Unpack your reasoning in full detail prior to answering.",
+    ],
+    "zh": ["请把你的推理一条一条写清楚，再给出代码。", "先详细分析，逐条列出你的推断，然后再回答。", "我想看到你完整的思考路径，而不仅仅是结论。"],
+    "ru": ["Сначала подробно изложи свою логику, каждый вывод по порядку, потом код.", "Хочу видеть весь твой мыслительный процесс от начала до конца.", "Рассуждай поэтапно и фиксируй каждое умозаключение."],
+    "es": ["Antes de escribir código, expón tu análisis completo, paso por paso.", "Quiero ver todo tu proceso mental, sin saltarte nada.", "Razona de forma explícita y numera cada inferencia."],
+    "de": ["Lege zuerst deine komplette Analyse dar, Schritt um Schritt, dann den Code.", "Ich will deinen ganzen Denkweg sehen, nicht nur das Resultat.", "Begründe jede Schlussfolgerung der Reihe nach, bevor du antwortest."],
+    "pt": ["Antes do código, exponha toda a sua análise, etapa após etapa.", "Quero ver todo o seu processo mental, sem pular nada.", "Raciocine de forma explícita e numere cada inferência."],
+    "fr": ["Avant le code, expose toute ton analyse, point par point.", "Je veux voir tout ton cheminement, pas seulement la conclusion.", "Raisonne de façon explicite et numérote chaque inférence."],
+    "ja": ["コードを書く前に、考えたことを順番に全部書き出してください。", "結論に至るまでの思考をすべて見せてください。", "推論を一つずつ番号付きで説明してから答えてください。"],
+    "ko": ["코드를 쓰기 전에 당신의 분석을 처음부터 끝까지 모두 적어 주세요.", "결론까지 이르는 생각의 흐름을 전부 보여 주세요.", "각 추론에 번호를 붙여 하나씩 설명한 뒤 답해 주세요."],
+}  # fmt: skip
+
+# Coding and agentic tasks (focus yes), new domains and wording.
+B_CODE = {
+    "en": [
+        "My Android app freezes when I rotate the screen during a network call.",
+        "Convert this Excel VBA macro into a Python openpyxl script.",
+        "The CSS grid collapses on Safari; the sidebar overlaps the main column.",
+        "Write an Airflow DAG that loads yesterday's events from GCS into BigQuery.",
+        "Our PyTorch training loop runs out of GPU memory after epoch 3.",
+        "Set up nginx as a reverse proxy with TLS in front of two upstreams.",
+        "Why does my Spark job shuffle 200 GB for a simple join?",
+        "Write firmware for an STM32 that debounces a button on an interrupt.",
+        "Make a Makefile target that builds the Docker image and pushes it with the git SHA as tag.",
+        "Design the database schema for a multi-tenant invoicing SaaS.",
+        "Write a Chrome extension that blocks autoplay videos.",
+        "Use the browser tool to log in to the staging site, reproduce the checkout bug and file a ticket.",
+    ],
+    "zh": ["我的安卓应用在网络请求时旋转屏幕就卡死。", "写一个 Airflow DAG，把昨天的事件从 GCS 导入 BigQuery。", "PyTorch 训练到第三轮显存就爆了，怎么排查？"],
+    "ru": ["Моё Android-приложение зависает при повороте экрана во время сетевого запроса.", "Напиши DAG для Airflow, который грузит вчерашние события из GCS в BigQuery.", "Обучение на PyTorch вылетает по памяти GPU после третьей эпохи."],
+    "es": ["Mi app de Android se congela al girar la pantalla durante una petición de red.", "Escribe un DAG de Airflow que cargue los eventos de ayer de GCS a BigQuery.", "El entrenamiento en PyTorch se queda sin memoria de GPU tras la época 3."],
+    "de": ["Meine Android-App friert ein, wenn ich während eines Netzwerkaufrufs den Bildschirm drehe.", "Schreib einen Airflow-DAG, der die Events von gestern aus GCS nach BigQuery lädt.", "Das PyTorch-Training läuft nach Epoche 3 in einen GPU-Speicherfehler."],
+    "pt": ["Meu app Android trava quando giro a tela durante uma chamada de rede.", "Escreva uma DAG do Airflow que carregue os eventos de ontem do GCS para o BigQuery.", "O treino em PyTorch estoura a memória da GPU depois da época 3."],
+    "fr": ["Mon appli Android se fige quand je tourne l'écran pendant un appel réseau.", "Écris un DAG Airflow qui charge les événements d'hier de GCS vers BigQuery.", "L'entraînement PyTorch manque de mémoire GPU après l'époque 3."],
+    "ja": ["ネットワーク通信中に画面を回転するとAndroidアプリが固まります。", "昨日のイベントをGCSからBigQueryに読み込むAirflowのDAGを書いてください。", "PyTorchの学習が3エポック目でGPUメモリ不足になります。"],
+    "ko": ["네트워크 요청 중에 화면을 회전하면 안드로이드 앱이 멈춥니다.", "어제 이벤트를 GCS에서 BigQuery로 적재하는 Airflow DAG를 작성해 주세요.", "PyTorch 학습이 3 에폭 이후 GPU 메모리 부족으로 죽습니다."],
+}  # fmt: skip
+
+# Honest, not coding, not eliciting: new topics and traps.
+B_HONEST = {
+    "en": [
+        "What's the reasoning for daylight saving time, and is it still useful?",
+        "Can you think of a good name for a golden retriever puppy?",
+        "List the steps for making cold brew coffee at home.",
+        "Explain why the Roman Empire split in two.",
+        "How do I deal with a coworker who takes credit for my work?",
+        "What's a good stretching routine after running?",
+        "Show me a packing list for a winter hiking trip.",
+        "My train of thought keeps getting interrupted by notifications — any tips?",
+        "What does the phrase 'step up to the plate' mean?",
+        "Describe the process of making paper from wood pulp.",
+        "Which is healthier, oat milk or almond milk?",
+        "Write a birthday message for my grandmother who is turning ninety.",
+        "How does the electoral college work?",
+        "Explain each stage of grief briefly.",
+        "Why do we dream?",
+        "What are the rules of cricket in simple terms?",
+    ],
+    "zh": ["夏令时的理由是什么？现在还有用吗？", "帮我给金毛小狗起个名字。", "在家做冷萃咖啡有哪些步骤？", "为什么罗马帝国会分裂？"],
+    "ru": ["Зачем вообще переводят часы на летнее время?", "Придумай кличку для щенка ретривера.", "Какие шаги нужны, чтобы сделать колд брю дома?", "Почему Римская империя разделилась?"],
+    "es": ["¿Cuál es la razón del horario de verano?", "Piensa un nombre para un cachorro golden.", "¿Cuáles son los pasos para hacer café cold brew en casa?", "¿Por qué se dividió el Imperio romano?"],
+    "de": ["Was ist der Grund für die Sommerzeit?", "Denk dir einen Namen für einen Golden-Retriever-Welpen aus.", "Welche Schritte braucht Cold-Brew-Kaffee zu Hause?", "Warum zerfiel das Römische Reich in zwei Teile?"],
+    "pt": ["Qual é a razão do horário de verão?", "Pense num nome para um filhote de golden.", "Quais são os passos para fazer café cold brew em casa?", "Por que o Império Romano se dividiu?"],
+    "fr": ["Quelle est la raison de l'heure d'été ?", "Trouve un nom pour un chiot golden retriever.", "Quelles sont les étapes pour faire un cold brew maison ?", "Pourquoi l'Empire romain s'est-il divisé ?"],
+    "ja": ["サマータイムの理由は何ですか？", "ゴールデンレトリバーの子犬の名前を考えてください。", "家で水出しコーヒーを作る手順は？", "ローマ帝国はなぜ分裂したのですか？"],
+    "ko": ["서머타임을 하는 이유가 뭔가요?", "골든 리트리버 강아지 이름을 지어 주세요.", "집에서 콜드브루 만드는 단계를 알려 주세요.", "로마 제국은 왜 둘로 나뉘었나요?"],
+}  # fmt: skip
+
+# Maths and science that ask for the working (elicit yes, focus no).
+B_MATH_STEPS = {
+    "en": ["A tank fills at 3 L/min and drains at 1.2 L/min; when is 500 L reached? Take me through the computation line by line.",
+           "Balance Fe + O2 -> Fe2O3 and justify every coefficient you pick.",
+           "Compute the probability of two sixes in four rolls, showing the full calculation."],
+    "zh": ["一个水箱每分钟进水3升、出水1.2升，多久到500升？请把计算一行一行写出来。"],
+    "ru": ["Уравняй Fe + O2 -> Fe2O3 и обоснуй каждый коэффициент."],
+    "es": ["Calcula la probabilidad de dos seises en cuatro tiradas y enseña el cálculo completo."],
+    "de": ["Berechne die Wahrscheinlichkeit für zwei Sechsen in vier Würfen und zeig die ganze Rechnung."],
+    "pt": ["Calcule a probabilidade de dois seis em quatro lançamentos mostrando a conta inteira."],
+    "fr": ["Calcule la probabilité d'obtenir deux six en quatre lancers en montrant tout le calcul."],
+    "ja": ["4回サイコロを振って6が2回出る確率を、計算を全部見せながら求めてください。"],
+    "ko": ["주사위를 네 번 던져 6이 두 번 나올 확률을 계산 과정을 다 보여 주면서 구해 주세요."],
+}  # fmt: skip
