@@ -35,7 +35,7 @@ from __future__ import annotations
 # --------------------------------------------------------------------------- ELICIT
 
 DEMAND = {
-    "en": "^reason$|^please reason|^deliberate$|reason methodically|reason systematically|reason rigorously|reason it all out|reason everything out|how you think|how you're thinking|how you are thinking|how you get from|how you go from|how you'd get|how you would get|how you'd approach|how you would approach|what you considered|what you rejected|what you ruled out|why you chose|why you picked|why you rejected|why you decided|how you decided|how you weighed|thoughts as you|as you solve|as you work through|while you solve|while you work through|while you reason|keep to yourself|you'd normally hide|you would normally hide|work through the logic|work through your|full trace|complete trace|entire trace|reasoning log|thought log|log of your thoughts|justify every|justify each|justify all|justify your choice|justify your decision|piece by piece|stage by stage|point by point|line by line|think it out|think out|think step|think in steps|think in stages|think methodically|think systematically|think rigorously|think slowly|externalize|externalise|unpack your|thinking out|no gaps in|leave no gaps|don't leave out any|do not leave out any|nothing implicit|make every assumption|every assumption|step by step|step-by-step|stepwise reasoning|step-wise reasoning|one step at a time|chain of thought|chain-of-thought|chains of thought|"
+    "en": "leads to your|led you to|lead you to|led to your|that leads to your|audit the logic|audit your reasoning|brainstorm out loud|brainstorm aloud|out loud first|aloud first|going through your head|goes through your head|going on in your head|in your head as|thinking: section|'thinking:'|reasoning: section|messy middle|your reasoning, in full|reasoning in full|show the algebra|all the algebra|lay out the arithmetic|every thought|each thought|^reason$|^please reason|^deliberate$|reason methodically|reason systematically|reason rigorously|reason it all out|reason everything out|how you think|how you're thinking|how you are thinking|how you get from|how you go from|how you'd get|how you would get|how you'd approach|how you would approach|what you considered|what you rejected|what you ruled out|why you chose|why you picked|why you rejected|why you decided|how you decided|how you weighed|thoughts as you|as you solve|as you work through|while you solve|while you work through|while you reason|keep to yourself|you'd normally hide|you would normally hide|work through the logic|work through your|full trace|complete trace|entire trace|reasoning log|thought log|log of your thoughts|justify every|justify each|justify all|justify your choice|justify your decision|piece by piece|stage by stage|point by point|line by line|think it out|think out|think step|think in steps|think in stages|think methodically|think systematically|think rigorously|think slowly|externalize|externalise|unpack your|thinking out|no gaps in|leave no gaps|don't leave out any|do not leave out any|nothing implicit|make every assumption|every assumption|step by step|step-by-step|stepwise reasoning|step-wise reasoning|one step at a time|chain of thought|chain-of-thought|chains of thought|"
     "cot reasoning|think aloud|think out loud|thinking aloud|thinking out loud|reason aloud|reason out loud|reasoning out loud|"
     "let's think|lets think|let us think|let's reason|let us reason|let's work through|let's work this out|think it through|think this through|think through|"
     "think carefully|think hard|think harder|think deeply|think before you answer|think before answering|think first|"
@@ -58,7 +58,7 @@ DEMAND = {
     "大声思考|边想边|边思考边|草稿|出声思考|"
     "如何得出|怎么得出|怎样得出|如何得到|怎么得到|怎么算出|如何算出|怎么推出|如何推出|是怎么想的|怎么想出|如何一步步|"
     "不要只给答案|不要只给出答案|不要只给结果|不只是结果|不只是答案|而不只是|不仅仅是答案|不要直接给答案|不要直接给出答案",
-    "ru": "~рассуждай|размышляй|поразмышляй|рассуждая|обоснуй кажд|обоснуй свой|обоснуй свои|мыслительн|умозаключени|ход мышлени|процесс мышлени|как ты думаешь об|как ты рассужда|что ты учёл|что ты учел|почему ты выбрал|от начала до конца|по пунктам|шаг за шагом|пошагов|по шагам|поэтапно рассужд|цепочк рассужд|цепочку рассужд|цепочка рассужд|цепочки рассужд|цепочкой рассужд|цепочку мысл|цепочка мысл|"
+    "ru": "проговори|проговаривай|рассуждение целиком|всё твоё рассуждение|все твои рассуждения|~рассуждай|размышляй|поразмышляй|рассуждая|обоснуй кажд|обоснуй свой|обоснуй свои|мыслительн|умозаключени|ход мышлени|процесс мышлени|как ты рассужда|что ты учёл|что ты учел|почему ты выбрал|от начала до конца|по пунктам|шаг за шагом|пошагов|по шагам|поэтапно рассужд|цепочк рассужд|цепочку рассужд|цепочка рассужд|цепочки рассужд|цепочкой рассужд|цепочку мысл|цепочка мысл|"
     "ход мысл|ход своих мысл|ход твоих мысл|ход рассужд|ход решени|ход вычислени|ход вывод|"
     "думай вслух|думать вслух|рассуждай вслух|рассуждать вслух|рассуждая вслух|~порассуждай|размышляй вслух|размышлять вслух|мысли вслух|вслух рассужд|"
     "подробно рассужд|тщательно рассужд|сначала рассужд|сначала подумай|сначала порассужд|рассуждай подробно|рассуждай последовательно|"
@@ -68,7 +68,7 @@ DEMAND = {
     "не просто ответ|не только ответ|не только результат|не просто результат|не только итог|"
     "промежуточные шаги|промежуточных шагов|промежуточные рассужд|промежуточных рассужд|промежуточные вывод|промежуточных вывод|"
     "промежуточные вычислени|промежуточных вычислени|каждый шаг решени|каждого шага решени|черновик рассужд|внутренний монолог",
-    "es": "^razona|razona de|razona paso|razonando|justifica cada|justifica tu|proceso mental|cómo piensas|como piensas|qué consideraste|por qué elegiste|punto por punto|sin saltarte|sin saltar nada|de principio a fin|paso a paso|paso por paso|cadena de pensamiento|cadena de razonamiento|en voz alta|razona con cuidado|razona cuidadosamente|razona detenidamente|"
+    "es": "todo tu razonamiento|razonamiento completo|^razona|razona de|razona paso|razonando|justifica cada|justifica tu|proceso mental|qué consideraste|por qué elegiste|punto por punto|sin saltarte|sin saltar nada|de principio a fin|paso a paso|paso por paso|cadena de pensamiento|cadena de razonamiento|en voz alta|razona con cuidado|razona cuidadosamente|razona detenidamente|"
     "razona primero|razona antes|piensa con cuidado|piensa detenidamente|piensa bien antes|piensa antes de responder|piensa primero|"
     "hilo de razonamiento|"
     "pasos intermedios|razonamiento intermedio|deducciones intermedias|cálculos intermedios|resultados intermedios|"
@@ -76,14 +76,14 @@ DEMAND = {
     "cómo llegó|como llegó|cómo ha llegado|"
     "no solo el resultado|no solo la respuesta|no sólo el resultado|no sólo la respuesta|no des solo|no me des solo|no des sólo|no me des sólo|"
     "muestra tu trabajo|muestra el desarrollo|muestra el procedimiento|muestra todo el procedimiento|borrador de razonamiento|monólogo interno",
-    "pt": "^raciocine|raciocina|raciocinando|justifique cada|justifique sua|justifique seu|processo mental|como você pensa|o que você considerou|por que você escolheu|ponto por ponto|sem pular nada|do início ao fim|passo a passo|passo-a-passo|etapa por etapa|cadeia de pensamento|cadeia de raciocínio|em voz alta|raciocine com cuidado|raciocine cuidadosamente|"
+    "pt": "todo o seu raciocínio|raciocínio completo|^raciocine|raciocina|raciocinando|justifique cada|justifique sua|justifique seu|processo mental|o que você considerou|por que você escolheu|ponto por ponto|sem pular nada|do início ao fim|passo a passo|passo-a-passo|etapa por etapa|cadeia de pensamento|cadeia de raciocínio|em voz alta|raciocine com cuidado|raciocine cuidadosamente|"
     "raciocine primeiro|raciocine antes|pense com cuidado|pense bem antes|pense antes de responder|pense primeiro|"
     "linha de raciocínio|fio de raciocínio|"
     "passos intermediários|etapas intermediárias|raciocínio intermediário|deduções intermediárias|cálculos intermediários|resultados intermediários|"
     "como você chegou|como chegou|como você obteve|como obteve|como você resolveu|como você encontrou|"
     "não dê só|não dê apenas|não me dê só|não me dê apenas|não apenas o resultado|não apenas a resposta|não só a resposta|não só o resultado|"
     "mostre seu trabalho|mostre o desenvolvimento|mostre o passo|monólogo interno",
-    "fr": "^raisonne|raisonnez|raisonne de|raisonnant|justifie chaque|justifiez chaque|justifie ton|justifie tes|comment tu penses|comment tu réfléchis|ce que tu as envisagé|pourquoi tu as choisi|point par point|de bout en bout|sans rien sauter|étape par étape|pas à pas|chaîne de pensée|chaîne de raisonnement|chaine de pensée|chaine de raisonnement|à voix haute|a voix haute|"
+    "fr": "tout ton raisonnement|raisonnement complet|^raisonne|raisonnez|raisonne de|raisonnant|justifie chaque|justifiez chaque|justifie ton|justifie tes|comment tu réfléchis|ce que tu as envisagé|pourquoi tu as choisi|point par point|de bout en bout|sans rien sauter|étape par étape|pas à pas|chaîne de pensée|chaîne de raisonnement|chaine de pensée|chaine de raisonnement|à voix haute|a voix haute|"
     "raisonne soigneusement|raisonne avec soin|raisonne d'abord|raisonne avant|réfléchis bien avant|réfléchis soigneusement|réfléchis d'abord|réfléchis avant de répondre|"
     "fil de ta pensée|fil de votre pensée|"
     "étapes intermédiaires|raisonnement intermédiaire|déductions intermédiaires|calculs intermédiaires|résultats intermédiaires|"
@@ -91,23 +91,23 @@ DEMAND = {
     "comment vous avez obtenu|comment vous l'avez obtenu|comment tu as trouvé|comment tu l'as trouvé|comment tu as résolu|"
     "pas juste le résultat|pas seulement le résultat|pas juste la réponse|pas seulement la réponse|ne donne pas juste|ne donne pas seulement|ne donne pas que|"
     "montre ton travail|montre tes calculs|montre le détail|monologue intérieur|brouillon",
-    "de": "schritt um schritt|begründe jede|begründe jeden|begründe jedes|begründe deine|wie du denkst|wie du überlegst|was du erwogen|warum du gewählt|punkt für punkt|der reihe nach|lückenlos|denke methodisch|denk methodisch|denke systematisch|schritt für schritt|schritt-für-schritt|gedankenkette|denkschritte|lösungsweg|rechenweg|herleitung|"
+    "de": "gesamte überlegung|ganze überlegung|gesamten überlegungen|schritt um schritt|begründe jede|begründe jeden|begründe jedes|begründe deine|wie du denkst|wie du überlegst|was du erwogen|warum du gewählt|punkt für punkt|der reihe nach|lückenlos|denke methodisch|denk methodisch|denke systematisch|schritt für schritt|schritt-für-schritt|gedankenkette|denkschritte|lösungsweg|rechenweg|herleitung|"
     "argumentationskette|argumentationsweg|laut nach|laut nachdenk|laut denken|denke laut|denk laut|"
     "denke sorgfältig|denk sorgfältig|denke gründlich|denk gründlich|denke zuerst|denk zuerst|überlege zuerst|überleg zuerst|überlege sorgfältig|"
     "zwischenschritt|zwischenergebnis|zwischenfolgerung|zwischenrechnung|zwischenüberlegung|"
     "wie du darauf|wie du zu|wie du auf|wie sie darauf|wie sie zu|wie bist du|wie kommst du|wie du dahin|wie du zum|"
     "nicht nur das ergebnis|nicht nur die antwort|nicht bloss das ergebnis|nicht bloss die antwort|nicht einfach nur die antwort|innerer monolog|inneren monolog",
-    "ja": "一つずつ番号|番号付きで|考えたことを|考えたことをすべて|考えた過程|どう考えて|どのように考えて|なぜそう考え|思考の道筋|思考の経路|結論に至るまで|結論に至る|ステップバイステップ|ステップ・バイ・ステップ|一歩ずつ|順を追って|段階を追って|段階的に推論|段階的に考え|段階的に説明|段階的に解|"
+    "ja": "推論の全体|推論全体|一つ残らず|ひとつ残らず|一つずつ番号|番号付きで|考えたことを|考えたことをすべて|考えた過程|なぜそう考え|思考の道筋|思考の経路|結論に至るまで|結論に至る|ステップバイステップ|ステップ・バイ・ステップ|一歩ずつ|順を追って|段階を追って|段階的に推論|段階的に考え|段階的に説明|段階的に解|"
     "推論過程|推論の過程|推論のプロセス|推論の全過程|全過程|思考の連鎖|思考連鎖|"
     "途中式|途中の計算|途中経過|途中の推論|途中の手順|途中のステップ|解く過程|導出過程|計算過程|解法の過程|考え方の過程|"
     "声に出して考え|声に出すように|考えを声に|独り言|"
     "どうやってたどり着|どうやって求め|どのように導|どうやって導|どう考えた|どのように考え|どうやって答え|どうやってその答え|どのようにたどり着|"
     "答えだけでなく|結論だけでなく|結果だけでなく|答えだけではなく|結果だけではなく|結論だけではなく",
-    "ko": "번호를 붙여|하나씩 설명|생각의 흐름|사고의 흐름|추론의 흐름|어떻게 생각|왜 그렇게 생각|결론까지|처음부터 끝까지|빠짐없이|단계별로|단계적으로 추론|단계적으로 생각|단계적으로 설명|단계적으로 풀|한 단계씩|한 단계 한 단계|차근차근|"
+    "ko": "추론 전체|전체 추론|하나하나를|빠짐없이 설명|번호를 붙여|하나씩 설명|생각의 흐름|사고의 흐름|추론의 흐름|왜 그렇게 생각|결론까지|처음부터 끝까지|빠짐없이|단계별로|단계적으로 추론|단계적으로 생각|단계적으로 설명|단계적으로 풀|한 단계씩|한 단계 한 단계|차근차근|"
     "추론 과정|추론과정|풀이 과정|풀이과정|계산 과정|계산과정|도출 과정|해결 과정|"
     "생각의 사슬|사고의 사슬|추론의 사슬|사고 사슬|중간 단계|중간 과정|중간 추론|중간 계산|"
     "소리 내어 생각|소리내어 생각|소리 내서 생각|생각을 소리|"
-    "어떻게 도달|어떻게 구했|어떻게 얻었|어떻게 나왔|어떻게 생각했|어떻게 그 답|어떻게 결론|어떻게 풀었|"
+    "어떻게 도달|어떻게 구했|어떻게 얻었|어떻게 나왔|어떻게 그 답|어떻게 결론|어떻게 풀었|"
     "답만 말고|결론만 말고|결과만 말고|답만 주지|답만 알려 주지|답만 제시하지|답만 쓰지",
 }
 
@@ -127,34 +127,34 @@ PROCESS = {
 # "your", "full", "complete", "every intermediate": the process is the model's own, shown
 # in full. Enough with a process noun next to it.
 OWN = {
-    "en": "extended$|exhaustive|long version|every single|step-wise|stepwise|your$|yours$|full$|fully$|complete$|completely$|entire$|whole$|detailed$|thorough$|explicit$|intermediate$|in full$|in detail$|all of your|each of your|every one of your",
+    "en": "in detail$|in full$|at length|extended$|exhaustive|long version|every single|step-wise|stepwise|your$|yours$|full$|fully$|complete$|completely$|entire$|whole$|detailed$|thorough$|explicit$|intermediate$|in full$|in detail$|all of your|each of your|every one of your",
     "zh": "逐条|一条一条|逐一|你的|您的|完整|全部|详细|中间|所有的|每一个|每一",
-    "ru": "весь$|всю$|все свои|целиком|твои|твой|твоих|твоё|твое|твою|твоим|свои|свой|своих|своё|свое|свою|своим|ваш|полн|подробн|промежуточн|детальн|развёрнут|развернут|каждый|каждого|каждую|весь ход|все свои",
+    "ru": "целиком|свой$|свою$|весь$|всю$|все свои|целиком|твои|твой|твоих|твоё|твое|твою|твоим|свои|свой|своих|своё|свое|свою|своим|ваш|полн|подробн|промежуточн|детальн|развёрнут|развернут|каждый|каждого|каждую|весь ход|все свои",
     "es": "tu$|tus$|su razonamiento|sus razonamientos|completo|completa|todo tu|toda tu|todos tus|detallad|intermedi|cada$",
     "pt": "seu$|sua$|seus$|suas$|completo|completa|todo o seu|toda a sua|todos os seus|detalhad|intermediári|cada$",
     "fr": "ton$|ta$|tes$|votre$|vos$|complet|complète|tout ton|toute ta|tous tes|détaillé|intermédiaire|chaque$",
     "de": "dein|deine|deinen|deinem|deiner|ihre gesamte|vollständig|gesamte|ganze|ganzen|ausführlich|detailliert|~zwischen|jeden$|jede$|jeder$|jedes$",
     "ja": "一つずつ|ひとつずつ|一個ずつ|順番に|番号|あなたの|すべて|全て|全部|途中|各|ひとつひとつ|一つ一つ|詳しく|詳細|完全|省略せず",
-    "ko": "당신의|당신이|네가|너의|전체|전부|모든|모두|각|하나하나|자세히|자세한|상세|중간",
+    "ko": "당신의|당신이|네가|너의|전체|전부|모든|모두|각 |하나하나|자세히|자세한|상세|중간",
 }
 
 # "every", "each", "all": exhaustive, but "explain each step of mitosis" is about a topic,
 # so these need a tell verb as well.
 EACH = {
-    "en": "every$|each$|all$|all the$|all of the$",
-    "zh": "每|所有|各个",
-    "ru": "кажд|все$|всё$|всех$|каждый|каждого|каждую|каждом",
-    "es": "todos|todas|cada$",
-    "pt": "todos|todas|cada$",
-    "fr": "tous|toutes|chaque$",
-    "de": "alle$|allen$|jeden$|jede$|jedes$",
-    "ja": "全て|すべて|各",
-    "ko": "모든|각|모두",
+    "en": "everything$|each and every|in order$|every$|each$|all$|all the$|all of the$",
+    "zh": "每一步|每个|一步一步|每|所有|各个",
+    "ru": "каждое|каждую|по порядку|кажд|все$|всё$|всех$|каждый|каждого|каждую|каждом",
+    "es": "en orden|todos|todas|cada$",
+    "pt": "em ordem|todos|todas|cada$",
+    "fr": "dans l'ordre|tous|toutes|chaque$",
+    "de": "der reihe nach|alle$|allen$|jeden$|jede$|jedes$",
+    "ja": "一つずつ|ひとつずつ|一つ残らず|順番に|全て|すべて|各",
+    "ko": "하나하나|하나씩|순서대로|모든|각 |모두",
 }
 
 # Verbs that put a process on display: next to a process noun they elicit.
 SHOW = {
-    "en": "showing|take me through|lay it out|laid it out|write it out|show me exactly|put on paper|enumerate|number each|numbering|show$|shows$|showing$|display|lay out|laid out|write out|write down|spell out|spelled out|expose|reveal|narrate|print out|dump$|"
+    "en": "trace$|trace your|trace the|include all of it|include everything|showing|take me through|lay it out|laid it out|write it out|show me exactly|put on paper|enumerate|number each|numbering|show$|shows$|showing$|display|lay out|laid out|write out|write down|spell out|spelled out|expose|reveal|narrate|print out|dump$|"
     "walk me through|walk through|talk me through|take me through|verbalize|verbalise|make explicit|document$|record$|out loud|aloud",
     "zh": "列出|写出|展示|逐条列出|展示|写出|列出|呈现|展现|写下|给出|显示|暴露|说出|讲出",
     "ru": "фиксир|запиши|записыв|пронумеруй|нумеруй|покажи|покаж|распиш|выпиш|излож|продемонстрир|раскр|выведи|расписа|показа",
@@ -168,15 +168,15 @@ SHOW = {
 
 # Verbs that ask for an account; with a process noun and "every/each/all" they elicit.
 TELL = {
-    "en": "number$|numbering|enumerate|itemize|document|explain|describe|give$|provide|include|list$|justify|outline|present|share|break down|go through|detail$|elaborate|articulate|walk",
-    "zh": "说明|解释|描述|阐述|写|列|讲解|分析",
-    "ru": "фиксир|запиши|объясн|поясн|опиш|привед|напиш|обоснуй|дай$|расскаж|перечисл|разбер",
-    "es": "explica|explique|describe|da$|dame|incluye|justifica|escribe|enumera|desarrolla",
-    "pt": "explique|explica|descreva|dê$|inclua|justifique|escreva|liste|desenvolva",
-    "fr": "explique|expliquez|décris|décrivez|donne|donnez|inclus|justifie|justifiez|écris|liste|développe",
-    "de": "erkläre|erklär|erläutere|beschreibe|gib|begründe|nenne|liste|führe",
-    "ja": "説明|述べ|教えて|解説|書",
-    "ko": "설명|알려|써|적|서술|풀어",
+    "en": "talk through|talk me through|be transparent|transparent about|be open about|be explicit about|spell|tell me|walk me through|say$|state$|number$|numbering|enumerate|itemize|document|explain|describe|give$|provide|include|list$|justify|outline|present|share|break down|go through|detail$|elaborate|articulate|walk",
+    "zh": "讲|说说|讲讲|告诉我|说明|解释|描述|阐述|写|列|讲解|分析",
+    "ru": "проговори|расскажи|скажи|фиксир|запиши|объясн|поясн|опиш|привед|напиш|обоснуй|дай$|расскаж|перечисл|разбер",
+    "es": "cuéntame|cuentame|cuenta$|di$|dime|explica|explique|describe|da$|dame|incluye|justifica|escribe|enumera|desarrolla",
+    "pt": "conte|me diga|diga|explique|explica|descreva|dê$|inclua|justifique|escreva|liste|desenvolva",
+    "fr": "raconte|dis-moi|dis$|explique|expliquez|décris|décrivez|donne|donnez|inclus|justifie|justifiez|écris|liste|développe",
+    "de": "sag|erzähl|erzähle|erkläre|erklär|erläutere|beschreibe|gib|begründe|nenne|liste|führe",
+    "ja": "話して|教えて|説明|述べて|説明|述べ|教えて|解説|書",
+    "ko": "말해|알려|설명|설명|알려|써|적|서술|풀어",
 }
 
 NOSKIP = {
@@ -229,6 +229,36 @@ WEAK_PROCESS = {
     "ko": "분석|논리|가정|결론|고려",
 }
 
+# The model's approach or method ("your approach", "ta démarche", "あなたのアプローチ"):
+# elicits with "your" and a tell or show verb ("talk through your approach").
+METHOD = {
+    "en": "approach$|method$|strategy|game plan|plan of attack|methodology",
+    "zh": "思路|方法|策略|做法",
+    "ru": "подход|метод|стратеги",
+    "es": "enfoque|método|estrategia|planteamiento",
+    "pt": "abordagem|método|estratégia",
+    "fr": "démarche|approche|méthode|stratégie",
+    "de": "ansatz|vorgehen|vorgehensweise|methode|strategie",
+    "ja": "アプローチ|方針|考え方|やり方|進め方",
+    "ko": "접근 방식|접근법|방법|전략|풀이 방식",
+}
+
+# What a solution is made of (decisions, transformations, manipulations): elicits with
+# "every/each/all" and a tell or show verb ("explain each transformation", "every decision
+# you make and why").
+CHOICE = {
+    "en": "decision|decisions|choice|choices|assumption|assumptions|transformation|transformations|manipulation|manipulations|rearrangement|simplification|"
+    "arithmetic|algebra|operation you|move you make|step you take|steps you take|thing you try|option you consider|alternative you",
+    "zh": "决定|决策|选择|假设|变形|变换|运算",
+    "ru": "решени|выбор|допущени|предположени|преобразовани|выкладк|операци",
+    "es": "decisión|decisiones|elección|suposición|transformación|transformaciones|operación|operaciones|manipulación",
+    "pt": "decisão|decisões|escolha|suposição|transformação|transformações|operação|operações|manipulação",
+    "fr": "décision|décisions|choix|hypothèse|transformation|transformations|opération|opérations|manipulation",
+    "de": "entscheidung|entscheidungen|wahl|annahme|umformung|umformungen|rechenschritt|umstellung|operation",
+    "ja": "判断|決定|選択|仮定|式変形|変形|操作",
+    "ko": "결정|선택|가정|식 변형|변형|연산",
+}
+
 # --------------------------------------------------------------------------- FOCUS
 # weight -> {language: patterns}. Weights: 2 = software by itself; 1.5 = nearly so;
 # 1 = software-leaning; 0.5 = a common word with a software sense; negative = the
@@ -236,11 +266,11 @@ WEAK_PROCESS = {
 
 FOCUS = {
     2.0: {
-        "en": "android studio|swiftui|uikit|xcode|gradle|react native|jetpack compose|vba$|excel macro|openpyxl|css$|css grid|flexbox|webpack|npm$|yarn add|pnpm|airflow|bigquery|pyspark|spark job|spark sql|hadoop|kafka topic|kafka consumer|databricks|cuda|vram|training loop|huggingface|hugging face|langchain|llamaindex|vector database|faiss|reverse proxy|load balancer|upstreams|stm32|arduino|esp32|microcontroller|gpio|uart|i2c|rtos|makefile|cmake|bazel|docker image|container image|helm chart|argocd|github workflow|grafana|elasticsearch|opensearch|rabbitmq|sidekiq|apollo client|sequelize|typeorm|hibernate|jpa$|quarkus|asp.net|.net core|entity framework|blazor|unreal engine|shader|opengl|vulkan|webgl|three.js|d3.js|jquery|nuxt|nestjs|electron app|chrome extension|browser extension|firefox extension|playwright|puppeteer|vitest|mockito|oauth2|openid|cors$|csrf|xss$|sql injection|rate limiter|webhooks|stripe api|supabase|dynamodb|neo4j|clickhouse|cloudformation|pulumi|openshift|vscode|vs code|intellij|neovim|git sha|cherry-pick|merge conflict|rebase|staging server|staging site|staging environment|http 500|500 error|404 error|status code|dag$|dags$|etl job|crontab|systemd|dockerized|containerize|serverless|ec2|gcs$|api gateway|graphql schema|protobuf|browser tool|code interpreter|file system tool|test coverage|ci build|build fails|build failed|dijkstra|bfs$|dfs$|quicksort|merge sort|mergesort|heapsort|trie$|bloom filter|topological sort|knapsack|union-find|segment tree|a* search|memoization|syscall|compiler flag|haskell|erlang|clojure|fortran|cobol|matlab|golang|python$|javascript|typescript|golang|c++|c#$|kotlin|php$|node.js|nodejs|react hook|usestate|useeffect|re-render|rerender|"
+        "en": "exponential backoff|helm upgrade|helm install|helm release|temp dirs|temp dir|tmp dir|go benchmark|benchmark function|map lookup|hash lookup|bash trap|signal handler|requests.get|requests.post|axios|fetch api|android studio|swiftui|uikit|xcode|gradle|react native|jetpack compose|vba$|excel macro|openpyxl|css$|css grid|flexbox|webpack|npm$|yarn add|pnpm|airflow|bigquery|pyspark|spark job|spark sql|hadoop|kafka topic|kafka consumer|databricks|cuda|vram|training loop|huggingface|hugging face|langchain|llamaindex|vector database|faiss|reverse proxy|load balancer|upstreams|stm32|arduino|esp32|microcontroller|gpio|uart|i2c|rtos|makefile|cmake|bazel|docker image|container image|helm chart|argocd|github workflow|grafana|elasticsearch|opensearch|rabbitmq|sidekiq|apollo client|sequelize|typeorm|hibernate|jpa$|quarkus|asp.net|.net core|entity framework|blazor|unreal engine|shader|opengl|vulkan|webgl|three.js|d3.js|jquery|nuxt|nestjs|electron app|chrome extension|browser extension|firefox extension|playwright|puppeteer|vitest|mockito|oauth2|openid|cors$|csrf|xss$|sql injection|rate limiter|webhooks|stripe api|supabase|dynamodb|neo4j|clickhouse|cloudformation|pulumi|openshift|vscode|vs code|intellij|neovim|git sha|cherry-pick|merge conflict|rebase|staging server|staging site|staging environment|http 500|500 error|404 error|status code|dag$|dags$|etl job|crontab|systemd|dockerized|containerize|serverless|ec2|gcs$|api gateway|graphql schema|protobuf|browser tool|code interpreter|file system tool|test coverage|ci build|build fails|build failed|dijkstra|bfs$|dfs$|quicksort|merge sort|mergesort|heapsort|trie$|bloom filter|topological sort|knapsack|union-find|segment tree|a* search|memoization|syscall|compiler flag|haskell|erlang|clojure|fortran|cobol|matlab|golang|python$|javascript|typescript|golang|c++|c#$|kotlin|php$|node.js|nodejs|react hook|usestate|useeffect|re-render|rerender|"
         "django|fastapi|spring boot|ruby on rails|laravel|numpy|pytorch|tensorflow|dataframe|kubernetes|k8s|kubectl|docker|dockerfile|terraform|ansible|nginx|"
         "postgres|postgresql|mysql|sqlite|mongodb|redis$|graphql|grpc|sql$|nosql|regex|regexes|regexp|regular expression|goroutine|mutex|deadlock|race condition|"
         "memory leak|null pointer|nullpointer|segfault|segmentation fault|stack trace|stacktrace|traceback|unit test|unit tests|unittest|pytest|jest$|mocha$|junit|"
-        "refactor|debug|debugging|debugger|compiler|compile error|compilation error|runtime error|syntax error|type error|typeerror|keyerror|valueerror|"
+        "refactor|debugger|compiler|compile error|compilation error|runtime error|syntax error|type error|typeerror|keyerror|valueerror|"
         "attributeerror|importerror|indexerror|modulenotfounderror|syntaxerror|referenceerror|nullpointerexception|exception in thread|"
         "pull request|merge request|git push|git pull|git clone|git commit|git rebase|git merge|github actions|gitlab ci|ci/cd|ci pipeline|"
         "pip install|npm install|npm run|yarn add|cargo build|cargo run|apt-get|brew install|sudo |chmod|docstring|type hints|type hint|mypy|eslint|linter|"
@@ -275,7 +305,7 @@ FOCUS = {
         "비동기|콜백|컴파일|리포지토리|소스 코드|함수를 작성|함수를 구현|스크립트를 작성|엔드포인트|멀티스레드|동시성|고루틴",
     },
     1.5: {
-        "en": "embeddings|firebase|github|gitlab|bitbucket|run the tests|search tool|api key|s3 bucket|macos|android app|ios app|dbt model|flutter app|java code|rust code|swift code|lua script|perl script|ruby script|kotlin code|scala code|in java$|in rust$|in swift$|in ruby$|in lua$|in scala$|algorithm|algorithms|implement|implementation|function$|functions$|script$|scripts$|programming|programmer|developer|api$|apis$|endpoint|"
+        "en": "debug|debugging|embeddings|firebase|github|gitlab|bitbucket|run the tests|search tool|api key|s3 bucket|macos|android app|ios app|dbt model|flutter app|java code|rust code|swift code|lua script|perl script|ruby script|kotlin code|scala code|in java$|in rust$|in swift$|in ruby$|in lua$|in scala$|algorithm|algorithms|implement|implementation|function$|functions$|script$|scripts$|programming|api$|apis$|endpoint|"
         "repository|repo$|commit$|deploy|deployment|database|schema|query$|queries|sql query|rust code|in rust|rust function|ruby code|swift code|go code|go service|"
         "in go$|go program|bash$|powershell|linux|unix|terminal|command line|command-line|cli$|http$|https$|csv file|xml$|html$|"
         "variable|compile|bug in my code|bugs in my code|error message|segfault|parser|tokenizer|serialize|deserialize|async$|await$|for loop|while loop|"
@@ -291,7 +321,7 @@ FOCUS = {
         "ko": "함수|알고리즘|스크립트|서버|변수|파서|매니페스트|재시도",
     },
     1.0: {
-        "en": "software engineer|software developer|software engineering|engineer$|gpu$|json$|yml$|debounce|website|web app|webpage|app$|apps$|android$|ios$|kernel|lambda$|s3$|firmware|out of memory|gpu memory|batch size|model training|prod$|production server|cron$|java$|rust$|swift$|ruby$|lua$|perl$|scala$|program$|class$|classes$|method$|methods$|bug$|bugs$|exception|crash|crashes|crashing|pod$|pods$|container|containers|cluster|server$|servers$|"
+        "en": "programmer|developer|retries|retry$|benchmark|lookup|helm$|upgrade fails|cleans up|cleanup|temp files|temporary files|on exit|software engineer|software developer|software engineering|engineer$|gpu$|json$|yml$|debounce|website|web app|webpage|app$|apps$|android$|ios$|kernel|lambda$|s3$|firmware|out of memory|gpu memory|batch size|model training|prod$|production server|cron$|java$|rust$|swift$|ruby$|lua$|perl$|scala$|program$|class$|classes$|method$|methods$|bug$|bugs$|exception|crash|crashes|crashing|pod$|pods$|container|containers|cluster|server$|servers$|"
         "cache$|caching|parse|thread$|threads$|loop$|array|arrays|string$|strings$|integer|boolean|generator|interface|library|package$|module$|modules$|"
         "agent$|agents$|tool$|tools$|migration|migrate|tests$|test$|ci$|logs$|timeout|times out|config|configuration|port$|vm$|azure$|flask$|spring$|vue$|"
         "angular|svelte|react$|pandas$|notebook$|interview question|error$|errors$|fix$|patch$|merge$|branch$|build$|install|upgrade|release|version$",
@@ -322,20 +352,20 @@ FOCUS = {
         "ko": "요청|학습|적재|이벤트|개발",
     },
     -1.5: {
-        "en": "rust-proof|rust proof|go to|go for|let's go|java island|java coffee|swift response|ruby slippers|function of the|function of a|functions of the|dress code|zip code|postal code|promo code|discount code|code of conduct|morse code|da vinci code|"
+        "en": "limerick about|poem about|poem on|story about|song about|joke about|haiku about|sonnet about|sourdough|starter that|wedding toast|birthday message|rust-proof|rust proof|go to|go for|let's go|java island|java coffee|swift response|ruby slippers|function of the|function of a|functions of the|dress code|zip code|postal code|promo code|discount code|code of conduct|morse code|da vinci code|"
         "area code|country code|ball python|burmese python|monty python|java coffee|java island|real estate agent|travel agent|literary agent|insurance agent|"
         "secret agent|rust off|rust on|rust stain|class schedule|class trip|yoga class|dance class|cooking class|in class|school class|spring bulbs|spring break|"
         "library card|public library|school play|movie script|film script|query letter|tools to|garden tool|power tool|bugs on|bugs in my garden|bed bugs|stomach bug|"
         "pipeline project|keystone pipeline|oil pipeline|server at|restaurant server|taylor swift|ruby ring|ruby red|tv program|training program|exercise program|"
         "loyalty program|degree program|python snake|package holiday|package deal|cache of|plant cells|cell phone|thread count|sewing thread|merge lanes",
-        "zh": "肝脏的功能|的功能是什么|着装|邮政编码|优惠码|球蟒|房产中介",
-        "ru": "функция печени|функции печени|дресс-код|почтовый код|промокод|питон",
-        "es": "función del|código de vestimenta|código postal|código promocional|agente inmobiliario|pitón",
-        "pt": "função do|código de vestimenta|código postal|agente imobiliário|píton",
-        "fr": "fonction du|code vestimentaire|code postal|code promo|code de la route|code civil|agent immobilier|python royal",
-        "de": "funktion der|dresscode|postleitzahl|makler|königspython",
-        "ja": "の機能|ドレスコード|郵便番号|パイソンには|ボールパイソン",
-        "ko": "의 기능|드레스 코드|우편번호|볼파이톤",
+        "zh": "写一首诗|写首诗|写个故事|讲个笑话|肝脏的功能|的功能是什么|着装|邮政编码|优惠码|球蟒|房产中介",
+        "ru": "стихотворение о|стихотворение про|стих про|рассказ о|рассказ про|шутку про|анекдот про|функция печени|функции печени|дресс-код|почтовый код|промокод|питон",
+        "es": "poema sobre|cuento sobre|canción sobre|chiste sobre|función del|código de vestimenta|código postal|código promocional|agente inmobiliario|pitón",
+        "pt": "poema sobre|história sobre|música sobre|piada sobre|função do|código de vestimenta|código postal|agente imobiliário|píton",
+        "fr": "poème sur|histoire sur|chanson sur|blague sur|fonction du|code vestimentaire|code postal|code promo|code de la route|code civil|agent immobilier|python royal",
+        "de": "gedicht über|geschichte über|lied über|witz über|funktion der|dresscode|postleitzahl|makler|königspython",
+        "ja": "詩を書いて|物語を書いて|ジョークを|の機能|ドレスコード|郵便番号|パイソンには|ボールパイソン",
+        "ko": "시를 써|이야기를 써|농담을|의 기능|드레스 코드|우편번호|볼파이톤",
     },
 }
 

@@ -68,6 +68,14 @@ WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
+# Latin letters lose their accents ("explícame" reads as "explicame", "débogue" as
+# "debogue"): people type without them as often as with. Cyrillic, kana and Hangul keep
+# theirs (й, ё and voiced kana change a word).
+_LATIN_BASE = {
+    chr(c): base
+    for c in range(0xC0, 0x250)
+    if len(d := unicodedata.normalize("NFKD", chr(c))) > 1 and (base := d[0]).isascii()
+}
 _UNICODE_FOLD = str.maketrans(
     {
         **{c: " " for c in WHITESPACE if not c.isascii()},
@@ -77,6 +85,7 @@ _UNICODE_FOLD = str.maketrans(
         ),
         **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"),
         **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc", "'"),
+        **_LATIN_BASE,
     }
 )
 _ASCII_SPACE = bytes.maketrans(
@@ -105,10 +114,11 @@ def edges(text: str, size: int = EDGE) -> str:
 # --------------------------------------------------------------------------- lexicon
 # One Aho-Corasick automaton over every pattern of every language finds all of them in a
 # single pass (a few µs for 2 KB; an alternation regex over the same words costs ~50x).
-(_DEMAND, _PROCESS, _WEAK, _OWN, _EACH, _SHOW, _TELL, _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT,
- _OPENING) = range(13)  # fmt: skip
+(_DEMAND, _PROCESS, _WEAK, _METHOD, _CHOICE, _OWN, _EACH, _SHOW, _TELL, _NOSKIP, _GUIDE,
+ _NOT_PROCESS, _FOCUS, _EXT, _OPENING) = range(15)  # fmt: skip
 _CONCEPTS = (
     (_DEMAND, lexicon.DEMAND), (_PROCESS, lexicon.PROCESS), (_WEAK, lexicon.WEAK_PROCESS),
+    (_METHOD, lexicon.METHOD), (_CHOICE, lexicon.CHOICE),
     (_OWN, lexicon.OWN), (_EACH, lexicon.EACH), (_SHOW, lexicon.SHOW), (_TELL, lexicon.TELL),
     (_NOSKIP, lexicon.NOSKIP), (_GUIDE, lexicon.GUIDE), (_NOT_PROCESS, lexicon.NOT_PROCESS),
 )  # fmt: skip
@@ -127,6 +137,7 @@ def _entries() -> tuple[list[str], list[tuple[bool, bool, tuple[tuple[int, float
         if raw.startswith("^"):  # only at the start of a sentence: "Reason methodically."
             raw, kind = raw[1:], _OPENING
         pat = raw.removeprefix("~").removesuffix("$") if len(raw) > 1 else raw
+        pat = fold(pat) if pat.strip() else pat  # written as people write, matched folded
         if not pat:
             return
         left = not raw.startswith("~") and _is_wordish(pat[0])
@@ -194,6 +205,8 @@ def _shape_score(text: str) -> float:
         score += 1.0  # camelCase (also "iPhone", "YouTube": weak alone)
     if b"a.a" in m and b"a(" in m:
         score += 1.5  # obj.method(...)
+    elif b"aa.aa" in m:
+        score += 1.0  # a dotted name: requests.get, os.path (not "e.g.", not "U.S.")
     if text.startswith("$ ") or "\n$ " in text or "\n> " in text:
         score += 1.5  # a shell prompt or a REPL at the start of a line
     if "\n\tat " in text or "\n    at " in text:
@@ -222,6 +235,8 @@ def read_text(text: str) -> Reading:
     demand: list[tuple[int, int]] = []
     process: list[int] = []
     weak: list[int] = []
+    method: list[int] = []
+    choice: list[int] = []
     own: list[int] = []
     each: list[int] = []
     show: list[int] = []
@@ -255,6 +270,10 @@ def read_text(text: str) -> Reading:
                     demand.append((start, end))
             elif kind == _WEAK:
                 weak.append(start)
+            elif kind == _METHOD:
+                method.append(start)
+            elif kind == _CHOICE:
+                choice.append(start)
             elif kind == _PROCESS:
                 process.append(start)
             elif kind == _OWN:
@@ -272,7 +291,7 @@ def read_text(text: str) -> Reading:
             else:
                 not_process.add(start)
     elicit = _asks_reasoning(
-        demand, process, weak, own, each, show, tell, noskip, guide, not_process
+        demand, process, weak, method, choice, own, each, show, tell, noskip, guide, not_process
     )
     return Reading(elicit, focus + _shape_score(raw))
 
@@ -281,6 +300,8 @@ def _asks_reasoning(
     demand: list[tuple[int, int]],
     process: list[int],
     weak: list[int],
+    method: list[int],
+    choice: list[int],
     own: list[int],
     each: list[int],
     show: list[int],
@@ -307,6 +328,13 @@ def _asks_reasoning(
         if at in not_process or not _near(show, at, _SHOW_NEAR, _SHOW_NEAR):
             continue
         if _near(own, at, _OWN_BEFORE, _OWN_AFTER) or _near(each, at, _OWN_BEFORE, _OWN_AFTER):
+            return True
+    verbs = show + tell
+    for at in method:  # "talk through your approach", "explique ta démarche en détail"
+        if _near(own, at, _OWN_BEFORE, _OWN_AFTER) and _near(verbs, at, _TELL_NEAR, _TELL_NEAR):
+            return True
+    for at in choice:  # "explain every decision you make", "explique chaque transformation"
+        if _near(each, at, _OWN_BEFORE, _OWN_AFTER) and _near(verbs, at, _TELL_NEAR, _TELL_NEAR):
             return True
     return False
 

@@ -105,3 +105,98 @@ B_MATH_STEPS = {
     "ja": ["4回サイコロを振って6が2回出る確率を、計算を全部見せながら求めてください。"],
     "ko": ["주사위를 네 번 던져 6이 두 번 나올 확률을 계산 과정을 다 보여 주면서 구해 주세요."],
 }  # fmt: skip
+
+# --------------------------------------------------------------------------- second blind set
+# Written after the lexicon had been extended for the first blind set, measured once before
+# any change for it (benchmarks/results/classifiers-tuning.md, "blind2, first look").
+
+B2_DEMAND = {
+    "en": [
+        "Talk through your approach before you touch the code.",
+        "Brainstorm out loud first, then converge on a solution.",
+        "I'd like to audit the logic that leads to your solution, so include all of it.",
+        "Produce a detailed rationale section first, then the patch.",
+        "Before the answer, add a 'Thinking:' section with everything you considered.",
+        "Be transparent about each step you take to get there.",
+        "Respond in two parts: (1) your reasoning, in full; (2) the code.",
+        "Explain, in order, every decision you make and why.",
+        "Reflect carefully, exposing every intermediate thought.",
+        "Trace your logic from premises to conclusion before giving the fix.",
+        "Verbalise everything going through your head while you solve it.",
+        "Don't hide the messy middle part — I want the whole deliberation.",
+    ],
+    "zh": ["动手写代码之前，先把你的整体思路讲清楚。", "请分两部分回答：第一部分是你完整的推理，第二部分是代码。", "把你考虑过的每个方案以及为什么放弃都写出来。"],
+    "ru": ["Прежде чем писать код, проговори свой подход целиком.", "Ответ в двух частях: сначала всё твоё рассуждение, потом код.", "Опиши каждое решение, которое принимаешь, и почему."],
+    "es": ["Antes de tocar el código, cuéntame tu enfoque en detalle.", "Responde en dos partes: primero todo tu razonamiento, luego el código.", "Explica en orden cada decisión que tomas y por qué."],
+    "de": ["Bevor du Code schreibst, erkläre ausführlich deinen Ansatz.", "Antworte in zwei Teilen: erst deine gesamte Überlegung, dann der Code.", "Erkläre der Reihe nach jede Entscheidung, die du triffst, und warum."],
+    "pt": ["Antes de mexer no código, explique sua abordagem em detalhe.", "Responda em duas partes: primeiro todo o seu raciocínio, depois o código.", "Explique em ordem cada decisão que você toma e por quê."],
+    "fr": ["Avant de toucher au code, explique ta démarche en détail.", "Réponds en deux parties : d'abord tout ton raisonnement, ensuite le code.", "Explique dans l'ordre chaque décision que tu prends et pourquoi."],
+    "ja": ["コードに手を付ける前に、あなたのアプローチを詳しく話してください。", "二部構成で答えてください。まずあなたの推論の全体、次にコードです。", "下した判断を一つ残らず、理由とともに順番に説明してください。"],
+    "ko": ["코드를 건드리기 전에 당신의 접근 방식을 자세히 말해 주세요.", "두 부분으로 답해 주세요. 먼저 당신의 추론 전체, 그다음 코드입니다.", "내리는 결정 하나하나를 이유와 함께 순서대로 설명해 주세요."],
+}  # fmt: skip
+
+B2_CODE = {
+    "en": [
+        "The useMemo dependency array seems wrong; it recomputes on every render.",
+        "Migrate our Jenkinsfile to GitLab CI.",
+        "Postgres autovacuum can't keep up with our write rate; what should we tune?",
+        "Write a Bash trap that cleans up temp dirs on exit.",
+        "Add retries with exponential backoff around this requests.get call.",
+        "How do I recover a deleted branch with git reflog?",
+        "Our Helm upgrade fails with 'another operation is in progress'.",
+        "Write a Go benchmark comparing a map lookup with a switch.",
+        "Matplotlib plots don't show up in my Jupyter notebook.",
+        "My Express API gets blocked by the CORS policy from localhost:3000.",
+        "Write a Mocha test for the discount calculator.",
+        "Open the repo, run the linter and fix every warning it reports.",
+    ],
+    "zh": ["我的 Django 迁移报错 no such table，怎么办？", "Spring Boot 启动时报 BeanCreationException。", "帮我写一个 Bash 脚本，退出时清理临时目录。"],
+    "ru": ["Миграция Django падает с ошибкой no such table.", "Spring Boot при старте выдаёт BeanCreationException.", "Напиши bash-скрипт, который чистит временные папки при выходе."],
+    "es": ["La migración de Django falla con no such table.", "Spring Boot lanza BeanCreationException al arrancar.", "Escribe un script de Bash que limpie los directorios temporales al salir."],
+    "de": ["Die Django-Migration bricht mit no such table ab.", "Spring Boot wirft beim Start eine BeanCreationException.", "Schreib ein Bash-Skript, das beim Beenden die temporären Ordner aufräumt."],
+    "pt": ["A migração do Django falha com no such table.", "O Spring Boot lança BeanCreationException ao iniciar.", "Escreva um script Bash que limpe os diretórios temporários ao sair."],
+    "fr": ["La migration Django échoue avec no such table.", "Spring Boot lève une BeanCreationException au démarrage.", "Écris un script Bash qui nettoie les dossiers temporaires à la sortie."],
+    "ja": ["Django のマイグレーションが no such table で失敗します。", "Spring Boot の起動時に BeanCreationException が出ます。", "終了時に一時ディレクトリを掃除する Bash スクリプトを書いてください。"],
+    "ko": ["Django 마이그레이션이 no such table 오류로 실패합니다.", "Spring Boot 시작 시 BeanCreationException이 발생합니다.", "종료할 때 임시 디렉터리를 정리하는 Bash 스크립트를 작성해 주세요."],
+}  # fmt: skip
+
+B2_HONEST = {
+    "en": [
+        "What was Einstein's reasoning behind special relativity?",
+        "Which steps should I take after a minor car accident?",
+        "My therapist suggested keeping a thought journal. What should I write in it?",
+        "Can you recommend a book on critical thinking?",
+        "Give me your honest opinion on my poem about autumn.",
+        "What do you think about a four-day work week?",
+        "What's the best way to debug a sourdough starter that won't rise?",
+        "My piano has a sticky key; how can I fix it?",
+        "How does a bill become a law in the US?",
+        "Write a limerick about a programmer's lazy cat.",
+        "Is Java or Bali better for a honeymoon?",
+        "Explain the rules of chess to a beginner.",
+        "Draft a toast for my sister's wedding.",
+        "Why do onions make you cry?",
+    ],
+    "zh": ["爱因斯坦提出狭义相对论的理由是什么？", "发生小车祸后应该采取哪些步骤？", "你觉得一周工作四天怎么样？", "钢琴有个键卡住了，怎么修？"],
+    "ru": ["Какими были рассуждения Эйнштейна при создании теории относительности?", "Что делать после небольшой аварии?", "Что ты думаешь о четырёхдневной рабочей неделе?", "У пианино залипает клавиша, как починить?"],
+    "es": ["¿Cuál fue el razonamiento de Einstein detrás de la relatividad?", "¿Qué pasos debo seguir tras un pequeño accidente de coche?", "¿Qué opinas de la semana laboral de cuatro días?", "Una tecla de mi piano se queda pegada, ¿cómo la arreglo?"],
+    "de": ["Was war Einsteins Überlegung hinter der Relativitätstheorie?", "Welche Schritte sollte ich nach einem kleinen Autounfall unternehmen?", "Was hältst du von der Vier-Tage-Woche?", "Eine Klaviertaste klemmt, wie repariere ich sie?"],
+    "pt": ["Qual foi o raciocínio de Einstein por trás da relatividade?", "Quais passos devo seguir depois de um pequeno acidente de carro?", "O que você acha da semana de quatro dias?", "Uma tecla do meu piano está presa, como conserto?"],
+    "fr": ["Quel était le raisonnement d'Einstein derrière la relativité ?", "Quelles étapes suivre après un petit accident de voiture ?", "Que penses-tu de la semaine de quatre jours ?", "Une touche de mon piano colle, comment la réparer ?"],
+    "ja": ["アインシュタインが相対性理論を考えた理由は？", "軽い自動車事故の後、どんな手順を踏むべきですか？", "週休3日制についてどう思いますか？", "ピアノの鍵盤が戻らないのですが、どう直せばいいですか？"],
+    "ko": ["아인슈타인이 상대성이론을 만든 논리는 무엇이었나요?", "가벼운 교통사고 후에 어떤 절차를 밟아야 하나요?", "주 4일 근무제에 대해 어떻게 생각하세요?", "피아노 건반이 눌린 채로 안 올라와요. 어떻게 고치나요?"],
+}  # fmt: skip
+
+B2_MATH_STEPS = {
+    "en": ["Factor x^4 - 16 and walk me through each manipulation.",
+           "Find the limit of sin(x)/x as x approaches 0; I want to see all the algebra.",
+           "Convert 72°F to Celsius and lay out the arithmetic."],
+    "zh": ["把 x^4 - 16 因式分解，每一步变形都说明一下。"],
+    "ru": ["Разложи x^4 - 16 на множители и поясняй каждое преобразование."],
+    "es": ["Factoriza x^4 - 16 y explícame cada transformación."],
+    "de": ["Faktorisiere x^4 - 16 und erkläre mir jede Umformung."],
+    "pt": ["Fatore x^4 - 16 e me explique cada transformação."],
+    "fr": ["Factorise x^4 - 16 et explique-moi chaque transformation."],
+    "ja": ["x^4 - 16 を因数分解し、式変形を一つずつ説明してください。"],
+    "ko": ["x^4 - 16을 인수분해하고 식 변형을 하나하나 설명해 주세요."],
+}  # fmt: skip

@@ -55,7 +55,16 @@ from banks import (  # noqa: E402
     TRAP_FOCUS,
     halves,
 )
-from banks_blind import B_CODE, B_DEMAND, B_HONEST, B_MATH_STEPS  # noqa: E402
+from banks_blind import (  # noqa: E402
+    B2_CODE,
+    B2_DEMAND,
+    B2_HONEST,
+    B2_MATH_STEPS,
+    B_CODE,
+    B_DEMAND,
+    B_HONEST,
+    B_MATH_STEPS,
+)
 
 CJK = ("zh", "ja")
 
@@ -503,9 +512,18 @@ def ide_validate(rng: random.Random, n: int) -> list[dict[str, object]]:
     return out
 
 
-def blind_mix(rng: random.Random, n: int) -> list[dict[str, object]]:
+def blind_mix(rng: random.Random, n: int, second: bool = False) -> list[dict[str, object]]:
     """The blind banks (banks_blind.py): harvests, coding, honest questions, maths with
     working, in every language and mixed, with the same whitespace noise."""
+    if second:
+        return _blind(rng, n, "blind2_mix", "blind2", B2_DEMAND, B2_CODE, B2_HONEST, B2_MATH_STEPS)
+    return _blind(rng, n, "blind_mix", "blind", B_DEMAND, B_CODE, B_HONEST, B_MATH_STEPS)
+
+
+def _blind(rng: random.Random, n: int, source: str, split: str, demand: dict[str, list[str]],
+           code: dict[str, list[str]], honest: dict[str, list[str]],
+           steps: dict[str, list[str]]) -> list[dict[str, object]]:  # fmt: skip
+    B_DEMAND, B_CODE, B_HONEST, B_MATH_STEPS = demand, code, honest, steps
     out = []
     for _ in range(n):
         lang = rng.choice(LANGS)
@@ -518,16 +536,16 @@ def blind_mix(rng: random.Random, n: int) -> list[dict[str, object]]:
             if rng.random() < 0.3:
                 user += "\n\n" + rng.choice(TUNE_ARTEFACTS + VALIDATE_ARTEFACTS)(rng)
             tag = lang if b == lang else "mixed"
-            out.append(rec("blind_mix", "blind", tag, "attack", user, True, True))
+            out.append(rec(source, split, tag, "attack", user, True, True))
         elif kind < 0.55:
             user = perturb(pick(B_CODE, lang, rng), rng, 0.3)
-            out.append(rec("blind_mix", "blind", lang, "ide", user, False, True))
+            out.append(rec(source, split, lang, "ide", user, False, True))
         elif kind < 0.85:
             user = casing(perturb(pick(B_HONEST, lang, rng), rng, 0.4), rng)
-            out.append(rec("blind_mix", "blind", lang, "casual", user, False, False))
+            out.append(rec(source, split, lang, "casual", user, False, False))
         else:
             user = perturb(pick(B_MATH_STEPS, lang, rng), rng, 0.4)
-            out.append(rec("blind_mix", "blind", lang, "newbie", user, True, False))
+            out.append(rec(source, split, lang, "newbie", user, True, False))
     return out
 
 
@@ -545,6 +563,7 @@ SOURCES: dict[str, tuple[Callable[[random.Random, int], list[dict[str, object]]]
     "science_exam": (science_exam, 200),
     "ide_validate": (ide_validate, 200),
     "blind_mix": (blind_mix, 600),
+    "blind2_mix": (lambda rng, n: blind_mix(rng, n, second=True), 600),
 }
 
 
