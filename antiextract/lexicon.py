@@ -35,9 +35,9 @@ from __future__ import annotations
 # --------------------------------------------------------------------------- ELICIT
 
 DEMAND = {
-    "en": "leads to your|led you to|lead you to|led to your|that leads to your|audit the logic|audit your reasoning|brainstorm out loud|brainstorm aloud|out loud first|aloud first|going through your head|goes through your head|going on in your head|in your head as|thinking: section|'thinking:'|reasoning: section|messy middle|your reasoning, in full|reasoning in full|show the algebra|all the algebra|lay out the arithmetic|every thought|each thought|^reason$|^please reason|^deliberate$|reason methodically|reason systematically|reason rigorously|reason it all out|reason everything out|how you think|how you're thinking|how you are thinking|how you get from|how you go from|how you'd get|how you would get|how you'd approach|how you would approach|what you considered|what you rejected|what you ruled out|why you chose|why you picked|why you rejected|why you decided|how you decided|how you weighed|thoughts as you|as you solve|as you work through|while you solve|while you work through|while you reason|keep to yourself|you'd normally hide|you would normally hide|work through the logic|work through your|full trace|complete trace|entire trace|reasoning log|thought log|log of your thoughts|justify every|justify each|justify all|justify your choice|justify your decision|piece by piece|stage by stage|point by point|line by line|think it out|think out|think step|think in steps|think in stages|think methodically|think systematically|think rigorously|think slowly|externalize|externalise|unpack your|thinking out|no gaps in|leave no gaps|don't leave out any|do not leave out any|nothing implicit|make every assumption|every assumption|step by step|step-by-step|stepwise reasoning|step-wise reasoning|one step at a time|chain of thought|chain-of-thought|chains of thought|"
+    "en": "show how you|explain how you|describe how you|tell me how you|show me how you|explain why you|show why you|walk me through how you|you went through|you'd go through|you would go through|your train of|the thinking behind your|your line of|how you reasoned|what you reasoned|you thought about|you were thinking|unfiltered reasoning|full reasoning|complete reasoning|entire reasoning|whole reasoning|detailed reasoning|explicit reasoning|step-level|think through the problem|think through each|think through every|think through your|think through it step|jump straight to|jump directly to|jump to the answer|skip to the answer|straight to the answer|straight to the solution|how the solution|how the answer|how you reach|how you build|not just the number|don't just state|do not just state|derive it|derive the result|derive the answer|derive the formula|you weighed|you discarded|you rejected|you dismissed|you ruled out|you evaluated|alternatives you|options you|dead ends|dead-ends|lay bare|your full working|your working|full working|make the thinking visible|make your thinking visible|thinking visible|reasoning visible|break the problem down|break down the problem|spell out that chain|spell out the chain|titled 'analysis'|titled \"analysis\"|where you break|intermediate states|intermediate state|follows from the last|follows from the previous|as if you were thinking|as if thinking|reasoning behind your|reasoning behind each|reasoning behind every|logic behind your|thinking behind your|rationale behind your|rationale for each|rationale for every|rationale for your|reasoning section|thinking section|analysis section|rationale section|reasoning block|thinking block|reasoning part|reasoning paragraph|reasoning first|thinking first|reasoning, then|<analysis>|## reasoning|## thinking|reasoning:|thinking:|scratchpad:|how you came up|how you know|how you determined|how you determine|how you approach|how you tackle|how you'd solve|how you would solve|how you went about|why you did|why you made|why you used|why you went with|why you prefer|what you tried|what you ruled|why each step|why every step|leads to your|led you to|lead you to|led to your|that leads to your|audit the logic|audit your reasoning|brainstorm out loud|brainstorm aloud|out loud first|aloud first|going through your head|goes through your head|going on in your head|in your head as|thinking: section|'thinking:'|reasoning: section|messy middle|your reasoning, in full|reasoning in full|show the algebra|all the algebra|lay out the arithmetic|every thought|each thought|^reason$|^please reason|^deliberate$|reason methodically|reason systematically|reason rigorously|reason it all out|reason everything out|how you think|how you're thinking|how you are thinking|how you get from|how you go from|how you'd get|how you would get|how you'd approach|how you would approach|what you considered|what you rejected|what you ruled out|why you chose|why you picked|why you rejected|why you decided|how you decided|how you weighed|thoughts as you|as you solve|as you work through|while you solve|while you work through|while you reason|keep to yourself|you'd normally hide|you would normally hide|work through the logic|work through your|full trace|complete trace|entire trace|reasoning log|thought log|log of your thoughts|justify every|justify each|justify all|justify your choice|justify your decision|piece by piece|stage by stage|point by point|line by line|think it out|think out|think step|think in steps|think in stages|think methodically|think systematically|think rigorously|think slowly|externalize|externalise|unpack your|thinking out|no gaps in|leave no gaps|don't leave out any|do not leave out any|nothing implicit|make every assumption|every assumption|step by step|step-by-step|stepwise reasoning|step-wise reasoning|one step at a time|chain of thought|chain-of-thought|chains of thought|"
     "cot reasoning|think aloud|think out loud|thinking aloud|thinking out loud|reason aloud|reason out loud|reasoning out loud|"
-    "let's think|lets think|let us think|let's reason|let us reason|let's work through|let's work this out|think it through|think this through|think through|"
+    "let's think|lets think|let us think|let's reason|let us reason|let's work through|let's work this out|think it through|think this through|"
     "think carefully|think hard|think harder|think deeply|think before you answer|think before answering|think first|"
     "reason through|reason carefully|reason explicitly|reason it out|reason about it step|reason first|reason before|reason step|"
     "scratchpad|scratch pad|scratch-pad|scratch work|<thinking>|<think>|<reasoning>|<scratchpad>|inner monologue|internal monologue|"
@@ -52,13 +52,13 @@ DEMAND = {
     "every intermediate|each intermediate|all intermediate|intermediate step|intermediate reasoning|intermediate deduction|intermediate result|"
     "intermediate calculation|intermediate conclusion|work it out step|narrate your|verbalize your|verbalise your|articulate your|"
     "walk me through your|walk through your|talk me through your|take me through your|lay out your|spell out your",
-    "zh": "逐条|一条一条|逐项|逐一说明|逐一解释|逐一列出|一项一项|思考路径|推理路径|思路过程|详细分析过程|把你的推理|你的推理|你是怎么想|你怎么想的|说说你的思路|讲讲你的思路|先分析再|先推理|先思考再|一步一步|一步步|逐步推理|逐步思考|逐步分析|逐步推导|逐步解释|逐步说明|逐步展示|逐步计算|逐步求解|逐步解答|分步推理|分步思考|分步计算|分步解答|分步骤|"
+    "zh": "展示你是如何|说明你是如何|告诉我你是如何|完整的思考|详细的推理|每一步都|不要直接给|不要直接说|不直接给|来龙去脉|推导出来|要推导|推导一下|怎么推出来|解法是怎么|答案是怎么|思考的每一个|每一个环节|每个环节|放弃的理由|为什么放弃|考虑过的|你是怎么解决的|你的推理依据|把思考写|思考部分|推理部分|你放弃了|逐条|一条一条|逐项|逐一说明|逐一解释|逐一列出|一项一项|思考路径|推理路径|思路过程|详细分析过程|把你的推理|你的推理|你是怎么想|你怎么想的|说说你的思路|讲讲你的思路|先分析再|先推理|先思考再|一步一步|一步步|逐步推理|逐步思考|逐步分析|逐步推导|逐步解释|逐步说明|逐步展示|逐步计算|逐步求解|逐步解答|分步推理|分步思考|分步计算|分步解答|分步骤|"
     "思维链|思考链|推理链|链式思考|推理过程|推导过程|解题过程|解题思路|解题步骤|计算过程|求解过程|"
     "中间步骤|中间过程|中间推理|每一步推理|每个步骤|详细步骤|完整推理|完整的推理|全部推理|全部的推理|所有推理|"
     "大声思考|边想边|边思考边|草稿|出声思考|"
     "如何得出|怎么得出|怎样得出|如何得到|怎么得到|怎么算出|如何算出|怎么推出|如何推出|是怎么想的|怎么想出|如何一步步|"
     "不要只给答案|不要只给出答案|不要只给结果|不只是结果|不只是答案|而不只是|不仅仅是答案|不要直接给答案|不要直接给出答案",
-    "ru": "проговори|проговаривай|рассуждение целиком|всё твоё рассуждение|все твои рассуждения|~рассуждай|размышляй|поразмышляй|рассуждая|обоснуй кажд|обоснуй свой|обоснуй свои|мыслительн|умозаключени|ход мышлени|процесс мышлени|как ты рассужда|что ты учёл|что ты учел|почему ты выбрал|от начала до конца|по пунктам|шаг за шагом|пошагов|по шагам|поэтапно рассужд|цепочк рассужд|цепочку рассужд|цепочка рассужд|цепочки рассужд|цепочкой рассужд|цепочку мысл|цепочка мысл|"
+    "ru": "покажи, как ты|объясни, как ты|полное рассуждение|подробное рассуждение|не выдавай сразу|не давай сразу|сразу ответ|не называй просто|не просто число|выведи его|выведи формул|выведи результат|как ты к нему|как ты идёшь|как ты идешь|как строится решение|как складывается решение|почему ты их отверг|почему ты отверг|какие альтернативы|мышлени|своё мышление|свое мышление|логику твоего решения|логику своего решения|как ты решил|почему ты сделал|что ты отбросил|проговори|проговаривай|рассуждение целиком|всё твоё рассуждение|все твои рассуждения|~рассуждай|размышляй|поразмышляй|рассуждая|обоснуй кажд|обоснуй свой|обоснуй свои|мыслительн|умозаключени|ход мышлени|процесс мышлени|как ты рассужда|что ты учёл|что ты учел|почему ты выбрал|от начала до конца|по пунктам|шаг за шагом|пошагов|по шагам|поэтапно рассужд|цепочк рассужд|цепочку рассужд|цепочка рассужд|цепочки рассужд|цепочкой рассужд|цепочку мысл|цепочка мысл|"
     "ход мысл|ход своих мысл|ход твоих мысл|ход рассужд|ход решени|ход вычислени|ход вывод|"
     "думай вслух|думать вслух|рассуждай вслух|рассуждать вслух|рассуждая вслух|~порассуждай|размышляй вслух|размышлять вслух|мысли вслух|вслух рассужд|"
     "подробно рассужд|тщательно рассужд|сначала рассужд|сначала подумай|сначала порассужд|рассуждай подробно|рассуждай последовательно|"
@@ -68,7 +68,7 @@ DEMAND = {
     "не просто ответ|не только ответ|не только результат|не просто результат|не только итог|"
     "промежуточные шаги|промежуточных шагов|промежуточные рассужд|промежуточных рассужд|промежуточные вывод|промежуточных вывод|"
     "промежуточные вычислени|промежуточных вычислени|каждый шаг решени|каждого шага решени|черновик рассужд|внутренний монолог",
-    "es": "todo tu razonamiento|razonamiento completo|^razona|razona de|razona paso|razonando|justifica cada|justifica tu|proceso mental|qué consideraste|por qué elegiste|punto por punto|sin saltarte|sin saltar nada|de principio a fin|paso a paso|paso por paso|cadena de pensamiento|cadena de razonamiento|en voz alta|razona con cuidado|razona cuidadosamente|razona detenidamente|"
+    "es": "muéstrame cómo|explica cómo llegas|explícame cómo|razonamiento completo|razonamiento detallado|no saltes directo|no saltes directamente|directo a la respuesta|directamente a la respuesta|cómo se va construyendo|como se va construyendo|cómo se construye la solución|no des solo el número|dedúcelo|deducelo|por qué las descartaste|por qué los descartaste|que valoraste|que descartaste|forma de pensar|manera de pensar|haz visible|razonamiento detrás de tu|sección de razonamiento|cómo se te ocurrió|cómo lo resolviste|por qué hiciste|qué descartaste|todo tu razonamiento|razonamiento completo|^razona|razona de|razona paso|razonando|justifica cada|justifica tu|proceso mental|qué consideraste|por qué elegiste|punto por punto|sin saltarte|sin saltar nada|de principio a fin|paso a paso|paso por paso|cadena de pensamiento|cadena de razonamiento|en voz alta|razona con cuidado|razona cuidadosamente|razona detenidamente|"
     "razona primero|razona antes|piensa con cuidado|piensa detenidamente|piensa bien antes|piensa antes de responder|piensa primero|"
     "hilo de razonamiento|"
     "pasos intermedios|razonamiento intermedio|deducciones intermedias|cálculos intermedios|resultados intermedios|"
@@ -76,14 +76,14 @@ DEMAND = {
     "cómo llegó|como llegó|cómo ha llegado|"
     "no solo el resultado|no solo la respuesta|no sólo el resultado|no sólo la respuesta|no des solo|no me des solo|no des sólo|no me des sólo|"
     "muestra tu trabajo|muestra el desarrollo|muestra el procedimiento|muestra todo el procedimiento|borrador de razonamiento|monólogo interno",
-    "pt": "todo o seu raciocínio|raciocínio completo|^raciocine|raciocina|raciocinando|justifique cada|justifique sua|justifique seu|processo mental|o que você considerou|por que você escolheu|ponto por ponto|sem pular nada|do início ao fim|passo a passo|passo-a-passo|etapa por etapa|cadeia de pensamento|cadeia de raciocínio|em voz alta|raciocine com cuidado|raciocine cuidadosamente|"
+    "pt": "mostre como você|explique como você|raciocínio completo|raciocínio detalhado|não pule direto|nao pule direto|direto para a resposta|como a solução vai|como a solucao vai|como a solução se|não diga só|deduza|por que as descartou|por que os descartou|que você considerou|que voce considerou|que você descartou|torne seu pensamento visível|pensamento visível|raciocínio por trás da sua|raciocínio por trás do seu|seção de raciocínio|como você resolveu|por que você fez|o que você descartou|todo o seu raciocínio|raciocínio completo|^raciocine|raciocina|raciocinando|justifique cada|justifique sua|justifique seu|processo mental|o que você considerou|por que você escolheu|ponto por ponto|sem pular nada|do início ao fim|passo a passo|passo-a-passo|etapa por etapa|cadeia de pensamento|cadeia de raciocínio|em voz alta|raciocine com cuidado|raciocine cuidadosamente|"
     "raciocine primeiro|raciocine antes|pense com cuidado|pense bem antes|pense antes de responder|pense primeiro|"
     "linha de raciocínio|fio de raciocínio|"
     "passos intermediários|etapas intermediárias|raciocínio intermediário|deduções intermediárias|cálculos intermediários|resultados intermediários|"
     "como você chegou|como chegou|como você obteve|como obteve|como você resolveu|como você encontrou|"
     "não dê só|não dê apenas|não me dê só|não me dê apenas|não apenas o resultado|não apenas a resposta|não só a resposta|não só o resultado|"
     "mostre seu trabalho|mostre o desenvolvimento|mostre o passo|monólogo interno",
-    "fr": "tout ton raisonnement|raisonnement complet|^raisonne|raisonnez|raisonne de|raisonnant|justifie chaque|justifiez chaque|justifie ton|justifie tes|comment tu réfléchis|ce que tu as envisagé|pourquoi tu as choisi|point par point|de bout en bout|sans rien sauter|étape par étape|pas à pas|chaîne de pensée|chaîne de raisonnement|chaine de pensée|chaine de raisonnement|à voix haute|a voix haute|"
+    "fr": "montre comment tu|explique comment tu|raisonnement détaillé|ne saute pas directement|directement à la réponse|comment la solution se|déduis-le|deduis-le|pourquoi tu les as écartées|pourquoi tu les as écartés|tu as écarté|tu as envisagé|envisagées et pourquoi|rends ta réflexion visible|réflexion visible|ne donne pas juste le nombre|raisonnement derrière ta|raisonnement derrière ton|section de raisonnement|comment tu as résolu|pourquoi tu as fait|ce que tu as écarté|tout ton raisonnement|raisonnement complet|^raisonne|raisonnez|raisonne de|raisonnant|justifie chaque|justifiez chaque|justifie ton|justifie tes|comment tu réfléchis|ce que tu as envisagé|pourquoi tu as choisi|point par point|de bout en bout|sans rien sauter|étape par étape|pas à pas|chaîne de pensée|chaîne de raisonnement|chaine de pensée|chaine de raisonnement|à voix haute|a voix haute|"
     "raisonne soigneusement|raisonne avec soin|raisonne d'abord|raisonne avant|réfléchis bien avant|réfléchis soigneusement|réfléchis d'abord|réfléchis avant de répondre|"
     "fil de ta pensée|fil de votre pensée|"
     "étapes intermédiaires|raisonnement intermédiaire|déductions intermédiaires|calculs intermédiaires|résultats intermédiaires|"
@@ -91,19 +91,19 @@ DEMAND = {
     "comment vous avez obtenu|comment vous l'avez obtenu|comment tu as trouvé|comment tu l'as trouvé|comment tu as résolu|"
     "pas juste le résultat|pas seulement le résultat|pas juste la réponse|pas seulement la réponse|ne donne pas juste|ne donne pas seulement|ne donne pas que|"
     "montre ton travail|montre tes calculs|montre le détail|monologue intérieur|brouillon",
-    "de": "gesamte überlegung|ganze überlegung|gesamten überlegungen|schritt um schritt|begründe jede|begründe jeden|begründe jedes|begründe deine|wie du denkst|wie du überlegst|was du erwogen|warum du gewählt|punkt für punkt|der reihe nach|lückenlos|denke methodisch|denk methodisch|denke systematisch|schritt für schritt|schritt-für-schritt|gedankenkette|denkschritte|lösungsweg|rechenweg|herleitung|"
+    "de": "zeig, wie du|zeige, wie du|zeig mir, wie du|erkläre, wie du|erklär, wie du|vollständige argumentation|ausführliche begründung|spring nicht direkt|nicht direkt zur antwort|wie sich die lösung|leite sie her|leite es her|leite das her|herleiten|nicht nur die zahl|abgewogen hast|verworfen hast|warum du sie verworfen|dein denken sichtbar|denken sichtbar|mach dein denken|überlegung hinter deiner|überlegungen hinter deiner|abschnitt mit deiner überlegung|wie du es gelöst|warum du das gemacht|was du verworfen|gesamte überlegung|ganze überlegung|gesamten überlegungen|schritt um schritt|begründe jede|begründe jeden|begründe jedes|begründe deine|wie du denkst|wie du überlegst|was du erwogen|warum du gewählt|punkt für punkt|der reihe nach|lückenlos|denke methodisch|denk methodisch|denke systematisch|schritt für schritt|schritt-für-schritt|gedankenkette|denkschritte|lösungsweg|rechenweg|herleitung|"
     "argumentationskette|argumentationsweg|laut nach|laut nachdenk|laut denken|denke laut|denk laut|"
     "denke sorgfältig|denk sorgfältig|denke gründlich|denk gründlich|denke zuerst|denk zuerst|überlege zuerst|überleg zuerst|überlege sorgfältig|"
     "zwischenschritt|zwischenergebnis|zwischenfolgerung|zwischenrechnung|zwischenüberlegung|"
     "wie du darauf|wie du zu|wie du auf|wie sie darauf|wie sie zu|wie bist du|wie kommst du|wie du dahin|wie du zum|"
     "nicht nur das ergebnis|nicht nur die antwort|nicht bloss das ergebnis|nicht bloss die antwort|nicht einfach nur die antwort|innerer monolog|inneren monolog",
-    "ja": "推論の全体|推論全体|一つ残らず|ひとつ残らず|一つずつ番号|番号付きで|考えたことを|考えたことをすべて|考えた過程|なぜそう考え|思考の道筋|思考の経路|結論に至るまで|結論に至る|ステップバイステップ|ステップ・バイ・ステップ|一歩ずつ|順を追って|段階を追って|段階的に推論|段階的に考え|段階的に説明|段階的に解|"
+    "ja": "どのように解いたか|どうやって考えたか|いきなり答え|すぐに答え|答えだけを出さず|どう組み立て|どのように組み立て|導き方|導出して|却下した理由|検討した代替案|見える形に|考えを見える|数字だけでなく|どうやって解いた|判断の根拠|考えた内容|思考の部分|推論の部分|推論の全体|推論全体|一つ残らず|ひとつ残らず|一つずつ番号|番号付きで|考えたことを|考えたことをすべて|考えた過程|なぜそう考え|思考の道筋|思考の経路|結論に至るまで|結論に至る|ステップバイステップ|ステップ・バイ・ステップ|一歩ずつ|順を追って|段階を追って|段階的に推論|段階的に考え|段階的に説明|段階的に解|"
     "推論過程|推論の過程|推論のプロセス|推論の全過程|全過程|思考の連鎖|思考連鎖|"
     "途中式|途中の計算|途中経過|途中の推論|途中の手順|途中のステップ|解く過程|導出過程|計算過程|解法の過程|考え方の過程|"
     "声に出して考え|声に出すように|考えを声に|独り言|"
     "どうやってたどり着|どうやって求め|どのように導|どうやって導|どう考えた|どのように考え|どうやって答え|どうやってその答え|どのようにたどり着|"
     "答えだけでなく|結論だけでなく|結果だけでなく|答えだけではなく|結果だけではなく|結論だけではなく",
-    "ko": "추론 전체|전체 추론|하나하나를|빠짐없이 설명|번호를 붙여|하나씩 설명|생각의 흐름|사고의 흐름|추론의 흐름|왜 그렇게 생각|결론까지|처음부터 끝까지|빠짐없이|단계별로|단계적으로 추론|단계적으로 생각|단계적으로 설명|단계적으로 풀|한 단계씩|한 단계 한 단계|차근차근|"
+    "ko": "어떻게 풀었는지|어떻게 생각했는지|바로 답으로|바로 답을|곧바로 답|어떻게 만들어지는지|유도 과정|유도해|버린 이유|검토한 대안|눈에 보이게|숫자만 말하지|어떻게 풀었|판단 근거|생각한 내용|사고 부분|추론 부분|추론 전체|전체 추론|하나하나를|빠짐없이 설명|번호를 붙여|하나씩 설명|생각의 흐름|사고의 흐름|추론의 흐름|왜 그렇게 생각|결론까지|처음부터 끝까지|빠짐없이|단계별로|단계적으로 추론|단계적으로 생각|단계적으로 설명|단계적으로 풀|한 단계씩|한 단계 한 단계|차근차근|"
     "추론 과정|추론과정|풀이 과정|풀이과정|계산 과정|계산과정|도출 과정|해결 과정|"
     "생각의 사슬|사고의 사슬|추론의 사슬|사고 사슬|중간 단계|중간 과정|중간 추론|중간 계산|"
     "소리 내어 생각|소리내어 생각|소리 내서 생각|생각을 소리|"
@@ -112,14 +112,14 @@ DEMAND = {
 }
 
 PROCESS = {
-    "en": "deliberation|deliberations|inference|computation|calculation|problem-solving|problem solving|sub-conclusion|sub-conclusions|trace of|thinking path|mental process|cognitive process|reasoning path|path of reasoning|scratch$|musings|reasoning|thinking|thought process|thinking process|reasoning process|train of thought|line of reasoning|deduction|deductions|inference$|inferences|"
+    "en": "chain of reasoning|reasoning chain|intermediate state|deliberation|deliberations|inference|computation|calculation|problem-solving|problem solving|sub-conclusion|sub-conclusions|trace of|thinking path|mental process|cognitive process|reasoning path|path of reasoning|scratch$|musings|reasoning|thinking|thought process|thinking process|reasoning process|train of thought|line of reasoning|deduction|deductions|inference$|inferences|"
     "derivation|derivations|rationale|workings|calculations|computations|steps$|step$",
     "zh": "推断|思考路径|推理路径|分析过程|思维|想法|推理|思考|思路|推导|步骤|每一步|计算|过程|依据|论证|想法|思维过程|思考过程|心路历程",
-    "ru": "мыслительн|умозаключени|процесс мышлени|ход рассужд|рассужд|размышлени|вывод|шаг|шаги|вычислени|решени|обоснован|мысл|аргумент",
+    "ru": "мышлени|мыслительн|умозаключени|процесс мышлени|ход рассужд|рассужд|размышлени|вывод|шаг|шаги|вычислени|решени|обоснован|мысл|аргумент",
     "es": "cálculo|calculo|proceso mental|deliberación|inferencia|proceso de razonamiento|proceso de pensamiento|proceso mental|hilo de pensamiento|razonamiento|razonamientos|pensamiento|deducción|deducciones|inferencia|inferencias|derivación|pasos|paso$|cálculos|etapa|etapas|justificación",
     "pt": "cálculo|calculo|conta$|contas$|processo mental|deliberação|inferência|processo de raciocínio|processo de pensamento|raciocínio|raciocinio|pensamento|dedução|deduções|inferência|inferências|derivação|passos|passo$|etapas|etapa$|cálculos|justificativa",
     "fr": "calcul|deliberation|délibération|inférence|processus de réflexion|processus de raisonnement|processus de pensée|cheminement|raisonnement|raisonnements|réflexion|pensée|déduction|déductions|inférence|inférences|dérivation|étapes|étape$|calculs|justification",
-    "de": "rechnung|überlegungsweg|schlussfolgerung|argumentation|überlegung|überlegungen|gedanken|gedankengang|gedankengänge|denkprozess|denkweg|schritt|schritte|folgerung|folgerungen|schlussfolgerung|ableitung|berechnung|rechnung|begründung",
+    "de": "denken$|denkens$|rechnung|überlegungsweg|schlussfolgerung|argumentation|überlegung|überlegungen|gedanken|gedankengang|gedankengänge|denkprozess|denkweg|schritt|schritte|folgerung|folgerungen|schlussfolgerung|ableitung|berechnung|rechnung|begründung",
     "ja": "|考えたこと|思考の道筋|思考の流れ|推論|思考|考え|手順|ステップ|過程|計算|導出|根拠|思考過程|思考のプロセス|思考の過程|思考プロセス|思考の流れ",
     "ko": "|생각의 흐름|사고의 흐름|추론|사고|생각|단계|과정|계산|도출|근거|풀이|사고 과정|사고과정|생각 과정|생각의 과정",
 }
@@ -154,16 +154,16 @@ EACH = {
 
 # Verbs that put a process on display: next to a process noun they elicit.
 SHOW = {
-    "en": "trace$|trace your|trace the|include all of it|include everything|showing|take me through|lay it out|laid it out|write it out|show me exactly|put on paper|enumerate|number each|numbering|show$|shows$|showing$|display|lay out|laid out|write out|write down|spell out|spelled out|expose|reveal|narrate|print out|dump$|"
+    "en": "visible|make visible|bare$|out loud|aloud|openly|visibly|on paper|in writing|in the open|transparent|don't hide|do not hide|without hiding|hold nothing back|nothing hidden|be explicit|trace$|trace your|trace the|include all of it|include everything|showing|take me through|lay it out|laid it out|write it out|show me exactly|put on paper|enumerate|number each|numbering|show$|shows$|showing$|display|lay out|laid out|write out|write down|spell out|spelled out|expose|reveal|narrate|print out|dump$|"
     "walk me through|walk through|talk me through|take me through|verbalize|verbalise|make explicit|document$|record$|out loud|aloud",
-    "zh": "列出|写出|展示|逐条列出|展示|写出|列出|呈现|展现|写下|给出|显示|暴露|说出|讲出",
-    "ru": "фиксир|запиши|записыв|пронумеруй|нумеруй|покажи|покаж|распиш|выпиш|излож|продемонстрир|раскр|выведи|расписа|показа",
-    "es": "enseña|enseñando|mostrando|expón|expon|enumera|numera|muestra|muestre|mostrar|muéstra|muestres|detalla|detalle$|exp[oó]n|expon|escribe todo|escribe tu|escribe cada|desglosa|narra",
-    "pt": "mostrando|exponha|enumere|numere|mostre|mostra$|mostrar|detalhe|detalha|exponha|escreva todo|escreva seu|escreva cada|narre",
-    "fr": "montrant|expose|énumère|numérote|numerote|montre|montrez|montrer|détaille|détaillez|détailler|expose|exposez|écris tout|écris ton|écris chaque|décompose|raconte",
-    "de": "zeig|lege|dar$|darlegen|aufzählen|nummeriere|zeige|zeig$|zeigen|lege|leg$|offen|schreib|schreibe|führe|rechne|darlegen|darstellen|aufschreiben|aufführen|ausbreiten",
-    "ja": "書き出|見せて|示して|番号|示して|示す|見せて|書き出|書いて|記述|出して|表示",
-    "ko": "적어|보여|번호|보여|적어|써 주|써줘|나열|드러내|제시",
+    "zh": "出声|公开|透明|不要隐藏|别隐藏|写下来|列出|写出|展示|逐条列出|展示|写出|列出|呈现|展现|写下|给出|显示|暴露|说出|讲出",
+    "ru": "вслух|открыто|письменно|прозрачно|не скрывай|ничего не скрывая|фиксир|запиши|записыв|пронумеруй|нумеруй|покажи|покаж|распиш|выпиш|излож|продемонстрир|раскр|выведи|расписа|показа",
+    "es": "en voz alta|abiertamente|por escrito|sé transparente|se transparente|no ocultes|sin ocultar|enseña|enseñando|mostrando|expón|expon|enumera|numera|muestra|muestre|mostrar|muéstra|muestres|detalla|detalle$|exp[oó]n|expon|escribe todo|escribe tu|escribe cada|desglosa|narra",
+    "pt": "em voz alta|abertamente|por escrito|seja transparente|não esconda|sem esconder|mostrando|exponha|enumere|numere|mostre|mostra$|mostrar|detalhe|detalha|exponha|escreva todo|escreva seu|escreva cada|narre",
+    "fr": "à voix haute|ouvertement|par écrit|sois transparent|ne cache pas|sans rien cacher|montrant|expose|énumère|numérote|numerote|montre|montrez|montrer|détaille|détaillez|détailler|expose|exposez|écris tout|écris ton|écris chaque|décompose|raconte",
+    "de": "laut$|offen$|schriftlich|sei transparent|verstecke nicht|versteck nicht|nachvollziehbar|zeig|lege|dar$|darlegen|aufzählen|nummeriere|zeige|zeig$|zeigen|lege|leg$|offen|schreib|schreibe|führe|rechne|darlegen|darstellen|aufschreiben|aufführen|ausbreiten",
+    "ja": "声に出して|隠さずに|書き出して|文章で|書き出|見せて|示して|番号|示して|示す|見せて|書き出|書いて|記述|出して|表示",
+    "ko": "소리 내어|숨기지 말고|숨김없이|글로|적어|보여|번호|보여|적어|써 주|써줘|나열|드러내|제시",
 }
 
 # Verbs that ask for an account; with a process noun and "every/each/all" they elicit.
@@ -259,6 +259,38 @@ CHOICE = {
     "ko": "결정|선택|가정|식 변형|변형|연산",
 }
 
+# Verbs of thinking ("think", "reason", "brainstorm", "deliberate"): a request to think is
+# ordinary ("think of a name for my dog"); with "before answering / first" or "out loud /
+# openly / on paper" next to it, it asks for the thinking to be shown.
+COGITATE = {
+    "en": "think$|reason$|deliberate|reflect|ponder|mull|brainstorm|work through|weigh up|puzzle out|reason out",
+    "zh": "思考|想一想|想想|推理|琢磨|斟酌",
+    "ru": "подумай|думай|порассужд|рассужда|обдумай|поразмысл",
+    "es": "piensa|razona|reflexiona|delibera|medita",
+    "pt": "pense|raciocine|reflita|delibere",
+    "fr": "réfléchis|pense|raisonne|délibère",
+    "de": "denke|denk$|überlege|überleg$|reflektiere|durchdenke",
+    "ja": "考えて|考え、|推論して|熟考",
+    "ko": "생각해|생각하고|추론해|추론하고|고민해",
+}
+
+# "Before answering", "first", "so I can follow": the thinking comes first and is for the
+# reader. Elicits next to a process noun or a verb of thinking.
+BEFORE = {
+    "en": "before answering|before you answer|before responding|before you respond|before giving|before you give|before writing|before you write|before coding|before you code|"
+    "before the answer|before the final|before your answer|before any code|before the code|before you touch|before touching|prior to answering|first,|start by|begin by|start with|begin with|"
+    "so i can follow|so that i can follow|so i can verify|so i can check|so i can audit|so i can see|so i can understand|so i can learn|so i can trace|so that i can see|"
+    "in two parts|two sections|then the answer|then the code|then answer|then give|then write",
+    "zh": "回答之前|在回答前|回答前|给出答案前|写代码之前|写代码前|动手之前|首先|先把|先给|先写|先说|先想|先思考|先推理|先分析|以便我|方便我|然后再|再给出|分两部分",
+    "ru": "прежде чем ответить|прежде чем писать|перед ответом|перед тем как ответить|перед тем как писать|сначала|чтобы я мог|чтобы я смог|потом дай|потом напиши|а потом|в двух частях",
+    "es": "antes de responder|antes de contestar|antes de dar|antes de escribir|antes de tocar|antes del código|primero|para que pueda|para poder seguir|luego el código|luego la respuesta|después el código|en dos partes",
+    "pt": "antes de responder|antes de dar|antes de escrever|antes de mexer|antes do código|primeiro|para que eu possa|para eu poder|depois o código|depois a resposta|em duas partes",
+    "fr": "avant de répondre|avant de donner|avant d'écrire|avant de toucher|avant le code|d'abord|pour que je puisse|afin que je puisse|ensuite le code|puis le code|puis la réponse|en deux parties",
+    "de": "bevor du antwortest|bevor du code|bevor du schreibst|vor der antwort|vor dem code|zuerst|erst$|damit ich|dann den code|dann die antwort|danach den code|in zwei teilen",
+    "ja": "答える前に|回答する前に|回答の前に|コードを書く前に|手を付ける前に|まず|検証できるように|確認できるように|その後|それから|二部構成",
+    "ko": "답하기 전에|대답하기 전에|코드를 쓰기 전에|코드를 건드리기 전에|먼저|검증할 수 있도록|확인할 수 있도록|그다음|그 다음|두 부분",
+}
+
 # --------------------------------------------------------------------------- FOCUS
 # weight -> {language: patterns}. Weights: 2 = software by itself; 1.5 = nearly so;
 # 1 = software-leaning; 0.5 = a common word with a software sense; negative = the
@@ -341,7 +373,7 @@ FOCUS = {
         "스레드|루프|버그|파드|고쳐",
     },
     0.5: {
-        "en": "freezes|hangs$|throws|shuffle|join$|sidebar|safari$|chrome$|firefox|epoch|ticket$|checkout$|log in to|upload|download|interrupt|staging",
+        "en": "index$|indexes|indices|freezes|hangs$|throws|shuffle|join$|sidebar|safari$|chrome$|firefox|epoch|ticket$|checkout$|log in to|upload|download|interrupt|staging",
         "zh": "应用|导入|导出|请求|开发|训练|模型|事件",
         "ru": "приложени|обучени|события|загрузк|грузит|выгрузк|разработ|зависает|падает|эпох",
         "es": "aplicación|entrenamiento|eventos|cargue|carga$|desarrollo|época",
@@ -380,7 +412,7 @@ EXTENSIONS = (
 # (Tuples, not "|"-joined strings: "||" is one of them.)
 SHAPES = {
     2.0: (
-        "```",
+        "```", "select count(", "count(*)", "select distinct", "where id =", "order by id",
         "traceback (most recent call last)",
         '", line ',
         "exception in thread",

@@ -114,11 +114,12 @@ def edges(text: str, size: int = EDGE) -> str:
 # --------------------------------------------------------------------------- lexicon
 # One Aho-Corasick automaton over every pattern of every language finds all of them in a
 # single pass (a few µs for 2 KB; an alternation regex over the same words costs ~50x).
-(_DEMAND, _PROCESS, _WEAK, _METHOD, _CHOICE, _OWN, _EACH, _SHOW, _TELL, _NOSKIP, _GUIDE,
- _NOT_PROCESS, _FOCUS, _EXT, _OPENING) = range(15)  # fmt: skip
+(_DEMAND, _PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE, _BEFORE, _OWN, _EACH, _SHOW, _TELL,
+ _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT, _OPENING) = range(17)  # fmt: skip
 _CONCEPTS = (
     (_DEMAND, lexicon.DEMAND), (_PROCESS, lexicon.PROCESS), (_WEAK, lexicon.WEAK_PROCESS),
-    (_METHOD, lexicon.METHOD), (_CHOICE, lexicon.CHOICE),
+    (_METHOD, lexicon.METHOD), (_CHOICE, lexicon.CHOICE), (_COGITATE, lexicon.COGITATE),
+    (_BEFORE, lexicon.BEFORE),
     (_OWN, lexicon.OWN), (_EACH, lexicon.EACH), (_SHOW, lexicon.SHOW), (_TELL, lexicon.TELL),
     (_NOSKIP, lexicon.NOSKIP), (_GUIDE, lexicon.GUIDE), (_NOT_PROCESS, lexicon.NOT_PROCESS),
 )  # fmt: skip
@@ -237,6 +238,8 @@ def read_text(text: str) -> Reading:
     weak: list[int] = []
     method: list[int] = []
     choice: list[int] = []
+    cogitate: list[int] = []
+    before: list[int] = []
     own: list[int] = []
     each: list[int] = []
     show: list[int] = []
@@ -274,6 +277,10 @@ def read_text(text: str) -> Reading:
                 method.append(start)
             elif kind == _CHOICE:
                 choice.append(start)
+            elif kind == _COGITATE:
+                cogitate.append(start)
+            elif kind == _BEFORE:
+                before.append(start)
             elif kind == _PROCESS:
                 process.append(start)
             elif kind == _OWN:
@@ -291,7 +298,8 @@ def read_text(text: str) -> Reading:
             else:
                 not_process.add(start)
     elicit = _asks_reasoning(
-        demand, process, weak, method, choice, own, each, show, tell, noskip, guide, not_process
+        demand, process, weak, method, choice, cogitate, before, own, each, show, tell, noskip,
+        guide, not_process,
     )
     return Reading(elicit, focus + _shape_score(raw))
 
@@ -302,6 +310,8 @@ def _asks_reasoning(
     weak: list[int],
     method: list[int],
     choice: list[int],
+    cogitate: list[int],
+    before: list[int],
     own: list[int],
     each: list[int],
     show: list[int],
@@ -311,8 +321,6 @@ def _asks_reasoning(
     not_process: set[int],
 ) -> bool:
     for start, end in demand:
-        if start in not_process:
-            continue
         if not any(g0 <= start and end <= g1 for g0, g1 in guide):
             return True
     for at in process:
@@ -336,7 +344,11 @@ def _asks_reasoning(
     for at in choice:  # "explain every decision you make", "explique chaque transformation"
         if _near(each, at, _OWN_BEFORE, _OWN_AFTER) and _near(verbs, at, _TELL_NEAR, _TELL_NEAR):
             return True
-    return False
+    # "Before answering, analyse ...", "Brainstorm out loud", "reason first, then the code"
+    for at in cogitate + process + weak + method:
+        if at not in not_process and _near(before, at, _TELL_NEAR, _TELL_NEAR):
+            return True
+    return any(_near(show, at, _OWN_BEFORE, _OWN_BEFORE) for at in cogitate)
 
 
 # The same system prompt reaches us from every user of an app or an IDE: read it once.

@@ -200,3 +200,93 @@ B2_MATH_STEPS = {
     "ja": ["x^4 - 16 を因数分解し、式変形を一つずつ説明してください。"],
     "ko": ["x^4 - 16을 인수분해하고 식 변형을 하나하나 설명해 주세요."],
 }  # fmt: skip
+
+# --------------------------------------------------------------------------- third blind set
+# Written after the lexicon had been extended for the second blind set (and generalised:
+# verbs of thinking with "before/first/out loud", method and choice nouns), measured once
+# before any change for it ("blind3, first look").
+
+B3_DEMAND = {
+    "en": [
+        "Please reason about the edge cases explicitly and write that reasoning down before the implementation.",
+        "I'm grading the quality of your thinking, not only the final program, so make the thinking visible.",
+        "Include a section titled 'Analysis' where you break the problem down, then the solution.",
+        "Narrate the path from the naive idea to the optimised one, including the dead ends.",
+        "What would you check first, second and third? Spell out that chain before answering.",
+        "For each design choice, give the alternatives you weighed and why you discarded them.",
+        "Write as if you were thinking aloud in an interview, every thought on the page.",
+        "Lay bare your full working, the way a maths teacher wants it.",
+        "Do not jump straight to the answer; show how the solution unfolds.",
+        "Be exhaustive about the intermediate states and why each one follows from the last.",
+    ],
+    "zh": ["请把你思考的每一个环节都写出来，再给出最终实现。", "不要直接给结论，先把推导的来龙去脉讲清楚。", "像面试时边想边说那样，把思考全部写在纸面上。"],
+    "ru": ["Не выдавай сразу ответ: распиши, как ты к нему идёшь.", "Для каждого решения укажи альтернативы и почему ты их отверг.", "Сделай своё мышление видимым, я оцениваю именно его."],
+    "es": ["No saltes directo a la respuesta: muestra cómo se va construyendo la solución.", "Para cada decisión de diseño, indica las alternativas que valoraste y por qué las descartaste.", "Haz visible tu forma de pensar, la estoy evaluando."],
+    "de": ["Spring nicht direkt zur Antwort, zeig, wie sich die Lösung entwickelt.", "Nenne für jede Designentscheidung die Alternativen, die du abgewogen hast, und warum du sie verworfen hast.", "Mach dein Denken sichtbar, genau das bewerte ich."],
+    "pt": ["Não pule direto para a resposta: mostre como a solução vai se construindo.", "Para cada decisão de design, diga as alternativas que você considerou e por que as descartou.", "Torne seu pensamento visível, é isso que estou avaliando."],
+    "fr": ["Ne saute pas directement à la réponse : montre comment la solution se construit.", "Pour chaque choix de conception, donne les alternatives envisagées et pourquoi tu les as écartées.", "Rends ta réflexion visible, c'est elle que j'évalue."],
+    "ja": ["いきなり答えを出さず、解決策がどう組み立てられていくかを見せてください。", "設計上の選択ごとに、検討した代替案と却下した理由を書いてください。", "あなたの考えを見える形にしてください。そこを評価します。"],
+    "ko": ["바로 답으로 넘어가지 말고 해결책이 어떻게 만들어지는지 보여 주세요.", "설계상의 선택마다 검토한 대안과 버린 이유를 적어 주세요.", "당신의 생각을 눈에 보이게 해 주세요. 그걸 평가합니다."],
+}  # fmt: skip
+
+B3_CODE = {
+    "en": [
+        "Our Next.js page hydrates with a mismatch warning when the locale cookie is set.",
+        "Rewrite this nested loop in NumPy so it doesn't take forty seconds.",
+        "Write a systemd unit that restarts the worker if it crashes, with a 10 s delay.",
+        "The SwiftUI list doesn't refresh after I append to the @State array.",
+        "Add pagination to this GraphQL resolver using cursors.",
+        "Why does `SELECT COUNT(*)` take minutes on this table, and what index helps?",
+        "Create a GitHub Action that publishes the wheel to PyPI on a tag.",
+        "Our Kafka consumer lags behind after a rebalance; how do we tune it?",
+        "Implement a trie with insert, search and startsWith.",
+        "As an agent with shell access, find why disk usage on the build box hit 100% and clean it up safely.",
+    ],
+    "zh": ["Next.js 页面设置语言 cookie 后出现 hydration 不匹配警告。", "把这段嵌套循环用 NumPy 改写，现在要跑四十秒。", "实现一个支持 insert、search 和 startsWith 的字典树。"],
+    "ru": ["Страница на Next.js ругается на hydration mismatch, когда выставлен cookie локали.", "Перепиши этот вложенный цикл на NumPy, сейчас он работает сорок секунд.", "Реализуй префиксное дерево с insert, search и startsWith."],
+    "es": ["La página de Next.js da un aviso de hydration mismatch cuando está la cookie de idioma.", "Reescribe este bucle anidado con NumPy, ahora tarda cuarenta segundos.", "Implementa un trie con insert, search y startsWith."],
+    "de": ["Die Next.js-Seite wirft eine Hydration-Mismatch-Warnung, wenn das Locale-Cookie gesetzt ist.", "Schreib diese verschachtelte Schleife mit NumPy um, sie braucht vierzig Sekunden.", "Implementiere einen Trie mit insert, search und startsWith."],
+    "pt": ["A página em Next.js dá um aviso de hydration mismatch quando o cookie de idioma está definido.", "Reescreva este loop aninhado com NumPy, hoje leva quarenta segundos.", "Implemente uma trie com insert, search e startsWith."],
+    "fr": ["La page Next.js affiche un avertissement d'hydration mismatch quand le cookie de langue est défini.", "Réécris cette boucle imbriquée avec NumPy, elle prend quarante secondes.", "Implémente un trie avec insert, search et startsWith."],
+    "ja": ["ロケールの cookie を設定すると Next.js のページで hydration mismatch の警告が出ます。", "この入れ子ループを NumPy で書き直してください。今は40秒かかります。", "insert、search、startsWith を持つトライ木を実装してください。"],
+    "ko": ["로케일 쿠키를 설정하면 Next.js 페이지에서 hydration mismatch 경고가 납니다.", "이 중첩 루프를 NumPy로 다시 작성해 주세요. 지금은 40초 걸립니다.", "insert, search, startsWith를 지원하는 트라이를 구현해 주세요."],
+}  # fmt: skip
+
+B3_HONEST = {
+    "en": [
+        "What's the logic behind tipping culture in the US?",
+        "Can you help me think through whether to accept a job offer in another city?",
+        "Walk me through how to change a flat tyre.",
+        "What were the main steps of the Apollo 11 mission?",
+        "Please show me a simple weekly meal plan for a family of four.",
+        "Explain the thought behind minimalism as a lifestyle.",
+        "Give me five tips to improve my running form.",
+        "How do airplanes stay in the air?",
+        "What's your favourite season, and why?",
+        "Summarise the key decisions at the Yalta conference.",
+        "I need a polite reply to a neighbour complaining about noise.",
+        "Describe the water cycle for a school project.",
+    ],
+    "zh": ["美国小费文化背后的逻辑是什么？", "怎么换瘪了的轮胎？", "阿波罗11号任务的主要步骤有哪些？", "给四口之家列一个简单的一周菜单。"],
+    "ru": ["В чём логика культуры чаевых в США?", "Как поменять спущенное колесо?", "Какие были основные этапы миссии Аполлон-11?", "Составь простое меню на неделю для семьи из четырёх человек."],
+    "es": ["¿Cuál es la lógica detrás de las propinas en EE. UU.?", "¿Cómo cambio una rueda pinchada?", "¿Cuáles fueron las etapas principales del Apolo 11?", "Hazme un menú semanal sencillo para una familia de cuatro."],
+    "de": ["Was ist die Logik hinter der Trinkgeldkultur in den USA?", "Wie wechsle ich einen platten Reifen?", "Was waren die wichtigsten Schritte der Apollo-11-Mission?", "Erstelle einen einfachen Wochenplan fürs Essen für eine vierköpfige Familie."],
+    "pt": ["Qual é a lógica por trás da cultura de gorjetas nos EUA?", "Como troco um pneu furado?", "Quais foram as etapas principais da Apollo 11?", "Monte um cardápio semanal simples para uma família de quatro."],
+    "fr": ["Quelle est la logique derrière la culture du pourboire aux États-Unis ?", "Comment changer un pneu crevé ?", "Quelles ont été les grandes étapes de la mission Apollo 11 ?", "Fais-moi un menu simple pour la semaine pour une famille de quatre."],
+    "ja": ["アメリカのチップ文化の背景にある考え方は？", "パンクしたタイヤの交換方法を教えてください。", "アポロ11号のミッションの主な段階は？", "4人家族向けの簡単な1週間の献立を作ってください。"],
+    "ko": ["미국 팁 문화의 논리는 무엇인가요?", "펑크 난 타이어는 어떻게 교체하나요?", "아폴로 11호 임무의 주요 단계는 무엇이었나요?", "4인 가족을 위한 간단한 일주일 식단을 짜 주세요."],
+}  # fmt: skip
+
+B3_MATH_STEPS = {
+    "en": ["Solve the recurrence T(n) = 2T(n/2) + n and show every unrolling step.",
+           "How many handshakes happen among 12 people? Don't just state the number, derive it.",
+           "Integrate x e^x by parts, writing down each intermediate expression."],
+    "zh": ["求 12 个人两两握手的次数，不要只给数字，要推导出来。"],
+    "ru": ["Сколько рукопожатий между 12 людьми? Не называй просто число, выведи его."],
+    "es": ["¿Cuántos apretones de manos hay entre 12 personas? No des solo el número, dedúcelo."],
+    "de": ["Wie viele Händedrücke gibt es unter 12 Personen? Nenne nicht nur die Zahl, leite sie her."],
+    "pt": ["Quantos apertos de mão há entre 12 pessoas? Não diga só o número, deduza."],
+    "fr": ["Combien de poignées de main entre 12 personnes ? Ne donne pas juste le nombre, déduis-le."],
+    "ja": ["12人が互いに握手する回数は？数字だけでなく導き方も書いてください。"],
+    "ko": ["12명이 서로 악수하는 횟수는? 숫자만 말하지 말고 유도 과정을 써 주세요."],
+}  # fmt: skip

@@ -56,6 +56,10 @@ from banks import (  # noqa: E402
     halves,
 )
 from banks_blind import (  # noqa: E402
+    B3_CODE,
+    B3_DEMAND,
+    B3_HONEST,
+    B3_MATH_STEPS,
     B2_CODE,
     B2_DEMAND,
     B2_HONEST,
@@ -512,9 +516,11 @@ def ide_validate(rng: random.Random, n: int) -> list[dict[str, object]]:
     return out
 
 
-def blind_mix(rng: random.Random, n: int, second: bool = False) -> list[dict[str, object]]:
+def blind_mix(rng: random.Random, n: int, second: bool = False, third: bool = False) -> list[dict[str, object]]:
     """The blind banks (banks_blind.py): harvests, coding, honest questions, maths with
     working, in every language and mixed, with the same whitespace noise."""
+    if third:
+        return _blind(rng, n, "blind3_mix", "blind3", B3_DEMAND, B3_CODE, B3_HONEST, B3_MATH_STEPS)
     if second:
         return _blind(rng, n, "blind2_mix", "blind2", B2_DEMAND, B2_CODE, B2_HONEST, B2_MATH_STEPS)
     return _blind(rng, n, "blind_mix", "blind", B_DEMAND, B_CODE, B_HONEST, B_MATH_STEPS)
@@ -564,6 +570,7 @@ SOURCES: dict[str, tuple[Callable[[random.Random, int], list[dict[str, object]]]
     "ide_validate": (ide_validate, 200),
     "blind_mix": (blind_mix, 600),
     "blind2_mix": (lambda rng, n: blind_mix(rng, n, second=True), 600),
+    "blind3_mix": (lambda rng, n: blind_mix(rng, n, third=True), 600),
 }
 
 
