@@ -412,7 +412,12 @@ EXTENSIONS = (
 # (Tuples, not "|"-joined strings: "||" is one of them.)
 SHAPES = {
     2.0: (
-        "```", "select count(", "count(*)", "select distinct", "where id =", "order by id",
+        "```",
+        "select count(",
+        "count(*)",
+        "select distinct",
+        "where id =",
+        "order by id",
         "traceback (most recent call last)",
         '", line ',
         "exception in thread",

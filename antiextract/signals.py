@@ -298,8 +298,20 @@ def read_text(text: str) -> Reading:
             else:
                 not_process.add(start)
     elicit = _asks_reasoning(
-        demand, process, weak, method, choice, cogitate, before, own, each, show, tell, noskip,
-        guide, not_process,
+        demand,
+        process,
+        weak,
+        method,
+        choice,
+        cogitate,
+        before,
+        own,
+        each,
+        show,
+        tell,
+        noskip,
+        guide,
+        not_process,
     )
     return Reading(elicit, focus + _shape_score(raw))
 

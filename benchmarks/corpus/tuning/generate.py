@@ -56,14 +56,14 @@ from banks import (  # noqa: E402
     halves,
 )
 from banks_blind import (  # noqa: E402
-    B3_CODE,
-    B3_DEMAND,
-    B3_HONEST,
-    B3_MATH_STEPS,
     B2_CODE,
     B2_DEMAND,
     B2_HONEST,
     B2_MATH_STEPS,
+    B3_CODE,
+    B3_DEMAND,
+    B3_HONEST,
+    B3_MATH_STEPS,
     B_CODE,
     B_DEMAND,
     B_HONEST,
@@ -516,7 +516,9 @@ def ide_validate(rng: random.Random, n: int) -> list[dict[str, object]]:
     return out
 
 
-def blind_mix(rng: random.Random, n: int, second: bool = False, third: bool = False) -> list[dict[str, object]]:
+def blind_mix(
+    rng: random.Random, n: int, second: bool = False, third: bool = False
+) -> list[dict[str, object]]:
     """The blind banks (banks_blind.py): harvests, coding, honest questions, maths with
     working, in every language and mixed, with the same whitespace noise."""
     if third:
