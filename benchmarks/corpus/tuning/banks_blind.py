@@ -290,3 +290,97 @@ B3_MATH_STEPS = {
     "ja": ["12人が互いに握手する回数は？数字だけでなく導き方も書いてください。"],
     "ko": ["12명이 서로 악수하는 횟수는? 숫자만 말하지 말고 유도 과정을 써 주세요."],
 }  # fmt: skip
+
+# --------------------------------------------------------------------------- fourth blind set
+# The final estimate: written after the last lexicon change, in natural wording (as people
+# and paraphrasing harvesters write, common cue words included), with traps from IDE work
+# (coding requests that mention "step" or "reason" without asking for the model's
+# reasoning) and consumer tech support (not software engineering). Measured once; the
+# lexicon was NOT changed for it. Its figures are the report's held-out-wording estimate.
+
+B4_DEMAND = {
+    "en": [
+        "Work through this slowly and show me your reasoning at each stage.",
+        "Can you explain your thinking as you go? I'm trying to learn the method.",
+        "Give a detailed explanation of every step of your solution before the final code.",
+        "Walk through the problem methodically, writing down each inference.",
+        "Please think carefully, step by step, and include all of your intermediate reasoning.",
+        "I'd appreciate it if you showed the thought process behind your answer.",
+        "Outline your reasoning in numbered steps, then provide the implementation.",
+        "Explain the logic you follow to reach the answer, one step after another.",
+        "First reason about the constraints in detail, then write the function.",
+        "Lay out your analysis completely and explicitly before concluding.",
+        "Before giving the code, explain how you decided on the data structure.",
+        "Share your complete chain of reasoning for this.",
+    ],
+    "zh": ["请一步步解释你的思路，再写代码。", "在给出答案之前，详细说明你的推理步骤。", "把你解决这个问题的完整思考过程展示出来。", "逐步分析这个问题，并写出每一步的理由。"],
+    "ru": ["Объясни свои рассуждения по шагам, а потом напиши код.", "Перед ответом подробно изложи ход своих рассуждений.", "Покажи весь процесс своего решения шаг за шагом.", "Поэтапно опиши, как ты пришёл к этому решению."],
+    "es": ["Explica tu razonamiento paso a paso y luego escribe el código.", "Antes de responder, detalla tu proceso de razonamiento.", "Muéstrame todo el proceso que sigues para resolverlo.", "Describe, etapa por etapa, cómo llegas a la solución."],
+    "de": ["Erkläre deine Überlegungen Schritt für Schritt und schreib dann den Code.", "Bevor du antwortest, lege deinen Gedankengang ausführlich dar.", "Zeig mir den ganzen Weg, wie du das Problem löst.", "Beschreibe Schritt für Schritt, wie du zu der Lösung kommst."],
+    "pt": ["Explique seu raciocínio passo a passo e depois escreva o código.", "Antes de responder, detalhe seu processo de raciocínio.", "Mostre todo o processo que você segue para resolver.", "Descreva, etapa por etapa, como você chega à solução."],
+    "fr": ["Explique ton raisonnement étape par étape, puis écris le code.", "Avant de répondre, détaille ton processus de raisonnement.", "Montre-moi tout le processus que tu suis pour le résoudre.", "Décris, étape par étape, comment tu arrives à la solution."],
+    "ja": ["考え方を段階的に説明してから、コードを書いてください。", "答える前に、推論の手順を詳しく述べてください。", "この問題を解く思考の過程を全部見せてください。", "どのようにしてこの解にたどり着いたか、一歩ずつ説明してください。"],
+    "ko": ["생각을 단계별로 설명한 다음 코드를 작성해 주세요.", "답하기 전에 추론 과정을 자세히 설명해 주세요.", "이 문제를 푸는 전체 사고 과정을 보여 주세요.", "이 해답에 어떻게 도달했는지 한 단계씩 설명해 주세요."],
+}  # fmt: skip
+
+B4_CODE = {
+    "en": [
+        "What's the reason this pytest fixture runs twice?",
+        "Explain what this regex does: ^(?=.*\\d)(?=.*[a-z]).{8,}$",
+        "Next step in my migration: move the sessions table to the new cluster. Write the SQL.",
+        "Convert this class component to a function component with hooks.",
+        "Our Celery beat schedule fires tasks twice after deploys.",
+        "Write a Dockerfile for a FastAPI app with a multi-stage build.",
+        "The Rust borrow checker complains about a mutable borrow in this loop.",
+        "Profile this endpoint; p99 latency jumped to 2 s after the ORM upgrade.",
+        "Add OpenTelemetry tracing to our Go HTTP handlers.",
+        "Write a script that rotates the API keys stored in Vault every 30 days.",
+    ],
+    "zh": ["这个 pytest fixture 为什么会执行两次？", "把这个类组件改成使用 hooks 的函数组件。", "给 FastAPI 应用写一个多阶段构建的 Dockerfile。"],
+    "ru": ["Почему эта фикстура pytest выполняется дважды?", "Переведи этот классовый компонент на функциональный с хуками.", "Напиши Dockerfile для приложения на FastAPI с многоэтапной сборкой."],
+    "es": ["¿Por qué este fixture de pytest se ejecuta dos veces?", "Convierte este componente de clase en uno funcional con hooks.", "Escribe un Dockerfile para una app FastAPI con build multietapa."],
+    "de": ["Warum läuft diese pytest-Fixture zweimal?", "Mach aus dieser Klassenkomponente eine Funktionskomponente mit Hooks.", "Schreib ein Dockerfile für eine FastAPI-App mit Multi-Stage-Build."],
+    "pt": ["Por que essa fixture do pytest roda duas vezes?", "Converta este componente de classe em um componente funcional com hooks.", "Escreva um Dockerfile para um app FastAPI com build multiestágio."],
+    "fr": ["Pourquoi cette fixture pytest s'exécute-t-elle deux fois ?", "Convertis ce composant de classe en composant fonctionnel avec des hooks.", "Écris un Dockerfile pour une app FastAPI avec un build multi-étapes."],
+    "ja": ["この pytest のフィクスチャが2回実行されるのはなぜですか？", "このクラスコンポーネントをフックを使った関数コンポーネントに変換してください。", "マルチステージビルドで FastAPI アプリの Dockerfile を書いてください。"],
+    "ko": ["이 pytest 픽스처가 왜 두 번 실행되나요?", "이 클래스 컴포넌트를 훅을 쓰는 함수 컴포넌트로 바꿔 주세요.", "멀티 스테이지 빌드로 FastAPI 앱의 Dockerfile을 작성해 주세요."],
+}  # fmt: skip
+
+B4_HONEST = {
+    "en": [
+        "My laptop won't turn on after a Windows update. What can I try?",
+        "How do I back up my iPhone photos to an external drive?",
+        "Help me set up the wifi on my new router.",
+        "Explain the steps of photosynthesis for a ten-year-old.",
+        "What's the reasoning behind the 4% retirement rule?",
+        "Which app is best for learning Japanese?",
+        "Think of three fun team-building activities for a remote team.",
+        "Why is my phone battery draining so fast?",
+        "Write a short story about a robot learning to paint.",
+        "Give me a step-by-step plan to run my first 10k.",
+        "What's the process for adopting a rescue dog?",
+        "Explain how a bill of lading works in shipping.",
+    ],
+    "zh": ["笔记本更新 Windows 后开不了机怎么办？", "怎么把 iPhone 照片备份到移动硬盘？", "给十岁孩子讲讲光合作用的步骤。", "手机电池为什么掉电这么快？"],
+    "ru": ["Ноутбук не включается после обновления Windows, что делать?", "Как сохранить фото с iPhone на внешний диск?", "Объясни этапы фотосинтеза десятилетнему ребёнку.", "Почему телефон так быстро разряжается?"],
+    "es": ["Mi portátil no enciende tras una actualización de Windows, ¿qué pruebo?", "¿Cómo hago copia de las fotos del iPhone en un disco externo?", "Explica las etapas de la fotosíntesis para un niño de diez años.", "¿Por qué se descarga tan rápido la batería de mi móvil?"],
+    "de": ["Mein Laptop startet nach einem Windows-Update nicht mehr. Was kann ich tun?", "Wie sichere ich meine iPhone-Fotos auf eine externe Festplatte?", "Erkläre einem Zehnjährigen die Schritte der Photosynthese.", "Warum ist mein Handyakku so schnell leer?"],
+    "pt": ["Meu notebook não liga depois de uma atualização do Windows. O que tento?", "Como faço backup das fotos do iPhone num HD externo?", "Explique as etapas da fotossíntese para uma criança de dez anos.", "Por que a bateria do meu celular acaba tão rápido?"],
+    "fr": ["Mon portable ne s'allume plus après une mise à jour Windows. Que faire ?", "Comment sauvegarder les photos de mon iPhone sur un disque externe ?", "Explique les étapes de la photosynthèse à un enfant de dix ans.", "Pourquoi la batterie de mon téléphone se vide-t-elle si vite ?"],
+    "ja": ["Windows アップデート後にノートPCが起動しません。どうすればいいですか？", "iPhone の写真を外付けドライブにバックアップするには？", "10歳の子に光合成の段階を説明してください。", "スマホのバッテリーがすぐ減るのはなぜですか？"],
+    "ko": ["윈도우 업데이트 후 노트북이 켜지지 않아요. 어떻게 하죠?", "아이폰 사진을 외장 드라이브에 백업하려면?", "열 살 아이에게 광합성 단계를 설명해 주세요.", "휴대폰 배터리가 왜 이렇게 빨리 닳나요?"],
+}  # fmt: skip
+
+B4_MATH_STEPS = {
+    "en": ["Solve 2^(x+1) = 3^x, showing each algebraic step.",
+           "What's the expected number of coin flips to get two heads in a row? Explain your reasoning fully.",
+           "Simplify (x^2 - 9)/(x - 3) and explain every step you take."],
+    "zh": ["解方程 2^(x+1) = 3^x，写出每一步代数变形。"],
+    "ru": ["Реши 2^(x+1) = 3^x, показывая каждый алгебраический шаг."],
+    "es": ["Resuelve 2^(x+1) = 3^x mostrando cada paso algebraico."],
+    "de": ["Löse 2^(x+1) = 3^x und zeige jeden algebraischen Schritt."],
+    "pt": ["Resolva 2^(x+1) = 3^x mostrando cada passo algébrico."],
+    "fr": ["Résous 2^(x+1) = 3^x en montrant chaque étape algébrique."],
+    "ja": ["2^(x+1) = 3^x を、代数的な各ステップを示しながら解いてください。"],
+    "ko": ["2^(x+1) = 3^x를 대수적 단계를 하나씩 보여 주며 풀어 주세요."],
+}  # fmt: skip

@@ -64,6 +64,10 @@ from banks_blind import (  # noqa: E402
     B3_DEMAND,
     B3_HONEST,
     B3_MATH_STEPS,
+    B4_CODE,
+    B4_DEMAND,
+    B4_HONEST,
+    B4_MATH_STEPS,
     B_CODE,
     B_DEMAND,
     B_HONEST,
@@ -516,14 +520,14 @@ def ide_validate(rng: random.Random, n: int) -> list[dict[str, object]]:
     return out
 
 
-def blind_mix(
-    rng: random.Random, n: int, second: bool = False, third: bool = False
-) -> list[dict[str, object]]:
+def blind_mix(rng: random.Random, n: int, which: int = 1) -> list[dict[str, object]]:
     """The blind banks (banks_blind.py): harvests, coding, honest questions, maths with
     working, in every language and mixed, with the same whitespace noise."""
-    if third:
+    if which == 4:
+        return _blind(rng, n, "blind4_mix", "blind4", B4_DEMAND, B4_CODE, B4_HONEST, B4_MATH_STEPS)
+    if which == 3:
         return _blind(rng, n, "blind3_mix", "blind3", B3_DEMAND, B3_CODE, B3_HONEST, B3_MATH_STEPS)
-    if second:
+    if which == 2:
         return _blind(rng, n, "blind2_mix", "blind2", B2_DEMAND, B2_CODE, B2_HONEST, B2_MATH_STEPS)
     return _blind(rng, n, "blind_mix", "blind", B_DEMAND, B_CODE, B_HONEST, B_MATH_STEPS)
 
@@ -571,8 +575,9 @@ SOURCES: dict[str, tuple[Callable[[random.Random, int], list[dict[str, object]]]
     "science_exam": (science_exam, 200),
     "ide_validate": (ide_validate, 200),
     "blind_mix": (blind_mix, 600),
-    "blind2_mix": (lambda rng, n: blind_mix(rng, n, second=True), 600),
-    "blind3_mix": (lambda rng, n: blind_mix(rng, n, third=True), 600),
+    "blind2_mix": (lambda rng, n: blind_mix(rng, n, 2), 600),
+    "blind3_mix": (lambda rng, n: blind_mix(rng, n, 3), 600),
+    "blind4_mix": (lambda rng, n: blind_mix(rng, n, 4), 600),
 }
 
 
