@@ -278,7 +278,7 @@ COGITATE = {
 # reader. Elicits next to a process noun or a verb of thinking.
 BEFORE = {
     "en": "before answering|before you answer|before responding|before you respond|before giving|before you give|before writing|before you write|before coding|before you code|"
-    "before the answer|before the final|before your answer|before any code|before the code|before you touch|before touching|prior to answering|first,|start by|begin by|start with|begin with|"
+    "before the answer|before the final|before your answer|before any code|before the code|before you touch|before touching|prior to answering|start by|begin by|start with|begin with|"
     "so i can follow|so that i can follow|so i can verify|so i can check|so i can audit|so i can see|so i can understand|so i can learn|so i can trace|so that i can see|"
     "in two parts|two sections|then the answer|then the code|then answer|then give|then write",
     "zh": "回答之前|在回答前|回答前|给出答案前|写代码之前|写代码前|动手之前|首先|先把|先给|先写|先说|先想|先思考|先推理|先分析|以便我|方便我|然后再|再给出|分两部分",

@@ -85,6 +85,11 @@ _UNICODE_FOLD = str.maketrans(
         ),
         **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"),
         **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc", "'"),
+        # CJK and other punctuation NFKC keeps: a word boundary like any other
+        **dict.fromkeys(
+            "\u3001\u3002\u300c\u300d\u300e\u300f\u300a\u300b\u3010\u3011\u00ab\u00bb\u201c\u201d\u00b7",
+            " ",
+        ),
         **_LATIN_BASE,
     }
 )
@@ -116,6 +121,7 @@ def edges(text: str, size: int = EDGE) -> str:
 # single pass (a few µs for 2 KB; an alternation regex over the same words costs ~50x).
 (_DEMAND, _PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE, _BEFORE, _OWN, _EACH, _SHOW, _TELL,
  _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT, _OPENING) = range(17)  # fmt: skip
+_KINDS = 17
 _CONCEPTS = (
     (_DEMAND, lexicon.DEMAND), (_PROCESS, lexicon.PROCESS), (_WEAK, lexicon.WEAK_PROCESS),
     (_METHOD, lexicon.METHOD), (_CHOICE, lexicon.CHOICE), (_COGITATE, lexicon.COGITATE),
@@ -131,7 +137,17 @@ def _is_wordish(ch: str) -> bool:
     return ch < "\u0530" and ch.isalnum()
 
 
-def _entries() -> tuple[list[str], list[tuple[bool, bool, tuple[tuple[int, float], ...]]]]:
+_Entry = tuple[int, bool, bool, tuple[tuple[int, float], ...]]  # shift, left, right, kinds
+
+
+def _entries() -> tuple[list[str], list[_Entry], list[str], list[_Entry], tuple[str, ...]]:
+    """Two automata and a few literals. Words (and words joined by inner punctuation) are
+    matched on the text with ASCII punctuation turned to spaces, carrying their word
+    boundaries as spaces (" your", "python "), so the automaton itself rejects "dein" in
+    "deinstall" and only real hits reach Python. Code shapes and file extensions ("```",
+    "=>", ".py") are matched on the folded text, only when the words leave FOCUS open, and
+    their boundaries checked here. Demands made of punctuation ("<thinking>") are
+    substring tests."""
     table: dict[str, tuple[bool, bool, list[tuple[int, float]]]] = {}
 
     def add(raw: str, kind: int, weight: float = 0.0) -> None:
@@ -142,7 +158,7 @@ def _entries() -> tuple[list[str], list[tuple[bool, bool, tuple[tuple[int, float
         if not pat:
             return
         left = not raw.startswith("~") and _is_wordish(pat[0])
-        right = raw.endswith("$") and len(raw) > 1
+        right = raw.endswith("$") and len(raw) > 1 and _is_wordish(pat[-1])
         old = table.get(pat)
         kinds = old[2] if old else []
         if kind in (_FOCUS, _EXT):  # a pattern listed twice still counts once
@@ -163,16 +179,41 @@ def _entries() -> tuple[list[str], list[tuple[bool, bool, tuple[tuple[int, float
             add(shape, _FOCUS, weight)
     for ext in lexicon.EXTENSIONS.split("|"):
         add(f".{ext}$", _EXT, EXT_WEIGHT)
-    patterns = list(table)
-    return patterns, [(table[p][0], table[p][1], tuple(table[p][2])) for p in patterns]
+    words: dict[str, _Entry] = {}
+    shapes: dict[str, _Entry] = {}
+    literal: list[str] = []
+    for pat, (left, right, kinds) in table.items():
+        gapped = pat.translate(_WORD_GAPS)
+        if gapped == pat or not (
+            gapped[0] == " " or gapped[-1] == " " or sum(c.isalnum() for c in pat) < 2
+        ):  # words, and words joined by inner punctuation: "node.js", "let's", "step-by-step"
+            key = (" " if left else "") + gapped + (" " if right else "")
+            old_entry = words.get(key)
+            merged = (old_entry[3] if old_entry else ()) + tuple(kinds)
+            words[key] = (0 if left else -1, False, False, merged)
+        elif all(k in (_FOCUS, _EXT) for k, _ in kinds):  # code shapes, file extensions
+            shapes[pat] = (0, left, right, tuple(kinds))
+        else:  # "<thinking>", "reasoning:": looked for as they are
+            assert all(k == _DEMAND for k, _ in kinds), pat
+            literal.append(pat)
+    return (list(words), list(words.values()), list(shapes), list(shapes.values()),
+            tuple(literal))  # fmt: skip
 
 
 EXT_WEIGHT = 1.5  # "main.go", "App.tsx": a file name with a source extension
-_PATTERNS, _ENTRIES = _entries()
-_AUTOMATON = ahocorasick_rs.AhoCorasick(
-    _PATTERNS,
-    matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
-    implementation=ahocorasick_rs.Implementation.DFA,
+# ASCII punctuation becomes a space for the word automaton ("sql-запрос", "python's")
+_PUNCTUATION = "".join(c for c in map(chr, range(33, 127)) if not c.isalnum())
+_WORD_GAPS = str.maketrans(_PUNCTUATION, " " * len(_PUNCTUATION))
+_WORD_GAPS_B = bytes.maketrans(_PUNCTUATION.encode(), b" " * len(_PUNCTUATION))
+_WORDS, _WORD_ENTRIES, _OTHERS, _OTHER_ENTRIES, _LITERAL_DEMANDS = _entries()
+_PATTERNS = _WORDS + _OTHERS + list(_LITERAL_DEMANDS)
+_WORD_AUTOMATON, _OTHER_AUTOMATON = (
+    ahocorasick_rs.AhoCorasick(
+        patterns,
+        matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
+        implementation=ahocorasick_rs.Implementation.DFA,
+    )
+    for patterns in (_WORDS, _OTHERS)
 )
 
 _OWN_BEFORE, _OWN_AFTER = 28, 22  # characters: "your complete reasoning", "raisonnement complet"
@@ -197,17 +238,19 @@ _SHAPE_MAP = bytes.maketrans(
 
 
 def _shape_score(text: str) -> float:
-    """snake_case, camelCase, dotted.calls(), shell prompts and stack frames."""
+    """snake_case, camelCase, dotted.calls(), shell prompts and stack frames. Each test
+    first looks for a rare byte (memchr speed), since "a"-heavy needles scan slowly."""
     m = text.encode("utf-8", "surrogatepass").translate(_SHAPE_MAP)
     score = 0.0
-    if b"a_a" in m or b"a_0" in m:
+    if "_" in text and (b"a_a" in m or b"a_0" in m):
         score += 1.5  # snake_case
-    if b"aAa" in m:
+    if b"aA" in m and b"aAa" in m:
         score += 1.0  # camelCase (also "iPhone", "YouTube": weak alone)
-    if b"a.a" in m and b"a(" in m:
-        score += 1.5  # obj.method(...)
-    elif b"aa.aa" in m:
-        score += 1.0  # a dotted name: requests.get, os.path (not "e.g.", not "U.S.")
+    if b".a" in m:
+        if "(" in text and b"a.a" in m and b"a(" in m:
+            score += 1.5  # obj.method(...)
+        elif b"aa.aa" in m:
+            score += 1.0  # a dotted name: requests.get, os.path (not "e.g.", not "U.S.")
     if text.startswith("$ ") or "\n$ " in text or "\n> " in text:
         score += 1.5  # a shell prompt or a REPL at the start of a line
     if "\n\tat " in text or "\n    at " in text:
@@ -233,108 +276,69 @@ def read_text(text: str) -> Reading:
     if not raw:
         return Reading(False, 0.0)
     low = fold(raw)
-    demand: list[tuple[int, int]] = []
-    process: list[int] = []
-    weak: list[int] = []
-    method: list[int] = []
-    choice: list[int] = []
-    cogitate: list[int] = []
-    before: list[int] = []
-    own: list[int] = []
-    each: list[int] = []
-    show: list[int] = []
-    tell: list[int] = []
-    noskip: list[int] = []
+    gaps = " " + low.encode("utf-8", "surrogatepass").translate(_WORD_GAPS_B).decode(
+        "utf-8", "surrogatepass"
+    ) + " "  # fmt: skip
+    found: list[list[int]] = [[] for _ in range(_KINDS)]
+    spans: list[tuple[int, int]] = []  # demands
     guide: list[tuple[int, int]] = []
-    not_process: set[int] = set()
-    seen: set[int] = set()
     focus = 0.0
+    seen: set[int] = set()  # each focus pattern counts once
+    for i, s, _ in _WORD_AUTOMATON.find_matches_as_indexes(gaps, overlapping=True):
+        shift, _, _, kinds = _WORD_ENTRIES[i]
+        start = s + shift
+        for kind, weight in kinds:
+            if kind == _FOCUS:
+                if i not in seen:
+                    seen.add(i)
+                    focus += weight
+            elif kind == _DEMAND:
+                spans.append((start, start + len(_WORDS[i].strip(" "))))
+            elif kind == _OPENING:
+                if start < 2 or low[start - 2] in _SENTENCE_END:
+                    spans.append((start, start + len(_WORDS[i].strip(" "))))
+            elif kind == _GUIDE:
+                guide.append((start, start + len(_WORDS[i].strip(" "))))
+            else:
+                found[kind].append(start)
+    punctuated = "<" in low or ":" in low or "#" in low  # "<thinking>", "reasoning:"
+    if not spans and punctuated and any(p in low for p in _LITERAL_DEMANDS):
+        spans.append((-1, -1))
+    elicit = _asks_reasoning(spans, guide, found)
+    if focus < FOCUS_AT:  # code shapes decide only what the words left open
+        focus += _code_shapes(low) + _shape_score(raw)
+    return Reading(elicit, focus)
+
+
+def _code_shapes(low: str) -> float:
+    """Code punctuation and file names on the folded text, each distinct shape once."""
+    score = 0.0
+    seen: set[int] = set()
     size = len(low)
-    for index, start, end in _AUTOMATON.find_matches_as_indexes(low, overlapping=True):
-        left, right, kinds = _ENTRIES[index]
-        if left and start and _is_wordish(low[start - 1]):
+    for i, start, end in _OTHER_AUTOMATON.find_matches_as_indexes(low, overlapping=True):
+        _, left, right, kinds = _OTHER_ENTRIES[i]
+        if i in seen or (left and start and _is_wordish(low[start - 1])):
             continue
         if right and end < size and _is_wordish(low[end]):
             continue
         for kind, weight in kinds:
-            if kind == _FOCUS:
-                if index not in seen:
-                    seen.add(index)
-                    focus += weight
-            elif kind == _EXT:
-                # a name before the dot: "main.go", not "the .go extension"
-                if index not in seen and start and _is_wordish(low[start - 1]):
-                    seen.add(index)
-                    focus += weight
-            elif kind == _DEMAND:
-                demand.append((start, end))
-            elif kind == _OPENING:
-                if start < 2 or low[start - 2] in _SENTENCE_END:
-                    demand.append((start, end))
-            elif kind == _WEAK:
-                weak.append(start)
-            elif kind == _METHOD:
-                method.append(start)
-            elif kind == _CHOICE:
-                choice.append(start)
-            elif kind == _COGITATE:
-                cogitate.append(start)
-            elif kind == _BEFORE:
-                before.append(start)
-            elif kind == _PROCESS:
-                process.append(start)
-            elif kind == _OWN:
-                own.append(start)
-            elif kind == _EACH:
-                each.append(start)
-            elif kind == _SHOW:
-                show.append(start)
-            elif kind == _TELL:
-                tell.append(start)
-            elif kind == _NOSKIP:
-                noskip.append(start)
-            elif kind == _GUIDE:
-                guide.append((start, end))
-            else:
-                not_process.add(start)
-    elicit = _asks_reasoning(
-        demand,
-        process,
-        weak,
-        method,
-        choice,
-        cogitate,
-        before,
-        own,
-        each,
-        show,
-        tell,
-        noskip,
-        guide,
-        not_process,
-    )
-    return Reading(elicit, focus + _shape_score(raw))
+            # a file name needs a name before the dot: "main.go", not "the .go extension"
+            if kind == _FOCUS or (start and _is_wordish(low[start - 1])):
+                seen.add(i)
+                score += weight
+    return score
 
 
 def _asks_reasoning(
-    demand: list[tuple[int, int]],
-    process: list[int],
-    weak: list[int],
-    method: list[int],
-    choice: list[int],
-    cogitate: list[int],
-    before: list[int],
-    own: list[int],
-    each: list[int],
-    show: list[int],
-    tell: list[int],
-    noskip: list[int],
-    guide: list[tuple[int, int]],
-    not_process: set[int],
+    demand: list[tuple[int, int]], guide: list[tuple[int, int]], found: list[list[int]]
 ) -> bool:
     for start, end in demand:
         if not any(g0 <= start and end <= g1 for g0, g1 in guide):
             return True
+    process, weak, method, choice = found[_PROCESS], found[_WEAK], found[_METHOD], found[_CHOICE]
+    own, each, show, tell = found[_OWN], found[_EACH], found[_SHOW], found[_TELL]
+    noskip, not_process = found[_NOSKIP], set(found[_NOT_PROCESS])
+    cogitate, before = found[_COGITATE], found[_BEFORE]
     for at in process:
         if at in not_process:
             continue

@@ -871,12 +871,3 @@ def test_read_signals_never_raises_on_any_facts(f: RequestFacts) -> None:
     assert ("odd_body" in s.fired) == bool(f.odd)
     if not f.parsed:
         assert not s.traits & (ELICIT | FOCUS | SINGLE)
-
-
-def test_every_pattern_is_written_folded() -> None:
-    """The lexicon is matched on folded text, so a pattern that folding would change (an
-    upper-case letter, a non-NFKC form, a double space) could never match anything."""
-    from antiextract import signals
-
-    for pattern in signals._PATTERNS:
-        assert signals.fold(pattern) == pattern, pattern
