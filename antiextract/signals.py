@@ -15,6 +15,7 @@ object naming only the weights to change).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, fields
 
@@ -99,11 +100,21 @@ _ASCII_SPACE = bytes.maketrans(
 )
 
 
+# Lead bytes of UTF-8 kana, CJK ideographs and Hangul (U+3000-U+9FFF, U+AC00-U+D7FF)
+_CJK_LEAD = tuple(bytes([b]) for b in range(0xE3, 0xEE))
+_LATIN_RUN = re.compile(r"[a-z0-9][a-z0-9._+#/-]*")
+
+
 def fold(text: str) -> str:
-    """NFKC, casefold, every whitespace run one space (the text the lexicon is matched on)."""
+    """NFKC, casefold, every whitespace run one space (the text the lexicon is matched on).
+    In Chinese, Japanese and Korean text a Latin word gets spaces around it, so "用python实现"
+    reads "python" as a word."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_UNICODE_FOLD)
     raw = text.casefold().encode("utf-8", "surrogatepass").translate(_ASCII_SPACE)
+    if not text.isascii() and any(lead in raw for lead in _CJK_LEAD):
+        spaced = _LATIN_RUN.sub(r" \g<0> ", raw.decode("utf-8", "surrogatepass"))
+        raw = spaced.encode("utf-8", "surrogatepass")
     while b"  " in raw:
         raw = raw.replace(b"  ", b" ")
     return raw.decode("utf-8", "surrogatepass")

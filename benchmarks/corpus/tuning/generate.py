@@ -596,13 +596,32 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=HERE / "tuning.jsonl")
+    ap.add_argument("--sample", type=Path, help="also write a sample of the held-out splits here")
+    ap.add_argument("--per-split", type=int, default=90, help="rows per held-out split")
     args = ap.parse_args(argv)
     rows = generate(args.seed)
-    with args.out.open("w", encoding="utf-8") as f:
+    if args.sample:
+        write(args.sample, sample(rows, args.per_split, args.seed))
+    write(args.out, rows)
+    return 0
+
+
+def sample(rows: list[dict[str, object]], per_split: int, seed: int) -> list[dict[str, object]]:
+    """A seeded sample of every split but ``tune`` (the rows tests/test_signals.py
+    checks the classifiers on); the long system prompts are dropped to keep it small."""
+    rng = random.Random(f"sample:{seed}")
+    out: list[dict[str, object]] = []
+    for split in sorted({str(r["split"]) for r in rows} - {"tune"}):
+        part = [r for r in rows if r["split"] == split]
+        out += [{**r, "system": ""} for r in rng.sample(part, min(per_split, len(part)))]
+    return out
+
+
+def write(path: Path, rows: list[dict[str, object]]) -> None:
+    with path.open("w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
-    print(f"{len(rows)} requests -> {args.out}", file=sys.stderr)
-    return 0
+    print(f"{len(rows)} requests -> {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":
