@@ -6,13 +6,15 @@ source, language and population.
     python benchmarks/classifiers.py --corpus PATH --split validate --json OUT \
         --min-recall 0.90 --max-fpr 0.02
 
-A corpus is JSON lines (or a directory of ``*.jsonl`` files) with ``elicit`` and ``focus``
-labels (0/1 or booleans) and the request as ``user`` (and optional ``system``, ``tools``),
-or as ``text``, or as ``messages`` (chat messages: the last user turn is the request, the
-system/developer turns its instructions, assistant turns make it multi-turn), or as a whole
-request ``body``/``request`` with a ``path``. ``source``, ``lang`` and ``population`` group
-the figures when present. Every row goes through ``read_signals`` exactly as the middleware
-calls it, so what is measured is what runs.
+A corpus is JSON lines (a ``.jsonl`` file, a ``.json`` list, or a directory of them) with
+``elicit`` and ``focus`` labels (0/1, booleans or "yes"/"no") and the request as ``user``
+(or ``text``, ``prompt``, ``input``, ``content``; optional ``system`` / ``system_prompt`` /
+``instructions`` and ``tools``), or as ``messages`` (chat messages: the last user turn is
+the request, system/developer turns its instructions, assistant turns make it
+multi-turn), or as a whole request ``body``/``request`` with a ``path``. ``source``,
+``lang``, ``population`` and ``split`` group the figures when present. Every row goes
+through ``read_signals`` exactly as the middleware calls it, so what is measured is what
+runs.
 
 Exits 1 when a class's overall recall is under ``--min-recall`` or its false-positive rate
 over ``--max-fpr`` (defaults: the issue's 0.90 and 0.02), 2 on an unreadable corpus.
@@ -35,13 +37,24 @@ from antiextract.risk import ELICIT, FOCUS
 from antiextract.signals import SignalWeights, read_signals
 
 CLASSES = {"elicit": ELICIT, "focus": FOCUS}
+USER_FIELDS = ("user", "text", "prompt", "input", "content")
+SYSTEM_FIELDS = ("system", "system_prompt", "instructions")
 GROUPS = ("source", "lang", "population", "split")
 WEIGHTS = SignalWeights()
 
 
 def rows(path: Path) -> Iterator[dict[str, Any]]:
-    files = sorted(path.glob("**/*.jsonl")) if path.is_dir() else [path]
+    """Rows of a .jsonl file, a .json file holding a list, or every such file under a
+    directory."""
+    if path.is_dir():
+        files = sorted(p for p in path.glob("**/*") if p.suffix in (".jsonl", ".json"))
+    else:
+        files = [path]
     for f in files:
+        if f.suffix == ".json":
+            doc = json.loads(f.read_text(encoding="utf-8"))
+            yield from doc if isinstance(doc, list) else doc.get("rows", [])
+            continue
         with f.open(encoding="utf-8") as fh:
             for n, line in enumerate(fh, 1):
                 if line.strip():
@@ -70,8 +83,8 @@ def facts_of(row: dict[str, Any]) -> RequestFacts:
         if row.get("tools"):
             doc["tools"] = row["tools"]
         return CHAT.facts(orjson.dumps(doc))
-    system = row.get("system") or ""
-    user = row.get("user", row.get("text", ""))
+    system = next((row[k] for k in SYSTEM_FIELDS if row.get(k)), "")
+    user = next((row[k] for k in USER_FIELDS if k in row), "")
     tools = row.get("tools") or 0
     return RequestFacts(
         family="openai.chat",
@@ -81,6 +94,12 @@ def facts_of(row: dict[str, Any]) -> RequestFacts:
         tools=tools if isinstance(tools, int) else len(tools),
         assistant_turns=int(row.get("assistant_turns", 0)),
     )
+
+
+def _label(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y")
+    return bool(value)
 
 
 class Counts:
@@ -126,7 +145,7 @@ def evaluate(items: Iterable[dict[str, Any]], split: str | None = None) -> dict[
         for name, bit in CLASSES.items():
             if name not in row:
                 continue
-            truth, said = bool(row[name]), bool(traits & bit)
+            truth, said = _label(row[name]), bool(traits & bit)
             overall[name].add(truth, said)
             for g in GROUPS:
                 if g in row:

@@ -1173,3 +1173,20 @@ def test_whitespace_list_is_all_of_unicode() -> None:
 
     every = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
     assert every == signals.WHITESPACE
+
+
+def test_evaluator_reads_json_lists_aliases_and_directories(tmp_path: Path) -> None:
+    ev = _evaluator()
+    (tmp_path / "a.json").write_text(json.dumps([
+        {"prompt": "Think step by step, then write a Python function.", "elicit": "yes",
+         "focus": "yes"},
+        {"text": "Where should I eat in Lyon?", "elicit": "no", "focus": False},
+    ]))  # fmt: skip
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"input": "Fix this SQL query.", "system_prompt": "Be brief.", "focus": 1})
+        + "\n"
+    )
+    result = ev.evaluate(ev.rows(tmp_path))
+    e, f = result["overall"]["elicit"], result["overall"]["focus"]
+    assert (e["positives"], e["negatives"], e["recall"], e["fpr"]) == (1, 1, 1.0, 0.0)
+    assert (f["positives"], f["negatives"], f["recall"], f["fpr"]) == (2, 1, 1.0, 0.0)
