@@ -36,7 +36,8 @@ from typing import NamedTuple
 
 import xxhash
 
-from .risk import ELICIT, EXTRACT, FOCUS, SINGLE
+from .bucket import MAX_TTL
+from .risk import ELICIT, EXTRACT, FOCUS, MAX_WEIGHT, SINGLE, check_range
 
 KMV_K = 256  # sketch size: ~1/sqrt(k-2) = 6% standard error on distinct counts
 # Weights of a cohort's trait shares in its harvest shape: elicitation and focus weigh most
@@ -61,6 +62,21 @@ class CohortModel:
     ttl: int = 3 * 86_400  # at least two days: yesterday's sketches are read all day
 
     def __post_init__(self) -> None:
+        # ranges (risk.check_range): counts of accounts, shares, divisors and rates, so a
+        # zero or NaN never reaches campaign_score, update_cohort or cohort.lua
+        check_range("min_young", self.min_young, 1, why="a campaign needs a young account")
+        check_range("full_young", self.full_young, 1, why="a divisor")
+        check_range("min_young_share", self.min_young_share, 0, 1, why="a share")
+        check_range("min_harvest", self.min_harvest, 0, 1, why="harvest is a share")
+        check_range("weight", self.weight, 0, MAX_WEIGHT)
+        for name in ("young_days", "half_life", "bucket_capacity", "bucket_refill"):
+            check_range(name, getattr(self, name), 0, above=True, why="a divisor or a size")
+        if self.bucket_capacity / self.bucket_refill > MAX_TTL:
+            raise ValueError(
+                f"bucket_capacity / bucket_refill = {self.bucket_capacity / self.bucket_refill:g}"
+                f" s: a campaign's shared bucket would take more than {MAX_TTL // 86_400} days "
+                "to refill, never in practice"
+            )
         # Redis wants a whole number of seconds, and cohort.lua renews a state's TTL once a
         # day (a settings override arrives as a float, e.g. 259200.0)
         if self.ttl != int(self.ttl) or self.ttl < 2 * 86_400:

@@ -32,6 +32,7 @@ from rich.table import Table
 
 from .audit import make_logger
 from .middleware import AntiExtractMiddleware
+from .redact import mask_uri
 from .settings import load_settings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -148,7 +149,7 @@ async def run(
         await asyncio.sleep(0.02)
     console.print(
         f"[bold]antiextract demo[/] — fake OpenAI server on http://127.0.0.1:{port}, "
-        f"store [cyan]{settings.storage_uri}[/], mode [cyan]{settings.mode}[/], "
+        f"store [cyan]{mask_uri(settings.storage_uri)}[/], mode [cyan]{settings.mode}[/], "
         f"bucket {settings.bucket_capacity:,} tokens + {settings.bucket_refill_per_second:,.0f}/s, "
         f"account limits [cyan]{settings.account_limits}[/]"
     )

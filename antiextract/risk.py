@@ -59,6 +59,31 @@ TAKEOVER = 0.2  # dominant-template share below which a request's template takes
 # Order matters: it is the order of the shares in the Lua script's ARGV and replies.
 TRAITS = ("elicit", "focus", "single", "template", "extract", "pacing", "hours")
 
+# The model values are checked where they are defined (``__post_init__``), so a model
+# built from Settings, by a store in code or written into the Lua scripts is refused at
+# start-up instead of failing every decision. A weight or level beyond MAX_WEIGHT (a
+# hundred times the highest default threshold) can only be a typo, and bounding them
+# keeps every risk, refill factor and wait a finite number.
+MAX_WEIGHT = 1_000.0
+# Below this the refill factor of any account past ``slow_above`` is practically 0: its
+# bucket would never refill, and its wait would overflow to infinity.
+MIN_SLOW_SCALE = 0.01
+
+
+def check_range(
+    name: str, value: float, low: float, high: float = math.inf, *, above: bool = False,
+    why: str = "",
+) -> None:  # fmt: skip
+    """``ValueError`` naming ``name`` unless ``value`` is finite and within the bounds
+    (``low < value`` when ``above``, else ``low <= value``; ``value <= high``)."""
+    if math.isfinite(value) and (value > low if above else value >= low) and value <= high:
+        return
+    bounds = f"> {low:g}" if above else f">= {low:g}"
+    if high != math.inf:
+        bounds += f" and <= {high:g}"
+    reason = f" ({why})" if why else ""
+    raise ValueError(f"{name} must be a finite number {bounds}{reason}, got {value!r}")
+
 
 @dataclass(frozen=True, slots=True)
 class RiskModel:
@@ -80,6 +105,21 @@ class RiskModel:
     sweep_weight: float = 4.0  # logit_bias on a repeated template: the logit-extraction attack
     slow_above: float = 2.0  # risk above which the bucket refills more slowly
     slow_scale: float = 2.0  # refill is divided by 1 + (risk - slow_above) / slow_scale
+
+    def __post_init__(self) -> None:
+        for name in (*(f"w_{t}" for t in TRAITS), "acute_cap", "sweep_weight"):
+            check_range(name, getattr(self, name), 0, MAX_WEIGHT)
+        for name in ("alpha", "acute_alpha"):
+            check_range(name, getattr(self, name), 0, 1, above=True, why="a moving average's step")
+        for name in ("youth_days", "profile_half_life", "acute_half_life"):
+            check_range(name, getattr(self, name), 0, above=True, why="a divisor")
+        check_range("slow_above", self.slow_above, 0)
+        check_range(
+            "slow_scale",
+            self.slow_scale,
+            MIN_SLOW_SCALE,
+            why="below it a risky bucket never refills",
+        )
 
     @property
     def weights(self) -> tuple[float, ...]:

@@ -134,10 +134,17 @@ MUTANTS = (
         COHORTS,
     ),
     Mutant(
-        "whitespace-folding",
+        "whitespace-folding",  # line breaks and tabs no longer read as spaces
         "antiextract/signals.py",
-        '        return _asks_reasoning(b" ".join(low.split()), phrases, nouns)\n',
-        "        return False\n",
+        "raw = text.lower().encode().translate(_ASCII_SPACE)",
+        "raw = text.lower().encode()",
+        ("tests/test_signals.py",),
+    ),
+    Mutant(
+        "whitespace-runs",  # runs of spaces no longer read as one
+        "antiextract/signals.py",
+        'while b"  " in raw:\n        raw = raw.replace(b"  ", b" ")\n',
+        "",
         ("tests/test_signals.py",),
     ),
     # --- more of the same kind, for the new numeric tests ---

@@ -49,6 +49,9 @@ RETRY = 0.5  # store_retry_seconds in these tests
 # request does not wait on a hung Redis is shown by ordering instead (it was answered while
 # Redis was still frozen) or by counting what reached the store.
 GUARD = 10.0
+# A longer timeout for tests about a stalled store, with a back-off no shorter (Settings
+# refuses a STORE_TIMEOUT longer than STORE_RETRY_SECONDS)
+SLOW_STORE = {"store_timeout": 1.0, "store_retry_seconds": 1.0, "store_retry_max_seconds": 1.0}
 CAPACITY = 10_000
 USAGE = b'{"id":"x","choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}'  # noqa: E501
 USED = 15
@@ -368,6 +371,7 @@ async def test_challenge_path_does_not_wait_on_a_store_known_to_be_down(
         challenge_at=0.0,
         secret="s",
         store_retry_seconds=30.0,
+        store_retry_max_seconds=30.0,
     )  # every request is challenged; one outage window covers the whole test
     mw.breaker.clock = clock  # the back-off on simulated time: no probe during the test
     before = await call(mw, chat_body())
@@ -599,7 +603,7 @@ async def test_concurrent_burst_never_overspends_the_shared_budget(
     # A timeout of 1 s: this test is about atomicity (a timeout would hand requests to the
     # local fallback, a documented overspend); 0.2 s passes too on an idle machine.
     mws = [
-        middleware(app, clock, redis_srv.url, log, bucket_capacity=capacity, store_timeout=1.0)
+        middleware(app, clock, redis_srv.url, log, bucket_capacity=capacity, **SLOW_STORE)
         for log in logs
     ]
     assert replicas == 1 or mws[0].store.client is not mws[1].store.client
@@ -868,7 +872,7 @@ async def test_cancelled_during_store_call_reserves_nothing(
 ) -> None:
     """The client goes away while the evaluation is in flight on a stalled Redis."""
     app = App()
-    mw = middleware(app, clock, redis_srv.url, store_timeout=3.0)
+    mw = middleware(app, clock, redis_srv.url, **{k: 3.0 for k in SLOW_STORE})
     admin = redis_srv.client()
     assert (await call(mw, chat_body(), bearer("warm"))).status == 200
     sleeper = None
@@ -948,6 +952,119 @@ async def test_refund_of_a_fallback_request_does_not_credit_redis(
         CAPACITY - cost
     ), "the first request's charge was erased by a refund Redis never reserved"
     await close(mw)
+
+
+# --- 6b. Queued settlements across a failure; reset -----------------------------------
+
+
+def _store(proc: RedisProcess) -> Any:
+    from antiextract.store.redis import RedisStore
+
+    limits = Limits(capacity=CAPACITY, refill=1e-6)  # no refill to speak of: exact levels
+    return RedisStore.from_url(proc.url, limits, prefix="aeq", timeout=TIMEOUT)
+
+
+async def test_settlements_queued_while_a_batch_fails_reach_redis_when_it_is_back(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """A settlement batch fails (Redis down); settlements queued meanwhile must not be
+    stranded: once Redis answers again, flush() sends them, with the failed batch's
+    charge. (Before: the flusher returned on the failure, leaving the queue to whichever
+    settle() came next, and flush() at shutdown found no flusher and dropped it.)"""
+    store = _store(redis_srv)
+    now = clock()
+    for acct in ("a", "b"):
+        assert (await store.evaluate(acct, "ip", 100, now)).allowed
+    redis_srv.kill()
+    await store.settle("a", 50, now)  # its batch fails: Redis is down
+    await store.flush()  # returns once an attempt has failed
+    await store.settle("b", 70, now)  # queued while the failed charge waits to be retried
+    await store.settle("a", -30, now)
+    assert store.settlements_pending == 2
+    redis_srv.start()
+    for acct in ("a", "b"):  # Redis came back empty (no persistence): the accounts anew
+        assert (await store.evaluate(acct, "ip", 100, now)).allowed
+    await store.flush()
+    assert store.settlements_pending == 0
+    a = await store.account_state("a", now)
+    b = await store.account_state("b", now)
+    assert a["tokens"] == pytest.approx(CAPACITY - 100 - 50 + 30)
+    assert b["tokens"] == pytest.approx(CAPACITY - 100 - 70)
+    await store.close()
+
+
+async def test_a_failed_batch_sends_its_charges_again_never_its_refunds(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """A batch that timed out may have run on the server. Its charges are sent again (a
+    charge applied twice over-charges once); its refunds are dropped and counted (a
+    refund applied twice would credit the account more than it was ever debited)."""
+    store = _store(redis_srv)
+    now = clock()
+    for acct in ("charged", "refunded"):
+        assert (await store.evaluate(acct, "ip", 1_000, now)).allowed
+    redis_srv.freeze()  # SIGSTOP: the batch times out, its fate unknown to the client
+    await store.settle("charged", 400, now)
+    await store.settle("refunded", -900, now)
+    await store.flush()
+    redis_srv.thaw()
+    await asyncio.sleep(0.1)
+    await store.flush()
+    assert store.settlements_lost == 1  # the refund
+    charged = (await store.account_state("charged", now))["tokens"]
+    refunded = (await store.account_state("refunded", now))["tokens"]
+    # The frozen server ran the batch when thawed or not: the charge landed once or twice,
+    # the refund at most once; never more credit than the account was debited.
+    assert charged in (pytest.approx(CAPACITY - 1_400), pytest.approx(CAPACITY - 1_800))
+    assert refunded >= CAPACITY - 1_000 - 1e-6 and refunded <= CAPACITY - 100 + 1e-6
+    await store.close()
+
+
+async def test_shutdown_flush_logs_settlements_that_could_not_be_sent(
+    redis_srv: RedisProcess, clock: SimClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    mw = middleware(App(), clock, redis_srv.url)
+    assert (await call(mw, chat_body(max_tokens=500))).status == 200
+    await mw.store.flush()  # its own settlement is in
+    redis_srv.kill()
+    await mw.store.settle(account_of(mw), 10, clock())  # a charge: kept for a retry
+    messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+
+    async def receive() -> dict:
+        return messages.pop(0)
+
+    async def lifespan_app(scope: dict, receive: Any, send: Any) -> None:
+        while (await receive())["type"] != "lifespan.shutdown":
+            pass
+
+    mw.app = lifespan_app
+    with caplog.at_level(logging.WARNING, logger="antiextract"):
+        await mw({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, None)
+    assert any("could not reach the store before shutdown" in r.message for r in caplog.records)
+    await close(mw)
+
+
+async def test_reset_forgets_the_allowance_and_fails_as_a_store_error(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    from antiextract.challenge import Allowance
+    from antiextract.store import StoreError
+
+    store = _store(redis_srv)
+    now = clock()
+    assert (await store.evaluate("acct", "ip", 10, now)).allowed
+    passes = store.pass_book()
+    await passes.grant("acct", Allowance.granted(now), now)
+    admin = redis_srv.client()
+    key = store.account_key("acct")
+    assert admin.exists(key, key + ":pass") == 2
+    await store.reset("acct")
+    assert admin.exists(key, key + ":pass") == 0  # the allowance went with the account
+    assert not await passes.spend("acct", now)
+    redis_srv.kill()
+    with pytest.raises(StoreError, match="redis reset failed"):
+        await store.reset("acct")
+    await store.close()
 
 
 # --- 7. Hostile input through the whole middleware ----------------------------------------

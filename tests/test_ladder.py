@@ -60,7 +60,8 @@ CHALLENGE = {
     "secret": SECRET,
     "degrade_max_output_tokens": CAP,
 }
-BLOCK = {"block_at": 0.0, "degrade_at": 100.0, "challenge_at": 100.0}
+# every threshold at 0 (they must rise in order): the store blocks before the policy looks
+BLOCK = {"block_at": 0.0, "degrade_at": 0.0, "challenge_at": 0.0}
 REASONING = ("reasoning_content", "reasoning", "reasoning_details")
 THINKING = {"type": "enabled", "budget_tokens": 2048}
 

@@ -47,14 +47,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import math
 import struct
+from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import parse_url as redis_parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
@@ -66,9 +69,11 @@ from .. import risk as _risk
 from ..allowlist import KINDS, AllowEntry, Kind
 from ..bucket import Limits, Outcome, refill, take_cost
 from ..cohorts import CohortInput, CohortModel, CohortView
+from ..redact import redact, uri_secrets, userinfo
 from ..risk import TRAITS, Assessment, RiskInput, RiskModel
 from .base import NO_SIGNAL, Store, StoreError
 from .resp import EncodedKeys, FastScriptClient, Orphan, RespError, encode_bulk
+from .resp import parse_url as fast_parse_url
 
 
 def _script(name: str, *preludes: str) -> str:
@@ -165,13 +170,35 @@ _EVALUATE_KEYS, _EVALUATE_ARGS = 2, 7
 _DOUBLE = struct.Struct("<d")  # one packed double: ip.lua's retry_after, cohort.lua's joined
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
+if TYPE_CHECKING:
+    from ..challenge import ReplayGuard
+    from ..passes import PassBook
+
+_log = logging.getLogger("antiextract")
 _FAILURES = (TimeoutError, RedisError, RedisClusterException, OSError)
+
+
+@contextlib.contextmanager
+def store_errors(what: str) -> Iterator[None]:
+    """Every Redis failure leaves the store as one ``StoreError`` naming the operation:
+    callers (the middleware's breaker, the CLI, the challenge path) catch one type, and a
+    new method cannot forget the translation."""
+    try:
+        yield
+    except (*_FAILURES, RespError) as exc:
+        raise StoreError(f"redis {what} failed: {type(exc).__name__}: {exc}") from exc
+
+
+SETTLE_RETRY, SETTLE_RETRY_MAX = 0.5, 30.0  # s between attempts of a failed settlement
+MAX_PENDING = 100_000  # accounts with a queued settlement (Redis failing for long)
 MEMBER_MARKS = 131_072  # (account, youth, cohort, day, born) marks kept (_cohort_args), ~9 MB
 KNOWN_COHORTS = 65_536  # (cohort, day) entries kept: encoded keys and born (_cohort_args)
 _INTS = {"gaps", "hours_day", "hours_cur", "hours_prev", "day_count"}
 
 
 class RedisStore(Store):
+    label = "redis"
+
     def __init__(
         self,
         limits: Limits,
@@ -236,8 +263,11 @@ class RedisStore(Store):
             self._fast_combined = fast.prepare(co.sha, co.script)
         self._known: dict[tuple[str, int], list[Any]] = {}  # see _cohort_args
         self._members: set[int] = set()
-        self._pending: dict[str, list[float]] = {}
+        self._pending: dict[str, list[float]] = {}  # account -> [delta, latest now]
         self._flushing: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()  # flush(): skip the back-off, try now
+        self._failed = asyncio.Event()  # set when an attempt failed (flush() stops waiting)
+        self.settlements_lost = 0  # refunds dropped after a failure, charges over the bound
 
     @classmethod
     def from_url(
@@ -350,7 +380,7 @@ class RedisStore(Store):
         created = "" if signal.created_at is None else signal.created_at
         args = [now, cost, signal.traits, signal.acute, signal.skeleton, created, signal.tier]
         views: tuple[CohortView, ...] = ()
-        try:
+        with store_errors("evaluate"):
             if self.per_slot_calls:
                 return await self._evaluate_per_slot(account, ip, cost, now, args, cohort)
             keys = [self.account_key(account), self.ip_key(ip)]
@@ -382,8 +412,6 @@ class RedisStore(Store):
                     keys += [key for k in cohort.keys for key in self.cohort_keys(k, day)]
                     (reply,) = await self._pipelined([(self._combined, keys, args)])
                 views = self._cohort_views(account, cohort, day, joined, reply[4])
-        except (*_FAILURES, RespError) as exc:
-            raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
         allowed, denied, packed, day_count = reply[:4]
         tokens, wait, risk, youth, *rest = _REPLY.unpack(packed)
         n = len(TRAITS)
@@ -487,6 +515,9 @@ class RedisStore(Store):
     def _queue_settlement(self, account: str, delta: float, now: float) -> None:
         entry = self._pending.get(account)
         if entry is None:
+            if len(self._pending) >= MAX_PENDING:
+                self.settlements_lost += 1  # a long outage: bounded memory comes first
+                return
             self._pending[account] = [delta, now]
         else:
             entry[0] += delta
@@ -495,40 +526,84 @@ class RedisStore(Store):
             self._flushing = asyncio.get_running_loop().create_task(self._flush_pending())
 
     async def _flush_pending(self) -> None:
+        """Send queued settlements, one pipeline per batch, until none are left.
+
+        A batch that fails may still have run on the server (a timeout, a connection lost
+        after the write), so only its charges are sent again: a charge applied twice
+        over-charges an account once, a refund applied twice would credit it more than
+        it was ever debited (the invariant cost.py states). The charges wait in the queue,
+        merged with newer settlements, and are retried after a back-off that doubles up to
+        SETTLE_RETRY_MAX seconds (or at once when ``flush`` asks)."""
         await asyncio.sleep(0)  # let the settlements of this loop turn join the batch
+        wait = SETTLE_RETRY
         while self._pending:
             batch, self._pending = self._pending, {}
-            limits = self.limits
-            calls = [
-                (
-                    self._settle,
-                    [self.account_key(account)],
-                    [now, delta, limits.capacity, limits.refill, limits.account_ttl],
-                )
-                for account, (delta, now) in batch.items()
-            ]
-            for attempt in (0, 1):
-                try:
-                    await self._pipelined(calls)
+            if await self._send_settlements(batch):
+                wait = SETTLE_RETRY
+                continue
+            self._failed.set()
+            for account, (delta, now) in batch.items():
+                if delta > 0:
+                    self._queue_settlement(account, delta, now)
+                else:
+                    self.settlements_lost += 1
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+            wait = min(wait * 2, SETTLE_RETRY_MAX)
+
+    async def _send_settlements(self, batch: dict[str, list[float]]) -> bool:
+        limits = self.limits
+        calls = [
+            (
+                self._settle,
+                [self.account_key(account)],
+                [now, delta, limits.capacity, limits.refill, limits.account_ttl],
+            )
+            for account, (delta, now) in batch.items()
+        ]
+        error = ""
+        for attempt in (0, 1):
+            try:
+                await self._pipelined(calls)
+                return True
+            except _FAILURES as exc:
+                error = type(exc).__name__
+                # A pooled connection the server closed while idle (a restart, an idle
+                # timeout, a failover) fails at once, before anything ran: the batch is
+                # sent again on a new connection, once.
+                if attempt or not isinstance(exc, ConnectionError | RedisConnectionError):
                     break
-                except _FAILURES as exc:
-                    # A pooled connection the server closed (restart, idle timeout) fails
-                    # once and is replaced: try the batch once more. After that, settlement
-                    # is a correction; losing it leaves the up-front estimate charged.
-                    if attempt or not isinstance(exc, ConnectionError | RedisConnectionError):
-                        return
+        _log.warning(
+            "antiextract: %d settlements not sent (%s); charges retried, refunds dropped",
+            len(calls),
+            error,
+        )
+        return False
 
     async def flush(self) -> None:
-        while self._flushing is not None and not self._flushing.done():
-            await asyncio.shield(self._flushing)
+        """Send every queued settlement now. Returns once the queue is empty, or once an
+        attempt has failed (the charges stay queued for the background retry)."""
+        task = self._flushing
+        if task is None or task.done():
+            return
+        self._failed.clear()
+        self._wake.set()
+        failed = asyncio.ensure_future(self._failed.wait())
+        try:
+            await asyncio.wait({task, failed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            failed.cancel()
+
+    @property
+    def settlements_pending(self) -> int:
+        return len(self._pending)
 
     async def account_state(self, account: str, now: float) -> dict[str, Any] | None:
-        try:
+        with store_errors("account read"):
             raw = await self._admin(
                 keys=[self.account_key(account)], args=["read"], client=self.client
             )
-        except _FAILURES as exc:
-            raise StoreError(str(exc)) from exc
         if not raw:
             return None
         values = [x.decode() for x in raw]
@@ -559,24 +634,24 @@ class RedisStore(Store):
 
     async def block(self, account: str, until: float, now: float) -> None:
         ttl = max(self.limits.account_ttl, int(until - now) + 60)
-        try:
+        with store_errors("block"):
             await self._admin(
                 keys=[self.account_key(account)], args=["block", until, ttl], client=self.client
             )
-        except _FAILURES as exc:
-            raise StoreError(str(exc)) from exc
 
     async def reset(self, account: str) -> None:
-        await self.client.delete(self.account_key(account))
+        """Forget the account: its state and the allowance a solved challenge bought
+        (``passes.RedisPassBook``), both in the account's slot, in one call."""
+        key = self.account_key(account)
+        with store_errors("reset"):
+            await self.client.delete(key, key + ":pass")
 
     def allowlist_key(self) -> str:
         return f"{self.prefix}:{{allowlist}}"
 
     async def allowlist(self, now: float) -> list[AllowEntry]:
-        try:
+        with store_errors("allowlist read"):
             raw = await self.client.hgetall(self.allowlist_key())
-        except _FAILURES as exc:
-            raise StoreError(f"redis allowlist read failed: {exc}") from exc
         entries = (_allow_entry(f, v) for f, v in raw.items())
         return [e for e in entries if e is not None and e.until > now]
 
@@ -585,7 +660,7 @@ class RedisStore(Store):
         the latest expiry, so the key always has one and never outlives its entries."""
         key = self.allowlist_key()
         value = json.dumps({"until": entry.until, "added": entry.added, "note": entry.note})
-        try:
+        with store_errors("allowlist write"):
             await self.client.hset(key, entry.field, value)
             await self.client.expireat(key, int(entry.until) + 1, gt=True)
             await self.client.expireat(key, int(entry.until) + 1, nx=True)
@@ -594,17 +669,26 @@ class RedisStore(Store):
             stale = [f for f, e in live.items() if e is None or e.until <= now]
             if stale:
                 await self.client.hdel(key, *stale)
-        except _FAILURES as exc:
-            raise StoreError(f"redis allowlist write failed: {exc}") from exc
 
     async def disallow(self, kind: Kind, value: str, now: float) -> bool:
-        try:
+        with store_errors("allowlist write"):
             return bool(await self.client.hdel(self.allowlist_key(), f"{kind}|{value}"))
-        except _FAILURES as exc:
-            raise StoreError(f"redis allowlist write failed: {exc}") from exc
+
+    def pass_book(self) -> PassBook:
+        from ..passes import RedisPassBook
+
+        return RedisPassBook(self.client, self.prefix)
+
+    def replay_guard(self) -> ReplayGuard:
+        from ..challenge import RedisReplayGuard
+
+        return RedisReplayGuard(self.client, self.prefix)
 
     async def close(self) -> None:
         await self.flush()
+        if self._flushing is not None and not self._flushing.done():
+            self.settlements_lost += len(self._pending)
+            self._flushing.cancel()  # Redis is failing: what is still queued is lost
         await self.client.aclose()
         for other in self._others:
             await other.aclose()
@@ -632,7 +716,7 @@ class RedisStore(Store):
         day = int(now // 86_400)
         names: list[str] = []
         replies: list[Any] = []
-        try:
+        with store_errors("cohort read"):
             async for raw in self.client.scan_iter(match=head + "*", count=1_000):
                 name = raw.decode() if isinstance(raw, bytes) else str(raw)
                 if name.endswith("}"):  # the state; the HyperLogLogs end in ":a:<day>" etc.
@@ -641,8 +725,6 @@ class RedisStore(Store):
             for i in range(0, len(names), batch):
                 calls = [(read, self.cohort_keys(k, day), []) for k in names[i : i + batch]]
                 replies += await self._pipelined(calls)
-        except _FAILURES as exc:
-            raise StoreError(f"redis cohort read failed: {type(exc).__name__}: {exc}") from exc
         m = self.cohort_model
         kinds = {"t": "template", "l": "band", "n": "subnet", "c": "client"}
         out = []
@@ -690,19 +772,30 @@ class RedisStore(Store):
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
 
 
-def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
-    """The redis-py client for ``url``, and further clients to close with it."""
+def parse_uri(url: str) -> dict[str, Any]:
+    """What a client for ``url`` needs, checked without connecting: Settings calls it at
+    start-up, so every URI the store would refuse is refused there, with the variable's
+    name. ``ValueError`` names the part at fault and never quotes the user or password."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    common: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if any(c in userinfo(url) for c in "/?#"):
+        # a parser would split the password there and quote a piece of it as a host/port
+        raise ValueError(
+            f"{scheme} URI: an unencoded '/', '?' or '#' in the user or password "
+            "(%-encode them as %2F, %3F, %23)"
+        )
     if scheme not in ("redis+cluster", "redis+sentinel"):
-        client = aioredis.Redis.from_url(url, retry_on_timeout=False, **common)
-        return client, []
+        try:
+            fast_parse_url(url)  # the hot path's lean client
+            redis_parse_url(url)  # redis-py's, for everything else
+        except ValueError as exc:
+            raise ValueError(f"{scheme} URI: {redact(str(exc), uri_secrets(url))}") from None
+        return {"scheme": scheme}
     try:
         parts = urlsplit(url)
     except ValueError:  # urlsplit's message may quote the URI: no password in ours
         raise ValueError(f"{scheme} URI: cannot be parsed (IPv6 hosts as [::1]:port)") from None
-    userinfo, _, netloc = parts.netloc.rpartition("@")
-    user, colon, password = userinfo.partition(":")
+    userinfo_, _, netloc = parts.netloc.rpartition("@")
+    user, colon, password = userinfo_.partition(":")
     auth = {
         "username": unquote(user) or None,
         "password": unquote(password) if colon else None,
@@ -726,9 +819,7 @@ def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
             raise ValueError(
                 "redis+cluster URI: no database after the hosts (Redis Cluster has only db 0)"
             )
-        nodes = [ClusterNode(host, port) for host, port in hosts]
-        cluster = RedisCluster(startup_nodes=nodes, retry=_NO_RETRY, **auth, **common)
-        return cluster, []
+        return {"scheme": scheme, "hosts": hosts, "auth": auth}
     hosts = _hosts(netloc, scheme, 26379)
     path = parts.path.strip("/").split("/") if parts.path.strip("/") else []
     if not path or not path[0]:
@@ -741,19 +832,39 @@ def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
             "redis+sentinel URI: after the service name only a db number may follow "
             "(redis+sentinel://host:port/service_name[/db])"
         )
-    service = unquote(path[0])
-    db = int(path[1]) if len(path) == 2 else 0
     sentinel_auth = {
         "username": query.get("sentinel_username", [None])[0],
         "password": query.get("sentinel_password", [None])[0],
     }
+    return {
+        "scheme": scheme,
+        "hosts": hosts,
+        "auth": auth,
+        "service": unquote(path[0]),
+        "db": int(path[1]) if len(path) == 2 else 0,
+        "sentinel_auth": sentinel_auth,
+    }
+
+
+def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
+    """The redis-py client for ``url``, and further clients to close with it."""
+    spec = parse_uri(url)
+    common: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if spec["scheme"] not in ("redis+cluster", "redis+sentinel"):
+        client = aioredis.Redis.from_url(url, retry_on_timeout=False, **common)
+        return client, []
+    if spec["scheme"] == "redis+cluster":
+        nodes = [ClusterNode(host, port) for host, port in spec["hosts"]]
+        cluster = RedisCluster(startup_nodes=nodes, retry=_NO_RETRY, **spec["auth"], **common)
+        return cluster, []
+    sentinel_auth = {k: v for k, v in spec["sentinel_auth"].items() if v}
     sentinel = Sentinel(
-        hosts,
-        sentinel_kwargs={**common, **{k: v for k, v in sentinel_auth.items() if v}},
+        spec["hosts"],
+        sentinel_kwargs={**common, **sentinel_auth},
         retry=_NO_RETRY,
         **common,
     )
-    master = sentinel.master_for(service, db=db, **auth)
+    master = sentinel.master_for(spec["service"], db=spec["db"], **spec["auth"])
     return master, list(sentinel.sentinels)
 
 
