@@ -70,15 +70,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from redis.exceptions import RedisError
-
 from .apis import PERMISSION, ApiFamily
-from .store.base import StoreError
+from .enforce import Refusal, json_headers
+from .store.redis import store_errors
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
-Headers = list[tuple[bytes, bytes]]
 
 CHALLENGE_HEADER = "AntiExtract-Challenge"
 DIFFICULTY_HEADER = "AntiExtract-Difficulty"
@@ -369,8 +367,8 @@ def challenge_response(
     token: str,
     difficulty: int,
     verification_url: str | None = None,
-) -> tuple[int, Headers, bytes]:
-    """The CHALLENGE response: (status, headers, body), as ``enforce`` writes them."""
+) -> Refusal:
+    """The CHALLENGE response: (status, headers, body), an ``enforce.Refusal``."""
     claims = peek(token)
     valid_for = ""
     if claims is not None:
@@ -387,17 +385,16 @@ def challenge_response(
     if verification_url:
         message += f" To stop receiving challenges, verify the account at {verification_url}."
     body = family.error_body(PERMISSION, message, code=CHALLENGE_CODE)
-    headers: Headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
+    headers = json_headers(
+        body,
         (CHALLENGE_HEADER.lower().encode(), token.encode("ascii")),
         (DIFFICULTY_HEADER.lower().encode(), str(difficulty).encode()),
         (b"x-should-retry", b"false"),
         (b"cache-control", b"no-store"),
-    ]
+    )
     if verification_url:
         headers.append((b"antiextract-verification-url", verification_url.encode()))
-    return CHALLENGE_STATUS, headers, body
+    return Refusal(CHALLENGE_STATUS, headers, body)
 
 
 # --- allowance -----------------------------------------------------------------------
@@ -501,10 +498,8 @@ class RedisReplayGuard:
 
     async def first_use(self, token_id: str, expires_at: float, now: float) -> bool:
         ttl = max(1, math.ceil(expires_at - now + self.grace))
-        try:
+        with store_errors("replay guard"):
             created = await self.client.set(self.key(token_id), b"1", nx=True, ex=ttl)
-        except RedisError as exc:
-            raise StoreError(f"replay guard: {exc}") from exc
         return bool(created)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from .redact import mask_uri, redact
 from .settings import Settings, SettingsError, load_settings
 
 EXIT_NOT_FOUND = 1
@@ -69,25 +70,21 @@ def _config(args: argparse.Namespace) -> int:
 def effective_config(settings: Settings) -> dict[str, object]:
     """Every setting as its environment variable, secrets and passwords masked."""
     out: dict[str, object] = {}
+    secrets = settings.secret_texts()
     for name in type(settings).model_fields:
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
             value = "<set>"
         elif isinstance(value, tuple) and value and isinstance(value[0], SecretStr):
             value = f"<{len(value)} set>"
-        elif name == "storage_uri" and "@" in str(value):
-            value = _masked_uri(str(value))
+        elif name == "storage_uri":
+            value = mask_uri(str(value))
         elif isinstance(value, tuple):
             value = ",".join(str(v) for v in value)
+        if isinstance(value, str):  # any other URI a value holds (VERIFICATION_URL, ...)
+            value = redact(value, secrets)
         out["ANTIEXTRACT_" + name.upper()] = value
     return out
-
-
-def _masked_uri(uri: str) -> str:
-    if "@" not in uri or "://" not in uri:
-        return uri
-    scheme, rest = uri.split("://", 1)
-    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -181,13 +178,15 @@ def _with_store(
         settings = load_settings()
         if settings.storage_uri.lower().startswith("memory://"):
             raise CliError(MEMORY_STORE)
-        uri = _masked_uri(settings.storage_uri)
+        uri = mask_uri(settings.storage_uri)
+        secrets = settings.secret_texts()
 
         async def main() -> int:
             try:
                 ops = _Ops(settings)
             except ValueError as exc:  # a URI redis-py cannot parse (port, db, options)
-                raise CliError(f"ANTIEXTRACT_STORAGE_URI={uri} is not usable: {exc}") from None
+                reason = redact(str(exc), secrets)
+                raise CliError(f"ANTIEXTRACT_STORAGE_URI={uri} is not usable: {reason}") from None
             try:
                 return await body(args, ops, time.time())
             finally:
@@ -198,10 +197,11 @@ def _with_store(
         except BrokenPipeError:
             raise  # the reader of our output went away (`| head`): not the store's fault
         except AuthenticationError as exc:
-            raise CliError(f"the store at {uri} refused the credentials: {exc}") from None
+            reason = redact(str(exc), secrets)
+            raise CliError(f"the store at {uri} refused the credentials: {reason}") from None
         except (StoreError, RedisError, OSError, TimeoutError) as exc:
             cause = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ else exc
-            reason = str(exc).strip() or type(exc).__name__
+            reason = redact(str(exc).strip(), secrets) or type(exc).__name__
             if isinstance(cause, RedisConnectionError | RedisTimeoutError | OSError | TimeoutError):
                 raise CliError(
                     f"cannot reach the store at {uri}: {reason} "

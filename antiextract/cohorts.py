@@ -36,9 +36,13 @@ from typing import NamedTuple
 
 import xxhash
 
-from .risk import ELICIT, EXTRACT, FOCUS, SINGLE
+from .bucket import MAX_TTL
+from .risk import ELICIT, EXTRACT, FOCUS, MAX_WEIGHT, SINGLE, check_range
 
 KMV_K = 256  # sketch size: ~1/sqrt(k-2) = 6% standard error on distinct counts
+# Weights of a cohort's trait shares in its harvest shape: elicitation and focus weigh most
+# (store/cohort.lua is given them as Lua constants: the numbers live here only).
+HARVEST_ELICIT, HARVEST_FOCUS, HARVEST_SINGLE, HARVEST_EXTRACT = 2.0, 2.0, 1.0, 1.0
 _MAX_HASH = float(1 << 64)
 
 
@@ -58,6 +62,21 @@ class CohortModel:
     ttl: int = 3 * 86_400  # at least two days: yesterday's sketches are read all day
 
     def __post_init__(self) -> None:
+        # ranges (risk.check_range): counts of accounts, shares, divisors and rates, so a
+        # zero or NaN never reaches campaign_score, update_cohort or cohort.lua
+        check_range("min_young", self.min_young, 1, why="a campaign needs a young account")
+        check_range("full_young", self.full_young, 1, why="a divisor")
+        check_range("min_young_share", self.min_young_share, 0, 1, why="a share")
+        check_range("min_harvest", self.min_harvest, 0, 1, why="harvest is a share")
+        check_range("weight", self.weight, 0, MAX_WEIGHT)
+        for name in ("young_days", "half_life", "bucket_capacity", "bucket_refill"):
+            check_range(name, getattr(self, name), 0, above=True, why="a divisor or a size")
+        if self.bucket_capacity / self.bucket_refill > MAX_TTL:
+            raise ValueError(
+                f"bucket_capacity / bucket_refill = {self.bucket_capacity / self.bucket_refill:g}"
+                f" s: a campaign's shared bucket would take more than {MAX_TTL // 86_400} days "
+                "to refill, never in practice"
+            )
         # Redis wants a whole number of seconds, and cohort.lua renews a state's TTL once a
         # day (a settings override arrives as a float, e.g. 259200.0)
         if self.ttl != int(self.ttl) or self.ttl < 2 * 86_400:
@@ -189,7 +208,13 @@ def harvest(requests: float, elicit: float, focus: float, single: float, extract
     most; single-turn and extraction parameters complete the picture."""
     if requests <= 0:
         return 0.0
-    return (2 * elicit + 2 * focus + single + extract) / (6 * requests)
+    total = HARVEST_ELICIT + HARVEST_FOCUS + HARVEST_SINGLE + HARVEST_EXTRACT
+    return (
+        HARVEST_ELICIT * elicit
+        + HARVEST_FOCUS * focus
+        + HARVEST_SINGLE * single
+        + HARVEST_EXTRACT * extract
+    ) / (total * requests)
 
 
 def campaign_score(accounts: int, young: int, harvest_: float, m: CohortModel) -> float:

@@ -29,6 +29,10 @@ bounded whatever the traffic:
                                            insufficient_work, malformed,
                                            store_unavailable)
 ``antiextract_campaigns_active``           flagged cohorts this process saw (15 min)
+``antiextract_ignored_headers_total``      auth-layer headers not believed: ``header``
+                                           (account, created, tier), ``reason``
+                                           (untrusted_peer, repeated, invalid); never
+                                           their value
 =========================================  =============================================
 
 The recording methods take plain values and are cheap (1.5 to 2 µs for
@@ -50,7 +54,10 @@ For any other ASGI app, :func:`mount_metrics` answers one path and passes the re
     app = mount_metrics(protected, protected.metrics)  # GET /metrics
 
 The metrics describe the protection itself (thresholds hit, challenge outcomes), so
-serve them where only the monitoring system can reach them.
+serve them where only the monitoring system can reach them: :class:`MetricsListener` serves
+them on a port of their own (``ANTIEXTRACT_METRICS_PORT``, on 127.0.0.1 unless
+``ANTIEXTRACT_METRICS_HOST`` says otherwise); the gateway starts one and serves no metrics
+on its client port.
 
 Multi-process servers (``uvicorn --workers N``, gunicorn) keep one set of metrics per
 worker; the registry here does not aggregate across processes.
@@ -58,7 +65,8 @@ worker; the registry here does not aggregate across processes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+import threading
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from prometheus_client import (
@@ -68,9 +76,11 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 
 from .apis import CHAT, COMPLETIONS, GENERIC, MESSAGES, RESPONSES
+from .identity import AUTH_HEADERS, IGNORED_REASONS
 from .policy import ACTIONS
 
 Scope = MutableMapping[str, Any]
@@ -82,11 +92,14 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 OTHER = "other"
 """The label value of anything outside a label's known set."""
 
-REASONS = ("token_budget", "request_limit", "campaign_budget", "blocked", "risk", "allow", OTHER)
+REASONS = ("token_budget", "request_limit", "campaign_budget", "blocked", "risk", "allow",
+           "store_unavailable", "internal_error", OTHER)  # fmt: skip
+UNAVAILABLE = "unavailable"  # the action of FAIL_MODE=closed's 503
 APIS = (CHAT.name, COMPLETIONS.name, RESPONSES.name, MESSAGES.name, GENERIC.name, OTHER)
 STORES = ("memory", "redis", "fallback", OTHER)
 STORE_ERRORS = ("timeout", "connection", "response", OTHER)
 SETTLEMENTS = ("settled", "refunded", "no_usage", OTHER)
+STAGES = ("decide", "degrade_filter", "settle", "refund", "audit", OTHER)
 CHALLENGES = (
     "issued",
     "solved",
@@ -118,7 +131,7 @@ STORE_BUCKETS = (
     1.0,
 )  # fmt: skip
 
-_ACTIONS = frozenset(ACTIONS)
+_ACTIONS = frozenset((*ACTIONS, UNAVAILABLE))
 _APIS = frozenset(APIS)
 _STORES = frozenset(STORES)
 _STORE_ERRORS = frozenset(STORE_ERRORS)
@@ -131,6 +144,8 @@ _REASON_PREFIXES = (
     ("blocked", "blocked"),
     ("risk", "risk"),
     ("allow", "allow"),
+    ("store_unavailable", "store_unavailable"),
+    ("internal_error", "internal_error"),
 )
 _CACHE_MAX = 4096  # raw argument tuples remembered by decision(); cleared when full
 
@@ -230,15 +245,33 @@ class Metrics:
             ("outcome",),
             registry=r,
         )
+        self.internal_errors = Counter(
+            "antiextract_internal_errors",
+            "Failures inside antiextract (a bug or an input it did not expect), by stage: the "
+            "request was passed through (FAIL_MODE=open) or refused with a 503 (closed).",
+            ("stage",),
+            registry=r,
+        )
         self.campaigns_active = Gauge(
             "antiextract_campaigns_active",
             "Extraction campaigns currently tracked.",
             registry=r,
         )
+        self.ignored = Counter(
+            "antiextract_ignored_headers",
+            "Auth-layer headers (account, creation time, tier) not believed: from a peer "
+            "outside TRUSTED_PROXIES, sent more than once, or unparsable.",
+            ("header", "reason"),
+            registry=r,
+        )
         # Known, small label sets start at zero so rate() and absence alerts work at once.
+        self._ignored = {
+            (h, why): self.ignored.labels(h, why) for h in AUTH_HEADERS for why in IGNORED_REASONS
+        }
         self._store_errors = {k: self.store_errors.labels(k) for k in STORE_ERRORS}
         self._settlements = {k: self.settlements.labels(k) for k in SETTLEMENTS}
         self._challenges = {k: self.challenges.labels(k) for k in CHALLENGES}
+        self._internal_errors = {k: self.internal_errors.labels(k) for k in STAGES}
         self._decisions: dict[tuple[Any, ...], tuple[Any, Any, bool]] = {}
         self._decision_children: dict[tuple[str, str, str, str], Any] = {}
         self._latency_children: dict[str, Any] = {}
@@ -316,6 +349,19 @@ class Metrics:
         child = self._challenges.get(outcome) if isinstance(outcome, str) else None
         (child or self._challenges[OTHER]).inc()
 
+    def internal_error(self, stage: str) -> None:
+        """A failure inside antiextract at ``stage`` (see STAGES; anything else: other)."""
+        child = self._internal_errors.get(stage) if isinstance(stage, str) else None
+        (child or self._internal_errors[OTHER]).inc()
+
+    def ignored_headers(self, ignored: Iterable[tuple[str, str]]) -> None:
+        """Auth-layer headers a request carried that were not believed, as (header,
+        reason) pairs from :meth:`antiextract.identity.TrustedHeaders.read`."""
+        for key in ignored:
+            child = self._ignored.get(key)
+            if child is not None:
+                child.inc()
+
     def campaigns(self, n: int) -> None:
         """The number of campaigns currently tracked."""
         self.campaigns_active.set(n)
@@ -375,6 +421,90 @@ class MetricsMount:
         await self.app(scope, receive, send)
 
 
+class MetricsListener:
+    """Serves ``registry`` on a listener of its own, off the port clients call.
+
+    It is prometheus-client's own HTTP server in a daemon thread, chosen over a second
+    uvicorn server because it needs nothing from the ASGI server or its event loop (the
+    gateway, a middleware's lifespan or a worker start it the same way), binds
+    synchronously (a port that cannot be had fails :meth:`start` at once, which stops
+    start-up instead of serving without metrics), and brings content negotiation
+    (OpenMetrics) and gzip that would otherwise be hand-written. It answers ``GET`` on
+    any path.
+
+    One server per address per process: starting a second listener on the same host and
+    port with the same registry shares the running server, which stops with its last
+    user; with another registry, :meth:`start` raises ``OSError`` like a taken port.
+    """
+
+    def __init__(self, registry: CollectorRegistry, port: int, host: str = "127.0.0.1") -> None:
+        self.registry, self.port, self.host = registry, port, host
+        self._key: tuple[str, int] | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The (address, port) the socket is bound to: ``port=0`` takes a free one."""
+        running = _SERVERS.get(self._key) if self._key is not None else None
+        if running is None:
+            raise RuntimeError("the metrics listener is not running")
+        host, port = running.server.server_address[:2]
+        return host, port
+
+    def start(self) -> None:
+        """Listen (idempotent). Raises ``OSError`` naming the address when it cannot."""
+        if self._key is not None:
+            return
+        with _SERVERS_LOCK:
+            key = (self.host, self.port)
+            running = _SERVERS.get(key) if self.port else None
+            if running is not None:
+                if running.registry is not self.registry:
+                    raise OSError(
+                        f"cannot serve metrics on {self.host}:{self.port}: this process "
+                        "already serves other metrics there"
+                    )
+                running.users += 1
+                self._key = key
+                return
+            try:
+                server, thread = start_http_server(self.port, self.host, self.registry)
+            except OSError as exc:
+                reason = exc.strerror or str(exc) or type(exc).__name__
+                raise OSError(
+                    exc.errno, f"cannot serve metrics on {self.host}:{self.port}: {reason}"
+                ) from None
+            key = (self.host, server.server_address[1])
+            _SERVERS[key] = _Running(self.registry, server, thread)
+            self._key = key
+
+    def stop(self) -> None:
+        """Stop listening (idempotent); blocks up to half a second for the server's loop."""
+        with _SERVERS_LOCK:
+            key, self._key = self._key, None
+            running = _SERVERS.get(key) if key is not None else None
+            if running is None:
+                return
+            running.users -= 1
+            if running.users > 0:
+                return
+            del _SERVERS[key]  # type: ignore[arg-type]
+        running.server.shutdown()
+        running.server.server_close()
+        running.thread.join(timeout=5)
+
+
+class _Running:
+    __slots__ = ("registry", "server", "thread", "users")
+
+    def __init__(self, registry: CollectorRegistry, server: Any, thread: threading.Thread) -> None:
+        self.registry, self.server, self.thread = registry, server, thread
+        self.users = 1
+
+
+_SERVERS: dict[tuple[str, int], _Running] = {}
+_SERVERS_LOCK = threading.Lock()
+
+
 def metrics_app(metrics: Metrics) -> MetricsApp:
     """An ASGI app serving ``metrics`` in the Prometheus text format (GET only)."""
     return MetricsApp(metrics)
@@ -411,6 +541,7 @@ __all__ = [
     "STORE_ERRORS",
     "Metrics",
     "MetricsApp",
+    "MetricsListener",
     "MetricsMount",
     "error_kind",
     "metrics_app",

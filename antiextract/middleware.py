@@ -16,16 +16,17 @@ import logging
 import math
 import random
 import time
+import traceback
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from . import challenge as pow_challenge
 from .allowlist import Allowlist
-from .apis import UNAVAILABLE, ApiFamily, RequestFacts, family_for_path
+from .apis import UNAVAILABLE, ApiFamily, RequestFacts, canonical_path, family_for_path
 from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
 from .bucket import Limits, Outcome, WindowLimit, take_cost
@@ -33,14 +34,20 @@ from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
 from .cost import Response, actual_tokens, charge, estimate, prompt_tokens, seen_output
 from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
 from .encoding import content_coding, decode
-from .enforce import block_response, throttle_response
+from .enforce import (
+    Refusal,
+    block_response,
+    json_headers,
+    throttle_response,
+    unavailable_response,
+)
 from .fingerprint import client_fingerprint, template_fingerprint
-from .identity import Identity, digest, hash_key, header, identify
+from .identity import Identity, TrustedHeaders, digest, hash_key, header, identify
 from .metrics import Metrics, error_kind
-from .passes import MemoryPassBook, PassBook, RedisPassBook
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
+from .redact import LogFilter, redact
 from .risk import RiskInput, RiskModel, reasons
-from .settings import Settings, load_settings
+from .settings import Settings, SettingsError, load_settings
 from .signals import RequestSignals, SignalWeights, read_signals
 from .store import MemoryStore, Store, StoreError, create_store
 
@@ -54,6 +61,10 @@ _HEAD = 16_384
 _TAIL = 16_384
 
 _internal = logging.getLogger("antiextract")
+# Tracebacks logged here quote exceptions, and a store's may quote its URI: every
+# middleware adds its configuration's secrets to the one filter of this logger.
+_LOG_FILTER = LogFilter()
+_internal.addFilter(_LOG_FILTER)
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -84,9 +95,25 @@ class AntiExtractMiddleware:
         metrics: Metrics | None = None,
     ) -> None:
         self.app = app
-        self.settings = s = settings if settings is not None else load_settings()
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.config_error: str | None = None
+        self._config_error_logged = False
+        if settings is None:
+            try:
+                settings = load_settings()
+            except SettingsError as exc:
+                # Configured by env, constructed by the host (Starlette builds its stack
+                # inside the first call it gets): raising here becomes a 500 on every
+                # request. Keep the error; __call__ refuses to start (see _misconfigured).
+                self.config_error = str(exc)
+                return
+        self.settings = s = settings
+        self._secrets = s.secret_texts()
+        _LOG_FILTER.secrets.update(self._secrets)
         self.clock = clock or time.time
         self.paths = frozenset(s.paths)
+        # Other spellings of a protected path (apis.canonical_path) -> the configured one.
+        self._spellings = {canonical_path(p): p for p in s.paths}
         self.limits = limits_from(s)
         self.model = RiskModel(**s.risk_model)
         self.weights = SignalWeights(**s.signal_weights)
@@ -124,23 +151,16 @@ class AntiExtractMiddleware:
             model=self.model,
             cohort_model=self.cohort_model,
         )
-        self.metrics = metrics if metrics is not None else Metrics()
-        self._store_label = "memory" if isinstance(self.store, MemoryStore) else "redis"
-        self.created_header = _lower(s.account_created_header)
-        self.tier_header = _lower(s.account_tier_header)
-        client = getattr(self.store, "client", None)
-        if client is not None:
-            self.replay: pow_challenge.ReplayGuard = pow_challenge.RedisReplayGuard(
-                client, s.key_prefix
-            )
-            self.passes: PassBook = RedisPassBook(client, s.key_prefix)
-        else:
-            self.replay = pow_challenge.MemoryReplayGuard()
-            self.passes = MemoryPassBook()
+        # The auth layer's headers, believed only from TRUSTED_PROXIES when it is set.
+        self.trusted_headers = TrustedHeaders.from_settings(s)
+        self.replay = self.store.replay_guard()
+        self.passes = self.store.pass_book()
         self.log = logger if logger is not None else make_logger(s.log_format, s.log_level)
         self.challenge_secrets = _challenge_secrets(s, self.log)
+        unverified = self.trusted_headers.warning()
+        if unverified is not None:
+            self.log.warning("antiextract.trusted_headers_unverified", detail=unverified)
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
-        self.account_header = s.account_header.lower().encode() if s.account_header else None
         self.enforce = s.mode == "enforce"
         self.fail_closed = s.fail_mode == "closed"
         self._campaigns: dict[str, float] = {}  # flagged cohort -> time.monotonic() last seen
@@ -151,76 +171,102 @@ class AntiExtractMiddleware:
         self._digests: dict[str, str] = {}
         self._first_seen: dict[str, float] = {}  # account key -> first seen (learnt)
         self._background: set[asyncio.Future[Any]] = set()
+        self._failures_unlogged = 0  # internal errors since the last one logged (_failure)
+        self._failures_due = -math.inf  # clock() before which none is logged
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
+        if self.config_error is not None:
+            await self._misconfigured(scope, receive, send)
+            return
+        if scope["type"] != "http" or scope["method"] != "POST":
             if scope["type"] == "lifespan":
                 receive = _LifespanWatch(receive, self.store)
             await self.app(scope, receive, send)
             return
+        if scope["path"] not in self.paths:
+            path = self._spellings.get(canonical_path(scope["path"]))
+            if path is None:
+                await self.app(scope, receive, send)
+                return
+            # Another spelling of a protected path: protected, and passed on as the
+            # configured path, so the app (or the gateway's upstream) serves the route
+            # that was checked, however it would have read the spelling.
+            scope = {**scope, "path": path, "raw_path": path.encode()}
         await self._protect(scope, receive, send)
 
+    async def _misconfigured(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The env-read configuration is invalid: nothing is served, protected or not.
+
+        A server that runs the lifespan protocol is told at start-up
+        (``lifespan.startup.failed`` with the one-line message: uvicorn prints it and
+        exits with status 3, in ``--lifespan auto`` and ``on``). A server that skips it
+        (``--lifespan off``) starts, and then every request gets a 503 with a generic
+        body and ``x-should-retry: false``, every websocket is closed, and the log names
+        the error once: protection is never silently off, nor a 500 with a traceback."""
+        kind = scope["type"]
+        message = self.config_error or "invalid antiextract configuration"
+        if kind == "lifespan":
+            if (await receive())["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.failed", "message": message})
+            return  # the server exits; nothing more is expected of a failed start-up
+        if not self._config_error_logged:
+            self._config_error_logged = True
+            _internal.error("%s; every request is refused with 503 until it is fixed", message)
+        if kind == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1011})
+        elif kind == "http":
+            body = family_for_path(scope["path"]).error_body(
+                UNAVAILABLE, "The service is unavailable.", "service_unavailable"
+            )
+            refusal = Refusal(503, json_headers(body, (b"x-should-retry", b"false")), body)
+            await refusal(scope, receive, send)
+
     async def _protect(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ladder for one protected request. Everything up to the choice of response
+        runs guarded: a failure there is loud (counted, logged at a bounded rate) and
+        never the client's 500; it passes the request through (FAIL_MODE=open) or
+        refuses it with a 503 (closed), as a store outage would."""
         started = time.perf_counter()
         messages, size, complete = await _buffer(receive, self.settings.inspect_max_bytes)
         replay = _Replay(messages, receive)
+        ctx: _Context | None = None
+        degraded = False
         try:
             ctx = await self._decide(scope, messages, size, complete)
+            ctx.elapsed_us = (time.perf_counter() - started) * 1e6
+            self.metrics.decision(
+                ctx.decision.action,
+                ctx.decision.reasons,
+                ctx.family.name,
+                self.enforce,
+                ctx.elapsed_us / 1e6,
+                "fallback" if ctx.store is self.fallback else self.store.label,
+            )
+            refusal = await self._refusal(scope, ctx) if self.enforce else None
+            if refusal is None and self.enforce and ctx.decision.action in (DEGRADE, CHALLENGE):
+                degraded = True
+                scope, replay = self._degraded_request(scope, ctx, messages, replay, receive)
         except _StoreDown as down:  # FAIL_MODE=closed and the store is unreachable
-            await self._refuse_unavailable(scope, send, down.retry_after, started)
-            return
-        except Exception:  # a bug of ours must never become the client's 500
-            _internal.exception("antiextract: decision failed; request passed through")
-            await self.app(scope, replay, send)
-            return
-        ctx.elapsed_us = (time.perf_counter() - started) * 1e6
-        action = ctx.decision.action
-        self.metrics.decision(
-            action,
-            ctx.decision.reasons,
-            ctx.family.name,
-            self.enforce,
-            ctx.elapsed_us / 1e6,
-            "fallback" if ctx.store is self.fallback else self._store_label,
-        )
-        if self.enforce and action in (THROTTLE, BLOCK):
-            if action == THROTTLE:
-                status, headers, body = throttle_response(
-                    ctx.family,
-                    ctx.decision,
-                    self.limits,
-                    ctx.outcome.tokens,
-                    self.settings.sdk_retry_ceiling,
-                )
-            else:
-                status, headers, body = block_response(ctx.family, ctx.decision)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            self._audit(ctx, status)
-            return
-        if self.enforce and action == CHALLENGE and not await self._challenge_passed(scope, ctx):
-            self.metrics.challenge("issued")
-            await self._refund(ctx)
-            difficulty = pow_challenge.difficulty_for(
-                ctx.decision.risk,
-                self.settings.challenge_base_bits,
-                self.settings.challenge_max_bits,
-                low=self.thresholds.challenge_at,
-                high=self.thresholds.block_at,
+            await self._unavailable(scope, down.retry_after, "store_unavailable", started)(
+                scope, receive, send
             )
-            token = pow_challenge.issue(
-                ctx.account_key, difficulty, ctx.now, self.challenge_secrets
-            )
-            status, headers, body = pow_challenge.challenge_response(
-                ctx.family, token, difficulty, self.settings.verification_url
-            )
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            self._audit(ctx, status)
             return
-        if self.enforce and action in (DEGRADE, CHALLENGE):
-            scope, replay = self._degraded_request(scope, ctx, messages, replay, receive)
-            send = _DegradeSend(send, ctx.family.name, self.plan)
+        except Exception as exc:  # a bug of ours must never become the client's 500
+            self._failure("decide", exc)
+            if self.fail_closed:
+                if ctx is not None:
+                    await self._refund(ctx)
+                await self._unavailable(scope, 1.0, "internal_error", started)(scope, receive, send)
+                return
+            await self.app(scope, replay, send)  # its reservation, if any, stays charged
+            return
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            self._audit(ctx, refusal.status)
+            return
+        if degraded:
+            send = _DegradeSend(send, ctx.family, self.plan, self._failure)
             await self._tarpit(ctx)
         scope = _uncompressed(scope)
         observer = _ResponseObserver(send)
@@ -231,32 +277,75 @@ class AntiExtractMiddleware:
             if ctx.decision.action != ALLOW or self._sampled():
                 self._audit(ctx, observer.status)
 
-    async def _refuse_unavailable(
-        self, scope: Scope, send: Send, retry_after: float, started: float
-    ) -> None:
-        """FAIL_MODE=closed: 503 in the API's format, retry once the store is probed again."""
+    async def _refusal(self, scope: Scope, ctx: _Context) -> Refusal | None:
+        """The middleware's own response for an enforced refusal, or None to call the app.
+        A request the store allowed but the middleware refuses (a campaign's shared bucket
+        is empty, a challenge is due) gets its reservation back: it was never served."""
+        d = ctx.decision
+        if d.action == THROTTLE:
+            if ctx.outcome.allowed:  # the account's limits let it through; its campaign's did not
+                await self._refund(ctx)
+            return throttle_response(
+                ctx.family, d, self.limits, ctx.outcome.tokens, self.settings.sdk_retry_ceiling
+            )
+        if d.action == BLOCK:
+            return block_response(ctx.family, d)
+        if d.action == CHALLENGE and not await self._challenge_passed(scope, ctx):
+            self.metrics.challenge("issued")
+            await self._refund(ctx)
+            difficulty = pow_challenge.difficulty_for(
+                d.risk,
+                self.settings.challenge_base_bits,
+                self.settings.challenge_max_bits,
+                low=self.thresholds.challenge_at,
+                high=self.thresholds.block_at,
+            )
+            token = pow_challenge.issue(
+                ctx.account_key, difficulty, ctx.now, self.challenge_secrets
+            )
+            return pow_challenge.challenge_response(
+                ctx.family, token, difficulty, self.settings.verification_url
+            )
+        return None
+
+    def _unavailable(
+        self, scope: Scope, retry_after: float, reason: str, started: float
+    ) -> Refusal:
+        """The 503 of FAIL_MODE=closed, counted and logged as action ``unavailable``."""
         family = family_for_path(scope["path"])
-        wait = max(1, math.ceil(retry_after))
-        body = family.error_body(
-            UNAVAILABLE,
-            "Rate limiting is temporarily unavailable; retry shortly.",
-            "limiter_unavailable",
-        )
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", b"%d" % len(body)),
-            (b"retry-after", b"%d" % wait),
-        ]
-        await send({"type": "http.response.start", "status": 503, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        refusal = unavailable_response(family, retry_after)
         self.metrics.decision(
-            "unavailable", ("store_unavailable",), family.name, self.enforce,
-            time.perf_counter() - started, self._store_label,
+            "unavailable", (reason,), family.name, self.enforce,
+            time.perf_counter() - started, self.store.label,
         )  # fmt: skip
         self.log.warning(
-            "antiextract.decision", action="unavailable", status=503, reasons=["store_unavailable"],
-            api=family.name, retry_after=wait, fail_mode="closed",
+            "antiextract.decision", action="unavailable", status=refusal.status,
+            reasons=[reason], api=family.name, retry_after=max(1, math.ceil(retry_after)),
+            fail_mode="closed",
         )  # fmt: skip
+        return refusal
+
+    def _failure(self, stage: str, exc: BaseException) -> None:
+        """A bug or an unexpected input inside antiextract: counted every time, logged at
+        most once per ERROR_LOG_SECONDS with how many were not logged meanwhile. The log
+        names the exception's type and where it was raised, never its message (which could
+        quote a header or a piece of the prompt)."""
+        self.metrics.internal_error(stage)
+        self._failures_unlogged += 1
+        now = self.clock()
+        if now < self._failures_due:
+            return
+        self._failures_due = now + ERROR_LOG_SECONDS
+        frames = traceback.extract_tb(exc.__traceback__)[-3:]
+        self.log.error(
+            "antiextract.internal_error",
+            stage=stage,
+            error=type(exc).__name__,
+            where=[f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in frames],
+            count=self._failures_unlogged,
+            fail_mode="closed" if self.fail_closed else "open",
+        )
+        self._failures_unlogged = 0
 
     async def _challenge_passed(self, scope: Scope, ctx: _Context) -> bool:
         try:
@@ -308,8 +397,8 @@ class AntiExtractMiddleware:
             self.metrics.settlement("refunded", 0)
             try:
                 await ctx.store.settle(ctx.account_key, -taken, ctx.now)
-            except Exception:
-                _internal.exception("antiextract: refund failed")
+            except Exception as exc:
+                self._failure("refund", exc)
 
     def _degraded_request(
         self,
@@ -351,10 +440,14 @@ class AntiExtractMiddleware:
     ) -> _Context:
         headers = scope["headers"]
         client = scope.get("client")
+        peer = client[0] if client else None
+        auth = self.trusted_headers.read(headers, peer)
+        if auth.ignored:
+            self.metrics.ignored_headers(auth.ignored)
         ident = identify(
             headers,
-            client[0] if client else None,
-            account_header=self.account_header,
+            peer,
+            account=auth.account,
             trusted=self.settings.trusted_proxies,
             key=self.hash_key,
         )
@@ -376,7 +469,7 @@ class AntiExtractMiddleware:
             fp = template_fingerprint(facts.prompt_text)
             skeleton, bands = fp.skeleton, fp.bands
         risk_in = RiskInput(
-            signals.traits, signals.acute, skeleton, *self._trusted_account_facts(headers)
+            signals.traits, signals.acute, skeleton, auth.created, self._tier_factor(auth.tier)
         )
         account_key = self._store_key(ident.account, 16)
         ip_key = self._store_key(ident.ip, 12)
@@ -439,7 +532,7 @@ class AntiExtractMiddleware:
             entries = await self.store.allowlist(self.clock())
             self.allowlist = self._allow_env.merged(entries, self.clock())
         except Exception as exc:  # the hot path never sees this; the next refresh retries
-            self.log.warning("antiextract.allowlist_unavailable", error=str(exc)[:200])
+            self.log.warning("antiextract.allowlist_unavailable", error=self._error_text(exc))
         finally:
             self._allow_refresh = None
 
@@ -482,18 +575,11 @@ class AntiExtractMiddleware:
             found = cache[value] = digest(value, self.hash_key, size)
         return found
 
-    def _trusted_account_facts(
-        self, headers: list[tuple[bytes, bytes]]
-    ) -> tuple[float | None, float]:
-        """Creation time and tier factor from the auth layer's headers, when configured."""
-        created = tier = None
-        if self.created_header is not None:
-            created = _parse_time(header(headers, self.created_header))
-        if self.tier_header is not None:
-            name = header(headers, self.tier_header)
-            if name:
-                tier = self.settings.tier_factors.get(name.decode("latin-1").strip().lower())
-        return created, 1.0 if tier is None else tier
+    def _tier_factor(self, tier: str | None) -> float:
+        """The risk factor of a believed tier name; an unknown or absent tier is 1."""
+        if not tier:
+            return 1.0
+        return self.settings.tier_factors.get(tier, 1.0)
 
     async def _evaluate(
         self,
@@ -527,7 +613,7 @@ class AntiExtractMiddleware:
             if breaker.failure(ticket):
                 self.log.error(
                     "antiextract.store_unavailable",
-                    error=str(exc)[:200],
+                    error=self._error_text(exc),
                     fallback="local_limits",
                     state=breaker.state,
                     retry_in=round(breaker.retry_in(), 3),
@@ -535,7 +621,7 @@ class AntiExtractMiddleware:
             elif ticket == PROBE:
                 self.log.warning(
                     "antiextract.store_probe_failed",
-                    error=str(exc)[:200],
+                    error=self._error_text(exc),
                     state=breaker.state,
                     failed_probes=breaker.failed_probes,
                     retry_in=round(breaker.retry_in(), 3),
@@ -589,9 +675,16 @@ class AntiExtractMiddleware:
         refund.add_done_callback(self._background.discard)
 
     async def _settle(self, ctx: _Context, observer: _ResponseObserver) -> None:
-        """Replace the reservation by the real cost (``cost.charge``, which states the
-        invariant: a request is never credited more than the store took for it, and pays
-        at least the usage it reported). Never raises."""
+        """Replace the reservation by the real cost. Never raises."""
+        try:
+            await self._settle_usage(ctx, observer)
+        except Exception as exc:  # the response is out; a correction must not fail it
+            self._failure("settle", exc)
+
+    async def _settle_usage(self, ctx: _Context, observer: _ResponseObserver) -> None:
+        """The settlement itself: ``cost.charge``, which states the invariant (a request is
+        never credited more than the store took for it, ``Outcome.taken``, and pays at
+        least the usage it reported)."""
         if not ctx.outcome.allowed:
             return  # nothing was taken for a request the store refused (shadow mode)
         taken = ctx.outcome.taken
@@ -610,16 +703,24 @@ class AntiExtractMiddleware:
         if delta or used is not None:
             ctx.settled = delta
         if delta:
-            try:
-                await ctx.store.settle(ctx.account_key, delta, self.clock())
-            except Exception:  # settlement is a correction; never fail the response for it
-                _internal.exception("antiextract: settlement failed")
+            await ctx.store.settle(ctx.account_key, delta, self.clock())
+
+    def _error_text(self, exc: BaseException) -> str:
+        """An exception's text for a log line: credentials masked (a store's error may
+        quote its URI), then cut short."""
+        return redact(str(exc), self._secrets)[:200]
 
     def _sampled(self) -> bool:
         rate = self.settings.audit_sample_rate
         return rate > 0 and random.random() < rate
 
     def _audit(self, ctx: _Context, status: int | None) -> None:
+        try:
+            self._audit_event(ctx, status)
+        except Exception as exc:  # a log line must never fail the response it describes
+            self._failure("audit", exc)
+
+    def _audit_event(self, ctx: _Context, status: int | None) -> None:
         d = ctx.decision
         a = ctx.outcome.assessment
         self.log.info(
@@ -649,6 +750,7 @@ class AntiExtractMiddleware:
 
 
 CAMPAIGN_WINDOW = 900.0  # s a flagged cohort stays in the campaigns gauge after its last request
+ERROR_LOG_SECONDS = 10.0  # at most one internal_error log line per this many seconds
 
 
 class _StoreDown(Exception):
@@ -788,14 +890,24 @@ def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:
 class _DegradeSend:
     """``send`` for a degraded request: removes reasoning and log-probabilities from the
     response, streaming SSE chunk by chunk; a JSON body is held until complete so its
-    Content-Length can be set to the filtered size."""
+    Content-Length can be set to the filtered size.
 
-    __slots__ = ("family", "filter", "plan", "send", "start")
+    A filter that fails never lets the unfiltered answer out: a held JSON body becomes a
+    502 in the API's format, a stream is ended where it stands; ``on_error`` counts it."""
 
-    def __init__(self, send: Send, family: str, plan: DegradePlan) -> None:
-        self.send, self.family, self.plan = send, family, plan
+    __slots__ = ("broken", "family", "filter", "on_error", "plan", "send", "start")
+
+    def __init__(
+        self,
+        send: Send,
+        family: ApiFamily,
+        plan: DegradePlan,
+        on_error: Callable[[str, BaseException], None],
+    ) -> None:
+        self.send, self.family, self.plan, self.on_error = send, family, plan, on_error
         self.filter: Any = None
         self.start: Message | None = None
+        self.broken = False
 
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
@@ -803,7 +915,7 @@ class _DegradeSend:
             headers = list(message.get("headers", ()))
             if _is_plain_text(headers):
                 ctype = header(headers, b"content-type") or b""
-                self.filter = response_filter(self.family, self.plan, ctype)
+                self.filter = response_filter(self.family.name, self.plan, ctype)
             if self.filter is None:
                 await self.send(message)
                 return
@@ -817,10 +929,18 @@ class _DegradeSend:
         if kind != "http.response.body" or self.filter is None:
             await self.send(message)
             return
+        if self.broken:
+            return  # the response was already closed after a filter failure
         more = message.get("more_body", False)
-        out = self.filter.feed(message.get("body", b""))
-        if not more:
-            out += self.filter.close()
+        try:
+            out = self.filter.feed(message.get("body", b""))
+            if not more:
+                out += self.filter.close()
+        except Exception as exc:
+            self.broken = True
+            self.on_error("degrade_filter", exc)
+            await self._abort()
+            return
         if self.start is not None:
             if more:
                 return
@@ -832,27 +952,15 @@ class _DegradeSend:
         if out or not more:
             await self.send({"type": "http.response.body", "body": out, "more_body": more})
 
-
-def _lower(name: str | None) -> bytes | None:
-    return name.lower().encode("latin-1") if name else None
-
-
-def _parse_time(value: bytes | None) -> float | None:
-    """Unix seconds or ISO 8601; anything else is ignored (the header is a hint)."""
-    if not value:
-        return None
-    text = value.decode("latin-1").strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    async def _abort(self) -> None:
+        if self.start is None:  # streaming: the client sees the stream end early
+            await self.send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        self.start = None
+        body = self.family.error_body(
+            UNAVAILABLE, "The model's response could not be processed.", "response_filter_failed"
+        )
+        await Refusal(502, json_headers(body), body)(None, None, self.send)
 
 
 def _content_length(headers: list[tuple[bytes, bytes]]) -> int:
@@ -973,4 +1081,9 @@ class _LifespanWatch:
                 await self.store.flush()
             except Exception:
                 _internal.exception("antiextract: flushing settlements at shutdown failed")
+            if self.store.settlements_pending:
+                _internal.warning(
+                    "antiextract: %d settlements could not reach the store before shutdown",
+                    self.store.settlements_pending,
+                )
         return message

@@ -12,10 +12,9 @@ from collections import OrderedDict
 from typing import Protocol
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
 from .challenge import Allowance
-from .store.base import StoreError
+from .store.redis import store_errors
 
 _SPEND = """
 -- KEYS[1]: an account's allowance "remaining:expires_at".  ARGV: op, now[, remaining, until]
@@ -79,16 +78,12 @@ class RedisPassBook:
 
     async def grant(self, account: str, allowance: Allowance, now: float) -> None:
         args = ["grant", now, allowance.remaining, math.floor(allowance.expires_at)]
-        try:
+        with store_errors("allowance grant"):
             await self._script(keys=[self.key(account)], args=args, client=self.client)
-        except (RedisError, OSError) as exc:
-            raise StoreError(str(exc)) from exc
 
     async def spend(self, account: str, now: float) -> bool:
-        try:
+        with store_errors("allowance spend"):
             used = await self._script(
                 keys=[self.key(account)], args=["spend", now], client=self.client
             )
-        except (RedisError, OSError) as exc:
-            raise StoreError(str(exc)) from exc
         return bool(used)

@@ -9,6 +9,12 @@ response bytes are passed through raw, so ``Content-Encoding`` is untouched.
 
 Run it with ``antiextract proxy --upstream http://127.0.0.1:8000`` or
 ``ANTIEXTRACT_UPSTREAM=... antiextract proxy``; every ``ANTIEXTRACT_*`` setting applies.
+
+The upstream is told only what the gateway believed: the auth layer's headers (account,
+creation time, tier) are forwarded only from a peer in ``TRUSTED_PROXIES`` (any peer when
+it is unset) and only when sent once, and the client-written ``X-Forwarded-For``,
+``Forwarded`` and ``X-Real-IP`` only from such a peer. Metrics are never served on the
+client port: ``ANTIEXTRACT_METRICS_PORT`` starts a listener of their own.
 """
 
 from __future__ import annotations
@@ -23,13 +29,14 @@ import anyio
 import httpx
 
 from .apis import UNAVAILABLE, family_for_path
-from .metrics import mount_metrics
-from .middleware import AntiExtractMiddleware, ASGIApp, Receive, Scope, Send
+from .identity import TrustedHeaders
+from .metrics import MetricsListener
+from .middleware import AntiExtractMiddleware, ASGIApp, Message, Receive, Scope, Send
+from .redact import mask_uri, redact, uri_secrets
 from .settings import Settings, SettingsError, load_settings
 
 UPSTREAM_ENV = "ANTIEXTRACT_UPSTREAM"
 HEALTH_PATH = "/antiextract/healthz"
-METRICS_PATH = "/antiextract/metrics"
 
 # Generation can take minutes before the first byte of a non-streamed answer; connecting
 # and waiting for a free pooled connection should not.
@@ -61,6 +68,9 @@ _REQUEST_DROP = HOP_BY_HOP | {
     b"x-forwarded-host",
     b"x-forwarded-proto",
 }
+# Where a client says who it is forwarded for; believed, and forwarded, only from a peer
+# in TRUSTED_PROXIES when that is set (X-Forwarded-For is rebuilt in any case).
+_CLIENT_CHAIN = frozenset({b"forwarded", b"x-real-ip"})
 # Like nginx: the server running the gateway writes its own Date (and Server, if any).
 _RESPONSE_DROP = HOP_BY_HOP | {b"date", b"server"}
 
@@ -92,7 +102,8 @@ class ProxyApp:
     ``upstream`` is an absolute ``http(s)://host[:port][/prefix]`` URL; a prefix is put in
     front of every forwarded path. ``timeout`` and ``max_connections`` configure the
     client the app creates (and closes at lifespan shutdown or :meth:`aclose`); a
-    ``client`` passed in is used as is and left open.
+    ``client`` passed in is used as is and left open. ``trust`` names the headers only a
+    trusted peer may set (see :func:`forward_headers`); ``None`` forwards them all.
 
     Failures before the upstream answered become errors in the API family's own format:
     502 (unreachable, connection refused or reset), 504 (timed out), 503 (no free pooled
@@ -108,9 +119,11 @@ class ProxyApp:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         max_connections: int = 100,
         client: httpx.AsyncClient | None = None,
+        trust: TrustedHeaders | None = None,
     ) -> None:
         url = _check_upstream(upstream)
         self.upstream = upstream
+        self.trust = trust
         self._origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
         self._prefix = url.raw_path.decode("ascii").rstrip("/")
         self._owns_client = client is None
@@ -176,7 +189,7 @@ class ProxyApp:
             request = httpx.Request(
                 scope["method"],
                 self.url_for(scope),
-                headers=forward_headers(scope),
+                headers=forward_headers(scope, self.trust),
                 content=content,
             )
         except httpx.InvalidURL:
@@ -246,14 +259,31 @@ class ProxyApp:
 
 
 class Gateway:
-    """Answers :data:`HEALTH_PATH` itself; everything else goes to ``app``."""
+    """Answers :data:`HEALTH_PATH` itself; everything else goes to ``app``.
 
-    def __init__(self, app: ASGIApp, proxy: ProxyApp, health_path: str = HEALTH_PATH) -> None:
+    With a ``metrics`` listener, it starts once ``app`` has started (lifespan) and stops at
+    shutdown; one that cannot listen fails the lifespan startup, so the server exits
+    instead of running without metrics. A server run with lifespan off starts none
+    (``run_proxy`` runs uvicorn with lifespan on).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        proxy: ProxyApp,
+        health_path: str = HEALTH_PATH,
+        *,
+        metrics: MetricsListener | None = None,
+    ) -> None:
         self.app = app
         self.proxy = proxy
         self.health_path = health_path
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan" and self.metrics is not None:
+            await self.app(scope, receive, _ListenerLifespan(send, self.metrics))
+            return
         if scope["type"] == "http" and scope["path"] == self.health_path:
             if scope["method"] in ("GET", "HEAD"):
                 await _respond(send, 200, b'{"status":"ok"}')
@@ -277,9 +307,19 @@ def build_gateway(
     ``settings=None`` reads ``ANTIEXTRACT_*`` like the middleware does; ``logger`` is the
     middleware's audit logger (default: from the settings).
     """
-    proxy = ProxyApp(upstream, timeout=timeout, max_connections=max_connections, client=client)
-    protected = AntiExtractMiddleware(proxy, settings, logger=logger)
-    return Gateway(mount_metrics(protected, protected.metrics, METRICS_PATH), proxy)
+    s = settings if settings is not None else load_settings()
+    proxy = ProxyApp(
+        upstream,
+        timeout=timeout,
+        max_connections=max_connections,
+        client=client,
+        trust=TrustedHeaders.from_settings(s),
+    )
+    protected = AntiExtractMiddleware(proxy, s, logger=logger)
+    listener = None
+    if s.metrics_port is not None:
+        listener = MetricsListener(protected.metrics.registry, s.metrics_port, s.metrics_host)
+    return Gateway(protected, proxy, metrics=listener)
 
 
 def run_proxy(
@@ -295,7 +335,9 @@ def run_proxy(
     """Serve the gateway under uvicorn until interrupted.
 
     ``upstream=None`` reads ``ANTIEXTRACT_UPSTREAM``. A missing or malformed upstream, or a
-    bad ``ANTIEXTRACT_*`` value, raises :class:`SettingsError` before anything listens.
+    bad ``ANTIEXTRACT_*`` value (a metrics port equal to ``port`` included), raises
+    :class:`SettingsError` before anything listens; a metrics port that cannot be bound
+    fails the lifespan startup, and uvicorn exits.
     ``timeout`` (seconds) replaces every part of :data:`DEFAULT_TIMEOUT`.
     """
     import uvicorn
@@ -308,32 +350,55 @@ def run_proxy(
     try:
         _check_upstream(upstream)
     except ValueError as exc:
-        raise SettingsError(f"invalid upstream {upstream!r}: {exc}") from None
-    app = build_gateway(
-        upstream,
-        settings if settings is not None else load_settings(),
-        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-        max_connections=max_connections,
-    )
+        shown, reason = mask_uri(upstream), redact(str(exc), uri_secrets(upstream))
+        raise SettingsError(f"invalid upstream {shown!r}: {reason}") from None
+    settings = settings if settings is not None else load_settings()
+    if settings.metrics_port == port:
+        raise SettingsError(
+            f"ANTIEXTRACT_METRICS_PORT={port} is the gateway's client port: metrics need a "
+            "port of their own (or leave it unset for none)"
+        )
+    try:
+        app = build_gateway(
+            upstream,
+            settings,
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            max_connections=max_connections,
+        )
+    except ValueError as exc:  # e.g. a store the settings accepted and its client did not
+        reason = redact(str(exc), settings.secret_texts())
+        raise SettingsError(f"invalid antiextract configuration: {reason}") from None
     uvicorn.run(app, host=host, port=port, log_level=log_level, **SERVER_OPTIONS)
 
 
-def forward_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
-    """The request's headers as the upstream gets them (httpx adds Host and framing)."""
+def forward_headers(scope: Scope, trust: TrustedHeaders | None = None) -> list[tuple[bytes, bytes]]:
+    """The request's headers as the upstream gets them (httpx adds Host and framing).
+
+    With ``trust``, the upstream is told only what the gateway believed: an auth header
+    from an untrusted peer, or sent more than once, is dropped; so are the client-written
+    X-Forwarded-For, Forwarded and X-Real-IP from a peer outside TRUSTED_PROXIES (when it
+    is set): X-Forwarded-For then holds the peer's address alone.
+    """
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     named = _connection_tokens(headers)
+    client = scope.get("client")
+    drop: frozenset[bytes] = frozenset()
+    if trust is not None:
+        peer = str(client[0]) if client else None
+        drop = trust.unbelieved(headers, peer)
+        if not trust.believes(peer):
+            drop = drop | _CLIENT_CHAIN | {b"x-forwarded-for"}
     out: list[tuple[bytes, bytes]] = []
     forwarded: list[bytes] = []
     host = None
     for key, value in headers:
-        if key in _REQUEST_DROP or key in named:
-            if key == b"x-forwarded-for":
+        if key in _REQUEST_DROP or key in named or key in drop:
+            if key == b"x-forwarded-for" and key not in drop:
                 forwarded.append(value)
             elif key == b"host":
                 host = value
             continue
         out.append((key, value))
-    client = scope.get("client")
     if client:
         forwarded.append(str(client[0]).encode("latin-1"))
     if forwarded:
@@ -376,6 +441,32 @@ async def _body_stream(first: bytes, receive: Receive, done: anyio.Event) -> Asy
                 return
     finally:
         done.set()
+
+
+class _ListenerLifespan:
+    """``send`` for the gateway's lifespan: starts the metrics listener once the app has
+    started (a listener that cannot start fails the startup, naming the setting) and stops
+    it once the app has shut down."""
+
+    __slots__ = ("listener", "send")
+
+    def __init__(self, send: Send, listener: MetricsListener) -> None:
+        self.send, self.listener = send, listener
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "lifespan.startup.complete":
+            try:
+                self.listener.start()
+            except OSError as exc:
+                text = (  # the server logs it (uvicorn: then exits with status 3)
+                    f"ANTIEXTRACT_METRICS_PORT={self.listener.port} with "
+                    f"ANTIEXTRACT_METRICS_HOST={self.listener.host}: {exc.strerror or exc}"
+                )
+                message = {"type": "lifespan.startup.failed", "message": text}
+        elif kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+            await anyio.to_thread.run_sync(self.listener.stop)
+        await self.send(message)
 
 
 async def _cancel_on_disconnect(

@@ -12,9 +12,10 @@ Both parts decay exponentially with time: idle time pulls the trait shares back 
 their prior (half-life ``profile_half_life``, 7 days) and the acute level towards zero
 (``acute_half_life``, 1 hour).
 
-- shares start at 0 and move by ``alpha`` per request, so a single request proves
-  little (a new person's first "think step by step" moves a share to 0.1) while thirty
-  templated requests in a day take it to ~0.96;
+- trait shares start at ``PRIOR`` (0.25) worth ``PRIOR_WEIGHT`` requests and move as a
+  running mean until that is slower than ``alpha``, then by ``alpha`` per request, so a
+  single request proves little (a new person's first "think step by step" moves a share
+  to 0.44) while thirty eliciting requests in a row take it to ~0.98;
 - ``youth`` falls from 1 for a new account towards ``YOUTH_FLOOR`` with age (half at
   ``youth_days``), because real campaigns run on fresh accounts, and never to 0, because
   aged accounts can be bought; ``tier`` comes from a trusted auth header (verified,
@@ -26,8 +27,8 @@ their prior (half-life ``profile_half_life``, 7 days) and the acute level toward
   habit puts it, while a logit-bias sweep (+``sweep_weight`` per repeated prompt) or an
   account that probes on most requests stands out.
 
-``store/evaluate.lua`` transcribes ``update_profile`` and ``profile_risk``; the shared store
-suite holds both stores to the same numbers.
+``store/evaluate.lua`` transcribes ``update_profile`` and ``assess``; the shared store
+suite holds both stores to the same numbers on drawn models (tests/drawn.py).
 """
 
 from __future__ import annotations
@@ -47,9 +48,41 @@ PRIOR = 0.25  # a new account's trait shares before any evidence
 PRIOR_WEIGHT = 3  # ... worth this many requests
 DAY = 86_400.0
 HOUR = 3_600.0
+PACING_MIN_GAPS = 5  # inter-arrivals seen before pacing is judged
+PACING_CV = 0.5  # coefficient of variation of the gaps at which pacing scores 0
+HOURS_FROM = 12  # distinct active UTC hours (two days) up to which the hours score is 0
+HOURS_SPAN = 10  # ... and how many more make it 1
+TAKEOVER = 0.2  # dominant-template share below which a request's template takes over
+# store/evaluate.lua is given every constant above as a Lua constant of the same name
+# (RedisStore): the numbers live here only.
 
 # Order matters: it is the order of the shares in the Lua script's ARGV and replies.
 TRAITS = ("elicit", "focus", "single", "template", "extract", "pacing", "hours")
+
+# The model values are checked where they are defined (``__post_init__``), so a model
+# built from Settings, by a store in code or written into the Lua scripts is refused at
+# start-up instead of failing every decision. A weight or level beyond MAX_WEIGHT (a
+# hundred times the highest default threshold) can only be a typo, and bounding them
+# keeps every risk, refill factor and wait a finite number.
+MAX_WEIGHT = 1_000.0
+# Below this the refill factor of any account past ``slow_above`` is practically 0: its
+# bucket would never refill, and its wait would overflow to infinity.
+MIN_SLOW_SCALE = 0.01
+
+
+def check_range(
+    name: str, value: float, low: float, high: float = math.inf, *, above: bool = False,
+    why: str = "",
+) -> None:  # fmt: skip
+    """``ValueError`` naming ``name`` unless ``value`` is finite and within the bounds
+    (``low < value`` when ``above``, else ``low <= value``; ``value <= high``)."""
+    if math.isfinite(value) and (value > low if above else value >= low) and value <= high:
+        return
+    bounds = f"> {low:g}" if above else f">= {low:g}"
+    if high != math.inf:
+        bounds += f" and <= {high:g}"
+    reason = f" ({why})" if why else ""
+    raise ValueError(f"{name} must be a finite number {bounds}{reason}, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +105,21 @@ class RiskModel:
     sweep_weight: float = 4.0  # logit_bias on a repeated template: the logit-extraction attack
     slow_above: float = 2.0  # risk above which the bucket refills more slowly
     slow_scale: float = 2.0  # refill is divided by 1 + (risk - slow_above) / slow_scale
+
+    def __post_init__(self) -> None:
+        for name in (*(f"w_{t}" for t in TRAITS), "acute_cap", "sweep_weight"):
+            check_range(name, getattr(self, name), 0, MAX_WEIGHT)
+        for name in ("alpha", "acute_alpha"):
+            check_range(name, getattr(self, name), 0, 1, above=True, why="a moving average's step")
+        for name in ("youth_days", "profile_half_life", "acute_half_life"):
+            check_range(name, getattr(self, name), 0, above=True, why="a divisor")
+        check_range("slow_above", self.slow_above, 0)
+        check_range(
+            "slow_scale",
+            self.slow_scale,
+            MIN_SLOW_SCALE,
+            why="below it a risky bucket never refills",
+        )
 
     @property
     def weights(self) -> tuple[float, ...]:
@@ -137,16 +185,16 @@ def youth(age_seconds: float, model: RiskModel) -> float:
 
 def pacing_score(p: Profile) -> float:
     """1 for metronome pacing, 0 for human burstiness (coefficient of variation >= 0.5)."""
-    if p.gaps < 5 or p.gap_mean <= 0:
+    if p.gaps < PACING_MIN_GAPS or p.gap_mean <= 0:
         return 0.0
     cv = math.sqrt(max(p.gap_var, 0.0)) / p.gap_mean
-    return min(1.0, max(0.0, (0.5 - cv) / 0.5))
+    return min(1.0, max(0.0, (PACING_CV - cv) / PACING_CV))
 
 
 def hours_score(p: Profile) -> float:
     """0 up to 12 distinct active UTC hours in the last two days, 1 at 22 or more."""
     active = (p.hours_cur | p.hours_prev).bit_count()
-    return min(1.0, max(0.0, (active - 12) / 10.0))
+    return min(1.0, max(0.0, (active - HOURS_FROM) / HOURS_SPAN))
 
 
 def update_profile(p: Profile, r: RiskInput, now: float, m: RiskModel) -> None:
@@ -190,7 +238,7 @@ def update_profile(p: Profile, r: RiskInput, now: float, m: RiskModel) -> None:
         p.template += a * (1.0 - p.template)
     else:
         p.template -= a * p.template
-        if p.template < 0.2:  # a one-counter heavy-hitter: the newcomer takes over
+        if p.template < TAKEOVER:  # a one-counter heavy-hitter: the newcomer takes over
             p.dominant = r.skeleton
     day = int(now // DAY)
     hour_bit = 1 << int((now % DAY) // HOUR)

@@ -8,14 +8,34 @@ the value and what is accepted, instead of surfacing later as a wrong decision.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import itertools
+import json
+import logging
+import os
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
+import pydantic_settings
 from limits import RateLimitItem, parse_many
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .bucket import MAX_TTL
+from .redact import mask_uri, redact, uri_secrets
+
 ENV_PREFIX = "ANTIEXTRACT_"
+# ANTIEXTRACT_* variables read by something other than Settings: the gateway's upstream
+# (proxy.py), the test-suite's Redis and scripts/test.sh's switch. Any other name that no
+# setting reads is reported at start-up, so a misspelt setting never silently means its
+# default.
+OTHER_VARIABLES = frozenset(
+    ENV_PREFIX + name for name in ("UPSTREAM", "TEST_REDIS_URL", "SKIP_LITELLM")
+)
+# An unknown name at least this similar (difflib's ratio, prefix left out) to a real one
+# is taken for a misspelling of it, and stops start-up: FAIL_MOD for FAIL_MODE.
+CLOSE_MATCH = 0.8
 
 # Both spellings of the OpenAI paths: LiteLLM's proxy and several OpenAI-compatible servers
 # also answer without the /v1 prefix, and an unprotected alias would be a bypass.
@@ -25,6 +45,9 @@ DEFAULT_PATHS = (
 )  # fmt: skip
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+JsonObject = Annotated[dict[str, float], NoDecode]
+
+_log = logging.getLogger("antiextract")
 
 
 class SettingsError(ValueError):
@@ -46,6 +69,9 @@ class Settings(BaseSettings):
         extra="ignore",
         frozen=True,
         validate_default=True,
+        # NaN passes every comparison check and inf turns a threshold or a rate into
+        # "never": no setting means either
+        allow_inf_nan=False,
     )
 
     storage_uri: str = Field(
@@ -66,7 +92,10 @@ class Settings(BaseSettings):
     )
     trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
         (),
-        description="Comma-separated CIDRs of proxies whose X-Forwarded-For is believed.",
+        description="Comma-separated CIDRs of the proxies (the auth layer) whose "
+        "X-Forwarded-For and account, creation-time and tier headers are believed; from "
+        "any other peer they are ignored. Unset: X-Forwarded-For is never believed and the "
+        "auth headers are believed from everyone (start-up warns).",
     )
     bucket_capacity: int = Field(
         300_000, gt=0, description="Token bucket size per account, in LLM tokens."
@@ -146,15 +175,15 @@ class Settings(BaseSettings):
         description="Header from a trusted auth layer naming the account's tier "
         "(see ANTIEXTRACT_TIER_FACTORS).",
     )
-    tier_factors: dict[str, float] = Field(
+    tier_factors: JsonObject = Field(
         {"verified": 0.5, "enterprise": 0.2},
         description="JSON: risk multiplier per tier named by the tier header.",
     )
-    signal_weights: dict[str, float] = Field(
+    signal_weights: JsonObject = Field(
         {},
         description='JSON: overrides of stateless signal weights, e.g. {"logprobs": 2}.',
     )
-    risk_model: dict[str, float] = Field(
+    risk_model: JsonObject = Field(
         {},
         description="JSON: overrides of the risk model (trait weights, alpha, youth_days, "
         "acute_half_life, ...).",
@@ -194,7 +223,7 @@ class Settings(BaseSettings):
     degrade_max_output_tokens: int = Field(
         512, gt=0, description="Output budget a degraded request is capped at."
     )
-    degrade_model_map: dict[str, str] = Field(
+    degrade_model_map: Annotated[dict[str, str], NoDecode] = Field(
         {}, description="JSON: model a degraded request is routed to, per requested model."
     )
     tarpit_max_seconds: float = Field(
@@ -207,7 +236,7 @@ class Settings(BaseSettings):
     campaigns_enabled: bool = Field(
         True, description="Track cohorts (template, subnet, client) and act on campaigns."
     )
-    campaign_model: dict[str, float] = Field(
+    campaign_model: JsonObject = Field(
         {},
         description="JSON: overrides of the campaign model (min_young, min_young_share, "
         "min_harvest, weight, young_days, bucket_capacity, bucket_refill, ...).",
@@ -234,16 +263,58 @@ class Settings(BaseSettings):
     audit_sample_rate: float = Field(
         0.0, ge=0.0, le=1.0, description="Share of allowed requests that also get an audit event."
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of a listener of its own serving the Prometheus metrics (unset: "
+        "none; the gateway then serves no metrics at all, and never on its client port).",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="Address the metrics listener binds: loopback unless set otherwise "
+        "(0.0.0.0 or a private address to let a Prometheus on another host scrape it).",
+    )
 
     @field_validator("paths", mode="before")
     @classmethod
     def _parse_paths(cls, value: object) -> object:
         value = _split_csv(value)
         if isinstance(value, list | tuple):
+            if not value:  # nothing protected is the middleware switched off, silently
+                raise ValueError("at least one path is needed, e.g. /v1/chat/completions")
             for path in value:
                 if not isinstance(path, str) or not path.startswith("/"):
                     raise ValueError(f"each path must start with '/', got {path!r}")
         return value
+
+    @field_validator(
+        "tier_factors",
+        "signal_weights",
+        "risk_model",
+        "campaign_model",
+        "degrade_model_map",
+        mode="before",
+    )
+    @classmethod
+    def _parse_json(cls, value: object) -> object:
+        """JSON from the environment, parsed here rather than by pydantic-settings, whose
+        parse error names neither the variable nor the value (a SettingsError of its own)."""
+        if not isinstance(value, str | bytes):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise ValueError(
+                f'not valid JSON ({reason}); expected an object such as {{"name": 1.5}}'
+            ) from None
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("allow_accounts", "allow_cohorts", mode="before")
     @classmethod
@@ -256,7 +327,7 @@ class Settings(BaseSettings):
         from .cohorts import CohortModel
 
         _check_keys(value, tuple(CohortModel.__dataclass_fields__))
-        CohortModel(**value)  # its own checks (the TTL), named with the variable
+        CohortModel(**value)  # its own range checks, named with the variable
         return value
 
     @field_validator("trusted_proxies", "allow_subnets", mode="before")
@@ -281,6 +352,7 @@ class Settings(BaseSettings):
         from .signals import SignalWeights
 
         _check_keys(value, SignalWeights.names())
+        SignalWeights(**value)
         return value
 
     @field_validator("risk_model")
@@ -289,6 +361,7 @@ class Settings(BaseSettings):
         from .risk import RiskModel
 
         _check_keys(value, tuple(RiskModel.__dataclass_fields__))
+        RiskModel(**value)
         return value
 
     @field_validator("tier_factors")
@@ -307,14 +380,20 @@ class Settings(BaseSettings):
     @field_validator("storage_uri")
     @classmethod
     def _check_uri(cls, value: str) -> str:
-        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
-        if scheme not in {"memory", "redis", "rediss", "unix", "redis+cluster", "redis+sentinel"}:
-            raise ValueError(
-                "expected memory://, redis://host:port/db, rediss://…, unix://…, "
-                "redis+cluster://host:port[,host:port…] or "
-                "redis+sentinel://host:port[,host:port…]/service_name[/db]"
-            )
+        """The whole URI is parsed here, as the store will parse it, so a URI the store
+        cannot use stops start-up with the variable's name; never quoting a password."""
+        try:
+            check_storage_uri(value)
+        except ValueError as exc:
+            raise ValueError(redact(str(exc), uri_secrets(value))) from None
         return value
+
+    @model_validator(mode="after")
+    def _check_together(self) -> Settings:
+        problems = combination_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @property
     def account_rate_limits(self) -> tuple[RateLimitItem, ...]:
@@ -324,13 +403,89 @@ class Settings(BaseSettings):
     def ip_rate_limits(self) -> tuple[RateLimitItem, ...]:
         return parse_limits(self.ip_limits)
 
+    def secret_texts(self) -> tuple[str, ...]:
+        """Every configured secret, for :func:`antiextract.redact.redact`: the storage
+        URI's credentials, SECRET and the challenge secrets."""
+        values = [self.secret, self.challenge_secret, *self.previous_challenge_secrets]
+        found = {v.get_secret_value() for v in values if v is not None}
+        return uri_secrets(self.storage_uri) + tuple(sorted(found - {""}))
+
+
+_STORE_SCHEMES = ("memory", "redis", "rediss", "unix", "redis+cluster", "redis+sentinel")
+
+
+def check_storage_uri(uri: str) -> None:
+    """``ValueError`` naming what is wrong with a storage URI (parsed, nothing connects)."""
+    scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
+    if scheme not in _STORE_SCHEMES:
+        raise ValueError(
+            "expected memory://, redis://host:port/db, rediss://…, unix://…, "
+            "redis+cluster://host:port[,host:port…] or "
+            "redis+sentinel://host:port[,host:port…]/service_name[/db]"
+        )
+    if scheme == "memory":
+        return
+    from .store.redis import parse_uri  # redis-py only when a Redis URI is configured
+
+    parse_uri(uri)
+
+
+def combination_problems(s: Settings) -> list[str]:
+    """Values each valid alone that together make protection meaningless or break it;
+    each problem names both variables, as one line."""
+    v = ENV_PREFIX
+    problems = []
+    ladder = [("DEGRADE_AT", s.degrade_at)]
+    if s.challenge_enabled:  # CHALLENGE_AT is not a step of the ladder when challenges are off
+        ladder.append(("CHALLENGE_AT", s.challenge_at))
+    ladder.append(("BLOCK_AT", s.block_at))
+    for (low, a), (high, b) in itertools.pairwise(ladder):
+        if a > b:
+            problems.append(
+                f"{v}{low}={a:g} is above {v}{high}={b:g}: the risk thresholds must rise "
+                "DEGRADE_AT <= CHALLENGE_AT <= BLOCK_AT, mildest action first"
+            )
+    if s.challenge_base_bits > s.challenge_max_bits:
+        problems.append(
+            f"{v}CHALLENGE_BASE_BITS={s.challenge_base_bits} is above "
+            f"{v}CHALLENGE_MAX_BITS={s.challenge_max_bits}: the difficulty grows from the "
+            "base to the maximum, so no challenge could be issued"
+        )
+    if s.store_retry_seconds > s.store_retry_max_seconds:
+        problems.append(
+            f"{v}STORE_RETRY_SECONDS={s.store_retry_seconds:g} is above "
+            f"{v}STORE_RETRY_MAX_SECONDS={s.store_retry_max_seconds:g}: the first wait "
+            "between probes of a failing store cannot exceed the longest"
+        )
+    if s.store_timeout > s.store_retry_seconds:
+        problems.append(
+            f"{v}STORE_TIMEOUT={s.store_timeout:g} is longer than "
+            f"{v}STORE_RETRY_SECONDS={s.store_retry_seconds:g}: a hung store would hold "
+            "each probe longer than the back-off between probes"
+        )
+    refill_seconds = 2 * s.bucket_capacity / s.bucket_refill_per_second  # from -capacity
+    if refill_seconds > MAX_TTL:
+        problems.append(
+            f"{v}BUCKET_CAPACITY={s.bucket_capacity} at "
+            f"{v}BUCKET_REFILL_PER_SECOND={s.bucket_refill_per_second:g} takes "
+            f"{refill_seconds / 86_400:,.0f} days to refill from the deepest debt, longer "
+            f"than an idle account is kept ({MAX_TTL // 86_400} days), so it would come back "
+            "full sooner; "
+            f"refill at least {2 * s.bucket_capacity / MAX_TTL:.3g} tokens/s"
+        )
+    if s.default_output_tokens > s.max_output_tokens:
+        problems.append(
+            f"{v}DEFAULT_OUTPUT_TOKENS={s.default_output_tokens} is above "
+            f"{v}MAX_OUTPUT_TOKENS={s.max_output_tokens}: a request naming no output budget "
+            "would be charged more than one asking for the most"
+        )
+    return problems
+
 
 def _check_keys(value: dict[str, float], known: tuple[str, ...]) -> None:
     unknown = sorted(set(value) - set(known))
     if unknown:
         raise ValueError(f"unknown keys {unknown}; accepted: {', '.join(known)}")
-    if any(v < 0 for v in value.values()):
-        raise ValueError("weights must be >= 0")
 
 
 def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
@@ -349,19 +504,82 @@ def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment (and overrides), turning errors into one message."""
+    """Settings from the environment (and overrides), every problem in one line.
+
+    ``ANTIEXTRACT_*`` names that no setting reads are checked first: one that looks like
+    a misspelt setting is an error (it would silently leave that setting at its default),
+    any other is one warning line."""
+    misspelt, unknown = unknown_variables(os.environ)
+    problems = [
+        f"{name} is not a setting; did you mean {meant}? (as written it is ignored and "
+        f"{meant} keeps its default)"
+        for name, meant in misspelt
+    ]
+    settings = None
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise SettingsError(describe_errors(exc)) from None
+        problems += error_lines(exc)
+    except pydantic_settings.SettingsError as exc:  # a source failed before validation
+        problems.append(redact(str(exc)))
+    if problems or settings is None:
+        raise SettingsError("invalid antiextract configuration: " + "; ".join(problems))
+    if unknown:
+        _log.warning(
+            "antiextract: no setting reads %s; ignored (the settings are listed by "
+            "`antiextract config`)",
+            ", ".join(unknown),
+        )
+    return settings
+
+
+def unknown_variables(
+    environ: Mapping[str, str],
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """``ANTIEXTRACT_*`` names no setting reads: (name, the setting it resembles) pairs,
+    and the names that resemble none. Values are never looked at (one may be a secret)."""
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields} | OTHER_VARIABLES
+    stems = [name[len(ENV_PREFIX) :] for name in sorted(known)]
+    misspelt, unknown = [], []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known:
+            continue
+        close = difflib.get_close_matches(upper[len(ENV_PREFIX) :], stems, 1, CLOSE_MATCH)
+        if close:
+            misspelt.append((name, ENV_PREFIX + close[0]))
+        else:
+            unknown.append(name)
+    return misspelt, unknown
+
+
+_SECRET_FIELDS = frozenset({"secret", "challenge_secret", "previous_challenge_secrets"})
+
+
+def error_lines(exc: ValidationError) -> list[str]:
+    """One clause per error: the variable, its value (secrets hidden, URIs masked) and
+    what is accepted."""
+    lines = []
+    for err in exc.errors():
+        message = err["msg"].removeprefix("Value error, ")
+        loc = [str(p) for p in err["loc"]]
+        if not loc:  # a check across fields: its message names every variable
+            lines.append(message)
+            continue
+        env = ENV_PREFIX + loc[0].upper()
+        value = err.get("input")
+        if loc[0] in _SECRET_FIELDS:
+            shown = "<secret>"
+        elif isinstance(value, str):
+            shown = repr(mask_uri(value) if loc[0] == "storage_uri" else redact(value))
+        else:
+            shown = redact(repr(value))
+        if len(loc) > 1:  # a key inside a JSON setting
+            lines.append(f"{env}: {'.'.join(loc[1:])!r}={shown}: {message}")
+        else:
+            lines.append(f"{env}={shown}: {message}")
+    return lines
 
 
 def describe_errors(exc: ValidationError) -> str:
-    lines = ["invalid antiextract configuration:"]
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"][:1]) or "?"
-        env = ENV_PREFIX + field.upper()
-        value = err.get("input")
-        shown = "<secret>" if field == "secret" else repr(value)
-        lines.append(f"  {env}={shown}: {err['msg']}")
-    return "\n".join(lines)
+    return "invalid antiextract configuration: " + "; ".join(error_lines(exc))

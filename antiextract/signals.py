@@ -15,14 +15,18 @@ object naming only the weights to change).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import unicodedata
 from dataclasses import dataclass, fields
 
+import ahocorasick_rs
+import xxhash
+
+from . import lexicon
 from .apis import RequestFacts
-from .risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE
+from .risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, MAX_WEIGHT, SINGLE, check_range
 
 EDGE = 2_048  # characters read at each end of a long prompt: wrappers live at the edges
-WORD_EDGE = 640  # bytes at each end split into words for the capability-focus check
 LARGE_OUTPUT = 8_192  # an output budget at or above this is "very large"
 
 
@@ -43,6 +47,10 @@ class SignalWeights:
     reasoning_include: float = 0.5  # Responses include=reasoning.encrypted_content
     odd_body: float = 0.5  # wrong types or shapes: hand-rolled clients and fuzzers
 
+    def __post_init__(self) -> None:
+        for name in self.names():  # a negative weight would lower an extractor's risk
+            check_range(name, getattr(self, name), 0, MAX_WEIGHT)
+
     @classmethod
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
@@ -55,71 +63,85 @@ class RequestSignals:
     fired: tuple[str, ...]  # names of traits and acute signals that fired
 
 
-# Phrasings that ask a model to expose its reasoning, collected from jailbreak and
-# distillation prompt sets. Most prompts contain none of the trigger words, so the common
-# case costs one set test on the prompt's word set; only candidates get the phrase checks.
-# (A single alternation regex over these phrasings measured ~200 µs on a 2 KB prompt.)
-# Substrings every phrase and noun below contains (e.g. "reason" covers "reasoning" and
-# "reason through"): nine memchr-speed tests decide most prompts.
-_ELICIT_TRIGGERS = ("step", "chain", "think", "reason", "thought", "scratch", "monolog",
-                    "derivation", "work")  # fmt: skip
-_ELICIT_PHRASES = (
-    "step by step", "step-by-step", "chain of thought", "chain-of-thought", "let's think",
-    "lets think", "think it through", "think this through", "think through", "think aloud",
-    "think out loud", "think carefully", "reason carefully", "reason explicitly",
-    "reason through", "<thinking>", "<reasoning>", "<scratchpad>", "scratchpad",
-    "scratch pad", "monologue", "show your work", "show all your work",
-)  # fmt: skip
-# Nouns that elicit only when a verb asks for them shortly before ("show ... reasoning").
-# ("thoughts" and "rationale" are left out: "share your thoughts on my essay" and
-# "explain the rationale of the Magna Carta" are ordinary requests.)
-_ELICIT_NOUNS = ("reasoning", "thought process", "thinking", "derivation",
-                 "intermediate steps")  # fmt: skip
-_ELICIT_VERBS = ("show", "explain", "give", "walk me through", "walk through", "write out",
-                 "detail", "describe", "reveal", "share", "print", "output", "include",
-                 "expose", "dump", "provide", "display")  # fmt: skip
-_VERB_WINDOW = 48
-
-# Software engineering and agentic / multi-step planning: what the 2026 campaigns
-# targeted. Two distinct hits are needed, since any one word is common.
-_FOCUS_WORDS = frozenset((
-    "def", "function", "implement", "implementation", "refactor", "debug", "bug", "traceback",
-    "pytest", "compile", "compiler", "python", "typescript", "javascript", "rust", "golang",
-    "java", "sql", "regex", "algorithm", "repository", "kubernetes", "docker", "async",
-    "await", "api", "endpoint", "agent", "agentic", "subtask", "subtasks", "mypy", "numpy",
-    "django", "class", "method", "unittest", "lru", "json", "stack", "tool", "multi-step",
-))  # fmt: skip
-# Punctuation (but not ' and -) becomes space before splitting into words.
-_PUNCT = bytes.maketrans(b'!"#$%&()*+,./:;<=>?@[\\]^_`{|}~', b" " * 30)
-
-
-def _b(words: tuple[str, ...] | frozenset[str]) -> tuple[bytes, ...]:
-    return tuple(w.encode() for w in words)
-
-
-# Matching runs on bytes: lower(), translate() and split() of a bytes object are plain C
-# loops, several times faster than their str counterparts on the same 2 KB.
-_ELICIT_TRIGGERS_B = _b(_ELICIT_TRIGGERS)
-_ELICIT_PHRASES_B = _b(_ELICIT_PHRASES)
-_ELICIT_NOUNS_B = _b(_ELICIT_NOUNS)
-_ELICIT_VERBS_B = _b(_ELICIT_VERBS)
-_FOCUS_WORDS_B = frozenset(_b(_FOCUS_WORDS))
+# --------------------------------------------------------------------------- text folding
+# Every Unicode whitespace (NBSP, ideographic space, line and paragraph separators, tabs,
+# line breaks) becomes one space, zero-width characters disappear, dashes and apostrophes
+# become ASCII, letters are casefolded after NFKC (full-width forms, ligatures): a phrase
+# split by a line break, padded with NBSP or salted with a zero-width space reads the same.
+# str.isspace() over all of Unicode (tests/test_signals.py checks the list is complete)
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# Characters NFKC keeps that must not split or hide a word: every Unicode space, the
+# zero-width and format characters, dashes, typographic apostrophes and quotes, full-width
+# punctuation. One
+# character-class search finds whether a text has any (str.translate on non-ASCII text
+# costs ~75 ns a character); only then is each replaced. CJK punctuation needs nothing:
+# Latin words in CJK text are spaced (see fold) and CJK patterns need no boundaries.
+_SPECIAL = {
+    **{c: " " for c in WHITESPACE if not c.isascii()},
+    **dict.fromkeys(
+        "\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200c\u200d\u200e\u200f"
+        "\u2060\u2061\u2062\u2063\u2064\ufeff",
+        "",
+    ),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"),
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc", "'"),
+    **dict.fromkeys("\u00ab\u00bb\u201c\u201d\u201e\u00b7", " "),
+    # the full-width punctuation of nearly every Chinese text, which would otherwise send
+    # it through NFKC (~100 ns a character in CPython)
+    **{chr(0xFF00 + c - 0x20): chr(c) for c in b"!(),:;?"},
+}
+_ANY_SPECIAL = re.compile("[" + "".join(map(re.escape, _SPECIAL)) + "]")
+_ASCII_SPACE = bytes.maketrans(
+    bytes(c for c in range(128) if chr(c).isspace()),
+    b" " * sum(chr(c).isspace() for c in range(128)),
+)
+# Latin accents: "explícame" reads as "explicame", "débogue" as "debogue" (people type
+# without them as often as with). Only Latin letters lose them (a regex over U+00C0-U+024F
+# with a table): NFKD would also split Hangul into jamo, voiced kana and й.
+_LATIN_BASE = {
+    chr(c): base
+    for c in range(0xC0, 0x250)
+    if len(d := unicodedata.normalize("NFKD", chr(c))) > 1 and (base := d[0]).isascii()
+}
+_LATIN_ACCENTED = re.compile("[" + "".join(_LATIN_BASE) + "]")
+_LATIN_ACCENT_LEAD = tuple(bytes([b]) for b in range(0xC3, 0xCA))
 
 
-class _Text:
-    """One prompt field, lower-cased and split once, shared by every check."""
+def _unaccent(match: re.Match[str]) -> str:
+    return _LATIN_BASE[match.group()]
 
-    __slots__ = ("low", "words")
 
-    def __init__(self, text: str) -> None:
-        raw = edges(text).replace("\u2019", "'")  # typographic apostrophe
-        low = self.low = raw.encode("utf-8", "ignore").lower()
-        # Splitting into words is the costly part (a bytes object per word), so the word
-        # set covers the first and last WORD_EDGE bytes: enough to see what kind of task
-        # it is; phrase checks still search all of `low`.
-        if len(low) > 2 * WORD_EDGE:
-            low = low[:WORD_EDGE] + b" " + low[-WORD_EDGE:]
-        self.words = set(low.translate(_PUNCT).split())
+# Lead bytes of UTF-8 kana, CJK ideographs and Hangul (U+3000-U+9FFF, U+AC00-U+D7FF)
+_CJK_LEAD = tuple(bytes([b]) for b in range(0xE3, 0xEE))
+_LATIN_RUN = re.compile(r"[a-z0-9][a-z0-9._+#/-]*")
+
+
+def fold(text: str) -> str:
+    """NFKC, casefold, every whitespace run one space (the text the lexicon is matched on).
+    In Chinese, Japanese and Korean text a Latin word gets spaces around it, so "用python实现"
+    reads "python" as a word."""
+    if text.isascii():
+        raw = text.lower().encode().translate(_ASCII_SPACE)
+    else:
+        if _ANY_SPECIAL.search(text):
+            for old, new in _SPECIAL.items():
+                if old in text:
+                    text = text.replace(old, new)
+        if not unicodedata.is_normalized("NFKC", text):  # full-width forms, ligatures
+            text = unicodedata.normalize("NFKC", text)
+        raw = text.encode("utf-8", "surrogatepass")
+        if any(b in raw for b in _LATIN_ACCENT_LEAD):
+            text = _LATIN_ACCENTED.sub(_unaccent, text)
+        raw = text.casefold().encode("utf-8", "surrogatepass").translate(_ASCII_SPACE)
+        if any(lead in raw for lead in _CJK_LEAD):
+            spaced = _LATIN_RUN.sub(r" \g<0> ", raw.decode("utf-8", "surrogatepass"))
+            raw = spaced.encode("utf-8", "surrogatepass")
+    while b"  " in raw:
+        raw = raw.replace(b"  ", b" ")
+    return raw.decode("utf-8", "surrogatepass")
 
 
 def edges(text: str, size: int = EDGE) -> str:
@@ -129,74 +151,290 @@ def edges(text: str, size: int = EDGE) -> str:
     return text[:size] + "\n" + text[-size:]
 
 
-def _candidates(trigger: bytes) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
-    return (
-        tuple(p for p in _ELICIT_PHRASES_B if trigger in p),
-        tuple(n for n in _ELICIT_NOUNS_B if trigger in n),
+# --------------------------------------------------------------------------- lexicon
+# One Aho-Corasick automaton over every pattern of every language finds all of them in a
+# single pass (a few µs for 2 KB; an alternation regex over the same words costs ~50x).
+(_DEMAND, _PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE, _BEFORE, _OWN, _EACH, _SHOW, _TELL,
+ _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT, _OPENING) = range(17)  # fmt: skip
+_KINDS = 17
+_CONCEPTS = (
+    (_DEMAND, lexicon.DEMAND), (_PROCESS, lexicon.PROCESS), (_WEAK, lexicon.WEAK_PROCESS),
+    (_METHOD, lexicon.METHOD), (_CHOICE, lexicon.CHOICE), (_COGITATE, lexicon.COGITATE),
+    (_BEFORE, lexicon.BEFORE),
+    (_OWN, lexicon.OWN), (_EACH, lexicon.EACH), (_SHOW, lexicon.SHOW), (_TELL, lexicon.TELL),
+    (_NOSKIP, lexicon.NOSKIP), (_GUIDE, lexicon.GUIDE), (_NOT_PROCESS, lexicon.NOT_PROCESS),
+)  # fmt: skip
+
+
+def _is_wordish(ch: str) -> bool:
+    """A letter or digit of a spaced script (Latin, Greek, Cyrillic): a word goes on. CJK,
+    kana and Hangul next to a Latin word do not make it part of theirs."""
+    return ch < "\u0530" and ch.isalnum()
+
+
+_Entry = tuple[int, bool, bool, tuple[tuple[int, float], ...]]  # shift, left, right, kinds
+
+
+def _entries() -> tuple[list[str], list[_Entry], list[str], list[_Entry], tuple[str, ...]]:
+    """Two automata and a few literals. Words (and words joined by inner punctuation) are
+    matched on the text with ASCII punctuation turned to spaces, carrying their word
+    boundaries as spaces (" your", "python "), so the automaton itself rejects "dein" in
+    "deinstall" and only real hits reach Python. Code shapes and file extensions ("```",
+    "=>", ".py") are matched on the folded text, only when the words leave FOCUS open, and
+    their boundaries checked here. Demands made of punctuation ("<thinking>") are
+    substring tests."""
+    table: dict[str, tuple[bool, bool, list[tuple[int, float]]]] = {}
+
+    def add(raw: str, kind: int, weight: float = 0.0) -> None:
+        if raw.startswith("^"):  # only at the start of a sentence: "Reason methodically."
+            raw, kind = raw[1:], _OPENING
+        pat = raw.removeprefix("~").removesuffix("$") if len(raw) > 1 else raw
+        pat = fold(pat) if pat.strip() else pat  # written as people write, matched folded
+        if not pat:
+            return
+        left = not raw.startswith("~") and _is_wordish(pat[0])
+        right = raw.endswith("$") and len(raw) > 1 and _is_wordish(pat[-1])
+        old = table.get(pat)
+        kinds = old[2] if old else []
+        if kind in (_FOCUS, _EXT):  # a pattern listed twice still counts once
+            kinds[:] = [k for k in kinds if k[0] != kind]
+        kinds.append((kind, weight))
+        table[pat] = (left or bool(old and old[0]), right or bool(old and old[1]), kinds)
+
+    for kind, per_lang in _CONCEPTS:
+        for words in per_lang.values():
+            for w in words.split("|"):
+                add(w, kind)
+    for weight, per_lang in lexicon.FOCUS.items():
+        for words in per_lang.values():
+            for w in words.split("|"):
+                add(w, _FOCUS, weight)
+    for weight, shapes in lexicon.SHAPES.items():
+        for shape in shapes:
+            add(shape, _FOCUS, weight)
+    for ext in lexicon.EXTENSIONS.split("|"):
+        add(f".{ext}$", _EXT, EXT_WEIGHT)
+    words: dict[str, _Entry] = {}
+    shapes: dict[str, _Entry] = {}
+    literal: list[str] = []
+    for pat, (left, right, kinds) in table.items():
+        gapped = pat.translate(_WORD_GAPS)
+        if gapped == pat or not (
+            gapped[0] == " " or gapped[-1] == " " or sum(c.isalnum() for c in pat) < 2
+        ):  # words, and words joined by inner punctuation: "node.js", "let's", "step-by-step"
+            key = (" " if left else "") + gapped + (" " if right else "")
+            old_entry = words.get(key)
+            merged = (old_entry[3] if old_entry else ()) + tuple(kinds)
+            words[key] = (0 if left else -1, False, False, merged)
+        elif all(k in (_FOCUS, _EXT) for k, _ in kinds):  # code shapes, file extensions
+            shapes[pat] = (0, left, right, tuple(kinds))
+        else:  # "<thinking>", "reasoning:": looked for as they are
+            assert all(k == _DEMAND for k, _ in kinds), pat
+            literal.append(pat)
+    return (list(words), list(words.values()), list(shapes), list(shapes.values()),
+            tuple(literal))  # fmt: skip
+
+
+EXT_WEIGHT = 1.5  # "main.go", "App.tsx": a file name with a source extension
+# ASCII punctuation becomes a space for the word automaton ("sql-запрос", "python's")
+_PUNCTUATION = "".join(c for c in map(chr, range(33, 127)) if not c.isalnum())
+_WORD_GAPS = str.maketrans(_PUNCTUATION, " " * len(_PUNCTUATION))
+_WORD_GAPS_B = bytes.maketrans(_PUNCTUATION.encode(), b" " * len(_PUNCTUATION))
+_WORDS, _WORD_ENTRIES, _OTHERS, _OTHER_ENTRIES, _LITERAL_DEMANDS = _entries()
+_PATTERNS = _WORDS + _OTHERS + list(_LITERAL_DEMANDS)
+_WORD_AUTOMATON, _OTHER_AUTOMATON = (
+    ahocorasick_rs.AhoCorasick(
+        patterns,
+        matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
+        implementation=ahocorasick_rs.Implementation.DFA,
     )
-
-
-# The phrases and nouns each trigger can be part of: a prompt is searched only for those
-# whose trigger it contains (most contain one or two triggers, e.g. "work" in "worked"),
-# not for all thirty.
-_BY_TRIGGER = {t: _candidates(t) for t in _ELICIT_TRIGGERS_B}
-assert all(any(t in w for t in _ELICIT_TRIGGERS_B) for w in _ELICIT_PHRASES_B + _ELICIT_NOUNS_B), (
-    "every elicitation phrase and noun must contain a trigger"
+    for patterns in (_WORDS, _OTHERS)
 )
 
+_OWN_BEFORE, _OWN_AFTER = 28, 22  # characters: "your complete reasoning", "raisonnement complet"
+_SHOW_NEAR = 40  # "lay out every intermediate deduction"; verb-final: "推論の過程をすべて示して"
+_TELL_NEAR = 60
+FOCUS_AT = 2.0
+_SENTENCE_END = frozenset(".!?:;)*-•>\"'«„“")  # score at which a request is coding or agentic work
 
-def _elicits(t: _Text) -> bool:
-    low = t.low
-    phrases: list[bytes] = []
-    nouns: list[bytes] = []
-    for trigger in _ELICIT_TRIGGERS_B:
-        if trigger in low:
-            p, n = _BY_TRIGGER[trigger]
-            if _asks_reasoning(low, p, n):  # most eliciting prompts stop at their first trigger
-                return True
-            phrases += p
-            nouns += n
-    if not phrases and not nouns:
-        return False
-    # Phrases broken over lines or padded with spaces: fold the whitespace and look again
-    # (only for candidates that whitespace can break, so most prompts never pay for a split).
-    if (nouns or any(b" " in p for p in phrases)) and (
-        b"\n" in low or b"  " in low or b"\t" in low
-    ):
-        return _asks_reasoning(b" ".join(low.split()), phrases, nouns)
-    return False
+# Identifier shapes, read on the raw text (case matters for camelCase): letters become
+# "a"/"A", digits "0", other bytes a space, so the checks are plain substring tests.
+_SHAPE_MAP = bytes.maketrans(
+    bytes(range(256)),
+    bytes(
+        ord("a") if chr(c).islower() and c < 128
+        else ord("A") if chr(c).isupper() and c < 128
+        else ord("0") if chr(c).isdigit() and c < 128
+        else c if chr(c) in "_.(" and c < 128
+        else ord(" ")
+        for c in range(256)
+    ),
+)  # fmt: skip
+
+
+def _shape_score(text: str) -> float:
+    """snake_case, camelCase, dotted.calls(), shell prompts and stack frames. Each test
+    first looks for a rare byte (memchr speed), since "a"-heavy needles scan slowly."""
+    m = text.encode("utf-8", "surrogatepass").translate(_SHAPE_MAP)
+    score = 0.0
+    if "_" in text and (b"a_a" in m or b"a_0" in m):
+        score += 1.5  # snake_case
+    if b"aA" in m and b"aAa" in m:
+        score += 1.0  # camelCase (also "iPhone", "YouTube": weak alone)
+    if b".a" in m:
+        if "(" in text and b"a.a" in m and b"a(" in m:
+            score += 1.5  # obj.method(...)
+        elif b"aa.aa" in m:
+            score += 1.0  # a dotted name: requests.get, os.path (not "e.g.", not "U.S.")
+    if text.startswith("$ ") or "\n$ " in text or "\n> " in text:
+        score += 1.5  # a shell prompt or a REPL at the start of a line
+    if "\n\tat " in text or "\n    at " in text:
+        score += 2.0  # Java / Node stack frames
+    return score
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one prompt field says: whether it asks for reasoning, how coding-like it is."""
+
+    elicit: bool
+    focus: float
+
+
+def _near(hits: list[int], at: int, before: int, after: int) -> bool:
+    return any(at - before <= h <= at + after for h in hits)
+
+
+def read_text(text: str) -> Reading:
+    """Classify one prompt field (its edges), from the folded text and its raw shapes."""
+    raw = edges(text)
+    if not raw:
+        return Reading(False, 0.0)
+    low = fold(raw)
+    gaps = " " + low.encode("utf-8", "surrogatepass").translate(_WORD_GAPS_B).decode(
+        "utf-8", "surrogatepass"
+    ) + " "  # fmt: skip
+    found: list[list[int]] = [[] for _ in range(_KINDS)]
+    spans: list[tuple[int, int]] = []  # demands
+    guide: list[tuple[int, int]] = []
+    focus = 0.0
+    seen: set[int] = set()  # each focus pattern counts once
+    for i, s, _ in _WORD_AUTOMATON.find_matches_as_indexes(gaps, overlapping=True):
+        shift, _, _, kinds = _WORD_ENTRIES[i]
+        start = s + shift
+        for kind, weight in kinds:
+            if kind == _FOCUS:
+                if i not in seen:
+                    seen.add(i)
+                    focus += weight
+            elif kind == _DEMAND:
+                spans.append((start, start + len(_WORDS[i].strip(" "))))
+            elif kind == _OPENING:
+                if start < 2 or low[start - 2] in _SENTENCE_END:
+                    spans.append((start, start + len(_WORDS[i].strip(" "))))
+            elif kind == _GUIDE:
+                guide.append((start, start + len(_WORDS[i].strip(" "))))
+            else:
+                found[kind].append(start)
+    punctuated = "<" in low or ":" in low or "#" in low  # "<thinking>", "reasoning:"
+    if not spans and punctuated and any(p in low for p in _LITERAL_DEMANDS):
+        spans.append((-1, -1))
+    elicit = _asks_reasoning(spans, guide, found)
+    if focus < FOCUS_AT:  # code shapes decide only what the words left open
+        focus += _code_shapes(low) + _shape_score(raw)
+    return Reading(elicit, focus)
+
+
+def _code_shapes(low: str) -> float:
+    """Code punctuation and file names on the folded text, each distinct shape once."""
+    score = 0.0
+    seen: set[int] = set()
+    size = len(low)
+    for i, start, end in _OTHER_AUTOMATON.find_matches_as_indexes(low, overlapping=True):
+        _, left, right, kinds = _OTHER_ENTRIES[i]
+        if i in seen or (left and start and _is_wordish(low[start - 1])):
+            continue
+        if right and end < size and _is_wordish(low[end]):
+            continue
+        for kind, weight in kinds:
+            # a file name needs a name before the dot: "main.go", not "the .go extension"
+            if kind == _FOCUS or (start and _is_wordish(low[start - 1])):
+                seen.add(i)
+                score += weight
+    return score
 
 
 def _asks_reasoning(
-    text: bytes,
-    phrases: Iterable[bytes] = _ELICIT_PHRASES_B,
-    nouns: Iterable[bytes] = _ELICIT_NOUNS_B,
+    demand: list[tuple[int, int]], guide: list[tuple[int, int]], found: list[list[int]]
 ) -> bool:
-    for phrase in phrases:
-        if phrase in text:
+    for start, end in demand:
+        if not any(g0 <= start and end <= g1 for g0, g1 in guide):
             return True
-    for noun in nouns:
-        at = text.find(noun)
-        while at >= 0:
-            window = text[max(0, at - _VERB_WINDOW) : at]
-            for verb in _ELICIT_VERBS_B:
-                if verb in window:
-                    return True
-            at = text.find(noun, at + len(noun))
-    return False
+    process, weak, method, choice = found[_PROCESS], found[_WEAK], found[_METHOD], found[_CHOICE]
+    own, each, show, tell = found[_OWN], found[_EACH], found[_SHOW], found[_TELL]
+    noskip, not_process = found[_NOSKIP], set(found[_NOT_PROCESS])
+    cogitate, before = found[_COGITATE], found[_BEFORE]
+    for at in process:
+        if at in not_process:
+            continue
+        if _near(own, at, _OWN_BEFORE, _OWN_AFTER) or _near(show, at, _SHOW_NEAR, _SHOW_NEAR):
+            return True
+        if _near(each, at, _OWN_BEFORE, _OWN_AFTER) and _near(tell, at, _TELL_NEAR, _TELL_NEAR):
+            return True
+        if _near(noskip, at, _SHOW_NEAR, _SHOW_NEAR):
+            return True
+    for at in weak:
+        if at in not_process or not _near(show, at, _SHOW_NEAR, _SHOW_NEAR):
+            continue
+        if _near(own, at, _OWN_BEFORE, _OWN_AFTER) or _near(each, at, _OWN_BEFORE, _OWN_AFTER):
+            return True
+    verbs = show + tell
+    for at in method:  # "talk through your approach", "explique ta démarche en détail"
+        if _near(own, at, _OWN_BEFORE, _OWN_AFTER) and _near(verbs, at, _TELL_NEAR, _TELL_NEAR):
+            return True
+    for at in choice:  # "explain every decision you make", "explique chaque transformation"
+        if _near(each, at, _OWN_BEFORE, _OWN_AFTER) and _near(verbs, at, _TELL_NEAR, _TELL_NEAR):
+            return True
+    # "Before answering, analyse ...", "Brainstorm out loud", "reason first, then the code"
+    for at in cogitate + process + weak + method:
+        if at not in not_process and _near(before, at, _TELL_NEAR, _TELL_NEAR):
+            return True
+    return any(_near(show, at, _OWN_BEFORE, _OWN_BEFORE) for at in cogitate)
 
 
-def elicits_reasoning(facts: RequestFacts, user: _Text | None = None) -> bool:
-    user = user or _Text(facts.user_text)
-    return _elicits(user) or (bool(facts.system_text) and _elicits(_Text(facts.system_text)))
+# The same system prompt reaches us from every user of an app or an IDE: read it once.
+# Keyed by a 128-bit hash of the text (the memo never holds prompt text); cleared when full.
+_MEMO_SIZE = 4_096
+_system_memo: dict[bytes, Reading] = {}
 
 
-def capability_focus(facts: RequestFacts, user: _Text | None = None) -> bool:
+def read_system(text: str) -> Reading:
+    """``read_text`` for a system prompt, memoised by a hash of the text."""
+    key = xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass"))
+    hit = _system_memo.get(key)
+    if hit is None:
+        if len(_system_memo) >= _MEMO_SIZE:
+            _system_memo.clear()
+        hit = _system_memo[key] = read_text(text)
+    return hit
+
+
+def elicits_reasoning(facts: RequestFacts, user: Reading | None = None) -> bool:
+    user = user or read_text(facts.user_text)
+    return user.elicit or (bool(facts.system_text) and read_system(facts.system_text).elicit)
+
+
+def capability_focus(facts: RequestFacts, user: Reading | None = None) -> bool:
+    """Tool definitions, or a coding/agentic score: the user's turn counts in full, the
+    system prompt (an IDE's, a harvester's role line) at half weight."""
     if facts.tools:
         return True
-    user = user or _Text(facts.user_text)
-    hits = len(user.words & _FOCUS_WORDS_B) + (b"```" in user.low)
-    return hits >= 2
+    user = user or read_text(facts.user_text)
+    if user.focus >= FOCUS_AT:
+        return True
+    if not facts.system_text:
+        return False
+    return user.focus + min(read_system(facts.system_text).focus / 2, FOCUS_AT / 2) >= FOCUS_AT
 
 
 def read_signals(facts: RequestFacts, w: SignalWeights) -> RequestSignals:
@@ -247,7 +485,7 @@ def read_signals(facts: RequestFacts, w: SignalWeights) -> RequestSignals:
     if facts.logit_bias:
         traits |= LOGIT_BIAS
     if facts.parsed:
-        user = _Text(facts.user_text)
+        user = read_text(facts.user_text)
         if elicits_reasoning(facts, user):
             traits |= ELICIT
             fired.append("elicit")

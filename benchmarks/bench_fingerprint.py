@@ -6,7 +6,9 @@ prompt (a wrapper around a task with a large fenced code block, the costly case:
 are masked over the whole text) and on a prose prompt. The textbook SimHash (pure Python,
 5-word shingles over the whole prompt, per-bit majority; hashed with the same XXH3 so only
 the algorithm differs) is measured on the same prompts in the same run, as is
-``client_fingerprint`` on recorded SDK headers.
+``client_fingerprint`` on recorded SDK headers. Adversarial inputs (a megabyte of one word,
+of line breaks, of code fences, ...) must each stay under 50 ms: the unit tests only check
+that they never raise (tests/test_fingerprint.py), their speed is measured here.
 
 Cases run in interleaved rounds, so drift on a busy machine spreads over all of them; each
 call is timed alone with ``time.perf_counter_ns`` after a warm-up, with the garbage collector
@@ -40,6 +42,17 @@ from antiextract.fingerprint import client_fingerprint, template_fingerprint
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BUDGET_US = {2048: 25.0, 32768: 150.0}  # median of template_fingerprint, by prompt size
+ODD_BUDGET_US = 50_000.0  # median of template_fingerprint on each adversarial input
+# The costliest of tests/test_fingerprint.py's odd inputs: what a hostile client can send.
+ADVERSARIAL = {
+    "1 MB, one word": "x" * 1_000_000,
+    "200k line breaks": "\n" * 200_000,
+    "100k code fences": "```\n" * 100_000,
+    "1 MB of paragraphs": "lorem ipsum dolor sit amet\n\n" * 40_000,
+    "60 KB of code-like words": "aA " * 20_000,
+    "6k curly quotes": "\u201c" * 3000 + "\u201d" * 3000,
+    "5k straight quotes": '"' * 5000,
+}
 
 SYSTEM = (
     "You are a world-class software engineer and competitive programmer with deep knowledge "
@@ -186,6 +199,17 @@ def run(quick: bool, rounds: int) -> dict[str, Any]:
                     "calls": (20 if quick else 200) if size > 2048 else (200 if quick else 2_000),
                 }
             )
+    for label, text in ADVERSARIAL.items():
+        cases.append(
+            {
+                "name": f"template_fingerprint adversarial: {label}",
+                "fn": template_fingerprint,
+                "arg": text,
+                "chars": len(text),
+                "budget_us": ODD_BUDGET_US,
+                "calls": 5 if quick else 25,
+            }
+        )
     cases.append(
         {
             "name": "client_fingerprint openai-python headers",
@@ -229,7 +253,7 @@ def run(quick: bool, rounds: int) -> dict[str, Any]:
         )
     by_name = {r["case"]: r for r in results}
     for r in results:
-        if r["case"].startswith("template_fingerprint"):
+        if r["case"].startswith("template_fingerprint") and "adversarial" not in r["case"]:
             base = by_name[r["case"].replace("template_fingerprint", "textbook 5-shingle SimHash")]
             r["speedup_vs_textbook"] = round(base["median_us"] / r["median_us"], 1)
     return {

@@ -156,7 +156,12 @@ def ledger_settings(
     """latency.py's settings (huge limits, everything on), but a bucket that refills at
     1e-3 tokens/s, so its level after the run is an exact ledger of what was charged,
     and the Redis timeout of the run."""
-    base = antiextract_settings(storage_uri, key_prefix=prefix, store_timeout=store_timeout)
+    base = antiextract_settings(
+        storage_uri, key_prefix=prefix, store_timeout=store_timeout,
+        # Settings refuses a timeout longer than the breaker's back-off
+        store_retry_seconds=max(5.0, store_timeout),
+        store_retry_max_seconds=max(30.0, store_timeout),
+    )  # fmt: skip
     return base.model_copy(update={"bucket_refill_per_second": REFILL})
 
 
@@ -507,7 +512,7 @@ async def read_ledger(
                 continue
             checked += 1
             headers = [(b"authorization", f"Bearer {token(run, k)}".encode())]
-            ident = identify(headers, "127.0.0.1", account_header=None, trusted=(), key=key)
+            ident = identify(headers, "127.0.0.1", account=None, trusted=(), key=key)
             state = await store.account_state(digest(ident.account, key, 16), now)
             if state is None or state["tokens"] is None:
                 missing += 1

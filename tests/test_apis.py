@@ -486,9 +486,9 @@ def test_legacy_token_id_prompt() -> None:
 
 
 def test_legacy_batch_of_token_id_prompts_is_not_odd() -> None:
-    """BUG: "an array of token arrays" is a documented prompt shape of /v1/completions
-    (eval harnesses send pre-tokenised batches), but the adapter notes every inner list as
-    ``content:part``, so a valid request fires ``odd_body`` on every call."""
+    """A prompt that is "an array of token arrays" is a documented shape of /v1/completions
+    (eval harnesses send pre-tokenised batches): a valid request, so not ``odd_body`` (the
+    adapter once noted every inner list as ``content:part``)."""
     doc = {"model": "davinci-002", "prompt": [[1212, 318, 257], [40, 588, 257]], "max_tokens": 1}
     f = facts(COMPLETIONS_PATH, doc)
     assert f.parsed
@@ -533,10 +533,10 @@ def test_legacy_logprobs_off(logprobs: object) -> None:
 
 @pytest.mark.parametrize("logprobs", [0, -1])
 def test_legacy_logprobs_zero_and_minus_one_return_probabilities(logprobs: int) -> None:
-    """BUG: on /v1/completions any integer ``logprobs`` returns probabilities: 0 still returns
+    """On /v1/completions any integer ``logprobs`` returns probabilities: 0 still returns
     the logprob of every sampled token (OpenAI: "the API will always return the logprob of the
-    sampled token"), and vLLM's -1 returns the whole vocabulary per position. The adapter only
-    accepts ``logprobs > 0``, so both go unseen."""
+    sampled token"), and vLLM's -1 returns the whole vocabulary per position; both count
+    (the adapter once accepted ``logprobs > 0`` only)."""
     doc = {"model": "meta-llama/Llama-3.1-8B", "prompt": "Paris is the", "logprobs": logprobs}
     assert facts(COMPLETIONS_PATH, doc).logprobs is True
 
@@ -598,10 +598,10 @@ def test_responses_reasoning_include(include: list[Any], expected: bool) -> None
 
 
 def test_responses_output_text_logprobs_include_asks_for_logprobs() -> None:
-    """BUG: on the Responses API the token log-probabilities are requested with
+    """On the Responses API the token log-probabilities are requested with
     ``include: ["message.output_text.logprobs"]`` (``top_logprobs`` alone returns an empty
-    list), but the adapter reads ``include`` for reasoning only, so a Responses logprob
-    harvest without ``top_logprobs`` is invisible."""
+    list): the adapter reads that ``include`` too, or a Responses logprob harvest without
+    ``top_logprobs`` would be invisible."""
     doc = {"model": "gpt-4.1", "input": "Yes or no?", "include": ["message.output_text.logprobs"]}
     assert facts(RESPONSES_PATH, doc).logprobs is True
 
@@ -780,9 +780,9 @@ def test_long_prompt_is_capped() -> None:
 
 
 def test_long_prompt_keeps_its_end() -> None:
-    """BUG: text is cut to the first ``MAX_TEXT`` characters, but the signals read a prompt's
-    *edges* (``signals.edges``): past 64 K characters the ask and any instruction appended at
-    the end are dropped, so padding a prompt hides its wrapper."""
+    """The signals read a prompt's *edges* (``signals.edges``), so a text longer than
+    ``MAX_TEXT`` keeps its end: cutting it to its first 64 K characters would drop the ask
+    and any instruction appended at the end, and padding a prompt would hide its wrapper."""
     long = "Background document. " * 5_000 + "\n\nThink step by step."
     for path, doc in [
         (CHAT_PATH, {"model": "gpt-4o", "messages": [{"role": "user", "content": long}]}),
@@ -910,9 +910,9 @@ def test_unreadable_bodies(path: str, body: bytes | None, odd: str) -> None:
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("role", [["user"], {"name": "user"}])
 def test_unhashable_role_does_not_raise(path: str, role: object) -> None:
-    """BUG: ``read_messages`` tests ``role in _SYSTEM_ROLES`` (a frozenset), which raises
-    ``TypeError: unhashable type`` when a client sends a list or an object as ``role``; the
-    middleware then logs an exception and passes the request through unscored."""
+    """A list or an object as ``role`` is not a system role and raises nothing (a set
+    lookup of an unhashable value raises ``TypeError``, and the request would then pass
+    through unscored)."""
     doc = {"model": "m", "max_tokens": 5, "messages": [{"role": role, "content": "hi"}]}
     if path == RESPONSES_PATH:
         doc = {"model": "m", "input": [{"role": role, "content": "hi"}]}

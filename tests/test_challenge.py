@@ -259,12 +259,12 @@ def test_difficulty_grows_with_risk() -> None:
         difficulty_for(0.5, base=20, max_bits=18)
 
 
-def test_twelve_bits_solve_in_bounded_time() -> None:
-    started = time.perf_counter()
+def test_twelve_bit_solutions_verify_for_their_account_only() -> None:
     for n in range(5):
         token = issue(f"acct{n}", 12, T0, KEYS)
-        assert verify(token, solve(token), f"acct{n}", T0, KEYS).ok
-    assert time.perf_counter() - started < 2.0  # ~4k hashes each, ~1M hashes/s
+        solution = solve(token)
+        assert verify(token, solution, f"acct{n}", T0, KEYS).ok
+        assert not verify(token, solution, f"acct{n + 1}", T0, KEYS).ok
 
 
 def test_solve_can_be_cancelled() -> None:
@@ -523,10 +523,8 @@ def test_openai_without_helper_fails_cleanly_without_retrying() -> None:
     server = ChallengeServer()
     with serve(server.app) as url:
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-x", max_retries=3)
-        started = time.monotonic()
         with pytest.raises(openai.PermissionDeniedError) as err:
             client.chat.completions.create(**ASK)
-        assert time.monotonic() - started < 2.0
     assert len(server.seen) == 1  # no retry
     assert err.value.status_code == 403
     assert err.value.code == "challenge_required"
@@ -580,28 +578,42 @@ def mock_challenger(bits: int, log: list, module=httpx2):
     return handler
 
 
-async def test_async_solve_does_not_block_the_event_loop() -> None:
+async def test_async_solve_does_not_block_the_event_loop(monkeypatch) -> None:
+    """While the proof-of-work is being solved, the event loop keeps running other tasks:
+    a ticker that yields at every turn of the loop advances between the solve's start and
+    its end (a solve on the loop's own thread would let it advance not once)."""
+    import antiextract.client as client_module
+
     log: list = []
     transport = httpx2.MockTransport(mock_challenger(17, log))
     ticks = 0
+    during: list[int] = []  # the ticker's count as the solve starts, then as it ends
     done = asyncio.Event()
+
+    def watched_solve(*args: object, **kw: object) -> str:
+        during.append(ticks)
+        try:
+            return solve(*args, **kw)
+        finally:
+            during.append(ticks)
+
+    monkeypatch.setattr(client_module, "solve", watched_solve)
 
     async def ticker() -> None:
         nonlocal ticks
         while not done.is_set():
             ticks += 1
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0)
 
     async with httpx2.AsyncClient(transport=transport, auth=ChallengeAuth()) as client:
         task = asyncio.create_task(ticker())
-        started = time.perf_counter()
-        response = await client.post("http://test/v1/chat/completions", json=ASK)
-        elapsed = time.perf_counter() - started
+        response = await asyncio.wait_for(
+            client.post("http://test/v1/chat/completions", json=ASK), 30
+        )
         done.set()
         await task
     assert response.status_code == 200 and len(log) == 2
-    # ~130k hashes take ~0.1 s; a blocked loop would tick once or twice at most
-    assert ticks >= min(5, int(elapsed / 0.005) // 4)
+    assert len(during) == 2 and during[1] > during[0], during
 
 
 @pytest.mark.parametrize("module", [httpx, httpx2])

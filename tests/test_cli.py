@@ -257,7 +257,8 @@ def test_seeded_workload_shape(seeded: Seeded) -> None:
     ide = [s for k, v in seeded.statuses.items() if k.startswith("sk-ide") for s in v]
     assert set(users) == {200} and set(ide) == {200}
     events = [json.loads(line) for line in seeded.log.splitlines()]
-    acted = {e["account"] for e in events if e["action"] != "allow"}
+    decisions = [e for e in events if e["event"] == "antiextract.decision"]
+    acted = {e["account"] for e in decisions if e["action"] != "allow"}
     assert acted and acted <= set(seeded.campaign)  # the campaign, and only it, was acted on
     assert seeded.campaign_cohort != seeded.ide_cohort
     assert template_cohort(campaign_body(1)) == seeded.campaign_cohort  # one wrapper
@@ -434,7 +435,8 @@ def _log_file(seeded: Seeded, tmp_path: Path) -> Path:
     path = tmp_path / "audit.log"
     lines = seeded.log.splitlines()
     # what else a real stderr holds: server chatter, and a line that should never be copied
-    intrusion = dict(json.loads(lines[0]), prompt="SECRET PROMPT TEXT", messages=["x"])
+    first = next(json.loads(x) for x in lines if '"antiextract.decision"' in x)
+    intrusion = dict(first, prompt="SECRET PROMPT TEXT", messages=["x"])
     lines[1:1] = ["INFO:     Uvicorn running on http://0.0.0.0:8000", "{not json", "[]"]
     lines.append(json.dumps(intrusion))
     path.write_text("\n".join(lines) + "\n")

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import io
-import random
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 import redis.asyncio.cluster as redis_cluster_module
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.crc import key_slot
@@ -25,11 +25,12 @@ from redis.crc import key_slot
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
 from antiextract.bucket import TOKENS, WindowLimit
-from antiextract.cohorts import CohortInput, CohortModel
-from antiextract.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput
+from antiextract.cohorts import CohortInput
+from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
 from antiextract.store import MemoryStore, StoreError, create_store
 from antiextract.store.redis import RedisStore
 
+from . import drawn
 from . import test_store as _suite
 from .asgi import Exchange, chat_body, http_scope
 from .conftest import REDIS_URL, SimClock, redis_client, test_limits
@@ -182,76 +183,45 @@ async def test_concurrent_requests_from_one_ip_never_overspend_on_cluster(cluste
 # --- one algorithm on all three -----------------------------------------------------------
 
 
-async def test_random_traffic_gives_identical_answers_on_memory_redis_and_cluster(
-    cluster,
+@hsettings(
+    max_examples=5,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    phases=drawn.NO_SHRINK,
+)
+@given(scenario=drawn.scenarios())
+def test_drawn_models_and_traffic_give_identical_answers_on_memory_redis_and_cluster(
+    cluster, scenario
 ) -> None:
-    """Refusals of every kind (bucket, account window, IP window, block), settlements and
-    cohorts: memory, a single Redis and the cluster answer step by step alike (cohorts are
-    compared between the two Redis stores: memory counts accounts with another sketch)."""
-    cluster.flush()
-    limits = test_limits(
-        account=(WindowLimit("account", 3, 10), WindowLimit("account", 20, 100)),
-        ip=(WindowLimit("ip", 5, 10), WindowLimit("ip", 30, 300)),
-        block_at=6.0,
-        block_seconds=120.0,
-    )
-    model = CohortModel(min_young=3, bucket_capacity=800, bucket_refill=5.0)
-    memory = MemoryStore(limits, cohort_model=model)
-    await (await redis_client()).aclose()  # flushes the test db
-    single = RedisStore.from_url(REDIS_URL, limits, prefix="aecmp", cohort_model=model)
-    assert single.fast is not None and not single.per_slot_calls  # the production path
-    apart = cluster_store(cluster, limits, prefix="aecmp", cohort_model=model)
-    rng = random.Random(11)
-    t = 1_800_000_000.0
-    seen: set[str | None] = set()
-    try:
-        for step in range(400):
-            t += rng.choice([0.0, 0.3, 1.7, 4.0, 11.0])
-            t += rng.choice([0.0, 0.0, 3_000.0, 40_000.0]) if rng.random() < 0.04 else 0
-            acct, ip = rng.choice("abcd"), rng.choice("xyz")
-            cost = rng.randint(1, 400)
-            signal = RiskInput(
-                traits=rng.choice([0, HARVEST, SINGLE, EXTRACT | LOGIT_BIAS]),
-                acute=rng.choice([0.0, 0.0, 2.5]),
-                skeleton=rng.choice(["", "tmpl-1", "tmpl-2"]),
-                created_at=rng.choice([None, t - 86_400 * 30]),
-                tier=rng.choice([1.0, 0.3]),
-            )
-            keys = tuple(rng.sample(["t:one", "l:b0:two", "n:10.0.0.0/24", "c:sdk"], 2))
-            cohort = CohortInput(keys, young=acct in "ab", traits=signal.traits)
-            if rng.random() < 0.02:
-                for store in (memory, single, apart):
-                    await store.block(acct, t + 30, t)
-            a = await memory.evaluate(acct, ip, cost, t, signal)
-            b = await single.evaluate(acct, ip, cost, t, signal, cohort)
-            c = await apart.evaluate(acct, ip, cost, t, signal, cohort)
-            seen.add(c.denied_by)
-            for x in (b, c):
-                assert (a.allowed, a.denied_by) == (x.allowed, x.denied_by), step
-                assert a.tokens == pytest.approx(x.tokens, abs=1e-6), step
-                assert a.retry_after == pytest.approx(x.retry_after, abs=1e-6), step
-                assert a.assessment.risk == pytest.approx(x.assessment.risk, abs=1e-9)
-                assert a.assessment.shares == pytest.approx(x.assessment.shares, abs=1e-9)
-            assert b.cohorts == c.cohorts and len(c.cohorts) == 2
-            if a.allowed and rng.random() < 0.3:
-                delta = rng.randint(-300, 300)
-                for store in (memory, single, apart):
-                    await store.settle(acct, delta, t)
-                    await store.flush()
-        for acct in "abcd":
-            sa = await memory.account_state(acct, t)
-            for store in (single, apart):
-                sx = await store.account_state(acct, t)
-                assert sa["tokens"] == pytest.approx(sx["tokens"], abs=1e-6)
-                assert sa["blocked_until"] == sx["blocked_until"]
-                for key, value in sa["profile"].items():
-                    expected = pytest.approx(value, abs=1e-9) if value else value
-                    assert sx["profile"][key] == expected, key
-        assert {None, TOKENS, "blocked", "ip-5-per-10s", "account-3-per-10s"} <= seen
-        assert await single.cohorts(t) == await apart.cohorts(t)
-    finally:
-        await single.close()
-        await apart.close()
+    """test_store.py's drawn comparison (tests/drawn.py) once more with the cluster:
+    refusals of every kind, settlements, blocks and campaigns, step by step alike on
+    memory, a single Redis and the cluster (account, IP windows and each cohort in their
+    own slots); the operator's cohort read agrees between the two Redis deployments."""
+
+    async def run() -> drawn.Coverage:
+        m, cm, limits = scenario.model, scenario.cohort_model, scenario.limits
+        cluster.flush()
+        await (await redis_client()).aclose()  # flushes the test db
+        single = RedisStore.from_url(REDIS_URL, limits, prefix="aecmp", model=m, cohort_model=cm)
+        assert single.fast is not None and not single.per_slot_calls  # the production path
+        apart = cluster_store(cluster, limits, prefix="aecmp", model=m, cohort_model=cm)
+        stores = {
+            "memory": MemoryStore(limits, model=m, cohort_model=cm),
+            "redis": single,
+            "cluster": apart,
+        }
+        try:
+            cov = await drawn.compare(scenario, stores)
+            end = scenario.steps[-1].t
+            assert await single.cohorts(end) == await apart.cohorts(end)
+            return cov
+        finally:
+            for store in stores.values():
+                await store.close()
+
+    drawn.assert_covered(asyncio.run(run()), scenario)
 
 
 # --- one hash slot per script call --------------------------------------------------------
@@ -398,10 +368,8 @@ async def test_a_lost_sentinel_master_is_a_store_error_then_recovers(clock) -> N
             assert (await store.evaluate("a", "i", 10, clock())).allowed
             procs.master.kill()
             for _ in range(2):  # the pooled connection, then a fresh one
-                started = time.monotonic()
-                with pytest.raises(StoreError):
-                    await store.evaluate("a", "i", 10, clock())
-                assert time.monotonic() - started < 2.0
+                with pytest.raises(StoreError):  # (wait_for: a guard against a hang)
+                    await asyncio.wait_for(store.evaluate("a", "i", 10, clock()), 10)
             procs.master.start()  # same port: the Sentinel still names it
             out = await store.evaluate("a", "i", 10, clock())
             assert out.allowed and out.tokens == pytest.approx(990)  # a restart lost the state
@@ -418,10 +386,8 @@ async def test_a_lost_cluster_node_is_a_store_error_not_a_hang(clock) -> None:
             owner = min(key_slot(store.account_key("a").encode()) // share, len(procs.nodes) - 1)
             procs.nodes[owner].kill()
             for _ in range(2):
-                started = time.monotonic()
-                with pytest.raises(StoreError):
-                    await store.evaluate("a", "i", 10, clock())
-                assert time.monotonic() - started < 3.0
+                with pytest.raises(StoreError):  # (wait_for: a guard against a hang)
+                    await asyncio.wait_for(store.evaluate("a", "i", 10, clock()), 10)
             with pytest.raises(StoreError):
                 await store.account_state("a", clock())
         finally:

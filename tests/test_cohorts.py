@@ -6,14 +6,26 @@ import io
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from redis.crc import key_slot
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.cohorts import CohortInput, CohortModel, CohortView, cohort_keys, strongest
+from antiextract.cohorts import (
+    CohortInput,
+    CohortModel,
+    CohortView,
+    campaign_score,
+    cohort_keys,
+    harvest,
+    member_score,
+    request_harvest,
+    strongest,
+)
 from antiextract.fingerprint import template_fingerprint
 from antiextract.middleware import limits_from
-from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
+from antiextract.risk import ELICIT, EXTRACT, FOCUS, SINGLE, RiskInput
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
@@ -345,3 +357,148 @@ async def test_paraphrased_wrappers_meet_in_one_band_cohort(kind, clock) -> None
     best, score = strongest(out.cohorts, HARVEST)
     assert best is not None and best.key.startswith("l:") and score > 0
     await store.close()
+
+
+# --- the campaign math on hand-worked numbers -------------------------------------------------
+# Expected values are worked out in the comments from docs/signals.md section 3 (harvest
+# (2 elicit + 2 focus + single + extract) / 6; score weight x min(1, young / full_young) x
+# young share x harvest; member weight by kind), never by calling the module's helpers.
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ((10, 10, 10, 10, 10), 1.0),  # every request has every trait
+        ((10, 10, 0, 0, 0), 1 / 3),  # elicitation alone: 2 x 10 / 60
+        ((10, 0, 10, 0, 0), 1 / 3),  # focus alone
+        ((10, 0, 0, 10, 0), 1 / 6),  # single-turn alone: 10 / 60
+        ((10, 0, 0, 0, 10), 1 / 6),  # extraction parameters alone
+        ((4, 1, 2, 3, 0), 0.375),  # (2 + 4 + 3 + 0) / 24
+        ((2.5, 1.5, 1.5, 1.5, 1.0), 8.5 / 15),  # (3 + 3 + 1.5 + 1) / 15
+        ((0, 0, 0, 0, 0), 0.0),  # no traffic
+    ],
+)
+def test_harvest(counts, expected) -> None:
+    assert harvest(*counts) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("accounts", "young", "harvest_", "expected"),
+    [
+        (40, 30, 0.9, 1.215),  # 6 x 30/100 x 30/40 x 0.9
+        (100, 100, 0.8, 4.8),  # 6 x 1 x 1 x 0.8
+        (200, 150, 0.7, 3.15),  # 6 x min(1, 1.5) x 0.75 x 0.7
+        (40, 20, 0.65, 0.39),  # every threshold met exactly: 6 x 0.2 x 0.5 x 0.65
+        (40, 19, 0.9, 0.0),  # 19 young < min_young
+        (41, 20, 0.9, 0.0),  # young share 20/41 < 0.5
+        (40, 20, 0.649, 0.0),  # harvest < min_harvest
+        (10, 25, 1.0, 1.5),  # sketches disagree (young > accounts): share 1, 6 x 0.25 x 1
+        (0, 25, 1.0, 0.0),  # no accounts
+    ],
+)
+def test_campaign_score(accounts, young, harvest_, expected) -> None:
+    assert campaign_score(accounts, young, harvest_, CohortModel()) == pytest.approx(expected)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    accounts=st.integers(1, 10_000),
+    young=st.integers(0, 10_000),
+    more=st.integers(0, 1_000),
+    h=st.floats(0, 1),
+)
+def test_campaign_score_is_bounded_and_grows_with_young_accounts(accounts, young, more, h) -> None:
+    """More young accounts (the cohort's size fixed or growing with them) never lower the
+    score; it stays within [0, weight]."""
+    m = CohortModel()
+    accounts = max(accounts, young)
+    base = campaign_score(accounts, young, h, m)
+    grown = campaign_score(accounts + more, young + more, h, m)
+    assert 0.0 <= base <= grown <= m.weight
+
+
+@pytest.mark.parametrize(
+    ("traits", "expected"),
+    [
+        (0, 0.0),
+        (ELICIT, 1 / 3),
+        (FOCUS, 1 / 3),
+        (SINGLE, 1 / 6),
+        (EXTRACT, 1 / 6),
+        (ELICIT | FOCUS | SINGLE, 5 / 6),
+        (ELICIT | FOCUS | SINGLE | EXTRACT, 1.0),
+    ],
+)
+def test_request_harvest(traits, expected) -> None:
+    assert request_harvest(traits) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "traits", "expected"),
+    [
+        ("t:abc", 0, 2.0),  # an exact template: 2.0 x 1.0, whatever the request
+        ("t:abc", ELICIT, 2.0),
+        ("l:b0:abc", ELICIT | FOCUS | SINGLE, 4 / 3),  # 2.0 x 0.8 x 5/6
+        ("l:b0:abc", SINGLE, 2.0 * 0.8 / 6),
+        ("n:10.0.0.0/24", ELICIT, 1 / 3),  # 2.0 x 0.5 x 1/3
+        ("n:10.0.0.0/24", ELICIT | FOCUS | SINGLE | EXTRACT, 1.0),  # 2.0 x 0.5 x 1
+        ("c:0123", ELICIT | FOCUS | SINGLE | EXTRACT, 0.3),  # 2.0 x 0.15 x 1
+        ("c:0123", FOCUS, 0.1),  # 2.0 x 0.15 x 1/3
+        ("x:other", ELICIT | FOCUS | SINGLE | EXTRACT, 0.6),  # unknown kind: 0.3
+    ],
+)
+def test_member_score_by_kind_and_request_shape(key, traits, expected) -> None:
+    member = member_score(CohortView(key, 2.0, 50, 50, 0.9), traits)
+    assert member == pytest.approx(expected)
+    assert member_score(CohortView(key, 0.0, 50, 5, 0.2), traits) == 0.0  # not a campaign
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis", "redis-per-slot"])
+async def test_a_cohort_on_hand_worked_numbers(kind) -> None:
+    """One cohort, four requests (min_young 2, full_young 4, min share 0.5, min harvest
+    0.35, weight 4, half-life 1 h, shared bucket 1000 tokens + 0.05/s):
+    1. young a (elicit, focus), cost 100: requests 1, harvest (2 + 2) / 6 = 2/3; one
+       young account < 2: score 0, the bucket untouched.
+    2. young b (elicit, single, extract) one hour later, cost 300: the counts halve:
+       requests 1.5, elicit 1.5, focus 0.5, single 1, extract 1: harvest
+       (3 + 1 + 1 + 1) / 9 = 2/3; two young of two: score 4 x 2/4 x 1 x 2/3 = 4/3; the
+       bucket 1000 - 300 = 700.
+    3. old c (no trait) at once, cost 900: requests 2.5, harvest 6/15 = 0.4; young share
+       2/3: score 4 x 1/2 x 2/3 x 0.4 = 8/15; 700 < 900: refused, wait 200 / 0.05 = 4000 s.
+    4. young d (all four traits) one hour later, cost 900: requests 1.25 + 1 = 2.25,
+       elicit 1.75, focus 1.25, single 1.5, extract 1.5: harvest 9 / 13.5 = 2/3; three
+       young of four: score 4 x 3/4 x 3/4 x 2/3 = 1.5; the bucket refilled 3600 x 0.05 =
+       180 to 880 < 900: refused, wait 20 / 0.05 = 400 s.
+    """
+    model = CohortModel(
+        min_young=2,
+        full_young=4,
+        min_young_share=0.5,
+        min_harvest=0.35,
+        weight=4.0,
+        half_life=3_600.0,
+        bucket_capacity=1_000.0,
+        bucket_refill=0.05,
+    )
+    store = await _store(kind, model)
+    no_signal = RiskInput()  # the account side plays no part here
+    t = 86_400 * 20_000 + 3_600.0
+    steps = [
+        ("a", True, ELICIT | FOCUS, 100, t, (0.0, 1, 1, 2 / 3, True, 0.0)),
+        ("b", True, ELICIT | SINGLE | EXTRACT, 300, t + 3_600, (4 / 3, 2, 2, 2 / 3, True, 0.0)),
+        ("c", False, 0, 900, t + 3_600, (8 / 15, 3, 2, 0.4, False, 4_000.0)),
+        ("d", True, ELICIT | FOCUS | SINGLE | EXTRACT, 900, t + 7_200,
+         (1.5, 4, 3, 2 / 3, False, 400.0)),
+    ]  # fmt: skip
+    try:
+        for account, young, traits, cost, now, expected in steps:
+            cohort = CohortInput(("t:hand",), young=young, traits=traits)
+            out = await store.evaluate(account, "ip", cost, now, no_signal, cohort)
+            (v,) = out.cohorts
+            score, accounts, young_n, harvest_, allowed, wait = expected
+            assert (v.accounts, v.young, v.allowed) == (accounts, young_n, allowed), account
+            assert (v.score, v.harvest, v.retry_after) == pytest.approx((score, harvest_, wait)), (
+                account
+            )
+    finally:
+        await store.close()

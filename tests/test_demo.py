@@ -10,17 +10,24 @@ from antiextract.cli import effective_config, main
 from antiextract.demo import run
 from antiextract.settings import Settings
 
+from .conftest import SimClock
+
 
 async def test_demo_spares_people_and_throttles_the_abusers(monkeypatch) -> None:
+    """On a clock that stands still (no refill, no window sliding), so the outcome is the
+    same however fast the machine runs the traffic: the flood's 160 requests overrun its
+    bucket, the script's 400 its 300 a minute exactly."""
     monkeypatch.delenv("ANTIEXTRACT_STORAGE_URI", raising=False)
     out = io.StringIO()
-    humans, flood, script = await run(duration=5.0, console=Console(file=out, width=160))
+    still = SimClock()
+    humans, flood, script = await run(
+        duration=3.0, console=Console(file=out, width=160), clock=still
+    )
     assert sum(humans.statuses.values()) >= 5 and humans.statuses[429] == 0
+    assert sum(flood.statuses.values()) == 160
     assert flood.statuses[429] > flood.statuses[200] > 0
     assert set(flood.reasons) == {"tokens"}
-    # 300/minute as a sliding-window counter: a run that straddles a minute boundary may
-    # see a few more, since part of the earlier minute's count has already slid out.
-    assert 300 <= script.statuses[200] < 330
+    assert (script.statuses[200], script.statuses[429]) == (300, 100)
     assert set(script.reasons) == {"account-300-per-60s"}
     text = out.getvalue()
     assert "What each client got" in text and "flooding account" in text

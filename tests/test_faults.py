@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -43,8 +44,14 @@ from .conftest import SimClock
 from .redis_proc import RedisProcess, free_port, redis_process
 
 TIMEOUT = 0.2  # store_timeout in these tests
-MARGIN = 0.3  # what a request may wait beyond it (scheduling on a loaded 2-core box)
 RETRY = 0.5  # store_retry_seconds in these tests
+# A request that takes longer than this hangs: a failure guard, never a speed limit. That a
+# request does not wait on a hung Redis is shown by ordering instead (it was answered while
+# Redis was still frozen) or by counting what reached the store.
+GUARD = 10.0
+# A longer timeout for tests about a stalled store, with a back-off no shorter (Settings
+# refuses a STORE_TIMEOUT longer than STORE_RETRY_SECONDS)
+SLOW_STORE = {"store_timeout": 1.0, "store_retry_seconds": 1.0, "store_retry_max_seconds": 1.0}
 CAPACITY = 10_000
 USAGE = b'{"id":"x","choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}'  # noqa: E501
 USED = 15
@@ -155,10 +162,27 @@ async def call(
     return ex
 
 
-async def timed(mw: AntiExtractMiddleware, *args: Any, **kw: Any) -> tuple[int, float]:
-    started = time.perf_counter()
-    ex = await call(mw, *args, **kw)
-    return ex.status, time.perf_counter() - started
+async def status_of(mw: AntiExtractMiddleware, *args: Any, **kw: Any) -> int:
+    return (await asyncio.wait_for(call(mw, *args, **kw), GUARD)).status
+
+
+def answers(redis_srv: RedisProcess) -> bool:
+    """Whether Redis answers a PING within 0.1 s (frozen, asleep or paused: it does not).
+    A raw socket: a client library may retry a timed-out command until Redis is back."""
+    try:
+        with socket.create_connection(("127.0.0.1", redis_srv.port), timeout=0.1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+async def wait_until(done: Any, seconds: float = GUARD) -> None:
+    """Polls ``done()``; gives up after ``seconds`` (a guard against a hang)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not done() and loop.time() < deadline:
+        await asyncio.sleep(0.01)
 
 
 def events(log: io.StringIO, kind: str | None = None) -> list[dict]:
@@ -205,33 +229,28 @@ async def test_redis_killed_mid_traffic_fails_open_bounded_and_recovers(
     mw = middleware(
         app, clock, redis_srv.url, log, account_limits="3/minute", ip_limits="100000/minute"
     )
-    latencies: list[float] = []
     statuses: list[int] = []
     stop = asyncio.Event()
     numbers = itertools.count()
 
     async def worker() -> None:
         while not stop.is_set():
-            status, took = await timed(mw, chat_body(), bearer(f"background-{next(numbers)}"))
-            statuses.append(status)
-            latencies.append(took)
+            statuses.append(await status_of(mw, chat_body(), bearer(f"bg-{next(numbers)}")))
             await asyncio.sleep(0.002)
 
     workers = [asyncio.create_task(worker()) for _ in range(8)]
-    await asyncio.sleep(0.2)
+    await wait_until(lambda: len(statuses) >= 10)
     served_before = len(statuses)
     redis_srv.kill()
+    await wait_until(lambda: len(statuses) >= served_before + 50)
     await asyncio.sleep(RETRY + 0.3)  # Redis is retried (and found dead) during the outage
-    outage = [await timed(mw, chat_body(), bearer("outage")) for _ in range(4)]
+    outage = [await status_of(mw, chat_body(), bearer("outage")) for _ in range(4)]
     stop.set()
     await asyncio.gather(*workers)
 
-    assert served_before > 10 and len(statuses) > served_before + 50
-    assert [s for s, _ in outage] == [200, 200, 200, 429]  # 3/minute holds on local limits
-    latencies += [t for _, t in outage]
-    assert max(latencies) < TIMEOUT + MARGIN, max(latencies)
-    assert all(s < 500 for s in statuses) and set(statuses) == {200}
-    print(f"\nkill: {len(statuses)} requests, slowest {max(latencies) * 1000:.1f} ms")
+    assert served_before >= 10 and len(statuses) >= served_before + 50
+    assert outage == [200, 200, 200, 429]  # 3/minute holds on local limits
+    assert set(statuses) == {200}  # fail open: never a 5xx, never a hang (status_of's guard)
     down = events(log, "antiextract.store_unavailable")
     assert len(down) == 1 and down[0]["fallback"] == "local_limits"
 
@@ -262,20 +281,18 @@ async def test_fail_closed_refuses_with_503_in_the_apis_format_and_recovers(
     mw = middleware(app, clock, redis_srv.url, log, fail_mode="closed")
     assert (await call(mw, chat_body(), bearer("before"))).status == 200
     redis_srv.kill()
-    outage = []
-    for path in ("/v1/chat/completions", "/v1/messages", "/v1/chat/completions"):
-        started = time.perf_counter()
-        ex = await call(mw, chat_body(), bearer("during"), path=path)
-        outage.append((ex, time.perf_counter() - started))
-    assert [ex.status for ex, _ in outage] == [503, 503, 503]
-    assert max(took for _, took in outage) < TIMEOUT + MARGIN
+    outage = [
+        await asyncio.wait_for(call(mw, chat_body(), bearer("during"), path=path), GUARD)
+        for path in ("/v1/chat/completions", "/v1/messages", "/v1/chat/completions")
+    ]
+    assert [ex.status for ex in outage] == [503, 503, 503]
     assert app.calls == 1  # only the request before the outage reached the app
-    openai_err, anthropic_err = outage[0][0].json(), outage[1][0].json()
+    openai_err, anthropic_err = outage[0].json(), outage[1].json()
     assert openai_err["error"]["type"] == "service_unavailable"
     assert openai_err["error"]["code"] == "limiter_unavailable"
     assert anthropic_err["type"] == "error"
     assert anthropic_err["error"]["type"] == "overloaded_error"
-    for ex, _ in outage:
+    for ex in outage:
         assert 1 <= int(ex.headers["retry-after"]) <= math.ceil(RETRY)
     refusals = [e for e in events(log, "antiextract.decision") if e.get("status") == 503]
     assert len(refusals) == 3 and refusals[0]["reasons"] == ["store_unavailable"]
@@ -296,10 +313,14 @@ async def test_fail_closed_refuses_with_503_in_the_apis_format_and_recovers(
 async def test_paused_redis_costs_a_request_at_most_the_timeout(
     redis_srv: RedisProcess, clock: SimClock, how: str
 ) -> None:
+    """Redis stops answering for 2.5 s (DEBUG SLEEP, CLIENT PAUSE, SIGSTOP) while 18
+    requests come in, five at a time and one by one: every one is served, and before
+    Redis answers again, so none waited for it (the first ones gave up after the store
+    timeout, the others found the circuit open)."""
     log = io.StringIO()
     mw = middleware(App(), clock, redis_srv.url, log)
     await asyncio.gather(*(call(mw, chat_body(), bearer(f"warm-{i}")) for i in range(4)))
-    pause = 1.2
+    pause = 2.5
     admin = redis_srv.client()
     sleeper = None
     if how == "debug-sleep":
@@ -310,28 +331,22 @@ async def test_paused_redis_costs_a_request_at_most_the_timeout(
         admin.execute_command("CLIENT", "PAUSE", int(pause * 1000), "ALL")
     else:
         redis_srv.freeze()
-    began = time.monotonic()
     await asyncio.sleep(0.05)
-    results: list[tuple[int, float]] = []
-    n = 0
-    while time.monotonic() - began < pause - TIMEOUT - 0.1:
-        batch = [timed(mw, chat_body(), bearer(f"p-{n}-{i}")) for i in range(5)]
-        results += await asyncio.gather(*batch)  # concurrent
-        results.append(await timed(mw, chat_body(), bearer(f"s-{n}")))  # and sequential
-        n += 1
-        await asyncio.sleep(0.02)
+    statuses: list[int] = []
+    for n in range(3):
+        batch = [status_of(mw, chat_body(), bearer(f"p-{n}-{i}")) for i in range(5)]
+        statuses += await asyncio.gather(*batch)  # concurrent
+        statuses.append(await status_of(mw, chat_body(), bearer(f"s-{n}")))  # and sequential
+    assert not answers(redis_srv), "Redis answered again before the requests were served"
     if sleeper is not None:
         await sleeper
     if how == "sigstop":
         redis_srv.thaw()
-    await asyncio.sleep(max(0.0, pause - (time.monotonic() - began)) + RETRY + 0.1)
+    await wait_until(lambda: answers(redis_srv))
+    await asyncio.sleep(RETRY + 0.1)
     assert (await call(mw, chat_body(), bearer("after-pause"))).status == 200
 
-    assert len(results) >= 12
-    assert all(status == 200 for status, _ in results), results
-    slowest = max(t for _, t in results)
-    assert slowest < TIMEOUT + MARGIN, slowest
-    print(f"\n{how}: {len(results)} requests, slowest {slowest * 1000:.1f} ms")
+    assert statuses == [200] * 18
     assert len(events(log, "antiextract.store_unavailable")) == 1
     assert len(events(log, "antiextract.store_recovered")) == 1
     await close(mw)
@@ -340,10 +355,11 @@ async def test_paused_redis_costs_a_request_at_most_the_timeout(
 async def test_challenge_path_does_not_wait_on_a_store_known_to_be_down(
     redis_srv: RedisProcess, clock: SimClock
 ) -> None:
-    """Challenged requests also talk to Redis (allowance book, replay guard). BUG: those
-    calls ignore the fallback window: while Redis hangs, every challenged request waits a
-    full store_timeout before failing open (the first one two), although the middleware
-    already knows the store is down and answers its limits locally."""
+    """Challenged requests also talk to Redis (allowance book, replay guard). While Redis
+    hangs, the first request waits out the store timeout once (its evaluation, which
+    opens the circuit); from then on neither the store nor the allowance book nor the
+    replay guard is asked: the middleware knows the store is down, answers its limits
+    locally and fails the challenge open (degraded)."""
     log = io.StringIO()
     app = App()
     mw = middleware(
@@ -355,124 +371,134 @@ async def test_challenge_path_does_not_wait_on_a_store_known_to_be_down(
         challenge_at=0.0,
         secret="s",
         store_retry_seconds=30.0,
+        store_retry_max_seconds=30.0,
     )  # every request is challenged; one outage window covers the whole test
+    mw.breaker.clock = clock  # the back-off on simulated time: no probe during the test
     before = await call(mw, chat_body())
     assert 400 <= before.status < 500 and app.calls == 0
+    asked: list[str] = []
+
+    def counting(name: str, method: Any) -> Any:
+        async def wrapper(*args: Any, **kw: Any) -> Any:
+            asked.append(name)
+            return await method(*args, **kw)
+
+        return wrapper
+
+    for obj, name in ((mw.store, "evaluate"), (mw.passes, "spend"), (mw.passes, "grant"),
+                      (mw.replay, "first_use")):  # fmt: skip
+        setattr(obj, name, counting(name, getattr(obj, name)))
     redis_srv.freeze()
     try:
-        results = []
+        statuses = []
         for i in range(6):
             headers = bearer()
             if i % 2:
                 headers.append((b"antiextract-solution", b"not-a-token:123"))
-            results.append(await timed(mw, chat_body(), headers))
+            statuses.append(await status_of(mw, chat_body(), headers))
+        assert not answers(redis_srv)  # all served while Redis was frozen
     finally:
         redis_srv.thaw()
-    assert all(status == 200 for status, _ in results), results  # fail open, degraded
-    times = [t for _, t in results]
-    print(f"\nchallenge path, frozen redis: {', '.join(f'{t * 1000:.0f}' for t in times)} ms")
-    assert max(times) < TIMEOUT + MARGIN, times
+    assert statuses == [200] * 6  # fail open, degraded
+    assert asked == ["evaluate"], "requests in the outage window still wait on Redis"
     assert len(events(log, "antiextract.store_unavailable")) == 1
-    assert max(times[1:]) < TIMEOUT / 2, "requests in the outage window still wait on Redis"
     await close(mw)
 
 
 class StoreSpy:
-    """Wraps a store's ``evaluate``: when each call began and ended, and the most calls
-    ever in flight at once."""
+    """Wraps a store's ``evaluate``: how many calls reached it, and the most ever in
+    flight at once."""
 
     def __init__(self, store: Any) -> None:
         self.inner = store.evaluate
-        self.calls: list[tuple[float, float]] = []
+        self.calls = 0
         self.in_flight = 0
         self.most_in_flight = 0
         store.evaluate = self
 
     async def __call__(self, *args: Any, **kw: Any) -> Any:
-        began = time.monotonic()
+        self.calls += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             return await self.inner(*args, **kw)
         finally:
             self.in_flight -= 1
-            self.calls.append((began, time.monotonic()))
 
 
 async def test_breaker_sends_one_probe_at_a_time_backs_off_and_recovers(
     redis_srv: RedisProcess, clock: SimClock
 ) -> None:
-    """Redis frozen (every call hangs for the whole timeout), then killed, then back.
-    Traffic never stops (bursts of 10 concurrent requests every 20 ms), yet after the
-    failure that opens the circuit only one probe at a time reaches Redis, each after a
-    back-off that doubles (0.3, 0.6, 1.2 s, capped) minus the injected jitter; every
-    request meanwhile is served by local limits at once; the first probe after Redis is
+    """Redis frozen (every call hangs for the whole timeout), then killed, then back. The
+    breaker's back-off runs on a simulated clock the test moves, and bursts of ten
+    concurrent requests arrive just before and just after each back-off ends: before,
+    none reaches Redis; after, exactly one does (the probe), never two at once; each
+    failed probe doubles the back-off (0.3, 0.6, 1.2 s, capped) minus the injected jitter;
+    every request is served by local limits meanwhile; the first probe after Redis is
     back closes the circuit."""
     base, cap, jitter = 0.3, 1.2, 0.5
     log = io.StringIO()
     mw = middleware(
         App(), clock, redis_srv.url, log, store_retry_seconds=base, store_retry_max_seconds=cap
     )
+    breaker_clock = SimClock(1_000.0)
+    mw.breaker.clock = breaker_clock
     mw.breaker.jitter = lambda: jitter  # every back-off is 95 % of its nominal value
     assert (await call(mw, chat_body(), bearer("warm"))).status == 200
     spy = StoreSpy(mw.store)
-    results: list[tuple[int, float]] = []
+    statuses: list[int] = []
     numbers = itertools.count()
 
-    async def traffic(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            batch = [timed(mw, chat_body(), bearer(f"f-{next(numbers)}")) for _ in range(10)]
-            results.extend(await asyncio.gather(*batch))
-            await asyncio.sleep(0.02)
+    async def burst() -> None:
+        batch = [status_of(mw, chat_body(), bearer(f"f-{next(numbers)}")) for _ in range(10)]
+        statuses.extend(await asyncio.gather(*batch))
 
+    # back-offs: 0.3, 0.6, 1.2, 1.2 (capped) s, each x (1 - 0.1 x 0.5)
+    expected = [min(cap, base * 2**k) * (1 - 0.1 * jitter) for k in range(4)]
     redis_srv.freeze()
-    results.append(await timed(mw, chat_body(), bearer("opens")))  # times out: opens
-    await traffic(1.6)  # probes at ~0.3 and ~1.1 s, each hanging the whole timeout
-    redis_srv.kill()  # dead: a probe now fails at once (connection refused)
-    await traffic(1.6)
-    calls = list(spy.calls)
-
-    assert len(results) > 300 and {s for s, _ in results} == {200}, "fail open, never 5xx"
-    assert max(t for _, t in results) < TIMEOUT + MARGIN
+    statuses.append(await status_of(mw, chat_body(), bearer("opens")))  # times out: opens
+    assert spy.calls == 1 and mw.breaker.state == "open"
+    for k, wait in enumerate(expected[:3]):
+        if k == 2:
+            redis_srv.kill()  # dead: a probe now fails at once (connection refused)
+        assert mw.breaker.retry_in() == pytest.approx(wait, abs=1e-9)
+        asked = spy.calls
+        breaker_clock.advance(wait - 0.001)
+        await burst()
+        assert spy.calls == asked, f"Redis asked {spy.calls - asked} times during back-off {k}"
+        breaker_clock.advance(mw.breaker.retry_in() + 1e-6)  # the back-off is over
+        await burst()
+        assert spy.calls == asked + 1, f"not exactly one probe after back-off {k}"
+    assert statuses == [200] * 61, "fail open, never 5xx"
     assert spy.most_in_flight == 1, "more than one request reached the dead Redis at once"
-    # The call that opened the circuit, then one probe per back-off: a handful of calls
-    # for hundreds of requests.
-    assert 3 <= len(calls) <= 5, calls
-    expected = [min(cap, base * 2**k) * (1 - 0.1 * jitter) for k in range(len(calls) - 1)]
-    for k, wait in enumerate(expected):
-        gap = calls[k + 1][0] - calls[k][1]  # from one failure to the next probe
-        assert wait - 0.01 <= gap <= wait + 0.25, (k, gap, wait, calls)
     down = events(log, "antiextract.store_unavailable")
     assert len(down) == 1 and down[0]["state"] == "open"
-    assert down[0]["retry_in"] == pytest.approx(expected[0], abs=0.01)
+    assert down[0]["retry_in"] == pytest.approx(expected[0], abs=0.001)
     probes = events(log, "antiextract.store_probe_failed")
-    assert [p["failed_probes"] for p in probes] == list(range(1, len(calls)))
-    assert [p["state"] for p in probes] == ["open"] * len(probes)
-    next_wait = min(cap, base * 2 ** len(expected)) * (1 - 0.1 * jitter)
-    assert [p["retry_in"] for p in probes] == pytest.approx([*expected[1:], next_wait], abs=0.01)
+    assert [p["failed_probes"] for p in probes] == [1, 2, 3]
+    assert [p["state"] for p in probes] == ["open"] * 3
+    assert [p["retry_in"] for p in probes] == pytest.approx(expected[1:], abs=0.001)
     assert mw.breaker.state == "open" and events(log, "antiextract.store_recovered") == []
 
     redis_srv.start()  # same port, empty
-    await asyncio.sleep(mw.breaker.retry_in() + 0.02)
-    before = len(spy.calls)
-    statuses = await asyncio.gather(*(call(mw, chat_body(), bearer(f"r-{i}")) for i in range(10)))
-    assert {ex.status for ex in statuses} == {200}
-    assert len(spy.calls) == before + 1  # one probe; the nine others used local limits
+    breaker_clock.advance(mw.breaker.retry_in() + 1e-6)
+    asked = spy.calls
+    recovered = await asyncio.gather(
+        *(status_of(mw, chat_body(), bearer(f"r-{i}")) for i in range(10))
+    )
+    assert recovered == [200] * 10
+    assert spy.calls == asked + 1  # one probe; the nine others used local limits
     assert mw.breaker.state == "closed"
     up = events(log, "antiextract.store_recovered")
-    assert len(up) == 1 and up[0]["state"] == "closed" and up[0]["outage_seconds"] > 3
+    assert len(up) == 1 and up[0]["state"] == "closed"
+    assert up[0]["outage_seconds"] == pytest.approx(sum(expected), abs=0.002)
     after = await call(mw, chat_body(), bearer("after"))
-    assert after.status == 200 and len(spy.calls) == before + 2  # closed: on Redis again
+    assert after.status == 200 and spy.calls == asked + 2  # closed: on Redis again
     await mw.store.flush()
     acct = account_of(mw, "after")
     assert (await mw.store.account_state(acct, clock()))["tokens"] == pytest.approx(CAPACITY - USED)
     assert await mw.fallback.account_state(acct, clock()) is None
     assert mw.breaker.closed  # the challenge path sees the outage over
-    print(
-        f"\nbreaker: {len(results)} requests during the outage, {len(calls)} reached Redis; "
-        f"gaps {', '.join(f'{calls[k + 1][0] - calls[k][1]:.2f}' for k in range(len(calls) - 1))} s"
-    )
     await close(mw)
 
 
@@ -519,9 +545,9 @@ async def test_redis_restart_between_requests_is_served_and_settled_on_redis(
 ) -> None:
     """Redis restarted (state and scripts gone) or every client connection dropped (an
     idle timeout, a proxy, a failover) while no request is in flight. The next request is
-    evaluated on Redis (the hot-path client reconnects). BUG: its settlement is silently
-    lost: the settlement pipeline runs on redis-py's pooled connection, which the server
-    closed; redis-py does not retry and ``_flush_pending`` drops the batch."""
+    evaluated on Redis (the hot-path client reconnects), and so is its settlement: the
+    settlement pipeline runs on redis-py's pooled connection, which the server closed, and
+    redis-py does not retry, so ``_flush_pending`` tries the batch once more itself."""
     log = io.StringIO()
     mw = middleware(App(), clock, redis_srv.url, log)
     body = chat_body(max_tokens=500)
@@ -553,14 +579,12 @@ async def test_burst_after_restart_reloads_scripts_within_the_timeout(
     assert (await call(mw, chat_body(), bearer("warm"))).status == 200
     redis_srv.restart()
     await asyncio.sleep(0.05)
-    results = await asyncio.gather(
-        *(timed(mw, chat_body(f"prompt {i % 7}"), bearer(f"b-{i % 25}")) for i in range(100))
+    statuses = await asyncio.gather(
+        *(status_of(mw, chat_body(f"prompt {i % 7}"), bearer(f"b-{i % 25}")) for i in range(100))
     )
-    assert [s for s, _ in results].count(200) == 50  # 25 accounts x 2/minute, on Redis
-    slowest = max(t for _, t in results)
-    assert slowest < TIMEOUT + MARGIN, slowest
+    assert statuses.count(200) == 50  # 25 accounts x 2/minute, on Redis
+    # none timed out (that would have opened the circuit and logged the outage)
     assert events(log, "antiextract.store_unavailable") == []
-    print(f"\nburst after restart: slowest {slowest * 1000:.1f} ms")
     await close(mw)
 
 
@@ -579,7 +603,7 @@ async def test_concurrent_burst_never_overspends_the_shared_budget(
     # A timeout of 1 s: this test is about atomicity (a timeout would hand requests to the
     # local fallback, a documented overspend); 0.2 s passes too on an idle machine.
     mws = [
-        middleware(app, clock, redis_srv.url, log, bucket_capacity=capacity, store_timeout=1.0)
+        middleware(app, clock, redis_srv.url, log, bucket_capacity=capacity, **SLOW_STORE)
         for log in logs
     ]
     assert replicas == 1 or mws[0].store.client is not mws[1].store.client
@@ -756,10 +780,10 @@ async def test_cancelled_mid_stream_leaves_a_consistent_bucket(
 async def test_cut_anthropic_stream_is_not_charged_as_prompt_only(
     store_uri: str, clock: SimClock
 ) -> None:
-    """BUG: Anthropic's ``message_start`` carries a placeholder usage (input tokens, 1 output
-    token). A stream cut before ``message_delta`` (client gone, task cancelled) is settled on
-    that placeholder, so 500 streamed output tokens are charged as 1: a distiller that drops
-    the connection before the last event pays for its prompt only."""
+    """Anthropic's ``message_start`` carries a placeholder usage (input tokens, 1 output
+    token). A stream cut before ``message_delta`` (client gone, task cancelled) is not
+    settled on that placeholder: 500 streamed output tokens charged as 1 would let a
+    distiller that drops the connection before the last event pay for its prompt only."""
 
     def sse(kind: str, data: dict) -> bytes:
         return f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
@@ -848,7 +872,7 @@ async def test_cancelled_during_store_call_reserves_nothing(
 ) -> None:
     """The client goes away while the evaluation is in flight on a stalled Redis."""
     app = App()
-    mw = middleware(app, clock, redis_srv.url, store_timeout=3.0)
+    mw = middleware(app, clock, redis_srv.url, **{k: 3.0 for k in SLOW_STORE})
     admin = redis_srv.client()
     assert (await call(mw, chat_body(), bearer("warm"))).status == 200
     sleeper = None
@@ -879,9 +903,9 @@ async def test_cancelled_during_store_call_reserves_nothing(
 async def test_refunds_during_an_outage_go_to_the_store_that_reserved(
     redis_srv: RedisProcess, clock: SimClock
 ) -> None:
-    """BUG: a request evaluated by the local fallback is settled against Redis. While Redis
-    is down the correction is lost (a 5xx is never refunded locally); the reservation on
-    the fallback keeps the whole estimate."""
+    """A request evaluated by the local fallback is settled on the fallback, not against
+    Redis: while Redis is down a correction sent there would be lost (a 5xx never
+    refunded), and the reservation on the fallback would keep the whole estimate."""
     log = io.StringIO()
     app = App(status=503, chunks=[b'{"error": "overloaded"}'])
     mw = middleware(app, clock, redis_srv.url, log)
@@ -897,10 +921,10 @@ async def test_refunds_during_an_outage_go_to_the_store_that_reserved(
 async def test_refund_of_a_fallback_request_does_not_credit_redis(
     redis_srv: RedisProcess, clock: SimClock
 ) -> None:
-    """BUG: the same misrouting when Redis is back by the time the response ends: the
-    refund of a request Redis never charged erases another request's charge there, so
-    the shared budget is overspent. (CLIENT PAUSE WRITE stalls EVALSHA; the timed-out
-    call's connection is closed, so Redis never runs it.)"""
+    """The same when Redis is back by the time the response ends: the refund goes to the
+    fallback that reserved, since a refund of a request Redis never charged would erase
+    another request's charge there and overspend the shared budget. (CLIENT PAUSE WRITE
+    stalls EVALSHA; the timed-out call's connection is closed, so Redis never runs it.)"""
     log = io.StringIO()
     admin = redis_srv.client()
     body = chat_body(max_tokens=2000)
@@ -928,6 +952,119 @@ async def test_refund_of_a_fallback_request_does_not_credit_redis(
         CAPACITY - cost
     ), "the first request's charge was erased by a refund Redis never reserved"
     await close(mw)
+
+
+# --- 6b. Queued settlements across a failure; reset -----------------------------------
+
+
+def _store(proc: RedisProcess) -> Any:
+    from antiextract.store.redis import RedisStore
+
+    limits = Limits(capacity=CAPACITY, refill=1e-6)  # no refill to speak of: exact levels
+    return RedisStore.from_url(proc.url, limits, prefix="aeq", timeout=TIMEOUT)
+
+
+async def test_settlements_queued_while_a_batch_fails_reach_redis_when_it_is_back(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """A settlement batch fails (Redis down); settlements queued meanwhile must not be
+    stranded: once Redis answers again, flush() sends them, with the failed batch's
+    charge. (Before: the flusher returned on the failure, leaving the queue to whichever
+    settle() came next, and flush() at shutdown found no flusher and dropped it.)"""
+    store = _store(redis_srv)
+    now = clock()
+    for acct in ("a", "b"):
+        assert (await store.evaluate(acct, "ip", 100, now)).allowed
+    redis_srv.kill()
+    await store.settle("a", 50, now)  # its batch fails: Redis is down
+    await store.flush()  # returns once an attempt has failed
+    await store.settle("b", 70, now)  # queued while the failed charge waits to be retried
+    await store.settle("a", -30, now)
+    assert store.settlements_pending == 2
+    redis_srv.start()
+    for acct in ("a", "b"):  # Redis came back empty (no persistence): the accounts anew
+        assert (await store.evaluate(acct, "ip", 100, now)).allowed
+    await store.flush()
+    assert store.settlements_pending == 0
+    a = await store.account_state("a", now)
+    b = await store.account_state("b", now)
+    assert a["tokens"] == pytest.approx(CAPACITY - 100 - 50 + 30)
+    assert b["tokens"] == pytest.approx(CAPACITY - 100 - 70)
+    await store.close()
+
+
+async def test_a_failed_batch_sends_its_charges_again_never_its_refunds(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """A batch that timed out may have run on the server. Its charges are sent again (a
+    charge applied twice over-charges once); its refunds are dropped and counted (a
+    refund applied twice would credit the account more than it was ever debited)."""
+    store = _store(redis_srv)
+    now = clock()
+    for acct in ("charged", "refunded"):
+        assert (await store.evaluate(acct, "ip", 1_000, now)).allowed
+    redis_srv.freeze()  # SIGSTOP: the batch times out, its fate unknown to the client
+    await store.settle("charged", 400, now)
+    await store.settle("refunded", -900, now)
+    await store.flush()
+    redis_srv.thaw()
+    await asyncio.sleep(0.1)
+    await store.flush()
+    assert store.settlements_lost == 1  # the refund
+    charged = (await store.account_state("charged", now))["tokens"]
+    refunded = (await store.account_state("refunded", now))["tokens"]
+    # The frozen server ran the batch when thawed or not: the charge landed once or twice,
+    # the refund at most once; never more credit than the account was debited.
+    assert charged in (pytest.approx(CAPACITY - 1_400), pytest.approx(CAPACITY - 1_800))
+    assert refunded >= CAPACITY - 1_000 - 1e-6 and refunded <= CAPACITY - 100 + 1e-6
+    await store.close()
+
+
+async def test_shutdown_flush_logs_settlements_that_could_not_be_sent(
+    redis_srv: RedisProcess, clock: SimClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    mw = middleware(App(), clock, redis_srv.url)
+    assert (await call(mw, chat_body(max_tokens=500))).status == 200
+    await mw.store.flush()  # its own settlement is in
+    redis_srv.kill()
+    await mw.store.settle(account_of(mw), 10, clock())  # a charge: kept for a retry
+    messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+
+    async def receive() -> dict:
+        return messages.pop(0)
+
+    async def lifespan_app(scope: dict, receive: Any, send: Any) -> None:
+        while (await receive())["type"] != "lifespan.shutdown":
+            pass
+
+    mw.app = lifespan_app
+    with caplog.at_level(logging.WARNING, logger="antiextract"):
+        await mw({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, None)
+    assert any("could not reach the store before shutdown" in r.message for r in caplog.records)
+    await close(mw)
+
+
+async def test_reset_forgets_the_allowance_and_fails_as_a_store_error(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    from antiextract.challenge import Allowance
+    from antiextract.store import StoreError
+
+    store = _store(redis_srv)
+    now = clock()
+    assert (await store.evaluate("acct", "ip", 10, now)).allowed
+    passes = store.pass_book()
+    await passes.grant("acct", Allowance.granted(now), now)
+    admin = redis_srv.client()
+    key = store.account_key("acct")
+    assert admin.exists(key, key + ":pass") == 2
+    await store.reset("acct")
+    assert admin.exists(key, key + ":pass") == 0  # the allowance went with the account
+    assert not await passes.spend("acct", now)
+    redis_srv.kill()
+    with pytest.raises(StoreError, match="redis reset failed"):
+        await store.reset("acct")
+    await store.close()
 
 
 # --- 7. Hostile input through the whole middleware ----------------------------------------

@@ -16,7 +16,6 @@ import random
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -506,13 +505,12 @@ ODD_INPUTS = [
 
 
 @pytest.mark.parametrize("text", ODD_INPUTS, ids=range(len(ODD_INPUTS)))
-def test_odd_inputs_never_raise_and_stay_bounded(text: str) -> None:
-    started = time.perf_counter()
+def test_odd_inputs_never_raise_and_give_one_answer(text: str) -> None:
+    """(How long the costliest of them take is measured, against a 50 ms budget, by
+    benchmarks/bench_fingerprint.py.)"""
     fp = template_fingerprint(text)
-    elapsed = time.perf_counter() - started
     assert well_formed(fp)
     assert template_fingerprint(text) == fp
-    assert elapsed < 0.05, f"{elapsed * 1e3:.1f} ms for {len(text)} chars"
 
 
 @settings(max_examples=400, deadline=None)

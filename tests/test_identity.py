@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 
-from antiextract.identity import api_key, client_ip, digest, identify
+from antiextract.identity import TrustedHeaders, api_key, client_ip, digest, identify
 
 KEY = b"k" * 16
 TRUSTED = (ipaddress.ip_network("10.0.0.0/8"),)
 
 
 def _id(headers, peer="203.0.113.9", account_header=None, trusted=()):
-    return identify(headers, peer, account_header=account_header, trusted=trusted, key=KEY)
+    auth = TrustedHeaders(account=account_header, proxies=trusted).read(headers, peer)
+    return identify(headers, peer, account=auth.account, trusted=trusted, key=KEY)
 
 
 def test_account_header_wins_when_configured() -> None:

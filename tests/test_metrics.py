@@ -442,7 +442,9 @@ async def test_every_name_is_prefixed_and_help_is_present() -> None:
         "antiextract_settlements",
         "antiextract_settled_tokens",
         "antiextract_challenges",
+        "antiextract_internal_errors",
         "antiextract_campaigns_active",
+        "antiextract_ignored_headers",
     }
     for name in names:
         assert f"# HELP {name}" in text
@@ -747,14 +749,3 @@ async def test_the_middleware_records_store_failures_and_the_fallback() -> None:
     assert value(s, "antiextract_store_fallback_total") == 2
     assert value(s, "antiextract_added_latency_seconds_count", store="fallback") == 2
     assert value(s, "antiextract_settlements_total", outcome="no_usage") == 2
-
-
-async def test_the_gateway_serves_its_metrics() -> None:
-    from antiextract.proxy import build_gateway
-
-    async with httpx.AsyncClient() as upstream_client:
-        gateway = build_gateway("http://127.0.0.1:9", Settings(), client=upstream_client)
-        response = await scrape(gateway, "/antiextract/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"] == prometheus_client.CONTENT_TYPE_LATEST
-    assert "antiextract_decisions_total" in response.text

@@ -38,21 +38,35 @@ MESSAGES = [{"role": "user", "content": PROMPT}]
 
 
 class Counting:
-    """Wraps an upstream app and counts the HTTP requests that reached it."""
+    """Wraps an upstream app and counts the HTTP requests that reached it, the requests
+    whose app call returned, and the response body messages it sent."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.calls: Counter[tuple[str, str]] = Counter()
-        self.finished: list[float] = []  # monotonic time each request's app call returned
+        self.finished = 0
+        self.bodies_sent = 0
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        async def counted(message: dict) -> None:
+            await send(message)
+            self.bodies_sent += message["type"] == "http.response.body"
+
         if scope["type"] == "http":
             self.calls[(scope["method"], scope["path"])] += 1
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, counted)
         finally:
             if scope["type"] == "http":
-                self.finished.append(time.monotonic())
+                self.finished += 1
+
+
+def wait_until(done: Any, seconds: float = 15.0) -> None:
+    """Polls ``done()`` (a guard against a hang, not a speed limit: the assertions that
+    follow say whether what happened was the right thing)."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 async def read_body(receive: Any) -> tuple[bytes, int]:
@@ -111,13 +125,24 @@ async def echo_app(scope: dict, receive: Any, send: Any) -> None:
     await respond(send, status, json.dumps(doc).encode(), extra)
 
 
-async def slow_app(scope: dict, receive: Any, send: Any) -> None:
-    """Never answers: waits (at most 10 s) for its client to go away."""
-    if scope["type"] != "http":
-        return
-    await read_body(receive)
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(receive(), 10)
+class SlowApp:
+    """Never answers: waits (at most 10 s) for its client to go away, and records how each
+    wait ended ("http.disconnect" or "timeout")."""
+
+    def __init__(self) -> None:
+        self.ended: list[str] = []
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await read_body(receive)
+        try:
+            self.ended.append((await asyncio.wait_for(receive(), 10))["type"])
+        except TimeoutError:
+            self.ended.append("timeout")
+
+
+slow_app = SlowApp()
 
 
 async def broken_app(scope: dict, receive: Any, send: Any) -> None:
@@ -300,13 +325,11 @@ def test_upstream_timeout_is_a_504_in_the_paths_format() -> None:
             upstream, settings(), timeout=0.5, logger=make_logger(stream=io.StringIO())
         )
         with serve_gateway(app) as gw:
-            started = time.monotonic()
+            # (the gateway's 0.5 s timeout answers 504; the client's 10 s would raise)
             chat = httpx.post(f"{gw}/v1/chat/completions", json={"model": "m"}, timeout=10)
             messages = httpx.post(f"{gw}/v1/messages", json={"model": "c"}, timeout=10)
-            elapsed = time.monotonic() - started
     assert chat.status_code == 504 and chat.json()["error"]["code"] == "upstream_timeout"
     assert messages.status_code == 504 and messages.json()["type"] == "error"
-    assert elapsed < 5
 
 
 def test_no_free_upstream_connection_is_a_503() -> None:
@@ -319,9 +342,7 @@ def test_no_free_upstream_connection_is_a_503() -> None:
                 pending = threading.Thread(target=_quietly, args=args, daemon=True)
                 pending.start()
                 time.sleep(0.3)  # the only pooled connection is now waiting on slow_app
-                started = time.monotonic()
-                second = httpx.post(url, content=b"{}", timeout=5)
-                assert time.monotonic() - started < 2
+                second = httpx.post(url, content=b"{}", timeout=5)  # pool timeout 0.3 s
                 pending.join(5)
     assert second.status_code == 503
     assert second.json()["error"]["code"] == "upstream_busy"
@@ -347,7 +368,6 @@ def test_upstream_4xx_is_passed_through_byte_identical(fake: tuple[str, Counting
 
 def test_upstream_dying_mid_stream_ends_the_response() -> None:
     with serve(broken_app) as upstream, serve_gateway(gateway(upstream)) as gw:
-        started = time.monotonic()
         received = b""
         with pytest.raises(httpx.RemoteProtocolError):  # noqa: SIM117
             with httpx.stream("POST", f"{gw}/v1/chat/completions", json={}, timeout=10) as r:
@@ -355,7 +375,6 @@ def test_upstream_dying_mid_stream_ends_the_response() -> None:
                 for chunk in r.iter_raw():
                     received += chunk
         assert received == b"data: one\n\n"  # what was sent arrived; the truncation shows
-        assert time.monotonic() - started < 5
         assert httpx.get(gw + HEALTH_PATH).status_code == 200
 
 
@@ -468,32 +487,27 @@ def test_client_disconnect_mid_stream_closes_the_upstream() -> None:
     slow = Counting(load_example("openai_server").create_app(delay_per_chunk=0.05))
     with serve(slow) as upstream, serve_gateway(gateway(upstream)) as gw:
         body = {"model": "m", "messages": MESSAGES, "max_tokens": 200, "stream": True}
-        with httpx.Client(base_url=gw, timeout=10) as client:
-            with client.stream("POST", "/v1/chat/completions", json=body) as response:
-                lines = response.iter_lines()
-                assert next(lines).startswith("data: ")  # ~220 frames: 11 s if read to the end
-            left = time.monotonic()
-        deadline = left + 3
-        while not slow.finished and time.monotonic() < deadline:
-            time.sleep(0.02)
+        with (
+            httpx.Client(base_url=gw, timeout=10) as client,
+            client.stream("POST", "/v1/chat/completions", json=body) as response,
+        ):
+            lines = response.iter_lines()
+            assert next(lines).startswith("data: ")  # ~220 frames: 11 s if read to the end
+        wait_until(lambda: slow.finished)
         assert slow.finished, "the upstream kept streaming to a client that had left"
-        assert slow.finished[0] - left < 3
-        started = time.monotonic()
+        assert slow.bodies_sent < 100, "the upstream streamed on to a client that had left"
         answer = httpx.post(f"{gw}/v1/chat/completions", json={**body, "stream": False})
         assert answer.status_code == 200
-        assert time.monotonic() - started < 2
 
 
 def test_client_leaving_before_the_answer_closes_the_upstream() -> None:
-    waiting = Counting(slow_app)
-    with serve(waiting) as upstream, serve_gateway(gateway(upstream)) as gw:
+    upstream_app = SlowApp()
+    with serve(upstream_app) as upstream, serve_gateway(gateway(upstream)) as gw:
         with pytest.raises(httpx.ReadTimeout):
             httpx.post(f"{gw}/v1/chat/completions", json={"model": "m"}, timeout=0.5)
-        left = time.monotonic()
-        while not waiting.finished and time.monotonic() < left + 3:
-            time.sleep(0.02)
-        assert waiting.finished, "the upstream was left generating for a client that had left"
-        assert waiting.finished[0] - left < 3
+        wait_until(lambda: upstream_app.ended)
+        # told the client left, rather than waiting out its own 10 s
+        assert upstream_app.ended == ["http.disconnect"], "the upstream was left generating"
 
 
 def test_client_leaving_mid_upload_aborts_the_upstream_request() -> None:
@@ -503,14 +517,11 @@ def test_client_leaving_mid_upload_aborts_the_upstream_request() -> None:
         head = b"POST /v1/upload HTTP/1.1\r\nHost: gw\r\nContent-Length: 1000000\r\n\r\n"
         with socket.create_connection((url.host, url.port)) as sock:
             sock.sendall(head + b"x" * 100_000)
-            deadline = time.monotonic() + 3
-            while not counting.calls and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_until(lambda: counting.calls)
             assert counting.calls, "the body should have been streamed on before it ended"
-        left = time.monotonic()
-        while not counting.finished and time.monotonic() < left + 3:
-            time.sleep(0.02)
-        assert counting.finished and counting.finished[0] - left < 3
+        # an upstream still waiting for the rest of the body would never return
+        wait_until(lambda: counting.finished)
+        assert counting.finished, "the upstream was left waiting for the rest of the body"
         assert httpx.post(f"{gw}/v1/upload", content=b"ok").json()["size"] == 2
 
 

@@ -428,22 +428,30 @@ async def stall(server: Server, seconds: float) -> tuple[aioredis.Redis, asyncio
 
 
 async def test_timeout_then_recovery(servers) -> None:
+    """A call the server does not answer fails with TimeoutError while the server is still
+    asleep (the client's timeout ended it, not a late reply); a slow answer within the
+    timeout is awaited, not cut short."""
     server = await servers()
     client = FastScriptClient.from_url(server.url, 0.1, pool_size=1)
+    patient = FastScriptClient.from_url(server.url, 30.0, pool_size=1)
     try:
         assert await client.evalsha(sha(FIRST), FIRST, [], ["warm"]) == b"warm"
-        other, sleeping = await stall(server, 1)
-        start = time.monotonic()
+        other, sleeping = await stall(server, 2)
         with pytest.raises(TimeoutError):
             await client.evalsha(sha(FIRST), FIRST, [], ["late"])
-        elapsed = time.monotonic() - start
-        assert 0.099 <= elapsed < 0.1 + 0.05
+        assert not sleeping.done()  # no reply could have come: the timeout fired
         assert client._conns == []  # the timed-out connection was dropped
         await sleeping
-        await other.aclose()
         assert await client.evalsha(sha(FIRST), FIRST, [], ["back"]) == b"back"
+        await other.aclose()
+        other, sleeping = await stall(server, 0.3)
+        slow = await asyncio.wait_for(patient.evalsha(sha(FIRST), FIRST, [], ["slow"]), 10)
+        assert slow == b"slow"  # 0.3 s of silence is no timeout of 30
+        await sleeping
+        await other.aclose()
     finally:
         await client.aclose()
+        await patient.aclose()
 
 
 async def test_timeout_fails_the_other_calls_on_that_connection(servers) -> None:
@@ -451,13 +459,14 @@ async def test_timeout_fails_the_other_calls_on_that_connection(servers) -> None
     client = FastScriptClient.from_url(server.url, 0.2, pool_size=1)
     try:
         await client.evalsha(sha(FIRST), FIRST, [], ["warm"])
-        other, sleeping = await stall(server, 1)
+        other, sleeping = await stall(server, 2)
         first = asyncio.create_task(client.evalsha(sha(FIRST), FIRST, [], [1]))
         await asyncio.sleep(0.05)
         second = asyncio.create_task(client.evalsha(sha(FIRST), FIRST, [], [2]))
-        start = time.monotonic()
         done = await asyncio.gather(first, second, return_exceptions=True)
-        assert time.monotonic() - start < 0.2
+        # both failed while the server still slept: the second with the first's timeout,
+        # not after a timeout of its own or a reply
+        assert not sleeping.done()
         assert isinstance(done[0], TimeoutError)
         assert type(done[1]) is ConnectionError
         await sleeping
@@ -470,12 +479,11 @@ async def test_timeout_fails_the_other_calls_on_that_connection(servers) -> None
 async def test_connect_and_handshake_are_bounded_by_the_timeout(servers) -> None:
     server = await servers()
     client = FastScriptClient.from_url(server.url + "/1", 0.1)  # SELECT 1 on connect
-    other, sleeping = await stall(server, 1)
+    other, sleeping = await stall(server, 2)
     try:
-        start = time.monotonic()
         with pytest.raises(TimeoutError):
             await client.evalsha(sha(FIRST), FIRST, [], ["x"])
-        assert time.monotonic() - start < 0.1 + 0.05
+        assert not sleeping.done()  # the handshake's timeout fired, not a late reply
         await sleeping
         assert await client.evalsha(sha(FIRST), FIRST, [], ["x"]) == b"x"
     finally:
@@ -485,20 +493,19 @@ async def test_connect_and_handshake_are_bounded_by_the_timeout(servers) -> None
 
 async def test_killed_server_fails_fast_and_restart_reconnects(servers) -> None:
     server = await servers()
-    client = FastScriptClient.from_url(server.url, 3.0)
+    client = FastScriptClient.from_url(server.url, 60.0)
     try:
         assert await client.evalsha(sha(FIRST), FIRST, [], ["up"]) == b"up"
-        # A call in flight when the server dies fails at once, not after the timeout.
+        # A call in flight when the server dies fails at once, not after the timeout: a
+        # minute, where the guard below gives up after ten seconds.
         other, sleeping = await stall(server, 5)
         in_flight = asyncio.create_task(client.evalsha(sha(FIRST), FIRST, [], ["lost"]))
         await asyncio.sleep(0.05)
-        start = time.monotonic()
         server.kill()
         with pytest.raises(ConnectionError):
-            await in_flight
+            await asyncio.wait_for(in_flight, 10)
         with pytest.raises(ConnectionError):  # refused
-            await client.evalsha(sha(FIRST), FIRST, [], ["down"])
-        assert time.monotonic() - start < 0.5
+            await asyncio.wait_for(client.evalsha(sha(FIRST), FIRST, [], ["down"]), 10)
         assert client._conns == []
         with pytest.raises(Exception):  # noqa: B017 - redis-py's own error type
             await sleeping

@@ -2,33 +2,58 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
 
 import pytest
 
 from antiextract import AntiExtractMiddleware, SettingsError, load_settings
+from antiextract.audit import make_logger
 from antiextract.cohorts import CohortModel
-from antiextract.settings import DEFAULT_PATHS
+
+from .asgi import Exchange, bearer, chat_body, http_scope
+from .conftest import SimClock
 
 
 async def _app(scope, receive, send):  # pragma: no cover - never called
     raise AssertionError
 
 
-def test_defaults_protect_the_standard_paths(monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("path", "protected"),
+    [
+        ("/v1/chat/completions", True),
+        ("/chat/completions", True),
+        ("/v1/completions", True),
+        ("/v1/responses", True),
+        ("/v1/messages", True),
+        ("/v1/models", False),
+        ("/v1/embeddings", False),
+    ],
+)
+async def test_with_no_environment_the_standard_paths_are_protected(
+    monkeypatch, path, protected
+) -> None:
+    """No ANTIEXTRACT_* variable at all: every chat, completion, responses and messages
+    path is protected (the app gets the middleware's receive), anything else reaches the
+    app untouched (its own callables). The defaults' values themselves are checked
+    against the README by test_docs.py."""
     for key in list(__import__("os").environ):
         if key.startswith("ANTIEXTRACT_"):
             monkeypatch.delenv(key)
-    s = load_settings()
-    assert s.storage_uri == "memory://"
-    assert s.mode == "enforce"
-    assert s.paths == DEFAULT_PATHS
-    assert s.account_header is None
-    assert s.trusted_proxies == ()
-    assert [(i.amount, i.get_expiry()) for i in s.account_rate_limits] == [
-        (300, 60),
-        (20000, 86400),
-    ]
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(receive)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    mw = AntiExtractMiddleware(app, clock=SimClock(), logger=make_logger(stream=io.StringIO()))
+    ex = Exchange(chat_body("hello"))
+    await mw(http_scope(path, headers=bearer()), ex.receive, ex.send)
+    assert ex.status == 200 and len(seen) == 1
+    assert (seen[0] != ex.receive) == protected  # a wrapper, or the very same callable
+    await mw.store.close()
 
 
 def test_environment_is_read(monkeypatch) -> None:
@@ -90,10 +115,12 @@ def test_a_campaign_ttl_under_two_days_is_refused(monkeypatch) -> None:
         CohortModel(ttl=3600)  # a store built without Settings checks it too
 
 
-def test_middleware_fails_at_start_up_on_bad_env(monkeypatch) -> None:
+def test_middleware_keeps_a_bad_env_for_start_up(monkeypatch) -> None:
+    """Not raised by the constructor (hosts build it inside their first call): the
+    lifespan start-up fails with it instead (tests/test_config.py, test_startup.py)."""
     monkeypatch.setenv("ANTIEXTRACT_MODE", "loud")
-    with pytest.raises(SettingsError, match="ANTIEXTRACT_MODE"):
-        AntiExtractMiddleware(_app)
+    mw = AntiExtractMiddleware(_app)
+    assert mw.config_error is not None and "ANTIEXTRACT_MODE='loud'" in mw.config_error
 
 
 def test_secret_is_never_echoed(monkeypatch) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import astuple, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,8 +142,8 @@ def test_logprobs_quiet(path: str, doc: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("logprobs", [0, -1])
 def test_legacy_logprobs_zero_and_minus_one_fire(logprobs: int) -> None:
-    """BUG (adapter): on /v1/completions ``logprobs: 0`` still returns the sampled tokens'
-    logprobs and vLLM's ``logprobs: -1`` returns the whole vocabulary, yet neither fires."""
+    """On /v1/completions ``logprobs: 0`` still returns the sampled tokens' logprobs and
+    vLLM's ``logprobs: -1`` returns the whole vocabulary: both fire."""
     s = sig(COMPLETIONS, legacy(model="meta-llama/Llama-3.1-8B", logprobs=logprobs))
     assert "logprobs" in s.fired
     if logprobs == -1:
@@ -150,8 +151,8 @@ def test_legacy_logprobs_zero_and_minus_one_fire(logprobs: int) -> None:
 
 
 def test_responses_include_output_text_logprobs_fires() -> None:
-    """BUG (adapter): the Responses API asks for logprobs with
-    ``include: ["message.output_text.logprobs"]``; that request fires nothing."""
+    """The Responses API asks for logprobs with
+    ``include: ["message.output_text.logprobs"]``: that fires ``logprobs``."""
     s = sig(RESPONSES, responses(include=["message.output_text.logprobs"]))
     assert "logprobs" in s.fired
 
@@ -528,8 +529,8 @@ def test_elicit_looks_at_the_edges_only() -> None:
 
 
 def test_elicit_at_the_end_of_a_very_long_prompt() -> None:
-    """BUG (adapter): prompt text is cut to its first 64 K characters, so an instruction at
-    the end of a longer prompt never reaches the edge reader: padding hides the wrapper."""
+    """An instruction at the end of a prompt longer than 64 K characters still reaches the
+    edge reader: padding does not hide the wrapper."""
     long = "Background material for the question below. " * 2_000
     assert len(long) > 65_536
     s = sig(CHAT, chat(long + "\nThink step by step."))
@@ -714,9 +715,8 @@ def test_not_single_turn_with_an_assistant_turn(path: str, doc: dict[str, Any]) 
 
 
 def test_responses_previous_response_id_is_a_continuing_conversation() -> None:
-    """BUG (adapter): a Responses conversation continued server-side with
-    ``previous_response_id`` carries only the new user turn, so every follow-up of a stateful
-    Responses chat is counted as single-turn."""
+    """A Responses conversation continued server-side with ``previous_response_id``
+    carries only the new user turn, yet is no single-turn request."""
     doc = responses("And what about Lyon?", previous_response_id="resp_68a1c0ffee")
     assert not sig(RESPONSES, doc).traits & SINGLE
 
@@ -873,9 +873,319 @@ def test_read_signals_never_raises_on_any_facts(f: RequestFacts) -> None:
         assert not s.traits & (ELICIT | FOCUS | SINGLE)
 
 
-def test_every_elicitation_phrase_contains_a_trigger() -> None:
-    """The cheap trigger test may only skip prompts that no phrase could match."""
+# --------------------------------------------------------------------------- classifiers
+# ELICIT and FOCUS on wording the classifiers were not written from. The sample holds the
+# tuning corpus's validation and blind sources (benchmarks/corpus/tuning/generate.py
+# --sample); the code was tuned on none of it before its first measurement (see
+# benchmarks/results/classifiers-tuning.md for which figures are first looks).
+
+_CLASSIFIERS = Path(__file__).resolve().parent.parent / "benchmarks" / "classifiers.py"
+_SAMPLE = Path(__file__).resolve().parent / "data" / "classifier_sample.jsonl"
+
+
+def _evaluator() -> Any:
+    from antiextract.demo import load_file
+
+    return load_file(_CLASSIFIERS, "antiextract_classifiers")
+
+
+def test_classifiers_on_held_out_wording() -> None:
+    ev = _evaluator()
+    result = ev.evaluate(ev.rows(_SAMPLE))
+    for cls in ("elicit", "focus"):
+        f = result["overall"][cls]
+        assert f["positives"] >= 150 and f["negatives"] >= 150, f  # a sample, not a handful
+        assert f["recall"] >= 0.90, (cls, f)
+        assert f["fpr"] <= 0.02, (cls, f)
+    # and in every language and wording source of the sample, not just on average
+    for group in ("lang", "source"):
+        for name, figures in result["groups"][group].items():
+            for cls, f in figures.items():
+                if f["positives"] >= 10:
+                    assert f["recall"] >= 0.80, (group, name, cls, f)
+                if f["negatives"] >= 10:
+                    assert f["fpr"] <= 0.05, (group, name, cls, f)
+
+
+def _reads(text: str, system: str = "") -> tuple[bool, bool]:
+    s = sig(CHAT, chat(text, system=system or None))
+    return bool(s.traits & ELICIT), bool(s.traits & FOCUS)
+
+
+# Written for these tests, after the lexicon was frozen: per language, a harvest (asks for
+# reasoning on a coding task), an IDE request (coding, no reasoning asked), maths with the
+# working asked for (no code), and an everyday explanation (neither).
+PER_LANGUAGE = {
+    "en": (
+        "Reason it through step by step, then implement a thread-safe LRU cache in Java.",
+        "Fix the off-by-one error in this pagination query, it skips the last row.",
+        "A car travels 150 km in 2.5 h; what is its average speed? Show your working.",
+        "Why do leaves change colour in autumn?",
+    ),
+    "zh": (
+        "请一步一步推理，然后用 Go 写一个并发安全的限流器。",
+        "这个分页查询少了最后一行，帮我修复一下 SQL。",
+        "一辆车2.5小时行驶150公里，平均速度是多少？请写出解题过程。",
+        "为什么秋天树叶会变色？",
+    ),
+    "ru": (
+        "Рассуждай шаг за шагом, а потом реализуй потокобезопасный LRU-кэш на Java.",
+        "Исправь ошибку на единицу в этом SQL-запросе пагинации, он теряет последнюю строку.",
+        "Машина проехала 150 км за 2,5 ч. Какова средняя скорость? Распиши решение по шагам.",
+        "Почему осенью листья меняют цвет?",
+    ),
+    "es": (
+        "Razona paso a paso y luego implementa una caché LRU segura para hilos en Java.",
+        "Corrige el error de uno en esta consulta SQL de paginación, se salta la última fila.",
+        "Un coche recorre 150 km en 2,5 h; ¿cuál es su velocidad media? Muestra los pasos.",
+        "¿Por qué las hojas cambian de color en otoño?",
+    ),
+    "de": (
+        "Denke Schritt für Schritt nach und implementiere dann einen threadsicheren LRU-Cache in Java.",  # noqa: E501
+        "Behebe den Off-by-one-Fehler in dieser SQL-Abfrage zur Paginierung, die letzte Zeile fehlt.",  # noqa: E501
+        "Ein Auto fährt 150 km in 2,5 h. Wie hoch ist die Durchschnittsgeschwindigkeit? Zeig den Rechenweg.",  # noqa: E501
+        "Warum verfärben sich die Blätter im Herbst?",
+    ),
+    "pt": (
+        "Raciocine passo a passo e depois implemente um cache LRU seguro para threads em Java.",
+        "Corrija o erro de um a mais nesta consulta SQL de paginação, ela pula a última linha.",
+        "Um carro percorre 150 km em 2,5 h; qual a velocidade média? Mostre os passos.",
+        "Por que as folhas mudam de cor no outono?",
+    ),
+    "fr": (
+        "Raisonne étape par étape, puis implémente un cache LRU thread-safe en Java.",
+        "Corrige l'erreur de décalage d'un dans cette requête SQL de pagination, la dernière ligne manque.",  # noqa: E501
+        "Une voiture parcourt 150 km en 2,5 h ; quelle est sa vitesse moyenne ? Montre les étapes.",
+        "Pourquoi les feuilles changent-elles de couleur en automne ?",
+    ),
+    "ja": (
+        "ステップバイステップで考えてから、Java でスレッドセーフな LRU キャッシュを実装してください。",  # noqa: E501
+        "このページネーションの SQL クエリが最後の行を取りこぼすので修正してください。",
+        "車が2.5時間で150km走りました。平均速度は？途中式も書いてください。",
+        "秋に葉の色が変わるのはなぜですか？",
+    ),
+    "ko": (
+        "단계별로 추론한 다음 Java로 스레드 안전한 LRU 캐시를 구현해 주세요.",
+        "이 페이지네이션 SQL 쿼리가 마지막 행을 빠뜨리니 고쳐 주세요.",
+        "자동차가 2.5시간에 150km를 달렸습니다. 평균 속력은? 풀이 과정을 보여 주세요.",
+        "가을에 나뭇잎 색이 변하는 이유는 무엇인가요?",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", sorted(PER_LANGUAGE))
+def test_classifiers_in_each_language(lang: str) -> None:
+    harvest, ide, maths, everyday = PER_LANGUAGE[lang]
+    assert _reads(harvest) == (True, True)
+    assert _reads(ide) == (False, True)
+    assert _reads(maths) == (True, False)
+    assert _reads(everyday) == (False, False)
+
+
+@pytest.mark.parametrize(
+    "space",
+    ["\n", "\r\n", "\t", "\u00a0", "\u202f", "\u2003", "\u3000", "\u2028", "  ", " \n\t "],
+)
+def test_elicit_through_any_whitespace(space: str) -> None:
+    """Line breaks, tabs, NBSP, em and ideographic spaces, line separators and runs of
+    them inside a demand: what copy-paste and hand-rolled clients leave. Deleting the
+    whitespace folding of ``signals.fold`` fails this test."""
+    for demand in ("think step by step", "show your chain of thought", "lay out every deduction"):
+        text = f"Solve 3x + 5 = 20. {demand.replace(' ', space)}."
+        assert _reads(text)[0], repr(text)
+
+
+@pytest.mark.parametrize("space", ["\n", "\t", "\u00a0", "\u2003", "  "])
+def test_focus_through_any_whitespace(space: str) -> None:
+    text = "write a regular expression for ISO dates and a unit test".replace(" ", space)
+    assert _reads(text)[1], repr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "think step\u200bby step before answering",  # zero-width space
+        "THINK STEP BY STEP",  # case
+        "ｔｈｉｎｋ　ｓｔｅｐ　ｂｙ　ｓｔｅｐ",  # full-width letters and space (NFKC)
+        "Explicame tu razonamiento paso a paso",  # Spanish typed without accents
+        "explícame tu razonamiento",
+        "Think step-by-step\u2014then answer.",  # em dash
+        "Let\u2019s think this through",  # typographic apostrophe
+    ],
+)
+def test_elicit_survives_normalisation(text: str) -> None:
+    assert _reads(text)[0], repr(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "elicit", "focus"),
+    [
+        # an English demand around a Chinese task, and the other way round
+        (
+            "Think step by step and show all your reasoning. 用 Python 实现一个 LRU 缓存。",
+            True,
+            True,
+        ),
+        ("请一步一步思考并展示完整的推理过程。Implement a trie in TypeScript.", True, True),
+        # a Russian demand on an English stack trace
+        (
+            "Покажи ход своих рассуждений.\nTraceback (most recent call last):\n"
+            "  File \"app.py\", line 3, in <module>\nKeyError: 'user_id'",
+            True,
+            True,
+        ),
+        # Latin code words inside Chinese and Japanese without spaces
+        ("用Python写一个函数解析JSON", False, True),
+        ("このReactコンポーネントのuseEffectが二回呼ばれます", False, True),
+        # an everyday question in two languages
+        ("¿Qué ropa llevo a Lisboa en marzo? Und was kostet ein Museumsticket?", False, False),
+    ],
+)
+def test_mixed_languages(text: str, elicit: bool, focus: bool) -> None:
+    assert _reads(text) == (elicit, focus)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Give me a step-by-step guide to repotting an orchid.",
+        "What are the steps to renew a driving licence?",
+        "Explain the reasoning behind the court's ruling in Donoghue v Stevenson.",
+        "What do you think about electric scooters?",
+        "Help me think through whether to move to Berlin.",
+        "Explain each stage of the water cycle.",
+        "Dame una guía paso a paso para hacer pan.",
+        "Дай пошаговую инструкцию по замене смесителя.",
+    ],
+)
+def test_elicit_quiet_on_instructions_and_opinions(text: str) -> None:
+    """'Step by step' instructions, someone else's reasoning, the model's opinion and
+    help with the user's own decision are not requests for the model's reasoning."""
+    assert not _reads(text)[0], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's the function of the spleen?",
+        "How often should a ball python eat?",
+        "Is there a dress code at the opera?",
+        "Write a limerick about a programmer's cat.",
+        "How do I get rust off garden shears?",
+        "My laptop won't start after an update; what can I try?",
+        "¿Cuál es la función del páncreas?",
+        "Какой дресс-код в театре?",
+    ],
+)
+def test_focus_quiet_on_everyday_senses(text: str) -> None:
+    assert not _reads(text)[1], text
+
+
+def test_ide_request_with_a_long_shared_system_prompt() -> None:
+    """The IDE's system prompt says coding; a short user turn inherits half of it."""
+    system = (
+        "You are Forge, a coding assistant inside the user's IDE. Use the workspace's "
+        "language and framework, prefer minimal diffs, answer with code blocks. "
+    ) * 20
+    assert _reads("why is this slow?", system) == (False, False)
+    assert _reads("make this function faster", system) == (False, True)
+    travel = "You are Tripsy, a friendly travel assistant. Suggest concrete options. " * 20
+    assert _reads("make this itinerary shorter", travel) == (False, False)
+
+
+def test_system_prompt_is_read_once_per_distinct_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of IDE users share one ~3 KB system prompt: it is analysed once, keyed by
+    a 128-bit hash (the memo keeps no prompt text), and the memo is bounded."""
     from antiextract import signals
 
-    for phrase in signals._ELICIT_PHRASES + signals._ELICIT_NOUNS:
-        assert any(t in phrase for t in signals._ELICIT_TRIGGERS), phrase
+    calls: list[int] = []
+    real = signals.read_text
+
+    def counting(text: str) -> Any:
+        calls.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(signals, "read_text", counting)
+    monkeypatch.setattr(signals, "_system_memo", {})
+    system = "You are CodePilot, an AI pair programmer in the editor. " * 55
+    assert len(system) > 3000
+    for i in range(5):
+        # a new str object each time, as each request's JSON parse makes one
+        sig(CHAT, chat(f"refactor function number {i}", system="".join(system)))
+    assert calls.count(len(system)) == 1, calls
+    assert all(isinstance(k, bytes) and len(k) == 16 for k in signals._system_memo)
+    monkeypatch.setattr(signals, "_MEMO_SIZE", 8)
+    for i in range(30):
+        signals.read_system(f"system prompt {i}")
+        assert len(signals._system_memo) <= 8
+
+
+# --------------------------------------------------------------------------- the evaluator
+
+
+def _corpus(tmp_path: Path, rows: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+HAND_CORPUS = [
+    # elicit: one found, one missed, one quiet, one false alarm -> recall 1/2, FP 1/2
+    {"user": "Think step by step and show your reasoning.", "elicit": 1, "focus": 0, "lang": "en"},
+    {"user": "Hello there.", "elicit": 1, "focus": 0, "lang": "en"},
+    {"user": "What is the capital of Peru?", "elicit": 0, "focus": 0, "lang": "es"},
+    {"user": "Show your work: 17 * 23.", "elicit": 0, "focus": 0, "lang": "es"},
+    # focus through the other row shapes: chat messages and a whole request body
+    {"messages": [{"role": "user", "content": "Fix this Python traceback: KeyError"}],
+     "focus": 1, "lang": "en"},
+    {"body": {"model": "m", "messages": [{"role": "user", "content": "Write a haiku."}]},
+     "path": "/v1/chat/completions", "focus": 1, "lang": "en"},
+]  # fmt: skip
+
+
+def test_evaluator_counts_by_hand(tmp_path: Path) -> None:
+    ev = _evaluator()
+    result = ev.evaluate(ev.rows(_corpus(tmp_path, HAND_CORPUS)))
+    e, f = result["overall"]["elicit"], result["overall"]["focus"]
+    assert (e["positives"], e["negatives"]) == (2, 2)
+    assert (e["recall"], e["fpr"], e["precision"]) == (0.5, 0.5, 0.5)
+    assert (f["positives"], f["negatives"]) == (2, 4)
+    assert (f["recall"], f["fpr"], f["precision"]) == (0.5, 0.0, 1.0)
+    es = result["groups"]["lang"]["es"]["elicit"]
+    assert (es["positives"], es["negatives"], es["fpr"], es["recall"]) == (0, 2, 0.5, None)
+
+
+def test_evaluator_exit_codes(tmp_path: Path) -> None:
+    ev = _evaluator()
+    path = _corpus(tmp_path, HAND_CORPUS)
+    out = tmp_path / "r.json"
+    assert ev.main(["--corpus", str(path), "--json", str(out)]) == 1  # below 0.90 / 0.02
+    assert json.loads(out.read_text())["overall"]["elicit"]["recall"] == 0.5
+    assert ev.main(["--corpus", str(path), "--min-recall", "0.5", "--max-fpr", "0.5"]) == 0
+    assert ev.main(["--corpus", str(tmp_path / "missing.jsonl")]) == 2
+    (tmp_path / "bad.jsonl").write_text("{not json\n")
+    assert ev.main(["--corpus", str(tmp_path / "bad.jsonl")]) == 2
+
+
+def test_whitespace_list_is_all_of_unicode() -> None:
+    from antiextract import signals
+
+    every = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    assert every == signals.WHITESPACE
+
+
+def test_evaluator_reads_json_lists_aliases_and_directories(tmp_path: Path) -> None:
+    ev = _evaluator()
+    (tmp_path / "a.json").write_text(json.dumps([
+        {"prompt": "Think step by step, then write a Python function.", "elicit": "yes",
+         "focus": "yes"},
+        {"text": "Where should I eat in Lyon?", "elicit": "no", "focus": False},
+    ]))  # fmt: skip
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"input": "Fix this SQL query.", "system_prompt": "Be brief.", "focus": 1})
+        + "\n"
+    )
+    result = ev.evaluate(ev.rows(tmp_path))
+    e, f = result["overall"]["elicit"], result["overall"]["focus"]
+    assert (e["positives"], e["negatives"], e["recall"], e["fpr"]) == (1, 1, 1.0, 0.0)
+    assert (f["positives"], f["negatives"], f["recall"], f["fpr"]) == (2, 1, 1.0, 0.0)

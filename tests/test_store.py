@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from antiextract.bucket import TOKENS, WindowLimit
 from antiextract.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
-from .conftest import SimClock, redis_client, test_limits
+from . import drawn
+from .conftest import REDIS_URL, SimClock, redis_client, test_limits
 
 
 async def test_new_account_starts_full_and_pays_cost(make_store, clock: SimClock) -> None:
@@ -125,53 +126,42 @@ async def test_idle_account_equals_a_fresh_one(make_store, clock) -> None:
     assert out.allowed and out.tokens == pytest.approx(800)
 
 
-async def test_random_traffic_gives_identical_answers_on_both_stores(clock) -> None:
-    """The Lua script and the Python arithmetic are one algorithm: compare step by step."""
-    limits = test_limits(
-        account=(WindowLimit("account", 6, 10), WindowLimit("account", 20, 100)),
-        ip=(WindowLimit("ip", 9, 10),),
-    )
-    memory = MemoryStore(limits)
-    redis_store = RedisStore(limits, await redis_client(), prefix="aetest")
-    rng = random.Random(7)
-    t = 1_800_000_000.0
-    try:
-        for _ in range(400):
-            t += rng.choice([0.0, 0.3, 1.7, 4.0, 11.0])
-            t += rng.choice([0.0, 0.0, 0.0, 3_000.0, 40_000.0]) if rng.random() < 0.05 else 0
-            acct, ip = rng.choice("abc"), rng.choice("xy")
-            cost = rng.randint(1, 400)
-            signal = RiskInput(
-                traits=rng.choice([0, ELICIT | FOCUS | SINGLE, SINGLE, EXTRACT | LOGIT_BIAS]),
-                acute=rng.choice([0.0, 0.0, 2.5]),
-                skeleton=rng.choice(["", "tmpl-1", "tmpl-2"]),
-                created_at=rng.choice([None, None, t - 86_400 * 30]),
-                tier=rng.choice([1.0, 1.0, 0.3]),
-            )
-            a = await memory.evaluate(acct, ip, cost, t, signal)
-            b = await redis_store.evaluate(acct, ip, cost, t, signal)
-            assert (a.allowed, a.denied_by) == (b.allowed, b.denied_by)
-            assert a.tokens == pytest.approx(b.tokens, abs=1e-6)
-            assert a.retry_after == pytest.approx(b.retry_after, abs=1e-6)
-            ra, rb = a.assessment, b.assessment
-            assert ra.risk == pytest.approx(rb.risk, abs=1e-9)
-            assert ra.shares == pytest.approx(rb.shares, abs=1e-9)
-            assert (ra.youth, ra.age, ra.day_count) == pytest.approx(
-                (rb.youth, rb.age, rb.day_count), abs=1e-9
-            )
-            if a.allowed and rng.random() < 0.3:
-                delta = rng.randint(-300, 300)
-                await memory.settle(acct, delta, t)
-                await redis_store.settle(acct, delta, t)
-                await redis_store.flush()
-        for acct in "abc":
-            pa = (await memory.account_state(acct, t))["profile"]
-            pb = (await redis_store.account_state(acct, t))["profile"]
-            assert pa.keys() == pb.keys()
-            for key, value in pa.items():
-                assert pb[key] == (pytest.approx(value, abs=1e-9) if value else value), key
-    finally:
-        await redis_store.close()
+@settings(
+    max_examples=8,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=drawn.NO_SHRINK,
+)
+@given(drawn.scenarios())
+def test_drawn_models_and_traffic_give_identical_answers_on_every_store(scenario) -> None:
+    """The Lua scripts and the pure models are one algorithm: drawn models (no two trait
+    weights equal), drawn traffic (tests/drawn.py), step by step on the memory store, a
+    single Redis through the lean client (the account and its cohorts in one call) and a
+    single Redis with one call per slot (the Cluster layout: ip.lua, cohort.lua, undo.lua
+    apart). Cohorts stay below the sketches' exact range (KMV and HyperLogLog both count
+    these few accounts exactly), so all three agree on campaigns too."""
+
+    async def run() -> drawn.Coverage:
+        m, cm, limits = scenario.model, scenario.cohort_model, scenario.limits
+        await (await redis_client()).aclose()  # flushes the test database
+        stores = {
+            "memory": MemoryStore(limits, model=m, cohort_model=cm),
+            "redis": RedisStore.from_url(
+                REDIS_URL, limits, prefix="aedrawn", model=m, cohort_model=cm
+            ),
+            "redis-per-slot": RedisStore(
+                limits, await redis_client(), "aeslots", m, cm, per_slot_calls=True
+            ),
+        }
+        try:
+            return await drawn.compare(scenario, stores)
+        finally:
+            for store in stores.values():
+                await store.close()
+
+    drawn.assert_covered(asyncio.run(run()), scenario)
 
 
 @pytest.mark.parametrize("account", ["{a}", "a b\r\n*3", "ключ", "x" * 500, "", "*", "\x00"])
@@ -192,14 +182,6 @@ async def test_every_redis_key_has_a_ttl(clock) -> None:
     assert len(keys) == 23
     for key in keys:
         assert await client.ttl(key) > 0, key
-    await store.close()
-
-
-async def test_redis_keys_use_one_hash_slot_per_account(clock) -> None:
-    client = await redis_client()
-    store = RedisStore(test_limits(), client, prefix="aetest")
-    key = store.account_key("0123abcd")
-    assert key == "aetest:{a:0123abcd}"  # Redis Cluster hashes only the braced part
     await store.close()
 
 

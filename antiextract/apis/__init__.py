@@ -20,6 +20,26 @@ _BY_SUFFIX = (
 )
 
 
+def canonical_path(path: str) -> str:
+    """The form in which a request path is compared with the protected ones: what some
+    server would treat as the same route. Repeated slashes are one, ``.`` and ``..``
+    segments are resolved, ``;parameters`` of a segment dropped (servlet containers do),
+    a trailing slash removed, letters lower-cased. A client that spells a protected route
+    another way (``//v1/chat/completions/``) must not reach it unprotected through a
+    server or an upstream (behind the gateway) that normalises what Starlette does not."""
+    segments: list[str] = []
+    for segment in path.split("/"):
+        segment = segment.split(";", 1)[0]
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    return "/" + "/".join(segments).lower()
+
+
 def family_for_path(path: str) -> ApiFamily:
     """The adapter for a protected path; unknown paths get OpenAI-style errors."""
     trimmed = path.rstrip("/")
@@ -36,5 +56,6 @@ __all__ = [
     "UNAVAILABLE",
     "ApiFamily",
     "RequestFacts",
+    "canonical_path",
     "family_for_path",
 ]

@@ -8,12 +8,16 @@ with the real cost once the response is known, off the hot path.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..allowlist import AllowEntry, Kind
 from ..bucket import Limits, Outcome
 from ..cohorts import CohortInput, CohortModel
 from ..risk import RiskInput, RiskModel
+
+if TYPE_CHECKING:
+    from ..challenge import ReplayGuard
+    from ..passes import PassBook
 
 NO_SIGNAL = RiskInput()
 
@@ -23,6 +27,8 @@ class StoreError(RuntimeError):
 
 
 class Store(ABC):
+    label = "memory"  # the metrics' store label
+    settlements_pending = 0  # settlements queued, not yet in the store (deferred writes)
     # True when a cancelled ``evaluate`` cannot leave a reservation behind (it has no
     # await inside, or gives back what its call took once the reply comes): the caller
     # may then await it directly instead of finishing it in a task of its own (~45 µs).
@@ -87,3 +93,16 @@ class Store(ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+    def pass_book(self) -> PassBook:
+        """Where the allowances solved challenges buy are kept: beside the limits, so
+        every replica sharing this store shares them too. The default is this process."""
+        from ..passes import MemoryPassBook
+
+        return MemoryPassBook()
+
+    def replay_guard(self) -> ReplayGuard:
+        """Where spent challenge tokens are remembered (see ``pass_book``)."""
+        from ..challenge import MemoryReplayGuard
+
+        return MemoryReplayGuard()

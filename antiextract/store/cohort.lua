@@ -5,7 +5,8 @@
 -- each). On a single Redis the store runs this text inside combined.lua, after
 -- evaluate.lua, so the account and all its cohorts are one call: its KEYS and ARGV then
 -- start after evaluate.lua's (the constants key0 and arg0 say where; 0 when alone).
--- Per group: KEYS[1]: state, 15 packed little-endian doubles (version 2, requests, elicit,
+-- Per group: KEYS[1]: state, COHORT_DOUBLES (15) packed little-endian doubles (version
+--          COHORT_VERSION, requests, elicit,
 --          focus, single, extract, ts, tokens, tokens_ts, then the cached distinct counts:
 --          day, accounts today, accounts yesterday, young today, young yesterday; then
 --          born, the server's clock in µs when this state was made); -1 marks "not set". (struct is cheaper than
@@ -16,7 +17,10 @@
 --       state's `born` under which the caller already added the account today, or 0).
 -- Constants written before this text by the store: key0, arg0 (above), and from
 --       CohortModel min_young, full_young, min_share, min_harvest, weight, half_life,
---       cap, rate (the shared bucket), ttl.
+--       cap, rate (the shared bucket), ttl; from the Python side, so each number lives in
+--       one place: DAY, the trait bits ELICIT, FOCUS, SINGLE, EXTRACT (risk.py), the
+--       harvest weights HARVEST_ELICIT ... HARVEST_EXTRACT (cohorts.py), the state's
+--       COHORT_VERSION and COHORT_DOUBLES (store/redis.py); `refill` from bucket.lua.
 -- Reply: one string, per group seven packed doubles: allowed (0|1), accounts, young, score,
 --        harvest, wait, born (one bulk reply is cheaper to read than an array per cohort).
 --
@@ -35,14 +39,15 @@ local traits = tonumber(ARGV[arg0 + 4])
 local request_cost = tonumber(ARGV[arg0 + 5])
 local joined = ARGV[arg0 + 6]
 
-local day = math.floor(now / 86400)
+local day = math.floor(now / DAY)
 
-local STATE = '<ddddddddddddddd'  -- 15 doubles; -1 stands for "not set"
-local STATE_LEN = 120
-local e_bit = bit.band(traits, 1) ~= 0 and 1 or 0
-local f_bit = bit.band(traits, 2) ~= 0 and 1 or 0
-local s_bit = bit.band(traits, 4) ~= 0 and 1 or 0
-local x_bit = bit.band(traits, 8) ~= 0 and 1 or 0
+local STATE = '<' .. string.rep('d', COHORT_DOUBLES)  -- -1 stands for "not set"
+local STATE_LEN = 8 * COHORT_DOUBLES
+local HARVEST_TOTAL = HARVEST_ELICIT + HARVEST_FOCUS + HARVEST_SINGLE + HARVEST_EXTRACT
+local e_bit = bit.band(traits, ELICIT) ~= 0 and 1 or 0
+local f_bit = bit.band(traits, FOCUS) ~= 0 and 1 or 0
+local s_bit = bit.band(traits, SINGLE) ~= 0 and 1 or 0
+local x_bit = bit.band(traits, EXTRACT) ~= 0 and 1 or 0
 local member = ARGV[arg0 + 2]
 
 -- A new state's `born`: the server's clock in µs (request clocks may repeat; this one
@@ -75,12 +80,12 @@ local function fold(K1, K2, K3, K4, K5, expect)
   local cost = request_cost
   local version, requests, elicit, focus, single, extract, ts, tokens, tokens_ts,
         sday, a_cur, a_prev, y_cur, y_prev, born =
-        2, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1
+        COHORT_VERSION, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1
   local raw = redis.call('GET', K1)
   if raw and #raw == STATE_LEN then
     version, requests, elicit, focus, single, extract, ts, tokens, tokens_ts,
       sday, a_cur, a_prev, y_cur, y_prev, born = struct.unpack(STATE, raw)
-    if version ~= 2 then
+    if version ~= COHORT_VERSION then
       requests, elicit, focus, single, extract, ts, tokens, tokens_ts = 0, 0, 0, 0, 0, -1, -1, -1
       sday, a_cur, born = -1, -1, -1
     end
@@ -129,7 +134,8 @@ local function fold(K1, K2, K3, K4, K5, expect)
   focus = focus * d + f_bit
   single = single * d + s_bit
   extract = extract * d + x_bit
-  local harvest = (2 * elicit + 2 * focus + single + extract) / (6 * requests)
+  local harvest = (HARVEST_ELICIT * elicit + HARVEST_FOCUS * focus + HARVEST_SINGLE * single
+                   + HARVEST_EXTRACT * extract) / (HARVEST_TOTAL * requests)
 
   local score = 0
   if young_n >= min_young and accounts > 0 then
@@ -142,11 +148,7 @@ local function fold(K1, K2, K3, K4, K5, expect)
   local allowed, wait = 1, 0
   if score > 0 then
     local t = cap
-    if tokens >= 0 and tokens_ts >= 0 then
-      local elapsed = now - tokens_ts
-      if elapsed < 0 then elapsed = 0 end
-      t = math.min(cap, tokens + elapsed * rate)
-    end
+    if tokens >= 0 and tokens_ts >= 0 then t = refill(tokens, tokens_ts, now, cap, rate, 1) end
     if cost > cap then cost = cap end
     if t >= cost then
       tokens = t - cost
@@ -161,8 +163,8 @@ local function fold(K1, K2, K3, K4, K5, expect)
   -- five times per request. An idle cohort's state so lives from `ttl` less a day to
   -- `ttl` after its last request (two to three days by default; the memory store keeps
   -- it `ttl` after the last request: its counts have decayed by then either way).
-  local state = struct.pack(STATE, 2, requests, elicit, focus, single, extract, now, tokens,
-                            tokens_ts, day, a_cur, a_prev, y_cur, y_prev, born)
+  local state = struct.pack(STATE, COHORT_VERSION, requests, elicit, focus, single, extract,
+                            now, tokens, tokens_ts, day, a_cur, a_prev, y_cur, y_prev, born)
   if stale then
     redis.call('SET', K1, state, 'EX', ttl)
   else

@@ -5,6 +5,7 @@
 --         focus, single, extract, ts, tokens, tokens_ts}, every number as a string (a Lua
 --         number in a reply would be cut to an integer) and "not set" as ''; only the two
 --         counts when no state is stored.
+-- Constants written before this text by the store: COHORT_VERSION, COHORT_DOUBLES.
 -- Distinct counts exactly as cohort.lua reads them: the larger of today's and yesterday's.
 local out = {
   tostring(math.max(redis.call('PFCOUNT', KEYS[2]), redis.call('PFCOUNT', KEYS[3]))),
@@ -12,9 +13,9 @@ local out = {
 }
 local raw = redis.call('GET', KEYS[1])
 if not raw then return out end
-if #raw ~= 120 then return out end
-local v = {struct.unpack('<ddddddddddddddd', raw)}
-if v[1] ~= 2 then return out end
+if #raw ~= 8 * COHORT_DOUBLES then return out end
+local v = {struct.unpack('<' .. string.rep('d', COHORT_DOUBLES), raw)}
+if v[1] ~= COHORT_VERSION then return out end
 for i = 2, 9 do
   local x = v[i]
   if x >= 0 then

@@ -16,10 +16,15 @@
 -- _lua_constants): cap, rate, acct_ttl, ip_ttl, block_at, block_seconds, W (the seven
 -- trait weights), alpha, youth_days, half_life (acute), acute_cap, sweep_weight,
 -- slow_above, slow_scale, acute_alpha, profile_half_life, acct_limits and ip_limits
--- ({scope, amount, seconds} each).
+-- ({scope, amount, seconds} each); and from the Python models, so that each number lives
+-- in one place: risk.py's constants (PRIOR, PRIOR_WEIGHT, YOUTH_FLOOR, DAY, HOUR, the
+-- trait bits ELICIT ... LOGIT_BIAS, PACING_MIN_GAPS, PACING_CV, HOURS_FROM, HOURS_SPAN,
+-- TAKEOVER) and the state layout (VERSION, FIXED and I_<field>, the 1-based position of
+-- each field: store/redis.py, _STATE).
 -- Reply: {allowed 0|1, denied_by or "", packed doubles (tokens, retry_after, risk, youth,
 --         elicit, focus, single, template, extract, pacing, hours, acute, age), day_count}
--- `now` (ARGV[1]) and the window helpers come from windows.lua, prepended by the store.
+-- `now` (ARGV[1]) and the window helpers come from windows.lua, `refill` from bucket.lua,
+-- both prepended by the store.
 local cost = tonumber(ARGV[2])
 local traits = tonumber(ARGV[3])
 local req_acute = tonumber(ARGV[4])
@@ -33,8 +38,8 @@ end
 
 local function youth(age)
   if age < 0 then age = 0 end
-  local y = 1 / (1 + age / (youth_days * 86400))
-  if y < 0.25 then y = 0.25 end
+  local y = 1 / (1 + age / (youth_days * DAY))
+  if y < YOUTH_FLOOR then y = YOUTH_FLOOR end
   return y
 end
 
@@ -55,27 +60,26 @@ local function popcount(x)
 end
 
 -- 1. read the account -------------------------------------------------------------
--- Layout (FIXED = 23 entries): version, t, u, rf, fs, ls, gm, gv, gn, pe, pf, ps, pt, px, dom, lsk, hd, hc, hp,
---         dc, ra, rt, bl, then window quadruples. `false` marks "never set".
-local VERSION, FIXED = 1, 23
+-- Layout: FIXED entries (version, bucket t, u and refill factor rf, then the profile's
+-- fields, then the block deadline bl), each at its I_<field>, then window quadruples.
+-- `false` marks "never set".
 local raw = redis.call('GET', KEYS[1])
 local v = {}
 if raw then
   v = cmsgpack.unpack(raw)
-  if v[1] ~= VERSION then v = {} end
+  if v[I_version] ~= VERSION then v = {} end
 end
 local function field(i)
-  local x = v[i + 1]
+  local x = v[i]
   if x == false then return nil end
   return x
 end
 
 -- 2. fold this request into the profile (risk.update_profile) ----------------------
-local PRIOR, PRIOR_WEIGHT = 0.25, 3
-local fresh = field(4) == nil
-local fs = num(field(4), now)
-local ls = num(field(5), nil)
-local gm, gv, gn = num(field(6), 0), num(field(7), 0), num(field(8), 0)
+local fresh = field(I_first_seen) == nil
+local fs = num(field(I_first_seen), now)
+local ls = num(field(I_last_seen), nil)
+local gm, gv, gn = num(field(I_gap_mean), 0), num(field(I_gap_var), 0), num(field(I_gaps), 0)
 local seen_before = 0
 if ls ~= nil then seen_before = gn + 1 end
 if ls ~= nil then
@@ -101,21 +105,22 @@ local function share(old, bitmask)
   old = PRIOR + (old - PRIOR) * fade
   return old + w * (x - old)
 end
-local pe = share(field(9), 1)
-local pf = share(field(10), 2)
-local ps = share(field(11), 4)
-local px = share(field(13), 8)
-local pt = num(field(12), 0) * fade
-local dom = field(14) or ''
+local pe = share(field(I_elicit), ELICIT)
+local pf = share(field(I_focus), FOCUS)
+local ps = share(field(I_single), SINGLE)
+local px = share(field(I_extract), EXTRACT)
+local pt = num(field(I_template), 0) * fade
+local dom = field(I_dominant) or ''
 if skeleton ~= '' and skeleton == dom then
   pt = pt + alpha * (1 - pt)
 else
   pt = pt - alpha * pt
-  if pt < 0.2 then dom = skeleton end
+  if pt < TAKEOVER then dom = skeleton end
 end
-local hd, hc, hp, dc = num(field(16), -1), num(field(17), 0), num(field(18), 0), num(field(19), 0)
-local day = math.floor(now / 86400)
-local hour_bit = bit.lshift(1, math.floor((now % 86400) / 3600))
+local hd, hc = num(field(I_hours_day), -1), num(field(I_hours_cur), 0)
+local hp, dc = num(field(I_hours_prev), 0), num(field(I_day_count), 0)
+local day = math.floor(now / DAY)
+local hour_bit = bit.lshift(1, math.floor((now % DAY) / HOUR))
 if day ~= hd then
   if day == hd + 1 then hp = hc else hp = 0 end
   hc, hd, dc = 0, day, 0
@@ -126,11 +131,11 @@ local first = fs
 if created_at then first = created_at end
 local y = youth(now - first) * tier
 local add = req_acute * y
-local lsk = field(15) or ''
-if bit.band(traits, 16) ~= 0 and skeleton ~= '' and skeleton == lsk then
+local lsk = field(I_last_skeleton) or ''
+if bit.band(traits, LOGIT_BIAS) ~= 0 and skeleton ~= '' and skeleton == lsk then
   add = add + sweep_weight
 end
-local level = decayed(num(field(20), 0), num(field(21), nil))
+local level = decayed(num(field(I_acute), 0), num(field(I_acute_ts), nil))
 local ra = level + acute_alpha * (add - level)
 if ra > acute_cap then ra = acute_cap end
 
@@ -138,11 +143,11 @@ if ra > acute_cap then ra = acute_cap end
 local age = now - first
 if age < 0 then age = 0 end
 local pacing = 0
-if gn >= 5 and gm > 0 then
+if gn >= PACING_MIN_GAPS and gm > 0 then
   local cv = math.sqrt(math.max(gv, 0)) / gm
-  pacing = math.min(1, math.max(0, (0.5 - cv) / 0.5))
+  pacing = math.min(1, math.max(0, (PACING_CV - cv) / PACING_CV))
 end
-local hours = math.min(1, math.max(0, (popcount(bit.bor(hc, hp)) - 12) / 10))
+local hours = math.min(1, math.max(0, (popcount(bit.bor(hc, hp)) - HOURS_FROM) / HOURS_SPAN))
 local S = {pe, pf, ps, pt, px, pacing, hours}
 local profile = 0
 for i = 1, 7 do profile = profile + W[i] * S[i] end
@@ -159,25 +164,27 @@ local function reply(allowed, tokens, wait, denied)
 end
 
 -- 4. limits (bucket.py) ----------------------------------------------------------------
-local bl = num(field(22), 0)
+local bl = num(field(I_bl), 0)
 if now >= bl and risk >= block_at then bl = now + block_seconds end
 if cost > cap then cost = cap end
 if cost < 0 then cost = 0 end
-local tb, tu = field(1), field(2)
+local tb, tu = field(I_t), field(I_u)
 local tokens = cap
-if tb and tu then
-  local elapsed = now - tu
-  if elapsed < 0 then elapsed = 0 end
-  tokens = math.min(cap, tb + elapsed * rate * factor)
-end
+if tb and tu then tokens = refill(tb, tu, now, cap, rate, factor) end
 
 -- The profile is always saved (refused requests are evidence too); the bucket and the
 -- windows only change when the request is allowed.
+local state = {}
+state[I_version], state[I_rf], state[I_first_seen], state[I_last_seen] = VERSION, factor, fs, now
+state[I_gap_mean], state[I_gap_var], state[I_gaps] = gm, gv, gn
+state[I_elicit], state[I_focus], state[I_single] = pe, pf, ps
+state[I_template], state[I_extract], state[I_dominant], state[I_last_skeleton] = pt, px, dom, skeleton
+state[I_hours_day], state[I_hours_cur], state[I_hours_prev], state[I_day_count] = hd, hc, hp, dc
+state[I_acute], state[I_acute_ts], state[I_bl] = ra, now, bl
 local function save(t_saved, u_saved, windows_out)
-  local out = {VERSION, t_saved, u_saved, factor, fs, now, gm, gv, gn, pe, pf, ps, pt, px,
-               dom, skeleton, hd, hc, hp, dc, ra, now, bl}
-  for i = 1, #windows_out do out[#out + 1] = windows_out[i] end
-  redis.call('SET', KEYS[1], cmsgpack.pack(out), 'EX', acct_ttl)
+  state[I_t], state[I_u] = t_saved, u_saved
+  for i = 1, #windows_out do state[FIXED + i] = windows_out[i] end
+  redis.call('SET', KEYS[1], cmsgpack.pack(state), 'EX', acct_ttl)
 end
 local function stored_quads()
   local out = {}

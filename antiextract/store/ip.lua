@@ -7,10 +7,10 @@
 -- KEYS[1]: the IP's windows (MessagePack: version, then (seconds, start, current,
 --          previous) quadruples)
 -- ARGV: now. Constants written before this text by the store: ip_ttl, ip_limits (and
---       acct_limits, unused here).
+--       acct_limits, unused here), VERSION (evaluate.lua's, which reads these windows
+--       too on a single Redis).
 -- Reply: {taken 0|1, packed double retry_after, denied_by or ""}; the windows are counted
 --        only when every one of them has room.
-local VERSION = 1
 local v = {}
 local raw = redis.call('GET', KEYS[1])
 if raw then

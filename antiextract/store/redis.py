@@ -47,26 +47,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import math
 import struct
+from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import parse_url as redis_parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 
+from .. import cohorts as _cohorts
+from .. import risk as _risk
 from ..allowlist import KINDS, AllowEntry, Kind
 from ..bucket import Limits, Outcome, refill, take_cost
 from ..cohorts import CohortInput, CohortModel, CohortView
+from ..redact import redact, uri_secrets, userinfo
 from ..risk import TRAITS, Assessment, RiskInput, RiskModel
 from .base import NO_SIGNAL, Store, StoreError
 from .resp import EncodedKeys, FastScriptClient, Orphan, RespError, encode_bulk
+from .resp import parse_url as fast_parse_url
 
 
 def _script(name: str, *preludes: str) -> str:
@@ -120,6 +127,40 @@ _STATE = (
     "hours_day", "hours_cur", "hours_prev", "day_count", "acute", "acute_ts", "bl",
 )  # fmt: skip
 _TEXT = {"dominant", "last_skeleton"}
+STATE_VERSION = 1  # of that layout (and of ip.lua's windows); another version reads as fresh
+# cohort.lua's state: 15 packed doubles (version, requests, elicit, focus, single, extract,
+# ts, tokens, tokens_ts, day, accounts today and yesterday, young today and yesterday, born)
+COHORT_VERSION, COHORT_DOUBLES = 2, 15
+# One source of truth across Lua and Python: the scripts get these as Lua constants, so
+# each number and the account state's layout live here and in the pure models only.
+_LAYOUT = _lua_constants(
+    VERSION=STATE_VERSION,
+    FIXED=len(_STATE),
+    **{f"I_{name}": i + 1 for i, name in enumerate(_STATE)},
+)
+_RISK = _lua_constants(
+    **{
+        name: getattr(_risk, name)
+        for name in (
+            "PRIOR", "PRIOR_WEIGHT", "YOUTH_FLOOR", "DAY", "HOUR", "ELICIT", "FOCUS", "SINGLE",
+            "EXTRACT", "LOGIT_BIAS", "PACING_MIN_GAPS", "PACING_CV", "HOURS_FROM", "HOURS_SPAN",
+            "TAKEOVER",
+        )
+    }
+)  # fmt: skip
+_COHORT = _lua_constants(
+    COHORT_VERSION=COHORT_VERSION,
+    COHORT_DOUBLES=COHORT_DOUBLES,
+    DAY=_risk.DAY,
+    ELICIT=_risk.ELICIT,
+    FOCUS=_risk.FOCUS,
+    SINGLE=_risk.SINGLE,
+    EXTRACT=_risk.EXTRACT,
+    HARVEST_ELICIT=_cohorts.HARVEST_ELICIT,
+    HARVEST_FOCUS=_cohorts.HARVEST_FOCUS,
+    HARVEST_SINGLE=_cohorts.HARVEST_SINGLE,
+    HARVEST_EXTRACT=_cohorts.HARVEST_EXTRACT,
+)
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
 # cohort.lua's, per cohort: allowed (0|1), accounts, young, score, harvest, retry_after, born
 _COHORT_REPLY = struct.Struct("<7d")
@@ -129,13 +170,35 @@ _EVALUATE_KEYS, _EVALUATE_ARGS = 2, 7
 _DOUBLE = struct.Struct("<d")  # one packed double: ip.lua's retry_after, cohort.lua's joined
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
+if TYPE_CHECKING:
+    from ..challenge import ReplayGuard
+    from ..passes import PassBook
+
+_log = logging.getLogger("antiextract")
 _FAILURES = (TimeoutError, RedisError, RedisClusterException, OSError)
+
+
+@contextlib.contextmanager
+def store_errors(what: str) -> Iterator[None]:
+    """Every Redis failure leaves the store as one ``StoreError`` naming the operation:
+    callers (the middleware's breaker, the CLI, the challenge path) catch one type, and a
+    new method cannot forget the translation."""
+    try:
+        yield
+    except (*_FAILURES, RespError) as exc:
+        raise StoreError(f"redis {what} failed: {type(exc).__name__}: {exc}") from exc
+
+
+SETTLE_RETRY, SETTLE_RETRY_MAX = 0.5, 30.0  # s between attempts of a failed settlement
+MAX_PENDING = 100_000  # accounts with a queued settlement (Redis failing for long)
 MEMBER_MARKS = 131_072  # (account, youth, cohort, day, born) marks kept (_cohort_args), ~9 MB
 KNOWN_COHORTS = 65_536  # (cohort, day) entries kept: encoded keys and born (_cohort_args)
 _INTS = {"gaps", "hours_day", "hours_cur", "hours_prev", "day_count"}
 
 
 class RedisStore(Store):
+    label = "redis"
+
     def __init__(
         self,
         limits: Limits,
@@ -175,12 +238,12 @@ class RedisStore(Store):
                 min_share=cm.min_young_share, min_harvest=cm.min_harvest, weight=cm.weight,
                 half_life=cm.half_life, cap=cm.bucket_capacity, rate=cm.bucket_refill,
                 ttl=cm.ttl,
-            ) + _script("cohort.lua")  # fmt: skip
+            ) + _COHORT + _script("cohort.lua", "bucket.lua")  # fmt: skip
 
-        evaluate += _script("evaluate.lua", "windows.lua")
+        evaluate += _LAYOUT + _RISK + _script("evaluate.lua", "windows.lua", "bucket.lua")
         self._evaluate = client.register_script(evaluate)
-        self._settle = client.register_script(_script("settle.lua"))
-        self._admin = client.register_script(_script("admin.lua"))
+        self._settle = client.register_script(_LAYOUT + _script("settle.lua", "bucket.lua"))
+        self._admin = client.register_script(_LAYOUT + _script("admin.lua"))
         self._cohort = client.register_script(cohort(0, 0))  # Cluster: one call per cohort
         # a single Redis: the account and its cohorts in one call (see combined.lua)
         self._combined = client.register_script(
@@ -188,8 +251,10 @@ class RedisStore(Store):
             + _lua_function("cohorts", cohort(_EVALUATE_KEYS, _EVALUATE_ARGS))
             + _script("combined.lua")
         )
-        self._ip = client.register_script(windows + _script("ip.lua", "windows.lua"))
-        self._undo = client.register_script(_script("undo.lua"))
+        self._ip = client.register_script(
+            windows + _lua_constants(VERSION=STATE_VERSION) + _script("ip.lua", "windows.lua")
+        )
+        self._undo = client.register_script(_LAYOUT + _script("undo.lua", "bucket.lua"))
         self._others: list[Any] = []  # more clients to close (a Sentinel's connections)
         self._fast_evaluate = self._fast_combined = None
         if fast is not None:
@@ -198,8 +263,11 @@ class RedisStore(Store):
             self._fast_combined = fast.prepare(co.sha, co.script)
         self._known: dict[tuple[str, int], list[Any]] = {}  # see _cohort_args
         self._members: set[int] = set()
-        self._pending: dict[str, list[float]] = {}
+        self._pending: dict[str, list[float]] = {}  # account -> [delta, latest now]
         self._flushing: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()  # flush(): skip the back-off, try now
+        self._failed = asyncio.Event()  # set when an attempt failed (flush() stops waiting)
+        self.settlements_lost = 0  # refunds dropped after a failure, charges over the bound
 
     @classmethod
     def from_url(
@@ -309,13 +377,13 @@ class RedisStore(Store):
         signal: RiskInput = NO_SIGNAL,
         cohort: CohortInput | None = None,
     ) -> Outcome:
-        # What evaluate.lua takes (it caps the same way); the cohorts' shared buckets are
-        # charged the same capped cost, as on the memory store.
+        # What evaluate.lua takes (it caps the same way): Outcome.taken, the most a
+        # settlement or the refund of a cancelled call may give back.
         cost = take_cost(cost, self.limits)
         created = "" if signal.created_at is None else signal.created_at
         args = [now, cost, signal.traits, signal.acute, signal.skeleton, created, signal.tier]
         views: tuple[CohortView, ...] = ()
-        try:
+        with store_errors("evaluate"):
             if self.per_slot_calls:
                 return await self._evaluate_per_slot(account, ip, cost, now, args, cohort)
             keys = [self.account_key(account), self.ip_key(ip)]
@@ -331,7 +399,10 @@ class RedisStore(Store):
                 day = int(now // 86_400)
                 encoded, joined = self._cohort_args(account, cohort, day)
                 assert len(keys) == _EVALUATE_KEYS and len(args) == _EVALUATE_ARGS
-                args += [now, account, int(cohort.young), cohort.traits, cost, joined]
+                # the cohorts' shared bucket is charged what the account is (as the memory
+                # store does): never more than a full account bucket, never below zero
+                charge = take_cost(cost, self.limits)
+                args += [now, account, int(cohort.young), cohort.traits, charge, joined]
                 combined = self._fast_combined
                 if combined is not None:
                     reply = await combined(
@@ -344,8 +415,6 @@ class RedisStore(Store):
                     keys += [key for k in cohort.keys for key in self.cohort_keys(k, day)]
                     (reply,) = await self._pipelined([(self._combined, keys, args)])
                 views = self._cohort_views(account, cohort, day, joined, reply[4])
-        except (*_FAILURES, RespError) as exc:
-            raise StoreError(f"redis evaluate failed: {type(exc).__name__}: {exc}") from exc
         allowed, denied, packed, day_count = reply[:4]
         tokens, wait, risk, youth, *rest = _REPLY.unpack(packed)
         n = len(TRAITS)
@@ -376,7 +445,7 @@ class RedisStore(Store):
         day = int(now // 86_400)
         if cohort is not None and cohort.keys:
             _, joined = self._cohort_args(account, cohort, day)
-            head = [now, account, int(cohort.young), cohort.traits, cost]
+            head = [now, account, int(cohort.young), cohort.traits, take_cost(cost, self.limits)]
             calls += [
                 (self._cohort, self.cohort_keys(k, day), [*head, joined[8 * i : 8 * i + 8]])
                 for i, k in enumerate(cohort.keys)
@@ -453,6 +522,9 @@ class RedisStore(Store):
     def _queue_settlement(self, account: str, delta: float, now: float) -> None:
         entry = self._pending.get(account)
         if entry is None:
+            if len(self._pending) >= MAX_PENDING:
+                self.settlements_lost += 1  # a long outage: bounded memory comes first
+                return
             self._pending[account] = [delta, now]
         else:
             entry[0] += delta
@@ -461,51 +533,93 @@ class RedisStore(Store):
             self._flushing = asyncio.get_running_loop().create_task(self._flush_pending())
 
     async def _flush_pending(self) -> None:
+        """Send queued settlements, one pipeline per batch, until none are left.
+
+        A batch that fails may still have run on the server (a timeout, a connection lost
+        after the write), so only its charges are sent again: a charge applied twice
+        over-charges an account once, a refund applied twice would credit it more than
+        it was ever debited (the invariant cost.py states). The charges wait in the queue,
+        merged with newer settlements, and are retried after a back-off that doubles up to
+        SETTLE_RETRY_MAX seconds (or at once when ``flush`` asks)."""
         await asyncio.sleep(0)  # let the settlements of this loop turn join the batch
+        wait = SETTLE_RETRY
         while self._pending:
             batch, self._pending = self._pending, {}
-            limits = self.limits
-            calls = [
-                (
-                    self._settle,
-                    [self.account_key(account)],
-                    [now, delta, limits.capacity, limits.refill, limits.account_ttl],
-                )
-                for account, (delta, now) in batch.items()
-            ]
-            for attempt in (0, 1):
-                try:
-                    await self._pipelined(calls)
+            if await self._send_settlements(batch):
+                wait = SETTLE_RETRY
+                continue
+            self._failed.set()
+            for account, (delta, now) in batch.items():
+                if delta > 0:
+                    self._queue_settlement(account, delta, now)
+                else:
+                    self.settlements_lost += 1
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+            wait = min(wait * 2, SETTLE_RETRY_MAX)
+
+    async def _send_settlements(self, batch: dict[str, list[float]]) -> bool:
+        limits = self.limits
+        calls = [
+            (
+                self._settle,
+                [self.account_key(account)],
+                [now, delta, limits.capacity, limits.refill, limits.account_ttl],
+            )
+            for account, (delta, now) in batch.items()
+        ]
+        error = ""
+        for attempt in (0, 1):
+            try:
+                await self._pipelined(calls)
+                return True
+            except _FAILURES as exc:
+                error = type(exc).__name__
+                # A pooled connection the server closed while idle (a restart, an idle
+                # timeout, a failover) fails at once, before anything ran: the batch is
+                # sent again on a new connection, once.
+                if attempt or not isinstance(exc, ConnectionError | RedisConnectionError):
                     break
-                except _FAILURES as exc:
-                    # A pooled connection the server closed (restart, idle timeout) fails
-                    # once and is replaced: try the batch once more. After that, settlement
-                    # is a correction; losing it leaves the up-front estimate charged.
-                    if attempt or not isinstance(exc, ConnectionError | RedisConnectionError):
-                        return
+        _log.warning(
+            "antiextract: %d settlements not sent (%s); charges retried, refunds dropped",
+            len(calls),
+            error,
+        )
+        return False
 
     async def flush(self) -> None:
-        while self._flushing is not None and not self._flushing.done():
-            await asyncio.shield(self._flushing)
+        """Send every queued settlement now. Returns once the queue is empty, or once an
+        attempt has failed (the charges stay queued for the background retry)."""
+        task = self._flushing
+        if task is None or task.done():
+            return
+        self._failed.clear()
+        self._wake.set()
+        failed = asyncio.ensure_future(self._failed.wait())
+        try:
+            await asyncio.wait({task, failed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            failed.cancel()
+
+    @property
+    def settlements_pending(self) -> int:
+        return len(self._pending)
 
     async def account_state(self, account: str, now: float) -> dict[str, Any] | None:
-        try:
+        with store_errors("account read"):
             raw = await self._admin(
                 keys=[self.account_key(account)], args=["read"], client=self.client
             )
-        except _FAILURES as exc:
-            raise StoreError(str(exc)) from exc
         if not raw:
             return None
         values = [x.decode() for x in raw]
         state = dict(zip(_STATE, values, strict=False))
         quads = [int(float(x)) for x in values[len(_STATE) :]]
         windows = {f"w{quads[i]}": quads[i + 1 : i + 4] for i in range(0, len(quads), 4)}
-        tokens = None
-        if state["t"] and state["u"]:
-            tokens = refill(
-                float(state["t"]), float(state["u"]), now, self.limits, float(state["rf"])
-            )
+        # a bucket never charged is full, as in the memory store
+        t, u = (float(state[k]) if state[k] else None for k in ("t", "u"))
+        tokens = refill(t, u, now, self.limits, float(state["rf"]))
         profile = None
         if state["first_seen"]:
             profile = {}
@@ -527,24 +641,24 @@ class RedisStore(Store):
 
     async def block(self, account: str, until: float, now: float) -> None:
         ttl = max(self.limits.account_ttl, int(until - now) + 60)
-        try:
+        with store_errors("block"):
             await self._admin(
                 keys=[self.account_key(account)], args=["block", until, ttl], client=self.client
             )
-        except _FAILURES as exc:
-            raise StoreError(str(exc)) from exc
 
     async def reset(self, account: str) -> None:
-        await self.client.delete(self.account_key(account))
+        """Forget the account: its state and the allowance a solved challenge bought
+        (``passes.RedisPassBook``), both in the account's slot, in one call."""
+        key = self.account_key(account)
+        with store_errors("reset"):
+            await self.client.delete(key, key + ":pass")
 
     def allowlist_key(self) -> str:
         return f"{self.prefix}:{{allowlist}}"
 
     async def allowlist(self, now: float) -> list[AllowEntry]:
-        try:
+        with store_errors("allowlist read"):
             raw = await self.client.hgetall(self.allowlist_key())
-        except _FAILURES as exc:
-            raise StoreError(f"redis allowlist read failed: {exc}") from exc
         entries = (_allow_entry(f, v) for f, v in raw.items())
         return [e for e in entries if e is not None and e.until > now]
 
@@ -553,7 +667,7 @@ class RedisStore(Store):
         the latest expiry, so the key always has one and never outlives its entries."""
         key = self.allowlist_key()
         value = json.dumps({"until": entry.until, "added": entry.added, "note": entry.note})
-        try:
+        with store_errors("allowlist write"):
             await self.client.hset(key, entry.field, value)
             await self.client.expireat(key, int(entry.until) + 1, gt=True)
             await self.client.expireat(key, int(entry.until) + 1, nx=True)
@@ -562,17 +676,26 @@ class RedisStore(Store):
             stale = [f for f, e in live.items() if e is None or e.until <= now]
             if stale:
                 await self.client.hdel(key, *stale)
-        except _FAILURES as exc:
-            raise StoreError(f"redis allowlist write failed: {exc}") from exc
 
     async def disallow(self, kind: Kind, value: str, now: float) -> bool:
-        try:
+        with store_errors("allowlist write"):
             return bool(await self.client.hdel(self.allowlist_key(), f"{kind}|{value}"))
-        except _FAILURES as exc:
-            raise StoreError(f"redis allowlist write failed: {exc}") from exc
+
+    def pass_book(self) -> PassBook:
+        from ..passes import RedisPassBook
+
+        return RedisPassBook(self.client, self.prefix)
+
+    def replay_guard(self) -> ReplayGuard:
+        from ..challenge import RedisReplayGuard
+
+        return RedisReplayGuard(self.client, self.prefix)
 
     async def close(self) -> None:
         await self.flush()
+        if self._flushing is not None and not self._flushing.done():
+            self.settlements_lost += len(self._pending)
+            self._flushing.cancel()  # Redis is failing: what is still queued is lost
         await self.client.aclose()
         for other in self._others:
             await other.aclose()
@@ -592,12 +715,15 @@ class RedisStore(Store):
 
         read = getattr(self, "_cohort_read", None)
         if read is None:
-            read = self._cohort_read = self.client.register_script(_script("cohort_read.lua"))
+            text = _lua_constants(COHORT_VERSION=COHORT_VERSION, COHORT_DOUBLES=COHORT_DOUBLES)
+            read = self._cohort_read = self.client.register_script(
+                text + _script("cohort_read.lua")
+            )
         head = f"{self.prefix}:{{c:"
         day = int(now // 86_400)
         names: list[str] = []
         replies: list[Any] = []
-        try:
+        with store_errors("cohort read"):
             async for raw in self.client.scan_iter(match=head + "*", count=1_000):
                 name = raw.decode() if isinstance(raw, bytes) else str(raw)
                 if name.endswith("}"):  # the state; the HyperLogLogs end in ":a:<day>" etc.
@@ -606,8 +732,6 @@ class RedisStore(Store):
             for i in range(0, len(names), batch):
                 calls = [(read, self.cohort_keys(k, day), []) for k in names[i : i + batch]]
                 replies += await self._pipelined(calls)
-        except _FAILURES as exc:
-            raise StoreError(f"redis cohort read failed: {type(exc).__name__}: {exc}") from exc
         m = self.cohort_model
         kinds = {"t": "template", "l": "band", "n": "subnet", "c": "client"}
         out = []
@@ -655,19 +779,30 @@ class RedisStore(Store):
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
 
 
-def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
-    """The redis-py client for ``url``, and further clients to close with it."""
+def parse_uri(url: str) -> dict[str, Any]:
+    """What a client for ``url`` needs, checked without connecting: Settings calls it at
+    start-up, so every URI the store would refuse is refused there, with the variable's
+    name. ``ValueError`` names the part at fault and never quotes the user or password."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    common: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if any(c in userinfo(url) for c in "/?#"):
+        # a parser would split the password there and quote a piece of it as a host/port
+        raise ValueError(
+            f"{scheme} URI: an unencoded '/', '?' or '#' in the user or password "
+            "(%-encode them as %2F, %3F, %23)"
+        )
     if scheme not in ("redis+cluster", "redis+sentinel"):
-        client = aioredis.Redis.from_url(url, retry_on_timeout=False, **common)
-        return client, []
+        try:
+            fast_parse_url(url)  # the hot path's lean client
+            redis_parse_url(url)  # redis-py's, for everything else
+        except ValueError as exc:
+            raise ValueError(f"{scheme} URI: {redact(str(exc), uri_secrets(url))}") from None
+        return {"scheme": scheme}
     try:
         parts = urlsplit(url)
     except ValueError:  # urlsplit's message may quote the URI: no password in ours
         raise ValueError(f"{scheme} URI: cannot be parsed (IPv6 hosts as [::1]:port)") from None
-    userinfo, _, netloc = parts.netloc.rpartition("@")
-    user, colon, password = userinfo.partition(":")
+    userinfo_, _, netloc = parts.netloc.rpartition("@")
+    user, colon, password = userinfo_.partition(":")
     auth = {
         "username": unquote(user) or None,
         "password": unquote(password) if colon else None,
@@ -691,9 +826,7 @@ def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
             raise ValueError(
                 "redis+cluster URI: no database after the hosts (Redis Cluster has only db 0)"
             )
-        nodes = [ClusterNode(host, port) for host, port in hosts]
-        cluster = RedisCluster(startup_nodes=nodes, retry=_NO_RETRY, **auth, **common)
-        return cluster, []
+        return {"scheme": scheme, "hosts": hosts, "auth": auth}
     hosts = _hosts(netloc, scheme, 26379)
     path = parts.path.strip("/").split("/") if parts.path.strip("/") else []
     if not path or not path[0]:
@@ -706,19 +839,39 @@ def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
             "redis+sentinel URI: after the service name only a db number may follow "
             "(redis+sentinel://host:port/service_name[/db])"
         )
-    service = unquote(path[0])
-    db = int(path[1]) if len(path) == 2 else 0
     sentinel_auth = {
         "username": query.get("sentinel_username", [None])[0],
         "password": query.get("sentinel_password", [None])[0],
     }
+    return {
+        "scheme": scheme,
+        "hosts": hosts,
+        "auth": auth,
+        "service": unquote(path[0]),
+        "db": int(path[1]) if len(path) == 2 else 0,
+        "sentinel_auth": sentinel_auth,
+    }
+
+
+def _client_from_url(url: str, timeout: float) -> tuple[Any, list[Any]]:
+    """The redis-py client for ``url``, and further clients to close with it."""
+    spec = parse_uri(url)
+    common: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if spec["scheme"] not in ("redis+cluster", "redis+sentinel"):
+        client = aioredis.Redis.from_url(url, retry_on_timeout=False, **common)
+        return client, []
+    if spec["scheme"] == "redis+cluster":
+        nodes = [ClusterNode(host, port) for host, port in spec["hosts"]]
+        cluster = RedisCluster(startup_nodes=nodes, retry=_NO_RETRY, **spec["auth"], **common)
+        return cluster, []
+    sentinel_auth = {k: v for k, v in spec["sentinel_auth"].items() if v}
     sentinel = Sentinel(
-        hosts,
-        sentinel_kwargs={**common, **{k: v for k, v in sentinel_auth.items() if v}},
+        spec["hosts"],
+        sentinel_kwargs={**common, **sentinel_auth},
         retry=_NO_RETRY,
         **common,
     )
-    master = sentinel.master_for(service, db=db, **auth)
+    master = sentinel.master_for(spec["service"], db=spec["db"], **spec["auth"])
     return master, list(sentinel.sentinels)
 
 

@@ -41,6 +41,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import hiredis
 
+from ..redact import mask_uri
+
 __all__ = ["FastScriptClient", "PreparedScript", "RespError"]
 
 Arg = str | bytes | int | float
@@ -309,15 +311,15 @@ def parse_url(url: str) -> _Address:
         try:
             port = parts.port or 6379
         except ValueError as exc:
-            raise ValueError(f"bad port in redis URL {url!r}") from exc
+            raise ValueError(f"bad port in redis URL {mask_uri(url)!r}") from exc
     elif parts.scheme == "unix":
         path = parts.path
         if not path:
-            raise ValueError(f"unix URL without a socket path: {url!r}")
+            raise ValueError(f"unix URL without a socket path: {mask_uri(url)!r}")
     else:
         raise ValueError(f"unsupported URL scheme {parts.scheme!r} (redis, rediss, unix)")
     if not (db_text or "0").isdigit():
-        raise ValueError(f"bad db in redis URL {url!r}")
+        raise ValueError(f"bad db in redis URL {mask_uri(url)!r}")
     return _Address(host, port, path, parts.scheme == "rediss", username or None, password,
                     int(db_text or 0))  # fmt: skip
 

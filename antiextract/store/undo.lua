@@ -7,24 +7,24 @@
 -- The one request counted in each window of `now` is taken back. The bucket is restored
 -- exactly when nothing wrote it since the take; otherwise (a concurrent request came in
 -- between) the cost is added back at today's level. The key keeps its TTL.
+-- Constants written before this text by the store: VERSION, FIXED and I_<field> (the
+-- account layout; an IP's windows start after its version), and `refill` (bucket.lua).
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local v = cmsgpack.unpack(raw)
-if v[1] ~= 1 then return 0 end
+if v[1] ~= VERSION then return 0 end
 local now = tonumber(ARGV[2])
 local first = 2
 if ARGV[1] == 'account' then
-  first = 24  -- after evaluate.lua's 23 fixed entries
-  if v[2] == tonumber(ARGV[3]) and v[3] == now then
-    v[2] = tonumber(ARGV[4]) or false
-    v[3] = tonumber(ARGV[5]) or false
-  elseif v[2] ~= false and v[3] ~= false then
+  first = FIXED + 1  -- after evaluate.lua's fixed entries
+  if v[I_t] == tonumber(ARGV[3]) and v[I_u] == now then
+    v[I_t] = tonumber(ARGV[4]) or false
+    v[I_u] = tonumber(ARGV[5]) or false
+  elseif v[I_t] ~= false and v[I_u] ~= false then
     local cap = tonumber(ARGV[7])
-    local elapsed = now - v[3]
-    if elapsed < 0 then elapsed = 0 end
-    local tokens = math.min(cap, v[2] + elapsed * tonumber(ARGV[8]) * v[4]) + tonumber(ARGV[6])
-    v[2] = math.min(cap, tokens)
-    if now > v[3] then v[3] = now end
+    local tokens = refill(v[I_t], v[I_u], now, cap, tonumber(ARGV[8]), v[I_rf]) + tonumber(ARGV[6])
+    v[I_t] = math.min(cap, tokens)
+    if now > v[I_u] then v[I_u] = now end
   end
 end
 local i = first

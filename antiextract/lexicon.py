@@ -1,0 +1,513 @@
+# ruff: noqa: E501  (word lists: one language per line reads better than wrapped)
+"""The words the request classifiers look for, per language, as data.
+
+Patterns are matched as substrings of the folded text (NFKC, casefolded, every run of
+whitespace one space; see ``signals.fold``), so a stem such as ``рассужд`` covers every
+inflection of the word, and Chinese and Japanese need no word splitting. A pattern must
+start at a word boundary (the character before it is not a Latin, Greek or Cyrillic
+letter or digit), unless it begins with ``~``; a pattern ending in ``$`` must also end at
+one. Patterns are written already folded; ``tests/test_signals.py`` checks that.
+
+ELICIT ("the request asks the model to expose its reasoning") is read from concepts, so
+that a paraphrase is caught by its parts rather than by a fixed sentence:
+
+- ``demand``: a reasoning demand by itself (step by step, chain of thought, think aloud,
+  scratchpad, show your work, "not just the answer", how you arrived at it);
+- ``process``: a noun for the model's process (reasoning, thought process, deduction,
+  derivation, intermediate steps, calculations) which elicits with
+  ``own`` (your, full, complete, every intermediate...) next to it, or with a ``show`` verb
+  (show, lay out, spell out, write out...) next to it, or with ``each`` (every, each, all)
+  and a ``tell`` verb (explain, describe, give, justify...) near it;
+- ``noskip`` (don't skip, without skipping) next to a process noun;
+- ``guide``: "step-by-step guide / instructions / recipe", which asks for instructions,
+  not reasoning, and cancels the demand it contains;
+- ``not_process``: "steps to ...", "reasoning behind ...": a process noun about something
+  else than the model's own answer.
+
+FOCUS ("software engineering or agentic work") is a score: each distinct pattern adds its
+weight (negative for "dress code", "function of the liver"...), and structural cues
+(``signals.py``: code fences, identifiers, call syntax, shell prompts, stack frames) add
+theirs; two points make a coding or agentic request.
+"""
+
+from __future__ import annotations
+
+# --------------------------------------------------------------------------- ELICIT
+
+DEMAND = {
+    "en": "process behind your|thought process behind your|one step after another|step after step|process you follow|logic you follow|steps you follow|method you use to|path you take|show how you|explain how you|describe how you|tell me how you|show me how you|explain why you|show why you|walk me through how you|you went through|you'd go through|you would go through|your train of|the thinking behind your|your line of|how you reasoned|what you reasoned|you thought about|you were thinking|unfiltered reasoning|full reasoning|complete reasoning|entire reasoning|whole reasoning|detailed reasoning|explicit reasoning|step-level|think through the problem|think through each|think through every|think through your|think through it step|jump straight to|jump directly to|jump to the answer|skip to the answer|straight to the answer|straight to the solution|how the solution|how the answer|how you reach|how you build|not just the number|don't just state|do not just state|derive it|derive the result|derive the answer|derive the formula|you weighed|you discarded|you rejected|you dismissed|you ruled out|you evaluated|alternatives you|options you|dead ends|dead-ends|lay bare|your full working|your working|full working|make the thinking visible|make your thinking visible|thinking visible|reasoning visible|break the problem down|break down the problem|spell out that chain|spell out the chain|titled 'analysis'|titled \"analysis\"|where you break|intermediate states|intermediate state|follows from the last|follows from the previous|as if you were thinking|as if thinking|reasoning behind your|reasoning behind each|reasoning behind every|logic behind your|thinking behind your|rationale behind your|rationale for each|rationale for every|rationale for your|reasoning section|thinking section|analysis section|rationale section|reasoning block|thinking block|reasoning part|reasoning paragraph|reasoning first|thinking first|reasoning, then|<analysis>|## reasoning|## thinking|reasoning:|thinking:|scratchpad:|how you came up|how you know|how you determined|how you determine|how you approach|how you tackle|how you'd solve|how you would solve|how you went about|why you did|why you made|why you used|why you went with|why you prefer|what you tried|what you ruled|why each step|why every step|leads to your|led you to|lead you to|led to your|that leads to your|audit the logic|audit your reasoning|brainstorm out loud|brainstorm aloud|out loud first|aloud first|going through your head|goes through your head|going on in your head|in your head as|thinking: section|'thinking:'|reasoning: section|messy middle|your reasoning, in full|reasoning in full|show the algebra|all the algebra|lay out the arithmetic|every thought|each thought|^reason$|^please reason|^deliberate$|reason methodically|reason systematically|reason rigorously|reason it all out|reason everything out|how you think|how you're thinking|how you are thinking|how you get from|how you go from|how you'd get|how you would get|how you'd approach|how you would approach|what you considered|what you rejected|what you ruled out|why you chose|why you picked|why you rejected|why you decided|how you decided|how you weighed|thoughts as you|as you solve|as you work through|while you solve|while you work through|while you reason|keep to yourself|you'd normally hide|you would normally hide|work through the logic|work through your|full trace|complete trace|entire trace|reasoning log|thought log|log of your thoughts|justify every|justify each|justify all|justify your choice|justify your decision|piece by piece|stage by stage|point by point|line by line|think it out|think out|think step|think in steps|think in stages|think methodically|think systematically|think rigorously|think slowly|externalize|externalise|unpack your|thinking out|no gaps in|leave no gaps|don't leave out any|do not leave out any|nothing implicit|make every assumption|every assumption|step by step|step-by-step|stepwise reasoning|step-wise reasoning|one step at a time|chain of thought|chain-of-thought|chains of thought|"
+    "cot reasoning|think aloud|think out loud|thinking aloud|thinking out loud|reason aloud|reason out loud|reasoning out loud|"
+    "let's think|lets think|let us think|let's reason|let us reason|let's work through|let's work this out|think it through|think this through|"
+    "think carefully|think hard|think harder|think deeply|think before you answer|think before answering|think first|"
+    "reason through|reason carefully|reason explicitly|reason it out|reason about it step|reason first|reason before|reason step|"
+    "scratchpad|scratch pad|scratch-pad|scratch work|<thinking>|<think>|<reasoning>|<scratchpad>|inner monologue|internal monologue|"
+    "stream of consciousness|show your work|show your working|show all work|show all working|show all your work|all of your work|"
+    "show the work|show the working|show work$|show your steps|show the steps|show all steps|show all the steps|show each step|show every step|"
+    "show how you|showing how you|not just the answer|not just the final answer|not only the answer|not just the result|not only the result|"
+    "don't just give the answer|do not just give the answer|don't only give|rather than just the answer|instead of just the answer|"
+    "how you arrived|how you got to|how you got there|how you got the|how you got it|how you reached|how you came to|how you derived|how you figured|"
+    "how you worked it out|how you worked out|how you would reason|how you reason|how you think about|how you solved|"
+    "reasoning trace|reasoning chain|reasoning steps|"
+    "hidden reasoning|internal reasoning|private reasoning|raw reasoning|verbatim reasoning|step of your|steps of your|step in your|steps in your|"
+    "every intermediate|each intermediate|all intermediate|intermediate step|intermediate reasoning|intermediate deduction|intermediate result|"
+    "intermediate calculation|intermediate conclusion|work it out step|narrate your|verbalize your|verbalise your|articulate your|"
+    "walk me through your|walk through your|talk me through your|take me through your|lay out your|spell out your",
+    "zh": "你遵循的|你的解题路径|你走过的|展示你是如何|说明你是如何|告诉我你是如何|完整的思考|详细的推理|每一步都|不要直接给|不要直接说|不直接给|来龙去脉|推导出来|要推导|推导一下|怎么推出来|解法是怎么|答案是怎么|思考的每一个|每一个环节|每个环节|放弃的理由|为什么放弃|考虑过的|你是怎么解决的|你的推理依据|把思考写|思考部分|推理部分|你放弃了|逐条|一条一条|逐项|逐一说明|逐一解释|逐一列出|一项一项|思考路径|推理路径|思路过程|详细分析过程|把你的推理|你的推理|你是怎么想|你怎么想的|说说你的思路|讲讲你的思路|先分析再|先推理|先思考再|一步一步|一步步|逐步推理|逐步思考|逐步分析|逐步推导|逐步解释|逐步说明|逐步展示|逐步计算|逐步求解|逐步解答|分步推理|分步思考|分步计算|分步解答|分步骤|"
+    "思维链|思考链|推理链|链式思考|推理过程|推导过程|解题过程|解题思路|解题步骤|计算过程|求解过程|"
+    "中间步骤|中间过程|中间推理|每一步推理|每个步骤|详细步骤|完整推理|完整的推理|全部推理|全部的推理|所有推理|"
+    "大声思考|边想边|边思考边|草稿|出声思考|"
+    "如何得出|怎么得出|怎样得出|如何得到|怎么得到|怎么算出|如何算出|怎么推出|如何推出|是怎么想的|怎么想出|如何一步步|"
+    "不要只给答案|不要只给出答案|不要只给结果|不只是结果|不只是答案|而不只是|不仅仅是答案|不要直接给答案|不要直接给出答案",
+    "ru": "процесс, который ты|шаги, которые ты|путь, которым ты|покажи, как ты|объясни, как ты|полное рассуждение|подробное рассуждение|не выдавай сразу|не давай сразу|сразу ответ|не называй просто|не просто число|выведи его|выведи формул|выведи результат|как ты к нему|как ты идёшь|как ты идешь|как строится решение|как складывается решение|почему ты их отверг|почему ты отверг|какие альтернативы|мышлени|своё мышление|свое мышление|логику твоего решения|логику своего решения|как ты решил|почему ты сделал|что ты отбросил|проговори|проговаривай|рассуждение целиком|всё твоё рассуждение|все твои рассуждения|~рассуждай|размышляй|поразмышляй|рассуждая|обоснуй кажд|обоснуй свой|обоснуй свои|мыслительн|умозаключени|ход мышлени|процесс мышлени|как ты рассужда|что ты учёл|что ты учел|почему ты выбрал|от начала до конца|по пунктам|шаг за шагом|пошагов|по шагам|поэтапно рассужд|цепочк рассужд|цепочку рассужд|цепочка рассужд|цепочки рассужд|цепочкой рассужд|цепочку мысл|цепочка мысл|"
+    "ход мысл|ход своих мысл|ход твоих мысл|ход рассужд|ход решени|ход вычислени|ход вывод|"
+    "думай вслух|думать вслух|рассуждай вслух|рассуждать вслух|рассуждая вслух|~порассуждай|размышляй вслух|размышлять вслух|мысли вслух|вслух рассужд|"
+    "подробно рассужд|тщательно рассужд|сначала рассужд|сначала подумай|сначала порассужд|рассуждай подробно|рассуждай последовательно|"
+    "подумай хорошенько|подумай как следует|хорошенько подумай|"
+    "как ты пришёл|как ты пришел|как ты к этому пришёл|как ты к этому пришел|как ты получил|как ты его получил|как ты это получил|как ты дошёл|как ты дошел|"
+    "как вы пришли|как вы получили|каким образом ты пришёл|каким образом ты пришел|"
+    "не просто ответ|не только ответ|не только результат|не просто результат|не только итог|"
+    "промежуточные шаги|промежуточных шагов|промежуточные рассужд|промежуточных рассужд|промежуточные вывод|промежуточных вывод|"
+    "промежуточные вычислени|промежуточных вычислени|каждый шаг решени|каждого шага решени|черновик рассужд|внутренний монолог",
+    "es": "proceso que sigues|pasos que sigues|lógica que sigues|camino que sigues|muéstrame cómo|explica cómo llegas|explícame cómo|razonamiento completo|razonamiento detallado|no saltes directo|no saltes directamente|directo a la respuesta|directamente a la respuesta|cómo se va construyendo|como se va construyendo|cómo se construye la solución|no des solo el número|dedúcelo|deducelo|por qué las descartaste|por qué los descartaste|que valoraste|que descartaste|forma de pensar|manera de pensar|haz visible|razonamiento detrás de tu|sección de razonamiento|cómo se te ocurrió|cómo lo resolviste|por qué hiciste|qué descartaste|todo tu razonamiento|razonamiento completo|^razona|razona de|razona paso|razonando|justifica cada|justifica tu|proceso mental|qué consideraste|por qué elegiste|punto por punto|sin saltarte|sin saltar nada|de principio a fin|paso a paso|paso por paso|cadena de pensamiento|cadena de razonamiento|en voz alta|razona con cuidado|razona cuidadosamente|razona detenidamente|"
+    "razona primero|razona antes|piensa con cuidado|piensa detenidamente|piensa bien antes|piensa antes de responder|piensa primero|"
+    "hilo de razonamiento|"
+    "pasos intermedios|razonamiento intermedio|deducciones intermedias|cálculos intermedios|resultados intermedios|"
+    "cómo llegaste|como llegaste|cómo has llegado|como has llegado|cómo llegas|cómo obtuviste|como obtuviste|cómo lo obtuviste|cómo lo resolviste|cómo lo has resuelto|"
+    "cómo llegó|como llegó|cómo ha llegado|"
+    "no solo el resultado|no solo la respuesta|no sólo el resultado|no sólo la respuesta|no des solo|no me des solo|no des sólo|no me des sólo|"
+    "muestra tu trabajo|muestra el desarrollo|muestra el procedimiento|muestra todo el procedimiento|borrador de razonamiento|monólogo interno",
+    "pt": "processo que você segue|passos que você segue|lógica que você segue|caminho que você segue|mostre como você|explique como você|raciocínio completo|raciocínio detalhado|não pule direto|nao pule direto|direto para a resposta|como a solução vai|como a solucao vai|como a solução se|não diga só|deduza|por que as descartou|por que os descartou|que você considerou|que voce considerou|que você descartou|torne seu pensamento visível|pensamento visível|raciocínio por trás da sua|raciocínio por trás do seu|seção de raciocínio|como você resolveu|por que você fez|o que você descartou|todo o seu raciocínio|raciocínio completo|^raciocine|raciocina|raciocinando|justifique cada|justifique sua|justifique seu|processo mental|o que você considerou|por que você escolheu|ponto por ponto|sem pular nada|do início ao fim|passo a passo|passo-a-passo|etapa por etapa|cadeia de pensamento|cadeia de raciocínio|em voz alta|raciocine com cuidado|raciocine cuidadosamente|"
+    "raciocine primeiro|raciocine antes|pense com cuidado|pense bem antes|pense antes de responder|pense primeiro|"
+    "linha de raciocínio|fio de raciocínio|"
+    "passos intermediários|etapas intermediárias|raciocínio intermediário|deduções intermediárias|cálculos intermediários|resultados intermediários|"
+    "como você chegou|como chegou|como você obteve|como obteve|como você resolveu|como você encontrou|"
+    "não dê só|não dê apenas|não me dê só|não me dê apenas|não apenas o resultado|não apenas a resposta|não só a resposta|não só o resultado|"
+    "mostre seu trabalho|mostre o desenvolvimento|mostre o passo|monólogo interno",
+    "fr": "processus que tu suis|étapes que tu suis|logique que tu suis|chemin que tu suis|montre comment tu|explique comment tu|raisonnement détaillé|ne saute pas directement|directement à la réponse|comment la solution se|déduis-le|deduis-le|pourquoi tu les as écartées|pourquoi tu les as écartés|tu as écarté|tu as envisagé|envisagées et pourquoi|rends ta réflexion visible|réflexion visible|ne donne pas juste le nombre|raisonnement derrière ta|raisonnement derrière ton|section de raisonnement|comment tu as résolu|pourquoi tu as fait|ce que tu as écarté|tout ton raisonnement|raisonnement complet|^raisonne|raisonnez|raisonne de|raisonnant|justifie chaque|justifiez chaque|justifie ton|justifie tes|comment tu réfléchis|ce que tu as envisagé|pourquoi tu as choisi|point par point|de bout en bout|sans rien sauter|étape par étape|pas à pas|chaîne de pensée|chaîne de raisonnement|chaine de pensée|chaine de raisonnement|à voix haute|a voix haute|"
+    "raisonne soigneusement|raisonne avec soin|raisonne d'abord|raisonne avant|réfléchis bien avant|réfléchis soigneusement|réfléchis d'abord|réfléchis avant de répondre|"
+    "fil de ta pensée|fil de votre pensée|"
+    "étapes intermédiaires|raisonnement intermédiaire|déductions intermédiaires|calculs intermédiaires|résultats intermédiaires|"
+    "comment tu es arrivé|comment tu es arrivée|comment vous êtes arrivé|comment tu arrives|comment vous arrivez|comment tu as obtenu|comment tu l'as obtenu|"
+    "comment vous avez obtenu|comment vous l'avez obtenu|comment tu as trouvé|comment tu l'as trouvé|comment tu as résolu|"
+    "pas juste le résultat|pas seulement le résultat|pas juste la réponse|pas seulement la réponse|ne donne pas juste|ne donne pas seulement|ne donne pas que|"
+    "montre ton travail|montre tes calculs|montre le détail|monologue intérieur|brouillon",
+    "de": "weg, wie du|den ganzen weg|schritte, die du|logik, der du|zeig, wie du|zeige, wie du|zeig mir, wie du|erkläre, wie du|erklär, wie du|vollständige argumentation|ausführliche begründung|spring nicht direkt|nicht direkt zur antwort|wie sich die lösung|leite sie her|leite es her|leite das her|herleiten|nicht nur die zahl|abgewogen hast|verworfen hast|warum du sie verworfen|dein denken sichtbar|denken sichtbar|mach dein denken|überlegung hinter deiner|überlegungen hinter deiner|abschnitt mit deiner überlegung|wie du es gelöst|warum du das gemacht|was du verworfen|gesamte überlegung|ganze überlegung|gesamten überlegungen|schritt um schritt|begründe jede|begründe jeden|begründe jedes|begründe deine|wie du denkst|wie du überlegst|was du erwogen|warum du gewählt|punkt für punkt|der reihe nach|lückenlos|denke methodisch|denk methodisch|denke systematisch|schritt für schritt|schritt-für-schritt|gedankenkette|denkschritte|lösungsweg|rechenweg|herleitung|"
+    "argumentationskette|argumentationsweg|laut nach|laut nachdenk|laut denken|denke laut|denk laut|"
+    "denke sorgfältig|denk sorgfältig|denke gründlich|denk gründlich|denke zuerst|denk zuerst|überlege zuerst|überleg zuerst|überlege sorgfältig|"
+    "zwischenschritt|zwischenergebnis|zwischenfolgerung|zwischenrechnung|zwischenüberlegung|"
+    "wie du darauf|wie du zu|wie du auf|wie sie darauf|wie sie zu|wie bist du|wie kommst du|wie du dahin|wie du zum|"
+    "nicht nur das ergebnis|nicht nur die antwort|nicht bloss das ergebnis|nicht bloss die antwort|nicht einfach nur die antwort|innerer monolog|inneren monolog",
+    "ja": "どのように解いたか|どうやって考えたか|いきなり答え|すぐに答え|答えだけを出さず|どう組み立て|どのように組み立て|導き方|導出して|却下した理由|検討した代替案|見える形に|考えを見える|数字だけでなく|どうやって解いた|判断の根拠|考えた内容|思考の部分|推論の部分|推論の全体|推論全体|一つ残らず|ひとつ残らず|一つずつ番号|番号付きで|考えたことを|考えたことをすべて|考えた過程|なぜそう考え|思考の道筋|思考の経路|結論に至るまで|結論に至る|ステップバイステップ|ステップ・バイ・ステップ|一歩ずつ|順を追って|段階を追って|段階的に推論|段階的に考え|段階的に説明|段階的に解|"
+    "推論過程|推論の過程|推論のプロセス|推論の全過程|全過程|思考の連鎖|思考連鎖|"
+    "途中式|途中の計算|途中経過|途中の推論|途中の手順|途中のステップ|解く過程|導出過程|計算過程|解法の過程|考え方の過程|"
+    "声に出して考え|声に出すように|考えを声に|独り言|"
+    "どうやってたどり着|どうやって求め|どのように導|どうやって導|どう考えた|どのように考え|どうやって答え|どうやってその答え|どのようにたどり着|"
+    "答えだけでなく|結論だけでなく|結果だけでなく|答えだけではなく|結果だけではなく|結論だけではなく",
+    "ko": "어떻게 풀었는지|어떻게 생각했는지|바로 답으로|바로 답을|곧바로 답|어떻게 만들어지는지|유도 과정|유도해|버린 이유|검토한 대안|눈에 보이게|숫자만 말하지|어떻게 풀었|판단 근거|생각한 내용|사고 부분|추론 부분|추론 전체|전체 추론|하나하나를|빠짐없이 설명|번호를 붙여|하나씩 설명|생각의 흐름|사고의 흐름|추론의 흐름|왜 그렇게 생각|결론까지|처음부터 끝까지|빠짐없이|단계별로|단계적으로 추론|단계적으로 생각|단계적으로 설명|단계적으로 풀|한 단계씩|한 단계 한 단계|차근차근|"
+    "추론 과정|추론과정|풀이 과정|풀이과정|계산 과정|계산과정|도출 과정|해결 과정|"
+    "생각의 사슬|사고의 사슬|추론의 사슬|사고 사슬|중간 단계|중간 과정|중간 추론|중간 계산|"
+    "소리 내어 생각|소리내어 생각|소리 내서 생각|생각을 소리|"
+    "어떻게 도달|어떻게 구했|어떻게 얻었|어떻게 나왔|어떻게 그 답|어떻게 결론|어떻게 풀었|"
+    "답만 말고|결론만 말고|결과만 말고|답만 주지|답만 알려 주지|답만 제시하지|답만 쓰지",
+}
+
+PROCESS = {
+    "en": "chain of reasoning|reasoning chain|intermediate state|deliberation|deliberations|inference|computation|calculation|problem-solving|problem solving|sub-conclusion|sub-conclusions|trace of|thinking path|mental process|cognitive process|reasoning path|path of reasoning|scratch$|musings|reasoning|thinking|thought process|thinking process|reasoning process|train of thought|line of reasoning|deduction|deductions|inference$|inferences|"
+    "derivation|derivations|rationale|workings|calculations|computations|steps$|step$",
+    "zh": "推断|思考路径|推理路径|分析过程|思维|想法|推理|思考|思路|推导|步骤|每一步|计算|过程|依据|论证|想法|思维过程|思考过程|心路历程",
+    "ru": "мышлени|мыслительн|умозаключени|процесс мышлени|ход рассужд|рассужд|размышлени|вывод|шаг|шаги|вычислени|решени|обоснован|мысл|аргумент",
+    "es": "cálculo|calculo|proceso mental|deliberación|inferencia|proceso de razonamiento|proceso de pensamiento|proceso mental|hilo de pensamiento|razonamiento|razonamientos|pensamiento|deducción|deducciones|inferencia|inferencias|derivación|pasos|paso$|cálculos|etapa|etapas|justificación",
+    "pt": "cálculo|calculo|conta$|contas$|processo mental|deliberação|inferência|processo de raciocínio|processo de pensamento|raciocínio|raciocinio|pensamento|dedução|deduções|inferência|inferências|derivação|passos|passo$|etapas|etapa$|cálculos|justificativa",
+    "fr": "calcul|deliberation|délibération|inférence|processus de réflexion|processus de raisonnement|processus de pensée|cheminement|raisonnement|raisonnements|réflexion|pensée|déduction|déductions|inférence|inférences|dérivation|étapes|étape$|calculs|justification",
+    "de": "denken$|denkens$|rechnung|überlegungsweg|schlussfolgerung|argumentation|überlegung|überlegungen|gedanken|gedankengang|gedankengänge|denkprozess|denkweg|schritt|schritte|folgerung|folgerungen|schlussfolgerung|ableitung|berechnung|rechnung|begründung",
+    "ja": "|考えたこと|思考の道筋|思考の流れ|推論|思考|考え|手順|ステップ|過程|計算|導出|根拠|思考過程|思考のプロセス|思考の過程|思考プロセス|思考の流れ",
+    "ko": "|생각의 흐름|사고의 흐름|추론|사고|생각|단계|과정|계산|도출|근거|풀이|사고 과정|사고과정|생각 과정|생각의 과정",
+}
+
+# "your", "full", "complete", "every intermediate": the process is the model's own, shown
+# in full. Enough with a process noun next to it.
+OWN = {
+    "en": "in detail$|in full$|at length|extended$|exhaustive|long version|every single|step-wise|stepwise|your$|yours$|full$|fully$|complete$|completely$|entire$|whole$|detailed$|thorough$|explicit$|intermediate$|in full$|in detail$|all of your|each of your|every one of your",
+    "zh": "逐条|一条一条|逐一|你的|您的|完整|全部|详细|中间|所有的|每一个|每一",
+    "ru": "целиком|свой$|свою$|весь$|всю$|все свои|целиком|твои|твой|твоих|твоё|твое|твою|твоим|свои|свой|своих|своё|свое|свою|своим|ваш|полн|подробн|промежуточн|детальн|развёрнут|развернут|каждый|каждого|каждую|весь ход|все свои",
+    "es": "tu$|tus$|su razonamiento|sus razonamientos|completo|completa|todo tu|toda tu|todos tus|detallad|intermedi|cada$",
+    "pt": "seu$|sua$|seus$|suas$|completo|completa|todo o seu|toda a sua|todos os seus|detalhad|intermediári|cada$",
+    "fr": "ton$|ta$|tes$|votre$|vos$|complet|complète|tout ton|toute ta|tous tes|détaillé|intermédiaire|chaque$",
+    "de": "dein|deine|deinen|deinem|deiner|ihre gesamte|vollständig|gesamte|ganze|ganzen|ausführlich|detailliert|~zwischen|jeden$|jede$|jeder$|jedes$",
+    "ja": "一つずつ|ひとつずつ|一個ずつ|順番に|番号|あなたの|すべて|全て|全部|途中|各|ひとつひとつ|一つ一つ|詳しく|詳細|完全|省略せず",
+    "ko": "당신의|당신이|네가|너의|전체|전부|모든|모두|각 |하나하나|자세히|자세한|상세|중간",
+}
+
+# "every", "each", "all": exhaustive, but "explain each step of mitosis" is about a topic,
+# so these need a tell verb as well.
+EACH = {
+    "en": "everything$|each and every|in order$|every$|each$|all$|all the$|all of the$",
+    "zh": "每一步|每个|一步一步|每|所有|各个",
+    "ru": "каждое|каждую|по порядку|кажд|все$|всё$|всех$|каждый|каждого|каждую|каждом",
+    "es": "en orden|todos|todas|cada$",
+    "pt": "em ordem|todos|todas|cada$",
+    "fr": "dans l'ordre|tous|toutes|chaque$",
+    "de": "der reihe nach|alle$|allen$|jeden$|jede$|jedes$",
+    "ja": "一つずつ|ひとつずつ|一つ残らず|順番に|全て|すべて|各",
+    "ko": "하나하나|하나씩|순서대로|모든|각 |모두",
+}
+
+# Verbs that put a process on display: next to a process noun they elicit.
+SHOW = {
+    "en": "visible|make visible|bare$|out loud|aloud|openly|visibly|on paper|in writing|in the open|transparent|don't hide|do not hide|without hiding|hold nothing back|nothing hidden|be explicit|trace$|trace your|trace the|include all of it|include everything|showing|take me through|lay it out|laid it out|write it out|show me exactly|put on paper|enumerate|number each|numbering|show$|shows$|showing$|display|lay out|laid out|write out|write down|spell out|spelled out|expose|reveal|narrate|print out|dump$|"
+    "walk me through|walk through|talk me through|take me through|verbalize|verbalise|make explicit|document$|record$|out loud|aloud",
+    "zh": "出声|公开|透明|不要隐藏|别隐藏|写下来|列出|写出|展示|逐条列出|展示|写出|列出|呈现|展现|写下|给出|显示|暴露|说出|讲出",
+    "ru": "вслух|открыто|письменно|прозрачно|не скрывай|ничего не скрывая|фиксир|запиши|записыв|пронумеруй|нумеруй|покажи|покаж|распиш|выпиш|излож|продемонстрир|раскр|выведи|расписа|показа",
+    "es": "en voz alta|abiertamente|por escrito|sé transparente|se transparente|no ocultes|sin ocultar|enseña|enseñando|mostrando|expón|expon|enumera|numera|muestra|muestre|mostrar|muéstra|muestres|detalla|detalle$|exp[oó]n|expon|escribe todo|escribe tu|escribe cada|desglosa|narra",
+    "pt": "em voz alta|abertamente|por escrito|seja transparente|não esconda|sem esconder|mostrando|exponha|enumere|numere|mostre|mostra$|mostrar|detalhe|detalha|exponha|escreva todo|escreva seu|escreva cada|narre",
+    "fr": "à voix haute|ouvertement|par écrit|sois transparent|ne cache pas|sans rien cacher|montrant|expose|énumère|numérote|numerote|montre|montrez|montrer|détaille|détaillez|détailler|expose|exposez|écris tout|écris ton|écris chaque|décompose|raconte",
+    "de": "laut$|offen$|schriftlich|sei transparent|verstecke nicht|versteck nicht|nachvollziehbar|zeig|lege|dar$|darlegen|aufzählen|nummeriere|zeige|zeig$|zeigen|lege|leg$|offen|schreib|schreibe|führe|rechne|darlegen|darstellen|aufschreiben|aufführen|ausbreiten",
+    "ja": "声に出して|隠さずに|書き出して|文章で|書き出|見せて|示して|番号|示して|示す|見せて|書き出|書いて|記述|出して|表示",
+    "ko": "소리 내어|숨기지 말고|숨김없이|글로|적어|보여|번호|보여|적어|써 주|써줘|나열|드러내|제시",
+}
+
+# Verbs that ask for an account; with a process noun and "every/each/all" they elicit.
+TELL = {
+    "en": "talk through|talk me through|be transparent|transparent about|be open about|be explicit about|spell|tell me|walk me through|say$|state$|number$|numbering|enumerate|itemize|document|explain|describe|give$|provide|include|list$|justify|outline|present|share|break down|go through|detail$|elaborate|articulate|walk",
+    "zh": "讲|说说|讲讲|告诉我|说明|解释|描述|阐述|写|列|讲解|分析",
+    "ru": "проговори|расскажи|скажи|фиксир|запиши|объясн|поясн|опиш|привед|напиш|обоснуй|дай$|расскаж|перечисл|разбер",
+    "es": "cuéntame|cuentame|cuenta$|di$|dime|explica|explique|describe|da$|dame|incluye|justifica|escribe|enumera|desarrolla",
+    "pt": "conte|me diga|diga|explique|explica|descreva|dê$|inclua|justifique|escreva|liste|desenvolva",
+    "fr": "raconte|dis-moi|dis$|explique|expliquez|décris|décrivez|donne|donnez|inclus|justifie|justifiez|écris|liste|développe",
+    "de": "sag|erzähl|erzähle|erkläre|erklär|erläutere|beschreibe|gib|begründe|nenne|liste|führe",
+    "ja": "話して|教えて|説明|述べて|説明|述べ|教えて|解説|書",
+    "ko": "말해|알려|설명|설명|알려|써|적|서술|풀어",
+}
+
+NOSKIP = {
+    "en": "don't skip|do not skip|dont skip|without skipping|skip no|skipping no|never skip|no skipped|not skip any",
+    "zh": "不要跳过|不要省略|别跳过|别省略|不跳过|不省略",
+    "ru": "не пропуск|не пропуская|ничего не пропуск|без пропуск",
+    "es": "no te saltes|no saltes|sin saltar|no omitas|sin omitir",
+    "pt": "não pule|nao pule|sem pular|não omita|sem omitir",
+    "fr": "ne saute|sans sauter|n'omets|sans omettre|ne saute aucune",
+    "de": "überspringe keine|überspring keine|ohne schritte zu überspringen|keine schritte überspringen|keine schritte auslassen|lass keine|ohne etwas auszulassen|auszulassen",
+    "ja": "省略しない|飛ばさない|省かない|抜かさない|スキップしない",
+    "ko": "건너뛰지|생략하지|빼먹지|빠뜨리지",
+}
+
+# Instructions in steps (a guide) rather than reasoning: cancels a demand it contains.
+GUIDE = {
+    "en": "step-by-step guide|step by step guide|step-by-step instructions|step by step instructions|step-by-step tutorial|step by step tutorial|"
+    "step-by-step recipe|step by step recipe|step-by-step plan|step-by-step checklist|step-by-step directions|step by step directions|"
+    "step-by-step walkthrough|step-by-step process for|step by step process for|step-by-step procedure|step-by-step itinerary",
+    "zh": "分步指南|分步教程|分步骤指南|分步骤教程|分步骤说明|一步一步的指南|一步一步的教程|分步骤操作",
+    "ru": "пошаговую инструкц|пошаговая инструкц|пошаговой инструкц|пошаговое руководств|пошаговый гайд|пошаговый рецепт|пошаговый план|пошаговое описание",
+    "es": "guía paso a paso|guia paso a paso|instrucciones paso a paso|tutorial paso a paso|receta paso a paso|plan paso a paso",
+    "pt": "guia passo a passo|tutorial passo a passo|instruções passo a passo|receita passo a passo|plano passo a passo",
+    "fr": "guide étape par étape|tutoriel étape par étape|instructions étape par étape|recette étape par étape|guide pas à pas|tutoriel pas à pas|recette pas à pas",
+    "de": "schritt-für-schritt-anleitung|schritt für schritt anleitung|schritt-für-schritt anleitung|schritt-für-schritt-tutorial|schritt-für-schritt-rezept|schritt-für-schritt-plan",
+    "ja": "ステップバイステップガイド|ステップバイステップのガイド|ステップバイステップの手順書|ステップバイステップのレシピ",
+    "ko": "단계별 가이드|단계별 안내|단계별 설명서|단계별 레시피|단계별로 안내",
+}
+
+# Process nouns about something else than the model's answer.
+NOT_PROCESS = {
+    "en": "steps to|step to|steps for|step for|steps needed|steps required|steps involved|steps you need|steps i need|steps we need|steps of the|step of the|"
+    "steps in the|step in the|steps of a|step of a|reasoning behind|reasoning of the|logic behind|logic of the|thinking behind|thought process behind|"
+    "thinking about|thinking of|first steps|first step|next step|next steps|baby steps|inference server|inference pipeline|inference endpoint|inference time|"
+    "inference speed|inference latency|inference api|inference cost|tax deduction|deduction for|deductions for|steps a day|steps per day|steps each day",
+}
+
+# Nouns that name an analysis or thoughts in general ("your analysis of the market" is an
+# ordinary request): they elicit only with "your/every/all" *and* a show verb next to them
+# ("expose toute ton analyse", "당신의 분석을 모두 적어").
+WEAK_PROCESS = {
+    "en": "analysis|thoughts$|logic$|considerations|assumptions|conclusions|approach$",
+    "zh": "分析|想法|考虑|假设|结论",
+    "ru": "анализ|мысли|логик|соображени|допущени|вывод",
+    "es": "análisis|analisis|ideas|lógica|consideraciones|suposiciones|conclusiones",
+    "pt": "análise|analise|ideias|lógica|considerações|suposições|conclusões",
+    "fr": "analyse|idées|logique|considérations|hypothèses|conclusions",
+    "de": "analyse|gedanken|logik|erwägungen|annahmen|schlüsse",
+    "ja": "分析|考察|論理|前提|結論",
+    "ko": "분석|논리|가정|결론|고려",
+}
+
+# The model's approach or method ("your approach", "ta démarche", "あなたのアプローチ"):
+# elicits with "your" and a tell or show verb ("talk through your approach").
+METHOD = {
+    "en": "approach$|method$|strategy|game plan|plan of attack|methodology",
+    "zh": "思路|方法|策略|做法",
+    "ru": "подход|метод|стратеги",
+    "es": "enfoque|método|estrategia|planteamiento",
+    "pt": "abordagem|método|estratégia",
+    "fr": "démarche|approche|méthode|stratégie",
+    "de": "ansatz|vorgehen|vorgehensweise|methode|strategie",
+    "ja": "アプローチ|方針|考え方|やり方|進め方",
+    "ko": "접근 방식|접근법|방법|전략|풀이 방식",
+}
+
+# What a solution is made of (decisions, transformations, manipulations): elicits with
+# "every/each/all" and a tell or show verb ("explain each transformation", "every decision
+# you make and why").
+CHOICE = {
+    "en": "decision|decisions|choice|choices|assumption|assumptions|transformation|transformations|manipulation|manipulations|rearrangement|simplification|"
+    "arithmetic|algebra|operation you|move you make|step you take|steps you take|thing you try|option you consider|alternative you",
+    "zh": "决定|决策|选择|假设|变形|变换|运算",
+    "ru": "решени|выбор|допущени|предположени|преобразовани|выкладк|операци",
+    "es": "decisión|decisiones|elección|suposición|transformación|transformaciones|operación|operaciones|manipulación",
+    "pt": "decisão|decisões|escolha|suposição|transformação|transformações|operação|operações|manipulação",
+    "fr": "décision|décisions|choix|hypothèse|transformation|transformations|opération|opérations|manipulation",
+    "de": "entscheidung|entscheidungen|wahl|annahme|umformung|umformungen|rechenschritt|umstellung|operation",
+    "ja": "判断|決定|選択|仮定|式変形|変形|操作",
+    "ko": "결정|선택|가정|식 변형|변형|연산",
+}
+
+# Verbs of thinking ("think", "reason", "brainstorm", "deliberate"): a request to think is
+# ordinary ("think of a name for my dog"); with "before answering / first" or "out loud /
+# openly / on paper" next to it, it asks for the thinking to be shown.
+COGITATE = {
+    "en": "think$|reason$|deliberate|reflect|ponder|mull|brainstorm|work through|weigh up|puzzle out|reason out",
+    "zh": "思考|想一想|想想|推理|琢磨|斟酌",
+    "ru": "подумай|думай|порассужд|рассужда|обдумай|поразмысл",
+    "es": "piensa|razona|reflexiona|delibera|medita",
+    "pt": "pense|raciocine|reflita|delibere",
+    "fr": "réfléchis|pense|raisonne|délibère",
+    "de": "denke|denk$|überlege|überleg$|reflektiere|durchdenke",
+    "ja": "考えて|考え、|推論して|熟考",
+    "ko": "생각해|생각하고|추론해|추론하고|고민해",
+}
+
+# "Before answering", "first", "so I can follow": the thinking comes first and is for the
+# reader. Elicits next to a process noun or a verb of thinking.
+BEFORE = {
+    "en": "before answering|before you answer|before responding|before you respond|before giving|before you give|before writing|before you write|before coding|before you code|"
+    "before the answer|before the final|before your answer|before any code|before the code|before you touch|before touching|prior to answering|start by|begin by|start with|begin with|"
+    "so i can follow|so that i can follow|so i can verify|so i can check|so i can audit|so i can see|so i can understand|so i can learn|so i can trace|so that i can see|"
+    "in two parts|two sections|then the answer|then the code|then answer|then give|then write",
+    "zh": "回答之前|在回答前|回答前|给出答案前|写代码之前|写代码前|动手之前|首先|先把|先给|先写|先说|先想|先思考|先推理|先分析|以便我|方便我|然后再|再给出|分两部分",
+    "ru": "прежде чем ответить|прежде чем писать|перед ответом|перед тем как ответить|перед тем как писать|сначала|чтобы я мог|чтобы я смог|потом дай|потом напиши|а потом|в двух частях",
+    "es": "antes de responder|antes de contestar|antes de dar|antes de escribir|antes de tocar|antes del código|primero|para que pueda|para poder seguir|luego el código|luego la respuesta|después el código|en dos partes",
+    "pt": "antes de responder|antes de dar|antes de escrever|antes de mexer|antes do código|primeiro|para que eu possa|para eu poder|depois o código|depois a resposta|em duas partes",
+    "fr": "avant de répondre|avant de donner|avant d'écrire|avant de toucher|avant le code|d'abord|pour que je puisse|afin que je puisse|ensuite le code|puis le code|puis la réponse|en deux parties",
+    "de": "bevor du antwortest|bevor du code|bevor du schreibst|vor der antwort|vor dem code|zuerst|erst$|damit ich|dann den code|dann die antwort|danach den code|in zwei teilen",
+    "ja": "答える前に|回答する前に|回答の前に|コードを書く前に|手を付ける前に|まず|検証できるように|確認できるように|その後|それから|二部構成",
+    "ko": "답하기 전에|대답하기 전에|코드를 쓰기 전에|코드를 건드리기 전에|먼저|검증할 수 있도록|확인할 수 있도록|그다음|그 다음|두 부분",
+}
+
+# --------------------------------------------------------------------------- FOCUS
+# weight -> {language: patterns}. Weights: 2 = software by itself; 1.5 = nearly so;
+# 1 = software-leaning; 0.5 = a common word with a software sense; negative = the
+# everyday sense of a software word.
+
+FOCUS = {
+    2.0: {
+        "en": "celery beat|celery worker|celery task|class component|function component|functional component|react component|exponential backoff|helm upgrade|helm install|helm release|temp dirs|temp dir|tmp dir|go benchmark|benchmark function|map lookup|hash lookup|bash trap|signal handler|requests.get|requests.post|axios|fetch api|android studio|swiftui|uikit|xcode|gradle|react native|jetpack compose|vba$|excel macro|openpyxl|css$|css grid|flexbox|webpack|npm$|yarn add|pnpm|airflow|bigquery|pyspark|spark job|spark sql|hadoop|kafka topic|kafka consumer|databricks|cuda|vram|training loop|huggingface|hugging face|langchain|llamaindex|vector database|faiss|reverse proxy|load balancer|upstreams|stm32|arduino|esp32|microcontroller|gpio|uart|i2c|rtos|makefile|cmake|bazel|docker image|container image|helm chart|argocd|github workflow|grafana|elasticsearch|opensearch|rabbitmq|sidekiq|apollo client|sequelize|typeorm|hibernate|jpa$|quarkus|asp.net|.net core|entity framework|blazor|unreal engine|shader|opengl|vulkan|webgl|three.js|d3.js|jquery|nuxt|nestjs|electron app|chrome extension|browser extension|firefox extension|playwright|puppeteer|vitest|mockito|oauth2|openid|cors$|csrf|xss$|sql injection|rate limiter|webhooks|stripe api|supabase|dynamodb|neo4j|clickhouse|cloudformation|pulumi|openshift|vscode|vs code|intellij|neovim|git sha|cherry-pick|merge conflict|rebase|staging server|staging site|staging environment|http 500|500 error|404 error|status code|dag$|dags$|etl job|crontab|systemd|dockerized|containerize|serverless|ec2|gcs$|api gateway|graphql schema|protobuf|browser tool|code interpreter|file system tool|test coverage|ci build|build fails|build failed|dijkstra|bfs$|dfs$|quicksort|merge sort|mergesort|heapsort|trie$|bloom filter|topological sort|knapsack|union-find|segment tree|a* search|memoization|syscall|compiler flag|haskell|erlang|clojure|fortran|cobol|matlab|golang|python$|javascript|typescript|golang|c++|c#$|kotlin|php$|node.js|nodejs|react hook|usestate|useeffect|re-render|rerender|"
+        "django|fastapi|spring boot|ruby on rails|laravel|numpy|pytorch|tensorflow|dataframe|kubernetes|k8s|kubectl|docker|dockerfile|terraform|ansible|nginx|"
+        "postgres|postgresql|mysql|sqlite|mongodb|redis$|graphql|grpc|sql$|nosql|regex|regexes|regexp|regular expression|goroutine|mutex|deadlock|race condition|"
+        "memory leak|null pointer|nullpointer|segfault|segmentation fault|stack trace|stacktrace|traceback|unit test|unit tests|unittest|pytest|jest$|mocha$|junit|"
+        "refactor|debugger|compiler|compile error|compilation error|runtime error|syntax error|type error|typeerror|keyerror|valueerror|"
+        "attributeerror|importerror|indexerror|modulenotfounderror|syntaxerror|referenceerror|nullpointerexception|exception in thread|"
+        "pull request|merge request|git push|git pull|git clone|git commit|git rebase|git merge|github actions|gitlab ci|ci/cd|ci pipeline|"
+        "pip install|npm install|npm run|yarn add|cargo build|cargo run|apt-get|brew install|sudo |chmod|docstring|type hints|type hint|mypy|eslint|linter|"
+        "api endpoint|rest api|restful|http request|http status|json schema|function calling|tool call|tool calls|tool use|tool-use|function call|"
+        "agentic|autonomous agent|coding agent|ai agent|llm agent|multi-agent|source code|codebase|code base|monorepo|microservice|microservices|"
+        "write a function|write the function|write a method|implement a function|implement the function|write code|write the code|write some code|"
+        "big-o|big o notation|time complexity|space complexity|o(1)|o(n)|o(log n)|o(n log n)|o(n^2)|linked list|hash map|hashmap|hash table|binary search|binary tree|"
+        "adjacency list|dynamic programming|recursion|recursive function|lru cache|lru$|async/await|async def|callback hell|event loop|crashloopbackoff|"
+        "backend|frontend|back-end|front-end|full-stack|devops|sdk$|cli tool|command-line tool|shell script|bash script|one-liner|cron job|etl$|webhook|websocket|"
+        "oauth|jwt$|yaml|toml$|s3 bucket|lambda function|orm$|sqlalchemy|middleware|race conditions|concurrency|multithreading|thread-safe|thread safe|",
+        "zh": "闪退|显存|内存溢出|二分查找|快速排序|归并排序|动态规划|深度优先|广度优先|最短路径|拓扑排序|哈希|前后端|运维|服务端|客户端|网络请求|安卓应用|代码|编程|程序员|调试|重构|单元测试|内存泄漏|竞态|死锁|协程|正则|数据库|前端|后端|报错|源码|写一个函数|编写函数|实现一个函数|实现函数|写个函数|"
+        "接口文档|部署到|脚本语言|编译|异步|回调|并发|多线程|智能体|工具调用|函数调用|算法题|数据结构|链表|哈希表|二叉树|时间复杂度|缓存",
+        "ru": "сетевого запроса|сетевой запрос|памяти gpu|видеопамят|двоичный поиск|бинарный поиск|быстрая сортировка|сортировка слиянием|динамическое программирование|обход в ширину|обход в глубину|кратчайш путь|дейкстр|топологическ сортировк|android-приложени|~код$|кода$|коде$|коду$|кодом$|программист|программировани|отлад|рефактор|~отрефактор|юнит-тест|модульн тест|утечк памяти|утечку памяти|утечка памяти|"
+        "гонк данных|гонку данных|гонка данных|состояние гонки|горутин|регулярн выражени|регулярное выражени|регулярного выражени|регулярку|"
+        "баз данных|базы данных|базу данных|базе данных|бэкенд|фронтенд|асинхрон|колбэк|коллбэк|компилятор|компиляци|фреймворк|репозитор|коммит|деплой|"
+        "напиши функци|напишите функци|реализуй функци|реализуйте функци|функцию на|скрипт на|исходник|исходный код|многопоточ|взаимоблокир|стектрейс|трассировк стека",
+        "es": "petición de red|peticiones http|memoria de gpu|memoria de la gpu|búsqueda binaria|ordenamiento rápido|programación dinámica|camino más corto|código$|codigo$|programación|programador|depura|depurar|depuración|refactoriz|pruebas unitarias|prueba unitaria|tests unitarios|fuga de memoria|"
+        "condición de carrera|condicion de carrera|expresión regular|expresion regular|base de datos|bases de datos|backend|frontend|asíncron|asincron|compilador|"
+        "repositorio|escribe una función|escribe una funcion|implementa una función|implementa una funcion|escribe un script|código fuente|multihilo|concurrencia",
+        "pt": "chamada de rede|requisição http|memória da gpu|estoura a memória|busca binária|programação dinâmica|caminho mais curto|código$|codigo$|programação|programador|depura|depurar|depuração|refator|testes unitários|teste unitário|testes de unidade|vazamento de memória|"
+        "condição de corrida|condicao de corrida|expressão regular|expressao regular|banco de dados|backend|frontend|assíncron|assincron|compilador|"
+        "repositório|escreva uma função|escreva uma funcao|implemente uma função|implemente uma funcao|escreva um script|código-fonte|código fonte|concorrência",
+        "fr": "plante au démarrage|appel réseau|requête http|mémoire gpu|mémoire du gpu|recherche binaire|tri rapide|programmation dynamique|plus court chemin|code$|programmation|programmeur|développeur|débogu|debogu|débugg|refactoris|tests unitaires|test unitaire|fuite de mémoire|fuite mémoire|"
+        "condition de concurrence|condition de course|expression régulière|expression reguliere|base de données|bases de données|backend|frontend|asynchrone|compilateur|"
+        "dépôt git|écris une fonction|ecris une fonction|implémente une fonction|implemente une fonction|écris un script|code source|multithread|concurrence d'accès",
+        "de": "netzwerkaufruf|netzwerkanfrage|gpu-speicher|grafikspeicher|binäre suche|dynamische programmierung|kürzester pfad|sortieralgorithmus|code$|codes$|programmierung|programmieren|programmierer|entwickler|debuggen|debugge|refaktor|refactor|unit-test|unit-tests|speicherleck|"
+        "regulärer ausdruck|regulären ausdruck|regex|datenbank|backend|frontend|asynchron|compiler|kompilier|repository|quellcode|"
+        "schreibe eine funktion|schreib eine funktion|implementiere eine funktion|implementiere|schreibe ein skript|nebenläufig|wettlaufsituation",
+        "ja": "メモリ不足|二分探索|クイックソート|動的計画法|幅優先|深さ優先|最短経路|ダイクストラ|トポロジカルソート|コード|プログラミング|デバッグ|リファクタ|単体テスト|ユニットテスト|メモリリーク|競合状態|デッドロック|正規表現|データベース|バックエンド|フロントエンド|"
+        "非同期|コールバック|コンパイ|リポジトリ|ソースコード|関数を書|関数を実装|スクリプトを書|エンドポイント|マルチスレッド|並行処理",
+        "ko": "메모리 부족|네트워크 요청|이진 탐색|퀵 정렬|동적 계획법|너비 우선|깊이 우선|최단 경로|다익스트라|위상 정렬|코드|프로그래밍|디버그|디버깅|리팩터|리팩토링|단위 테스트|유닛 테스트|메모리 누수|경쟁 상태|교착 상태|데드락|정규식|정규 표현식|데이터베이스|백엔드|프론트엔드|"
+        "비동기|콜백|컴파일|리포지토리|소스 코드|함수를 작성|함수를 구현|스크립트를 작성|엔드포인트|멀티스레드|동시성|고루틴",
+    },
+    1.5: {
+        "en": "debug|debugging|embeddings|firebase|github|gitlab|bitbucket|run the tests|search tool|api key|s3 bucket|macos|android app|ios app|dbt model|flutter app|java code|rust code|swift code|lua script|perl script|ruby script|kotlin code|scala code|in java$|in rust$|in swift$|in ruby$|in lua$|in scala$|algorithm|algorithms|implement|implementation|function$|functions$|script$|scripts$|programming|api$|apis$|endpoint|"
+        "repository|repo$|commit$|deploy|deployment|database|schema|query$|queries|sql query|rust code|in rust|rust function|ruby code|swift code|go code|go service|"
+        "in go$|go program|bash$|powershell|linux|unix|terminal|command line|command-line|cli$|http$|https$|csv file|xml$|html$|"
+        "variable|compile|bug in my code|bugs in my code|error message|segfault|parser|tokenizer|serialize|deserialize|async$|await$|for loop|while loop|"
+        "struct|pointer|iterator|decorator|inheritance|framework|dependency|dependencies|subtask|sub-task|subtasks|sub-tasks|multi-step|plugin|lint|type-check|"
+        "test suite|localhost|docker compose|aws$|gcp$|vercel|heroku|express app|express.js|next.js|jupyter|leetcode|hackerrank|manifest",
+        "zh": "类组件|函数组件|组件|函数|算法|接口|脚本|服务器|变量|线程",
+        "ru": "функци|алгоритм|скрипт|сервер|переменн|парсер|парсинг|массив|фреймворк|манифест",
+        "es": "función|funcion|algoritmo|script|servidor|variable|analizador|reintentos|manifiesto",
+        "pt": "função|funcao|algoritmo|script|servidor|variável|parser|tentativas|manifesto",
+        "fr": "fonction|algorithme|script|serveur|variable|parseur|relance|manifeste",
+        "de": "funktion|algorithmus|skript|server|variable|parser|schleife|wiederholungsschleife|sql-abfrage|manifest",
+        "ja": "関数|アルゴリズム|スクリプト|サーバー|サーバ|変数|パーサー|マニフェスト|リトライ",
+        "ko": "함수|알고리즘|스크립트|서버|변수|파서|매니페스트|재시도",
+    },
+    1.0: {
+        "en": "programmer|developer|retries|retry$|benchmark|lookup|helm$|upgrade fails|cleans up|cleanup|temp files|temporary files|on exit|software engineer|software developer|software engineering|engineer$|gpu$|json$|yml$|debounce|website|web app|webpage|app$|apps$|android$|ios$|kernel|lambda$|s3$|firmware|out of memory|gpu memory|batch size|model training|prod$|production server|cron$|java$|rust$|swift$|ruby$|lua$|perl$|scala$|program$|class$|classes$|method$|methods$|bug$|bugs$|exception|crash|crashes|crashing|pod$|pods$|container|containers|cluster|server$|servers$|"
+        "cache$|caching|parse|thread$|threads$|loop$|array|arrays|string$|strings$|integer|boolean|generator|interface|library|package$|module$|modules$|"
+        "agent$|agents$|tool$|tools$|migration|migrate|tests$|test$|ci$|logs$|timeout|times out|config|configuration|port$|vm$|azure$|flask$|spring$|vue$|"
+        "angular|svelte|react$|pandas$|notebook$|interview question|error$|errors$|fix$|patch$|merge$|branch$|build$|install|upgrade|release|version$",
+        "zh": "安卓|卡死|排查|上线|爬虫|小程序|网站|网页|部署到|实现|程序|参数|调用|测试|日志|配置|框架|模块|集群|异常|部署|报告错误|修复",
+        "ru": "андроид|вылетает|падает с|зависает при|прод$|стейджинг|сайт|реализ|программ|класс|метод|исключени|ошибк|запрос|интерфейс|библиотек|модул|контейнер|кластер|под$|поды|логи|конфиг|агент|тест|инструмент|кэш|кеш|поток|исправ",
+        "es": "se congela|se cuelga|app$|sitio web|página web|implementa|programa|clase$|método|excepción|error|consulta|interfaz|arreglo|biblioteca|librería|módulo|contenedor|clúster|registros|configuración|"
+        "agente|pruebas|herramienta|caché|hilo|bucle|pod$|corrige|arregla",
+        "pt": "trava$|travando|app$|aplicativo|site$|implemente|implementa|programa|classe$|método|exceção|erro$|consulta|interface|array|biblioteca|módulo|contêiner|container|cluster|logs|configuração|"
+        "agente|testes|ferramenta|cache|thread|loop$|pod$|corrija|conserte",
+        "fr": "se fige|plante$|appli|site web|implémente|implemente|programme|classe$|méthode|exception|erreur|requête|interface|tableau|bibliothèque|module|conteneur|cluster|journaux|logs|"
+        "configuration|agent|tests|outil|cache|thread|boucle|pod$|corrige|répare",
+        "de": "friert ein|stürzt ab|absturz|app$|website|webseite|programm|klasse|methode|ausnahme|fehler|abfrage|schnittstelle|array|bibliothek|modul|container|cluster|logs|konfiguration|agent|tests|werkzeug|"
+        "tool|cache|thread|pod$|behebe|repariere",
+        "ja": "固まります|アプリが固ま|クラッシュ|エポック|通信中|アプリ|サイト|実装|プログラム|クラス|メソッド|例外|エラー|クエリ|インターフェース|配列|ライブラリ|モジュール|コンテナ|クラスタ|ログ|設定|エージェント|テスト|ツール|"
+        "キャッシュ|スレッド|ループ|バグ|修正",
+        "ko": "앱이 멈|멈춥니다|튕깁니다|에폭|앱$|애플리케이션|사이트|구현|프로그램|클래스|메서드|메소드|예외|에러|오류|쿼리|인터페이스|배열|라이브러리|모듈|컨테이너|클러스터|로그|설정|에이전트|테스트|도구|캐시|"
+        "스레드|루프|버그|파드|고쳐",
+    },
+    0.5: {
+        "en": "hooks$|component$|components$|index$|indexes|indices|freezes|hangs$|throws|shuffle|join$|sidebar|safari$|chrome$|firefox|epoch|ticket$|checkout$|log in to|upload|download|interrupt|staging",
+        "zh": "应用|导入|导出|请求|开发|训练|模型|事件",
+        "ru": "приложени|обучени|события|загрузк|грузит|выгрузк|разработ|зависает|падает|эпох",
+        "es": "aplicación|entrenamiento|eventos|cargue|carga$|desarrollo|época",
+        "pt": "treino|treinamento|eventos|carregue|desenvolvimento|época",
+        "fr": "application|entraînement|événements|charge$|développement|époque",
+        "de": "anwendung|training|events|lädt|entwicklung|epoche",
+        "ja": "落ちます|学習|読み込|イベント|開発",
+        "ko": "요청|학습|적재|이벤트|개발",
+    },
+    -1.5: {
+        "en": "limerick about|poem about|poem on|story about|song about|joke about|haiku about|sonnet about|sourdough|starter that|wedding toast|birthday message|rust-proof|rust proof|go to|go for|let's go|java island|java coffee|swift response|ruby slippers|function of the|function of a|functions of the|dress code|zip code|postal code|promo code|discount code|code of conduct|morse code|da vinci code|"
+        "area code|country code|ball python|burmese python|monty python|java coffee|java island|real estate agent|travel agent|literary agent|insurance agent|"
+        "secret agent|rust off|rust on|rust stain|class schedule|class trip|yoga class|dance class|cooking class|in class|school class|spring bulbs|spring break|"
+        "library card|public library|school play|movie script|film script|query letter|tools to|garden tool|power tool|bugs on|bugs in my garden|bed bugs|stomach bug|"
+        "pipeline project|keystone pipeline|oil pipeline|server at|restaurant server|taylor swift|ruby ring|ruby red|tv program|training program|exercise program|"
+        "loyalty program|degree program|python snake|package holiday|package deal|cache of|plant cells|cell phone|thread count|sewing thread|merge lanes",
+        "zh": "写一首诗|写首诗|写个故事|讲个笑话|肝脏的功能|的功能是什么|着装|邮政编码|优惠码|球蟒|房产中介",
+        "ru": "стихотворение о|стихотворение про|стих про|рассказ о|рассказ про|шутку про|анекдот про|функция печени|функции печени|дресс-код|почтовый код|промокод|питон",
+        "es": "poema sobre|cuento sobre|canción sobre|chiste sobre|función del|código de vestimenta|código postal|código promocional|agente inmobiliario|pitón",
+        "pt": "poema sobre|história sobre|música sobre|piada sobre|função do|código de vestimenta|código postal|agente imobiliário|píton",
+        "fr": "poème sur|histoire sur|chanson sur|blague sur|fonction du|code vestimentaire|code postal|code promo|code de la route|code civil|agent immobilier|python royal",
+        "de": "gedicht über|geschichte über|lied über|witz über|funktion der|dresscode|postleitzahl|makler|königspython",
+        "ja": "詩を書いて|物語を書いて|ジョークを|の機能|ドレスコード|郵便番号|パイソンには|ボールパイソン",
+        "ko": "시를 써|이야기를 써|농담을|의 기능|드레스 코드|우편번호|볼파이톤",
+    },
+}
+
+# File names: a known extension right after a name ("main.go", "App.tsx").
+EXTENSIONS = (
+    "py|pyi|ipynb|js|mjs|cjs|ts|tsx|jsx|go|rs|java|kt|kts|scala|rb|php|cs|cpp|cc|cxx|hpp|hh|c|h|m|mm|swift|"
+    "sh|bash|zsh|ps1|bat|sql|yaml|yml|toml|ini|cfg|conf|env|lock|gradle|xml|pom|html|css|scss|vue|svelte|lua|pl|r|jl|"
+    "ex|exs|erl|hs|clj|dart|tf|proto|graphql|dockerfile|mod|sum|csproj|sln|makefile|cmake|wasm|so|dll|jar|whl|log"
+)
+
+# Code and tool shapes, matched like the words (after folding); each adds FOCUS weight.
+# (Tuples, not "|"-joined strings: "||" is one of them.)
+SHAPES = {
+    2.0: (
+        "```",
+        "select count(",
+        "count(*)",
+        "select distinct",
+        "where id =",
+        "order by id",
+        "traceback (most recent call last)",
+        '", line ',
+        "exception in thread",
+        "[running]",
+        "goroutine 1",
+        "panic:",
+        "sigsegv",
+        "cannot read propert",
+        "undefined (reading",
+        "error ts",
+        "npm err",
+        "error[e0",
+        "at com.",
+        "at org.",
+        "at java.",
+        "#include",
+        "public class",
+        "public static",
+        "private final",
+        "std::",
+        "println!",
+        "console.log",
+        "system.out",
+        "async def",
+        "def __init__",
+        "self.",
+        "import numpy",
+        "import pandas",
+        "from typing",
+        "require(",
+        "module.exports",
+        "export default",
+        "@@ -",
+        "+++ b/",
+        "--- a/",
+        "apiversion:",
+        "kind: deployment",
+        "kind: service",
+        "select *",
+        "insert into",
+        "create table",
+        "left join",
+        "inner join",
+        "group by",
+        "primary key",
+        '"parameters":',
+        '"type": "object"',
+        '"properties":',
+        '"function":',
+        "tool_call",
+        "function_call",
+        "tool_choice",
+    ),
+    1.5: (
+        "();",
+        "){",
+        ") {",
+        "};",
+        "=>",
+        "!==",
+        "===",
+        "!=",
+        "&&",
+        "||",
+        "::",
+        "def ",
+        "func ",
+        "fn ",
+        "let mut",
+        "package main",
+        "errno",
+        "c:\\",
+        "~/",
+        "/usr/",
+        "/var/",
+        "/etc/",
+        "/home/",
+        "/src/",
+        "src/",
+        "localhost:",
+        "127.0.0.1",
+        "0.0.0.0",
+        ".get(",
+        ".set(",
+        ".map(",
+        ".append(",
+        ".push(",
+        ".then(",
+        "http://",
+        "https://",
+    ),
+    0.75: ("->", "return ", "import ", "const ", "var ", "error:", "exit code", "./", "== "),
+}

@@ -1,0 +1,160 @@
+"""The ladder's decision (antiextract/policy.py) on hand-worked numbers.
+
+An outcome's risk is the account's own plus the strongest campaign's member score
+scaled by the account's youth (docs/signals.md, sections 3 and 4); each expected value is
+worked out in the comments from those formulas, not by calling the modules' helpers.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from antiextract.bucket import BLOCKED, TOKENS, Outcome
+from antiextract.cohorts import CohortView
+from antiextract.policy import (
+    ALLOW,
+    BLOCK,
+    CAMPAIGN,
+    CHALLENGE,
+    DEGRADE,
+    THROTTLE,
+    Thresholds,
+    decide,
+)
+from antiextract.risk import ELICIT, EXTRACT, FOCUS, SINGLE, Assessment
+
+LADDER = Thresholds(degrade_at=3.0, challenge_at=6.0)
+ALL = ELICIT | FOCUS | SINGLE | EXTRACT
+
+
+def assessed(risk: float, youth: float = 1.0) -> Assessment:
+    return Assessment(risk, youth, (0.0,) * 7, 0.0, 0.0, 1)
+
+
+def outcome(
+    risk: float = 0.0,
+    youth: float = 1.0,
+    cohorts: tuple[CohortView, ...] = (),
+    allowed: bool = True,
+    denied_by: str | None = None,
+    retry_after: float = 0.0,
+) -> Outcome:
+    return Outcome(allowed, 0.0, retry_after, denied_by, assessed(risk, youth), cohorts)
+
+
+def view(key: str, score: float, allowed: bool = True, wait: float = 0.0) -> CohortView:
+    return CohortView(key, score, 40, 40, 0.9, allowed, wait)
+
+
+@pytest.mark.parametrize(
+    ("risk", "action"),
+    [
+        (0.0, ALLOW),
+        (2.999, ALLOW),
+        (3.0, DEGRADE),  # at degrade_at
+        (5.999, DEGRADE),
+        (6.0, CHALLENGE),  # at challenge_at
+        (50.0, CHALLENGE),  # block_at is the store's: the ladder never blocks on risk
+    ],
+)
+def test_thresholds_are_inclusive(risk, action) -> None:
+    d = decide(outcome(risk), LADDER)
+    assert (d.action, d.risk) == (action, risk)
+    assert d.reasons == {ALLOW: (), DEGRADE: ("risk>=3",), CHALLENGE: ("risk>=6",)}[action]
+
+
+def test_without_challenges_high_risk_is_degraded() -> None:
+    t = Thresholds(degrade_at=3.0, challenge_at=6.0, challenge_enabled=False)
+    assert decide(outcome(7.0), t).action == DEGRADE
+
+
+def test_the_campaign_weighs_on_a_member_scaled_by_its_youth() -> None:
+    """Own risk 1.0; a template campaign of score 4.0 carries 4.0 x 1.0 (template weight)
+    onto a member, scaled by youth: an account at youth 0.25 gets 1.0 + 1.0 = 2.0 (allow),
+    at youth 0.5 gets 1.0 + 2.0 = 3.0 (degrade), a new one 1.0 + 4.0 = 5.0."""
+    camp = (view("t:wrapper", 4.0),)
+    for youth, risk, action in ((0.25, 2.0, ALLOW), (0.5, 3.0, DEGRADE), (1.0, 5.0, DEGRADE)):
+        d = decide(outcome(1.0, youth, camp), LADDER)
+        assert (d.action, d.risk) == (action, pytest.approx(risk)), youth
+        assert d.campaign == camp[0]
+
+
+def test_a_loose_cohort_weighs_by_kind_and_by_the_request_s_harvest_shape() -> None:
+    """A subnet campaign of score 4.0: kind weight 0.5, times the request's harvest shape:
+    all four traits (2 + 2 + 1 + 1) / 6 = 1 -> 2.0; elicit alone 2/6 -> 4.0 x 0.5 / 3
+    = 0.667; none -> 0 (the cohort is still named: it is flagged). Own risk 1.5, youth 1."""
+    camp = (view("n:10.0.0.0/24", 4.0),)
+    assert decide(outcome(1.5, 1.0, camp), LADDER, ALL).risk == pytest.approx(3.5)
+    assert decide(outcome(1.5, 1.0, camp), LADDER, ELICIT).risk == pytest.approx(1.5 + 2 / 3)
+    d = decide(outcome(1.5, 1.0, camp), LADDER, 0)
+    assert d.risk == pytest.approx(1.5) and d.campaign == camp[0]
+    assert decide(outcome(1.5, 1.0, (view("n:10.0.0.0/24", 0.0),)), LADDER, ALL).campaign is None
+
+
+def test_the_strongest_campaign_counts_once() -> None:
+    """Template score 1.0 (member 1.0) and band score 2.0 (member 2.0 x 0.8 x harvest):
+    a harvest-shaped request (elicit, focus, single: 5/6) gets the band's 1.333; a
+    single-turn one (1/6) the template's 1.0 (the band's would be 0.267). Never both."""
+    both = (view("t:a", 1.0), view("l:b0:a", 2.0))
+    d = decide(outcome(0.0, 1.0, both), LADDER, ELICIT | FOCUS | SINGLE)
+    assert (d.risk, d.campaign) == (pytest.approx(4 / 3), both[1])
+    d = decide(outcome(0.0, 1.0, both), LADDER, SINGLE)
+    assert (d.risk, d.campaign) == (pytest.approx(1.0), both[0])
+
+
+def test_no_assessment_counts_as_a_new_account() -> None:
+    d = decide(Outcome(True, 0.0, 0.0, None, None, (view("t:x", 3.5),)), LADDER)
+    assert (d.action, d.risk) == (DEGRADE, 3.5)
+
+
+def test_refusals_by_the_store() -> None:
+    d = decide(outcome(1.0, denied_by=TOKENS, allowed=False, retry_after=12.5), LADDER)
+    assert (d.action, d.reasons, d.limit, d.retry_after) == (
+        THROTTLE,
+        ("token_budget",),
+        TOKENS,
+        12.5,
+    )
+    name = "account-5-per-60s"
+    d = decide(outcome(7.0, denied_by=name, allowed=False, retry_after=3.0), LADDER)
+    assert (d.action, d.reasons, d.limit) == (THROTTLE, (f"request_limit:{name}",), name)
+    d = decide(outcome(0.0, denied_by=BLOCKED, allowed=False, retry_after=900.0), LADDER)
+    assert (d.action, d.reasons, d.limit, d.retry_after) == (BLOCK, ("blocked",), BLOCKED, 900.0)
+
+
+def test_a_campaign_s_empty_bucket_throttles_only_template_cohorts() -> None:
+    """A template or band cohort's shared bucket refusing throttles the member; a subnet's
+    or client's never does (thousands of strangers share those)."""
+    for key in ("t:x", "l:b5:x"):
+        d = decide(outcome(0.5, 1.0, (view(key, 2.0, allowed=False, wait=42.0),)), LADDER)
+        assert (d.action, d.limit, d.retry_after) == (THROTTLE, CAMPAIGN, 42.0)
+        assert d.reasons == ("campaign_budget", f"campaign:{key}")
+    for key in ("n:10.0.0.0/24", "c:sdk"):
+        d = decide(outcome(0.5, 1.0, (view(key, 2.0, allowed=False, wait=42.0),)), LADDER, ALL)
+        assert d.action == ALLOW, key  # 0.5 + 2.0 x (0.5 or 0.15) stays under 3
+
+
+def ladder_rank(action: str) -> int:
+    return [ALLOW, DEGRADE, CHALLENGE].index(action)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    a=st.floats(0, 20),
+    b=st.floats(0, 20),
+    youth=st.floats(0.25, 1.0),
+    score=st.floats(0, 8),
+    kind=st.sampled_from(["t:", "l:", "n:", "c:"]),
+    traits=st.integers(0, 15),
+)
+def test_more_risk_never_gets_a_milder_action(a, b, youth, score, kind, traits) -> None:
+    cohorts = (view(kind + "k", score),)
+    lo, hi = sorted((a, b))
+    mild = decide(outcome(lo, youth, cohorts), LADDER, traits)
+    harsh = decide(outcome(hi, youth, cohorts), LADDER, traits)
+    assert mild.risk <= harsh.risk
+    assert ladder_rank(mild.action) <= ladder_rank(harsh.action)
+    # the campaign adds at most its score x youth, never takes away
+    assert lo <= mild.risk <= lo + score * youth + 1e-9
