@@ -109,7 +109,11 @@ class Settings(BaseSettings):
         description="Requested output tokens are charged up front, capped at this many.",
     )
     default_output_tokens: int = Field(
-        1_024, gt=0, description="Output tokens charged up front when the request names none."
+        16_384,
+        gt=0,
+        description="Output tokens charged up front when the request names none (as much as "
+        "MAX_OUTPUT_TOKENS by default: a server may write up to the model's limit, and a "
+        "burst reserved for less would be charged the rest past the debt floor, for free).",
     )
     account_limits: str = Field(
         "300/minute;20000/day",

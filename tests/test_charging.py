@@ -761,11 +761,11 @@ async def test_output_budgets_are_reserved_as_servers_read_them(reserving, param
 
 async def test_a_stream_without_usage_pays_for_what_it_carried(reserving) -> None:
     """No max_tokens and no usage (an OpenAI stream without include_usage): the default
-    1,024 tokens were reserved and kept, however long the answer. Now every event the
-    stream carried beyond that is charged."""
+    output tokens (here set to 1,024) were reserved and kept, however long the answer. Now
+    every event the stream carried beyond that is charged."""
     events = [b'data: {"choices":[{"delta":{"content":"tok"}}]}\n\n'] * 5_000
     app = EntryApp([*events, b"data: [DONE]\n\n"], ctype=b"text/event-stream")
-    mw = reserving(app)
+    mw = reserving(app, default_output_tokens=1_024)
     body = chat("hello", stream=True)
     taken = await reserve(mw, body)
     assert taken == math.ceil(len(body) / 4) + 1_024

@@ -125,6 +125,8 @@ class App:
 def settings(**kw: Any) -> Settings:
     base: dict[str, Any] = {
         "bucket_capacity": CAPACITY,
+        # a small bucket: requests that name no output budget reserve 1,024 tokens here
+        "default_output_tokens": 1_024,
         "bucket_refill_per_second": 10.0,
         "account_limits": "",
         "ip_limits": "",

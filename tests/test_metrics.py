@@ -666,6 +666,7 @@ def protected(app: Any, store_class: type[MemoryStore] = KeptStore, **kw: Any) -
     base: dict[str, Any] = {
         "bucket_capacity": 10_000,
         "bucket_refill_per_second": 10.0,
+        "default_output_tokens": 1_024,  # a small bucket: no-budget requests reserve 1,024
         "account_limits": "",
         "ip_limits": "",
     }

@@ -65,6 +65,7 @@ def settings(**kw) -> Settings:
     base = {
         "bucket_capacity": 10_000,
         "bucket_refill_per_second": 10.0,
+        "default_output_tokens": 1_024,  # a small bucket: no-budget requests reserve 1,024
         "account_limits": "",
         "ip_limits": "",
     }
