@@ -69,6 +69,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
+import anyio
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -548,3 +549,31 @@ __all__ = [
     "mount_metrics",
     "reason_category",
 ]
+
+
+class ListenerLifespan:
+    """``send`` for an app's lifespan: starts the metrics listener once the app has started
+    (a listener that cannot start fails the startup, naming the setting, so the server
+    exits instead of running without metrics) and stops it once the app has shut down.
+    The middleware wraps its lifespan with it whenever ANTIEXTRACT_METRICS_PORT is set;
+    a server run with lifespan off starts no listener."""
+
+    __slots__ = ("listener", "send")
+
+    def __init__(self, send: Send, listener: MetricsListener) -> None:
+        self.send, self.listener = send, listener
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "lifespan.startup.complete":
+            try:
+                self.listener.start()
+            except OSError as exc:
+                text = (  # the server logs it (uvicorn: then exits with status 3)
+                    f"ANTIEXTRACT_METRICS_PORT={self.listener.port} with "
+                    f"ANTIEXTRACT_METRICS_HOST={self.listener.host}: {exc.strerror or exc}"
+                )
+                message = {"type": "lifespan.startup.failed", "message": text}
+        elif kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+            await anyio.to_thread.run_sync(self.listener.stop)
+        await self.send(message)

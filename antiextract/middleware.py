@@ -43,7 +43,7 @@ from .enforce import (
 )
 from .fingerprint import client_fingerprint, template_fingerprint
 from .identity import Identity, TrustedHeaders, digest, hash_key, header, identify
-from .metrics import Metrics, error_kind
+from .metrics import ListenerLifespan, Metrics, MetricsListener, error_kind
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
 from .redact import LogFilter, redact
 from .risk import RiskInput, RiskModel, reasons
@@ -96,6 +96,7 @@ class AntiExtractMiddleware:
     ) -> None:
         self.app = app
         self.metrics = metrics if metrics is not None else Metrics()
+        self.metrics_listener: MetricsListener | None = None
         self.config_error: str | None = None
         self._config_error_logged = False
         if settings is None:
@@ -108,6 +109,10 @@ class AntiExtractMiddleware:
                 self.config_error = str(exc)
                 return
         self.settings = s = settings
+        if s.metrics_port is not None:  # started and stopped with the host's lifespan
+            self.metrics_listener = MetricsListener(
+                self.metrics.registry, s.metrics_port, s.metrics_host
+            )
         self._secrets = s.secret_texts()
         _LOG_FILTER.secrets.update(self._secrets)
         self.clock = clock or time.time
@@ -181,6 +186,8 @@ class AntiExtractMiddleware:
         if scope["type"] != "http" or scope["method"] != "POST":
             if scope["type"] == "lifespan":
                 receive = _LifespanWatch(receive, self.store)
+                if self.metrics_listener is not None:
+                    send = ListenerLifespan(send, self.metrics_listener)
             await self.app(scope, receive, send)
             return
         if scope["path"] not in self.paths:

@@ -30,8 +30,7 @@ import httpx
 
 from .apis import UNAVAILABLE, family_for_path
 from .identity import TrustedHeaders
-from .metrics import MetricsListener
-from .middleware import AntiExtractMiddleware, ASGIApp, Message, Receive, Scope, Send
+from .middleware import AntiExtractMiddleware, ASGIApp, Receive, Scope, Send
 from .redact import mask_uri, redact, uri_secrets
 from .settings import Settings, SettingsError, load_settings
 
@@ -259,31 +258,16 @@ class ProxyApp:
 
 
 class Gateway:
-    """Answers :data:`HEALTH_PATH` itself; everything else goes to ``app``.
+    """Answers :data:`HEALTH_PATH` itself; everything else goes to ``app``. (Metrics are
+    served by the middleware's own listener, ``ANTIEXTRACT_METRICS_PORT``, never on the
+    client port.)"""
 
-    With a ``metrics`` listener, it starts once ``app`` has started (lifespan) and stops at
-    shutdown; one that cannot listen fails the lifespan startup, so the server exits
-    instead of running without metrics. A server run with lifespan off starts none
-    (``run_proxy`` runs uvicorn with lifespan on).
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        proxy: ProxyApp,
-        health_path: str = HEALTH_PATH,
-        *,
-        metrics: MetricsListener | None = None,
-    ) -> None:
+    def __init__(self, app: ASGIApp, proxy: ProxyApp, health_path: str = HEALTH_PATH) -> None:
         self.app = app
         self.proxy = proxy
         self.health_path = health_path
-        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan" and self.metrics is not None:
-            await self.app(scope, receive, _ListenerLifespan(send, self.metrics))
-            return
         if scope["type"] == "http" and scope["path"] == self.health_path:
             if scope["method"] in ("GET", "HEAD"):
                 await _respond(send, 200, b'{"status":"ok"}')
@@ -316,10 +300,7 @@ def build_gateway(
         trust=TrustedHeaders.from_settings(s),
     )
     protected = AntiExtractMiddleware(proxy, s, logger=logger)
-    listener = None
-    if s.metrics_port is not None:
-        listener = MetricsListener(protected.metrics.registry, s.metrics_port, s.metrics_host)
-    return Gateway(protected, proxy, metrics=listener)
+    return Gateway(protected, proxy)
 
 
 def run_proxy(
@@ -441,32 +422,6 @@ async def _body_stream(first: bytes, receive: Receive, done: anyio.Event) -> Asy
                 return
     finally:
         done.set()
-
-
-class _ListenerLifespan:
-    """``send`` for the gateway's lifespan: starts the metrics listener once the app has
-    started (a listener that cannot start fails the startup, naming the setting) and stops
-    it once the app has shut down."""
-
-    __slots__ = ("listener", "send")
-
-    def __init__(self, send: Send, listener: MetricsListener) -> None:
-        self.send, self.listener = send, listener
-
-    async def __call__(self, message: Message) -> None:
-        kind = message["type"]
-        if kind == "lifespan.startup.complete":
-            try:
-                self.listener.start()
-            except OSError as exc:
-                text = (  # the server logs it (uvicorn: then exits with status 3)
-                    f"ANTIEXTRACT_METRICS_PORT={self.listener.port} with "
-                    f"ANTIEXTRACT_METRICS_HOST={self.listener.host}: {exc.strerror or exc}"
-                )
-                message = {"type": "lifespan.startup.failed", "message": text}
-        elif kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
-            await anyio.to_thread.run_sync(self.listener.stop)
-        await self.send(message)
 
 
 async def _cancel_on_disconnect(

@@ -284,6 +284,40 @@ def test_a_bad_storage_uri_never_prints_its_password(monkeypatch, uri: str) -> N
     assert "PASS" not in message and "WORD" not in message
 
 
+@pytest.mark.parametrize(
+    ("uri", "why"),
+    [
+        # redis-py let ?db= override the path; the hot path read the path: decisions went
+        # to database 7, `antiextract block` and settlements to database 3
+        ("redis://127.0.0.1:6379/7?db=3", "database is named twice"),
+        # accepted by redis-py's parser, refused by its connection (every settlement, the
+        # allowlist and the CLI failed), ignored by the hot path's client
+        ("redis://127.0.0.1:6379/7?bogus=1", "unknown option 'bogus'"),
+        ("rediss://127.0.0.1:6379/0?ssl_cert_reqs=none", "unknown option 'ssl_cert_reqs'"),
+        ("redis://127.0.0.1:6379/0?socket_timeout=5", "unknown option 'socket_timeout'"),
+        ("unix:///tmp/redis.sock?db=1&db=2", "option 'db' given twice"),
+    ],
+)
+def test_a_storage_uri_both_redis_clients_would_not_read_alike_is_refused(
+    monkeypatch, uri: str, why: str
+) -> None:
+    """The hot path's lean client and redis-py (settlements, allowlist, operator
+    commands) must reach the same server and database: a URI one of them reads otherwise
+    is refused at start-up, naming the part."""
+    message = refused(monkeypatch, ANTIEXTRACT_STORAGE_URI=uri)
+    assert why in message
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["redis://127.0.0.1:6379/7", "redis://127.0.0.1:6379?db=3", "unix:///tmp/r.sock?db=4",
+     "redis://u:p%40ss@h:6380/2", "rediss://h/1"],
+)  # fmt: skip
+def test_storage_uris_both_clients_read_alike_are_accepted(monkeypatch, uri: str) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", uri)
+    assert load_settings().storage_uri == uri
+
+
 def test_config_and_errors_mask_every_credential(monkeypatch) -> None:
     uri = "redis+sentinel://u:MASTERPW@h1:26379,h2/mymaster/2?sentinel_password=SENTINELPW"
     monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", uri)

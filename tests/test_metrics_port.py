@@ -189,8 +189,38 @@ async def test_the_gateway_starts_and_stops_its_listener_with_its_lifespan() -> 
 
 def test_without_a_metrics_port_the_gateway_has_no_listener() -> None:
     gateway = build_gateway("http://127.0.0.1:9", gateway_settings())
-    assert isinstance(gateway, Gateway) and gateway.metrics is None
+    assert isinstance(gateway, Gateway) and gateway.app.metrics_listener is None
     assert isinstance(gateway.proxy, ProxyApp)
+
+
+def test_the_one_line_middleware_integration_serves_metrics_on_its_port(monkeypatch) -> None:
+    """`app.add_middleware(AntiExtractMiddleware)` (FastAPI, vLLM's --middleware) has no
+    handle on the middleware: ANTIEXTRACT_METRICS_PORT was read by the gateway only, and
+    silently ignored here. The middleware now starts the listener with the host's
+    lifespan and stops it at shutdown."""
+    from fastapi import FastAPI
+
+    from antiextract import AntiExtractMiddleware
+
+    port = free_port()
+    monkeypatch.setenv("ANTIEXTRACT_METRICS_PORT", str(port))
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def chat() -> dict:
+        return {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2}}
+
+    app.add_middleware(AntiExtractMiddleware)
+    body = b'{"model":"m","messages":[{"role":"user","content":"hi"}]}'
+    with serve(app, lifespan="on") as url:
+        for _ in range(2):
+            assert httpx.post(f"{url}/v1/chat/completions", content=body).status_code == 200
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", trust_env=False).text
+        assert httpx.get(f"{url}/metrics", trust_env=False).status_code == 404
+    decisions = samples(text, "antiextract_decisions_total")
+    allow = (("action", "allow"), ("api", "openai.chat"), ("enforced", "true"), ("reason", "allow"))
+    assert decisions[allow] == 2
+    assert refused(f"http://127.0.0.1:{port}/metrics")  # stopped with the lifespan
 
 
 @pytest.fixture(scope="module")

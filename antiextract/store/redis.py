@@ -574,7 +574,7 @@ class RedisStore(Store):
             try:
                 await self._pipelined(calls)
                 return True
-            except _FAILURES as exc:
+            except Exception as exc:  # _FAILURES, or a bug: the batch failed either way
                 error = type(exc).__name__
                 # A pooled connection the server closed while idle (a restart, an idle
                 # timeout, a failover) fails at once, before anything ran: the batch is
@@ -779,6 +779,42 @@ class RedisStore(Store):
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
 
 
+# Options after '?' that both clients of a redis://, rediss:// or unix:// store read the
+# same way. redis-py takes many more (TLS, socket and pool options) that the hot path's
+# lean client would ignore: accepted, they made the two clients talk to different
+# databases, or fail only on the path that settles and blocks.
+_SHARED_OPTIONS = ("db", "username", "password")
+
+
+def _same_server(scheme: str, url: str, fast: Any, slow: dict[str, Any]) -> None:
+    """Both clients must reach the same server and database as the same user."""
+    try:
+        query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    except ValueError:
+        query = {}
+    for name, values in query.items():
+        if name not in _SHARED_OPTIONS:
+            raise ValueError(
+                f"{scheme} URI: unknown option {name!r} (accepted: {', '.join(_SHARED_OPTIONS)})"
+            )
+        if len(values) > 1:
+            raise ValueError(f"{scheme} URI: option {name!r} given twice")
+    pairs = (
+        ("host", fast.host, slow.get("host", "localhost" if fast.path is None else None)),
+        ("port", fast.port, slow.get("port", 6379 if fast.path is None else 0)),
+        ("socket path", fast.path, slow.get("path")),
+        ("database", fast.db, int(slow.get("db", 0) or 0)),
+        ("user", fast.username, slow.get("username") or None),
+        ("password", fast.password, slow.get("password")),
+    )
+    for what, lean, other in pairs:
+        if lean != other:
+            raise ValueError(
+                f"{scheme} URI: the {what} is named twice, differently (in the path or the "
+                "host and again after '?'): say it once"
+            )
+
+
 def parse_uri(url: str) -> dict[str, Any]:
     """What a client for ``url`` needs, checked without connecting: Settings calls it at
     start-up, so every URI the store would refuse is refused there, with the variable's
@@ -792,10 +828,11 @@ def parse_uri(url: str) -> dict[str, Any]:
         )
     if scheme not in ("redis+cluster", "redis+sentinel"):
         try:
-            fast_parse_url(url)  # the hot path's lean client
-            redis_parse_url(url)  # redis-py's, for everything else
+            fast = fast_parse_url(url)  # the hot path's lean client
+            slow = redis_parse_url(url)  # redis-py's: settlements, allowlist, operator tools
         except ValueError as exc:
             raise ValueError(f"{scheme} URI: {redact(str(exc), uri_secrets(url))}") from None
+        _same_server(scheme, url, fast, slow)
         return {"scheme": scheme}
     try:
         parts = urlsplit(url)
