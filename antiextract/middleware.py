@@ -29,7 +29,7 @@ from .allowlist import Allowlist
 from .apis import UNAVAILABLE, ApiFamily, RequestFacts, canonical_path, family_for_path
 from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
-from .bucket import Limits, Outcome, WindowLimit, take_cost
+from .bucket import TOKENS, Limits, Outcome, WindowLimit, take_cost
 from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
 from .cost import Response, actual_tokens, charge, estimate, prompt_tokens, seen_output
 from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
@@ -266,7 +266,11 @@ class AntiExtractMiddleware:
                     await self._refund(ctx)
                 await self._unavailable(scope, 1.0, "internal_error", started)(scope, receive, send)
                 return
-            await self.app(scope, replay, send)  # its reservation, if any, stays charged
+            refusal = await self._undecided(scope, ctx, started)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+            await self.app(scope, replay, send)  # what was reserved for it stays charged
             return
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -283,6 +287,51 @@ class AntiExtractMiddleware:
             await self._settle(ctx, observer)
             if ctx.decision.action != ALLOW or self._sampled():
                 self._audit(ctx, observer.status)
+
+    async def _undecided(
+        self, scope: Scope, ctx: _Context | None, started: float
+    ) -> Refusal | None:
+        """FAIL_MODE=open after a failed decision: a request already allowed as it is
+        passes; any other is charged a full bucket on the local limits, like a body that
+        cannot be sized (its samples and budget are unknown), and passes only if that
+        bucket had it. An input that makes deciding fail (a client can look for one) then
+        buys at most one request per refill of a bucket, never unlimited, unscored ones."""
+        if ctx is not None and ctx.decision.action == ALLOW and ctx.outcome.allowed:
+            return None
+        try:
+            account, ip = self._identify(scope)
+        except Exception:
+            client = scope.get("client")
+            account = ip = "ip:" + str(client[0] if client else "unknown")
+        try:
+            outcome = await self.fallback.evaluate(
+                self._store_key(account, 16), self._store_key(ip, 12), self.limits.capacity,
+                self.clock(),
+            )  # fmt: skip
+            if outcome.allowed:
+                return None
+            decision = Decision(THROTTLE, ("internal_error",), outcome.retry_after, TOKENS)
+            family = family_for_path(scope["path"])
+            return throttle_response(
+                family, decision, self.limits, outcome.tokens, self.settings.sdk_retry_ceiling
+            )
+        except Exception as exc:
+            self._failure("decide", exc)
+            return self._unavailable(scope, 1.0, "internal_error", started)
+
+    def _identify(self, scope: Scope) -> tuple[str, str]:
+        """The account and client IP ids of a request (see _decide), nothing else read."""
+        client = scope.get("client")
+        peer = client[0] if client else None
+        auth = self.trusted_headers.read(scope["headers"], peer)
+        ident = identify(
+            scope["headers"],
+            peer,
+            account=auth.account,
+            trusted=self.settings.trusted_proxies,
+            key=self.hash_key,
+        )
+        return ident.account, ident.ip
 
     async def _refusal(self, scope: Scope, ctx: _Context) -> Refusal | None:
         """The middleware's own response for an enforced refusal, or None to call the app.

@@ -504,6 +504,15 @@ def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
         ) from None
     if any(item.amount <= 0 for item in items):
         raise ValueError("each limit needs a positive amount")
+    from .bucket import MAX_TTL
+
+    longest = (MAX_TTL - 60) // 2  # a window's counters are kept two windows long
+    for item in items:
+        if item.get_expiry() > longest:
+            raise ValueError(
+                f"the window of {item} is {item.get_expiry()} s; at most {longest} s "
+                f"({longest // 86_400} days): its counters must fit in a key's lifetime"
+            )
     return items
 
 
