@@ -63,7 +63,15 @@ def _config(args: argparse.Namespace) -> int:
     else:
         width = max(len(k) for k in data)
         for key, value in data.items():
-            print(f"{key.ljust(width)}  {value}")
+            if value is None:
+                shown: object = "(unset)"
+            elif value == "":
+                shown = "(none)"
+            elif isinstance(value, dict):
+                shown = json.dumps(value)
+            else:
+                shown = value
+            print(f"{key.ljust(width)}  {shown}")
     return 0
 
 

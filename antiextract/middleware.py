@@ -670,7 +670,7 @@ class AntiExtractMiddleware:
                 self.log.error(
                     "antiextract.store_unavailable",
                     error=self._error_text(exc),
-                    fallback="local_limits",
+                    fallback="refuse_503" if self.fail_closed else "local_limits",
                     state=breaker.state,
                     retry_in=round(breaker.retry_in(), 3),
                 )
@@ -937,7 +937,10 @@ def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:
             log.warning(
                 "antiextract.no_secret",
                 detail="neither ANTIEXTRACT_CHALLENGE_SECRET nor ANTIEXTRACT_SECRET is set: "
-                "challenge tokens use a per-process key and do not verify on other replicas",
+                "challenge tokens use a per-process key and do not verify on other replicas; "
+                "API keys are hashed into account ids with a key every antiextract install "
+                "shares, so ids can be matched against a known key's. Set "
+                "ANTIEXTRACT_SECRET (the same on every replica)",
             )
         return [random.randbytes(32)]
     return [hashlib.sha256(b"antiextract/challenge\0" + v.encode()).digest() for v in values]
