@@ -31,24 +31,31 @@ from dataclasses import dataclass
 from .apis import RequestFacts
 
 BYTES_PER_TOKEN = 4
-# A prompt whose size cannot be known (a body past the inspection cap with no
-# Content-Length, an encoding we cannot read): charged as the largest request, which
-# ``bucket.take_cost`` turns into a full bucket.
+# A prompt whose size cannot be known (a body past the inspection cap, an encoding we
+# cannot read): charged as the largest request, which ``bucket.take_cost`` turns into a
+# full bucket. Its ``n``, its prompts and its budget are unread too, so no smaller figure
+# bounds what it may ask for.
 UNKNOWN = 1 << 40
 
 
-def prompt_tokens(body_size: int | None) -> int:
-    """Estimated prompt tokens of a body of ``body_size`` bytes (None: size unknown)."""
+def prompt_tokens(body_size: int | None, facts: RequestFacts, *, max_output: int) -> int:
+    """Estimated prompt tokens of a body of ``body_size`` bytes (None: size unknown), plus
+    ``max_output`` for every piece of context the server fetches itself (an image or file
+    by URL or id, an earlier response, a hosted search tool): what it brings in is not in
+    the body, and no byte count bounds it. ``max_output`` is the operator's figure for the
+    largest single piece a request may ask for; it covers an image (a few thousand tokens
+    at most on the major APIs), not a long document, which only its usage settles."""
     if body_size is None:
         return UNKNOWN
-    return math.ceil(body_size / BYTES_PER_TOKEN)
+    return math.ceil(body_size / BYTES_PER_TOKEN) + facts.references * max_output
 
 
 def output_tokens(facts: RequestFacts, *, default_output: int, max_output: int) -> int:
-    """Requested output tokens x samples. A budget below 1 means "no limit" on servers that
-    take one (llama.cpp's -1), and a body we could not read (past the inspection cap, an
-    encoding we cannot decode, not JSON) may name any budget: both are charged as the most.
-    Every sample (``n``, ``best_of``) is generated, so each is charged."""
+    """Requested output tokens x samples x prompts. A budget below 1 means "no limit" on
+    servers that take one (llama.cpp's -1), and a body we could not read (an encoding we
+    cannot decode, not JSON) may name any budget: both are charged as the most. Every
+    sample (``n``, ``best_of``) of every prompt (a legacy completions batch) is generated,
+    so each is charged."""
     requested = facts.output_tokens
     if not facts.parsed:
         requested = max_output
@@ -56,14 +63,15 @@ def output_tokens(facts: RequestFacts, *, default_output: int, max_output: int) 
         requested = default_output
     elif requested < 1:
         requested = max_output
-    return min(requested, max_output) * facts.n
+    return min(requested, max_output) * facts.n * facts.prompts
 
 
 def estimate(
     body_size: int | None, facts: RequestFacts, *, default_output: int, max_output: int
 ) -> int:
-    """Reserved cost: estimated prompt tokens + requested output tokens (capped) x n."""
-    return prompt_tokens(body_size) + output_tokens(
+    """Reserved cost: estimated prompt tokens (fetched context included) + requested
+    output tokens (capped) x n x prompts."""
+    return prompt_tokens(body_size, facts, max_output=max_output) + output_tokens(
         facts, default_output=default_output, max_output=max_output
     )
 

@@ -63,6 +63,7 @@ include the reasoning tokens.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from bisect import bisect_left, insort
@@ -160,6 +161,17 @@ def rewrite_request(family: str, doc: dict[str, Any], plan: DegradePlan) -> dict
     except Exception:
         _log.exception("antiextract: request rewrite failed; request left unchanged")
         return None
+
+
+def request_body(doc: dict[str, Any]) -> bytes:
+    """A rewritten request as the JSON bytes the app receives. A body read by Python's
+    json (``apis.base._lenient``) may hold an integer past 64 bits, which orjson refuses
+    to write (TypeError): json writes it as the client sent it. A serializer that raised
+    here failed the decision, and the request went on unrewritten."""
+    try:
+        return orjson.dumps(doc)
+    except TypeError:
+        return json.dumps(doc).encode()
 
 
 def _cap_fields(out: dict[str, Any], names: tuple[str, ...], cap: int, default: str | None) -> bool:

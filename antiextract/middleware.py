@@ -22,17 +22,23 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from . import challenge as pow_challenge
 from .allowlist import Allowlist
-from .apis import UNAVAILABLE, ApiFamily, RequestFacts, canonical_path, family_for_path
+from .apis import (
+    INVALID,
+    TOO_LARGE,
+    UNAVAILABLE,
+    ApiFamily,
+    RequestFacts,
+    canonical_path,
+    family_for_path,
+)
 from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
 from .bucket import TOKENS, Limits, Outcome, WindowLimit, take_cost
 from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
 from .cost import Response, actual_tokens, charge, estimate, prompt_tokens, seen_output
-from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
+from .degrade import DegradePlan, JsonFilter, request_body, response_filter, rewrite_request
 from .encoding import content_coding, decode
 from .enforce import (
     Refusal,
@@ -362,7 +368,29 @@ class AntiExtractMiddleware:
             return pow_challenge.challenge_response(
                 ctx.family, token, difficulty, self.settings.verification_url
             )
+        if d.action in (DEGRADE, CHALLENGE) and not ctx.facts.parsed:
+            await self._refund(ctx)
+            return self._unrewritable(ctx)
         return None
+
+    def _unrewritable(self, ctx: _Context) -> Refusal:
+        """The answer to a request that must be degraded but whose body cannot be
+        rewritten: not read (past INSPECT_MAX_BYTES, or an encoding we cannot decode) or
+        not a JSON object. Forwarded as it was, its n, budget and logprobs reached the
+        model: a degraded account padded its body past the cap and got every sample it
+        asked for, at full length, with logprobs. Refused instead, in the API's format,
+        never charged; the client learns what to send."""
+        if "body:uninspected" in ctx.facts.odd:
+            status, kind, code = 413, TOO_LARGE, "request_too_large"
+            message = (
+                "The request body could not be inspected: send at most "
+                f"{self.settings.inspect_max_bytes} bytes of JSON (gzip or deflate allowed)."
+            )
+        else:
+            status, kind, code = 400, INVALID, "invalid_json"
+            message = "The request body is not a JSON object."
+        body = ctx.family.error_body(kind, message, code)
+        return Refusal(status, json_headers(body, (b"x-should-retry", b"false")), body)
 
     def _unavailable(
         self, scope: Scope, retry_after: float, reason: str, started: float
@@ -464,14 +492,15 @@ class AntiExtractMiddleware:
         replay: _Replay,
         receive: Receive,
     ) -> tuple[Scope, Receive]:
-        """The request rewritten so the model returns less of what an extractor values."""
+        """The request rewritten so the model returns less of what an extractor values.
+        A body that cannot be rewritten never gets here (``_unrewritable``)."""
         doc = ctx.facts.doc
         if doc is None or messages[-1].get("more_body", False):
-            return scope, replay  # not parsed or not read whole: only the response is filtered
+            return scope, replay
         rewritten = rewrite_request(ctx.family.name, doc, self.plan)
         if rewritten is None:
             return scope, replay
-        body = orjson.dumps(rewritten)
+        body = request_body(rewritten)
         headers = [  # the rewritten body is plain JSON, whatever encoding the client sent
             (k, v)
             for k, v in scope["headers"]
@@ -511,7 +540,7 @@ class AntiExtractMiddleware:
         s = self.settings
         body_size = _inspect(messages, size, complete, headers, s.inspect_max_bytes)
         facts = family.facts(body_size[0])
-        prompt = prompt_tokens(body_size[1])
+        prompt = prompt_tokens(body_size[1], facts, max_output=s.max_output_tokens)
         cost = take_cost(
             estimate(
                 body_size[1], facts,
@@ -887,8 +916,10 @@ def _inspect(
 
     A body read whole is inspected as the app will read it: gzip and deflate are decoded
     (``encoding.decode``, never past ``cap``) while the app gets the original bytes. Past
-    the cap its size is its Content-Length, or unknown without one (chunked, or an
-    encoding we cannot read). A client gone mid-body sent only what was read."""
+    the cap nothing of it is read: its ``n``, its prompts and its budget could be anything
+    (reserved as its Content-Length plus one sample, ``n`` = 64 behind padding was served
+    on one sample's reservation), so it is charged as the largest request. A client gone
+    mid-body sent only what was read."""
     coding = content_coding(header(headers, b"content-encoding"))
     if complete and messages[-1]["type"] == "http.request":
         body = b"".join(m.get("body", b"") for m in messages)
@@ -898,10 +929,7 @@ def _inspect(
         return decoded, None if decoded is None else len(decoded)
     if messages[-1]["type"] != "http.request":
         return None, size  # the client went away: the app gets no more than this
-    if coding is not None:
-        return None, None
-    length = _content_length(headers)
-    return None, max(size, length) if length else None
+    return None, None
 
 
 def _campaign_evidence(view: CohortView | None) -> dict[str, Any] | None:
@@ -1020,16 +1048,6 @@ class _DegradeSend:
             UNAVAILABLE, "The model's response could not be processed.", "response_filter_failed"
         )
         await Refusal(502, json_headers(body), body)(None, None, self.send)
-
-
-def _content_length(headers: list[tuple[bytes, bytes]]) -> int:
-    for key, value in headers:
-        if key == b"content-length":
-            try:
-                return max(0, int(value))
-            except ValueError:
-                return 0
-    return 0
 
 
 class _Replay:

@@ -108,7 +108,8 @@ def main() -> int:
     inputs = []
     for name, (body, text) in INPUTS.items():
         row: dict[str, Any] = {"input": name, "wire_bytes": len(body),
-                               "reserved": prompt_tokens(len(body))}  # fmt: skip
+                               "reserved": prompt_tokens(len(body), CHAT.facts(body),
+                                                         max_output=16_384)}  # fmt: skip
         for tok, count in counts.items():
             real = count(text)
             row[tok] = real

@@ -14,13 +14,18 @@ import json
 import math
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from antiextract.apis import CHAT, COMPLETIONS, GENERIC, MESSAGES, RESPONSES, family_for_path
 from antiextract.apis.base import MAX_TEXT, RequestFacts
+from antiextract.cost import estimate
+from antiextract.degrade import DegradePlan, request_body, rewrite_request
+from antiextract.fingerprint import template_fingerprint
+from antiextract.signals import SignalWeights, read_signals
 
-from .strategies import request_docs
+from .strategies import bodies_for_families, request_docs
 
 CHAT_PATH = "/v1/chat/completions"
 COMPLETIONS_PATH = "/v1/completions"
@@ -495,6 +500,78 @@ def test_legacy_batch_of_token_id_prompts_is_not_odd() -> None:
     assert f.odd == []
 
 
+@pytest.mark.parametrize(
+    ("prompt", "extra", "prompts"),
+    [
+        ("Once upon a time", {}, 1),
+        (["a"] * 50, {}, 50),  # a batch: vLLM and OpenAI generate n x max_tokens for each
+        ([1212, 318, 257], {}, 1),  # one prompt of token ids
+        ([1212.0, 318.0], {}, 1),  # pydantic reads 1.0 as the token id 1
+        ([[1, 2], [3], [4, 5, 6]], {}, 3),  # a batch of token-id prompts
+        (["a", [1, 2]], {}, 2),  # mixed: refused by the server, or one each
+        ([], {}, 1),
+        ("a", {"prompt_embeds": ["AAAA", "BBBB"]}, 3),  # vLLM: embeds generated for too
+        (None, {"prompt_embeds": "AAAA"}, 1),
+        (None, {"prompt_embeds": ["AAAA"] * 4}, 4),
+    ],
+)
+def test_legacy_batch_counts_every_prompt(prompt: Any, extra: dict[str, Any], prompts: int) -> None:
+    """A list of prompts is generated for n times each: reserved as one prompt, 30
+    concurrent requests of 50 prompts x 16,384 tokens took 13.9 M output tokens on a
+    600,000-token charge (the breaker's repro/batch_prompts.py)."""
+    doc: dict[str, Any] = {"model": "m", "max_tokens": 16, "n": 2, **extra}
+    if prompt is not None:
+        doc["prompt"] = prompt
+    f = facts(COMPLETIONS_PATH, doc)
+    assert (f.prompts, f.n) == (prompts, 2)
+    assert estimate(0, f, default_output=16, max_output=100) == 16 * 2 * prompts
+    # a generic path reads a list of prompts the same way; chat has no such list
+    assert facts(GENERIC_PATH, doc).prompts == (prompts if prompt is not None else 1)
+    assert facts(CHAT_PATH, doc).prompts == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "doc", "references"),
+    [
+        (CHAT_PATH, {"messages": [{"role": "user", "content": [
+            {"type": "text", "text": "what is this?"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+            {"type": "file", "file": {"file_id": "file-abc"}},
+        ]}]}, 2),
+        (RESPONSES_PATH, {"previous_response_id": "resp_1", "input": [{"role": "user", "content": [
+            {"type": "input_file", "file_url": "https://example.com/a.pdf"},
+            {"type": "input_image", "image_url": "data:image/png;base64,AAAA"},
+        ]}], "tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]},
+                       {"type": "function", "name": "f"}]}, 3),
+        (MESSAGES_PATH, {"max_tokens": 10, "container": "container_1", "messages": [
+            {"role": "user", "content": [
+                {"type": "image", "source": {"type": "url", "url": "https://example.com/a.png"}},
+                {"type": "image", "source": {"type": "base64", "data": "AAAA"}},
+                {"type": "document", "source": {"type": "file", "file_id": "file_1"}},
+                {"type": "tool_result", "tool_use_id": "t", "content": [
+                    {"type": "image", "source": {"type": "url", "url": "https://x/b.png"}}]},
+            ]}], "tools": [{"type": "web_fetch_20250910", "name": "web_fetch"}]}, 5),
+        (CHAT_PATH, {"messages": [{"role": "user", "content": "plain text"}]}, 0),
+    ],
+)  # fmt: skip
+def test_content_the_server_fetches_is_counted(path: str, doc: dict, references: int) -> None:
+    """A URL, a file id, an earlier response or a hosted search tool brings context in
+    that is not in the body's bytes: each reserves MAX_OUTPUT_TOKENS more (cost.py)."""
+    f = facts(path, doc)
+    assert f.references == references
+    body = js(doc)
+    plain = estimate(len(body), RequestFacts(f.family, parsed=True, output_tokens=1),
+                     default_output=1, max_output=100)  # fmt: skip
+    with_refs = estimate(len(body), replace_output(f, 1), default_output=1, max_output=100)
+    assert with_refs - plain == 100 * references
+
+
+def replace_output(f: RequestFacts, output: int) -> RequestFacts:
+    f.output_tokens, f.n, f.prompts = output, 1, 1
+    return f
+
+
 def test_legacy_output_field_is_max_tokens_only() -> None:
     doc = {"model": "davinci-002", "prompt": "hi", "max_completion_tokens": 9000}
     assert facts(COMPLETIONS_PATH, doc).output_tokens is None
@@ -893,7 +970,6 @@ def test_wrong_types_keep_the_rest() -> None:
         (b"null", "body:shape"),
         (b'{"model": "gpt-4o", "messages": [', "body:json"),
         (b"model=gpt-4o&prompt=hi", "body:json"),
-        (b'{"prompt": "caf\xe9"}', "body:json"),  # Latin-1, not UTF-8
         (b"\xff\xfe{\x00\x00", "body:json"),
         (b"", "body:json"),
         (None, "body:uninspected"),
@@ -961,3 +1037,112 @@ def test_bodies_orjson_refuses_are_read_as_python_servers_read_them(path: str, b
     assert f.parsed and "body:lenient" in f.odd
     assert f.n == 3
     assert f.output_tokens == (None if path == RESPONSES_PATH else 9000)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_bytes_that_are_not_utf8_are_read_as_node_and_go_read_them(path: str) -> None:
+    """Node's JSON.parse (on a body decoded as UTF-8) and Go's encoding/json read a byte
+    that is not UTF-8 as U+FFFD and serve the request; orjson and Python refuse it. Read
+    as Python reads it, one 0xFF byte in the prompt blinded every signal, ``n`` and the
+    budget of a request a Node or Go upstream behind the gateway served (the breaker's
+    repro/gateway_node_blind.sh: never degraded nor challenged)."""
+    ask = "Explain your reasoning step by step. Problem: prove that 3 squared is odd"
+    docs = {
+        CHAT_PATH: {"messages": [{"role": "user", "content": ask}]},
+        COMPLETIONS_PATH: {"prompt": ask},
+        RESPONSES_PATH: {"input": ask},
+        MESSAGES_PATH: {"messages": [{"role": "user", "content": ask}]},
+        GENERIC_PATH: {"messages": [{"role": "user", "content": ask}]},
+    }
+    doc = {"model": "m", "n": 8, "max_tokens": 4096, "max_output_tokens": 4096, **docs[path]}
+    body = js(doc).replace(b"is odd", b"is odd\xff")
+    with pytest.raises(UnicodeDecodeError):
+        body.decode()
+    f = family_for_path(path).facts(body)
+    assert f.parsed and "body:utf8" in f.odd
+    assert (f.n, f.output_tokens) == (8, 4096)
+    assert f.user_text.endswith("is odd\ufffd")
+    assert "elicit" in read_signals(f, SignalWeights()).fired
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"n": 2, "messages": [{"role": "user", "content": "explain \\ud800 step by step"}],'
+        b' "prompt": "a\\udfffb", "input": "\\ud83d", "system": "\\udc00"}',
+        # the same surrogates as raw bytes (what "surrogatepass" writes), which json reads
+        b'{"n": 2, "messages": [{"role": "user", "content": "explain \xed\xa0\x80 step"}],'
+        b' "prompt": "a\xed\xbf\xbfb", "input": "\xed\xa0\xbd", "system": "\xed\xb0\x80"}',
+        # in a key, and in a part the server ignores (vLLM drops an image part's "text")
+        b'{"n": 2, "\\ud800": 1, "messages": [{"role": "user", "content": [{"type": '
+        b'"image_url", "image_url": {"url": "https://x/a.png"}, "text": "\\ud800"}]}]}',
+    ],
+)
+def test_a_lone_surrogate_is_read_as_u_fffd(path: str, body: bytes) -> None:
+    """Python's json keeps a lone surrogate escape (\\ud800) in a string; the prompt
+    classifiers (ahocorasick_rs), the template fingerprint and orjson raise on one, and
+    a request whose reading raises went to the model unscored and unreserved (the
+    breaker's repro/decide_crash_vllm_like.py). Text is read with U+FFFD instead."""
+    family = family_for_path(path)
+    f = family.facts(body)
+    assert f.parsed and f.n == 2 and "body:lenient" in f.odd
+    for text in (f.user_text, f.system_text, f.prompt_text):
+        text.encode()  # no surrogate left
+    assert "\ufffd" in f.prompt_text or "\ufffd" in orjson.dumps(f.doc).decode()
+    read_signals(f, SignalWeights())
+    if f.prompt_text:
+        template_fingerprint(f.prompt_text)
+    rewritten = rewrite_request(family.name, f.doc, DegradePlan(max_output_tokens=16))
+    request_body(rewritten or f.doc)
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("temperature", [b"1" + b"0" * 400, b"-" + b"9" * 309, b"1e400"])
+def test_a_temperature_past_float_range_is_odd_not_raised(path: str, temperature: bytes) -> None:
+    """Python's json reads an integer literal exactly, however long: float(10**400) raised
+    OverflowError while the request was read, and it went to the model unscored."""
+    body = b'{"model": "m", "n": 3, "messages": [], "temperature": ' + temperature + b"}"
+    f = family_for_path(path).facts(body)
+    assert f.parsed and f.n == 3
+    if temperature == b"1e400":  # a float literal: json reads it as inf
+        assert f.temperature == math.inf
+    else:
+        assert f.temperature is None and "temperature:range" in f.odd
+    read_signals(f, SignalWeights())
+
+
+W = SignalWeights()
+PLAN = DegradePlan(max_output_tokens=16)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(bodies_for_families())
+@example(("/v1/chat/completions", b'{"messages": [{"role": "user", "content": "\\ud800"}]}'))
+@example(("/v1/messages", b'{"system": "\\udfff you are", "messages": []}'))
+@example(("/v1/completions", b'{"max_completion_tokens": "", "prompt": "\\ud800"}'))
+@example(("/v1/responses", b'{"temperature": 1' + b"0" * 400 + b', "input": "hi"}'))
+@example(("/v1/chat/completions", b'{"seed": 1' + b"0" * 30 + b', "n": 8, "messages": []}'))
+def test_no_client_input_makes_reading_a_request_raise(case: tuple[str, bytes]) -> None:
+    """Every field the adapters read, in each API family's shapes, with hostile leaves
+    (lone surrogates escaped or raw, integers past 64 bits and past float range, NaN,
+    bytes that are not UTF-8, nesting), through everything the decision and the degrade
+    rewrite do with a body: facts, signals, the estimate, the template fingerprint, the
+    rewrite and its serialization. Nothing may raise: a request whose reading raised was
+    passed to the model unscored (the breaker's repro/fuzz_shapes.py found two sites)."""
+    path, body = case
+    family = family_for_path(path)
+    f = family.facts(body)
+    signals = read_signals(f, W)
+    assert signals.acute >= 0
+    cost = estimate(len(body), f, default_output=1_024, max_output=16_384)
+    assert isinstance(cost, int) and cost >= 0
+    assert f.n >= 1 and f.prompts >= 1 and f.references >= 0
+    for text in (f.user_text, f.system_text):
+        text.encode()  # no lone surrogate reaches the classifiers
+    if f.parsed and f.prompt_text:
+        template_fingerprint(f.prompt_text)
+    if f.doc is not None:
+        rewritten = rewrite_request(family.name, f.doc, PLAN)
+        out = request_body(rewritten if rewritten is not None else f.doc)
+        assert isinstance(json.loads(out), dict)

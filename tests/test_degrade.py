@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import io
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antiextract import degrade
+from antiextract import AntiExtractMiddleware, Settings, degrade
+from antiextract.audit import make_logger
 from antiextract.degrade import (
     DegradePlan,
     JsonFilter,
@@ -25,6 +28,7 @@ from antiextract.degrade import (
     response_filter,
     rewrite_request,
 )
+from antiextract.identity import digest
 
 from .asgi import Exchange, http_scope
 from .servers import load_example, serve
@@ -1032,3 +1036,129 @@ def test_anthropic_sdk_reads_filtered_messages_stream() -> None:
     assert [block.type for block in final.content] == ["text"]
     assert final.content[0].text == expected == "".join(deltas)
     assert expected.startswith("Echo: What") and final.stop_reason == "max_tokens"
+
+
+# --------------------------------------------------------------------------- a request that
+# must be degraded but cannot be rewritten
+
+
+class Recorder:
+    """A model server that records the parameters it received and answers in the format of
+    the path's API (its usage: max_tokens x n)."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, Any]] = []
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        doc = json.loads(body)
+        self.seen.append({k: doc.get(k) for k in ("max_tokens", "n", "logprobs", "top_logprobs")})
+        out = (doc.get("max_tokens") or 1) * (doc.get("n") or 1)
+        if scope["path"].endswith("/messages"):
+            answer = {
+                "id": "msg_1",
+                "type": "message",
+                "role": "assistant",
+                "model": "m",
+                "content": [{"type": "text", "text": "ok"}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": 5, "output_tokens": out},
+            }
+        else:
+            answer = {"id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                      "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                          "role": "assistant", "content": "ok"}}],
+                      "usage": {"prompt_tokens": 5, "completion_tokens": out,
+                                "total_tokens": 5 + out}}  # fmt: skip
+        raw = orjson.dumps(answer)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": raw})
+
+
+def degraded_gateway(app: Any, **overrides: Any) -> Any:
+    """Every account degraded (DEGRADE_AT=0), as a flagged account is; a clock that
+    stands still (no refill between requests)."""
+    settings = Settings(degrade_at=0.0, challenge_at=100.0, block_at=100.0, tarpit_max_seconds=0,
+                        **overrides)  # fmt: skip
+    return AntiExtractMiddleware(
+        app, settings, lambda: 1_800_000_000.0, logger=make_logger(stream=io.StringIO())
+    )
+
+
+HARVEST = {"max_tokens": 16_384, "n": 8, "logprobs": True, "top_logprobs": 20}
+
+
+def test_a_degraded_request_padded_past_the_cap_is_refused_not_forwarded() -> None:
+    """The breaker's repro/degrade_past_cap.py: a degraded account padded its body past
+    INSPECT_MAX_BYTES; unread, it was forwarded as sent, and the model generated 8 samples
+    of 16,384 tokens with top-20 logprobs instead of one of DEGRADE_MAX_OUTPUT_TOKENS
+    without. Such a request is refused: 413 in the API's format (the official SDKs raise
+    it with its message), never charged. A small body is still rewritten."""
+    app = Recorder()
+    mw = degraded_gateway(app, inspect_max_bytes=65_536)
+    pad = {"metadata_padding": " " * 600_000}  # arrives in several messages
+    with serve(mw) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-degraded", max_retries=0)
+        with pytest.raises(openai.APIStatusError) as raised:
+            client.chat.completions.create(model="m", messages=USER, extra_body=pad, **HARVEST)  # type: ignore[call-overload]
+        assert raised.value.status_code == 413
+        assert "65536 bytes" in raised.value.message
+        # the refusal cost nothing: the same account's next request is served, rewritten
+        client.chat.completions.create(model="m", messages=USER, **HARVEST)  # type: ignore[call-overload]
+        assert app.seen == [{"max_tokens": 512, "n": 1, "logprobs": None, "top_logprobs": None}]
+        ant = anthropic.Anthropic(base_url=url, api_key="sk-ant-degraded", max_retries=0)
+        with pytest.raises(anthropic.APIStatusError) as refused:
+            ant.messages.create(model="m", max_tokens=16_384, messages=USER, extra_body=pad)
+        assert refused.value.status_code == 413
+        assert refused.value.body["error"]["type"] == "request_too_large"  # type: ignore[index]
+    assert len(app.seen) == 1  # neither padded request reached the model
+    account = digest("key:" + digest(b"sk-ant-degraded", mw.hash_key), mw.hash_key)
+    state = asyncio.run(mw.store.account_state(account, mw.clock()))
+    assert state["tokens"] == mw.limits.capacity  # refused: charged nothing
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b'{"model": "m", "max_tokens": 16384, "n": 8, "logprobs": true', 400),  # cut JSON
+        (b'[{"model": "m", "max_tokens": 16384, "n": 8}]', 400),  # not an object
+        (b"\x1f\x8b" + b"\x00" * 40, 413),  # a gzip body we cannot decode (sent as gzip)
+    ],
+)
+def test_a_degraded_request_we_cannot_read_is_refused(body: bytes, status: int) -> None:
+    app = Recorder()
+    mw = degraded_gateway(app)
+    headers = [(b"content-type", b"application/json"), (b"authorization", b"Bearer sk-x")]
+    if status == 413:
+        headers.append((b"content-encoding", b"gzip"))
+    ex = Exchange(body)
+    asyncio.run(mw(http_scope(headers=headers), ex.receive, ex.send))
+    assert ex.status == status and app.seen == []
+    assert ex.json()["error"]["type"] == "invalid_request_error"
+    assert ex.headers["x-should-retry"] == "false"
+
+
+def test_a_degraded_body_read_by_pythons_json_is_rewritten() -> None:
+    """A body orjson refuses but Python's json reads (NaN, an integer past 64 bits) is
+    rewritten too: orjson could not write the integer back (TypeError), the decision
+    failed and the request went on with its n, budget and logprobs."""
+    app = Recorder()
+    mw = degraded_gateway(app)
+    body = (b'{"model": "m", "seed": 1' + b"0" * 30 + b', "temperature": NaN, "messages": '
+            b'[{"role": "user", "content": "hi \\ud800"}], "max_tokens": 16384, "n": 8, '
+            b'"logprobs": true, "top_logprobs": 20}')  # fmt: skip
+    ex = Exchange(body)
+    asyncio.run(mw(http_scope(headers=[(b"content-type", b"application/json"),
+                                       (b"authorization", b"Bearer sk-x")]),
+                   ex.receive, ex.send))  # fmt: skip
+    assert ex.status == 200
+    assert app.seen == [{"max_tokens": 512, "n": 1, "logprobs": None, "top_logprobs": None}]

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from .anthropic import Messages
-from .base import INVALID, PERMISSION, RATE_LIMIT, UNAVAILABLE, ApiFamily, RequestFacts
+from .base import (
+    INVALID,
+    PERMISSION,
+    RATE_LIMIT,
+    TOO_LARGE,
+    UNAVAILABLE,
+    ApiFamily,
+    RequestFacts,
+)
 from .openai import ChatCompletions, Completions, Responses
 
 CHAT = ChatCompletions()
@@ -53,6 +61,7 @@ __all__ = [
     "INVALID",
     "PERMISSION",
     "RATE_LIMIT",
+    "TOO_LARGE",
     "UNAVAILABLE",
     "ApiFamily",
     "RequestFacts",

@@ -10,6 +10,7 @@ from .base import (
     INVALID,
     PERMISSION,
     RATE_LIMIT,
+    TOO_LARGE,
     UNAVAILABLE,
     ApiFamily,
     RequestFacts,
@@ -36,6 +37,13 @@ class Messages(ApiFamily):
         if system is not None:
             facts.system_text = text_of(system, facts)
         read_messages(doc.get("messages"), facts)
+        # A code-execution container's files and MCP servers' results are read into the
+        # context by the server, not sent in the body.
+        if doc.get("container"):
+            facts.references += 1
+        servers = doc.get("mcp_servers")
+        if isinstance(servers, list):
+            facts.references += len(servers)
 
     def end_user(self, doc: dict[str, Any], facts: RequestFacts) -> str | None:
         metadata = doc.get("metadata")
@@ -53,5 +61,6 @@ class Messages(ApiFamily):
             PERMISSION: "permission_error",
             UNAVAILABLE: "overloaded_error",
             INVALID: "invalid_request_error",
+            TOO_LARGE: "request_too_large",
         }[kind]
         return orjson.dumps({"type": "error", "error": {"type": wire_type, "message": message}})

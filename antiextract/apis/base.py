@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ RATE_LIMIT = "rate_limit"
 PERMISSION = "permission"
 UNAVAILABLE = "unavailable"
 INVALID = "invalid_request"
+TOO_LARGE = "too_large"
 
 MAX_TEXT = 65_536  # characters of prompt text kept per field: signals look at the edges
 
@@ -32,6 +34,8 @@ class RequestFacts:
     model: str | None = None
     output_tokens: int | None = None  # requested output budget, when the body names one
     n: int = 1  # completions generated per prompt (``n``, ``best_of``), uncapped
+    prompts: int = 1  # prompts generated for (a legacy completions batch), uncapped
+    references: int = 0  # content the server fetches itself (URLs, file ids, earlier responses)
     stream: bool = False
     end_user: str | None = None  # the app's own end-user id (sub-identity), when sent
     odd: list[str] = field(default_factory=list)  # wrong types or shapes seen in the body
@@ -105,13 +109,20 @@ def str_field(doc: dict[str, Any], name: str, facts: RequestFacts) -> str | None
 
 
 def float_field(doc: dict[str, Any], name: str, facts: RequestFacts) -> float | None:
+    """A real-valued parameter; wrong types are noted as odd, never raised. An integer
+    past float range (``10**400``, which Python's json reads exactly) is noted too: its
+    conversion raised OverflowError, and a request whose reading raises is not scored."""
     value = doc.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         facts.odd.append(f"{name}:type")
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        facts.odd.append(f"{name}:range")
+        return None
 
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:
@@ -139,6 +150,8 @@ def text_of(content: Any, facts: RequestFacts) -> str:
         if isinstance(part, str):
             text = part
         elif isinstance(part, dict):
+            if _fetched(part):
+                facts.references += 1
             text = part.get("text")
             if text is None and isinstance(part.get("content"), str | list):
                 text = text_of(part["content"], facts)  # tool_result blocks nest content
@@ -149,6 +162,66 @@ def text_of(content: Any, facts: RequestFacts) -> str:
             continue
         parts.append(text)
     return clip("\n".join(parts))
+
+
+def prompt_count(doc: dict[str, Any]) -> int:
+    """Prompts a legacy completions request generates for, each ``n`` times (vLLM and
+    OpenAI): a ``prompt`` list of strings or of token lists is a batch, a string or one
+    list of token ids (numbers: pydantic takes ``1.0`` for 1) is one prompt, anything else
+    is counted by its length (the server refuses it or generates for each element); vLLM
+    generates for each of ``prompt_embeds`` too, after the prompts."""
+    prompt = doc.get("prompt")
+    count = 0
+    if prompt is not None:
+        count = 1
+        if (
+            isinstance(prompt, list)
+            and prompt
+            and not all(isinstance(t, int | float) and not isinstance(t, bool) for t in prompt)
+        ):
+            count = len(prompt)
+    embeds = doc.get("prompt_embeds")
+    if embeds is not None:
+        count += len(embeds) if isinstance(embeds, list) else 1
+    return max(1, count)
+
+
+# Keys of a content part that name something the server fetches (OpenAI image_url,
+# input_image, input_file and file parts; Anthropic image / document sources of type url;
+# vLLM's video_url and audio_url), and hosted tools that read documents, the web or files
+# into the context. What they bring in is not in the body's bytes.
+_URL_KEYS = ("url", "image_url", "video_url", "audio_url", "file_url", "document_url")
+_HOSTED_TOOLS = ("web_search", "web_fetch", "file_search", "code_interpreter", "code_execution",
+                 "mcp")  # fmt: skip
+
+
+def _fetched(part: dict[str, Any]) -> bool:
+    """A content part (or one object in it, ``image_url: {url}``, ``source: {type: url}``,
+    ``file: {file_id}``) that names a URL other than a ``data:`` URL, or a file id."""
+    for value in (part, *(v for v in part.values() if isinstance(v, dict))):
+        for key in _URL_KEYS:
+            url = value.get(key)
+            if isinstance(url, str) and url and url.lstrip()[:5].lower() != "data:":
+                return True
+        file_id = value.get("file_id")
+        if isinstance(file_id, str) and file_id:
+            return True
+    return False
+
+
+def hosted_tools(tools: Any) -> int:
+    """Tools the server runs itself that bring documents, web pages or files into the
+    context (OpenAI's web_search / file_search / code_interpreter / mcp, Anthropic's
+    web_search_* / web_fetch_* / code_execution_*)."""
+    if not isinstance(tools, list):
+        return 0
+    return sum(
+        1
+        for tool in tools
+        if isinstance(tool, dict)
+        and isinstance(tool.get("type"), str)
+        and tool["type"].startswith(_HOSTED_TOOLS)
+    )
 
 
 def count_list(doc: dict[str, Any], name: str, facts: RequestFacts) -> int:
@@ -203,6 +276,7 @@ class ApiFamily:
         facts.end_user = self.end_user(doc, facts)
         facts.temperature = float_field(doc, "temperature", facts)
         facts.tools = count_list(doc, "tools", facts) + count_list(doc, "functions", facts)
+        facts.references += hosted_tools(doc.get("tools"))
         self.read_sampling(doc, facts)
         self.read_prompt(doc, facts)
 
@@ -236,6 +310,7 @@ class ApiFamily:
             read_messages(doc.get("messages"), facts)
         elif "prompt" in doc:
             facts.user_text = text_of(doc.get("prompt"), facts)
+            facts.prompts = prompt_count(doc)
             facts.turns = 1
         elif "input" in doc:
             facts.user_text = text_of(doc.get("input"), facts)
@@ -250,6 +325,7 @@ class ApiFamily:
             PERMISSION: "permission_error",
             UNAVAILABLE: "service_unavailable",
             INVALID: "invalid_request_error",
+            TOO_LARGE: "invalid_request_error",
         }[kind]
         return orjson.dumps(
             {"error": {"message": message, "type": wire_type, "param": None, "code": code}}
@@ -257,16 +333,78 @@ class ApiFamily:
 
 
 def _lenient(body: bytes, facts: RequestFacts) -> Any:
-    """A body orjson refuses but Python's json (FastAPI, vLLM) accepts: NaN, Infinity,
-    lone surrogates, a byte-order mark, numbers past 1e308. Read as the server will, or an
-    attacker adds ``"x": NaN`` to blind every signal and reserve the default output while
-    the server honours the request. Only on orjson's failure: never on the hot path."""
+    """A body orjson refuses but a model server reads, read as that server will.
+
+    Python's json (FastAPI, vLLM) takes NaN, Infinity, lone surrogates, a byte-order mark,
+    numbers past 1e308 and UTF-16. Node's ``JSON.parse`` and Go's ``encoding/json`` (most
+    servers behind the gateway) take bytes that are not UTF-8, each read as U+FFFD. Unread,
+    such a body blinded every signal and its ``n`` while the server honoured it. Text keeps
+    no lone surrogate (U+FFFD instead, as Go reads one): the prompt classifiers, the
+    template fingerprint and the degrade rewrite's serializer raise on one, and a request
+    whose reading raises goes unscored. Only on orjson's failure: never on the hot path."""
     try:
         doc = json.loads(body)
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", "replace")
+        try:
+            doc = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            try:
+                doc = json.loads(text)
+            except (ValueError, RecursionError):
+                facts.odd.append("body:json")
+                return None
+        facts.odd.append("body:utf8")
     except (ValueError, RecursionError):
         facts.odd.append("body:json")
         return None
     facts.odd.append("body:lenient")
+    if _may_hold_surrogates(body):
+        doc = _without_surrogates(doc)
+    return doc
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _may_hold_surrogates(body: bytes) -> bool:
+    """What can become a lone surrogate once read: a \\uD800-\\uDFFF escape, a surrogate
+    encoded in UTF-8 (json reads bytes with "surrogatepass"; its lead byte is 0xED), or a
+    UTF-16/32 body (NULs up front). Substring tests first: a regex alternation scanned a
+    2 KB body in 15 µs, three times the parse."""
+    return (
+        (b"\\u" in body and _SURROGATE_ESCAPE.search(body) is not None)
+        or b"\xed" in body
+        or b"\x00" in body[:4]
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(doc: Any) -> Any:
+    """``doc`` with every lone surrogate in its strings and keys replaced by U+FFFD
+    (iterative: a document json accepted may be nested deeper than Python recurses)."""
+    if isinstance(doc, str):
+        return _SURROGATE.sub("\ufffd", doc)
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in list(node.items()):
+                if isinstance(value, str):
+                    value = node[key] = _SURROGATE.sub("\ufffd", value)
+                elif isinstance(value, dict | list):
+                    stack.append(value)
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    del node[key]
+                    node[_SURROGATE.sub("\ufffd", key)] = value
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                if isinstance(value, str):
+                    node[i] = _SURROGATE.sub("\ufffd", value)
+                elif isinstance(value, dict | list):
+                    stack.append(value)
     return doc
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import ApiFamily, RequestFacts, clip, read_messages, text_of
+from .base import ApiFamily, RequestFacts, clip, prompt_count, read_messages, text_of
 
 
 class ChatCompletions(ApiFamily):
@@ -25,6 +25,9 @@ class Completions(ApiFamily):
             facts.user_text = ""  # token ids (one prompt or a batch): nothing to read
         else:
             facts.user_text = text_of(prompt, facts)
+        # Every prompt of a batch is generated for n times: reserved as one prompt's
+        # output, a burst of batches took many times what its reservations covered.
+        facts.prompts = prompt_count(doc)
         facts.turns = 1
 
 
@@ -61,6 +64,10 @@ class Responses(ApiFamily):
         previous = doc.get("previous_response_id") or doc.get("conversation")
         if previous:
             facts.assistant_turns += 1  # continued server-side: not a single-turn ask
+        # Context the server holds and adds itself: an earlier response's conversation, a
+        # stored conversation, a stored prompt template.
+        facts.references += sum(1 for k in ("previous_response_id", "conversation", "prompt")
+                                if doc.get(k))  # fmt: skip
 
 
 def _token_ids(value: object) -> bool:
