@@ -25,7 +25,6 @@ sequences of requests, settlements and failures, on every store):
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from .apis import RequestFacts
@@ -82,7 +81,7 @@ class Response:
 
     status: int | None  # None: the app raised before answering
     complete: bool  # the final body message went out
-    usage: int | None  # tokens the response reported (``actual_tokens``), None if none
+    usage: int | None  # tokens the response reported (``usage.UsageReader``), None if none
     seen_output: int = 0  # output tokens the body visibly carried (``seen_output``)
 
 
@@ -104,70 +103,8 @@ def charge(taken: float, prompt: int, response: Response) -> float:
     return float(max(taken, response.usage or 0, seen))
 
 
-# A real "usage" key: inside JSON strings every quote is escaped, so an unescaped
-# `"usage":` can only be a key, never text the model wrote... except inside an object the
-# model wrote as JSON (Anthropic's tool_use ``input``). So per field the largest value
-# seen wins: a forged usage object can raise the charge, never lower it.
-_USAGE = re.compile(rb'"usage"\s*:\s*\{')
-_COUNT = re.compile(
-    rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens'
-    rb'|cache_creation_input_tokens|cache_read_input_tokens)"\s*:\s*(\d+)'
-)
-
-
-def actual_tokens(*parts: bytes) -> int | None:
-    """Real tokens used, from the ``usage`` objects in a response's head and tail.
-
-    Works on JSON bodies and SSE streams of both families: OpenAI puts ``usage`` at the end
-    (the last chunk when streaming); Anthropic streams ``input_tokens`` in
-    ``message_start`` and a running ``output_tokens`` in ``message_delta``, so per field
-    the largest value seen wins. Prompt tokens are the larger of OpenAI's
-    ``prompt_tokens`` and Anthropic's ``input_tokens`` plus its cache writes and reads
-    (Anthropic leaves cached tokens out of ``input_tokens``; OpenAI counts them in
-    ``prompt_tokens``): a prompt read from a cache was still read, and was reserved in
-    full. ``None`` when no usage was reported.
-    """
-    best: dict[bytes, int] = {}
-    for part in parts:
-        for match in _USAGE.finditer(part):
-            obj = _object_at(part, match.end() - 1)
-            for name, value in _COUNT.findall(obj):
-                n = int(value)
-                if n > best.get(name, -1):
-                    best[name] = n
-    if not best:
-        return None
-    get = best.get
-    prompt = max(
-        get(b"prompt_tokens", 0),
-        get(b"input_tokens", 0)
-        + get(b"cache_creation_input_tokens", 0)
-        + get(b"cache_read_input_tokens", 0),
-    )
-    output = max(get(b"completion_tokens", 0), get(b"output_tokens", 0))
-    return prompt + output
-
-
 def seen_output(events: int, body_bytes: int, stream: bool) -> int:
     """Output tokens a response visibly carried: one per SSE event (servers stream a token
     or more per event), or four bytes per token of a JSON body. Only used when the
     response reported no usage."""
     return events if stream else math.ceil(body_bytes / BYTES_PER_TOKEN)
-
-
-def _object_at(data: bytes, start: int) -> bytes:
-    """The JSON object starting at ``data[start] == '{'``, nested objects included.
-
-    Only brace-balanced scanning: usage objects hold numbers and nested objects, no
-    strings with braces. A cut-off object is returned as far as it goes.
-    """
-    depth = 0
-    for i in range(start, min(len(data), start + 4096)):
-        c = data[i]
-        if c == 0x7B:
-            depth += 1
-        elif c == 0x7D:
-            depth -= 1
-            if depth == 0:
-                return data[start : i + 1]
-    return data[start : start + 4096]

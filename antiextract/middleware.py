@@ -37,7 +37,7 @@ from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
 from .bucket import TOKENS, Limits, Outcome, WindowLimit, take_cost
 from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
-from .cost import Response, actual_tokens, charge, estimate, prompt_tokens, seen_output
+from .cost import Response, charge, estimate, prompt_tokens, seen_output
 from .degrade import DegradePlan, JsonFilter, request_body, response_filter, rewrite_request
 from .encoding import content_coding, decode
 from .enforce import (
@@ -56,15 +56,13 @@ from .risk import RiskInput, RiskModel, reasons
 from .settings import Settings, SettingsError, load_settings
 from .signals import RequestSignals, SignalWeights, read_signals
 from .store import MemoryStore, Store, StoreError, create_store
+from .usage import UsageReader
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-_HEAD = 16_384
-_TAIL = 16_384
 
 _internal = logging.getLogger("antiextract")
 # Tracebacks logged here quote exceptions, and a store's may quote its URI: every
@@ -774,9 +772,10 @@ class AntiExtractMiddleware:
             return  # nothing was taken for a request the store refused (shadow mode)
         taken = ctx.outcome.taken
         used = None
-        if observer.status is not None and observer.status < 500:
-            used = actual_tokens(observer.head, b"".join(observer.tail))
-        seen = seen_output(observer.events, observer.size, observer.stream)
+        reader = observer.reader
+        if reader is not None and observer.status is not None and observer.status < 500:
+            used = reader.tokens()
+        seen = 0 if reader is None else seen_output(reader.events, reader.size, reader.stream)
         response = Response(observer.status, observer.complete, used, seen)
         delta = charge(taken, ctx.prompt, response) - taken
         if observer.status is None or observer.status >= 500:
@@ -1066,37 +1065,23 @@ class _Replay:
 
 
 class _ResponseObserver:
-    """``send`` for the app: passes every message on untouched, keeping the body's head
-    and tail (16 KiB each) so settlement can find ``usage`` without buffering the body."""
+    """``send`` for the app: passes every message on untouched, while a ``UsageReader``
+    reads the response's own usage from a JSON or SSE body (``antiextract/usage.py``)."""
 
-    __slots__ = (
-        "capture", "complete", "events", "head", "last", "send", "size", "status", "stream",
-        "tail", "tail_size",
-    )  # fmt: skip
+    __slots__ = ("complete", "reader", "send", "status", "stream")
 
     def __init__(self, send: Send) -> None:
         self.send = send
         self.complete = False  # the final body message went out
         self.status: int | None = None
-        self.capture = False
-        self.head = b""
-        self.tail: deque[bytes] = deque()
-        self.tail_size = 0
+        self.reader: UsageReader | None = None  # a 2xx JSON or SSE body, uncompressed
         self.stream = False  # an SSE response
-        self.events = 0  # SSE events seen (blank-line terminators), for ``cost.seen_output``
-        self.size = 0  # body bytes seen
-        self.last = 0  # the previous body message's last byte (a terminator may straddle)
 
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.body":
-            if self.capture:
-                body = message.get("body", b"")
-                if body:
-                    self._keep(body)
-                    if self.stream:
-                        self.events += body.count(b"\n\n") + (self.last == 0x0A and body[0] == 0x0A)
-                        self.last = body[-1]
+            if self.reader is not None:
+                self.reader.feed(message.get("body", b""))
             if not message.get("more_body", False):
                 await self.send(message)
                 self.complete = True
@@ -1104,20 +1089,11 @@ class _ResponseObserver:
         elif kind == "http.response.start":
             self.status = message["status"]
             headers = message.get("headers", ())
-            self.capture = self.status < 300 and _is_plain_text(headers)
-            self.stream = self.capture and b"event-stream" in (
-                header(headers, b"content-type") or b""
-            )
+            if self.status < 300 and _is_plain_text(headers):
+                ctype = header(headers, b"content-type") or b""
+                self.stream = b"event-stream" in ctype
+                self.reader = UsageReader(self.stream)
         await self.send(message)
-
-    def _keep(self, body: bytes) -> None:
-        self.size += len(body)
-        if len(self.head) < _HEAD:
-            self.head += body[: _HEAD - len(self.head)]
-        self.tail.append(body)
-        self.tail_size += len(body)
-        while self.tail_size - len(self.tail[0]) >= _TAIL:
-            self.tail_size -= len(self.tail.popleft())
 
 
 def _uncompressed(scope: Scope) -> Scope:

@@ -33,6 +33,7 @@ from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
 from antiextract.identity import digest
 from antiextract.proxy import SERVER_OPTIONS, build_gateway
+from antiextract.usage import UsageReader
 
 from .asgi import Exchange, bearer, http_scope
 from .conftest import REDIS_URL, SimClock, redis_client
@@ -211,7 +212,8 @@ async def test_padding_buys_nothing_through_the_gateway() -> None:
 CAP = 10_000.0
 REFILL = 50.0
 TOL = 1e-3  # tokens: refills at a clock of 1.8e9 s carry float rounding of ~1e-6
-KINDS = ("openai_json", "openai_sse", "anthropic_sse", "anthropic_forged", "no_usage_sse")
+KINDS = ("openai_json", "openai_sse", "openai_sse_crlf", "anthropic_sse", "anthropic_forged",
+         "responses_sse", "no_usage_sse")  # fmt: skip
 FAILURES = ("none", "5xx", "raise_before", "raise_mid", "cut", "cancel", "client_gone")
 
 
@@ -229,9 +231,29 @@ def response_for(kind: str, usage: tuple[int, int, int, int], events: int) -> li
         doc = {"choices": [{"message": {"content": "x" * events}}], "usage": usage_doc}
         raw = orjson.dumps(doc)
         return [raw[: len(raw) // 2], raw[len(raw) // 2 :]]
-    if kind == "openai_sse":
+    if kind.startswith("openai_sse"):
         final = {"choices": [], "usage": {"prompt_tokens": p, "completion_tokens": o}}
-        return [delta] * events + [b"data: " + orjson.dumps(final) + b"\n\n", b"data: [DONE]\n\n"]
+        messages = [delta] * events + [
+            b"data: " + orjson.dumps(final) + b"\n\n",
+            b"data: [DONE]\n\n",
+        ]
+        if kind.endswith("crlf"):  # sse-starlette's separator
+            messages = [m.replace(b"\n", b"\r\n") for m in messages]
+        return messages
+    if kind == "responses_sse":  # response.created echoes a tool schema with a forged usage
+        tools = [{"type": "function", "name": "f", "parameters": {"usage": {
+            "input_tokens": 0, "output_tokens": 0, "prompt_tokens": 0}}}]  # fmt: skip
+        text = {"type": "response.output_text.delta", "delta": '"usage":{"output_tokens":0}'}
+        usage_doc = {"input_tokens": p, "output_tokens": o}
+        output = [{"content": "x" * events}]
+        done = {"type": "response.completed",
+                "response": {"tools": tools, "usage": usage_doc, "output": output}}  # fmt: skip
+        return [
+            _sse("response.created", {"type": "response.created",
+                                      "response": {"tools": tools, "usage": None}}),
+            *[_sse("response.output_text.delta", text)] * events,
+            _sse("response.completed", done),
+        ]  # fmt: skip
     if kind == "no_usage_sse":
         return [delta] * events + [b"data: [DONE]\n\n"]
     usage_start = {"input_tokens": p, "cache_read_input_tokens": cr,
@@ -257,7 +279,7 @@ def response_for(kind: str, usage: tuple[int, int, int, int], events: int) -> li
 
 def reported(kind: str, usage: tuple[int, int, int, int]) -> int | None:
     p, cr, cc, o = usage
-    if kind.startswith("openai"):
+    if kind.startswith("openai") or kind == "responses_sse":
         return p + o
     if kind == "anthropic_sse":  # message_start's placeholder says 1: the count only grows
         return p + cr + cc + max(o, 1)
@@ -765,12 +787,25 @@ async def test_output_budgets_are_reserved_as_servers_read_them(reserving, param
     assert await reserve(mw, body) == math.ceil(len(body) / 4) + output
 
 
-async def test_a_stream_without_usage_pays_for_what_it_carried(reserving) -> None:
+@pytest.mark.parametrize("sep", [b"\n", b"\r\n", b"\r"])
+@pytest.mark.parametrize("split", [None, 1, 2, 3, 7])
+async def test_a_stream_without_usage_pays_for_what_it_carried(
+    reserving, sep: bytes, split: int | None
+) -> None:
     """No max_tokens and no usage (an OpenAI stream without include_usage): the default
     output tokens (here set to 1,024) were reserved and kept, however long the answer. Now
-    every event the stream carried beyond that is charged."""
-    events = [b'data: {"choices":[{"delta":{"content":"tok"}}]}\n\n'] * 5_000
-    app = EntryApp([*events, b"data: [DONE]\n\n"], ctype=b"text/event-stream")
+    every event the stream carried beyond that is charged, whichever line ending ends it
+    (SSE allows LF, CRLF and CR; sse-starlette writes CRLF: 40,000 such events were
+    charged 16,402) and wherever the server's writes cut the stream (``split``: bytes
+    carried over to the next message)."""
+    event = b'data: {"choices":[{"delta":{"content":"tok"}}]}' + sep + sep
+    messages = [event] * 5_000 + [b"data: [DONE]" + sep + sep]
+    if split is not None:  # each message starts with the last bytes of the previous one
+        raw = b"".join(messages)
+        size = len(event)
+        messages = [raw[max(0, i - split) : i + size - split] for i in range(0, len(raw), size)]
+        assert b"".join(messages) == raw
+    app = EntryApp(messages, ctype=b"text/event-stream")
     mw = reserving(app, default_output_tokens=1_024)
     body = chat("hello", stream=True)
     taken = await reserve(mw, body)
@@ -974,3 +1009,265 @@ async def test_inputs_that_made_the_decision_raise_are_decided(default_mw, clock
     assert statuses == [200, 200, 200, 429, 429, 429]
     exposed = mw.metrics.exposition().decode()
     assert 'antiextract_internal_errors_total{stage="decide"} 0.0' in exposed
+
+
+# --- usage: the response's own, whole; never an object written inside it ---------------
+
+
+class LayoutApp:
+    """Answers with ``answer`` (built from the request body) in 4 KiB messages, as a
+    server hands a large body on; ``ctype`` JSON or SSE."""
+
+    def __init__(self, answer: Any, ctype: bytes = b"application/json") -> None:
+        self.answer, self.ctype = answer, ctype
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        out = self.answer(orjson.loads(body))
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", self.ctype)]})  # fmt: skip
+        pieces = [out[i : i + 4096] for i in range(0, len(out), 4096)]
+        for i, piece in enumerate(pieces):
+            await send({"type": "http.response.body", "body": piece,
+                        "more_body": i < len(pieces) - 1})  # fmt: skip
+
+
+FORGED_TOOL = {"type": "function", "name": "f", "parameters": {"type": "object", "properties": {
+    "usage": {"input_tokens": 1, "output_tokens": 1}}}}  # fmt: skip
+FILLER_TOOL = {"type": "function", "name": "g", "description": "helper " * 1200}
+REAL = {"input_tokens": 5_407, "output_tokens": 2_000, "total_tokens": 7_407}
+
+
+def responses_object(req: dict, usage: dict = REAL) -> dict:
+    """vLLM's Responses object, in its field order: the request's tools echoed before
+    ``usage``, the conversation (``enable_response_messages``) after it."""
+    answer = "word " * 2_000
+    return {"id": "resp_1", "object": "response", "model": "m",
+            "output": [{"type": "message", "role": "assistant",
+                        "content": [{"type": "output_text", "text": answer}]}],
+            "tools": req.get("tools", []), "status": "completed", "usage": usage, "user": None,
+            "input_messages": [{"role": "user", "content": req["input"]}],
+            "output_messages": [{"role": "assistant", "content": answer}]}  # fmt: skip
+
+
+def responses_request(tools: list) -> bytes:
+    prompt = "Summarise the following text. " + "lorem ipsum dolor sit amet " * 800
+    return orjson.dumps({"model": "m", "input": prompt, "max_output_tokens": 4_096,
+                         "tools": tools, "enable_response_messages": True})  # fmt: skip
+
+
+async def charged_for(mw: Any, body: bytes, path: str, key: str = "sk-test-1") -> float:
+    ex = Exchange(body)
+    await mw(http_scope(path, headers=bearer(key)), ex.receive, ex.send)
+    assert ex.status == 200
+    await mw.store.flush()
+    state = await mw.store.account_state(account_of(mw, key), mw.clock())
+    return mw.limits.capacity - state["tokens"]
+
+
+@pytest.mark.parametrize("tools", [[FILLER_TOOL], [FORGED_TOOL, FILLER_TOOL]])
+async def test_a_usage_object_the_client_wrote_is_not_the_usage(default_mw, clock, tools) -> None:
+    """The breaker's repro/forged_usage.py: usage was read from the answer's first and last
+    16 KiB. A tool schema holding "usage": {1, 1}, echoed in the head, with the real usage
+    pushed past both windows, was charged 2 tokens for 7,407 (and without it, the
+    reservation, 20,224). The JSON answer is now parsed once: its top-level usage."""
+    mw = default_mw(LayoutApp(lambda req: orjson.dumps(responses_object(req))), clock)
+    assert await charged_for(mw, responses_request(tools), "/v1/responses") == 7_407
+
+
+@pytest.mark.parametrize("shift", range(-70, 12, 3))
+async def test_a_usage_object_cut_by_any_window_is_read_whole(default_mw, clock, shift) -> None:
+    """The breaker's repro/truncated_usage.py: a usage object cut at byte 16,384 was read
+    "as far as it went" (prompt_tokens only: 8,000 charged for 12,000) when the rest of
+    the answer (prompt token ids echoed) pushed it out of the tail. Cut at every place."""
+    head = (b'{"id":"chatcmpl-1","object":"chat.completion","model":"m","choices":[{"index":0,'
+            b'"message":{"role":"assistant","content":"')  # fmt: skip
+    after = b'"},"finish_reason":"length"}],"system_fingerprint":null,'
+    usage = b'"usage":{"prompt_tokens":8000,"total_tokens":12000,"completion_tokens":4000},'
+    rest = b'"prompt_token_ids":' + orjson.dumps(list(range(10_000, 18_000))) + b"}"
+    fill = 16_384 - len(head) - len(after) - len(usage) // 2 + shift
+
+    def answer(req: dict) -> bytes:
+        return head + b"a" * fill + after + usage + rest
+
+    mw = default_mw(LayoutApp(answer), clock)
+    body = chat("x " * 16_000, max_tokens=4_000)
+    assert await charged_for(mw, body, "/v1/chat/completions") == 12_000
+
+
+async def test_past_the_kept_size_every_complete_usage_counts(default_mw, clock) -> None:
+    """An answer longer than usage.KEEP is read as it passes, not kept: every complete
+    usage object in it counts per field at its largest, wherever it is, so the real one
+    (here in the middle of 1.5 MB, after a forged one) is never missed; one cut off
+    counts for nothing."""
+    usage = {"input_tokens": 9_000, "output_tokens": 3_000}
+
+    def answer(req: dict) -> bytes:
+        doc = responses_object(req, usage)
+        doc["input_messages"] = [{"role": "user", "content": "z" * 1_500_000}]
+        return orjson.dumps(doc) + b'"usage":{"input_tokens":99999'  # trailing garbage, cut
+
+    mw = default_mw(LayoutApp(answer), clock)
+    body = responses_request([FORGED_TOOL, FILLER_TOOL])
+    assert await charged_for(mw, body, "/v1/responses") == 12_000
+
+
+def responses_stream(req: dict, sep: bytes = b"\n") -> bytes:
+    """A Responses stream: response.created echoes the request (tools: a forged usage
+    object; usage null), text deltas, then response.completed with the whole response,
+    whose usage lies between the echoed tools and 20 KB of conversation."""
+    created = {"type": "response.created", "response": {**responses_object(req), "usage": None,
+                                                         "output": []}}  # fmt: skip
+    events = [("response.created", created)]
+    events += [("response.output_text.delta",
+                {"type": "response.output_text.delta", "delta": '"usage":{"output_tokens":0}'})
+               ] * 50  # fmt: skip
+    events.append(("response.completed",
+                   {"type": "response.completed", "response": responses_object(req)}))  # fmt: skip
+    return b"".join(
+        b"event: " + name.encode() + sep + b"data: " + orjson.dumps(data) + sep + sep
+        for name, data in events
+    )
+
+
+@pytest.mark.parametrize("sep", [b"\n", b"\r\n"])
+async def test_a_stream_is_charged_its_own_events_usage(default_mw, clock, sep) -> None:
+    """In SSE only an event's own usage counts (a chunk's top-level usage, Anthropic's
+    message_start / message_delta, a Responses event's response.usage), never an object
+    the response echoes (tools) or text the model wrote: here the real usage lies in the
+    middle of a long response.completed event, the forged one in response.created."""
+    app = LayoutApp(lambda req: responses_stream(req, sep), ctype=b"text/event-stream")
+    mw = default_mw(app, clock)
+    body = responses_request([FORGED_TOOL, FILLER_TOOL])
+    assert await charged_for(mw, body, "/v1/responses") == 7_407
+
+
+# --- the usage reader on its own: any layout, any cut ------------------------------------
+
+FIELD_NAMES = ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens",
+               "cache_creation_input_tokens", "cache_read_input_tokens")  # fmt: skip
+
+
+def usage_total(*usages: dict[str, int]) -> int | None:
+    """Prompt + output of usage objects taken per field at their largest (usage.py)."""
+    best: dict[str, int] = {}
+    for u in usages:
+        for k, v in u.items():
+            best[k] = max(best.get(k, 0), v)
+    if not best:
+        return None
+    prompt = max(best.get("prompt_tokens", 0), best.get("input_tokens", 0)
+                 + best.get("cache_creation_input_tokens", 0)
+                 + best.get("cache_read_input_tokens", 0))  # fmt: skip
+    return prompt + max(best.get("completion_tokens", 0), best.get("output_tokens", 0))
+
+
+counts = st.integers(0, 60_000)
+openai_usage = st.fixed_dictionaries({"prompt_tokens": counts, "completion_tokens": counts})
+anthropic_usage = st.fixed_dictionaries(
+    {"input_tokens": counts, "output_tokens": counts},
+    optional={"cache_creation_input_tokens": counts, "cache_read_input_tokens": counts},
+)
+forged_usage = st.dictionaries(st.sampled_from(FIELD_NAMES), counts, min_size=1)
+fillers = st.sampled_from([0, 300, 20_000, 40_000])
+
+
+@st.composite
+def answers(draw: st.DrawFn) -> tuple[bytes, bool, int | None]:
+    """(body, is SSE, the usage it must be read as). Every layout carries forged usage
+    objects where servers put client- or model-written JSON (echoed tools, a tool_use
+    input, tool arguments as text, content text) and filler that moves the real usage
+    anywhere relative to any window."""
+    kind = draw(st.sampled_from(["openai_json", "anthropic_json", "responses_json",
+                                 "responses_json_huge", "openai_sse", "anthropic_sse",
+                                 "responses_sse", "openai_sse_none"]))  # fmt: skip
+    forged = draw(forged_usage)
+    fill = "z" * draw(fillers)
+    text = '"usage":' + orjson.dumps(forged).decode()  # text: escaped in JSON
+    if kind == "openai_json":
+        real = draw(openai_usage)
+        doc = {"choices": [{"message": {"content": fill + text, "tool_calls": [
+            {"function": {"name": "f", "arguments": text}}]}}], "usage": real,
+            "prompt_token_ids": list(range(draw(st.integers(0, 5_000))))}  # fmt: skip
+        return orjson.dumps(doc), False, usage_total(real)
+    if kind == "anthropic_json":
+        real = draw(anthropic_usage)
+        blocks = [{"type": "text", "text": fill}, {"type": "tool_use", "input": {"usage": forged}}]
+        doc = {"content": blocks, "usage": real}
+        return orjson.dumps(doc), False, usage_total(real)
+    if kind.startswith("responses_json"):
+        real = draw(anthropic_usage)
+        huge = kind.endswith("huge")
+        echo = "y" * (1_100_000 if huge else len(fill))
+        doc = {"output": [{"type": "message", "content": [{"text": fill}]}],
+               "tools": [{"type": "function", "parameters": {"usage": forged}}], "usage": real,
+               "input_messages": [{"content": echo}]}  # fmt: skip
+        # past usage.KEEP every complete usage object counts per field at its largest
+        return orjson.dumps(doc), False, usage_total(real, forged) if huge else usage_total(real)
+    sep = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+
+    def event(data: Any, name: str | None = None) -> str:
+        head = f"event: {name}{sep}" if name else ""
+        return f"{head}data: {orjson.dumps(data).decode()}{sep}{sep}"
+
+    delta = {"choices": [{"delta": {"content": fill[:50] + text}}], "usage": None}
+    deltas = draw(st.integers(0, 40))
+    if kind.startswith("openai_sse"):
+        real = draw(openai_usage)
+        body = event(delta) * deltas
+        if kind == "openai_sse":
+            body += event({"choices": [], "usage": real})
+        body += f"data: [DONE]{sep}{sep}"
+        return body.encode(), True, usage_total(real) if kind == "openai_sse" else None
+    if kind == "anthropic_sse":
+        real = draw(anthropic_usage)
+        start = {**real, "output_tokens": 1}
+        body = event({"type": "message_start", "message": {"content": [], "usage": start}},
+                     "message_start")  # fmt: skip
+        body += (
+            event(
+                {
+                    "type": "content_block_delta",
+                    "delta": {"type": "input_json_delta", "partial_json": text},
+                },
+                "content_block_delta",
+            )
+            * deltas
+        )
+        body += event({"type": "message_delta", "usage": {"output_tokens": real["output_tokens"]}},
+                      "message_delta")  # fmt: skip
+        return body.encode(), True, usage_total(start, real)
+    real = draw(anthropic_usage)
+    tools = [{"type": "function", "parameters": {"usage": forged}}]
+    body = event({"type": "response.created", "response": {"tools": tools, "usage": None}})
+    body += event({"type": "response.output_text.delta", "delta": text}) * deltas
+    body += event({"type": "response.completed", "response": {
+        "output": [{"content": [{"text": fill}]}], "tools": tools, "usage": real,
+        "input_messages": [{"content": fill}]}})  # fmt: skip
+    return body.encode(), True, usage_total(real)
+
+
+@hsettings(max_examples=300, deadline=None, suppress_health_check=SLOW)
+@given(answer=answers(), cuts=st.lists(st.integers(0, 1 << 21), max_size=12), data=st.data())
+def test_usage_is_the_responses_own_however_the_body_is_cut(answer, cuts, data) -> None:
+    """usage.UsageReader fed the body in any pieces reads exactly the response's own
+    usage: never an object or text the client or the model wrote, never an object cut
+    off, whatever the line endings; past usage.KEEP the largest per field of the
+    complete usage objects (the real one among them)."""
+    body, stream, expected = answer
+    points = sorted({c % (len(body) + 1) for c in cuts})
+    if data.draw(st.booleans()):  # cut right around the real usage object too
+        at = body.rfind(b'"usage":{')
+        points = sorted({*points, *(p for p in range(at - 3, at + 40) if 0 < p < len(body))})
+    reader = UsageReader(stream)
+    start = 0
+    for point in [*points, len(body)]:
+        reader.feed(body[start:point])
+        start = point
+    assert reader.tokens() == expected
+    assert reader.size == len(body)
