@@ -9,7 +9,9 @@ that costs on the hot path.
    pays it up front and gets it back at settlement); below 1 under-reserves.
 2. Hot-path cost of the charging code, medians of per-call times: the estimate on parsed
    facts, decoding a gzip body for inspection, the lenient parse of a body orjson refuses
-   (only then), and counting SSE events in a response chunk.
+   (only then), and reading a response's usage (``usage.UsageReader``): per SSE chunk as
+   it passes, and for a JSON answer the parse after its last byte (off the hot path, but
+   on the event loop), up to ``usage.KEEP`` and past it.
 
 Writes ``benchmarks/results/charge.json`` and prints Markdown tables.
 """
@@ -30,6 +32,7 @@ from machine import describe
 from antiextract.apis import CHAT
 from antiextract.cost import estimate, prompt_tokens
 from antiextract.encoding import decode
+from antiextract.usage import UsageReader
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PROSE = (
@@ -121,6 +124,36 @@ def main() -> int:
     gz2k, gz32k = gzip.compress(prose2k), gzip.compress(prose32k)
     nan2k = prose2k.replace(b'"model"', b'"temperature": NaN, "model"', 1)
     chunk = b'data: {"id":"c","choices":[{"index":0,"delta":{"content":" token"}}]}\n\n'
+    usage_chunk = (b'data: {"id":"c","choices":[],"usage":{"prompt_tokens":512,'
+                   b'"completion_tokens":2048,"total_tokens":2560}}\n\n')  # fmt: skip
+    answer2k = json.dumps(
+        {
+            "choices": [{"message": {"content": PROSE}}],
+            "usage": {"prompt_tokens": 512, "completion_tokens": 500},
+        }
+    ).encode()
+    answer64k = json.dumps(
+        {
+            "choices": [{"message": {"content": PROSE * 32}}],
+            "usage": {"prompt_tokens": 512, "completion_tokens": 16_000},
+        }
+    ).encode()
+    answer2m = json.dumps(
+        {
+            "choices": [{"message": {"content": PROSE * 1_000}}],
+            "usage": {"prompt_tokens": 512, "completion_tokens": 16_000},
+        }
+    ).encode()
+    pieces64k = [answer64k[i : i + 4096] for i in range(0, len(answer64k), 4096)]
+    pieces2m = [answer2m[i : i + 65_536] for i in range(0, len(answer2m), 65_536)]
+
+    def read(stream: bool, parts: list[bytes]) -> int | None:
+        reader = UsageReader(stream)
+        for part in parts:
+            reader.feed(part)
+        return reader.tokens()
+
+    sse = UsageReader(True)
     kw = {"default_output": 1024, "max_output": 16384}
     steps: dict[str, Callable[[], object]] = {
         "estimate, parsed facts (2 KB body)": lambda: estimate(len(prose2k), facts2k, **kw),
@@ -129,7 +162,15 @@ def main() -> int:
         "gzip decode for inspection (32 KB body)": lambda: decode(gz32k, b"gzip", 1 << 20),
         "parse, orjson (2 KB body)": lambda: CHAT.facts(prose2k),
         "parse, lenient fallback after orjson refuses (2 KB, NaN)": lambda: CHAT.facts(nan2k),
-        "count SSE events in one 76-byte chunk": lambda: chunk.count(b"\n\n"),
+        "usage: one 76-byte SSE chunk without usage, as it passes": lambda: sse.feed(chunk),
+        "usage: the SSE chunk that carries usage (parsed)": lambda: sse.feed(usage_chunk),
+        "usage: 2 KB JSON answer in one message, parsed after it": lambda: read(False, [answer2k]),
+        "usage: 64 KB JSON answer in 4 KiB messages, kept and parsed": lambda: read(
+            False, pieces64k
+        ),
+        "usage: 2 MB JSON answer in 64 KiB messages, scanned (past KEEP)": lambda: read(
+            False, pieces2m
+        ),
     }
     timings = {name: median_us(fn, n) for name, fn in steps.items()}
 
