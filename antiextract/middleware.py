@@ -26,7 +26,15 @@ import orjson
 
 from . import challenge as pow_challenge
 from .allowlist import Allowlist
-from .apis import UNAVAILABLE, ApiFamily, RequestFacts, canonical_path, family_for_path
+from .apis import (
+    FAMILIES,
+    UNAVAILABLE,
+    ApiFamily,
+    RequestFacts,
+    canonical_path,
+    family_for_path,
+    route_path,
+)
 from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
 from .bucket import Limits, Outcome, WindowLimit, take_cost
@@ -191,15 +199,36 @@ class AntiExtractMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["path"] not in self.paths:
-            path = self._spellings.get(canonical_path(scope["path"]))
-            if path is None:
+            protected = self._protected(scope)
+            if protected is None:
                 await self.app(scope, receive, send)
                 return
-            # Another spelling of a protected path: protected, and passed on as the
-            # configured path, so the app (or the gateway's upstream) serves the route
-            # that was checked, however it would have read the spelling.
-            scope = {**scope, "path": path, "raw_path": path.encode()}
+            scope = protected
         await self._protect(scope, receive, send)
+
+    def _protected(self, scope: Scope) -> Scope | None:
+        """The scope of a protected request whose path is not literally a configured one,
+        or ``None`` when the path is not protected.
+
+        The path is matched as the app routes it: relative to ``root_path`` when it is
+        under it (uvicorn/vLLM ``--root-path``, ``FastAPI(root_path=...)``, a ``Mount``),
+        and in any spelling some server would route the same way (``apis.canonical_path``).
+        Another spelling is passed on as the configured path, keeping the ``root_path``
+        prefix, so the app (or the gateway's upstream) serves the route that was checked,
+        however it would have read the spelling."""
+        path = scope["path"]
+        root = (scope.get("root_path") or "").rstrip("/")
+        spelt = canonical_path(path)
+        if root:
+            if route_path(path, root) in self.paths:
+                return scope
+            under = canonical_path(root)
+            if under != "/" and spelt.startswith(under + "/"):
+                configured = self._spellings.get(spelt[len(under) :])
+                if configured is not None:
+                    return _respelt(scope, root, configured)
+        configured = self._spellings.get(spelt)
+        return None if configured is None else _respelt(scope, "", configured)
 
     async def _misconfigured(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The env-read configuration is invalid: nothing is served, protected or not.
@@ -462,6 +491,7 @@ class AntiExtractMiddleware:
         s = self.settings
         body_size = _inspect(messages, size, complete, headers, s.inspect_max_bytes)
         facts = family.facts(body_size[0])
+        family = FAMILIES.get(facts.family, family)  # /invocations: as its body's API
         prompt = prompt_tokens(body_size[1])
         cost = take_cost(
             estimate(
@@ -754,6 +784,16 @@ class AntiExtractMiddleware:
             odd=ctx.facts.odd or None,
             elapsed_us=round(ctx.elapsed_us, 1),
         )
+
+
+def _respelt(scope: Scope, root: str, configured: str) -> Scope:
+    """``scope`` with the configured path under ``root``. ``raw_path`` keeps ``root`` only
+    if it held it (uvicorn's does not, Starlette's Mount's does)."""
+    path = root + configured
+    raw = scope.get("raw_path")
+    keep_root = bool(root) and raw is not None and raw.startswith(root.encode("utf-8"))
+    raw_path = (path if keep_root or not root else configured).encode("utf-8")
+    return {**scope, "path": path, "raw_path": raw_path}
 
 
 CAMPAIGN_WINDOW = 900.0  # s a flagged cohort stays in the campaigns gauge after its last request

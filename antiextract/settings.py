@@ -38,10 +38,17 @@ OTHER_VARIABLES = frozenset(
 CLOSE_MATCH = 0.8
 
 # Both spellings of the OpenAI paths: LiteLLM's proxy and several OpenAI-compatible servers
-# also answer without the /v1 prefix, and an unprotected alias would be a bypass.
+# also answer without the /v1 prefix, and an unprotected alias would be a bypass. Then the
+# native generation routes of the servers the README names, which generate as much:
+# /invocations (SageMaker: vLLM registers it on every server and runs chat or completions
+# by the body; TGI too), TGI's /generate and /generate_stream, llama.cpp's /completion and
+# /infill, Ollama's /api/chat and /api/generate. Protecting a route an app does not have
+# costs nothing: it answers 404 as before.
 DEFAULT_PATHS = (
     "/v1/chat/completions", "/chat/completions", "/v1/completions", "/completions",
     "/v1/responses", "/responses", "/v1/messages",
+    "/invocations", "/generate", "/generate_stream", "/completion", "/infill",
+    "/api/chat", "/api/generate",
 )  # fmt: skip
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
