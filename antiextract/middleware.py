@@ -28,6 +28,7 @@ from . import challenge as pow_challenge
 from .allowlist import Allowlist
 from .apis import (
     FAMILIES,
+    INVALID,
     UNAVAILABLE,
     ApiFamily,
     RequestFacts,
@@ -50,7 +51,18 @@ from .enforce import (
     unavailable_response,
 )
 from .fingerprint import client_fingerprint, template_fingerprint
-from .identity import Identity, TrustedHeaders, digest, hash_key, header, identify
+from .identity import (
+    Credentials,
+    Identity,
+    KeyPlaces,
+    TrustedHeaders,
+    digest,
+    hash_key,
+    header,
+    identify,
+    peer_from_forwarded,
+    request_ip,
+)
 from .metrics import ListenerLifespan, Metrics, MetricsListener, error_kind
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
 from .redact import LogFilter, redact
@@ -173,6 +185,12 @@ class AntiExtractMiddleware:
         unverified = self.trusted_headers.warning()
         if unverified is not None:
             self.log.warning("antiextract.trusted_headers_unverified", detail=unverified)
+        everyone = self.trusted_headers.everyone_warning()
+        if everyone is not None:
+            self.log.warning("antiextract.trusted_proxies_everyone", detail=everyone)
+        # Where API keys are read; a request whose places disagree is refused (__call__).
+        self.key_places = KeyPlaces.from_settings(s)
+        self._forwarded_warned = False  # the peer-rewritten-by-the-server warning, once
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
         self.enforce = s.mode == "enforce"
         self.fail_closed = s.fail_mode == "closed"
@@ -204,7 +222,9 @@ class AntiExtractMiddleware:
                 await self.app(scope, receive, send)
                 return
             scope = protected
-        await self._protect(scope, receive, send)
+        refused, keys = await self._credentials(scope, send)
+        if not refused:
+            await self._protect(scope, receive, send, keys)
 
     def _protected(self, scope: Scope) -> Scope | None:
         """The scope of a protected request whose path is not literally a configured one,
@@ -229,6 +249,56 @@ class AntiExtractMiddleware:
                     return _respelt(scope, root, configured)
         configured = self._spellings.get(spelt)
         return None if configured is None else _respelt(scope, "", configured)
+
+    async def _credentials(self, scope: Scope, send: Send) -> tuple[bool, Credentials | None]:
+        """(refused, the request's API keys as digests), read once, before its body.
+        Refused here: a request whose places hold different keys (400,
+        ``conflicting_credentials``) when no believed account header names the account;
+        counted and audited in every mode, refused in enforce mode only. Never raises: a
+        failure is counted and the keys left unread (``None``), for ``_decide`` to read
+        again under ``_protect``'s guard."""
+        try:
+            headers = scope["headers"]
+            query = scope.get("query_string", b"")
+            keys = self.key_places.read(headers, query, self.hash_key)
+            if not keys.conflict:
+                return False, keys
+            client = scope.get("client")
+            peer = client[0] if client else None
+            named = self.trusted_headers.account is not None
+            if named and self.trusted_headers.read(headers, peer).account is not None:
+                return False, keys  # the account is named by the auth layer, not a key
+            family = family_for_path(scope["path"])
+            self.metrics.conflicting_credentials()
+            self._audit_conflict(keys, request_ip(headers, peer, self.settings.trusted_proxies),
+                                 family)  # fmt: skip
+            if not self.enforce:
+                return False, keys  # shadow: counted, audited; the first place's key counts
+            body = family.error_body(
+                INVALID,
+                "The request carries different API keys in "
+                f"{', '.join(keys.places)}; send one key.",
+                "conflicting_credentials",
+            )
+            refusal = Refusal(400, json_headers(body, (b"x-should-retry", b"false")), body)
+        except Exception as exc:
+            self._failure("decide", exc)
+            return False, None
+        await refusal(scope, None, send)
+        return True, None
+
+    def _audit_conflict(self, keys: Credentials, ip: str, family: ApiFamily) -> None:
+        self.log.warning(
+            "antiextract.decision",
+            action="refuse",
+            enforced=self.enforce,
+            reasons=["conflicting_credentials"],
+            accounts=list(keys.accounts),
+            places=list(keys.places),
+            ip=ip,
+            api=family.name,
+            status=400 if self.enforce else None,
+        )
 
     async def _misconfigured(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The env-read configuration is invalid: nothing is served, protected or not.
@@ -258,7 +328,9 @@ class AntiExtractMiddleware:
             refusal = Refusal(503, json_headers(body, (b"x-should-retry", b"false")), body)
             await refusal(scope, receive, send)
 
-    async def _protect(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _protect(
+        self, scope: Scope, receive: Receive, send: Send, keys: Credentials | None = None
+    ) -> None:
         """The ladder for one protected request. Everything up to the choice of response
         runs guarded: a failure there is loud (counted, logged at a bounded rate) and
         never the client's 500; it passes the request through (FAIL_MODE=open) or
@@ -269,7 +341,7 @@ class AntiExtractMiddleware:
         ctx: _Context | None = None
         degraded = False
         try:
-            ctx = await self._decide(scope, messages, size, complete)
+            ctx = await self._decide(scope, messages, size, complete, keys)
             ctx.elapsed_us = (time.perf_counter() - started) * 1e6
             self.metrics.decision(
                 ctx.decision.action,
@@ -472,7 +544,12 @@ class AntiExtractMiddleware:
             await asyncio.sleep(delay)
 
     async def _decide(
-        self, scope: Scope, messages: list[Message], size: int, complete: bool
+        self,
+        scope: Scope,
+        messages: list[Message],
+        size: int,
+        complete: bool,
+        keys: Credentials | None = None,
     ) -> _Context:
         headers = scope["headers"]
         client = scope.get("client")
@@ -486,7 +563,13 @@ class AntiExtractMiddleware:
             account=auth.account,
             trusted=self.settings.trusted_proxies,
             key=self.hash_key,
+            keys=self.key_places,
+            query=scope.get("query_string", b""),
+            credentials=keys,
         )
+        if not self._forwarded_warned and peer_from_forwarded(client, headers):
+            self._forwarded_warned = True
+            self.log.warning("antiextract.peer_from_forwarded", detail=_FORWARDED_WARNING)
         family = family_for_path(scope["path"])
         s = self.settings
         body_size = _inspect(messages, size, complete, headers, s.inspect_max_bytes)
@@ -784,6 +867,15 @@ class AntiExtractMiddleware:
             odd=ctx.facts.odd or None,
             elapsed_us=round(ctx.elapsed_us, 1),
         )
+
+
+_FORWARDED_WARNING = (
+    "the server replaced the peer address with an X-Forwarded-For entry (uvicorn's proxy "
+    "headers, e.g. --forwarded-allow-ips '*'): with '*' that entry is the one the client "
+    "wrote, so a client chooses its IP for the IP limits and may pose as a trusted proxy "
+    "(its auth headers believed). Run the server with --no-proxy-headers and set "
+    "ANTIEXTRACT_TRUSTED_PROXIES to the load balancers instead (README: Failure modes)."
+)
 
 
 def _respelt(scope: Scope, root: str, configured: str) -> Scope:
