@@ -15,6 +15,7 @@ a campaign, e.g. a known app's template or an office's NAT.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -64,12 +65,24 @@ def parse_target(text: str, kind: Kind | None = None) -> tuple[Kind, str]:
             return kind, str(ipaddress.ip_network(text, strict=False))
         except ValueError:
             raise ValueError(f"{text!r} is not a CIDR such as 203.0.113.0/24") from None
-    if kind == "cohort" and not text.startswith(COHORT_PREFIXES):
+    if kind == "cohort" and not _COHORT_ID.fullmatch(text):
         raise ValueError(
-            f"{text!r} is not a cohort id: cohort ids start with t:, l:, n: or c: "
-            "(as `antiextract campaigns` shows them)"
+            f"{text!r} is not a cohort id: t:<16 hex digits> (a template), l:b<digit>:<3 hex> "
+            "(a band), n:<subnet CIDR> or c:<16 hex digits> (a client), as "
+            "`antiextract campaigns` and the audit log show them"
         )
+    if kind == "cohort" and text.startswith("n:"):
+        try:
+            net = ipaddress.ip_network(text[2:], strict=False)
+        except ValueError:
+            raise ValueError(f"{text!r}: n: takes a subnet CIDR such as 203.0.113.0/24") from None
+        return kind, "n:" + str(net)
     return kind, text
+
+
+# The shapes cohorts.cohort_keys writes (fingerprint.py: 64-bit hex digests, "b<i>:<hex>"
+# bands): a mistyped id was accepted and silently matched nothing for 30 days.
+_COHORT_ID = re.compile(r"[tc]:[0-9a-f]{16}|l:b\d:[0-9a-f]{3}|n:[0-9a-f:./]+")
 
 
 @dataclass(frozen=True, slots=True)

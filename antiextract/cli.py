@@ -4,7 +4,8 @@ Operator commands (``inspect``, ``reset``, ``block``, ``unblock``, ``allow``,
 ``campaigns``) read and write the store named by ``ANTIEXTRACT_STORAGE_URI``, under
 ``ANTIEXTRACT_KEY_PREFIX``, mapping account ids to store keys with ``ANTIEXTRACT_SECRET``
 exactly as the middleware does. ``evidence`` reads an audit log and needs no store.
-Exit status: 0 done, 1 nothing found, 2 an error (bad configuration, unreachable store,
+Exit status: 0 done, 1 nothing stored for the account or cohort asked about (inspect, evidence;
+an empty list, as `campaigns` with none, is 0), 2 an error (bad configuration, unreachable store,
 unreadable file).
 """
 
@@ -63,7 +64,15 @@ def _config(args: argparse.Namespace) -> int:
     else:
         width = max(len(k) for k in data)
         for key, value in data.items():
-            print(f"{key.ljust(width)}  {value}")
+            if value is None:
+                shown: object = "(unset)"
+            elif value == "":
+                shown = "(none)"
+            elif isinstance(value, dict):
+                shown = json.dumps(value)
+            else:
+                shown = value
+            print(f"{key.ljust(width)}  {shown}")
     return 0
 
 
@@ -812,7 +821,8 @@ operator examples:
   antiextract campaigns                        # cohorts flagged as campaigns, worst first
   antiextract evidence key:3f9a0c... --log audit.jsonl --out case-1234.jsonl
 
-exit status: 0 done, 1 nothing found, 2 error (configuration, store, file)
+exit status: 0 done, 1 nothing stored for what was asked about (an empty list is 0),
+2 error (configuration, store, file)
 """
 
 

@@ -38,7 +38,7 @@ from .apis import (
 )
 from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
-from .bucket import Limits, Outcome, WindowLimit, take_cost
+from .bucket import TOKENS, Limits, Outcome, WindowLimit, take_cost
 from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
 from .cost import Response, actual_tokens, charge, estimate, prompt_tokens, seen_output
 from .degrade import DegradePlan, JsonFilter, response_filter, rewrite_request
@@ -367,7 +367,11 @@ class AntiExtractMiddleware:
                     await self._refund(ctx)
                 await self._unavailable(scope, 1.0, "internal_error", started)(scope, receive, send)
                 return
-            await self.app(scope, replay, send)  # its reservation, if any, stays charged
+            refusal = await self._undecided(scope, ctx, started)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+            await self.app(scope, replay, send)  # what was reserved for it stays charged
             return
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -384,6 +388,51 @@ class AntiExtractMiddleware:
             await self._settle(ctx, observer)
             if ctx.decision.action != ALLOW or self._sampled():
                 self._audit(ctx, observer.status)
+
+    async def _undecided(
+        self, scope: Scope, ctx: _Context | None, started: float
+    ) -> Refusal | None:
+        """FAIL_MODE=open after a failed decision: a request already allowed as it is
+        passes; any other is charged a full bucket on the local limits, like a body that
+        cannot be sized (its samples and budget are unknown), and passes only if that
+        bucket had it. An input that makes deciding fail (a client can look for one) then
+        buys at most one request per refill of a bucket, never unlimited, unscored ones."""
+        if ctx is not None and ctx.decision.action == ALLOW and ctx.outcome.allowed:
+            return None
+        try:
+            account, ip = self._identify(scope)
+        except Exception:
+            client = scope.get("client")
+            account = ip = "ip:" + str(client[0] if client else "unknown")
+        try:
+            outcome = await self.fallback.evaluate(
+                self._store_key(account, 16), self._store_key(ip, 12), self.limits.capacity,
+                self.clock(),
+            )  # fmt: skip
+            if outcome.allowed:
+                return None
+            decision = Decision(THROTTLE, ("internal_error",), outcome.retry_after, TOKENS)
+            family = family_for_path(scope["path"])
+            return throttle_response(
+                family, decision, self.limits, outcome.tokens, self.settings.sdk_retry_ceiling
+            )
+        except Exception as exc:
+            self._failure("decide", exc)
+            return self._unavailable(scope, 1.0, "internal_error", started)
+
+    def _identify(self, scope: Scope) -> tuple[str, str]:
+        """The account and client IP ids of a request (see _decide), nothing else read."""
+        client = scope.get("client")
+        peer = client[0] if client else None
+        auth = self.trusted_headers.read(scope["headers"], peer)
+        ident = identify(
+            scope["headers"],
+            peer,
+            account=auth.account,
+            trusted=self.settings.trusted_proxies,
+            key=self.hash_key,
+        )
+        return ident.account, ident.ip
 
     async def _refusal(self, scope: Scope, ctx: _Context) -> Refusal | None:
         """The middleware's own response for an enforced refusal, or None to call the app.
@@ -734,7 +783,7 @@ class AntiExtractMiddleware:
                 self.log.error(
                     "antiextract.store_unavailable",
                     error=self._error_text(exc),
-                    fallback="local_limits",
+                    fallback="refuse_503" if self.fail_closed else "local_limits",
                     state=breaker.state,
                     retry_in=round(breaker.retry_in(), 3),
                 )
@@ -1020,7 +1069,10 @@ def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:
             log.warning(
                 "antiextract.no_secret",
                 detail="neither ANTIEXTRACT_CHALLENGE_SECRET nor ANTIEXTRACT_SECRET is set: "
-                "challenge tokens use a per-process key and do not verify on other replicas",
+                "challenge tokens use a per-process key and do not verify on other replicas; "
+                "API keys are hashed into account ids with a key every antiextract install "
+                "shares, so ids can be matched against a known key's. Set "
+                "ANTIEXTRACT_SECRET (the same on every replica)",
             )
         return [random.randbytes(32)]
     return [hashlib.sha256(b"antiextract/challenge\0" + v.encode()).digest() for v in values]

@@ -446,9 +446,14 @@ def forward_headers(scope: Scope, trust: TrustedHeaders | None = None) -> list[t
     named = _connection_tokens(headers)
     client = scope.get("client")
     drop: frozenset[bytes] = frozenset()
+    if any(key == b"transfer-encoding" for key, _ in headers):
+        # Both framings (a request-smuggling shape): the server read the body as chunked,
+        # as RFC 9112 says; a Content-Length forwarded beside the streamed body made the
+        # upstream request fail (a 500) or, on a lenient upstream, frame it differently.
+        drop = frozenset({b"content-length"})
     if trust is not None:
         peer = str(client[0]) if client else None
-        drop = trust.unbelieved(headers, peer)
+        drop = drop | trust.unbelieved(headers, peer)
         if not trust.believes(peer):
             drop = drop | _CLIENT_CHAIN | {b"x-forwarded-for"}
     out: list[tuple[bytes, bytes]] = []

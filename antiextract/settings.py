@@ -380,6 +380,13 @@ class Settings(BaseSettings):
     def _parse_ids(cls, value: object) -> object:
         return _split_csv(value)
 
+    @field_validator("allow_cohorts")
+    @classmethod
+    def _check_cohorts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from .allowlist import parse_target
+
+        return tuple(parse_target(v, "cohort")[1] for v in value)
+
     @field_validator("campaign_model")
     @classmethod
     def _check_campaign(cls, value: dict[str, float]) -> dict[str, float]:
@@ -498,12 +505,18 @@ def combination_problems(s: Settings) -> list[str]:
     if s.challenge_enabled:  # CHALLENGE_AT is not a step of the ladder when challenges are off
         ladder.append(("CHALLENGE_AT", s.challenge_at))
     ladder.append(("BLOCK_AT", s.block_at))
-    for (low, a), (high, b) in itertools.pairwise(ladder):
-        if a > b:
-            problems.append(
-                f"{v}{low}={a:g} is above {v}{high}={b:g}: the risk thresholds must rise "
-                "DEGRADE_AT <= CHALLENGE_AT <= BLOCK_AT, mildest action first"
-            )
+    if any(a > b for (_, a), (_, b) in itertools.pairwise(ladder)):
+        # One line for the whole ladder, saying which values are defaults: a DEGRADE_AT
+        # above BLOCK_AT is named as such, not as two clashes with an unset CHALLENGE_AT.
+        shown = ", ".join(
+            f"{v}{name}={value:g}" + ("" if name.lower() in s.model_fields_set else " (default)")
+            for name, value in ladder
+        )
+        problems.append(
+            f"{shown}: the risk thresholds must rise, DEGRADE_AT <= "
+            + ("CHALLENGE_AT <= " if s.challenge_enabled else "")
+            + "BLOCK_AT, mildest action first"
+        )
     if s.challenge_base_bits > s.challenge_max_bits:
         problems.append(
             f"{v}CHALLENGE_BASE_BITS={s.challenge_base_bits} is above "
@@ -559,6 +572,15 @@ def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
         ) from None
     if any(item.amount <= 0 for item in items):
         raise ValueError("each limit needs a positive amount")
+    from .bucket import MAX_TTL
+
+    longest = (MAX_TTL - 60) // 2  # a window's counters are kept two windows long
+    for item in items:
+        if item.get_expiry() > longest:
+            raise ValueError(
+                f"the window of {item} is {item.get_expiry()} s; at most {longest} s "
+                f"({longest // 86_400} days): its counters must fit in a key's lifetime"
+            )
     return items
 
 

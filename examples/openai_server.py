@@ -5,9 +5,11 @@ demoed, tested and benchmarked without GPUs, network access or API keys. Answers
 derived from the prompt so tests can assert on them, and a "token" is one
 whitespace-separated word so usage numbers are trivial to predict.
 
-The app is a plain Starlette app; callers wrap it with the middleware themselves.
+``create_app()`` returns the plain Starlette app (tests wrap it themselves); run as a
+script it is protected by the middleware, configured by ``ANTIEXTRACT_*``:
 
-Run it with: python examples/openai_server.py --port 8000
+    python examples/openai_server.py --port 8000               # protected
+    python examples/openai_server.py --port 8000 --unprotected # the bare model
 """
 
 from __future__ import annotations

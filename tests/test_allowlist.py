@@ -24,7 +24,8 @@ from .asgi import Exchange, chat_body, http_scope
     [
         ("key:0123abcd", "account", "key:0123abcd"),
         ("hdr:tenant-7", "account", "hdr:tenant-7"),
-        ("t:9c1e00aa", "cohort", "t:9c1e00aa"),
+        ("t:9c1e00aa12345678", "cohort", "t:9c1e00aa12345678"),
+        ("c:e1f0f54bcee7652d", "cohort", "c:e1f0f54bcee7652d"),
         ("l:b0:2cd", "cohort", "l:b0:2cd"),
         ("n:10.0.0.0/24", "cohort", "n:10.0.0.0/24"),
         ("203.0.113.77/24", "subnet", "203.0.113.0/24"),
@@ -39,7 +40,11 @@ def test_targets_are_recognised_by_their_form(text, kind, value) -> None:
 @pytest.mark.parametrize(
     ("text", "kind", "message"),
     [("", None, "nothing to allowlist"), ("10.0.0.0/33", "subnet", "not a CIDR"),
-     ("key:1", "cohort", "not a cohort id")],
+     ("key:1", "cohort", "not a cohort id"),
+     # a mistyped id was accepted and silently matched nothing for 30 days
+     ("t:doesnotexist", None, "not a cohort id"), ("t:9c1e00aa", None, "not a cohort id"),
+     ("l:b0:2c", None, "not a cohort id"), ("c:sdk", None, "not a cohort id"),
+     ("n:10.0.0.0/33", None, "n: takes a subnet CIDR")],
 )  # fmt: skip
 def test_bad_targets_say_what_is_wrong(text, kind, message) -> None:
     with pytest.raises(ValueError, match=message):

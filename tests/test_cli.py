@@ -499,7 +499,7 @@ def test_evidence_errors(seeded: Seeded, tmp_path: Path, capsys) -> None:
 @pytest.mark.parametrize(
     "argv",
     [["inspect", "key:00"], ["reset", "key:00"], ["block", "key:00"], ["unblock", "key:00"],
-     ["allow", "t:abc"], ["allow", "--list"],
+     ["allow", "t:00000000000000ab"], ["allow", "--list"],
      ["campaigns"], ["campaigns", "--json"]],
 )  # fmt: skip
 def test_unreachable_store_is_one_line_and_exit_2(argv, monkeypatch, capsys) -> None:
@@ -620,7 +620,8 @@ def test_allow_an_account_a_subnet_and_expiry(seeded: Seeded, env, capsys) -> No
         (["allow", "sk-live-secret"], "is not an account id"),
         (["allow", "not-a-net", "--kind", "subnet"], "is not a CIDR"),
         (["allow", "abc", "--kind", "cohort"], "is not a cohort id"),
-        (["allow", "t:abc", "--note", "x" * 300], "keep it under 200"),
+        (["allow", "t:00000000000000ab", "--note", "x" * 300], "keep it under 200"),
+        (["allow", "t:doesnotexist"], "is not a cohort id"),
     ],
 )
 def test_allow_refuses_what_it_cannot_store(argv, message, env, capsys) -> None:

@@ -506,3 +506,24 @@ async def _drive(kind: str, limits: Limits, model: RiskModel, cm: CohortModel, s
             assert math.isfinite(bucket_wait(-limits.capacity, limits.capacity, limits, factor))
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize("var", ["ANTIEXTRACT_IP_LIMITS", "ANTIEXTRACT_ACCOUNT_LIMITS"])
+def test_a_window_longer_than_a_keys_lifetime_is_refused(monkeypatch, var: str) -> None:
+    """`10/1000000000000 years` was accepted; its counters' TTL then exceeded what Redis
+    takes, every Redis call failed and the store was silently bypassed for local limits."""
+    message = refused(monkeypatch, **{var: "10/1000000000000 years"})
+    assert var in message and "at most 17279970 s" in message
+    monkeypatch.setenv(var, "10/199 days")
+    load_settings()  # the longest window that fits is accepted
+
+
+def test_thresholds_out_of_order_are_one_line_that_says_which_are_defaults(monkeypatch) -> None:
+    """DEGRADE_AT=9 with BLOCK_AT=3 was reported as two clashes with an unset CHALLENGE_AT
+    (the rule twice), never naming DEGRADE_AT against BLOCK_AT."""
+    message = refused(monkeypatch, ANTIEXTRACT_DEGRADE_AT="9", ANTIEXTRACT_BLOCK_AT="3")
+    assert (
+        "ANTIEXTRACT_DEGRADE_AT=9, ANTIEXTRACT_CHALLENGE_AT=6 (default), ANTIEXTRACT_BLOCK_AT=3: "
+        "the risk thresholds must rise" in message
+    )
+    assert message.count("must rise") == 1

@@ -42,6 +42,11 @@ def test_config_masks_secrets(capsys, monkeypatch) -> None:
     assert "ANTIEXTRACT_STORAGE_URI" in shown and "cache:6379/0" in shown
     data = effective_config(Settings())
     assert data["ANTIEXTRACT_SECRET"] == "<set>"
+    lines = {line.split()[0]: line.split(None, 1)[1] for line in shown.splitlines()}
+    # unset values as the README's settings table says them, not Python's None
+    assert lines["ANTIEXTRACT_ACCOUNT_HEADER"] == "(unset)"
+    assert lines["ANTIEXTRACT_TRUSTED_PROXIES"] == "(none)"
+    assert lines["ANTIEXTRACT_TIER_FACTORS"] == '{"verified": 0.5, "enterprise": 0.2}'
 
 
 def test_config_reports_bad_settings(capsys, monkeypatch) -> None:

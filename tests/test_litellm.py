@@ -35,7 +35,8 @@ from .test_proxy_process import (
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("litellm") is None,
-    reason="litellm is not installed (optional extra: pip install -e '.[litellm]')",
+    reason="litellm is not in this virtualenv: `make test` runs this file in .venv-litellm "
+    "(scripts/litellm.sh), apart, as LiteLLM pins rich<14",
 )
 
 CONFIG = ROOT / "examples" / "litellm" / "config.yaml"

@@ -590,6 +590,29 @@ def test_client_leaving_mid_upload_aborts_the_upstream_request() -> None:
         assert httpx.post(f"{gw}/v1/upload", content=b"ok").json()["size"] == 2
 
 
+def test_a_request_framed_both_ways_is_forwarded_as_the_server_read_it() -> None:
+    """Content-Length beside Transfer-Encoding: chunked (a request-smuggling shape): the
+    server reads the body as chunked (RFC 9112); the gateway forwarded the Content-Length
+    too, next to the streamed body, and the upstream request failed: a 500."""
+    body = b'{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":5}'
+    with serve(echo_app) as upstream, serve_gateway(gateway(upstream)) as gw:
+        url = httpx.URL(gw)
+        head = (b"POST /v1/echo HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\n"
+                b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")  # fmt: skip
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        with socket.create_connection((url.host, url.port)) as sock:
+            sock.sendall(head + chunked)
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+    status = data.split(b"\r\n", 1)[0]
+    assert status == b"HTTP/1.1 200 OK", status
+    doc = json.loads(data.split(b"\r\n\r\n", 1)[1])
+    assert doc["size"] == len(body) and doc["sha256"] == hashlib.sha256(body).hexdigest()
+    framing = dict(doc["headers"])
+    assert framing.get("content-length", str(len(body))) == str(len(body))  # never the 3
+
+
 # --------------------------------------------------------------------------- lifespan, setup
 
 

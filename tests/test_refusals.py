@@ -136,13 +136,17 @@ def broken_mw(clock: SimClock, log: io.StringIO, **kw: Any) -> AntiExtractMiddle
     return AntiExtractMiddleware(ok_app, s, clock, store=store, logger=make_logger(stream=log))
 
 
-async def test_a_decision_error_passes_through_when_open_counted_and_logged_at_a_bounded_rate(
+async def test_a_decision_error_is_charged_a_full_bucket_locally_when_open_counted_and_logged(
     clock: SimClock,
 ) -> None:
+    """FAIL_MODE=open: an undecided request is served as during a store outage, on the
+    local limits, and charged a full bucket (its samples and budget are unknown): an
+    input that makes deciding fail buys one request per refill, never unlimited ones.
+    (Before: every such request passed with no reservation at all.)"""
     log = io.StringIO()
     mw = broken_mw(clock, log)
     statuses = [(await call(mw, chat_body(), bearer())).status for _ in range(50)]
-    assert statuses == [200] * 50  # FAIL_MODE=open: served, as during a store outage
+    assert statuses == [200] + [429] * 49
     assert metric(mw, "antiextract_internal_errors_total", stage="decide") == 50
     logged = events(log, "antiextract.internal_error")
     assert len(logged) == 1  # 50 failures within ERROR_LOG_SECONDS: one line
@@ -155,6 +159,9 @@ async def test_a_decision_error_passes_through_when_open_counted_and_logged_at_a
     await call(mw, chat_body(), bearer())
     logged = events(log, "antiextract.internal_error")
     assert len(logged) == 2 and logged[1]["count"] == 50  # 49 unlogged + this one
+    clock.advance(mw.limits.capacity / mw.limits.refill)  # the local bucket refilled
+    assert (await call(mw, chat_body(), bearer())).status == 200
+    assert (await call(mw, chat_body(), bearer("sk-other"))).status == 200  # its own bucket
 
 
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/messages"])
@@ -199,6 +206,8 @@ async def test_a_failing_challenge_check_is_never_a_500(clock: SimClock, mode: s
     ex = await call(mw, chat_body(), headers)
     assert ex.status == (200 if mode == "open" else 503)
     assert metric(mw, "antiextract_internal_errors_total", stage="decide") == 1
+    if mode == "open":  # undecided: a full bucket on the local limits, so not twice
+        assert (await call(mw, chat_body(), headers)).status == 429
     state = await mw.store.account_state(account_key(mw, "sk-test-1"), clock())
     if mode == "closed":
         assert state["tokens"] == pytest.approx(s.bucket_capacity)  # nothing kept

@@ -207,6 +207,42 @@ async def test_operator_block_and_unblock(make_store, clock) -> None:
     assert (await store.evaluate("a", "i", 10, clock())).allowed
 
 
+async def test_a_long_block_outlives_the_idle_lifetime_and_the_blocked_clients_requests(
+    make_store, clock
+) -> None:
+    """An operator's block of a year: the blocked client's next request rewrote the state
+    with the account's idle lifetime (30 days), so the block ended with the key. Redis
+    keeps the key while the block lasts, the memory store the entry."""
+    store = await make_store()
+    year = 365 * 86_400.0
+    await store.block("a", clock() + year, clock())
+    assert (await store.evaluate("a", "i", 10, clock())).denied_by == "blocked"
+    await store.settle("a", 5, clock())
+    await store.flush()
+    if store.label == "redis":
+        ttl = await store.client.ttl(store.account_key("a"))
+        assert ttl > year - 60, ttl  # not the idle lifetime the refused request carries
+    clock.advance(200 * 86_400)  # idle far past the 30-day lifetime, still within the block
+    out = await store.evaluate("a", "i", 10, clock())
+    assert not out.allowed and out.denied_by == "blocked"
+    assert out.retry_after == pytest.approx(165 * 86_400)
+
+
+async def test_a_flood_of_new_accounts_does_not_evict_a_block(clock) -> None:
+    """The memory store drops its least recently used accounts beyond max_keys: a flood of
+    fresh account ids (one request each, every one allowed) evicted a blocked account and
+    its block with it."""
+    store = MemoryStore(test_limits(account=(), ip=()), max_keys=100)
+    await store.block("blocked", clock() + 3_600, clock())
+    for n in range(1_000):
+        await store.evaluate(f"junk{n}", "i", 1, clock())
+    assert len(store) <= 100
+    out = await store.evaluate("blocked", "i", 1, clock())
+    assert not out.allowed and out.denied_by == "blocked"
+    await store.block("blocked", 0, clock())
+    assert (await store.evaluate("blocked", "i", 1, clock())).allowed
+
+
 async def test_risk_above_block_at_blocks_for_the_cool_down(make_store, clock) -> None:
     limits = test_limits(account=(), ip=(), block_at=5.0, block_seconds=900.0)
     store = await make_store(limits)

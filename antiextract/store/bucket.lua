@@ -6,3 +6,14 @@ local function refill(tokens, ts, at, capacity, per_second, factor)
   if elapsed < 0 then elapsed = 0 end
   return math.min(capacity, tokens + elapsed * per_second * factor)
 end
+
+-- Seconds an account's state is kept: its idle lifetime, or longer while it is blocked
+-- (an operator's block of a year must not end when the blocked client's next request
+-- rewrites the state with the idle lifetime). `blocked_until` false/nil/0: not blocked.
+local function keep_for(ttl, blocked_until, at)
+  if blocked_until and blocked_until > at then
+    local left = math.ceil(blocked_until - at) + 60
+    if left > ttl then return left end
+  end
+  return ttl
+end

@@ -184,7 +184,7 @@ state[I_acute], state[I_acute_ts], state[I_bl] = ra, now, bl
 local function save(t_saved, u_saved, windows_out)
   state[I_t], state[I_u] = t_saved, u_saved
   for i = 1, #windows_out do state[FIXED + i] = windows_out[i] end
-  redis.call('SET', KEYS[1], cmsgpack.pack(state), 'EX', acct_ttl)
+  redis.call('SET', KEYS[1], cmsgpack.pack(state), 'EX', keep_for(acct_ttl, bl, now))
 end
 local function stored_quads()
   local out = {}

@@ -62,6 +62,7 @@ class MemoryStore(Store):
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._cohorts: OrderedDict[str, CohortState] = OrderedDict()
         self._allow: dict[str, AllowEntry] = {}
+        self._blocks: dict[str, float] = {}  # account -> blocked until (see _hold_block)
 
     def _cohort_views(
         self, account: str, cohort: CohortInput, cost: float, now: float
@@ -93,7 +94,7 @@ class MemoryStore(Store):
     def _get(self, key: str, now: float, ttl: int, create: bool = True) -> _Entry | None:
         entries = self._entries
         entry = entries.get(key)
-        if entry is not None and now - entry.seen > ttl:
+        if entry is not None and now - entry.seen > _kept_for(ttl, entry, now):
             del entries[key]
             entry = None
         if entry is None:
@@ -134,6 +135,9 @@ class MemoryStore(Store):
         cost = take_cost(cost, limits)
         views = self._cohort_views(account, cohort, cost, now) if cohort else ()
         acct = self._get("a:" + account, now, limits.account_ttl)
+        held = self._blocks.get(account)
+        if held is not None and held > acct.blocked_until:
+            acct.blocked_until = held  # its entry was evicted meanwhile: the block was not
         if acct.profile is None:
             acct.profile = Profile()
         update_profile(acct.profile, signal, now, self.model)
@@ -142,6 +146,7 @@ class MemoryStore(Store):
         factor = acct.factor = refill_factor(assessment.risk, self.model)
         if now >= acct.blocked_until and assessment.risk >= limits.block_at:
             acct.blocked_until = now + limits.block_seconds
+            self._hold_block(account, acct.blocked_until, now)
         tokens = refill(acct.tokens, acct.ts, now, limits, factor)
         if now < acct.blocked_until:
             return Outcome(False, tokens, acct.blocked_until - now, BLOCKED, assessment, views)
@@ -189,11 +194,28 @@ class MemoryStore(Store):
 
     async def reset(self, account: str) -> None:
         self._entries.pop("a:" + account, None)
+        self._blocks.pop(account, None)
 
     async def block(self, account: str, until: float, now: float) -> None:
         entry = self._get("a:" + account, now, self.limits.account_ttl)
         entry.blocked_until = until
         entry.seen = max(entry.seen, now)
+        self._hold_block(account, until, now)
+
+    def _hold_block(self, account: str, until: float, now: float) -> None:
+        """Blocks are also kept apart from the LRU of accounts: a flood of new account ids
+        (each a fresh entry) must not evict a blocked account and with it its block.
+        Bounded like the accounts: expired blocks go first, then the soonest to end."""
+        blocks = self._blocks
+        if until <= now:
+            blocks.pop(account, None)
+            return
+        blocks[account] = until
+        if len(blocks) > self.max_keys:
+            for key in [k for k, t in blocks.items() if t <= now]:
+                del blocks[key]
+            while len(blocks) > self.max_keys:
+                del blocks[min(blocks, key=blocks.__getitem__)]
 
     # The allowlist is tiny (operators write it by hand), so a dict with no bound.
     async def allowlist(self, now: float) -> list[AllowEntry]:
@@ -205,6 +227,14 @@ class MemoryStore(Store):
 
     async def disallow(self, kind: Kind, value: str, now: float) -> bool:
         return self._allow.pop(f"{kind}|{value}", None) is not None
+
+
+def _kept_for(ttl: int, entry: _Entry, now: float) -> float:
+    """An entry's idle lifetime, longer while it is blocked (as bucket.lua's keep_for
+    keeps the Redis key: a block outlives the idle lifetime it may exceed)."""
+    if entry.blocked_until > entry.seen:
+        return max(ttl, math.ceil(entry.blocked_until - entry.seen) + 60)
+    return ttl
 
 
 def profile_dict(p: Profile) -> dict[str, Any]:

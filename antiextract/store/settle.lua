@@ -3,7 +3,7 @@
 -- ARGV: now, delta, capacity, refill/s, account ttl
 -- The refill runs at the risk-adjusted rate (rf) the last evaluation stored.
 -- Constants written before this text by the store: VERSION and I_<field> (the layout),
--- and `refill` (bucket.lua).
+-- and `refill` / `keep_for` (bucket.lua).
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local v = cmsgpack.unpack(raw)
@@ -15,5 +15,5 @@ if tokens < -cap then tokens = -cap end
 if tokens > cap then tokens = cap end
 v[I_t] = tokens
 v[I_u] = now
-redis.call('SET', KEYS[1], cmsgpack.pack(v), 'EX', tonumber(ARGV[5]))
+redis.call('SET', KEYS[1], cmsgpack.pack(v), 'EX', keep_for(tonumber(ARGV[5]), v[I_bl], now))
 return 1
