@@ -431,6 +431,8 @@ class AntiExtractMiddleware:
             account=auth.account,
             trusted=self.settings.trusted_proxies,
             key=self.hash_key,
+            keys=self.key_places,
+            query=scope.get("query_string", b""),
         )
         return ident.account, ident.ip
 

@@ -320,3 +320,23 @@ async def test_rotating_ipv6_addresses_in_one_64_shares_its_limits() -> None:
         for i in range(1, 8)
     ]  # fmt: skip
     assert keys == [200, 200, 200, 429, 429, 429, 429]
+
+
+async def test_an_undecided_request_is_charged_to_the_same_account() -> None:
+    """FAIL_MODE=open charges a request antiextract failed to decide a full bucket on the
+    local limits, keyed by its account: the same account whatever place holds the key
+    (here the query, then Authorization), or one key moved between places would buy a
+    request per place."""
+    from antiextract.middleware import limits_from
+    from antiextract.store import MemoryStore
+
+    class BrokenStore(MemoryStore):
+        async def evaluate(self, *args: Any, **kw: Any) -> Any:
+            raise ZeroDivisionError("a bug")
+
+    s = Settings(ip_limits="")
+    mw = AntiExtractMiddleware(RecordingApp(), s, SimClock(), store=BrokenStore(limits_from(s)),
+                               logger=make_logger(stream=io.StringIO()))  # fmt: skip
+    assert (await post(mw, [], query=b"key=" + REAL)).status == 200
+    assert (await post(mw, [(b"authorization", b"Bearer " + REAL)])).status == 429
+    assert (await post(mw, [(b"authorization", b"Bearer sk-other")])).status == 200
