@@ -120,12 +120,14 @@ _SUBNETS: dict[str, str] = {}  # memo: parsing an address costs ~10 µs, clients
 
 
 def _subnet(ip: str) -> str | None:
+    """``ip`` is an address or, for IPv6, the /64 a client is counted in
+    (``identity.counted_ip``)."""
     try:
-        addr = ipaddress.ip_address(ip)
+        net = ipaddress.ip_network(ip, strict=False)
     except ValueError:
         return None
-    prefix = 24 if addr.version == 4 else 48
-    return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False))
+    prefix = 24 if net.version == 4 else 48
+    return str(net.supernet(new_prefix=prefix)) if net.prefixlen > prefix else str(net)
 
 
 def cohort_keys(skeleton: str, bands: tuple[str, ...], ip: str, client_fp: str) -> tuple[str, ...]:

@@ -3,6 +3,16 @@
 Everything here is pure. The raw API key never leaves this module: it is replaced by a
 keyed BLAKE2b digest, so logs, metrics and the store only ever see ``key:<hex>``.
 
+An API key is read from every place the common servers read one (:class:`KeyPlaces`,
+``ANTIEXTRACT_API_KEY_HEADERS`` / ``API_KEY_QUERY_PARAMS``): servers disagree on which
+place wins (LiteLLM reads ``x-litellm-api-key`` before ``Authorization``), so a request
+whose places hold two different keys has no one account (:attr:`Credentials.conflict`)
+and the middleware refuses it; had antiextract read one place and the server another, a
+random key in antiextract's place would make one real key a new account on every request.
+
+An IPv6 client is counted per /64 (:func:`counted_ip`): one host is routinely given a
+whole /64, so an address of its own per request costs it nothing.
+
 What is believed from whom (the README's "Failure modes" says the same):
 
 - the auth layer's headers (account, creation time, tier) and X-Forwarded-For are written
@@ -16,15 +26,18 @@ What is believed from whom (the README's "Failure modes" says the same):
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import ipaddress
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
-from .settings import IPNetwork
+from .settings import DEFAULT_API_KEY_HEADERS, DEFAULT_API_KEY_QUERY_PARAMS, IPNetwork
 
 # Used when no ANTIEXTRACT_SECRET is set. API keys are high-entropy, so an unkeyed digest
 # is already irreversible; the secret only stops ids from matching across deployments.
@@ -163,6 +176,137 @@ class TrustedHeaders:
             "old creation time or a better tier. Set it to the auth layer's addresses."
         )
 
+    def everyone_warning(self) -> str | None:
+        """The start-up warning when TRUSTED_PROXIES holds a network that is every address
+        (``0.0.0.0/0``, ``::/0``), else ``None``: then every client is a trusted proxy."""
+        wide = [str(net) for net in self.proxies if net.prefixlen == 0]
+        if not wide:
+            return None
+        return (
+            f"ANTIEXTRACT_TRUSTED_PROXIES includes {', '.join(wide)}: every client counts as "
+            "a trusted proxy, so any client's X-Forwarded-For names its IP (fresh IP limits "
+            "per request) and any client may set the account, creation-time and tier "
+            "headers. List only the load balancers' and the auth layer's addresses."
+        )
+
+
+class Credentials(NamedTuple):
+    """The API keys a request carries, as log-safe account ids (digests, never a key)."""
+
+    accounts: tuple[str, ...] = ()  # distinct ``key:<digest>``, in the places' order
+    places: tuple[str, ...] = ()  # where a key was found: header names, ``?param``
+
+    @property
+    def conflict(self) -> bool:
+        """Two places hold different keys: which one the server reads is unknown."""
+        return len(self.accounts) > 1
+
+    @property
+    def account(self) -> str | None:
+        return self.accounts[0] if self.accounts else None
+
+
+NO_CREDENTIALS = Credentials()
+
+
+class KeyPlaces:
+    """The headers and query parameters an API key is read from.
+
+    ``Authorization`` holds a key under the ``Bearer`` scheme, under ``Basic`` (the
+    password of ``user:password``, or the user when the password is empty; the token as
+    it is when it does not decode, as LiteLLM reads it) and under LiteLLM's
+    ``AWS4-HMAC-SHA256 Credential=<key>/...``; any other scheme (Digest, Negotiate) holds
+    none. Every other place holds its value, a scheme prefix read the same way (LiteLLM
+    strips ``Bearer `` from ``x-litellm-api-key``). The same key in several places is one
+    key."""
+
+    __slots__ = ("_order", "headers", "params")
+
+    def __init__(
+        self,
+        headers: Iterable[bytes] = tuple(h.encode() for h in DEFAULT_API_KEY_HEADERS),
+        params: Iterable[str] = DEFAULT_API_KEY_QUERY_PARAMS,
+    ) -> None:
+        self.headers = frozenset(headers)
+        self.params = frozenset(params)
+        # the places in the configured order, named as the audit event names them
+        self._order = tuple(h.decode("latin-1") for h in dict.fromkeys(headers)) + tuple(
+            "?" + p for p in dict.fromkeys(params)
+        )
+
+    @classmethod
+    def from_settings(cls, s: Any) -> KeyPlaces:
+        return cls(
+            tuple(name.lower().encode("latin-1") for name in s.api_key_headers),
+            tuple(s.api_key_query_params),
+        )
+
+    def read(self, headers: Iterable[tuple[bytes, bytes]], query: bytes, key: bytes) -> Credentials:
+        """The request's keys as account ids (``key:<keyed digest>``) and their places."""
+        found: list[tuple[str, bytes]] = []
+        names = self.headers
+        for name, value in headers:
+            if name in names:
+                token = _key_in(name, value)
+                if token:
+                    found.append((name.decode("latin-1"), token))
+        if query and self.params:
+            params = self.params
+            for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=False):
+                if name in params:
+                    token = _key_in(b"", value.encode("utf-8", "surrogatepass"))
+                    if token:
+                        found.append(("?" + name, token))
+        if not found:
+            return NO_CREDENTIALS
+        if len(found) == 1:  # the usual request: one key, in one place
+            place, token = found[0]
+            return Credentials(("key:" + digest(token, key),), (place,))
+        rank = {place: i for i, place in enumerate(self._order)}
+        found.sort(key=lambda item: rank.get(item[0], len(rank)))
+        accounts = dict.fromkeys("key:" + digest(token, key) for _, token in found)
+        places = dict.fromkeys(place for place, _ in found)
+        return Credentials(tuple(accounts), tuple(places))
+
+
+DEFAULT_KEY_PLACES = KeyPlaces()
+# LiteLLM's AWS Signature V4 form: ``Credential=Bearer <key>/date/...`` or ``Credential=<key>/``
+_AWS4_CREDENTIAL = re.compile(rb"Credential=(?:Bearer\s+)?([^/\s,]+)")
+
+
+def _key_in(name: bytes, value: bytes) -> bytes | None:
+    """The API key a header value (``name``) or query value (``b""``) holds, if any."""
+    value = value.strip()
+    scheme, space, rest = value.partition(b" ")
+    if space:
+        kind = scheme.lower()
+        rest = rest.strip()
+        if kind == b"bearer":
+            return rest or None
+        if kind == b"basic":
+            return _basic(rest) if rest else None
+        if kind == b"aws4-hmac-sha256":
+            match = _AWS4_CREDENTIAL.search(rest)
+            return match.group(1) if match else None
+    if name == b"authorization":
+        return None  # a scheme that carries no API key (or none at all)
+    return value or None
+
+
+def _basic(token: bytes) -> bytes:
+    """The key in ``Basic`` credentials: decoded leniently, as FastAPI's ``HTTPBasic``
+    (``base64.b64decode``) does, so characters outside the alphabet cannot make one key
+    look like many; the password, else the user; the token itself when it is not
+    ``user:password`` in base64 (LiteLLM takes ``Basic <key>`` as the key)."""
+    try:
+        decoded = binascii.a2b_base64(token)
+    except binascii.Error:
+        return token
+    user, colon, password = decoded.partition(b":")
+    if not colon:
+        return token
+    return password or user or token
+
 
 def hash_key(secret: bytes | None) -> bytes:
     return (secret or _DEFAULT_HASH_KEY)[:64]
@@ -293,33 +437,97 @@ def identify(
     account: bytes | None,
     trusted: tuple[IPNetwork, ...],
     key: bytes,
+    keys: KeyPlaces = DEFAULT_KEY_PLACES,
+    query: bytes = b"",
+    credentials: Credentials | None = None,
 ) -> Identity:
     """``account`` is the account header's value as :meth:`TrustedHeaders.read` believed
     it (``None``: not configured, absent or not believed): it wins when set; then the
-    hashed API key; then the client IP."""
-    xff = header_joined(headers, b"x-forwarded-for") if trusted else None
-    ip = client_ip(peer, xff, trusted)
+    hashed API key (the first of ``keys``' places that holds one, or of ``credentials``
+    when the caller read them already; a request whose places disagree is refused before
+    this, see :class:`Credentials`); then the client IP (an IPv6 client's /64)."""
+    ip = request_ip(headers, peer, trusted)
     if account is not None:
         name = account_id(account, key)
         if name is not None:
             return Identity(name, ip, "header")
-    token = api_key(headers)
-    if token:
-        return Identity("key:" + digest(token, key), ip, "api_key")
+    if credentials is None:
+        credentials = keys.read(headers, query, key)
+    found = credentials.account
+    if found is not None:
+        return Identity(found, ip, "api_key")
     return Identity("ip:" + ip, ip, "ip")
 
 
-def api_key(headers: list[tuple[bytes, bytes]]) -> bytes | None:
-    """The caller's API key from ``Authorization: Bearer`` or Anthropic's ``x-api-key``."""
-    auth = header(headers, b"authorization")
-    if auth:
-        scheme, _, token = auth.partition(b" ")
-        if scheme.lower() == b"bearer" and token.strip():
-            return token.strip()
-    xkey = header(headers, b"x-api-key")
-    if xkey and xkey.strip():
-        return xkey.strip()
-    return None
+def request_ip(
+    headers: list[tuple[bytes, bytes]], peer: str | None, trusted: tuple[IPNetwork, ...]
+) -> str:
+    """The client as counted: :func:`client_ip`, an IPv6 address as its /64."""
+    xff = header_joined(headers, b"x-forwarded-for") if trusted else None
+    return counted_ip(client_ip(peer, xff, trusted))
+
+
+def counted_ip(ip: str) -> str:
+    """The unit a client is counted in: an IPv4 address as it is, an IPv6 address as its
+    /64 (``2001:db8:1:2::/64``), the size of network one host (a cloud VM, a home line) is
+    routinely given; counted per address, one host would have 2**64 fresh IP windows and
+    IP-keyed accounts. Anything else (``unknown``) as it is."""
+    if ":" not in ip:
+        return ip
+    found = _COUNTED.get(ip)
+    if found is None:
+        try:
+            found = str(ipaddress.IPv6Network((ip, 64), strict=False))
+        except ValueError:
+            found = ip
+        if len(_COUNTED) >= 65_536:
+            _COUNTED.clear()
+        _COUNTED[ip] = found
+    return found
+
+
+_COUNTED: dict[str, str] = {}  # memo: parsing an address costs microseconds, clients return
+
+
+def peer_from_forwarded(client: Any, headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the server seems to have replaced the peer with an X-Forwarded-For entry.
+
+    uvicorn's proxy headers (on by default; ``--forwarded-allow-ips '*'`` is its advice
+    behind a load balancer) set the scope's client to an entry of X-Forwarded-For, with
+    that entry's port or 0, and leave the header in place; with ``'*'`` it is the
+    leftmost entry, which the client writes. A real peer's port is never 0, nor the one a
+    client wrote next to its own address, so an address *and* port equal to an entry's
+    are the mark of a rewrite. Then the peer antiextract sees may be the client's choice,
+    and so is everything believed from it (TRUSTED_PROXIES, the IP limits)."""
+    if not client:
+        return False
+    xff = header_joined(headers, b"x-forwarded-for")
+    if not xff:
+        return False
+    try:
+        host, port = str(client[0]), int(client[1])
+        address = ipaddress.ip_address(host)
+    except (ValueError, TypeError, IndexError):
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    for hop in xff.decode("latin-1").split(",")[:MAX_FORWARDED_HOPS]:
+        entry = _hop_with_port(hop.strip())
+        if entry is not None and entry == (address, port):
+            return True
+    return False
+
+
+def _hop_with_port(hop: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, int] | None:
+    """An X-Forwarded-For entry as (address, port), port 0 when it names none."""
+    ip = _hop_address(hop)
+    if ip is None:
+        return None
+    port = 0
+    if hop.startswith("[") or (hop.count(":") == 1 and "." in hop):
+        _, _, tail = hop.rpartition(":")
+        port = int(tail) if tail.isdigit() else 0
+    return ip, port
 
 
 def parse_created(value: bytes) -> float | None:

@@ -265,6 +265,13 @@ class Metrics:
             ("header", "reason"),
             registry=r,
         )
+        self.conflicts = Counter(
+            "antiextract_conflicting_credentials",
+            "Protected requests carrying different API keys in the places keys are read "
+            "from (ANTIEXTRACT_API_KEY_HEADERS / API_KEY_QUERY_PARAMS): refused with 400 "
+            "in enforce mode.",
+            registry=r,
+        )
         # Known, small label sets start at zero so rate() and absence alerts work at once.
         self._ignored = {
             (h, why): self.ignored.labels(h, why) for h in AUTH_HEADERS for why in IGNORED_REASONS
@@ -362,6 +369,10 @@ class Metrics:
             child = self._ignored.get(key)
             if child is not None:
                 child.inc()
+
+    def conflicting_credentials(self) -> None:
+        """A request whose API-key places disagree."""
+        self.conflicts.inc()
 
     def campaigns(self, n: int) -> None:
         """The number of campaigns currently tracked."""

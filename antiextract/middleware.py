@@ -25,6 +25,7 @@ from typing import Any
 from . import challenge as pow_challenge
 from .allowlist import Allowlist
 from .apis import (
+    FAMILIES,
     INVALID,
     TOO_LARGE,
     UNAVAILABLE,
@@ -32,6 +33,7 @@ from .apis import (
     RequestFacts,
     canonical_path,
     family_for_path,
+    route_path,
 )
 from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
@@ -48,7 +50,18 @@ from .enforce import (
     unavailable_response,
 )
 from .fingerprint import client_fingerprint, template_fingerprint
-from .identity import Identity, TrustedHeaders, digest, hash_key, header, identify
+from .identity import (
+    Credentials,
+    Identity,
+    KeyPlaces,
+    TrustedHeaders,
+    digest,
+    hash_key,
+    header,
+    identify,
+    peer_from_forwarded,
+    request_ip,
+)
 from .metrics import ListenerLifespan, Metrics, MetricsListener, error_kind
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
 from .redact import LogFilter, redact
@@ -169,6 +182,12 @@ class AntiExtractMiddleware:
         unverified = self.trusted_headers.warning()
         if unverified is not None:
             self.log.warning("antiextract.trusted_headers_unverified", detail=unverified)
+        everyone = self.trusted_headers.everyone_warning()
+        if everyone is not None:
+            self.log.warning("antiextract.trusted_proxies_everyone", detail=everyone)
+        # Where API keys are read; a request whose places disagree is refused (__call__).
+        self.key_places = KeyPlaces.from_settings(s)
+        self._forwarded_warned = False  # the peer-rewritten-by-the-server warning, once
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
         self.enforce = s.mode == "enforce"
         self.fail_closed = s.fail_mode == "closed"
@@ -195,15 +214,88 @@ class AntiExtractMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["path"] not in self.paths:
-            path = self._spellings.get(canonical_path(scope["path"]))
-            if path is None:
+            protected = self._protected(scope)
+            if protected is None:
                 await self.app(scope, receive, send)
                 return
-            # Another spelling of a protected path: protected, and passed on as the
-            # configured path, so the app (or the gateway's upstream) serves the route
-            # that was checked, however it would have read the spelling.
-            scope = {**scope, "path": path, "raw_path": path.encode()}
-        await self._protect(scope, receive, send)
+            scope = protected
+        refused, keys = await self._credentials(scope, send)
+        if not refused:
+            await self._protect(scope, receive, send, keys)
+
+    def _protected(self, scope: Scope) -> Scope | None:
+        """The scope of a protected request whose path is not literally a configured one,
+        or ``None`` when the path is not protected.
+
+        The path is matched as the app routes it: relative to ``root_path`` when it is
+        under it (uvicorn/vLLM ``--root-path``, ``FastAPI(root_path=...)``, a ``Mount``),
+        and in any spelling some server would route the same way (``apis.canonical_path``).
+        Another spelling is passed on as the configured path, keeping the ``root_path``
+        prefix, so the app (or the gateway's upstream) serves the route that was checked,
+        however it would have read the spelling."""
+        path = scope["path"]
+        root = (scope.get("root_path") or "").rstrip("/")
+        spelt = canonical_path(path)
+        if root:
+            if route_path(path, root) in self.paths:
+                return scope
+            under = canonical_path(root)
+            if under != "/" and spelt.startswith(under + "/"):
+                configured = self._spellings.get(spelt[len(under) :])
+                if configured is not None:
+                    return _respelt(scope, root, configured)
+        configured = self._spellings.get(spelt)
+        return None if configured is None else _respelt(scope, "", configured)
+
+    async def _credentials(self, scope: Scope, send: Send) -> tuple[bool, Credentials | None]:
+        """(refused, the request's API keys as digests), read once, before its body.
+        Refused here: a request whose places hold different keys (400,
+        ``conflicting_credentials``) when no believed account header names the account;
+        counted and audited in every mode, refused in enforce mode only. Never raises: a
+        failure is counted and the keys left unread (``None``), for ``_decide`` to read
+        again under ``_protect``'s guard."""
+        try:
+            headers = scope["headers"]
+            query = scope.get("query_string", b"")
+            keys = self.key_places.read(headers, query, self.hash_key)
+            if not keys.conflict:
+                return False, keys
+            client = scope.get("client")
+            peer = client[0] if client else None
+            named = self.trusted_headers.account is not None
+            if named and self.trusted_headers.read(headers, peer).account is not None:
+                return False, keys  # the account is named by the auth layer, not a key
+            family = family_for_path(scope["path"])
+            self.metrics.conflicting_credentials()
+            self._audit_conflict(keys, request_ip(headers, peer, self.settings.trusted_proxies),
+                                 family)  # fmt: skip
+            if not self.enforce:
+                return False, keys  # shadow: counted, audited; the first place's key counts
+            body = family.error_body(
+                INVALID,
+                "The request carries different API keys in "
+                f"{', '.join(keys.places)}; send one key.",
+                "conflicting_credentials",
+            )
+            refusal = Refusal(400, json_headers(body, (b"x-should-retry", b"false")), body)
+        except Exception as exc:
+            self._failure("decide", exc)
+            return False, None
+        await refusal(scope, None, send)
+        return True, None
+
+    def _audit_conflict(self, keys: Credentials, ip: str, family: ApiFamily) -> None:
+        self.log.warning(
+            "antiextract.decision",
+            action="refuse",
+            enforced=self.enforce,
+            reasons=["conflicting_credentials"],
+            accounts=list(keys.accounts),
+            places=list(keys.places),
+            ip=ip,
+            api=family.name,
+            status=400 if self.enforce else None,
+        )
 
     async def _misconfigured(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The env-read configuration is invalid: nothing is served, protected or not.
@@ -233,7 +325,9 @@ class AntiExtractMiddleware:
             refusal = Refusal(503, json_headers(body, (b"x-should-retry", b"false")), body)
             await refusal(scope, receive, send)
 
-    async def _protect(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _protect(
+        self, scope: Scope, receive: Receive, send: Send, keys: Credentials | None = None
+    ) -> None:
         """The ladder for one protected request. Everything up to the choice of response
         runs guarded: a failure there is loud (counted, logged at a bounded rate) and
         never the client's 500; it passes the request through (FAIL_MODE=open) or
@@ -244,7 +338,7 @@ class AntiExtractMiddleware:
         ctx: _Context | None = None
         degraded = False
         try:
-            ctx = await self._decide(scope, messages, size, complete)
+            ctx = await self._decide(scope, messages, size, complete, keys)
             ctx.elapsed_us = (time.perf_counter() - started) * 1e6
             self.metrics.decision(
                 ctx.decision.action,
@@ -334,6 +428,8 @@ class AntiExtractMiddleware:
             account=auth.account,
             trusted=self.settings.trusted_proxies,
             key=self.hash_key,
+            keys=self.key_places,
+            query=scope.get("query_string", b""),
         )
         return ident.account, ident.ip
 
@@ -519,7 +615,12 @@ class AntiExtractMiddleware:
             await asyncio.sleep(delay)
 
     async def _decide(
-        self, scope: Scope, messages: list[Message], size: int, complete: bool
+        self,
+        scope: Scope,
+        messages: list[Message],
+        size: int,
+        complete: bool,
+        keys: Credentials | None = None,
     ) -> _Context:
         headers = scope["headers"]
         client = scope.get("client")
@@ -533,11 +634,18 @@ class AntiExtractMiddleware:
             account=auth.account,
             trusted=self.settings.trusted_proxies,
             key=self.hash_key,
+            keys=self.key_places,
+            query=scope.get("query_string", b""),
+            credentials=keys,
         )
+        if not self._forwarded_warned and peer_from_forwarded(client, headers):
+            self._forwarded_warned = True
+            self.log.warning("antiextract.peer_from_forwarded", detail=_FORWARDED_WARNING)
         family = family_for_path(scope["path"])
         s = self.settings
         body_size = _inspect(messages, size, complete, headers, s.inspect_max_bytes)
         facts = family.facts(body_size[0])
+        family = FAMILIES.get(facts.family, family)  # /invocations: as its body's API
         prompt = prompt_tokens(body_size[1], facts, max_output=s.max_output_tokens)
         cost = take_cost(
             estimate(
@@ -831,6 +939,25 @@ class AntiExtractMiddleware:
             odd=ctx.facts.odd or None,
             elapsed_us=round(ctx.elapsed_us, 1),
         )
+
+
+_FORWARDED_WARNING = (
+    "the server replaced the peer address with an X-Forwarded-For entry (uvicorn's proxy "
+    "headers, e.g. --forwarded-allow-ips '*'): with '*' that entry is the one the client "
+    "wrote, so a client chooses its IP for the IP limits and may pose as a trusted proxy "
+    "(its auth headers believed). Run the server with --no-proxy-headers and set "
+    "ANTIEXTRACT_TRUSTED_PROXIES to the load balancers instead (README: Failure modes)."
+)
+
+
+def _respelt(scope: Scope, root: str, configured: str) -> Scope:
+    """``scope`` with the configured path under ``root``. ``raw_path`` keeps ``root`` only
+    if it held it (uvicorn's does not, Starlette's Mount's does)."""
+    path = root + configured
+    raw = scope.get("raw_path")
+    keep_root = bool(root) and raw is not None and raw.startswith(root.encode("utf-8"))
+    raw_path = (path if keep_root or not root else configured).encode("utf-8")
+    return {**scope, "path": path, "raw_path": raw_path}
 
 
 CAMPAIGN_WINDOW = 900.0  # s a flagged cohort stays in the campaigns gauge after its last request

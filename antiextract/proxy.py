@@ -10,6 +10,14 @@ response bytes are passed through raw, so ``Content-Encoding`` is untouched.
 Run it with ``antiextract proxy --upstream http://127.0.0.1:8000`` or
 ``ANTIEXTRACT_UPSTREAM=... antiextract proxy``; every ``ANTIEXTRACT_*`` setting applies.
 
+Only an origin-form request-target (a path starting with ``/``, without a ``#fragment``)
+is forwarded; anything else is answered 400 here (:func:`origin_form`). The server keeps
+what the client wrote (h11 keeps ``#x`` and a target such as ``@host:port/x`` in the
+path), and the upstream URL is made of the upstream's scheme, host and port and the
+target as its path and query, never by joining strings, so no target can name another
+host (``http://upstream@host:port/x``) or reach a protected route the middleware did not
+see as one (httpx drops ``#x``).
+
 The upstream is told only what the gateway believed: the auth layer's headers (account,
 creation time, tier) are forwarded only from a peer in ``TRUSTED_PROXIES`` (any peer when
 it is unset) and only when sent once, and the client-written ``X-Forwarded-For``,
@@ -19,20 +27,22 @@ client port: ``ANTIEXTRACT_METRICS_PORT`` starts a listener of their own.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from http.cookiejar import CookieJar
 from typing import Any
+from urllib.parse import unquote_plus
 
 import anyio
 import httpx
 
-from .apis import UNAVAILABLE, family_for_path
+from .apis import INVALID, UNAVAILABLE, family_for_path
 from .identity import TrustedHeaders
 from .middleware import AntiExtractMiddleware, ASGIApp, Receive, Scope, Send
 from .redact import mask_uri, redact, uri_secrets
-from .settings import Settings, SettingsError, load_settings
+from .settings import DEFAULT_API_KEY_QUERY_PARAMS, Settings, SettingsError, load_settings
 
 UPSTREAM_ENV = "ANTIEXTRACT_UPSTREAM"
 HEALTH_PATH = "/antiextract/healthz"
@@ -123,8 +133,8 @@ class ProxyApp:
         url = _check_upstream(upstream)
         self.upstream = upstream
         self.trust = trust
-        self._origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
-        self._prefix = url.raw_path.decode("ascii").rstrip("/")
+        self._base = url.copy_with(raw_path=b"/")  # the scheme, host and port, fixed
+        self._prefix = url.raw_path.rstrip(b"/")
         self._owns_client = client is None
         self.client = client or httpx.AsyncClient(
             timeout=timeout,
@@ -166,15 +176,21 @@ class ProxyApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def url_for(self, scope: Scope) -> str:
-        """The upstream URL of a request: prefix + the raw path as received + query."""
+    def url_for(self, scope: Scope) -> httpx.URL:
+        """The upstream URL of a request: the upstream's scheme, host and port, and as its
+        path and query the prefix + the raw path as received + the query. Built from
+        parts: a target that is not a path (``@host:port/x``) or holds a fragment raises
+        ``httpx.InvalidURL``, and none can change where the request goes."""
         raw = scope.get("raw_path")
-        path = raw.decode("latin-1") if raw else _quote_path(scope["path"])
+        path = raw if raw else _quote_path(scope["path"]).encode("ascii")
         query = scope.get("query_string", b"")
-        url = self._origin + self._prefix + path
-        return f"{url}?{query.decode('latin-1')}" if query else url
+        target = self._prefix + path + (b"?" + query if query else b"")
+        return self._base.copy_with(raw_path=target)
 
     async def _proxy(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not origin_form(scope):
+            await _bad_target(send, scope["path"])
+            return
         first = await receive()
         if first["type"] != "http.request":
             return  # gone before sending anything
@@ -268,6 +284,9 @@ class Gateway:
         self.health_path = health_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not origin_form(scope):
+            await _bad_target(send, scope["path"])  # before the middleware: never charged
+            return
         if scope["type"] == "http" and scope["path"] == self.health_path:
             if scope["method"] in ("GET", "HEAD"):
                 await _respond(send, 200, b'{"status":"ok"}')
@@ -349,7 +368,70 @@ def run_proxy(
     except ValueError as exc:  # e.g. a store the settings accepted and its client did not
         reason = redact(str(exc), settings.secret_texts())
         raise SettingsError(f"invalid antiextract configuration: {reason}") from None
-    uvicorn.run(app, host=host, port=port, log_level=log_level, **SERVER_OPTIONS)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        log_config=access_log_config(settings.api_key_query_params),
+        **SERVER_OPTIONS,
+    )
+
+
+def origin_form(scope: Scope) -> bool:
+    """Whether the request-target is a path the gateway may forward: it starts with ``/``
+    and holds no ``#`` (a fragment is never part of a request; a server that keeps it
+    shows the middleware a path that is not the route the upstream serves). Absolute-form
+    (``http://host/x``), authority-form and anything else is refused."""
+    raw = scope.get("raw_path")
+    target = raw if raw is not None else scope["path"].encode("utf-8", "surrogateescape")
+    return (
+        target.startswith(b"/")
+        and b"#" not in target
+        and b"#" not in scope.get("query_string", b"")
+    )
+
+
+class QueryRedaction(logging.Filter):
+    """Masks the values of credential query parameters (``?key=AIza...``, Gemini's way of
+    sending an API key, which LiteLLM accepts) in uvicorn's access-log lines, which quote
+    the request-target: a raw API key must never reach a log."""
+
+    def __init__(self, params: Iterable[str] = DEFAULT_API_KEY_QUERY_PARAMS) -> None:
+        super().__init__()
+        self.names = frozenset(p.lower() for p in (*DEFAULT_API_KEY_QUERY_PARAMS, *params))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and args:
+            record.args = tuple(
+                self.mask(a) if isinstance(a, str) and "?" in a else a for a in args
+            )
+        return True
+
+    def mask(self, target: str) -> str:
+        path, _, query = target.partition("?")
+        pairs = []
+        for pair in query.split("&"):
+            name, equals, _ = pair.partition("=")
+            if equals and unquote_plus(name).strip().lower() in self.names:
+                pair = name + "=***"
+            pairs.append(pair)
+        return path + "?" + "&".join(pairs)
+
+
+def access_log_config(params: Iterable[str] = DEFAULT_API_KEY_QUERY_PARAMS) -> dict[str, Any]:
+    """uvicorn's own logging configuration, its access log filtered by
+    :class:`QueryRedaction`."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["credentials"] = {
+        "()": QueryRedaction,
+        "params": list(params),
+    }
+    config["loggers"]["uvicorn.access"]["filters"] = ["credentials"]
+    return config
 
 
 def forward_headers(scope: Scope, trust: TrustedHeaders | None = None) -> list[tuple[bytes, bytes]]:
@@ -448,6 +530,15 @@ async def _error(send: Send, path: str, status: int, message: str, code: str | N
     await _respond(send, status, body)
 
 
+async def _bad_target(send: Send, path: str) -> None:
+    body = family_for_path(path).error_body(
+        INVALID,
+        "The request target must be a path starting with '/', without a '#' fragment.",
+        "invalid_request_target",
+    )
+    await _respond(send, 400, body)
+
+
 async def _respond(send: Send, status: int, body: bytes, **extra: bytes) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     headers += [(k.encode("latin-1"), v) for k, v in extra.items()]
@@ -482,6 +573,9 @@ __all__ = [
     "UPSTREAM_ENV",
     "Gateway",
     "ProxyApp",
+    "QueryRedaction",
+    "access_log_config",
     "build_gateway",
+    "origin_form",
     "run_proxy",
 ]

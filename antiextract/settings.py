@@ -14,6 +14,7 @@ import itertools
 import json
 import logging
 import os
+import re
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
@@ -38,13 +39,33 @@ OTHER_VARIABLES = frozenset(
 CLOSE_MATCH = 0.8
 
 # Both spellings of the OpenAI paths: LiteLLM's proxy and several OpenAI-compatible servers
-# also answer without the /v1 prefix, and an unprotected alias would be a bypass.
+# also answer without the /v1 prefix, and an unprotected alias would be a bypass. Then the
+# native generation routes of the servers the README names, which generate as much:
+# /invocations (SageMaker: vLLM registers it on every server and runs chat or completions
+# by the body; TGI too), TGI's /generate and /generate_stream, llama.cpp's /completion and
+# /infill, Ollama's /api/chat and /api/generate. Protecting a route an app does not have
+# costs nothing: it answers 404 as before.
 DEFAULT_PATHS = (
     "/v1/chat/completions", "/chat/completions", "/v1/completions", "/completions",
     "/v1/responses", "/responses", "/v1/messages",
+    "/invocations", "/generate", "/generate_stream", "/completion", "/infill",
+    "/api/chat", "/api/generate",
 )  # fmt: skip
+# Where the common servers read a caller's API key (antiextract reads all of them: a key in
+# a place it did not read would let one real key be a new account on every request).
+# Authorization: Bearer (OpenAI, vLLM, LiteLLM), Basic (LiteLLM); x-api-key (Anthropic);
+# x-litellm-api-key (LiteLLM, read before Authorization); api-key (Azure OpenAI, LiteLLM);
+# ocp-apim-subscription-key (Azure API Management, LiteLLM); x-goog-api-key (Gemini,
+# LiteLLM); the query parameters key (Gemini, LiteLLM) and api_key.
+DEFAULT_API_KEY_HEADERS = (
+    "authorization", "x-api-key", "x-litellm-api-key", "api-key",
+    "ocp-apim-subscription-key", "x-goog-api-key",
+)  # fmt: skip
+DEFAULT_API_KEY_QUERY_PARAMS = ("key", "api_key")
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# An HTTP field name (RFC 9110 token).
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 JsonObject = Annotated[dict[str, float], NoDecode]
 
 _log = logging.getLogger("antiextract")
@@ -89,6 +110,18 @@ class Settings(BaseSettings):
         None,
         description="Header set by a trusted auth layer that names the account. "
         "Unset: the account is a keyed hash of the API key, else the client IP.",
+    )
+    api_key_headers: Annotated[tuple[str, ...], NoDecode] = Field(
+        DEFAULT_API_KEY_HEADERS,
+        description="Comma-separated headers an API key is read from (Authorization: its "
+        "Bearer token, Basic credentials, or LiteLLM's AWS4 Credential; the others: the "
+        "value, a 'Bearer ' prefix removed). A request whose places hold two different "
+        "keys is refused (400, conflicting_credentials). '' = none.",
+    )
+    api_key_query_params: Annotated[tuple[str, ...], NoDecode] = Field(
+        DEFAULT_API_KEY_QUERY_PARAMS,
+        description="Comma-separated query parameters an API key is read from, as the "
+        "headers are ('' = none).",
     )
     trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
         (),
@@ -291,6 +324,28 @@ class Settings(BaseSettings):
             for path in value:
                 if not isinstance(path, str) or not path.startswith("/"):
                     raise ValueError(f"each path must start with '/', got {path!r}")
+        return value
+
+    @field_validator("api_key_headers", mode="before")
+    @classmethod
+    def _parse_key_headers(cls, value: object) -> object:
+        value = _split_csv(value)
+        if isinstance(value, list | tuple):
+            for name in value:
+                if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+                    raise ValueError(f"expected header names such as x-api-key, got {name!r}")
+            return tuple(dict.fromkeys(name.lower() for name in value))
+        return value
+
+    @field_validator("api_key_query_params", mode="before")
+    @classmethod
+    def _parse_key_params(cls, value: object) -> object:
+        value = _split_csv(value)
+        if isinstance(value, list | tuple):
+            for name in value:
+                if not isinstance(name, str) or not name or any(c in name for c in "&=#?"):
+                    raise ValueError(f"expected query parameter names such as key, got {name!r}")
+            return tuple(dict.fromkeys(value))
         return value
 
     @field_validator(

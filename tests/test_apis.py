@@ -18,7 +18,16 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
-from antiextract.apis import CHAT, COMPLETIONS, GENERIC, MESSAGES, RESPONSES, family_for_path
+from antiextract.apis import (
+    CHAT,
+    COMPLETIONS,
+    FAMILIES,
+    GENERIC,
+    INVOCATIONS,
+    MESSAGES,
+    RESPONSES,
+    family_for_path,
+)
 from antiextract.apis.base import MAX_TEXT, RequestFacts
 from antiextract.cost import estimate
 from antiextract.degrade import DegradePlan, request_body, rewrite_request
@@ -264,6 +273,9 @@ ANTHROPIC_SIMPLE = {
         ("/anthropic/v1/messages/", MESSAGES),
         ("/api/generate", GENERIC),
         ("/v1/embeddings", GENERIC),
+        ("/v1/chat/completions#x", CHAT),  # a fragment h11 kept in the path
+        ("/invocations", INVOCATIONS),  # the body says which API (see below)
+        ("/api/invocations", INVOCATIONS),
     ],
 )
 def test_family_for_path(path: str, family: object) -> None:
@@ -836,6 +848,72 @@ def test_generic_prompt_and_input() -> None:
 def test_generic_output_budget_is_the_largest_field() -> None:
     doc = {"max_output_tokens": 3, "max_completion_tokens": 2, "max_tokens": 1}
     assert facts(GENERIC_PATH, doc).output_tokens == 3
+
+
+# --------------------------------------------------------------------------- native servers
+
+
+def test_tgi_generate() -> None:
+    """TGI's /generate: ``inputs`` and ``parameters`` (its budget, samples and
+    log-probability options)."""
+    doc = {
+        "inputs": "Explain step by step how a B-tree splits a node",
+        "parameters": {
+            "max_new_tokens": 3000,
+            "best_of": 3,
+            "top_n_tokens": 5,
+            "decoder_input_details": True,
+        },
+    }
+    f = facts("/generate", doc)
+    assert f.family == "generic" and f.parsed and f.odd == []
+    assert f.user_text == doc["inputs"] and f.turns == 1
+    assert (f.output_tokens, f.n) == (3000, 3)
+    assert (f.logprobs, f.top_logprobs, f.prompt_logprobs) == (True, 5, True)
+    assert facts("/generate", {"inputs": "x", "parameters": {"details": True}}).logprobs
+
+
+def test_llama_cpp_completion_and_infill() -> None:
+    f = facts("/completion", {"prompt": "Write a parser", "n_predict": 2500, "n_probs": 10})
+    assert (f.user_text, f.output_tokens) == ("Write a parser", 2500)
+    assert (f.logprobs, f.top_logprobs) == (True, 10)
+    # n_predict -1 is "until the context is full" and wins over max_tokens, as in llama.cpp
+    assert (
+        facts("/completion", {"prompt": "x", "n_predict": -1, "max_tokens": 10}).output_tokens == -1
+    )
+    f = facts("/infill", {"input_prefix": "def f(x):", "input_suffix": "return y", "prompt": ""})
+    assert f.user_text == "def f(x):\nreturn y" and f.turns == 1
+
+
+def test_ollama_options_num_predict() -> None:
+    doc = {"model": "llama3.1", "prompt": "Why?", "system": "Be brief.",
+           "options": {"num_predict": 4096, "num_ctx": 8192}}  # fmt: skip
+    f = facts("/api/generate", doc)
+    assert (f.output_tokens, f.system_text, f.user_text) == (4096, "Be brief.", "Why?")
+    assert facts("/api/chat", {"messages": [], "options": {"num_predict": -2}}).output_tokens == -2
+    odd = facts("/api/generate", {"prompt": "x", "options": {"num_predict": "lots"}})
+    assert odd.output_tokens is None and "num_predict:type" in odd.odd
+    assert "options:type" in facts("/api/generate", {"prompt": "x", "options": [1]}).odd
+
+
+@pytest.mark.parametrize(
+    ("doc", "family", "output", "n"),
+    [
+        ({"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 77},
+         "openai.chat", 77, 1),
+        ({"prompt": ["a", "b"], "max_tokens": 5, "best_of": 4}, "openai.completions", 5, 4),
+        ({"inputs": "hi", "parameters": {"max_new_tokens": 9}}, "generic", 9, 1),
+    ],
+)  # fmt: skip
+def test_invocations_is_read_as_its_bodys_api(
+    doc: dict[str, Any], family: str, output: int, n: int
+) -> None:
+    """SageMaker's /invocations: vLLM runs a body with ``messages`` as chat and one with
+    ``prompt`` as a completion; TGI also its own ``inputs``. The facts name that family,
+    and ``apis.FAMILIES`` gives the adapter the middleware then charges and answers as."""
+    f = facts("/invocations", doc)
+    assert (f.family, f.output_tokens, f.n) == (family, output, n)
+    assert FAMILIES[f.family].name == family
 
 
 def test_unknown_json_on_generic_path() -> None:

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 
@@ -176,3 +177,50 @@ def test_gateway_in_front_of_litellm_proxy(gateway: Server, litellm_proxy: Serve
 
 def test_middleware_added_to_litellm_app(litellm_with_middleware: Server) -> None:
     check_answers_then_throttle(litellm_with_middleware.url)
+
+
+@pytest.fixture(scope="module")
+def key_gateway(litellm_proxy: Server, logs: Path) -> Iterator[Server]:
+    """A gateway of its own (its own accounts) in front of the same LiteLLM."""
+    with running(
+        "gateway-keys",
+        gateway_command(litellm_proxy.url),
+        env=clean_env(**PROTECTION),
+        log_dir=logs,
+        ready_path=HEALTH_PATH,
+    ) as server:
+        yield server
+
+
+def post_chat(base: str, headers: dict[str, str]) -> httpx.Response:
+    body = {"model": "fake-model", "messages": [{"role": "user", "content": PROMPT}],
+            "max_tokens": 4}  # fmt: skip
+    return httpx.post(f"{base}/v1/chat/completions", json=body, headers=headers,
+                      timeout=60, trust_env=False)  # fmt: skip
+
+
+def test_litellms_key_headers_are_one_account_and_never_a_fresh_one(key_gateway: Server) -> None:
+    """LiteLLM authenticates (and bills) the key in ``x-litellm-api-key`` before
+    ``Authorization``, and takes ``api-key``, ``x-goog-api-key`` and ``Authorization:
+    Basic <key>`` too. The real key with a random one beside it was a new antiextract
+    account on every request (6 of 6 served at 3/hour); now it is refused (400) and never
+    reaches LiteLLM; and the one key, in any place LiteLLM reads, is one account."""
+    for i in range(4):
+        mixed = post_chat(key_gateway.url, {"x-litellm-api-key": f"Bearer {MASTER_KEY}",
+                                            "authorization": f"Bearer rnd-{i}"})  # fmt: skip
+        assert mixed.status_code == 400, mixed.text
+        assert mixed.json()["error"]["code"] == "conflicting_credentials"
+    basic = post_chat(key_gateway.url, {"authorization": f"Basic {MASTER_KEY}",
+                                        "x-api-key": "rnd-basic"})  # fmt: skip
+    assert basic.status_code == 400
+    served = [
+        post_chat(key_gateway.url, headers).status_code
+        for headers in (
+            {"x-litellm-api-key": f"Bearer {MASTER_KEY}"},
+            {"api-key": MASTER_KEY},
+            {"authorization": f"Basic {MASTER_KEY}"},
+            {"x-goog-api-key": MASTER_KEY},
+            {"authorization": f"Bearer {MASTER_KEY}"},
+        )
+    ]
+    assert served == [200, 200, 200, 429, 429]  # LiteLLM accepted each; one 3/hour account

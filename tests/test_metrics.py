@@ -445,6 +445,7 @@ async def test_every_name_is_prefixed_and_help_is_present() -> None:
         "antiextract_internal_errors",
         "antiextract_campaigns_active",
         "antiextract_ignored_headers",
+        "antiextract_conflicting_credentials",
     }
     for name in names:
         assert f"# HELP {name}" in text

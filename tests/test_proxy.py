@@ -430,7 +430,72 @@ def test_x_forwarded_for_is_set_from_the_peer(echo: tuple[str, str]) -> None:
 
 def test_url_without_raw_path_is_quoted() -> None:
     scope = {"path": "/v1/a b", "query_string": b"x=1"}
-    assert ProxyApp("http://up:81/p").url_for(scope) == "http://up:81/p/v1/a%20b?x=1"
+    assert str(ProxyApp("http://up:81/p").url_for(scope)) == "http://up:81/p/v1/a%20b?x=1"
+
+
+@pytest.mark.parametrize(
+    "raw", [b"@evil.example:1/secret", b"#/x", b"/v1/chat/completions#x", b"http://evil/x"]
+)
+def test_the_upstream_url_is_built_from_parts(raw: bytes) -> None:
+    """The request-target is the path and query of a URL whose scheme, host and port are
+    the upstream's: joined as strings, ``@host:port/x`` made the upstream's address the
+    user-info of a URL to any host the client named."""
+    proxy = ProxyApp("http://up:81")
+    with pytest.raises(httpx.InvalidURL):
+        proxy.url_for({"path": raw.decode(), "raw_path": raw, "query_string": b""})
+    url = proxy.url_for({"path": "//evil.example/x", "raw_path": b"//evil.example/x",
+                         "query_string": b"a=@evil:2"})  # fmt: skip
+    assert (url.host, url.port, url.raw_path) == ("up", 81, b"//evil.example/x?a=@evil:2")
+
+
+def raw_request(base: str, target: str, method: str = "POST") -> tuple[int, bytes]:
+    """One HTTP/1.1 request with exactly ``target`` as its request-target (no client
+    library would send these); the status and body."""
+    url = httpx.URL(base)
+    body = b'{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":5}'
+    head = (
+        f"{method} {target} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer sk-target\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    with socket.create_connection((url.host, url.port), timeout=10) as sock:
+        sock.sendall(head.encode() + body)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    status_line, _, rest = data.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+def test_request_targets_that_are_not_paths_are_refused() -> None:
+    """h11 keeps what the client wrote: ``/v1/chat/completions#x`` was not a protected
+    path to the middleware, and httpx dropped the fragment, so the upstream served the
+    chat route unprotected; ``@127.0.0.1:PORT/secret`` was fetched from any host and
+    port the client named (an open proxy into the gateway's network). Both, and every
+    target that is not an origin-form path, are a 400 in the API's format, before the
+    middleware (never charged) and never forwarded; a bare ProxyApp refuses them too."""
+    upstream, internal = Counting(echo_app), Counting(echo_app)
+    with serve(upstream) as up, serve(internal) as inside:
+        port = httpx.URL(inside).port
+        targets = [
+            ("POST", "/v1/chat/completions#x"),
+            ("POST", "/v1/chat/completions?a=b#c"),
+            ("POST", f"@127.0.0.1:{port}/v1/chat/completions"),
+            ("GET", f"@127.0.0.1:{port}/secret"),
+            ("GET", f"http://127.0.0.1:{port}/secret"),
+        ]
+        for app in (gateway(up, account_limits="1/hour"), ProxyApp(up)):
+            with serve_gateway(app) as gw:
+                for method, target in targets:
+                    status, body = raw_request(gw, target, method)
+                    assert status == 400, (target, status, body)
+                    error = json.loads(body)["error"]
+                    assert error["code"] == "invalid_request_target"
+                    assert error["type"] == "invalid_request_error"
+                # the refusals took nothing from the account: its one request still passes
+                assert raw_request(gw, "/v1/chat/completions")[0] == 200
+    assert sum(internal.calls.values()) == 0
+    assert upstream.calls == Counter({("POST", "/v1/chat/completions"): 2})
 
 
 def test_methods_query_and_prefix_are_forwarded() -> None:

@@ -319,3 +319,29 @@ def test_killed_upstream_answers_502_in_openai_format(tmp_path: Path) -> None:
         assert gateway.process.poll() is None  # the gateway itself stays up
         health = httpx.get(gateway.url + HEALTH_PATH, trust_env=False)
         assert health.status_code == 200
+
+
+def test_access_log_never_shows_a_key_sent_in_the_query(upstream: Server, tmp_path: Path) -> None:
+    """uvicorn's access log quotes the request-target: a key sent as ``?key=`` (Gemini's
+    way, which LiteLLM accepts) or ``?api_key=`` went to the log raw. The gateway masks
+    the values of the credential parameters and leaves the rest of the line alone."""
+    secret, other = "AIzaSy-RAW-SECRET-KEY-123", "sk-RAW-SECRET-KEY-456"
+
+    def command(port: int) -> list[str]:
+        return [*gateway_command(upstream.url)(port)[:-2], "--log-level", "info"]
+
+    with running(
+        "gateway-access-log", command, env=gateway_env(), log_dir=tmp_path, ready_path=HEALTH_PATH
+    ) as gateway:
+        body = {"model": "fake-model", "messages": [{"role": "user", "content": PROMPT}]}
+        with httpx.Client(trust_env=False, timeout=30) as client:
+            chat = client.post(f"{gateway.url}/v1/chat/completions?api_key={other}&x=1", json=body)
+            models = client.get(f"{gateway.url}/v1/models?K%65y={secret}")
+        assert chat.status_code == 200 and models.status_code == 200
+        deadline = time.monotonic() + 10
+        while "/v1/models" not in gateway.log_tail() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the access line is written after the response
+        log = gateway.log_tail(100_000)
+    assert "RAW-SECRET" not in log
+    assert "/v1/chat/completions?api_key=***&x=1" in log
+    assert "/v1/models?K%65y=***" in log

@@ -288,6 +288,7 @@ SPELLINGS = [
     "/v1/x/../chat/completions",
     "/V1/Chat/Completions",
     "/v1/chat/completions;jsessionid=1",
+    "/v1/chat/completions#x",  # h11 keeps a fragment in the path; an app or httpx drops it
 ]
 
 

@@ -27,6 +27,13 @@ async def _app(scope, receive, send):  # pragma: no cover - never called
         ("/v1/completions", True),
         ("/v1/responses", True),
         ("/v1/messages", True),
+        ("/invocations", True),  # vLLM (every server) and TGI: chat or completions by body
+        ("/generate", True),  # TGI
+        ("/generate_stream", True),
+        ("/completion", True),  # llama.cpp
+        ("/infill", True),
+        ("/api/chat", True),  # Ollama
+        ("/api/generate", True),
         ("/v1/models", False),
         ("/v1/embeddings", False),
     ],
@@ -35,7 +42,8 @@ async def test_with_no_environment_the_standard_paths_are_protected(
     monkeypatch, path, protected
 ) -> None:
     """No ANTIEXTRACT_* variable at all: every chat, completion, responses and messages
-    path is protected (the app gets the middleware's receive), anything else reaches the
+    path, and the native generation routes of vLLM, TGI, llama.cpp and Ollama, is
+    protected (the app gets the middleware's receive), anything else reaches the
     app untouched (its own callables). The defaults' values themselves are checked
     against the README by test_docs.py."""
     for key in list(__import__("os").environ):

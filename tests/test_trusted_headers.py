@@ -24,6 +24,7 @@ from antiextract.identity import (
     client_ip,
     digest,
     parse_created,
+    peer_from_forwarded,
 )
 from antiextract.middleware import limits_from
 from antiextract.proxy import build_gateway
@@ -280,6 +281,84 @@ def test_the_gateway_warns_once_too() -> None:
     build_gateway("http://127.0.0.1:9", s, logger=make_logger(stream=log))
     (warning,) = events(log, "antiextract.trusted_headers_unverified")
     assert "x-account-id" in warning["detail"] and "x-account-tier" not in warning["detail"]
+
+
+@pytest.mark.parametrize("wide", ["0.0.0.0/0", "::/0", "10.0.0.0/8,0.0.0.0/0"])
+async def test_trusting_every_address_warns_at_start_up(make_store: Any, wide: str) -> None:
+    """TRUSTED_PROXIES=0.0.0.0/0 makes every client a trusted proxy: accepted (it may be
+    meant, behind a private network), but said at start-up."""
+    log = io.StringIO()
+    await make(make_store, log, trusted_proxies=wide)
+    (warning,) = events(log, "antiextract.trusted_proxies_everyone")
+    assert warning["level"] == "warning" and "every client" in warning["detail"]
+    assert ("0.0.0.0/0" in warning["detail"]) == ("0.0.0.0/0" in wide)
+    quiet = io.StringIO()
+    await make(make_store, quiet, trusted_proxies="10.0.0.0/8,::1/128")
+    assert events(quiet, "antiextract.trusted_proxies_everyone") == []
+
+
+# --------------------------------------------------------------------------- the server's peer
+
+
+def forwarded_app(log: io.StringIO) -> Any:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def chat(request: Any) -> Any:
+        await request.body()
+        return JSONResponse({"choices": [], "usage": {"prompt_tokens": 1}})
+
+    s = auth_settings(audit_sample_rate=1.0)
+    return Starlette(
+        routes=[Route("/v1/chat/completions", chat, methods=["POST"])],
+        middleware=[Middleware(AntiExtractMiddleware, settings=s, logger=make_logger(stream=log))],
+    )
+
+
+@pytest.mark.parametrize("hop", ["10.9.9.9", "10.9.9.9:4444"])
+def test_a_peer_the_server_took_from_x_forwarded_for_is_warned_about_once(hop: str) -> None:
+    """``uvicorn --forwarded-allow-ips '*'`` (its advice behind a load balancer) makes
+    the leftmost X-Forwarded-For entry, which the client writes, the scope's client: the
+    middleware then sees a peer in TRUSTED_PROXIES. It cannot undo that, and says so once,
+    naming the fix."""
+    log = io.StringIO()
+    claims = {"x-account-id": "victim", "x-forwarded-for": hop, "authorization": "Bearer sk-f"}
+    with serve(forwarded_app(log), proxy_headers=True, forwarded_allow_ips="*") as url:
+        for _ in range(3):
+            assert httpx.post(f"{url}/v1/chat/completions", headers=claims,
+                              content=HARVEST).status_code == 200  # fmt: skip
+    (warning,) = events(log, "antiextract.peer_from_forwarded")
+    assert "--no-proxy-headers" in warning["detail"] and "TRUSTED_PROXIES" in warning["detail"]
+    assert decisions(log)[0]["ip"] == "10.9.9.9"  # what uvicorn handed over
+
+
+def test_no_warning_when_the_server_leaves_the_peer_alone() -> None:
+    """The same client-written X-Forwarded-For, under the gateway's uvicorn options
+    (proxy headers off): the peer is the real one, and nothing is said."""
+    from antiextract.proxy import SERVER_OPTIONS
+
+    log = io.StringIO()
+    claims = {"x-forwarded-for": "127.0.0.1", "authorization": "Bearer sk-g"}
+    with serve(forwarded_app(log), **{**SERVER_OPTIONS, "lifespan": "off"}) as url:
+        for _ in range(2):
+            assert httpx.post(f"{url}/v1/chat/completions", headers=claims,
+                              content=HARVEST).status_code == 200  # fmt: skip
+    assert events(log, "antiextract.peer_from_forwarded") == []
+    assert SERVER_OPTIONS["proxy_headers"] is False
+
+
+def test_peer_from_forwarded() -> None:
+    xff = [(b"x-forwarded-for", b"198.51.100.7, 10.0.0.2:8443")]
+    assert peer_from_forwarded(("198.51.100.7", 0), xff)  # rewritten, no port: 0
+    assert peer_from_forwarded(("10.0.0.2", 8443), xff)  # a limited trust list's choice
+    assert peer_from_forwarded(("::ffff:198.51.100.7", 0), xff)
+    assert not peer_from_forwarded(("198.51.100.7", 51234), xff)  # a real peer's port
+    assert not peer_from_forwarded(("203.0.113.9", 0), xff)
+    assert not peer_from_forwarded(("198.51.100.7", 0), [])
+    assert not peer_from_forwarded(None, xff)
+    assert peer_from_forwarded(("2001:db8::1", 443), [(b"x-forwarded-for", b"[2001:db8::1]:443")])
 
 
 # --------------------------------------------------------------------------- pure parts
