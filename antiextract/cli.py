@@ -907,7 +907,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve a protecting reverse proxy in front of any model server",
         description="Run a reverse proxy with the middleware in front, so a non-Python model "
         "server (TGI, llama.cpp, Ollama, a cloud upstream) gets the same protection. "
-        "Streaming passes both ways; an unreachable upstream answers 502 in the API's format.",
+        "Streaming passes both ways; an unreachable upstream answers 502 in the API's format. "
+        "Configured by ANTIEXTRACT_* (`antiextract config` shows them); metrics are served "
+        "only on a listener of their own, ANTIEXTRACT_METRICS_PORT (on "
+        "ANTIEXTRACT_METRICS_HOST, 127.0.0.1 by default), never on --port.",
     )
     proxy.add_argument(
         "--upstream", default=None, help="upstream base URL (default: $ANTIEXTRACT_UPSTREAM)"

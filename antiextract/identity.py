@@ -169,11 +169,17 @@ class TrustedHeaders:
         peer (no TRUSTED_PROXIES), else ``None``."""
         if self.proxies or not self.names:
             return None
-        listed = ", ".join(name.decode("latin-1") for _, name in self.names)
+        names = [name.decode("latin-1") for _, name in self.names]
+        what = {
+            ACCOUNT: "name another account (spend or block its budget)",
+            CREATED: "claim an old creation time",
+            TIER: "claim a better tier",
+        }
+        can = " or ".join(what[kind] for kind, _ in self.names)
+        listed = " and ".join(names) + (" is" if len(names) == 1 else " are")
         return (
-            f"ANTIEXTRACT_TRUSTED_PROXIES is not set, so {listed} are believed from every "
-            "client: anyone can name another account (spend or block its budget), claim an "
-            "old creation time or a better tier. Set it to the auth layer's addresses."
+            f"ANTIEXTRACT_TRUSTED_PROXIES is not set, so {listed} believed from every "
+            f"client: anyone can {can}. Set it to the auth layer's addresses."
         )
 
     def everyone_warning(self) -> str | None:

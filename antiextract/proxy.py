@@ -368,6 +368,15 @@ def run_proxy(
     except ValueError as exc:  # e.g. a store the settings accepted and its client did not
         reason = redact(str(exc), settings.secret_texts())
         raise SettingsError(f"invalid antiextract configuration: {reason}") from None
+    metrics = (
+        f"metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+        if settings.metrics_port is not None
+        else "no metrics listener (ANTIEXTRACT_METRICS_PORT unset)"
+    )
+    _log.warning(  # what an operator checks first: where requests go, where metrics are
+        "antiextract gateway: %s:%d -> %s (store %s, mode %s); %s",
+        host, port, mask_uri(upstream), mask_uri(settings.storage_uri), settings.mode, metrics,
+    )  # fmt: skip
     uvicorn.run(
         app,
         host=host,

@@ -143,7 +143,10 @@ def test_without_trusted_proxies_the_gateway_warns_once(echo_upstream: str, tmp_
     events = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     warnings = [e for e in events if e["event"] == "antiextract.trusted_headers_unverified"]
     assert len(warnings) == 1, log
-    assert "x-account-id, x-account-created, x-account-tier" in warnings[0]["detail"]
+    detail = warnings[0]["detail"]
+    assert "x-account-id and x-account-created and x-account-tier are believed" in detail
+    # the first line an operator reads: where requests go, and that metrics are nowhere
+    assert f"-> {echo_upstream} (store memory://, mode enforce); no metrics listener" in log
 
 
 def start_and_wait(env: dict[str, str], port: int) -> subprocess.CompletedProcess[str]:

@@ -281,6 +281,12 @@ def test_the_gateway_warns_once_too() -> None:
     build_gateway("http://127.0.0.1:9", s, logger=make_logger(stream=log))
     (warning,) = events(log, "antiextract.trusted_headers_unverified")
     assert "x-account-id" in warning["detail"] and "x-account-tier" not in warning["detail"]
+    # one header: "is", and only what that header lets a stranger do
+    assert (
+        "so x-account-id is believed from every client: anyone can name another account"
+        in (warning["detail"])
+    )
+    assert "tier" not in warning["detail"] and "creation" not in warning["detail"]
 
 
 @pytest.mark.parametrize("wide", ["0.0.0.0/0", "::/0", "10.0.0.0/8,0.0.0.0/0"])
