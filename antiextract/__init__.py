@@ -1,6 +1,6 @@
 """antiextract: ASGI middleware that protects LLM APIs from extraction by distillation."""
 
-from .middleware import AntiExtractMiddleware
+from .request.middleware import AntiExtractMiddleware
 from .settings import Settings, SettingsError, load_settings
 
 __all__ = ["AntiExtractMiddleware", "Settings", "SettingsError", "load_settings"]

@@ -39,7 +39,7 @@ from typing import Any
 import anyio.to_thread
 import httpx
 
-from .challenge import CHALLENGE_HEADER, SOLUTION_HEADER, peek, solve
+from .request.challenge import CHALLENGE_HEADER, SOLUTION_HEADER, peek, solve
 
 try:
     import httpx2

@@ -80,9 +80,7 @@ from prometheus_client import (
     start_http_server,
 )
 
-from .apis import CHAT, COMPLETIONS, GENERIC, MESSAGES, RESPONSES
-from .identity import AUTH_HEADERS, IGNORED_REASONS
-from .policy import ACTIONS
+from .vocab import ACTIONS, API_NAMES, AUTH_HEADERS, IGNORED_REASONS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -96,7 +94,7 @@ OTHER = "other"
 REASONS = ("token_budget", "request_limit", "campaign_budget", "blocked", "risk", "allow",
            "store_unavailable", "internal_error", OTHER)  # fmt: skip
 UNAVAILABLE = "unavailable"  # the action of FAIL_MODE=closed's 503
-APIS = (CHAT.name, COMPLETIONS.name, RESPONSES.name, MESSAGES.name, GENERIC.name, OTHER)
+APIS = (*API_NAMES, OTHER)
 STORES = ("memory", "redis", "fallback", OTHER)
 STORE_ERRORS = ("timeout", "connection", "response", OTHER)
 SETTLEMENTS = ("settled", "refunded", "no_usage", OTHER)
@@ -364,7 +362,7 @@ class Metrics:
 
     def ignored_headers(self, ignored: Iterable[tuple[str, str]]) -> None:
         """Auth-layer headers a request carried that were not believed, as (header,
-        reason) pairs from :meth:`antiextract.identity.TrustedHeaders.read`."""
+        reason) pairs from :meth:`antiextract.request.identity.TrustedHeaders.read`."""
         for key in ignored:
             child = self._ignored.get(key)
             if child is not None:

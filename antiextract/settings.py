@@ -23,7 +23,7 @@ from limits import RateLimitItem, parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .bucket import MAX_TTL
+from .model.bucket import MAX_TTL
 from .redact import mask_uri, redact, uri_secrets
 
 ENV_PREFIX = "ANTIEXTRACT_"
@@ -383,14 +383,14 @@ class Settings(BaseSettings):
     @field_validator("allow_cohorts")
     @classmethod
     def _check_cohorts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from .allowlist import parse_target
+        from .model.allowlist import parse_target
 
         return tuple(parse_target(v, "cohort")[1] for v in value)
 
     @field_validator("campaign_model")
     @classmethod
     def _check_campaign(cls, value: dict[str, float]) -> dict[str, float]:
-        from .cohorts import CohortModel
+        from .model.cohorts import CohortModel
 
         _check_keys(value, tuple(CohortModel.__dataclass_fields__))
         CohortModel(**value)  # its own range checks, named with the variable
@@ -415,7 +415,7 @@ class Settings(BaseSettings):
     @field_validator("signal_weights")
     @classmethod
     def _check_weights(cls, value: dict[str, float]) -> dict[str, float]:
-        from .signals import SignalWeights
+        from .request.signals import SignalWeights
 
         _check_keys(value, SignalWeights.names())
         SignalWeights(**value)
@@ -424,7 +424,7 @@ class Settings(BaseSettings):
     @field_validator("risk_model")
     @classmethod
     def _check_model(cls, value: dict[str, float]) -> dict[str, float]:
-        from .risk import RiskModel
+        from .model.risk import RiskModel
 
         _check_keys(value, tuple(RiskModel.__dataclass_fields__))
         RiskModel(**value)
@@ -572,7 +572,7 @@ def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
         ) from None
     if any(item.amount <= 0 for item in items):
         raise ValueError("each limit needs a positive amount")
-    from .bucket import MAX_TTL
+    from .model.bucket import MAX_TTL
 
     longest = (MAX_TTL - 60) // 2  # a window's counters are kept two windows long
     for item in items:

@@ -29,10 +29,10 @@ from typing import Any
 
 from machine import describe
 
-from antiextract.apis import CHAT
-from antiextract.cost import estimate, prompt_tokens
-from antiextract.encoding import decode
-from antiextract.usage import UsageReader
+from antiextract.request.apis import CHAT
+from antiextract.request.cost import estimate, prompt_tokens
+from antiextract.request.encoding import decode
+from antiextract.request.usage import UsageReader
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PROSE = (

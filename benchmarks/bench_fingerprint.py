@@ -1,4 +1,4 @@
-"""Cost of antiextract.fingerprint on the hot path, measured in one run.
+"""Cost of antiextract.request.fingerprint on the hot path, measured in one run.
 
 ``template_fingerprint`` runs on every request, so its budget is stated as a median: at most
 25 µs for a 2 KB chat prompt and 150 µs for a 32 KB one. Each size is measured on a code-heavy
@@ -37,8 +37,8 @@ from typing import Any
 from machine import describe
 from xxhash import xxh3_64_intdigest
 
-import antiextract.fingerprint as fingerprint
-from antiextract.fingerprint import client_fingerprint, template_fingerprint
+import antiextract.request.fingerprint as fingerprint
+from antiextract.request.fingerprint import client_fingerprint, template_fingerprint
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BUDGET_US = {2048: 25.0, 32768: 150.0}  # median of template_fingerprint, by prompt size
@@ -140,7 +140,7 @@ def textbook_simhash(text: str) -> int:
 
     The fastest of the pure-Python versions tried: bits as "0"/"1" strings, columns by
     ``zip(*rows)``, votes by ``str.count`` (a per-bit ``+=`` loop is 4x slower, an
-    ``enumerate`` loop 2x). Same majority rule as ``antiextract.fingerprint._simhash``.
+    ``enumerate`` loop 2x). Same majority rule as ``antiextract.request.fingerprint._simhash``.
     """
     words = text.lower().split()
     shingles = [" ".join(words[i : i + 5]) for i in range(max(len(words) - 4, 1))]

@@ -68,7 +68,7 @@ if kind == "upstream":
 else:
     from antiextract import Settings
     from antiextract.audit import make_logger
-    from antiextract.proxy import SERVER_OPTIONS, ProxyApp, build_gateway
+    from antiextract.ops.proxy import SERVER_OPTIONS, ProxyApp, build_gateway
     options.update(SERVER_OPTIONS)
     if kind == "proxy":
         app = ProxyApp(upstream)

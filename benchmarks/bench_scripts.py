@@ -32,10 +32,10 @@ from typing import Any
 import redis
 from machine import describe, write_results
 
-from antiextract.cohorts import CohortInput, cohort_keys
-from antiextract.fingerprint import template_fingerprint
-from antiextract.middleware import limits_from
-from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
+from antiextract.model.cohorts import CohortInput, cohort_keys
+from antiextract.model.risk import ELICIT, FOCUS, SINGLE, RiskInput
+from antiextract.request.fingerprint import template_fingerprint
+from antiextract.request.middleware import limits_from
 from antiextract.settings import Settings
 from antiextract.store.redis import RedisStore
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import orjson
 
-from antiextract.apis import CHAT
-from antiextract.fingerprint import template_fingerprint
-from antiextract.signals import SignalWeights, read_signals
+from antiextract.request.apis import CHAT
+from antiextract.request.fingerprint import template_fingerprint
+from antiextract.request.signals import SignalWeights, read_signals
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORDS = [

@@ -1,4 +1,4 @@
-"""What the DEGRADE stream filter (antiextract.degrade.SSEFilter) adds per streamed chunk.
+"""What the DEGRADE stream filter (antiextract.request.degrade.SSEFilter) adds per streamed chunk.
 
 Two 2,000-chunk streams in the real wire formats: an OpenAI chat stream (one content delta
 per chunk, reasoning deltas in the first 200) and an Anthropic Messages stream (a thinking
@@ -41,7 +41,7 @@ from typing import Any
 import orjson
 from machine import describe
 
-from antiextract.degrade import SSEFilter
+from antiextract.request.degrade import SSEFilter
 
 CHUNKS = 2000
 REASONING_CHUNKS = 200

@@ -32,9 +32,9 @@ from typing import Any
 
 import orjson
 
-from antiextract.apis import CHAT, RequestFacts, family_for_path
-from antiextract.risk import ELICIT, FOCUS
-from antiextract.signals import SignalWeights, read_signals
+from antiextract.model.risk import ELICIT, FOCUS
+from antiextract.request.apis import CHAT, RequestFacts, family_for_path
+from antiextract.request.signals import SignalWeights, read_signals
 
 CLASSES = {"elicit": ELICIT, "focus": FOCUS}
 USER_FIELDS = ("user", "text", "prompt", "input", "content")

@@ -49,14 +49,14 @@ from typing import Any
 import orjson
 from machine import cpu_model
 
-from antiextract.apis import family_for_path
-from antiextract.cohorts import KMV_K, CohortInput, CohortModel, CohortState, cohort_keys
-from antiextract.cost import estimate
-from antiextract.fingerprint import client_fingerprint, template_fingerprint
-from antiextract.middleware import limits_from
-from antiextract.risk import RiskInput, RiskModel
+from antiextract.model.cohorts import KMV_K, CohortInput, CohortModel, CohortState, cohort_keys
+from antiextract.model.risk import RiskInput, RiskModel
+from antiextract.request.apis import family_for_path
+from antiextract.request.cost import estimate
+from antiextract.request.fingerprint import client_fingerprint, template_fingerprint
+from antiextract.request.middleware import limits_from
+from antiextract.request.signals import SignalWeights, read_signals
 from antiextract.settings import Settings
-from antiextract.signals import SignalWeights, read_signals
 from antiextract.store import MemoryStore
 
 RESULTS = Path(__file__).resolve().parent / "results"

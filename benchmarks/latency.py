@@ -42,7 +42,7 @@ from starlette.routing import Route
 import antiextract
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.middleware import limits_from
+from antiextract.request.middleware import limits_from
 from antiextract.store.redis import RedisStore
 
 PATH = "/v1/chat/completions"

@@ -68,12 +68,12 @@ from machine import describe, write_results
 from prometheus_client.parser import text_string_to_metric_families
 
 from antiextract import AntiExtractMiddleware, Settings
-from antiextract.apis import family_for_path
 from antiextract.audit import make_logger
-from antiextract.cost import estimate
-from antiextract.identity import digest, hash_key, identify
 from antiextract.metrics import mount_metrics
-from antiextract.middleware import limits_from
+from antiextract.request.apis import family_for_path
+from antiextract.request.cost import estimate
+from antiextract.request.identity import digest, hash_key, identify
+from antiextract.request.middleware import limits_from
 from antiextract.store.redis import RedisStore
 
 HERE = Path(__file__).resolve()

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
-from antiextract.cohorts import CohortInput
-from antiextract.middleware import limits_from
-from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
+from antiextract.model.cohorts import CohortInput
+from antiextract.model.risk import ELICIT, FOCUS, SINGLE, RiskInput
+from antiextract.request.middleware import limits_from
 from antiextract.settings import Settings
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore

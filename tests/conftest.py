@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.connection import Connection
 
-from antiextract.bucket import Limits, WindowLimit
+from antiextract.model.bucket import Limits, WindowLimit
 from antiextract.store import MemoryStore, Store
 from antiextract.store.redis import RedisStore
 

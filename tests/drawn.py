@@ -26,9 +26,9 @@ import pytest
 from hypothesis import Phase
 from hypothesis import strategies as st
 
-from antiextract.bucket import BLOCKED, TOKENS, Limits, Outcome, WindowLimit, roll
-from antiextract.cohorts import CohortInput, CohortModel
-from antiextract.risk import (
+from antiextract.model.bucket import BLOCKED, TOKENS, Limits, Outcome, WindowLimit, roll
+from antiextract.model.cohorts import CohortInput, CohortModel
+from antiextract.model.risk import (
     ELICIT,
     EXTRACT,
     FOCUS,

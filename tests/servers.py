@@ -11,7 +11,7 @@ from typing import Any
 
 import uvicorn
 
-from antiextract.demo import EXAMPLES, load_example
+from antiextract.ops.demo import EXAMPLES, load_example
 
 __all__ = ["EXAMPLES", "load_example", "serve"]
 

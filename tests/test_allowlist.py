@@ -11,9 +11,9 @@ import json
 import pytest
 
 from antiextract import AntiExtractMiddleware, Settings
-from antiextract.allowlist import AllowEntry, Allowlist, parse_target
 from antiextract.audit import make_logger
-from antiextract.middleware import limits_from
+from antiextract.model.allowlist import AllowEntry, Allowlist, parse_target
+from antiextract.request.middleware import limits_from
 from antiextract.store import StoreError
 
 from .asgi import Exchange, chat_body, http_scope

@@ -18,7 +18,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
-from antiextract.apis import (
+from antiextract.request.apis import (
     CHAT,
     COMPLETIONS,
     FAMILIES,
@@ -28,11 +28,11 @@ from antiextract.apis import (
     RESPONSES,
     family_for_path,
 )
-from antiextract.apis.base import MAX_TEXT, RequestFacts
-from antiextract.cost import estimate
-from antiextract.degrade import DegradePlan, request_body, rewrite_request
-from antiextract.fingerprint import template_fingerprint
-from antiextract.signals import SignalWeights, read_signals
+from antiextract.request.apis.base import MAX_TEXT, RequestFacts
+from antiextract.request.cost import estimate
+from antiextract.request.degrade import DegradePlan, request_body, rewrite_request
+from antiextract.request.fingerprint import template_fingerprint
+from antiextract.request.signals import SignalWeights, read_signals
 
 from .strategies import bodies_for_families, request_docs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from antiextract.breaker import (
+from antiextract.request.breaker import (
     CLOSED,
     FALLBACK,
     HALF_OPEN,

@@ -23,14 +23,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from antiextract import challenge as ch
-from antiextract.apis import CHAT, MESSAGES
-from antiextract.challenge import (
-    ALLOWANCE_REQUESTS,
-    ALLOWANCE_SECONDS,
-    Allowance,
-    MemoryReplayGuard,
-    RedisReplayGuard,
+from antiextract.client import (
+    ChallengeAuth,
+    anthropic_http_client,
+    http_module,
+    openai_http_client,
+)
+from antiextract.request import challenge as ch
+from antiextract.request.apis import CHAT, MESSAGES
+from antiextract.request.challenge import (
     challenge_response,
     difficulty_for,
     issue,
@@ -39,11 +40,12 @@ from antiextract.challenge import (
     solve,
     verify,
 )
-from antiextract.client import (
-    ChallengeAuth,
-    anthropic_http_client,
-    http_module,
-    openai_http_client,
+from antiextract.store.passes import (
+    ALLOWANCE_REQUESTS,
+    ALLOWANCE_SECONDS,
+    Allowance,
+    MemoryReplayGuard,
+    RedisReplayGuard,
 )
 
 from .conftest import SimClock, redis_client

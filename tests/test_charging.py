@@ -31,9 +31,9 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.identity import digest
-from antiextract.proxy import SERVER_OPTIONS, build_gateway
-from antiextract.usage import UsageReader
+from antiextract.ops.proxy import SERVER_OPTIONS, build_gateway
+from antiextract.request.identity import digest
+from antiextract.request.usage import UsageReader
 
 from .asgi import Exchange, bearer, http_scope
 from .conftest import REDIS_URL, SimClock, redis_client

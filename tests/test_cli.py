@@ -26,11 +26,12 @@ import pytest
 import redis
 import redis.asyncio
 
-from antiextract import AntiExtractMiddleware, Settings, cli
-from antiextract.apis import family_for_path
+from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.fingerprint import template_fingerprint
-from antiextract.identity import digest, hash_key
+from antiextract.ops import cli
+from antiextract.request.apis import family_for_path
+from antiextract.request.fingerprint import template_fingerprint
+from antiextract.request.identity import digest, hash_key
 
 from .asgi import Exchange, http_scope
 from .conftest import SimClock, redis_url

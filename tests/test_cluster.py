@@ -24,9 +24,9 @@ from redis.crc import key_slot
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.bucket import TOKENS, WindowLimit
-from antiextract.cohorts import CohortInput
-from antiextract.risk import ELICIT, FOCUS, SINGLE, RiskInput
+from antiextract.model.bucket import TOKENS, WindowLimit
+from antiextract.model.cohorts import CohortInput
+from antiextract.model.risk import ELICIT, FOCUS, SINGLE, RiskInput
 from antiextract.store import MemoryStore, StoreError, create_store
 from antiextract.store.redis import RedisStore
 
@@ -468,7 +468,7 @@ async def test_operator_commands_work_on_a_cluster_uri(cluster, monkeypatch, cap
     import json
     from concurrent.futures import ThreadPoolExecutor
 
-    from antiextract import cli
+    from antiextract.ops import cli
 
     cluster.flush()
     monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", cluster.url)

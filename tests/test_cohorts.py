@@ -12,7 +12,7 @@ from redis.crc import key_slot
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.cohorts import (
+from antiextract.model.cohorts import (
     CohortInput,
     CohortModel,
     CohortView,
@@ -23,9 +23,9 @@ from antiextract.cohorts import (
     request_harvest,
     strongest,
 )
-from antiextract.fingerprint import template_fingerprint
-from antiextract.middleware import limits_from
-from antiextract.risk import ELICIT, EXTRACT, FOCUS, SINGLE, RiskInput
+from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE, RiskInput
+from antiextract.request.fingerprint import template_fingerprint
+from antiextract.request.middleware import limits_from
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
@@ -256,8 +256,8 @@ async def test_campaign_throttle_and_allowlists_through_the_middleware(clock) ->
     statuses = await run(Settings(**base))
     assert 429 in statuses  # the campaign's shared bucket ran dry for all its members
     assert gauges[0] >= 1  # antiextract_campaigns_active counts the flagged cohorts
-    fp = __import__("antiextract.fingerprint", fromlist=["x"])
-    from antiextract.apis import CHAT
+    fp = __import__("antiextract.request.fingerprint", fromlist=["x"])
+    from antiextract.request.apis import CHAT
 
     skeleton = fp.template_fingerprint(CHAT.facts(body).prompt_text).skeleton
     bands = fp.template_fingerprint(CHAT.facts(body).prompt_text).bands
@@ -273,7 +273,7 @@ def campaigns_gauge(mw: AntiExtractMiddleware) -> float:
 
 
 async def test_the_campaigns_gauge_counts_recent_flagged_cohorts(monkeypatch) -> None:
-    from antiextract import middleware
+    from antiextract.request import middleware
 
     mw = AntiExtractMiddleware(_ok, Settings(), logger=make_logger(stream=io.StringIO()))
     flagged = CohortView("t:abc", 1.5, 40, 40, 0.9, True, 0.0)

@@ -18,11 +18,9 @@ from pydantic import ValidationError
 
 from antiextract import AntiExtractMiddleware, Settings, SettingsError, load_settings
 from antiextract.audit import make_logger
-from antiextract.bucket import MAX_TTL, Limits, WindowLimit, bucket_wait
-from antiextract.cli import effective_config
-from antiextract.cohorts import CohortInput, CohortModel
-from antiextract.redact import mask_uri, redact, uri_secrets
-from antiextract.risk import (
+from antiextract.model.bucket import MAX_TTL, Limits, WindowLimit, bucket_wait
+from antiextract.model.cohorts import CohortInput, CohortModel
+from antiextract.model.risk import (
     MAX_WEIGHT,
     MIN_SLOW_SCALE,
     TRAITS,
@@ -30,7 +28,9 @@ from antiextract.risk import (
     RiskModel,
     refill_factor,
 )
-from antiextract.signals import SignalWeights
+from antiextract.ops.cli import effective_config
+from antiextract.redact import mask_uri, redact, uri_secrets
+from antiextract.request.signals import SignalWeights
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 

@@ -18,9 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from antiextract import AntiExtractMiddleware, Settings, degrade
+from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.degrade import (
+from antiextract.request import degrade
+from antiextract.request.degrade import (
     DegradePlan,
     JsonFilter,
     SSEFilter,
@@ -28,7 +29,7 @@ from antiextract.degrade import (
     response_filter,
     rewrite_request,
 )
-from antiextract.identity import digest
+from antiextract.request.identity import digest
 
 from .asgi import Exchange, http_scope
 from .servers import load_example, serve

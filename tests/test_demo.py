@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 
-from antiextract.cli import effective_config, main
-from antiextract.demo import run
+from antiextract.ops.cli import effective_config, main
+from antiextract.ops.demo import run
 from antiextract.settings import Settings
 
 from .conftest import SimClock

@@ -38,9 +38,9 @@ def test_readme_starts_with_the_two_commands() -> None:
 def test_every_weight_is_documented_with_its_default() -> None:
     import dataclasses
 
-    from antiextract.cohorts import CohortModel
-    from antiextract.risk import RiskModel
-    from antiextract.signals import SignalWeights
+    from antiextract.model.cohorts import CohortModel
+    from antiextract.model.risk import RiskModel
+    from antiextract.request.signals import SignalWeights
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "signals.md").read_text()
     rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", doc, re.M))

@@ -35,8 +35,8 @@ from hypothesis import strategies as st
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.bucket import Limits, WindowLimit
-from antiextract.identity import digest
+from antiextract.model.bucket import Limits, WindowLimit
+from antiextract.request.identity import digest
 from antiextract.store import MemoryStore
 
 from .asgi import Exchange, bearer, chat_body, http_scope
@@ -1049,8 +1049,8 @@ async def test_shutdown_flush_logs_settlements_that_could_not_be_sent(
 async def test_reset_forgets_the_allowance_and_fails_as_a_store_error(
     redis_srv: RedisProcess, clock: SimClock
 ) -> None:
-    from antiextract.challenge import Allowance
     from antiextract.store import StoreError
+    from antiextract.store.passes import Allowance
 
     store = _store(redis_srv)
     now = clock()

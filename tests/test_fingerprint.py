@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from xxhash import xxh3_64_digest
 
-from antiextract.fingerprint import (
+from antiextract.request.fingerprint import (
     BAND_BITS,
     BAND_COUNT,
     TemplateFP,
@@ -816,7 +816,7 @@ def test_odd_headers_never_raise() -> None:
 def test_the_client_memo_is_bounded_and_never_changes_an_answer() -> None:
     """client_fingerprint memoises per header layout and values read; a memo warmed by
     other clients (or cleared when full) must give what a cold one gives."""
-    from antiextract import fingerprint
+    from antiextract.request import fingerprint
 
     def cold(headers: list[tuple[bytes, bytes]]) -> str:
         fingerprint._CLIENTS.clear()

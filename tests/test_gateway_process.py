@@ -16,7 +16,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from antiextract.proxy import HEALTH_PATH
+from antiextract.ops.proxy import HEALTH_PATH
 
 from .servers import serve
 from .test_proxy import echo_app

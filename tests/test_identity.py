@@ -16,7 +16,7 @@ import pytest
 
 from antiextract import AntiExtractMiddleware, Settings, SettingsError, load_settings
 from antiextract.audit import make_logger
-from antiextract.identity import (
+from antiextract.request.identity import (
     KeyPlaces,
     TrustedHeaders,
     client_ip,
@@ -327,7 +327,7 @@ async def test_an_undecided_request_is_charged_to_the_same_account() -> None:
     local limits, keyed by its account: the same account whatever place holds the key
     (here the query, then Authorization), or one key moved between places would buy a
     request per place."""
-    from antiextract.middleware import limits_from
+    from antiextract.request.middleware import limits_from
     from antiextract.store import MemoryStore
 
     class BrokenStore(MemoryStore):

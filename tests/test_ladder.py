@@ -29,9 +29,10 @@ import redis
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.challenge import ALLOWANCE_REQUESTS, peek, solve
 from antiextract.client import anthropic_http_client, http_client, openai_http_client
-from antiextract.identity import digest
+from antiextract.request.challenge import peek, solve
+from antiextract.request.identity import digest
+from antiextract.store.passes import ALLOWANCE_REQUESTS
 
 from .conftest import redis_url
 from .servers import load_example, serve

@@ -21,7 +21,7 @@ import httpx
 import openai
 import pytest
 
-from antiextract.proxy import HEALTH_PATH
+from antiextract.ops.proxy import HEALTH_PATH
 
 from .test_proxy_process import (
     ROOT,

@@ -35,8 +35,8 @@ from antiextract.metrics import (
     mount_metrics,
     reason_category,
 )
-from antiextract.middleware import limits_from
-from antiextract.policy import ACTIONS
+from antiextract.request.middleware import limits_from
+from antiextract.request.policy import ACTIONS
 from antiextract.store import MemoryStore, StoreError
 from antiextract.store.resp import RespError
 

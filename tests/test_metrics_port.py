@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from antiextract import Settings
 from antiextract.audit import make_logger
 from antiextract.metrics import Metrics, MetricsListener
-from antiextract.proxy import Gateway, ProxyApp, build_gateway
+from antiextract.ops.proxy import Gateway, ProxyApp, build_gateway
 from antiextract.settings import SettingsError, load_settings
 
 from .servers import serve

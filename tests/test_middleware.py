@@ -11,7 +11,7 @@ import pytest
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.middleware import limits_from
+from antiextract.request.middleware import limits_from
 from antiextract.store.redis import RedisStore
 
 from .asgi import Exchange, bearer, chat_body, http_scope
@@ -439,7 +439,7 @@ async def test_redis_store_makes_exactly_one_round_trip_per_request(clock) -> No
 
 
 def _account(mw: AntiExtractMiddleware, key: str = "sk-test-1") -> str:
-    from antiextract.identity import digest
+    from antiextract.request.identity import digest
 
     return digest("key:" + digest(key.encode(), mw.hash_key), mw.hash_key)
 
@@ -502,7 +502,7 @@ async def test_tarpit_delay_grows_with_risk(make_store, clock, monkeypatch) -> N
             delays.append(seconds)
         await real_sleep(0)
 
-    monkeypatch.setattr("antiextract.middleware.asyncio.sleep", recording_sleep)
+    monkeypatch.setattr("antiextract.request.middleware.asyncio.sleep", recording_sleep)
     mw = await make_mw(
         make_store,
         RecordingApp(),

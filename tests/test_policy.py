@@ -1,4 +1,4 @@
-"""The ladder's decision (antiextract/policy.py) on hand-worked numbers.
+"""The ladder's decision (antiextract/request/policy.py) on hand-worked numbers.
 
 An outcome's risk is the account's own plus the strongest campaign's member score
 scaled by the account's youth (docs/signals.md, sections 3 and 4); each expected value is
@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from antiextract.bucket import BLOCKED, TOKENS, Outcome
-from antiextract.cohorts import CohortView
-from antiextract.policy import (
+from antiextract.model.bucket import BLOCKED, TOKENS, Outcome
+from antiextract.model.cohorts import CohortView
+from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE, Assessment
+from antiextract.request.policy import (
     ALLOW,
     BLOCK,
     CAMPAIGN,
@@ -23,7 +24,6 @@ from antiextract.policy import (
     Thresholds,
     decide,
 )
-from antiextract.risk import ELICIT, EXTRACT, FOCUS, SINGLE, Assessment
 
 LADDER = Thresholds(degrade_at=3.0, challenge_at=6.0)
 ALL = ELICIT | FOCUS | SINGLE | EXTRACT

@@ -25,7 +25,7 @@ import uvicorn
 
 from antiextract import Settings
 from antiextract.audit import make_logger
-from antiextract.proxy import HEALTH_PATH, SERVER_OPTIONS, ProxyApp, build_gateway, run_proxy
+from antiextract.ops.proxy import HEALTH_PATH, SERVER_OPTIONS, ProxyApp, build_gateway, run_proxy
 from antiextract.settings import SettingsError
 
 from .servers import load_example, serve

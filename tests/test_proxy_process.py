@@ -20,7 +20,7 @@ import httpx
 import openai
 import pytest
 
-from antiextract.proxy import HEALTH_PATH
+from antiextract.ops.proxy import HEALTH_PATH
 
 from .servers import load_example
 
@@ -150,7 +150,11 @@ def antiextract_command() -> list[str]:
     script = Path(sys.executable).parent / "antiextract"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from antiextract.cli import main; sys.exit(main())"]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from antiextract.ops.cli import main; sys.exit(main())",
+    ]
 
 
 def gateway_command(upstream: str) -> Callable[[int], list[str]]:

@@ -22,9 +22,9 @@ import orjson
 import pytest
 
 from antiextract import AntiExtractMiddleware, Settings
-from antiextract import middleware as middleware_module
 from antiextract.audit import make_logger
-from antiextract.identity import digest
+from antiextract.request import middleware as middleware_module
+from antiextract.request.identity import digest
 from antiextract.store import MemoryStore
 
 from .asgi import Exchange, bearer, chat_body, http_scope
@@ -130,7 +130,7 @@ class BrokenStore(MemoryStore):
 
 def broken_mw(clock: SimClock, log: io.StringIO, **kw: Any) -> AntiExtractMiddleware:
     s = Settings(**kw)
-    from antiextract.middleware import limits_from
+    from antiextract.request.middleware import limits_from
 
     store = BrokenStore(limits_from(s))
     return AntiExtractMiddleware(ok_app, s, clock, store=store, logger=make_logger(stream=log))
@@ -198,7 +198,7 @@ async def test_a_failing_challenge_check_is_never_a_500(clock: SimClock, mode: s
     first = await call(mw, chat_body(), bearer())
     assert first.status == 403  # risk >= challenge_at = 0: a challenge
     token = first.headers["antiextract-challenge"]
-    from antiextract.challenge import solve
+    from antiextract.request.challenge import solve
 
     solution = solve(token, int(first.headers["antiextract-difficulty"]))
     mw.replay = FailingGuard()
@@ -254,7 +254,7 @@ async def test_a_failing_degrade_filter_never_lets_the_unfiltered_answer_out(
     if streaming:
         monkeypatch.setattr(middleware_module, "response_filter", lambda *a: BrokenFilter())
     else:
-        from antiextract.degrade import JsonFilter
+        from antiextract.request.degrade import JsonFilter
 
         class BrokenJson(JsonFilter):  # holds the body in feed, fails where it parses it
             def close(self) -> bytes:
@@ -322,7 +322,7 @@ def test_the_gateway_protects_spellings_an_upstream_would_normalise() -> None:
     path."""
     import httpx
 
-    from antiextract.proxy import SERVER_OPTIONS, build_gateway
+    from antiextract.ops.proxy import SERVER_OPTIONS, build_gateway
 
     from .servers import serve
 

@@ -1,4 +1,4 @@
-"""The per-account risk model (antiextract/risk.py) on hand-worked numbers.
+"""The per-account risk model (antiextract/model/risk.py) on hand-worked numbers.
 
 Every expected value below is worked out by hand from the formulas of docs/signals.md and
 the module's docstrings (the arithmetic is in the comments), never by calling the module's
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from antiextract.risk import (
+from antiextract.model.risk import (
     ELICIT,
     EXTRACT,
     LOGIT_BIAS,

@@ -14,7 +14,7 @@ import redis
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.identity import digest
+from antiextract.request.identity import digest
 
 from .conftest import REDIS_URL
 from .servers import load_example, serve

@@ -9,7 +9,7 @@ import pytest
 
 from antiextract import AntiExtractMiddleware, SettingsError, load_settings
 from antiextract.audit import make_logger
-from antiextract.cohorts import CohortModel
+from antiextract.model.cohorts import CohortModel
 
 from .asgi import Exchange, bearer, chat_body, http_scope
 from .conftest import SimClock

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from antiextract.apis import RequestFacts, family_for_path
-from antiextract.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE
-from antiextract.signals import LARGE_OUTPUT, RequestSignals, SignalWeights, read_signals
+from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE
+from antiextract.request.apis import RequestFacts, family_for_path
+from antiextract.request.signals import LARGE_OUTPUT, RequestSignals, SignalWeights, read_signals
 
 from .strategies import request_docs
 
@@ -884,7 +884,7 @@ _SAMPLE = Path(__file__).resolve().parent / "data" / "classifier_sample.jsonl"
 
 
 def _evaluator() -> Any:
-    from antiextract.demo import load_file
+    from antiextract.ops.demo import load_file
 
     return load_file(_CLASSIFIERS, "antiextract_classifiers")
 
@@ -1096,7 +1096,7 @@ def test_ide_request_with_a_long_shared_system_prompt() -> None:
 def test_system_prompt_is_read_once_per_distinct_text(monkeypatch: pytest.MonkeyPatch) -> None:
     """Thousands of IDE users share one ~3 KB system prompt: it is analysed once, keyed by
     a 128-bit hash (the memo keeps no prompt text), and the memo is bounded."""
-    from antiextract import signals
+    from antiextract.request import signals
 
     calls: list[int] = []
     real = signals.read_text
@@ -1168,7 +1168,7 @@ def test_evaluator_exit_codes(tmp_path: Path) -> None:
 
 
 def test_whitespace_list_is_all_of_unicode() -> None:
-    from antiextract import signals
+    from antiextract.request import signals
 
     every = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
     assert every == signals.WHITESPACE

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from antiextract.demo import load_file
+from antiextract.ops.demo import load_file
 
 from .conftest import REDIS_URL
 

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from antiextract.bucket import TOKENS, WindowLimit
-from antiextract.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput
+from antiextract.model.bucket import TOKENS, WindowLimit
+from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
@@ -294,7 +294,7 @@ async def test_risk_decays_with_idle_time_on_simulated_days(make_store, clock) -
 async def test_a_bucket_that_takes_years_to_refill_still_works(make_store, clock) -> None:
     """refill 1e-9 tokens/s with a 10^12 capacity is a valid setting; its idle TTL would
     be ~2e21 s, past Redis's integer range, and every call would fail. It is capped."""
-    from antiextract.bucket import MAX_TTL
+    from antiextract.model.bucket import MAX_TTL
 
     limits = test_limits(capacity=1e12, refill=1e-9)
     assert limits.account_ttl == MAX_TTL

@@ -18,7 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.identity import (
+from antiextract.ops.proxy import build_gateway
+from antiextract.request.identity import (
     TrustedHeaders,
     account_id,
     client_ip,
@@ -26,8 +27,7 @@ from antiextract.identity import (
     parse_created,
     peer_from_forwarded,
 )
-from antiextract.middleware import limits_from
-from antiextract.proxy import build_gateway
+from antiextract.request.middleware import limits_from
 
 from .asgi import Exchange, chat_body, http_scope
 from .servers import serve
@@ -343,7 +343,7 @@ def test_a_peer_the_server_took_from_x_forwarded_for_is_warned_about_once(hop: s
 def test_no_warning_when_the_server_leaves_the_peer_alone() -> None:
     """The same client-written X-Forwarded-For, under the gateway's uvicorn options
     (proxy headers off): the peer is the real one, and nothing is said."""
-    from antiextract.proxy import SERVER_OPTIONS
+    from antiextract.ops.proxy import SERVER_OPTIONS
 
     log = io.StringIO()
     claims = {"x-forwarded-for": "127.0.0.1", "authorization": "Bearer sk-g"}

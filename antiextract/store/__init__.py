@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..bucket import Limits
-from ..cohorts import CohortModel
-from ..risk import RiskModel
+from ..model.bucket import Limits
+from ..model.cohorts import CohortModel
+from ..model.risk import RiskModel
 from .base import Store, StoreError
 from .memory import MemoryStore
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
-from ..allowlist import AllowEntry, Kind
-from ..bucket import Limits, Outcome
-from ..cohorts import CohortInput, CohortModel
-from ..risk import RiskInput, RiskModel
+from ..model.allowlist import AllowEntry, Kind
+from ..model.bucket import Limits, Outcome
+from ..model.cohorts import CohortInput, CohortModel
+from ..model.risk import RiskInput, RiskModel
 
 if TYPE_CHECKING:
-    from ..challenge import ReplayGuard
-    from ..passes import PassBook
+    from .passes import PassBook, ReplayGuard
 
 NO_SIGNAL = RiskInput()
 
@@ -97,12 +96,12 @@ class Store(ABC):
     def pass_book(self) -> PassBook:
         """Where the allowances solved challenges buy are kept: beside the limits, so
         every replica sharing this store shares them too. The default is this process."""
-        from ..passes import MemoryPassBook
+        from .passes import MemoryPassBook
 
         return MemoryPassBook()
 
     def replay_guard(self) -> ReplayGuard:
         """Where spent challenge tokens are remembered (see ``pass_book``)."""
-        from ..challenge import MemoryReplayGuard
+        from .passes import MemoryReplayGuard
 
         return MemoryReplayGuard()

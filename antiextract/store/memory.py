@@ -13,8 +13,8 @@ import math
 from collections import OrderedDict
 from typing import Any
 
-from ..allowlist import AllowEntry, Kind
-from ..bucket import (
+from ..model.allowlist import AllowEntry, Kind
+from ..model.bucket import (
     BLOCKED,
     TOKENS,
     Limits,
@@ -27,8 +27,8 @@ from ..bucket import (
     take_cost,
     window_wait,
 )
-from ..cohorts import CohortInput, CohortModel, CohortState, CohortView, update_cohort
-from ..risk import Profile, RiskInput, RiskModel, assess, refill_factor, update_profile
+from ..model.cohorts import CohortInput, CohortModel, CohortState, CohortView, update_cohort
+from ..model.risk import Profile, RiskInput, RiskModel, assess, refill_factor, update_profile
 from .base import NO_SIGNAL, Store
 
 

@@ -64,13 +64,13 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 
-from .. import cohorts as _cohorts
-from .. import risk as _risk
-from ..allowlist import KINDS, AllowEntry, Kind
-from ..bucket import Limits, Outcome, refill, take_cost
-from ..cohorts import CohortInput, CohortModel, CohortView
+from ..model import cohorts as _cohorts
+from ..model import risk as _risk
+from ..model.allowlist import KINDS, AllowEntry, Kind
+from ..model.bucket import Limits, Outcome, refill, take_cost
+from ..model.cohorts import CohortInput, CohortModel, CohortView
+from ..model.risk import TRAITS, Assessment, RiskInput, RiskModel
 from ..redact import redact, uri_secrets, userinfo
-from ..risk import TRAITS, Assessment, RiskInput, RiskModel
 from .base import NO_SIGNAL, Store, StoreError
 from .resp import EncodedKeys, FastScriptClient, Orphan, RespError, encode_bulk
 from .resp import parse_url as fast_parse_url
@@ -171,8 +171,7 @@ _DOUBLE = struct.Struct("<d")  # one packed double: ip.lua's retry_after, cohort
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
 if TYPE_CHECKING:
-    from ..challenge import ReplayGuard
-    from ..passes import PassBook
+    from .passes import PassBook, ReplayGuard
 
 _log = logging.getLogger("antiextract")
 _FAILURES = (TimeoutError, RedisError, RedisClusterException, OSError)
@@ -682,12 +681,12 @@ class RedisStore(Store):
             return bool(await self.client.hdel(self.allowlist_key(), f"{kind}|{value}"))
 
     def pass_book(self) -> PassBook:
-        from ..passes import RedisPassBook
+        from .passes import RedisPassBook
 
         return RedisPassBook(self.client, self.prefix)
 
     def replay_guard(self) -> ReplayGuard:
-        from ..challenge import RedisReplayGuard
+        from .passes import RedisReplayGuard
 
         return RedisReplayGuard(self.client, self.prefix)
 
@@ -711,7 +710,7 @@ class RedisStore(Store):
         (``cohorts.campaign_score``), last seen, and the shared bucket's level (None until
         the cohort has been a campaign). Sorted by score, then accounts, largest first (ties:
         template, band, subnet, client). On Redis Cluster, SCAN visits every primary."""
-        from ..cohorts import campaign_score, harvest
+        from ..model.cohorts import campaign_score, harvest
 
         read = getattr(self, "_cohort_read", None)
         if read is None:

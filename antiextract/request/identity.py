@@ -37,7 +37,15 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from .settings import DEFAULT_API_KEY_HEADERS, DEFAULT_API_KEY_QUERY_PARAMS, IPNetwork
+from ..settings import DEFAULT_API_KEY_HEADERS, DEFAULT_API_KEY_QUERY_PARAMS, IPNetwork
+from ..vocab import (  # the auth headers' names and why one was not believed
+    ACCOUNT,
+    CREATED,
+    INVALID,
+    REPEATED,
+    TIER,
+    UNTRUSTED_PEER,
+)
 
 # Used when no ANTIEXTRACT_SECRET is set. API keys are high-entropy, so an unkeyed digest
 # is already irreversible; the secret only stops ids from matching across deployments.
@@ -46,15 +54,6 @@ _MAX_HEADER_ACCOUNT = 128
 # X-Forwarded-For hops examined from the right: a real chain of proxies is a handful long,
 # and a client can make the header as long as the server's header limit allows.
 MAX_FORWARDED_HOPS = 32
-
-# The auth layer's headers, by the name the ignored-headers metric gives them.
-ACCOUNT, CREATED, TIER = "account", "created", "tier"
-AUTH_HEADERS = (ACCOUNT, CREATED, TIER)
-# Why one of them was not believed.
-UNTRUSTED_PEER = "untrusted_peer"  # TRUSTED_PROXIES is set and the peer is not in it
-REPEATED = "repeated"  # sent more than once: which one the auth layer wrote is unknown
-INVALID = "invalid"  # a creation time that is not a finite Unix time or ISO 8601
-IGNORED_REASONS = (UNTRUSTED_PEER, REPEATED, INVALID)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,17 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from ..audit import make_logger
+from ..metrics import ListenerLifespan, Metrics, MetricsListener, error_kind
+from ..model.allowlist import Allowlist
+from ..model.bucket import TOKENS, Limits, Outcome, WindowLimit, take_cost
+from ..model.cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
+from ..model.risk import RiskInput, RiskModel, reasons
+from ..redact import LogFilter, redact
+from ..settings import Settings, SettingsError, load_settings
+from ..store import MemoryStore, Store, StoreError, create_store
+from ..store.passes import Allowance
 from . import challenge as pow_challenge
-from .allowlist import Allowlist
 from .apis import (
     FAMILIES,
     INVALID,
@@ -35,10 +44,7 @@ from .apis import (
     family_for_path,
     route_path,
 )
-from .audit import make_logger
 from .breaker import FALLBACK, PROBE, CircuitBreaker
-from .bucket import TOKENS, Limits, Outcome, WindowLimit, take_cost
-from .cohorts import CohortInput, CohortModel, CohortView, cohort_keys, is_young
 from .cost import Response, charge, estimate, prompt_tokens, seen_output
 from .degrade import DegradePlan, JsonFilter, request_body, response_filter, rewrite_request
 from .encoding import content_coding, decode
@@ -62,13 +68,8 @@ from .identity import (
     peer_from_forwarded,
     request_ip,
 )
-from .metrics import ListenerLifespan, Metrics, MetricsListener, error_kind
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
-from .redact import LogFilter, redact
-from .risk import RiskInput, RiskModel, reasons
-from .settings import Settings, SettingsError, load_settings
 from .signals import RequestSignals, SignalWeights, read_signals
-from .store import MemoryStore, Store, StoreError, create_store
 from .usage import UsageReader
 
 Scope = MutableMapping[str, Any]
@@ -194,7 +195,7 @@ class AntiExtractMiddleware:
         self._campaigns: dict[str, float] = {}  # flagged cohort -> time.monotonic() last seen
         self._campaigns_due = 0.0
         # Store outage handling: closed / open / half-open with one probe, exponential
-        # back-off (antiextract/breaker.py); the challenge path reads it too.
+        # back-off (antiextract/request/breaker.py); the challenge path reads it too.
         self.breaker = CircuitBreaker(s.store_retry_seconds, s.store_retry_max_seconds)
         self._digests: dict[str, str] = {}
         self._first_seen: dict[str, float] = {}  # account key -> first seen (learnt)
@@ -551,7 +552,7 @@ class AntiExtractMiddleware:
                             verdict.token_id, verdict.expires_at, ctx.now
                         ):
                             await self.passes.grant(
-                                ctx.account_key, pow_challenge.Allowance.granted(ctx.now), ctx.now
+                                ctx.account_key, Allowance.granted(ctx.now), ctx.now
                             )
                             ctx.challenge = "solved"
                             return True
@@ -1193,7 +1194,7 @@ class _Replay:
 
 class _ResponseObserver:
     """``send`` for the app: passes every message on untouched, while a ``UsageReader``
-    reads the response's own usage from a JSON or SSE body (``antiextract/usage.py``)."""
+    reads the response's own usage from a JSON or SSE body (``antiextract/request/usage.py``)."""
 
     __slots__ = ("complete", "reader", "send", "status", "stream")
 

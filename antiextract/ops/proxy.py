@@ -38,11 +38,11 @@ from urllib.parse import unquote_plus
 import anyio
 import httpx
 
-from .apis import INVALID, UNAVAILABLE, family_for_path
-from .identity import TrustedHeaders
-from .middleware import AntiExtractMiddleware, ASGIApp, Receive, Scope, Send
-from .redact import mask_uri, redact, uri_secrets
-from .settings import DEFAULT_API_KEY_QUERY_PARAMS, Settings, SettingsError, load_settings
+from ..redact import mask_uri, redact, uri_secrets
+from ..request.apis import INVALID, UNAVAILABLE, family_for_path
+from ..request.identity import TrustedHeaders
+from ..request.middleware import AntiExtractMiddleware, ASGIApp, Receive, Scope, Send
+from ..settings import DEFAULT_API_KEY_QUERY_PARAMS, Settings, SettingsError, load_settings
 
 UPSTREAM_ENV = "ANTIEXTRACT_UPSTREAM"
 HEALTH_PATH = "/antiextract/healthz"
@@ -88,7 +88,7 @@ _RESPONSE_DROP = HOP_BY_HOP | {b"date", b"server"}
 # first; lifespan closes the pooled upstream connections at shutdown.
 SERVER_OPTIONS: dict[str, Any] = {"lifespan": "on", "proxy_headers": False, "server_header": False}
 
-_log = logging.getLogger("antiextract.proxy")
+_log = logging.getLogger("antiextract.ops.proxy")
 
 
 class _ClientGone(Exception):

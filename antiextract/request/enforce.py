@@ -16,8 +16,8 @@ import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, NamedTuple
 
+from ..model.bucket import TOKENS, Limits
 from .apis import PERMISSION, RATE_LIMIT, UNAVAILABLE, ApiFamily
-from .bucket import TOKENS, Limits
 from .policy import Decision
 
 Headers = list[tuple[bytes, bytes]]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...vocab import CHAT_API, COMPLETIONS_API, RESPONSES_API
 from .base import ApiFamily, RequestFacts, clip, prompt_count, read_messages, text_of
 
 
 class ChatCompletions(ApiFamily):
-    name = "openai.chat"
+    name = CHAT_API
     output_fields = ("max_completion_tokens", "max_tokens")
 
     def read_prompt(self, doc: dict[str, Any], facts: RequestFacts) -> None:
@@ -16,7 +17,7 @@ class ChatCompletions(ApiFamily):
 
 
 class Completions(ApiFamily):
-    name = "openai.completions"
+    name = COMPLETIONS_API
     output_fields = ("max_tokens",)
 
     def read_prompt(self, doc: dict[str, Any], facts: RequestFacts) -> None:
@@ -32,7 +33,7 @@ class Completions(ApiFamily):
 
 
 class Responses(ApiFamily):
-    name = "openai.responses"
+    name = RESPONSES_API
     output_fields = ("max_output_tokens",)
 
     def read_prompt(self, doc: dict[str, Any], facts: RequestFacts) -> None:

@@ -15,15 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .bucket import BLOCKED, TOKENS, Outcome
-from .cohorts import CohortView, bucket_refusal, strongest
+from ..model.bucket import BLOCKED, TOKENS, Outcome
+from ..model.cohorts import CohortView, bucket_refusal, strongest
+from ..vocab import ACTIONS, ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE
 
-ALLOW = "allow"
-DEGRADE = "degrade"
-CHALLENGE = "challenge"
-THROTTLE = "throttle"
-BLOCK = "block"
-ACTIONS = (ALLOW, DEGRADE, CHALLENGE, THROTTLE, BLOCK)
+__all__ = ["ACTIONS", "ALLOW", "BLOCK", "CAMPAIGN", "CHALLENGE", "DEGRADE", "THROTTLE"]
 CAMPAIGN = "campaign"  # Decision.limit when a campaign's shared bucket refused
 
 

@@ -59,7 +59,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import heapq
 import hmac
 import math
 import re
@@ -68,14 +67,13 @@ import struct
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from .apis import PERMISSION, ApiFamily
 from .enforce import Refusal, json_headers
-from .store.redis import store_errors
 
 if TYPE_CHECKING:
-    import redis.asyncio as aioredis
+    pass
 
 
 CHALLENGE_HEADER = "AntiExtract-Challenge"
@@ -90,8 +88,6 @@ MIN_SECRET_BYTES = 16
 MAX_DIFFICULTY = 64  # far beyond any sane setting; the token field is one byte
 MAX_SOLUTION_CHARS = 64
 
-ALLOWANCE_REQUESTS = 20
-ALLOWANCE_SECONDS = 600.0
 
 OK = "ok"
 MALFORMED = "malformed"
@@ -397,124 +393,12 @@ def challenge_response(
     return Refusal(CHALLENGE_STATUS, headers, body)
 
 
-# --- allowance -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Allowance:
-    """What a solved challenge buys an account: ``remaining`` more requests until
-    ``expires_at``, whichever runs out first. The request that carries the solution is
-    the first one served, so ``granted`` spends one at once: 20 requests in all by default.
-    The middleware stores it per account (in Redis with a TTL to ``expires_at``)."""
-
-    remaining: int
-    expires_at: float
-
-    @classmethod
-    def granted(
-        cls,
-        now: float,
-        requests: int = ALLOWANCE_REQUESTS,
-        seconds: float = ALLOWANCE_SECONDS,
-    ) -> Allowance:
-        """A fresh allowance, already charged for the request that solved the challenge."""
-        return cls(max(requests - 1, 0), now + seconds)
-
-    def valid(self, now: float) -> bool:
-        return self.remaining > 0 and now < self.expires_at
-
-    def spend(self, now: float) -> Allowance | None:
-        """The allowance after one more request, or None when it does not cover one."""
-        if not self.valid(now):
-            return None
-        return Allowance(self.remaining - 1, self.expires_at)
-
-
-# --- replay guards -------------------------------------------------------------------
-
-
-class ReplayGuard(Protocol):
-    async def first_use(self, token_id: str, expires_at: float, now: float) -> bool:
-        """Record ``token_id`` until ``expires_at``; True only the first time."""
-        ...
-
-
-class MemoryReplayGuard:
-    """Per-process guard: remembers live token ids, at most ``max_entries`` of them.
-
-    When it is full of tokens that have not expired it fails closed: ``first_use`` says
-    False, so the caller challenges again, rather than forgetting a live token, which
-    would reopen it for replay. Filling it takes ``max_entries`` solved challenges
-    within one token lifetime. Tokens past ``expires_at`` are not remembered: ``verify``
-    refuses them anyway.
-    """
-
-    def __init__(self, max_entries: int = 100_000) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be positive")
-        self.max_entries = max_entries
-        self._expiry: dict[str, float] = {}
-        self._heap: list[tuple[float, str]] = []
-
-    def __len__(self) -> int:
-        return len(self._expiry)
-
-    def _purge(self, now: float) -> None:
-        heap, expiry = self._heap, self._expiry
-        while heap and heap[0][0] <= now:
-            at, tid = heapq.heappop(heap)
-            if expiry.get(tid) == at:
-                del expiry[tid]
-
-    async def first_use(self, token_id: str, expires_at: float, now: float) -> bool:
-        self._purge(now)
-        if token_id in self._expiry:
-            return False
-        if expires_at <= now:
-            return True
-        if len(self._expiry) >= self.max_entries:
-            return False
-        self._expiry[token_id] = expires_at
-        heapq.heappush(self._heap, (expires_at, token_id))
-        return True
-
-
-class RedisReplayGuard:
-    """Shared guard: ``SET <prefix>:challenge:<token_id> 1 NX EX <ttl>``, one round trip.
-
-    The TTL is relative (``EX``, from the caller's clock) rather than absolute
-    (``EXAT``, read on the Redis server's clock), so a Redis clock that runs ahead of
-    the app cannot expire a key while the token is still valid. ``grace`` seconds are
-    added for clock skew between app replicas. Redis errors become ``StoreError``.
-    """
-
-    def __init__(self, client: aioredis.Redis, prefix: str = "ae", grace: float = 5.0) -> None:
-        self.client = client
-        self.prefix = prefix
-        self.grace = grace
-
-    def key(self, token_id: str) -> str:
-        return f"{self.prefix}:challenge:{token_id}"
-
-    async def first_use(self, token_id: str, expires_at: float, now: float) -> bool:
-        ttl = max(1, math.ceil(expires_at - now + self.grace))
-        with store_errors("replay guard"):
-            created = await self.client.set(self.key(token_id), b"1", nx=True, ex=ttl)
-        return bool(created)
-
-
 __all__ = [
-    "ALLOWANCE_REQUESTS",
-    "ALLOWANCE_SECONDS",
     "CHALLENGE_HEADER",
     "CHALLENGE_STATUS",
     "DIFFICULTY_HEADER",
     "SOLUTION_HEADER",
-    "Allowance",
     "Claims",
-    "MemoryReplayGuard",
-    "RedisReplayGuard",
-    "ReplayGuard",
     "SolveCancelled",
     "Verdict",
     "challenge_response",

@@ -30,12 +30,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .audit import make_logger
-from .middleware import AntiExtractMiddleware
-from .redact import mask_uri
-from .settings import load_settings
+from ..audit import make_logger
+from ..redact import mask_uri
+from ..request.middleware import AntiExtractMiddleware
+from ..settings import load_settings
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @dataclass

@@ -22,9 +22,9 @@ from dataclasses import dataclass, fields
 import ahocorasick_rs
 import xxhash
 
+from ..model.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, MAX_WEIGHT, SINGLE, check_range
 from . import lexicon
 from .apis import RequestFacts
-from .risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, MAX_WEIGHT, SINGLE, check_range
 
 EDGE = 2_048  # characters read at each end of a long prompt: wrappers live at the edges
 LARGE_OUTPUT = 8_192  # an output budget at or above this is "very large"

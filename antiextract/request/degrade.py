@@ -11,7 +11,7 @@ Pure functions and small stateful filters, bytes in / bytes out, no ASGI knowled
   family's trigger substrings are returned as they are, without any JSON parsing.
 
 Everything that handles traffic is defensive: malformed input passes through unchanged and
-nothing here raises. Family names are those of :mod:`antiextract.apis`: ``openai.chat``,
+nothing here raises. Family names are those of :mod:`antiextract.request.apis`: ``openai.chat``,
 ``openai.completions``, ``openai.responses``, ``anthropic.messages`` and ``generic``.
 
 Request rewriting, per family (only with the matching :class:`DegradePlan` switch on):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...vocab import GENERIC_API
 from .base import ApiFamily, RequestFacts, count_field, text_of
 
 
@@ -31,7 +32,7 @@ class Generic(ApiFamily):
     """Any protected route whose family the path does not name: the OpenAI-style names
     plus the native servers' (see the module docstring)."""
 
-    name = "generic"
+    name = GENERIC_API
     output_fields = (*ApiFamily.output_fields, "n_predict")
     # (object, field) pairs of budgets nested in an options object
     nested_output = (("parameters", "max_new_tokens"), ("options", "num_predict"))

@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 
+from ...vocab import MESSAGES_API
 from .base import (
     INVALID,
     PERMISSION,
@@ -20,7 +21,7 @@ from .base import (
 
 
 class Messages(ApiFamily):
-    name = "anthropic.messages"
+    name = MESSAGES_API
     output_fields = ("max_tokens",)
 
     def read_sampling(self, doc: dict[str, Any], facts: RequestFacts) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from ...vocab import GENERIC_API
+
 # Kinds of refusal the middleware itself produces; each family maps them to its wire names.
 RATE_LIMIT = "rate_limit"
 PERMISSION = "permission"
@@ -237,7 +239,7 @@ def count_list(doc: dict[str, Any], name: str, facts: RequestFacts) -> int:
 class ApiFamily:
     """Base adapter: OpenAI-style errors and the parameters every family shares."""
 
-    name = "generic"
+    name = GENERIC_API
     output_fields: tuple[str, ...] = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 
     def facts(self, body: bytes | None) -> RequestFacts:

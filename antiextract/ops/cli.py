@@ -27,8 +27,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from .redact import mask_uri, redact
-from .settings import Settings, SettingsError, load_settings
+from ..redact import mask_uri, redact
+from ..settings import Settings, SettingsError, load_settings
 
 EXIT_NOT_FOUND = 1
 EXIT_ERROR = 2
@@ -138,11 +138,11 @@ class _Ops:
     """What the operator commands share: settings, the store, the account-id mapping."""
 
     def __init__(self, settings: Settings) -> None:
-        from .cohorts import CohortModel
-        from .identity import hash_key
-        from .middleware import limits_from
-        from .risk import RiskModel
-        from .store.redis import RedisStore
+        from ..model.cohorts import CohortModel
+        from ..model.risk import RiskModel
+        from ..request.identity import hash_key
+        from ..request.middleware import limits_from
+        from ..store.redis import RedisStore
 
         self.settings = s = settings
         self.limits = limits_from(s)
@@ -160,7 +160,7 @@ class _Ops:
 
     def store_key(self, account: str) -> str:
         """The middleware's ``_store_key(ident.account, 16)``."""
-        from .identity import digest
+        from ..request.identity import digest
 
         return digest(account, self.hash_key, 16)
 
@@ -180,7 +180,7 @@ def _with_store(
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
 
-        from .store import StoreError
+        from ..store import StoreError
 
         if getattr(args, "account", None) is not None:
             _check_account(args.account)
@@ -237,8 +237,8 @@ def _check_account(account: str) -> None:
 async def account_report(ops: _Ops, account: str, now: float) -> dict[str, Any] | None:
     """Everything stored for an account, with its risk re-assessed from the stored profile
     (None when nothing is stored)."""
-    from .bucket import roll
-    from .risk import DAY, TRAITS, Profile, RiskInput, assess, decayed, reasons
+    from ..model.bucket import roll
+    from ..model.risk import DAY, TRAITS, Profile, RiskInput, assess, decayed, reasons
 
     key = ops.store_key(account)
     state = await ops.store.account_state(key, now)
@@ -474,7 +474,7 @@ async def _unblock(args: argparse.Namespace, ops: _Ops, now: float) -> int:
 
 
 async def _allow(args: argparse.Namespace, ops: _Ops, now: float) -> int:
-    from .allowlist import MAX_NOTE, AllowEntry, parse_target
+    from ..model.allowlist import MAX_NOTE, AllowEntry, parse_target
 
     if args.list:
         entries = sorted(await ops.store.allowlist(now), key=lambda e: (e.kind, e.value))
@@ -826,7 +826,7 @@ exit status: 0 done, 1 nothing stored for what was asked about (an empty list is
 """
 
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _bench(args: argparse.Namespace) -> int:
