@@ -1,0 +1,501 @@
+"""The intelligence plane over Redis: a stream per partition, a consumer group, verdicts.
+
+Every replica's **flusher** sends its buffered records every ``flush_seconds`` (or as
+soon as ``flush_records`` wait) in one pipeline of ``XADD ... MAXLEN ~`` to the
+partitions' streams (``<prefix>:{x:<n>}:records``; the account's hash picks the
+partition, the hash tag spreads partitions over a Cluster). On failure the batch goes back
+into the bounded buffer, whose oldest records are dropped and counted when it fills:
+a request never waits on any of this.
+
+An **analyser** (``RedisAnalyzer``) reads the streams as consumer ``consumer`` of the group
+``analyzers`` (``XREADGROUP``), takes over what a dead consumer left pending longer than
+``claim_idle`` (``XAUTOCLAIM``), folds each cohort's run of records into the cohort's
+state in Redis with ``fold.lua`` (decayed counts and HyperLogLogs, one call per run),
+judges the counts with the pure models, acknowledges (``XACK``) and publishes what changed
+to the verdict hash with ``publish.lua`` (which bumps the version key). Embedded in a
+replica it analyses only the partitions whose lease (``SET NX PX``) it holds, so one replica
+analyses each partition; ``antiextract worker`` processes take every partition and share it
+through the group. State lives in Redis only: an analyser can die at any point and
+another takes over. Delivery is at least once: a batch folded but not yet acknowledged
+when its analyser died is folded again by the next; distinct counts are unaffected
+(HyperLogLogs) and harvest is a ratio of counts that all grow alike.
+
+Every replica's **refresher** reads the version key every ``refresh_seconds`` (one GET,
+with the analysers' heartbeat) and the verdict hash only when the version moved.
+
+Keys: streams are bounded by ``MAXLEN ~ stream_maxlen`` and expire ``STREAM_TTL`` after the
+last flush; cohort states and sketches expire with the cohort model's ``ttl``; the verdict
+hash ``verdict_ttl`` after its last change, the version key and heartbeat after
+``VERSION_TTL``, leases after ``lease_seconds``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import struct
+import time
+from collections.abc import Callable
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import xxhash
+from redis.exceptions import ResponseError
+
+from ..model import risk as _risk
+from ..model.cohorts import campaign_score, harvest
+from ..store.base import StoreError
+from ..store.redis import _lua_constants, store_errors
+from .analyzer import runs
+from .buffer import RecordBuffer
+from .plane import IntelStats
+from .records import Record
+from .verdicts import Verdict, VerdictBook, VerdictCache
+
+if TYPE_CHECKING:
+    from ..store.redis import RedisStore
+
+_log = logging.getLogger("antiextract")
+
+PARTITIONS = 4
+GROUP = "analyzers"
+STREAM_MAXLEN = 100_000  # entries per partition (~ 100 bytes each: about 10 MB)
+STREAM_TTL = 7 * 86_400
+VERSION_TTL = 7 * 86_400
+READ_COUNT = 1_000  # entries per XREADGROUP / XAUTOCLAIM
+CLAIM_IDLE = 60.0  # s a pending entry waits before another consumer takes it over
+SEND_CHUNK = 1_000  # commands per pipeline (flush and fold)
+LAG_WARNING = 60.0  # s of analyser lag at which one log line says so (and one when back)
+STATE_VERSION, STATE_DOUBLES = 1, 12  # fold.lua's state layout
+_COUNTS = struct.Struct("<7d")
+
+_LEASE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# KEYS: verdict hash, version, heartbeat. ARGV: hash TTL, version TTL, number of writes,
+# then field, value per write, then the fields to remove. The version starts from the
+# server's clock in µs when its key is missing (expired, lost): it never comes back to a
+# number a replica still holds.
+_PUBLISH = """
+local nw = tonumber(ARGV[3])
+for i = 0, nw - 1 do redis.call('HSET', KEYS[1], ARGV[4 + 2 * i], ARGV[5 + 2 * i]) end
+for i = 4 + 2 * nw, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[2], string.format('%d', tonumber(t[1]) * 1000000 + tonumber(t[2])))
+end
+local v = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return v
+"""
+
+
+def stream_key(prefix: str, partition: int) -> str:
+    return f"{prefix}:{{x:{partition}}}:records"
+
+
+def lease_key(prefix: str, partition: int) -> str:
+    return f"{prefix}:{{x:{partition}}}:lease"
+
+
+def verdict_keys(prefix: str) -> list[str]:
+    """The verdict hash, its version and the analysers' heartbeat: one slot."""
+    base = f"{prefix}:{{verdicts}}"
+    return [base, base + ":v", base + ":beat"]
+
+
+def cohort_keys(prefix: str, key: str, day: int) -> list[str]:
+    """fold.lua's keys of a cohort: state, then the HyperLogLogs of accounts and young
+    accounts today and yesterday (apart from the store's ``{c:`` keys)."""
+    base = f"{prefix}:{{ic:{key}}}"
+    return [base, f"{base}:a:{day}", f"{base}:a:{day - 1}", f"{base}:y:{day}",
+            f"{base}:y:{day - 1}"]  # fmt: skip
+
+
+def partition_of(account: str, partitions: int) -> int:
+    return xxhash.xxh64_intdigest(account.encode()) % partitions
+
+
+def consumer_name() -> str:
+    """Unique per process and start: a restarted process is a new consumer; what the old
+    one left pending is claimed after CLAIM_IDLE."""
+    return f"{socket.gethostname()}-{os.getpid()}-{os.urandom(3).hex()}"
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def refresh(client: Any, prefix: str, cache: VerdictCache, now: float) -> float | None:
+    """Bring ``cache`` up to the published verdicts: one GET of the version (with the
+    heartbeat), the hash only when the version moved. The heartbeat (None if none)."""
+    hash_key, version_key, beat_key = verdict_keys(prefix)
+    with store_errors("verdict refresh"):
+        raw_version, raw_beat = await client.mget(version_key, beat_key)
+        version = int(raw_version) if raw_version is not None else 0
+        if version != cache.version:
+            raw = await client.hgetall(hash_key)
+            verdicts = []
+            for field, value in raw.items():
+                try:
+                    verdicts.append(Verdict.decode(_text(field), value))
+                except ValueError:
+                    continue  # not ours to trust; the analyser overwrites or drops it
+            cache.replace(verdicts, version)
+    cache.refreshed_at = now
+    return float(raw_beat) if raw_beat is not None else None
+
+
+class RedisAnalyzer:
+    """One consumer of the ``analyzers`` group (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: RedisStore,
+        cache: VerdictCache,
+        stats: IntelStats,
+        *,
+        consumer: str | None = None,
+        verdict_ttl: float = 3_600.0,
+        partitions: int = PARTITIONS,
+        lease_seconds: float | None = 10.0,
+        claim_idle: float = CLAIM_IDLE,
+        read_count: int = READ_COUNT,
+    ) -> None:
+        self.store = store
+        self.client = store.client
+        self.prefix = store.prefix
+        self.cache = cache
+        self.stats = stats
+        self.consumer = consumer or consumer_name()
+        self.book = VerdictBook(verdict_ttl)
+        self.partitions = partitions
+        self.lease_seconds = lease_seconds  # None: no lease, every partition (a worker)
+        self.claim_idle = claim_idle
+        self.read_count = read_count
+        m = store.cohort_model
+        self.model = m
+        text = resources.files(__package__).joinpath("fold.lua").read_text("utf-8")
+        constants = _lua_constants(
+            STATE_VERSION=STATE_VERSION, STATE_DOUBLES=STATE_DOUBLES, DAY=_risk.DAY,
+            ELICIT=_risk.ELICIT, FOCUS=_risk.FOCUS, SINGLE=_risk.SINGLE,
+            EXTRACT=_risk.EXTRACT, half_life=m.half_life, ttl=m.ttl,
+        )  # fmt: skip
+        self._fold = self.client.register_script(constants + text)
+        self._lease = self.client.register_script(_LEASE)
+        self._release = self.client.register_script(_RELEASE)
+        self._publish = self.client.register_script(_PUBLISH)
+        self._groups: set[int] = set()
+        self._held: set[int] = set()
+        self._adopted = -1  # the cache version the book last adopted
+
+    async def owned(self) -> list[int]:
+        """The partitions this analyser works on now: all of them for a worker; for an
+        embedded analyser those whose lease it holds (taken or renewed here)."""
+        if self.lease_seconds is None:
+            return list(range(self.partitions))
+        ms = int(self.lease_seconds * 1000)
+        calls = [
+            (self._lease, [lease_key(self.prefix, p)], [self.consumer, ms])
+            for p in range(self.partitions)
+        ]
+        with store_errors("intel lease"):
+            got = await self.store._pipelined(calls)
+        self._held = {p for p, ok in enumerate(got) if ok == 1}
+        return sorted(self._held)
+
+    async def release(self) -> None:
+        """Give the leases back (a clean stop): another replica takes over at once."""
+        held, self._held = self._held, set()
+        calls = [(self._release, [lease_key(self.prefix, p)], [self.consumer]) for p in held]
+        if calls:
+            with store_errors("intel lease"):
+                await self.store._pipelined(calls)
+
+    async def _ensure_group(self, partition: int) -> None:
+        if partition in self._groups:
+            return
+        key = stream_key(self.prefix, partition)
+        try:
+            await self.client.xgroup_create(key, GROUP, id="0", mkstream=True)
+            await self.client.expire(key, STREAM_TTL)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        self._groups.add(partition)
+
+    async def _entries(self, partition: int) -> list[tuple[bytes, Any]]:
+        """What to analyse from one partition: entries a dead consumer (or this one, before
+        a restart) left pending past ``claim_idle``, then new ones."""
+        key = stream_key(self.prefix, partition)
+        await self._ensure_group(partition)
+        try:
+            claimed = await self.client.xautoclaim(
+                key, GROUP, self.consumer, int(self.claim_idle * 1000), "0-0",
+                count=self.read_count,
+            )  # fmt: skip
+            got = list(claimed[1])
+            # entries trimmed away (MAXLEN) while pending: XAUTOCLAIM drops them itself
+            room = self.read_count - len(got)
+            if room > 0:
+                read = await self.client.xreadgroup(GROUP, self.consumer, {key: ">"}, count=room)
+                for _, entries in read or ():
+                    got += entries
+        except ResponseError as exc:
+            if "NOGROUP" in str(exc):  # the stream expired or was deleted: make it again
+                self._groups.discard(partition)
+                return []
+            raise
+        return got
+
+    async def step(self, now: float) -> int:
+        """One round over the partitions this analyser owns: read, fold, judge, ack,
+        publish. The number of stream entries consumed (0: nothing was waiting)."""
+        with store_errors("intel analysis"):
+            if self.cache.version != self._adopted:
+                self.book.adopt(self.cache.all())
+                self._adopted = self.cache.version
+            taken: dict[int, list[bytes]] = {}
+            records: list[Record] = []
+            for p in await self.owned():
+                entries = await self._entries(p)
+                if not entries:
+                    continue
+                taken[p] = [entry_id for entry_id, _ in entries]
+                for _, fields in entries:
+                    try:
+                        records.append(Record.decode((fields or {})[b"r"]))
+                    except (KeyError, ValueError, TypeError):
+                        self.stats.invalid += 1
+            if records:
+                oldest = min(r.t for r in records)
+                self.stats.lag = max(0.0, now - oldest)
+                await self._fold_all(records)
+                self.stats.analyzed += len(records)
+            if taken:
+                async with self.client.pipeline(transaction=False) as pipe:
+                    for p, ids in taken.items():
+                        pipe.xack(stream_key(self.prefix, p), GROUP, *ids)
+                    await pipe.execute()
+            await self._publish_changes(now, caught_up=not taken)
+        return sum(len(ids) for ids in taken.values())
+
+    async def _fold_all(self, records: list[Record]) -> None:
+        m = self.model
+        batch = runs(records)
+        calls = []
+        for key, run in batch:
+            day = int(run[0].t // _risk.DAY)
+            args: list[Any] = []
+            for r in run:
+                args += [repr(r.t), r.account, int(r.young), r.traits]
+            calls.append((self._fold, cohort_keys(self.prefix, key, day), args))
+        replies: list[Any] = []
+        for i in range(0, len(calls), SEND_CHUNK):
+            replies += await self.store._pipelined(calls[i : i + SEND_CHUNK])
+        for (key, run), packed in zip(batch, replies, strict=True):
+            accounts, young, requests, elicit, focus, single, extract = _COUNTS.unpack(packed)
+            h = harvest(requests, elicit, focus, single, extract)
+            score = campaign_score(int(accounts), int(young), h, m)
+            self.book.judge(key, (int(accounts), int(young), h, score), run[-1].t)
+
+    async def _publish_changes(self, now: float, caught_up: bool) -> None:
+        writes, gone = self.book.changes(now)
+        keys = verdict_keys(self.prefix)
+        if writes or gone:
+            args: list[Any] = [int(self.book.ttl) + 60, VERSION_TTL, len(writes)]
+            for v in writes:
+                args += [v.key, v.encode()]
+            args += gone
+            await self.store._pipelined([(self._publish, keys, args)])
+        if caught_up:  # nothing was waiting: the heartbeat says analysis is current
+            await self.client.set(keys[2], repr(now), ex=VERSION_TTL)
+            self.stats.lag = 0.0
+
+
+class RedisIntel:
+    """The plane a replica holds over a Redis store (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: RedisStore,
+        *,
+        buffer: int = 65_536,
+        flush_records: int = 512,
+        flush_seconds: float = 0.25,
+        refresh_seconds: float = 1.0,
+        verdict_ttl: float = 3_600.0,
+        analyze: bool = True,
+        clock: Callable[[], float] = time.time,
+        metrics: Any = None,
+        partitions: int = PARTITIONS,
+        stream_maxlen: int = STREAM_MAXLEN,
+        consumer: str | None = None,
+        claim_idle: float = CLAIM_IDLE,
+        lease_seconds: float | None = None,
+    ) -> None:
+        self.store = store
+        self.client = store.client
+        self.prefix = store.prefix
+        self.cache = VerdictCache()
+        self.stats = IntelStats()
+        self.buffer = RecordBuffer(buffer, flush_records, self.stats)
+        self.flush_seconds = flush_seconds
+        self.refresh_seconds = refresh_seconds
+        self.partitions = partitions
+        self.stream_maxlen = stream_maxlen
+        self.clock = clock
+        self.metrics = metrics
+        self.analyzer: RedisAnalyzer | None = None
+        if analyze:
+            # a lease outlives a few missed rounds of its holder, not a dead one for long
+            lease = lease_seconds or max(10.0, 20 * flush_seconds)
+            self.analyzer = RedisAnalyzer(
+                store, self.cache, self.stats, consumer=consumer, verdict_ttl=verdict_ttl,
+                partitions=partitions, lease_seconds=lease, claim_idle=claim_idle,
+            )  # fmt: skip
+        self._tasks: list[asyncio.Task[None]] = []
+        self._first_unseen: float | None = None  # oldest record flushed since a heartbeat
+        self._lagging = False
+
+    def emit(self, record: Record) -> None:
+        self.buffer.push(record)
+
+    async def flush(self) -> int:
+        """Send everything buffered (pipelines of SEND_CHUNK XADDs); the count sent. On a
+        failure the unsent records go back to the buffer and ``StoreError`` is raised."""
+        sent = 0
+        while len(self.buffer):
+            batch = self.buffer.take(SEND_CHUNK)
+            try:
+                with store_errors("intel flush"):
+                    async with self.client.pipeline(transaction=False) as pipe:
+                        touched = set()
+                        for r in batch:
+                            p = partition_of(r.account, self.partitions)
+                            touched.add(p)
+                            pipe.xadd(
+                                stream_key(self.prefix, p), {"r": r.encode()},
+                                maxlen=self.stream_maxlen, approximate=True,
+                            )  # fmt: skip
+                        for p in touched:
+                            pipe.expire(stream_key(self.prefix, p), STREAM_TTL)
+                        await pipe.execute()
+            except BaseException:
+                self.buffer.put_back(batch)
+                raise
+            sent += len(batch)
+            self.stats.flushed += len(batch)
+            if self._first_unseen is None:
+                self._first_unseen = min(r.t for r in batch)
+        return sent
+
+    async def refresh(self, now: float) -> None:
+        beat = await refresh(self.client, self.prefix, self.cache, now)
+        if self.analyzer is None or not self.analyzer._held:
+            # the analysers' lag as this replica sees it: since the oldest record it sent
+            # that no heartbeat has covered yet
+            first = self._first_unseen
+            if beat is not None and first is not None and beat >= first:
+                first = self._first_unseen = None
+            self.stats.lag = 0.0 if first is None else max(0.0, now - first)
+        self._report(now)
+
+    def _report(self, now: float) -> None:
+        lagging = self.stats.lag >= LAG_WARNING
+        if lagging != self._lagging:
+            self._lagging = lagging
+            if lagging:
+                _log.warning(
+                    "intel: analysis is %.0f s behind (analyser down or overloaded); "
+                    "requests keep the last campaign verdicts until they expire",
+                    self.stats.lag,
+                )
+            else:
+                _log.info("intel: analysis caught up")
+        if self.metrics is not None:
+            self.metrics.intel(self.stats, self.cache.active(now))
+
+    async def analyze(self, now: float) -> int:
+        """Rounds of the analyser until nothing waits in the partitions it owns."""
+        if self.analyzer is None:
+            return 0
+        total = 0
+        while n := await self.analyzer.step(now):
+            total += n
+        return total
+
+    async def drain(self, now: float) -> None:
+        await self.flush()
+        await self.refresh(now)
+        await self.analyze(now)
+        await self.refresh(now)
+
+    async def start(self) -> None:
+        if self._tasks:
+            return
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._flushing()), loop.create_task(self._refreshing())]
+        if self.analyzer is not None:
+            self._tasks.append(loop.create_task(self._analyzing()))
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(StoreError):
+            await self.flush()  # best effort: Redis down, what is buffered is lost
+        if self.analyzer is not None:
+            with contextlib.suppress(StoreError):
+                await self.analyzer.release()
+
+    async def _flushing(self) -> None:
+        wait = self.flush_seconds
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.buffer.wake.wait(), wait)
+            try:
+                await self.flush()
+                wait = self.flush_seconds
+            except StoreError as exc:
+                # the buffer keeps the newest records meanwhile; back off up to 30 s
+                _log.debug("intel: flush failed: %s", exc)
+                wait = min(max(wait * 2, self.flush_seconds), 30.0)
+                await asyncio.sleep(wait)
+
+    async def _refreshing(self) -> None:
+        while True:
+            try:
+                await self.refresh(self.clock())
+            except StoreError as exc:
+                _log.debug("intel: verdict refresh failed: %s", exc)
+            await asyncio.sleep(self.refresh_seconds)
+
+    async def _analyzing(self) -> None:
+        assert self.analyzer is not None
+        while True:
+            try:
+                n = await self.analyzer.step(self.clock())
+            except StoreError as exc:
+                _log.debug("intel: analysis failed: %s", exc)
+                n = 0
+            except Exception:
+                _log.exception("intel: analysis failed")
+                n = 0
+            await asyncio.sleep(0 if n else self.flush_seconds)
