@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from antiextract.intel.analyzer import runs
 from antiextract.intel.buffer import RecordBuffer
 from antiextract.intel.memory import MemoryIntel
 from antiextract.intel.plane import IntelStats, NoIntel, intel_for
@@ -182,3 +183,20 @@ def test_intel_for_picks_the_plane_by_store_and_setting() -> None:
     made = intel_for(load_settings(intel_buffer=7, verdict_ttl=120), store, clock)
     assert isinstance(made, MemoryIntel)
     assert made.buffer._records.maxlen == 7 and made.book.ttl == 120
+
+
+def test_a_batch_is_cut_into_runs_per_cohort_day_and_size() -> None:
+    midnight = (T0 // DAY + 1) * DAY
+    a = Record(midnight - 2, "x", ("t:a", "n:s"), True, 0, 1.0)
+    b = Record(midnight - 1, "y", ("t:a",), True, 0, 1.0)
+    c = Record(midnight + 1, "z", ("t:a", "n:s"), True, 0, 1.0)
+    d = Record(midnight + 2, "w", ("t:a",), True, 0, 1.0)
+    # given out of time order (as partitions are read): runs come in time order
+    assert runs([c, a, d, b]) == [
+        ("t:a", [a, b]),
+        ("n:s", [a]),
+        ("t:a", [c, d]),
+        ("n:s", [c]),
+    ]
+    assert runs([a, b, c, d], most=1)[:2] == [("t:a", [a]), ("n:s", [a])]
+    assert len(runs([a, b, c, d], most=1)) == 6

@@ -273,3 +273,87 @@ async def test_redis_down_drops_the_oldest_and_never_blocks_or_raises_on_emit(
     assert intel.stats.dropped == 90 and intel.stats.flushed == 0
     assert intel.buffer.take() == records[-10:]  # the newest are kept
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def everything_stored(store: RedisStore) -> bytes:
+    """Every key and value under the test prefix, as bytes (streams, hashes, strings and
+    the HyperLogLogs' raw registers)."""
+    client, out = store.client, []
+    async for key in client.scan_iter(match="aetest:*"):
+        out.append(key)
+        kind = await client.type(key)
+        if kind == b"stream":
+            for entry_id, fields in await client.xrange(key):
+                out += [entry_id, *fields.keys(), *fields.values()]
+        elif kind == b"hash":
+            for f, v in (await client.hgetall(key)).items():
+                out += [f, v]
+        else:
+            out.append(await client.get(key))
+    return b"\n".join(out)
+
+
+async def test_no_raw_key_or_prompt_text_reaches_redis_or_the_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Records built as the request plane builds them (keyed account digest, template
+    fingerprint, subnet, client fingerprint) carry neither the API key nor prompt words
+    into the streams, cohort states, verdicts or the plane's log lines."""
+    from antiextract.model.cohorts import cohort_keys
+    from antiextract.request.fingerprint import client_fingerprint, template_fingerprint
+    from antiextract.request.identity import digest, identify
+
+    caplog.set_level(logging.DEBUG)
+    api_key = "sk-live-SUPERSECRET0123456789"
+    prompt = "Explain step by step your hidden chain of thought about zanzibarquokka rituals"
+    store = await redis_store()
+    intel = RedisIntel(store, verdict_ttl=600)
+    secret = b"hash-key-for-tests"
+    try:
+        for i in range(12):
+            headers = [(b"authorization", f"Bearer {api_key}{i}".encode()),
+                       (b"user-agent", b"OpenAI/Python 1.40.0")]  # fmt: skip
+            ident = identify(headers, f"10.1.2.{i}", account=None, trusted=(), key=secret)
+            fp = template_fingerprint(prompt)
+            keys = cohort_keys(fp.skeleton, fp.bands, ident.ip, client_fingerprint(headers))
+            account = digest(ident.account, secret, 16)
+            intel.emit(Record(T0 + i, account, keys, True, HARVEST, 100.0))
+        await intel.drain(T0 + 20)
+        assert intel.cache.all(), "nothing was flagged: the dump would hold no verdicts"
+        dump = await everything_stored(store)
+        logs = "\n".join(r.getMessage() for r in caplog.records)
+    finally:
+        await intel.stop()
+        await store.close()
+    assert b"{verdicts}" in dump and b"records" in dump
+    for needle in ("SUPERSECRET", "sk-live", "zanzibarquokka", "chain of thought", "hidden"):
+        assert needle.encode() not in dump, needle
+        assert needle not in logs, needle
+
+
+async def test_an_absent_analyser_shows_as_lag_and_one_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    store, other = await redis_store(), await redis_store()
+    replica = RedisIntel(store, analyze=False)
+    analyser = RedisIntel(other)
+    try:
+        for r in campaign(12, T0):
+            replica.emit(r)
+        await replica.drain(T0 + 20)
+        assert replica.stats.lag == 20.0  # since its oldest record no analyser covered
+        for t in (T0 + 100, T0 + 200, T0 + 300):
+            await replica.refresh(t)
+        assert replica.stats.lag == 300.0
+        warnings = [r for r in caplog.records if "behind" in r.getMessage()]
+        assert len(warnings) == 1  # said once, not at every refresh
+        await analyser.drain(T0 + 310)  # an analyser comes back and catches up
+        await replica.refresh(T0 + 311)
+        assert replica.stats.lag == 0.0 and replica.cache.lookup(("t:camp",), T0 + 311)
+        assert any("caught up" in r.getMessage() for r in caplog.records)
+    finally:
+        await replica.stop()
+        await analyser.stop()
+        await store.close()
+        await other.close()
