@@ -586,6 +586,12 @@ def combination_problems(s: Settings) -> list[str]:
             "full sooner; "
             f"refill at least {2 * s.bucket_capacity / MAX_TTL:.3g} tokens/s"
         )
+    if 2 * s.verdict_refresh_ms >= 1000 * s.verdict_ttl:
+        problems.append(
+            f"{v}VERDICT_TTL={s.verdict_ttl} is not more than two "
+            f"{v}VERDICT_REFRESH_MS={s.verdict_refresh_ms} intervals: replicas would drop "
+            "campaign verdicts before reading their renewals"
+        )
     if s.default_output_tokens > s.max_output_tokens:
         problems.append(
             f"{v}DEFAULT_OUTPUT_TOKENS={s.default_output_tokens} is above "
