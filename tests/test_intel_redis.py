@@ -357,3 +357,40 @@ async def test_an_absent_analyser_shows_as_lag_and_one_log_line(
         await analyser.stop()
         await store.close()
         await other.close()
+
+
+async def stream_lengths(store: RedisStore) -> int:
+    return sum([await store.client.xlen(stream_key("aetest", p)) for p in range(4)])
+
+
+async def test_streams_keep_the_backlog_and_what_is_pending_not_history() -> None:
+    store = await redis_store()
+    flusher = RedisIntel(store, analyze=False)
+    records = [Record(T0 + i, f"a{i}", ("t:x",), False, 0, 1.0) for i in range(6_000)]
+    for r in records:
+        flusher.emit(r)
+    await flusher.flush()
+    Stalled.read = asyncio.Event()
+    dead = Stalled(store, flusher.cache, flusher.stats, consumer="dead", lease_seconds=None)
+    task = asyncio.create_task(dead.step(T0))
+    await Stalled.read.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    held = await pending(store)
+    assert 0 < held < len(records)  # it read up to READ_COUNT per partition
+    # another consumer analyses the rest; what the dead one holds must stay claimable
+    other = RedisAnalyzer(store, flusher.cache, flusher.stats, consumer="b", lease_seconds=None)
+    while await other.step(T0):
+        pass
+    assert await pending(store) == held and await stream_lengths(store) >= held
+    heir = RedisAnalyzer(
+        store, flusher.cache, flusher.stats, consumer="c", lease_seconds=None, claim_idle=0.0
+    )
+    while await heir.step(T0):
+        pass
+    # all done: trimmed to within a listpack node (100 entries) per partition
+    assert await pending(store) == 0 and await stream_lengths(store) <= 4 * 100
+    assert flusher.stats.analyzed == len(records)
+    await flusher.stop()
+    await store.close()

@@ -135,6 +135,11 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{os.urandom(3).hex()}"
 
 
+def _entry_id(text: str) -> tuple[int, int]:
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -290,8 +295,31 @@ class RedisAnalyzer:
                     for p, ids in taken.items():
                         pipe.xack(stream_key(self.prefix, p), GROUP, *ids)
                     await pipe.execute()
+                await self._trim(list(taken))
             await self._publish_changes(now, caught_up=not taken)
         return sum(len(ids) for ids in taken.values())
+
+    async def _trim(self, partitions: list[int]) -> None:
+        """Drop what every consumer is done with: entries older than both the oldest one
+        still pending (a consumer may die holding it: another claims it) and the group's
+        last delivered one. The streams then hold the backlog, not MAXLEN of history."""
+        keys = [stream_key(self.prefix, p) for p in partitions]
+        async with self.client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.xpending(key, GROUP)
+                pipe.xinfo_groups(key)
+            replies = await pipe.execute()
+        async with self.client.pipeline(transaction=False) as pipe:
+            for i, key in enumerate(keys):
+                pending, groups = replies[2 * i], replies[2 * i + 1]
+                ours = [g for g in groups if _text(g["name"]) == GROUP]
+                if not ours:
+                    continue
+                floor = _text(ours[0]["last-delivered-id"])
+                if pending["pending"] and pending["min"] is not None:
+                    floor = min(floor, _text(pending["min"]), key=_entry_id)
+                pipe.xtrim(key, minid=floor, approximate=True)
+            await pipe.execute()
 
     async def _fold_all(self, records: list[Record]) -> None:
         m = self.model
