@@ -5,7 +5,13 @@
 --       focus, single, extract, ts, day, accounts today, accounts yesterday, young today,
 --       young yesterday; -1 marks "not set"), then the HyperLogLogs of accounts today and
 --       yesterday, of young accounts today and yesterday. One hash tag: one Cluster slot.
--- ARGV: then four per record: time, account, young (0|1), traits.
+-- ARGV: the run summed up in Python (intel/redis.py, RedisAnalyzer._fold_all): the times of
+--       its first and last records, then each count's sum over the run of its records'
+--       weights decayed to the last record (requests, elicit, focus, single, extract), the
+--       number of distinct accounts, those accounts, then the young ones among them. Its
+--       records are in time order, so folding them one by one (model.cohorts.fold_counts)
+--       is the state decayed to the first record (never back: as fold_counts clamps),
+--       then to the last, plus the sums.
 -- Constants written before this text (intel/redis.py, from the Python models so each
 --       number lives in one place): STATE_VERSION, STATE_DOUBLES, DAY, ELICIT, FOCUS,
 --       SINGLE, EXTRACT, half_life, ttl.
@@ -14,9 +20,9 @@
 --        elicit, focus, single, extract. Harvest and score are computed in Python
 --        (model.cohorts.harvest, campaign_score): no arithmetic is written twice.
 local STATE = '<' .. string.rep('d', STATE_DOUBLES)
-local n = #ARGV / 4
-local day = math.floor(tonumber(ARGV[1]) / DAY)
-
+local first, last = tonumber(ARGV[1]), tonumber(ARGV[2])
+local n_accounts = tonumber(ARGV[8])
+local day = math.floor(last / DAY)
 local version, requests, elicit, focus, single, extract, ts, sday, a_cur, a_prev, y_cur,
       y_prev = STATE_VERSION, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1
 local raw = redis.call('GET', KEYS[1])
@@ -28,33 +34,26 @@ if raw and #raw == 8 * STATE_DOUBLES then
   end
 end
 
-local members, young_members = {}, {}
-for i = 0, n - 1 do
-  local now = tonumber(ARGV[4 * i + 1])
-  local traits = tonumber(ARGV[4 * i + 4])
-  members[#members + 1] = ARGV[4 * i + 2]
-  if ARGV[4 * i + 3] == '1' then young_members[#young_members + 1] = ARGV[4 * i + 2] end
-  local d = 0
-  if ts >= 0 then
-    local dt = now - ts
-    if dt < 0 then dt = 0 end
-    d = 0.5 ^ (dt / half_life)
-  end
-  requests = requests * d + 1
-  elicit = elicit * d + (bit.band(traits, ELICIT) ~= 0 and 1 or 0)
-  focus = focus * d + (bit.band(traits, FOCUS) ~= 0 and 1 or 0)
-  single = single * d + (bit.band(traits, SINGLE) ~= 0 and 1 or 0)
-  extract = extract * d + (bit.band(traits, EXTRACT) ~= 0 and 1 or 0)
-  ts = now
+local d = 0
+if ts >= 0 then
+  local dt = first - ts
+  if dt < 0 then dt = 0 end
+  d = 0.5 ^ (dt / half_life) * 0.5 ^ ((last - first) / half_life)
 end
+requests = requests * d + tonumber(ARGV[3])
+elicit = elicit * d + tonumber(ARGV[4])
+focus = focus * d + tonumber(ARGV[5])
+single = single * d + tonumber(ARGV[6])
+extract = extract * d + tonumber(ARGV[7])
+ts = last
 
 -- PFADD takes many members at once; a sketch gets its TTL when PFADD changes it (it is
 -- read for two days, the TTL is at least two).
-local added = redis.call('PFADD', KEYS[2], unpack(members))
+local added = redis.call('PFADD', KEYS[2], unpack(ARGV, 9, 8 + n_accounts))
 if added == 1 then redis.call('EXPIRE', KEYS[2], ttl) end
 local young_added = 0
-if #young_members > 0 then
-  young_added = redis.call('PFADD', KEYS[4], unpack(young_members))
+if #ARGV > 8 + n_accounts then
+  young_added = redis.call('PFADD', KEYS[4], unpack(ARGV, 9 + n_accounts, #ARGV))
   if young_added == 1 then redis.call('EXPIRE', KEYS[4], ttl) end
 end
 local stale = sday ~= day or a_cur < 0

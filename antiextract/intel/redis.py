@@ -323,13 +323,35 @@ class RedisAnalyzer:
 
     async def _fold_all(self, records: list[Record]) -> None:
         m = self.model
+        half_life = m.half_life
+        elicit_bit, focus_bit, single_bit, extract_bit = (
+            _risk.ELICIT, _risk.FOCUS, _risk.SINGLE, _risk.EXTRACT,
+        )  # fmt: skip
         batch = runs(records)
         calls = []
         for key, run in batch:
-            day = int(run[0].t // _risk.DAY)
-            args: list[Any] = []
+            # the run summed up (fold.lua's ARGV): each record's weight decayed to the last
+            # one, so a run is one short call whatever its length
+            first, last = run[0].t, run[-1].t
+            requests = elicit = focus = single = extract = 0.0
             for r in run:
-                args += [repr(r.t), r.account, int(r.young), r.traits]
+                w = 0.5 ** ((last - r.t) / half_life)
+                requests += w
+                traits = r.traits
+                if traits & elicit_bit:
+                    elicit += w
+                if traits & focus_bit:
+                    focus += w
+                if traits & single_bit:
+                    single += w
+                if traits & extract_bit:
+                    extract += w
+            accounts = dict.fromkeys(r.account for r in run)
+            young = dict.fromkeys(r.account for r in run if r.young)
+            args: list[Any] = [repr(first), repr(last), repr(requests), repr(elicit),
+                               repr(focus), repr(single), repr(extract), len(accounts),
+                               *accounts, *young]  # fmt: skip
+            day = int(last // _risk.DAY)
             calls.append((self._fold, cohort_keys(self.prefix, key, day), args))
         replies: list[Any] = []
         for i in range(0, len(calls), SEND_CHUNK):
