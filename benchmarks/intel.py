@@ -12,8 +12,8 @@ Measured, each on one process (one core for the analyser; Redis runs on another)
 * emit: the request path's whole cost, ``IntelPlane.emit`` per record (µs, median of
   rounds);
 * memory analyser (``CohortTable.analyze``): records per second of process CPU;
-* Redis flusher (``RedisIntel.flush``): records per second, client CPU and Redis server CPU
-  (``INFO cpu``) per record;
+* Redis flusher (``RedisIntel.flush``): records per second, the replica's CPU and Redis
+  server CPU (``INFO cpu``) per record;
 * Redis analyser (``RedisAnalyzer.step`` until the streams are drained): records per
   second of wall time, of the analyser's CPU, and Redis server CPU per record;
 * Redis memory: ``MEMORY USAGE`` (exact, ``SAMPLES 0``) of every key the plane wrote,

@@ -94,7 +94,7 @@ def test_the_redis_analyser_judges_as_the_memory_one(
 
 async def test_records_go_to_partitioned_bounded_streams_and_every_key_expires() -> None:
     store = await redis_store()
-    intel = RedisIntel(store, stream_maxlen=100, analyze=True)
+    intel = RedisIntel(store, stream_maxlen=100, entry_records=1, analyze=True)
     try:
         records = [
             Record(T0 + i, f"a{i}", ("t:x", "n:10.0.0.0/24"), True, HARVEST, 1.0)
@@ -217,7 +217,7 @@ async def test_a_consumer_killed_mid_batch_leaves_its_entries_to_another() -> No
     task.cancel()  # killed mid-batch: it read everything, folded and acknowledged nothing
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await pending(store) == len(records)
+    assert await pending(store) == 4  # one entry per partition, all records in them
     heir = RedisAnalyzer(
         store, flusher.cache, flusher.stats, consumer="heir", lease_seconds=None, claim_idle=0.0
     )
@@ -365,8 +365,8 @@ async def stream_lengths(store: RedisStore) -> int:
 
 async def test_streams_keep_the_backlog_and_what_is_pending_not_history() -> None:
     store = await redis_store()
-    flusher = RedisIntel(store, analyze=False)
-    records = [Record(T0 + i, f"a{i}", ("t:x",), False, 0, 1.0) for i in range(6_000)]
+    flusher = RedisIntel(store, analyze=False, entry_records=1)
+    records = [Record(T0 + i, f"a{i}", ("t:x",), False, 0, 1.0) for i in range(600)]
     for r in records:
         flusher.emit(r)
     await flusher.flush()
@@ -378,7 +378,7 @@ async def test_streams_keep_the_backlog_and_what_is_pending_not_history() -> Non
     with pytest.raises(asyncio.CancelledError):
         await task
     held = await pending(store)
-    assert 0 < held < len(records)  # it read up to READ_COUNT per partition
+    assert 0 < held < len(records)  # it read up to READ_COUNT entries per partition
     # another consumer analyses the rest; what the dead one holds must stay claimable
     other = RedisAnalyzer(store, flusher.cache, flusher.stats, consumer="b", lease_seconds=None)
     while await other.step(T0):
@@ -394,3 +394,24 @@ async def test_streams_keep_the_backlog_and_what_is_pending_not_history() -> Non
     assert flusher.stats.analyzed == len(records)
     await flusher.stop()
     await store.close()
+
+
+async def test_entries_that_are_no_records_are_counted_skipped_and_acknowledged() -> None:
+    store = await redis_store()
+    intel = RedisIntel(store, verdict_ttl=600)
+    good = campaign(12, T0)
+    key = stream_key("aetest", 0)
+    lines = [r.encode() for r in good[:6]] + [b"junk", b'[1, "a", ["x:y"], 0, 0, 1]']
+    await store.client.xadd(key, {"r": b"\n".join(lines)})
+    await store.client.xadd(key, {"other": b"field"})
+    try:
+        for r in good[6:]:
+            intel.emit(r)
+        await intel.drain(T0 + 20)
+        assert intel.stats.invalid == 3 and intel.stats.analyzed == 12
+        assert await pending(store) == 0
+        (v,) = intel.cache.lookup(("t:camp",), T0 + 20)
+        assert v.accounts == 12
+    finally:
+        await intel.stop()
+        await store.close()

@@ -3,7 +3,9 @@
 Every replica's **flusher** sends its buffered records every ``flush_seconds`` (or as
 soon as ``flush_records`` wait) in one pipeline of ``XADD ... MAXLEN ~`` to the
 partitions' streams (``<prefix>:{x:<n>}:records``; the account's hash picks the
-partition, the hash tag spreads partitions over a Cluster). On failure the batch goes back
+partition, the hash tag spreads partitions over a Cluster), up to ``ENTRY_RECORDS`` records
+per entry (an XADD per record cost the replica ~20 µs of CPU per request;
+benchmarks/intel.py). On failure the batch goes back
 into the bounded buffer, whose oldest records are dropped and counted when it fills:
 a request never waits on any of this.
 
@@ -62,12 +64,13 @@ _log = logging.getLogger("antiextract")
 
 PARTITIONS = 4
 GROUP = "analyzers"
-STREAM_MAXLEN = 100_000  # entries per partition (~ 100 bytes each: about 10 MB)
+ENTRY_RECORDS = 64  # records per stream entry (one XADD per partition and 64 records)
+STREAM_MAXLEN = 20_000  # entries per partition: 1.3M records (~75 MB) at most, when full
 STREAM_TTL = 7 * 86_400
 VERSION_TTL = 7 * 86_400
-READ_COUNT = 1_000  # entries per XREADGROUP / XAUTOCLAIM
+READ_COUNT = 64  # entries per XREADGROUP / XAUTOCLAIM (up to 4,096 records)
 CLAIM_IDLE = 60.0  # s a pending entry waits before another consumer takes it over
-SEND_CHUNK = 1_000  # commands per pipeline (flush and fold)
+SEND_CHUNK = 1_000  # records per flush pipeline; script calls per fold pipeline
 LAG_WARNING = 60.0  # s of analyser lag at which one log line says so (and one when back)
 STATE_VERSION, STATE_DOUBLES = 1, 12  # fold.lua's state layout
 _COUNTS = struct.Struct("<7d")
@@ -268,7 +271,8 @@ class RedisAnalyzer:
 
     async def step(self, now: float) -> int:
         """One round over the partitions this analyser owns: read, fold, judge, ack,
-        publish. The number of stream entries consumed (0: nothing was waiting)."""
+        publish. The number of stream entries consumed (0: nothing was waiting; an entry
+        holds up to ``ENTRY_RECORDS`` records)."""
         with store_errors("intel analysis"):
             if self.cache.version != self._adopted:
                 self.book.adopt(self.cache.all())
@@ -281,10 +285,15 @@ class RedisAnalyzer:
                     continue
                 taken[p] = [entry_id for entry_id, _ in entries]
                 for _, fields in entries:
-                    try:
-                        records.append(Record.decode((fields or {})[b"r"]))
-                    except (KeyError, ValueError, TypeError):
+                    lines = (fields or {}).get(b"r")
+                    if not isinstance(lines, bytes):
                         self.stats.invalid += 1
+                        continue
+                    for line in lines.split(b"\n"):
+                        try:
+                            records.append(Record.decode(line))
+                        except ValueError:
+                            self.stats.invalid += 1
             if records:
                 oldest = min(r.t for r in records)
                 self.stats.lag = max(0.0, now - oldest)
@@ -393,6 +402,7 @@ class RedisIntel:
         metrics: Any = None,
         partitions: int = PARTITIONS,
         stream_maxlen: int = STREAM_MAXLEN,
+        entry_records: int = ENTRY_RECORDS,
         consumer: str | None = None,
         claim_idle: float = CLAIM_IDLE,
         lease_seconds: float | None = None,
@@ -407,6 +417,7 @@ class RedisIntel:
         self.refresh_seconds = refresh_seconds
         self.partitions = partitions
         self.stream_maxlen = stream_maxlen
+        self.entry_records = entry_records
         self.clock = clock
         self.metrics = metrics
         self.analyzer: RedisAnalyzer | None = None
@@ -432,17 +443,19 @@ class RedisIntel:
             batch = self.buffer.take(SEND_CHUNK)
             try:
                 with store_errors("intel flush"):
+                    parts: dict[int, list[bytes]] = {}
+                    for r in batch:
+                        p = partition_of(r.account, self.partitions)
+                        parts.setdefault(p, []).append(r.encode())
                     async with self.client.pipeline(transaction=False) as pipe:
-                        touched = set()
-                        for r in batch:
-                            p = partition_of(r.account, self.partitions)
-                            touched.add(p)
-                            pipe.xadd(
-                                stream_key(self.prefix, p), {"r": r.encode()},
-                                maxlen=self.stream_maxlen, approximate=True,
-                            )  # fmt: skip
-                        for p in touched:
-                            pipe.expire(stream_key(self.prefix, p), STREAM_TTL)
+                        for p, lines in parts.items():
+                            key = stream_key(self.prefix, p)
+                            for i in range(0, len(lines), self.entry_records):
+                                pipe.xadd(
+                                    key, {"r": b"\n".join(lines[i : i + self.entry_records])},
+                                    maxlen=self.stream_maxlen, approximate=True,
+                                )  # fmt: skip
+                            pipe.expire(key, STREAM_TTL)
                         await pipe.execute()
             except BaseException:
                 self.buffer.put_back(batch)
