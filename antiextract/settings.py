@@ -586,6 +586,11 @@ def combination_problems(s: Settings) -> list[str]:
             "full sooner; "
             f"refill at least {2 * s.bucket_capacity / MAX_TTL:.3g} tokens/s"
         )
+    if s.intel == "worker" and s.storage_uri.lower().startswith("memory://"):
+        problems.append(
+            f"{v}INTEL=worker with {v}STORAGE_URI=memory://: no `antiextract worker` can "
+            "reach a memory store, so nothing would ever analyse; use embedded (or Redis)"
+        )
     if 2 * s.verdict_refresh_ms >= 1000 * s.verdict_ttl:
         problems.append(
             f"{v}VERDICT_TTL={s.verdict_ttl} is not more than two "

@@ -116,6 +116,14 @@ def test_invalid_values_name_variable_value_and_accepted(monkeypatch, var, value
     assert expect in message
 
 
+def test_worker_analysis_needs_a_store_workers_can_reach(monkeypatch) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_INTEL", "worker")
+    with pytest.raises(SettingsError, match=r"ANTIEXTRACT_INTEL=worker.*memory://"):
+        load_settings()
+    monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    assert load_settings().intel == "worker"
+
+
 def test_verdicts_must_outlive_two_refreshes(monkeypatch) -> None:
     monkeypatch.setenv("ANTIEXTRACT_VERDICT_TTL", "60")
     monkeypatch.setenv("ANTIEXTRACT_VERDICT_REFRESH_MS", "30000")
