@@ -415,3 +415,30 @@ async def test_entries_that_are_no_records_are_counted_skipped_and_acknowledged(
     finally:
         await intel.stop()
         await store.close()
+
+
+async def test_idle_consumers_with_nothing_pending_leave_the_group() -> None:
+    store = await redis_store()
+    flusher = RedisIntel(store, analyze=False, entry_records=1)
+    for r in campaign(40, T0):
+        flusher.emit(r)
+    await flusher.flush()
+    Stalled.read = asyncio.Event()
+    holder = Stalled(store, flusher.cache, flusher.stats, consumer="holder", lease_seconds=None)
+    task = asyncio.create_task(holder.step(T0))
+    await Stalled.read.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    key = stream_key("aetest", 0)
+    await store.client.xgroup_createconsumer(key, GROUP, "ghost")  # an old start's name
+    sweeper = RedisAnalyzer(
+        store, flusher.cache, flusher.stats, consumer="sweeper", lease_seconds=None,
+        forget_idle=0.0,
+    )  # fmt: skip
+    await sweeper.step(T0)
+    names = {c["name"] for c in await store.client.xinfo_consumers(key, GROUP)}
+    assert b"ghost" not in names  # idle, nothing pending: gone
+    assert b"holder" in names  # holding entries: kept until they are claimed
+    await flusher.stop()
+    await store.close()

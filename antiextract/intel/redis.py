@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import socket
 import struct
@@ -71,6 +72,8 @@ VERSION_TTL = 7 * 86_400
 READ_COUNT = 64  # entries per XREADGROUP / XAUTOCLAIM (up to 4,096 records)
 CLAIM_IDLE = 60.0  # s a pending entry waits before another consumer takes it over
 SEND_CHUNK = 1_000  # records per flush pipeline; script calls per fold pipeline
+FORGET_IDLE = 86_400.0  # s idle after which a consumer with nothing pending leaves the group
+SWEEP_EVERY = 600.0  # s between two looks for such consumers (per analyser)
 LAG_WARNING = 60.0  # s of analyser lag at which one log line says so (and one when back)
 STATE_VERSION, STATE_DOUBLES = 1, 12  # fold.lua's state layout
 _COUNTS = struct.Struct("<7d")
@@ -182,6 +185,7 @@ class RedisAnalyzer:
         lease_seconds: float | None = 10.0,
         claim_idle: float = CLAIM_IDLE,
         read_count: int = READ_COUNT,
+        forget_idle: float = FORGET_IDLE,
     ) -> None:
         self.store = store
         self.client = store.client
@@ -194,6 +198,8 @@ class RedisAnalyzer:
         self.lease_seconds = lease_seconds  # None: no lease, every partition (a worker)
         self.claim_idle = claim_idle
         self.read_count = read_count
+        self.forget_idle = forget_idle
+        self._swept = -math.inf
         m = store.cohort_model
         self.model = m
         text = resources.files(__package__).joinpath("fold.lua").read_text("utf-8")
@@ -279,7 +285,8 @@ class RedisAnalyzer:
                 self._adopted = self.cache.version
             taken: dict[int, list[bytes]] = {}
             records: list[Record] = []
-            for p in await self.owned():
+            owned = await self.owned()
+            for p in owned:
                 entries = await self._entries(p)
                 if not entries:
                     continue
@@ -306,7 +313,22 @@ class RedisAnalyzer:
                     await pipe.execute()
                 await self._trim(list(taken))
             await self._publish_changes(now, caught_up=not taken)
+            if now - self._swept >= SWEEP_EVERY:
+                self._swept = now
+                await self._forget_consumers([p for p in owned if p in self._groups])
         return sum(len(ids) for ids in taken.values())
+
+    async def _forget_consumers(self, partitions: list[int]) -> None:
+        """Every process start is a new consumer name: names idle for ``forget_idle`` with
+        nothing pending leave the group (what one left pending stays until claimed)."""
+        for p in partitions:
+            key = stream_key(self.prefix, p)
+            for c in await self.client.xinfo_consumers(key, GROUP):
+                name = _text(c["name"])
+                if name == self.consumer or c["pending"]:
+                    continue
+                if c["idle"] >= self.forget_idle * 1000:
+                    await self.client.xgroup_delconsumer(key, GROUP, name)
 
     async def _trim(self, partitions: list[int]) -> None:
         """Drop what every consumer is done with: entries older than both the oldest one
