@@ -442,3 +442,28 @@ async def test_idle_consumers_with_nothing_pending_leave_the_group() -> None:
     assert b"holder" in names  # holding entries: kept until they are claimed
     await flusher.stop()
     await store.close()
+
+
+async def test_operators_read_the_analysers_cohorts_as_the_verdicts_judge_them() -> None:
+    from antiextract.intel.report import cohort_report
+
+    store = await redis_store()
+    intel = RedisIntel(store, verdict_ttl=600)
+    try:
+        for r in campaign(12, T0) + campaign(30, T0 + 100, young=False, key="t:ide"):
+            intel.emit(r)
+        await intel.drain(T0 + 200)
+        rows = await cohort_report(store, T0 + 200)
+    finally:
+        await intel.stop()
+        await store.close()
+    by_key = {row["cohort"]: row for row in rows}
+    assert set(by_key) == {"t:camp", "t:ide", "n:10.0.0.0/24"}
+    assert rows[0]["cohort"] in ("t:camp", "n:10.0.0.0/24") and rows[-1]["cohort"] == "t:ide"
+    camp = by_key["t:camp"]
+    (v,) = intel.cache.lookup(("t:camp",), T0 + 200)
+    assert (camp["accounts"], camp["young"]) == (v.accounts, v.young) == (12, 12)
+    assert camp["score"] == pytest.approx(v.score) and camp["harvest"] == pytest.approx(v.harvest)
+    assert camp["kind"] == "template" and camp["last_seen"] == T0 + 11
+    assert camp["shares"]["elicit"] == pytest.approx(1.0) and camp["bucket_tokens"] is None
+    assert by_key["t:ide"]["score"] == 0 and by_key["t:ide"]["young"] == 0
