@@ -576,16 +576,6 @@ def combination_problems(s: Settings) -> list[str]:
             f"{v}STORE_RETRY_SECONDS={s.store_retry_seconds:g}: a hung store would hold "
             "each probe longer than the back-off between probes"
         )
-    refill_seconds = 2 * s.bucket_capacity / s.bucket_refill_per_second  # from -capacity
-    if refill_seconds > MAX_TTL:
-        problems.append(
-            f"{v}BUCKET_CAPACITY={s.bucket_capacity} at "
-            f"{v}BUCKET_REFILL_PER_SECOND={s.bucket_refill_per_second:g} takes "
-            f"{refill_seconds / 86_400:,.0f} days to refill from the deepest debt, longer "
-            f"than an idle account is kept ({MAX_TTL // 86_400} days), so it would come back "
-            "full sooner; "
-            f"refill at least {2 * s.bucket_capacity / MAX_TTL:.3g} tokens/s"
-        )
     if s.intel == "worker" and s.storage_uri.lower().startswith("memory://"):
         problems.append(
             f"{v}INTEL=worker with {v}STORAGE_URI=memory://: no `antiextract worker` can "
@@ -596,6 +586,16 @@ def combination_problems(s: Settings) -> list[str]:
             f"{v}VERDICT_TTL={s.verdict_ttl} is not more than two "
             f"{v}VERDICT_REFRESH_MS={s.verdict_refresh_ms} intervals: replicas would drop "
             "campaign verdicts before reading their renewals"
+        )
+    refill_seconds = 2 * s.bucket_capacity / s.bucket_refill_per_second  # from -capacity
+    if refill_seconds > MAX_TTL:
+        problems.append(
+            f"{v}BUCKET_CAPACITY={s.bucket_capacity} at "
+            f"{v}BUCKET_REFILL_PER_SECOND={s.bucket_refill_per_second:g} takes "
+            f"{refill_seconds / 86_400:,.0f} days to refill from the deepest debt, longer "
+            f"than an idle account is kept ({MAX_TTL // 86_400} days), so it would come back "
+            "full sooner; "
+            f"refill at least {2 * s.bucket_capacity / MAX_TTL:.3g} tokens/s"
         )
     if s.default_output_tokens > s.max_output_tokens:
         problems.append(
