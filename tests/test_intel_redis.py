@@ -467,3 +467,27 @@ async def test_operators_read_the_analysers_cohorts_as_the_verdicts_judge_them()
     assert camp["kind"] == "template" and camp["last_seen"] == T0 + 11
     assert camp["shares"]["elicit"] == pytest.approx(1.0) and camp["bucket_tokens"] is None
     assert by_key["t:ide"]["score"] == 0 and by_key["t:ide"]["young"] == 0
+
+
+async def test_a_dead_holders_leases_lapse_and_another_replica_takes_over() -> None:
+    a_store, b_store = await redis_store(), await redis_store()
+    a = RedisIntel(a_store, consumer="a", lease_seconds=0.2)
+    b = RedisIntel(b_store, consumer="b", lease_seconds=0.2)
+    assert a.analyzer is not None and b.analyzer is not None
+    try:
+        assert await a.analyzer.owned() == [0, 1, 2, 3]
+        assert await b.analyzer.owned() == []
+        # a dies without a word: nobody renews; the leases lapse on the server's clock
+        for _ in range(200):
+            if not await a_store.client.exists(*[f"aetest:{{x:{p}}}:lease" for p in range(4)]):
+                break
+            await asyncio.sleep(0.01)
+        assert await b.analyzer.owned() == [0, 1, 2, 3]
+        for r in campaign(12, T0):
+            b.emit(r)
+        await b.drain(T0 + 20)
+        assert b.cache.lookup(("t:camp",), T0 + 20)
+    finally:
+        await b.stop()
+        await a_store.close()
+        await b_store.close()
