@@ -481,6 +481,7 @@ class RedisIntel:
         """Send everything buffered (pipelines of SEND_CHUNK XADDs); the count sent. On a
         failure the unsent records go back to the buffer and ``StoreError`` is raised."""
         sent = 0
+        self.buffer.due = self.clock() + self.flush_seconds
         while len(self.buffer):
             batch = self.buffer.take(SEND_CHUNK)
             try:
@@ -552,6 +553,7 @@ class RedisIntel:
     async def start(self) -> None:
         if self._tasks:
             return
+        self.buffer.due = self.clock() + self.flush_seconds
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._flushing()), loop.create_task(self._refreshing())]
         if self.analyzer is not None:
