@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from typing import Any
 
 import pytest
@@ -509,6 +510,29 @@ async def test_junk_in_the_verdict_keys_neither_stops_a_refresh_nor_enters_the_c
         await store.client.set(version_key, b"junk")
         await intel.refresh(T0 + 22)  # read as no version: the hash is read again
         assert intel.cache.version == 0 and intel.cache.lookup(("t:camp",), T0 + 22)
+    finally:
+        await intel.stop()
+        await store.close()
+
+
+async def test_a_flush_wakes_the_embedded_analyser_and_its_verdicts_reach_its_cache() -> None:
+    """Intervals of an hour: only the chain flush -> analyser -> its own refresh can put
+    the verdict in the cache while the test waits."""
+    store = await redis_store()
+    intel = RedisIntel(
+        store, flush_records=12, flush_seconds=3_600.0, refresh_seconds=3_600.0,
+        verdict_ttl=86_400,
+    )  # fmt: skip
+    await intel.start()
+    try:
+        now = time.time()
+        for r in campaign(12, now):
+            intel.emit(r)
+        for _ in range(2_000):
+            if intel.cache.lookup(("t:camp",), now + 20):
+                break
+            await asyncio.sleep(0.005)
+        assert intel.cache.lookup(("t:camp",), now + 20)
     finally:
         await intel.stop()
         await store.close()

@@ -88,7 +88,8 @@ class MemoryIntel:
     async def _run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.buffer.wake.wait(), self.flush_seconds)
+                async with asyncio.timeout(self.flush_seconds):
+                    await self.buffer.wake.wait()
             try:
                 # in slices, giving the loop back in between: the requests sharing this
                 # loop wait for one slice (~1 ms), not for a whole flush's analysis

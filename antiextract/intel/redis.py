@@ -210,6 +210,7 @@ class RedisAnalyzer:
         self.read_count = read_count
         self.forget_idle = forget_idle
         self._swept = -math.inf
+        self.published = 0  # publications made (the embedded plane refreshes after one)
         m = store.cohort_model
         self.model = m
         text = resources.files(__package__).joinpath("fold.lua").read_text("utf-8")
@@ -422,6 +423,7 @@ class RedisAnalyzer:
                 args += [v.key, v.encode()]
             args += gone
             await self.store._pipelined([(self._publish, keys, args)])
+            self.published += 1
         if caught_up:  # nothing was waiting: the heartbeat says analysis is current
             await self.client.set(keys[2], repr(now), ex=VERSION_TTL)
             self.stats.lag = 0.0
@@ -471,6 +473,7 @@ class RedisIntel:
                 partitions=partitions, lease_seconds=lease, claim_idle=claim_idle,
             )  # fmt: skip
         self._tasks: list[asyncio.Task[None]] = []
+        self._flushed = asyncio.Event()  # wakes an idle embedded analyser
         self._first_unseen: float | None = None  # oldest record flushed since a heartbeat
         self._lagging = False
 
@@ -505,6 +508,7 @@ class RedisIntel:
                 raise
             sent += len(batch)
             self.stats.flushed += len(batch)
+            self._flushed.set()
             if self._first_unseen is None:
                 self._first_unseen = min(r.t for r in batch)
         return sent
@@ -576,7 +580,8 @@ class RedisIntel:
         wait = self.flush_seconds
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.buffer.wake.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self.buffer.wake.wait()
             try:
                 await self.flush()
                 wait = self.flush_seconds
@@ -601,7 +606,9 @@ class RedisIntel:
 
     async def _analyzing(self) -> None:
         assert self.analyzer is not None
+        published = self.analyzer.published
         while True:
+            self._flushed.clear()  # before the step: a flush during it wakes the next wait
             try:
                 n = await self.analyzer.step(self.clock())
             except StoreError as exc:
@@ -610,4 +617,15 @@ class RedisIntel:
             except Exception:
                 _log.exception("intel: analysis failed")
                 n = 0
-            await asyncio.sleep(0 if n else self.flush_seconds)
+            if self.analyzer.published != published:
+                # this replica acts on its own verdicts at once, not at the next refresh
+                published = self.analyzer.published
+                with contextlib.suppress(StoreError):
+                    await self.refresh(self.clock())
+            if n:
+                await asyncio.sleep(0)
+                continue
+            # idle: until this replica flushes again, or FLUSH_MS passes (others flush too)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.flush_seconds):
+                    await self._flushed.wait()
