@@ -59,6 +59,7 @@ class MemoryIntel:
         records = self.buffer.take(most)
         self.stats.flushed += len(records)
         self.stats.analyzed += self.table.analyze(records, self.book)
+        self.stats.invalid = self.table.skipped
         oldest = self.buffer.oldest()
         self.stats.lag = 0.0 if oldest is None else max(0.0, now - oldest)
         self.buffer.due = now + self.flush_seconds

@@ -474,6 +474,7 @@ class RedisIntel:
             )  # fmt: skip
         self._tasks: list[asyncio.Task[None]] = []
         self._flushed = asyncio.Event()  # wakes an idle embedded analyser
+        self._stopping = False
         self._first_unseen: float | None = None  # oldest record flushed since a heartbeat
         self._lagging = False
 
@@ -487,12 +488,19 @@ class RedisIntel:
         self.buffer.due = self.clock() + self.flush_seconds
         while len(self.buffer):
             batch = self.buffer.take(SEND_CHUNK)
+            parts: dict[int, list[bytes]] = {}
+            valid = []
+            for r in batch:
+                try:
+                    line = r.encode()
+                    p = partition_of(r.account, self.partitions)
+                except (TypeError, ValueError):  # no digest made it: dropped, counted
+                    self.stats.invalid += 1
+                    continue
+                parts.setdefault(p, []).append(line)
+                valid.append(r)
             try:
                 with store_errors("intel flush"):
-                    parts: dict[int, list[bytes]] = {}
-                    for r in batch:
-                        p = partition_of(r.account, self.partitions)
-                        parts.setdefault(p, []).append(r.encode())
                     async with self.client.pipeline(transaction=False) as pipe:
                         for p, lines in parts.items():
                             key = stream_key(self.prefix, p)
@@ -504,13 +512,14 @@ class RedisIntel:
                             pipe.expire(key, STREAM_TTL)
                         await pipe.execute()
             except BaseException:
-                self.buffer.put_back(batch)
+                self.buffer.put_back(valid)
                 raise
-            sent += len(batch)
-            self.stats.flushed += len(batch)
+            written = sum(len(lines) for lines in parts.values())
+            sent += written
+            self.stats.flushed += written
             self._flushed.set()
-            if self._first_unseen is None:
-                self._first_unseen = min(r.t for r in batch)
+            if self._first_unseen is None and valid:
+                self._first_unseen = min(r.t for r in valid)
         return sent
 
     async def refresh(self, now: float) -> None:
@@ -565,11 +574,23 @@ class RedisIntel:
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
+        # The loops also stop at their next turn on their own: a cancellation delivered
+        # while redis-py is mid-command can be swallowed there (seen on Python 3.11), and
+        # the task would then wait on in its idle wait, cancelled in name only.
+        self._stopping = True
+        self._flushed.set()
+        self.buffer.wake.set()
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        while tasks:
+            done, pending = await asyncio.wait(tasks, timeout=1.0)
+            for task in done:
+                with contextlib.suppress(asyncio.CancelledError):
+                    task.result()
+            for task in pending:
+                task.cancel()
+            tasks = list(pending)
+        self._stopping = False
         with contextlib.suppress(StoreError):
             await self.flush()  # best effort: Redis down, what is buffered is lost
         if self.analyzer is not None:
@@ -578,7 +599,7 @@ class RedisIntel:
 
     async def _flushing(self) -> None:
         wait = self.flush_seconds
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self.buffer.wake.wait()
@@ -595,7 +616,7 @@ class RedisIntel:
                 await asyncio.sleep(wait)
 
     async def _refreshing(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.refresh(self.clock())
             except StoreError as exc:
@@ -607,7 +628,7 @@ class RedisIntel:
     async def _analyzing(self) -> None:
         assert self.analyzer is not None
         published = self.analyzer.published
-        while True:
+        while not self._stopping:
             self._flushed.clear()  # before the step: a flush during it wakes the next wait
             try:
                 n = await self.analyzer.step(self.clock())
@@ -622,7 +643,7 @@ class RedisIntel:
                 published = self.analyzer.published
                 with contextlib.suppress(StoreError):
                     await self.refresh(self.clock())
-            if n:
+            if n or self._stopping:
                 await asyncio.sleep(0)
                 continue
             # idle: until this replica flushes again, or FLUSH_MS passes (others flush too)
