@@ -599,7 +599,7 @@ class RedisIntel:
 
     async def _flushing(self) -> None:
         wait = self.flush_seconds
-        while not self._stopping:
+        while not (self._stopping or _cancelled()):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self.buffer.wake.wait()
@@ -616,7 +616,7 @@ class RedisIntel:
                 await asyncio.sleep(wait)
 
     async def _refreshing(self) -> None:
-        while not self._stopping:
+        while not (self._stopping or _cancelled()):
             try:
                 await self.refresh(self.clock())
             except StoreError as exc:
@@ -628,7 +628,7 @@ class RedisIntel:
     async def _analyzing(self) -> None:
         assert self.analyzer is not None
         published = self.analyzer.published
-        while not self._stopping:
+        while not (self._stopping or _cancelled()):
             self._flushed.clear()  # before the step: a flush during it wakes the next wait
             try:
                 n = await self.analyzer.step(self.clock())
@@ -650,3 +650,12 @@ class RedisIntel:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.flush_seconds):
                     await self._flushed.wait()
+
+
+def _cancelled() -> bool:
+    """This background task was asked to stop. Checked by every loop of the plane, not
+    only left to the CancelledError: a client library that swallows one mid-command (a
+    Redis call cancelled at the wrong moment) left the task running, and a loop's
+    shutdown (asyncio.run, a test's teardown) waiting for it for ever."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
