@@ -29,6 +29,7 @@ from pydantic import SecretStr
 
 from ..redact import mask_uri, redact
 from ..settings import Settings, SettingsError, load_settings
+from . import replay
 
 EXIT_NOT_FOUND = 1
 EXIT_ERROR = 2
@@ -1066,6 +1067,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=None, metavar="FILE", help="where to write the record (default: stdout)"
     )
     evidence.set_defaults(func=_evidence)
+    replay.add_parser(sub)
     return parser
 
 

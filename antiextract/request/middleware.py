@@ -69,6 +69,7 @@ from .identity import (
     request_ip,
 )
 from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, Thresholds, decide
+from .recorder import recorder_for
 from .signals import RequestSignals, SignalWeights, read_signals
 from .usage import UsageReader
 
@@ -190,6 +191,7 @@ class AntiExtractMiddleware:
         self.key_places = KeyPlaces.from_settings(s)
         self._forwarded_warned = False  # the peer-rewritten-by-the-server warning, once
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
+        self.recorder = recorder_for(s, self.key_places, self.hash_key)  # RECORD_FILE, opt-in
         self.enforce = s.mode == "enforce"
         self.fail_closed = s.fail_mode == "closed"
         self._campaigns: dict[str, float] = {}  # flagged cohort -> time.monotonic() last seen
@@ -335,6 +337,8 @@ class AntiExtractMiddleware:
         refuses it with a 503 (closed), as a store outage would."""
         started = time.perf_counter()
         messages, size, complete = await _buffer(receive, self.settings.inspect_max_bytes)
+        if self.recorder is not None:
+            self.recorder.write(scope, messages, self.clock())
         replay = _Replay(messages, receive)
         ctx: _Context | None = None
         degraded = False
