@@ -29,7 +29,7 @@ from pydantic import SecretStr
 
 from ..redact import mask_uri, redact
 from ..settings import Settings, SettingsError, load_settings
-from . import replay
+from . import replay, report
 
 EXIT_NOT_FOUND = 1
 EXIT_ERROR = 2
@@ -1068,6 +1068,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evidence.set_defaults(func=_evidence)
     replay.add_parser(sub)
+    report.add_parser(sub)
     return parser
 
 

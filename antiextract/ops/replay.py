@@ -81,6 +81,8 @@ class ReplayResult:
     accounts: dict[str, AccountReplay]
     statuses: Counter[int]
     overrides: dict[str, str]
+    # the decision events, reduced to ids, numbers and signal names, "t" = recorded time
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def totals(self) -> Counter[str]:
         out: Counter[str] = Counter()
@@ -157,6 +159,7 @@ async def replay(
 ) -> ReplayResult:
     """Run ``records`` through a fresh middleware (embedded store, simulated time)."""
     from ..request.middleware import AntiExtractMiddleware  # the CLI starts without it
+    from .cli import _evidence_record
 
     overrides = dict(overrides or {})
     forced = {
@@ -179,6 +182,7 @@ async def replay(
     )
     accounts: dict[str, AccountReplay] = {}
     statuses: Counter[int] = Counter()
+    kept: list[dict[str, Any]] = []
     start = end = None
     count = 0
     for record in records:
@@ -199,6 +203,7 @@ async def replay(
             if action not in _KNOWN:
                 continue
             acc.actions[action] += 1
+            kept.append({**_evidence_record(event), "t": t, "account": who})
             if action != "allow":
                 acc.first.setdefault(action, t - start)
                 for reason in event.get("reasons") or ():
@@ -209,7 +214,7 @@ async def replay(
             campaign = event.get("campaign")
             if isinstance(campaign, dict) and campaign.get("cohort"):
                 acc.campaigns.add(str(campaign["cohort"]))
-    return ReplayResult(count, start or 0.0, end or 0.0, accounts, statuses, overrides)
+    return ReplayResult(count, start or 0.0, end or 0.0, accounts, statuses, overrides, kept)
 
 
 async def _one(mw: Any, record: dict[str, Any]) -> int:
