@@ -40,3 +40,16 @@ def test_the_demo_command_exits_0_when_the_story_holds(tmp_path, monkeypatch, ca
     assert main(["demo"]) == 0
     assert "flagged at" in capsys.readouterr().out
     assert (tmp_path / "antiextract-demo-report.html").exists()
+
+
+async def test_with_the_default_thresholds_the_farm_is_only_degraded(tmp_path: Path) -> None:
+    """What the demo says of its own thresholds: the defaults would not climb the ladder
+    in 90 minutes."""
+    from antiextract.ops.story import DEMO_SETTINGS
+
+    defaults = {k: v for k, v in DEMO_SETTINGS.items() if not k.endswith("_at")}
+    result = await run(Console(file=io.StringIO()), tmp_path / "r.html", settings=defaults)
+    farm = result["farm"]
+    assert farm.actions["degrade"] > 0
+    assert farm.actions["challenge"] == 0 and farm.actions["block"] == 0
+    assert set(result["honest"].actions) == {"allow"}

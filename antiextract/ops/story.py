@@ -11,8 +11,9 @@ degraded, challenged (the farm's client is ``antiextract.client.ChallengeAuth``,
 blocked; the honest users untouched; the evidence for the campaign; and the HTML report.
 
 The thresholds are the demo's, not the defaults (printed with the results): with the
-defaults (DEGRADE_AT 3, CHALLENGE_AT 6, BLOCK_AT 9) this 90-minute farm is degraded but
-climbs no further, and a demo that needs hours of traffic to show a block shows nothing.
+defaults (DEGRADE_AT 3, CHALLENGE_AT 6, BLOCK_AT 9) this 90-minute farm is degraded and
+throttled by its token budget but never challenged or blocked (tests/test_story.py), and
+a demo that needs hours of traffic to show a block shows nothing.
 The trusted creation-time header plays the auth layer that tells young accounts from old.
 """
 
@@ -120,14 +121,19 @@ def _plan(rng: random.Random) -> list[tuple[float, str, int]]:
     return plan
 
 
-async def run(console: Console | None = None, out: Path | None = None) -> dict[str, Any]:
-    """The story; returns what the test and the summary read."""
+async def run(
+    console: Console | None = None,
+    out: Path | None = None,
+    settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The story; returns what the test and the summary read. ``settings``: instead of
+    DEMO_SETTINGS."""
     from ..request.middleware import AntiExtractMiddleware
     from . import report
     from .cli import _evidence_record, evidence_summary
 
     console = console or Console(width=None if sys.stdout.isatty() else 140)
-    settings = load_settings(**DEMO_SETTINGS)
+    settings = load_settings(**(DEMO_SETTINGS if settings is None else settings))
     clock = _Clock(START)
     audit = io.StringIO()
     mw = AntiExtractMiddleware(_model, settings, clock, logger=make_logger(stream=audit))
