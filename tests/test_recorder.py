@@ -219,3 +219,31 @@ async def test_the_replay_command(tmp_path: Path) -> None:
     out = subprocess.run([*cmd, "--set", "degrade_at=-1"], env=env, capture_output=True,
                          text=True, timeout=120)  # fmt: skip
     assert out.returncode != 0 and "DEGRADE_AT" in out.stderr
+
+
+async def test_a_long_body_is_recorded_up_to_what_is_inspected(tmp_path: Path) -> None:
+    """The app still gets the whole body; the record keeps INSPECT_MAX_BYTES of it."""
+    seen: list[int] = []
+
+    async def counting(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        size, more = 0, True
+        while more:
+            message = await receive()
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        seen.append(size)
+        await model({"type": "http"}, _empty, send)
+
+    s = Settings(record_file=str(tmp_path / "traffic.jsonl"), inspect_max_bytes=1024)
+    mw = AntiExtractMiddleware(counting, s, SimClock(), logger=make_logger(stream=io.StringIO()))
+    prompt = "word " * 2000
+    assert await post(mw, prompt, key="sk-long") == 200
+    mw.recorder.close()
+    (record,) = lines(tmp_path / "traffic.jsonl")
+    assert record["complete"] is False
+    assert len(record["body"].encode()) == 1024
+    assert seen[0] > 10_000  # forwarded whole
+
+
+async def _empty() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}

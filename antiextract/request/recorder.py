@@ -134,10 +134,14 @@ def record_line(
 
 
 class Recorder:
-    """Appends lines to ``path`` from a writer thread, up to ``max_bytes``."""
+    """Appends lines to ``path`` from a writer thread, up to ``max_bytes``; a request's
+    body is kept up to ``inspect_bytes``, what the middleware reads before deciding."""
 
-    def __init__(self, path: str, max_bytes: int, redactor: Redactor) -> None:
+    def __init__(
+        self, path: str, max_bytes: int, redactor: Redactor, inspect_bytes: int = 1_048_576
+    ) -> None:
         self.path, self.max_bytes, self.redactor = path, max_bytes, redactor
+        self.inspect_bytes = inspect_bytes
         self.dropped = 0
         self.full = False
         self._file = open(path, "ab")  # noqa: SIM115 - held open by the writer thread
@@ -148,13 +152,19 @@ class Recorder:
         self._thread.start()
         atexit.register(self.close)
 
-    def write(self, scope: dict[str, Any], messages: list[dict[str, Any]], now: float) -> None:
-        """Record one protected request (its buffered body messages). Never raises."""
+    def receive(self, scope: dict[str, Any], receive: Any, now: float) -> Any:
+        """``receive`` for one protected request: passes every message on as it is, and
+        records the request once its body is read whole or up to ``inspect_bytes`` (a
+        request whose body is never read, refused before it, is not recorded)."""
+        if self.full:
+            return receive
+        return _RecordingReceive(self, scope, receive, now)
+
+    def write(self, scope: dict[str, Any], body: bytes, complete: bool, now: float) -> None:
+        """Record one protected request. Never raises."""
         if self.full:
             return
         try:
-            body = b"".join(m.get("body", b"") for m in messages)
-            complete = not (messages and messages[-1].get("more_body", False))
             self._queue.put_nowait(record_line(scope, body, complete, now, self.redactor))
         except queue.Full:
             self.dropped += 1
@@ -192,6 +202,36 @@ class Recorder:
                 self._file.flush()
 
 
+class _RecordingReceive:
+    __slots__ = ("chunks", "done", "now", "receive", "recorder", "scope", "size")
+
+    def __init__(self, recorder: Recorder, scope: dict[str, Any], receive: Any, now: float):
+        self.recorder, self.scope, self.receive, self.now = recorder, scope, receive, now
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.done = False
+
+    async def __call__(self) -> dict[str, Any]:
+        message = await self.receive()
+        if self.done or message.get("type") != "http.request":
+            return message
+        try:
+            body = message.get("body", b"")
+            self.chunks.append(body)
+            self.size += len(body)
+            more = bool(message.get("more_body", False))
+            cap = self.recorder.inspect_bytes
+            if not more or self.size >= cap:
+                self.done = True
+                data = b"".join(self.chunks)
+                self.chunks = []
+                self.recorder.write(self.scope, data[:cap], not more and len(data) <= cap, self.now)
+        except Exception:  # a recorder must never cost a request
+            self.done = True
+            _log.exception("antiextract recorder: a request could not be recorded")
+        return message
+
+
 def recorder_for(settings: Any, places: KeyPlaces, hash_key: bytes) -> Recorder | None:
     """The recorder ``settings`` ask for (``RECORD_FILE``), or None."""
     if settings.record_file is None:
@@ -202,7 +242,9 @@ def recorder_for(settings: Any, places: KeyPlaces, hash_key: bytes) -> Recorder 
         settings.account_tier_header,
     )
     redactor = Redactor(places, hash_key, (h for h in auth if h))
-    return Recorder(settings.record_file, settings.record_max_bytes, redactor)
+    return Recorder(
+        settings.record_file, settings.record_max_bytes, redactor, settings.inspect_max_bytes
+    )
 
 
 __all__ = ["SCHEMA_VERSION", "Recorder", "Redactor", "record_line", "recorder_for"]
