@@ -247,3 +247,33 @@ async def test_a_long_body_is_recorded_up_to_what_is_inspected(tmp_path: Path) -
 
 async def _empty() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def test_recorders_sharing_a_file_never_split_a_line(tmp_path: Path) -> None:
+    """Workers of one server record to one file: each line is one O_APPEND write, so lines
+    longer than any buffer, from several writers at once, all come out whole."""
+    import threading
+
+    from antiextract.request.identity import KeyPlaces
+    from antiextract.request.recorder import Recorder, Redactor
+
+    path = str(tmp_path / "shared.jsonl")
+    redactor = Redactor(KeyPlaces(), b"k" * 32, ())
+    recorders = [Recorder(path, 10**8, redactor) for _ in range(4)]
+    scope = {"path": "/v1/chat/completions", "headers": [], "client": ("203.0.113.1", 1)}
+
+    def write(rec: Recorder, n: int) -> None:
+        for i in range(50):
+            rec.write(scope, (f"{n}-{i}-" + "x" * 20_000).encode(), True, float(i))
+
+    threads = [threading.Thread(target=write, args=(r, n)) for n, r in enumerate(recorders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for rec in recorders:
+        rec.close()
+    bodies = [json.loads(line)["body"] for line in Path(path).read_text().splitlines()]
+    assert len(bodies) == 200
+    assert {b.split("-x")[0].rsplit("-", 1)[0] for b in bodies} == {"0", "1", "2", "3"}
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

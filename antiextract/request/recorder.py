@@ -144,9 +144,11 @@ class Recorder:
         self.inspect_bytes = inspect_bytes
         self.dropped = 0
         self.full = False
-        self._file = open(path, "ab")  # noqa: SIM115 - held open by the writer thread
-        os.chmod(path, 0o600)  # prompt text: readable by the server's user only
-        self._size = self._file.tell()
+        # One unbuffered O_APPEND descriptor: each line is one write(), so the workers of
+        # a multi-process server can share the file without splitting each other's lines.
+        # Created readable by the server's user only: it holds prompt text.
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._closed = False
         self._queue: queue.Queue[bytes | None] = queue.Queue(QUEUE_LINES)
         self._thread = threading.Thread(target=self._run, name="antiextract-recorder", daemon=True)
         self._thread.start()
@@ -177,29 +179,32 @@ class Recorder:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join(timeout=10)
-        if not self._file.closed:
-            self._file.close()
+        if not self._closed:
+            self._closed = True
+            os.close(self._fd)
 
     def _run(self) -> None:
         while True:
             line = self._queue.get()
             if line is None:
-                self._file.flush()
                 return
-            if self._size + len(line) > self.max_bytes:
-                if not self.full:
-                    self.full = True
-                    _log.warning(
-                        "antiextract recorder: %s reached ANTIEXTRACT_RECORD_MAX_BYTES=%d; "
-                        "recording stopped",
-                        self.path,
-                        self.max_bytes,
-                    )
+            try:  # the file's size now, other processes' lines included
+                size = os.fstat(self._fd).st_size
+                if size + len(line) <= self.max_bytes:
+                    os.write(self._fd, line)
+                    continue
+            except OSError:
+                self.dropped += 1
+                _log.exception("antiextract recorder: writing %s failed", self.path)
                 continue
-            self._file.write(line)
-            self._size += len(line)
-            if self._queue.empty():
-                self._file.flush()
+            if not self.full:
+                self.full = True
+                _log.warning(
+                    "antiextract recorder: %s reached ANTIEXTRACT_RECORD_MAX_BYTES=%d; "
+                    "recording stopped",
+                    self.path,
+                    self.max_bytes,
+                )
 
 
 class _RecordingReceive:
