@@ -138,8 +138,8 @@ async def run(
     audit = io.StringIO()
     mw = AntiExtractMiddleware(_model, settings, clock, logger=make_logger(stream=audit))
     rng = random.Random(11)
-    honest = Side("honest users", f"{HONEST_USERS} old accounts, ordinary questions")
-    farm = Side("the farm", f"young accounts joining 1/min to {FARM_SIZE}, one template")
+    honest = Side("honest users", "old accounts, everyday questions")
+    farm = Side("the farm", "young, one joins a minute, one template")
     events: list[dict[str, Any]] = []
     clients: dict[tuple[str, int], Any] = {}
     try:
