@@ -191,6 +191,9 @@ async def replay(
         end = t
         clock.now = max(clock.now, t)  # a clock never goes back
         status = await _one(mw, record)
+        drain = getattr(getattr(mw, "intel", None), "drain", None)
+        if drain is not None:  # the intelligence plane (issue 16): analysed as time passes
+            await drain(clock.now)
         statuses[status] += 1
         count += 1
         who = identity(record, settings.account_header)
