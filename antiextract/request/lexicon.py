@@ -634,13 +634,15 @@ _MORE: dict[str, dict[str, str]] = {
         "it": "passaggi per|passaggi necessari",
     },
 }
-# Coding and agentic vocabulary of the same languages (weights as in FOCUS).
+# Coding and agentic vocabulary of the same languages (weights as in FOCUS). A pattern
+# already listed above keeps its weight: listing it again here would replace it
+# (signals._entries counts a pattern once, at its last weight).
 _MORE_FOCUS: dict[float, dict[str, str]] = {
     2.0: {
-        "it": "test unitari|unit test|query sql",
+        "it": "test unitari|query sql",
         "tr": "birim test|hata ayıkla",
         "vi": "kiểm thử đơn vị|truy vấn sql|bộ nhớ đệm",
-        "id": "unit test|query sql",
+        "id": "query sql",
         "pl": "testy jednostkowe|zapytanie sql|zrefaktoryzuj",
         "uk": "модульні тести|sql-запит|відрефактор",
         "nl": "unittests|sql-query",
@@ -651,21 +653,21 @@ _MORE_FOCUS: dict[float, dict[str, str]] = {
         "it": "rifattorizza|il codice|nel codice|funzione javascript|funzione python|dependency injection",
         "tr": "fonksiyon|önbellek|kodu|kodda|bağımlılık enjeksiyonu|yeniden düzenle",
         "vi": "hàm|mã nguồn|lập trình|tái cấu trúc|sửa lỗi",
-        "id": "fungsi|kode|refactor|dependency injection",
+        "id": "fungsi|kode|dependency injection",
         "pl": "funkcj|kod$|kodzie|pamięć podręczn|wstrzykiwani",
-        "uk": "функці|кеш|код$|коді|впровадження залежностей",
-        "nl": "functie|code$|refactor",
+        "uk": "функці|коді|впровадження залежностей",
+        "nl": "functie",
         "hi": "कोड|फ़ंक्शन|फंक्शन|बग|क्वेरी|कैश|रीफ़ैक्टर|कॉन्फ़िगरेशन",
         "ar": "دالة|برمجي|الكود|الشيفرة|ذاكرة تخزين مؤقت|هيكلة",
     },
     0.5: {
-        "it": "configurazione|container",
+        "it": "configurazione",
         "tr": "sorgu|yapılandırma|konteyner|sınıf",
         "vi": "cấu hình|lớp này",
         "id": "konfigurasi|kelas",
         "pl": "konfiguracj|kontener|klas",
-        "uk": "конфігурац|клас|контейнер",
-        "nl": "configuratie|klasse",
+        "uk": "конфігурац|клас",
+        "nl": "configuratie",
         "hi": "क्लास|कंटेनर",
         "ar": "الإعدادات|حاوية|صنف",
     },
