@@ -40,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replicas", type=int, default=1, help="middlewares sharing the store (Redis)")
     ap.add_argument("--out", default=None, help="JSON file (default: print only)")
     ap.add_argument("--progress", action="store_true")
+    ap.add_argument(
+        "--no-warmup",
+        action="store_true",
+        help="no unmeasured first request weeks earlier for established accounts",
+    )
     args = ap.parse_args(argv)
     first = (
         args.first_seed
@@ -55,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         families = tuple(f for f in FAMILIES if f != x) if args.split == "tuning" else (x, *LEGIT)
     results = []
     for seed in seeds:
-        cfg = ZooConfig(seed, args.days, args.scale, families, not args.no_created_header)
+        cfg = ZooConfig(
+            seed, args.days, args.scale, families, not args.no_created_header, not args.no_warmup
+        )
         res = asyncio.run(run(cfg, args.store, args.replicas, args.progress))
         res["command"] = "python -m benchmarks.zoo " + " ".join(
             argv if argv is not None else sys.argv[1:]

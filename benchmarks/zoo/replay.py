@@ -34,6 +34,11 @@ from .traffic import ATTACK, CREATED_HEADER, DAY, HOUR, LEGIT, START, ZooConfig,
 DEFAULT_MAX = 16_384  # what the stand-in model serves when no max_tokens reaches it
 FLAG_YIELD = 0.2  # threats.md: flagged once the hourly yield stays under this
 RISK_AT = (1, 3, 5, 10, 20, 50, 100)  # request numbers at which per-account risk is read
+# Signals of extraction-grade parameters (signals.read_signals names them).
+EXTRACT_SIGNALS = frozenset(
+    ("logprobs", "logit_probe", "logit_bias", "top_logprobs_all", "prompt_logprobs", "token_ids",
+     "greedy_multi", "multi_sample", "large_output", "reasoning_max", "reasoning_include")
+)  # fmt: skip
 
 
 class Clock:
@@ -137,8 +142,15 @@ def _full(
 
 
 async def run(
-    cfg: ZooConfig, uri: str = "memory://", replicas: int = 1, progress: bool = False
+    cfg: ZooConfig,
+    uri: str = "memory://",
+    replicas: int = 1,
+    progress: bool = False,
+    trace: list[tuple] | None = None,
 ) -> dict[str, Any]:
+    """One replay; ``trace`` (when given) receives a row per measured request:
+    (family, account key, seat, time, harvest, elicit, focus, single, extract, ip, full,
+    risk), for analyses that need more than the summary (evidence.py)."""
     accounts = populate(cfg)
     clock = Clock()
     recorder = Recorder()
@@ -198,7 +210,17 @@ async def run(
         decision = recorder.last or {"action": "unknown", "risk": 0.0, "signals": []}
         action = decision["action"]
         got_full = _full(req.body, upstream.reached, action, status)
+        if acct.warm:
+            acct.warm -= 1
+            continue
         acct.feedback(got_full, t)
+        if trace is not None:
+            sig = decision.get("signals") or []
+            trace.append(
+                (fam, acct.key, acct.ident, t, req.harvest, "elicit" in sig, "focus" in sig,
+                 "single_turn" in sig, any(s in EXTRACT_SIGNALS for s in sig), req.ip,
+                 got_full, float(decision.get("risk") or 0.0))
+            )  # fmt: skip
         if not req.harvest and fam in ATTACK:  # cover traffic: not a harvest, not a legit user
             read[fam + ":cover"]["requests"] += 1
             read[fam + ":cover"]["full"] += got_full
@@ -271,6 +293,7 @@ async def run(
         "scale": cfg.scale,
         "families": list(cfg.families),
         "created_header": cfg.created_header,
+        "warmup": cfg.warmup,
         "store": uri.split("://")[0],
         "replicas": replicas,
         "requests": count,

@@ -15,7 +15,8 @@ def markdown(res: dict[str, Any]) -> str:
     head = (
         f"seed {res['seed']} ({res['split']}), {res['days']} days, scale {res['scale']}, "
         f"{res['store']} store x{res['replicas']}, creation header "
-        f"{'on' if res['created_header'] else 'off'}: {res['requests']:,} requests, "
+        f"{'on' if res['created_header'] else 'off'}, warm-up {'on' if res['warmup'] else 'off'}: "
+        f"{res['requests']:,} requests, "
         f"{res['status_5xx']} 5xx, {res['rotations']} adaptive rotations, {res['seconds']} s"
     )
     lines = [

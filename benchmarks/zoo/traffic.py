@@ -290,6 +290,7 @@ class Account:
     grammar: G.Grammar | None = None
     state: dict[str, Any] = field(default_factory=dict)
     rotations: int = 0
+    warm: int = 0  # the first ``warm`` requests are warm-up, not measured
     extra_headers: tuple[tuple[bytes, bytes], ...] = ()
 
     def headers(self, created_header: bool) -> list[tuple[bytes, bytes]]:
@@ -597,6 +598,7 @@ class ZooConfig:
     scale: float = 1.0
     families: tuple[str, ...] = FAMILIES
     created_header: bool = True
+    warmup: bool = True  # established accounts were first seen weeks before the run
 
     @property
     def split(self) -> str:
@@ -896,7 +898,25 @@ def populate(cfg: ZooConfig) -> list[Account]:
         accounts.append(a)
     for a in accounts:
         a.times = [t for t in a.times if START <= t < end]
+    if cfg.warmup:
+        warm_up(accounts)
     return accounts
+
+
+def warm_up(accounts: list[Account]) -> None:
+    """One unmeasured request per account that existed before the run, weeks earlier:
+    without a creation header the middleware's youth is "first seen here", and an
+    established account was first seen long ago (an aged adaptive account: when it was
+    aged). Its trait shares start from the prior, as after a long idle time."""
+    for a in accounts:
+        if a.family in LEGIT and a.created < START - 7 * DAY and a.times:
+            t = max(a.created, START - a.rng.uniform(7, 25) * DAY)  # within retention (30 d)
+        elif a.family == "adaptive" and a.state.get("aged") and a.times:
+            t = a.created
+        else:
+            continue
+        a.times.insert(0, t)
+        a.warm = 1
 
 
 def events(accounts: list[Account]) -> Iterator[tuple[float, Account]]:
