@@ -759,7 +759,7 @@ def populate(cfg: ZooConfig) -> list[Account]:
         g = r.choice(wrappers)
         lang = lang_for(r, g, 0.5)
         created = starts["adaptive"] + r.uniform(0, (days - 0.5) * DAY)
-        aged = r.choice((0.0, 0.0, r.uniform(14, 45) * DAY))  # bought or aged accounts
+        aged = r.choice((0.0, 0.0, r.uniform(14, 28) * DAY))  # aged 2-4 weeks (in retention)
         a = new(
             "adaptive",
             j,
