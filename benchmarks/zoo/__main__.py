@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from .replay import run
-from .report import markdown
+from .report import aggregate, markdown
 from .traffic import ATTACK, FAMILIES, HELDOUT_FROM, LEGIT, ZooConfig
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         results.append(res)
         print(markdown(res), flush=True)
+    if len(results) > 1:
+        print(aggregate(results), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
     return 0

@@ -46,3 +46,50 @@ def markdown(res: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def aggregate(results: list[dict[str, Any]]) -> str:
+    """One table over several seeds: the mean, and the range across seeds."""
+    if not results:
+        return ""
+    first = results[0]
+    seeds = ", ".join(str(r["seed"]) for r in results)
+    lines = [
+        f"seeds {seeds} ({first['split']}), {first['days']} days, scale {first['scale']}, "
+        f"{first['store']} store, creation header {'on' if first['created_header'] else 'off'}, "
+        f"warm-up {'on' if first.get('warmup') else 'off'}: "
+        f"{sum(r['requests'] for r in results):,} requests, "
+        f"{sum(r['status_5xx'] for r in results)} 5xx",
+        "",
+        "| population | yield (full) / impact: mean (range) | token yield / impact | "
+        "read elicit | read focus | hours to flag (per seed) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for fam in first["populations"]:
+        ps = [r["populations"][fam] for r in results if fam in r["populations"]]
+        attack = fam in ATTACK
+        key, tok = ("full_fidelity_yield", "token_yield") if attack else ("impact", "token_impact")
+        vals = [p[key] for p in ps]
+        toks = [p[tok] for p in ps]
+        mean = sum(vals) / len(vals)
+        flags = ""
+        if attack:
+            flags = ", ".join(
+                "never" if p["hours_to_flag"] is None else str(p["hours_to_flag"]) for p in ps
+            )
+        lines.append(
+            f"| {fam}{' (attack)' if attack else ''} | "
+            f"{mean:.1%} ({min(vals):.1%}–{max(vals):.1%}) | "
+            f"{sum(toks) / len(toks):.1%} | {sum(p['read_elicit'] for p in ps) / len(ps):.1%} | "
+            f"{sum(p['read_focus'] for p in ps) / len(ps):.1%} | {flags} |"
+        )
+    legit = [r["legit_impact_overall"] for r in results]
+    attack = [r["attack_yield_overall"] for r in results]
+    lines += [
+        "",
+        f"legit impact overall {sum(legit) / len(legit):.2%} (per seed "
+        f"{', '.join(f'{v:.2%}' for v in legit)}); attack full-fidelity yield overall "
+        f"{sum(attack) / len(attack):.1%} (per seed {', '.join(f'{v:.1%}' for v in attack)})",
+        "",
+    ]
+    return "\n".join(lines)
