@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from .replay import run
-from .report import aggregate, markdown
+from .report import aggregate, markdown, saturation
 from .traffic import ATTACK, FAMILIES, HELDOUT_FROM, LEGIT, ZooConfig
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(res), flush=True)
     if len(results) > 1:
         print(aggregate(results), flush=True)
+    print(saturation(results), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
     return 0

@@ -35,9 +35,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import pickle
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from .replay import run
 from .traffic import ATTACK, DAY, LEGIT, START, ZooConfig
@@ -58,12 +60,16 @@ class Accumulator:
         return math.log(1 / self.alpha)
 
 
-def observations(trace: list[tuple]) -> list[tuple[str, str, str, float, bool, tuple[int, ...]]]:
-    """(family, key, seat, t, harvest, kinds) per request; churn is -1 on an account's
-    first request (nothing to compare with)."""
+def observations(
+    trace: list[tuple], churn_by: str = "subnet"
+) -> list[tuple[str, str, str, float, bool, tuple[int, ...]]]:
+    """(family, key, seat, t, harvest, kinds) per request; churn (a network the account
+    never used: a /24 with ``churn_by="subnet"``, an address with ``"ip"``) is -1 on an
+    account's first request (nothing to compare with)."""
     seen_ips: dict[str, set[str]] = defaultdict(set)
     out = []
-    for fam, key, seat, t, harvest, elicit, focus, single, extract, ip, _full, _risk in trace:
+    for fam, key, seat, t, harvest, elicit, focus, single, extract, addr, _full, _risk in trace:
+        ip = addr.rsplit(".", 1)[0] if churn_by == "subnet" else addr
         ips = seen_ips[key]
         churn = -1 if not ips else int(ip not in ips)
         ips.add(ip)
@@ -158,11 +164,20 @@ def report(state: dict[str, dict]) -> dict[str, dict]:
     return out
 
 
-async def traces(seeds: list[int], days: int, scale: float) -> list[tuple]:
+async def traces(seeds: list[int], days: int, scale: float, cache: Path | None) -> list[tuple]:
+    """Trace rows of every seed (key and seat prefixed by the seed), replayed or read from
+    ``cache`` (pickles named by seed, days and scale: a parameter sweep replays nothing)."""
     rows: list[tuple] = []
     for seed in seeds:
-        trace: list[tuple] = []
-        await run(ZooConfig(seed, days, scale), trace=trace)
+        path = cache / f"trace-{seed}-{days}-{scale}.pickle" if cache else None
+        if path is not None and path.exists():
+            trace = pickle.loads(path.read_bytes())
+        else:
+            trace = []
+            await run(ZooConfig(seed, days, scale), trace=trace)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(pickle.dumps(trace))
         rows += [(r[0], f"{seed}:{r[1]}", f"{seed}:{r[2]}", *r[3:]) for r in trace]
     return rows
 
@@ -197,16 +212,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--floor", type=float, default=Accumulator.floor)
     ap.add_argument("--alpha", type=float, default=Accumulator.alpha)
     ap.add_argument("--tuning-only", action="store_true", help="do not run the held-out seeds")
+    ap.add_argument("--churn-by", choices=("subnet", "ip"), default="subnet")
+    ap.add_argument("--cache", type=Path, default=None, help="directory of trace pickles")
     args = ap.parse_args(argv)
     if any(s >= 1000 for s in args.tuning_seeds) or any(s < 1000 for s in args.heldout_seeds):
         ap.error("tuning seeds are below 1000, held-out seeds from 1000 on")
     acc = Accumulator(args.cap_pos, args.cap_neg, args.floor, alpha=args.alpha)
-    tuning = observations(asyncio.run(traces(args.tuning_seeds, args.days, args.scale)))
+    tuning = observations(
+        asyncio.run(traces(args.tuning_seeds, args.days, args.scale, args.cache)), args.churn_by
+    )
     llr = fit(tuning)
     print(f"likelihood ratios (tuning seeds {args.tuning_seeds}), ln P(x|harvest)/P(x|honest):")
     for kind, (yes, no) in zip(KINDS, llr, strict=True):
         print(f"  {kind}: shown {yes:+.2f}, not shown {no:+.2f}")
-    print(f"{acc}, threshold {acc.threshold:.2f}\n")
+    print(f"{acc}, churn by {args.churn_by}, threshold {acc.threshold:.2f}\n")
     runs = [("tuning", args.tuning_seeds)]
     if not args.tuning_only:
         runs.append(("held-out", args.heldout_seeds))
@@ -214,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "tuning":
             obs = tuning
         else:
-            obs = observations(asyncio.run(traces(seeds, args.days, args.scale)))
+            obs = observations(
+                asyncio.run(traces(seeds, args.days, args.scale, args.cache)), args.churn_by
+            )
         print(f"## {name} seeds {seeds} ({args.days} days, scale {args.scale})\n")
         print(markdown(report(score(obs, llr, acc))) + "\n")
     return 0

@@ -93,3 +93,42 @@ def aggregate(results: list[dict[str, Any]]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+SATURATION = ("paraphrase", "low_slow", "mimic", "adaptive", "newbie", "ide")
+
+
+def saturation(results: list[dict[str, Any]], degrade_at: float = 3.0) -> str:
+    """Per-account risk at the k-th request and per day of an account's life (medians
+    and p90 across accounts, averaged over seeds): where the level stops climbing."""
+    ks = ("1", "3", "5", "10", "20", "50")
+    lines = [
+        f"per-account risk (median / p90 across accounts; degrade at {degrade_at:g})",
+        "",
+        "| population | "
+        + " | ".join(f"request {k}" for k in ks)
+        + " | day 1 max | day 2 max | day 3 max |",
+        "|---|" + "---:|" * (len(ks) + 3),
+    ]
+
+    def cell(rows: list[dict], a: str, b: str) -> str:
+        if not rows:
+            return "–"
+        return (
+            f"{sum(r[a] for r in rows) / len(rows):.2f} / {sum(r[b] for r in rows) / len(rows):.2f}"
+        )
+
+    for fam in SATURATION:
+        risks = [r["populations"][fam]["risk"] for r in results if fam in r["populations"]]
+        if not risks:
+            continue
+        at = [
+            cell([x["at_request"][k] for x in risks if k in x["at_request"]], "median", "p90")
+            for k in ks
+        ]
+        day = [
+            cell([x["by_day"][d] for x in risks if d in x["by_day"]], "median_of_day_max", "p90")
+            for d in ("1", "2", "3")
+        ]
+        lines.append(f"| {fam} | " + " | ".join(at + day) + " |")
+    return "\n".join(lines) + "\n"
