@@ -131,3 +131,29 @@ async def test_issue_17_targets_on_a_small_heldout_run() -> None:
         assert pops[fam]["full_fidelity_yield"] <= 0.25, fam
     for fam in LEGIT:
         assert pops[fam]["impact"] <= 0.01, fam
+
+
+def _obs(fam: str, t: float, kinds: tuple[int, ...]) -> tuple:
+    return (fam, "k", "s", t, True, kinds)
+
+
+def test_evidence_counts_days_not_volume_and_bounds_benign_wash_out() -> None:
+    from benchmarks.zoo import evidence
+
+    llr = [(4.0, -0.5), (0.3, -0.1), (1.5, -0.4)]
+    acc = evidence.Accumulator(cap_pos=2.0, cap_neg=1.0, floor=2.0, alpha=5e-3)
+    day0 = traffic.START
+    # A thousand requests in one day showing a weak kind: one observation's worth.
+    volume = [_obs("ide", day0 + i, (0, 1, 0)) for i in range(1_000)]
+    s = evidence.score(volume, llr, acc)["k"]
+    assert s["totals"][1] == pytest.approx(0.3, abs=1e-3)  # (less a few minutes of decay)
+    # One harvest-shaped request a day, a hundred benign ones around it: the benign ones
+    # take at most cap_neg a day, so the account still climbs and is flagged.
+    days = []
+    for d in range(6):
+        t = day0 + d * traffic.DAY
+        days.append(_obs("low_slow", t, (1, 0, 0)))
+        days += [_obs("low_slow", t + 1 + i, (0, 0, 0)) for i in range(100)]
+    s = evidence.score(days, llr, acc)["k"]
+    assert s["flag_n"] is not None
+    assert s["totals"][0] <= 6 * (2.0 - 1.0) + 1e-9
