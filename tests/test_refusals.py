@@ -24,6 +24,8 @@ import pytest
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
 from antiextract.request import middleware as middleware_module
+from antiextract.request import protected as protected_module
+from antiextract.request import streams as streams_module
 from antiextract.request.identity import digest
 from antiextract.store import MemoryStore
 
@@ -217,7 +219,7 @@ async def test_a_failing_response_builder_is_never_a_500(clock: SimClock, monkey
     def broken(*args: Any, **kw: Any) -> Any:
         raise ValueError("a bug in the 429 builder")
 
-    monkeypatch.setattr(middleware_module, "throttle_response", broken)
+    monkeypatch.setattr(protected_module, "throttle_response", broken)
     log = io.StringIO()
     s = Settings(account_limits="1/minute", degrade_at=100.0, challenge_at=150.0, block_at=200.0)
     mw = AntiExtractMiddleware(ok_app, s, clock, logger=make_logger(stream=log))
@@ -252,7 +254,7 @@ async def test_a_failing_degrade_filter_never_lets_the_unfiltered_answer_out(
         await send({"type": "http.response.body", "body": b"more " + secret})
 
     if streaming:
-        monkeypatch.setattr(middleware_module, "response_filter", lambda *a: BrokenFilter())
+        monkeypatch.setattr(streams_module, "response_filter", lambda *a: BrokenFilter())
     else:
         from antiextract.request.degrade import JsonFilter
 
@@ -261,7 +263,7 @@ async def test_a_failing_degrade_filter_never_lets_the_unfiltered_answer_out(
                 raise IndexError("a bug in the filter")
 
         broken = BrokenJson("openai.chat")
-        monkeypatch.setattr(middleware_module, "response_filter", lambda *a: broken)
+        monkeypatch.setattr(streams_module, "response_filter", lambda *a: broken)
     log = io.StringIO()
     s = Settings(degrade_at=0.0, challenge_enabled=False, block_at=1000.0)
     mw = AntiExtractMiddleware(app, s, clock, logger=make_logger(stream=log))
