@@ -270,6 +270,36 @@ class Metrics:
             "in enforce mode.",
             registry=r,
         )
+        # the intelligence plane (intel/): one process's view, read from its IntelStats
+        self.intel_lag = Gauge(
+            "antiextract_intel_lag_seconds",
+            "Age of the oldest record this process's analyser has not analysed yet (0: none "
+            "waiting). Growing: the analyser is behind or down; the last verdicts hold until "
+            "they expire (ANTIEXTRACT_VERDICT_TTL).",
+            registry=r,
+        )
+        self.intel_verdicts = Gauge(
+            "antiextract_intel_verdicts",
+            "Campaign verdicts live in this replica's cache.",
+            registry=r,
+        )
+        self.intel_records = Counter(
+            "antiextract_intel_records",
+            "Intelligence records by what became of them in this process: flushed (to the "
+            "stream or the in-process analyser), analyzed, dropped (buffer full: oldest "
+            "first), invalid (a stream entry that was no record).",
+            ("outcome",),
+            registry=r,
+        )
+        self.intel_records_dropped = Counter(
+            "antiextract_intel_records_dropped",
+            "Records dropped because the buffer was full (Redis down or slow), oldest first.",
+            registry=r,
+        )
+        self._intel_seen: dict[str, int] = {}
+        self._intel_children = {
+            k: self.intel_records.labels(k) for k in ("flushed", "analyzed", "dropped", "invalid")
+        }
         # Known, small label sets start at zero so rate() and absence alerts work at once.
         self._ignored = {
             (h, why): self.ignored.labels(h, why) for h in AUTH_HEADERS for why in IGNORED_REASONS
@@ -375,6 +405,21 @@ class Metrics:
     def campaigns(self, n: int) -> None:
         """The number of campaigns currently tracked."""
         self.campaigns_active.set(n)
+
+    def intel(self, stats: Any, verdicts: int) -> None:
+        """The intelligence plane's counters (``intel.plane.IntelStats``, cumulative) and
+        its live verdicts; counters move by what changed since the last call."""
+        self.intel_lag.set(stats.lag)
+        self.intel_verdicts.set(verdicts)
+        seen = self._intel_seen
+        for outcome, child in self._intel_children.items():
+            now = getattr(stats, outcome)
+            delta = now - seen.get(outcome, 0)
+            if delta > 0:
+                child.inc(delta)
+                if outcome == "dropped":
+                    self.intel_records_dropped.inc(delta)
+            seen[outcome] = now
 
     def exposition(self) -> bytes:
         """The Prometheus text exposition of this registry."""

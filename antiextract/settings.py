@@ -278,6 +278,47 @@ class Settings(BaseSettings):
         description="JSON: overrides of the campaign model (min_young, min_young_share, "
         "min_harvest, weight, young_days, bucket_capacity, bucket_refill, ...).",
     )
+    intel: Literal["embedded", "worker", "off"] = Field(
+        "embedded",
+        description="The intelligence plane (cross-account analysis, off the request path): "
+        "embedded runs the analyzer in this process (on Redis: one replica per partition, "
+        "by lease); worker: this replica only emits records and reads verdicts, `antiextract "
+        "worker` processes analyse; off: no records, no verdicts.",
+    )
+    flush_ms: int = Field(
+        250,
+        gt=0,
+        le=60_000,
+        description="Milliseconds between two flushes of a replica's "
+        "buffered intelligence records to Redis.",
+    )
+    flush_records: int = Field(
+        512,
+        gt=0,
+        le=100_000,
+        description="Buffered records that trigger a flush before FLUSH_MS is up.",
+    )
+    intel_buffer: int = Field(
+        65_536,
+        gt=0,
+        le=10_000_000,
+        description="Records a replica buffers at most; when "
+        "full (Redis down or slow) the oldest are dropped and counted.",
+    )
+    verdict_refresh_ms: int = Field(
+        1_000,
+        gt=0,
+        le=600_000,
+        description="Milliseconds between two reads of the verdict "
+        "version in Redis (the verdicts themselves are read only when it changed).",
+    )
+    verdict_ttl: int = Field(
+        3_600,
+        ge=60,
+        le=7 * 86_400,
+        description="Seconds a campaign verdict holds after the "
+        "last record that renewed it (an analyzer down: verdicts last this long).",
+    )
     allow_accounts: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="Comma-separated account ids (as in the audit log) never scored."
     )

@@ -91,3 +91,20 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     ((target, module_level),) = imports(path, "antiextract.model.risk")
     assert target == "antiextract.request.signals" and module_level
     assert layer_of(target) > layer_of("antiextract.model.risk")
+
+
+def test_the_intelligence_plane_reads_only_models_stores_and_the_floor() -> None:
+    """intel/ sits between the stores and the request plane: the request plane holds an
+    IntelPlane and emits records into it, so an import the other way (intel -> request,
+    intel -> ops) would tie the planes together again."""
+    below = {"model", "store", "intel", *LAYERS[0], *LAYERS[2]}
+    modules = sorted((PACKAGE / "intel").rglob("*.py"))
+    assert {p.stem for p in modules} >= {"records", "verdicts", "plane", "memory"}
+    wrong = []
+    for path in modules:
+        module = "antiextract.intel." + path.stem
+        for target, _ in imports(path, module):
+            top = target.split(".")[1] if target.count(".") else "__init__"
+            if top not in below:
+                wrong.append(f"{module} -> {target}")
+    assert wrong == []

@@ -446,6 +446,10 @@ async def test_every_name_is_prefixed_and_help_is_present() -> None:
         "antiextract_campaigns_active",
         "antiextract_ignored_headers",
         "antiextract_conflicting_credentials",
+        "antiextract_intel_lag_seconds",
+        "antiextract_intel_verdicts",
+        "antiextract_intel_records",
+        "antiextract_intel_records_dropped",
     }
     for name in names:
         assert f"# HELP {name}" in text

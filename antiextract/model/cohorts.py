@@ -235,17 +235,12 @@ def decay(value: float, ts: float | None, now: float, half_life: float) -> float
     return value * 0.5 ** (max(0.0, now - ts) / half_life)
 
 
-def update_cohort(
-    state: CohortState,
-    key: str,
-    account: str,
-    young: bool,
-    traits: int,
-    cost: float,
-    now: float,
-    m: CohortModel,
-) -> CohortView:
-    """Fold one request into a cohort and answer whether its shared bucket has room."""
+def fold_counts(
+    state: CohortState, account: str, young: bool, traits: int, now: float, m: CohortModel
+) -> tuple[int, int, float, float]:
+    """Fold one request into a cohort's counts: (distinct accounts, distinct young
+    accounts, harvest, campaign score) after it. The counting half of ``update_cohort``,
+    and all the intelligence plane's analyzer does per record (intel/analyzer.py)."""
     day = int(now // 86_400)
     rolled = day != state.day
     if rolled:
@@ -271,19 +266,40 @@ def update_cohort(
     state.seen = now
     accounts, young_n = state.accounts_n, state.young_n
     h_ = harvest(state.requests, state.elicit, state.focus, state.single, state.extract)
-    score = campaign_score(accounts, young_n, h_, m)
+    return accounts, young_n, h_, campaign_score(accounts, young_n, h_, m)
+
+
+def charge_shared(
+    state: CohortState, cost: float, now: float, m: CohortModel
+) -> tuple[bool, float]:
+    """Take ``cost`` from a flagged cohort's shared bucket: (allowed, retry_after)."""
+    tokens = m.bucket_capacity
+    if state.tokens is not None and state.tokens_ts is not None:
+        elapsed = max(0.0, now - state.tokens_ts)
+        tokens = min(m.bucket_capacity, state.tokens + elapsed * m.bucket_refill)
+    cost = min(cost, m.bucket_capacity)
+    if tokens >= cost:
+        state.tokens, state.tokens_ts = tokens - cost, now
+        return True, 0.0
+    state.tokens, state.tokens_ts = tokens, now
+    return False, (cost - tokens) / m.bucket_refill
+
+
+def update_cohort(
+    state: CohortState,
+    key: str,
+    account: str,
+    young: bool,
+    traits: int,
+    cost: float,
+    now: float,
+    m: CohortModel,
+) -> CohortView:
+    """Fold one request into a cohort and answer whether its shared bucket has room."""
+    accounts, young_n, h_, score = fold_counts(state, account, young, traits, now, m)
     allowed, wait = True, 0.0
     if score > 0:
-        tokens = m.bucket_capacity
-        if state.tokens is not None and state.tokens_ts is not None:
-            elapsed = max(0.0, now - state.tokens_ts)
-            tokens = min(m.bucket_capacity, state.tokens + elapsed * m.bucket_refill)
-        cost = min(cost, m.bucket_capacity)
-        if tokens >= cost:
-            state.tokens, state.tokens_ts = tokens - cost, now
-        else:
-            allowed, wait = False, (cost - tokens) / m.bucket_refill
-            state.tokens, state.tokens_ts = tokens, now
+        allowed, wait = charge_shared(state, cost, now, m)
     return CohortView(key, score, accounts, young_n, h_, allowed, wait)
 
 

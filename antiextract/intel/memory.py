@@ -1,0 +1,100 @@
+"""The intelligence plane over the memory store: one process, no I/O.
+
+Records wait in the bounded buffer and are analysed in this process every
+``flush_seconds`` (or as soon as ``flush_records`` are waiting); the verdicts go straight
+into the cache. The request path never runs the analysis: it only appends a record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..model.cohorts import CohortModel
+from .analyzer import CohortTable
+from .buffer import RecordBuffer
+from .plane import IntelStats
+from .records import Record
+from .verdicts import VerdictBook, VerdictCache
+
+_log = logging.getLogger("antiextract")
+SLICE = 64  # records analysed per turn of the event loop (x5 cohorts, ~5 us each)
+
+
+class MemoryIntel:
+    def __init__(
+        self,
+        model: CohortModel,
+        *,
+        buffer: int = 65_536,
+        flush_records: int = 512,
+        flush_seconds: float = 0.25,
+        verdict_ttl: float = 3_600.0,
+        max_cohorts: int = 100_000,
+        clock: Callable[[], float] = time.time,
+        metrics: Any = None,
+    ) -> None:
+        self.cache = VerdictCache()
+        self.stats = IntelStats()
+        self.buffer = RecordBuffer(buffer, flush_records, self.stats)
+        self.table = CohortTable(model, max_cohorts)
+        self.book = VerdictBook(verdict_ttl)
+        self.flush_seconds = flush_seconds
+        self.clock = clock
+        self.metrics = metrics
+        self._task: asyncio.Task[None] | None = None
+
+    def emit(self, record: Record) -> None:
+        self.buffer.push(record)
+
+    def analyze(self, now: float, most: int | None = None) -> None:
+        """The buffered records (up to ``most``), folded and judged; the cache replaced
+        when a verdict changed."""
+        oldest = self.buffer.oldest()
+        self.stats.lag = 0.0 if oldest is None else max(0.0, now - oldest)
+        records = self.buffer.take(most)
+        self.stats.flushed += len(records)
+        self.stats.analyzed += self.table.analyze(records, self.book)
+        oldest = self.buffer.oldest()
+        self.stats.lag = 0.0 if oldest is None else max(0.0, now - oldest)
+        writes, gone = self.book.changes(now)
+        if writes or gone:
+            self.cache.replace(self.book.published.values(), self.cache.version + 1)
+        self.cache.refreshed_at = now
+        if self.metrics is not None:
+            self.metrics.intel(self.stats, self.cache.active(now))
+
+    async def drain(self, now: float) -> None:
+        self.analyze(now)
+
+    async def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.analyze(self.clock())
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.buffer.wake.wait(), self.flush_seconds)
+            try:
+                # in slices, giving the loop back in between: the requests sharing this
+                # loop wait for one slice (~1 ms), not for a whole flush's analysis
+                while True:
+                    self.analyze(self.clock(), SLICE)
+                    if not len(self.buffer):
+                        break
+                    await asyncio.sleep(0)
+            except Exception:  # never let the plane die quietly; the request path is unaffected
+                _log.exception("intel: analysis failed")
+                await asyncio.sleep(self.flush_seconds)
