@@ -438,6 +438,46 @@ async def test_redis_store_makes_exactly_one_round_trip_per_request(clock) -> No
     await store.close()
 
 
+async def test_one_round_trip_holds_when_a_request_belongs_to_a_campaign(clock) -> None:
+    """A request whose cohorts the verdict cache flags charges its campaigns' shared
+    buckets in the same script call as its account (combined.lua): still one write."""
+    from antiextract.intel.verdicts import Verdict
+
+    s = settings(account_limits="100/minute", ip_limits="100/minute")
+    store = RedisStore(limits_from(s), await redis_client(counting=True), prefix="aetest")
+    seen: list[int] = []
+
+    class CountingApp(RecordingApp):
+        async def __call__(self, scope, receive, send):
+            seen.append(CountingConnection.sent)
+            await super().__call__(scope, receive, send)
+
+    mw = AntiExtractMiddleware(
+        CountingApp(chunks=[b"{}"]), s, clock, store=store,
+        logger=make_logger(stream=io.StringIO()), drive_intel=True,
+    )  # fmt: skip
+    records = []
+    emit = mw.intel.emit
+    mw.intel.emit = lambda r: (records.append(r), emit(r))  # type: ignore[method-assign]
+    await store.client.script_flush()
+    await call(mw, chat_body())  # loads the scripts; its record names the request's cohorts
+    keys = [k for k in records[-1].cohorts if k[0] in "tl"]
+    assert keys  # a template and its bands
+    mw.intel.cache.replace(
+        [Verdict(k, "c", 2.0, 40, 30, 0.9, clock(), clock() + 3600) for k in keys], 1
+    )
+    await call(mw, chat_body())  # combined.lua is loaded on its first use
+    CountingConnection.sent = 0
+    seen.clear()
+    for n in range(20):
+        await call(mw, chat_body(), headers=bearer(f"k{n % 3}"))
+    assert seen == list(range(1, 21))  # one write per request on the hot path
+    assert CountingConnection.sent == 20
+    for key in keys:  # ... and it charged every campaign's bucket
+        assert await store.campaign_bucket(key, clock()) is not None
+    await store.close()
+
+
 def _account(mw: AntiExtractMiddleware, key: str = "sk-test-1") -> str:
     from antiextract.request.identity import digest
 

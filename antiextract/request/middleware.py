@@ -23,10 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from ..audit import make_logger
+from ..intel.plane import IntelPlane, intel_for
+from ..intel.records import Record
 from ..metrics import ListenerLifespan, Metrics, MetricsListener, error_kind
 from ..model.allowlist import Allowlist
 from ..model.bucket import Limits, Outcome, WindowLimit
-from ..model.cohorts import CohortInput, CohortModel, CohortView
+from ..model.campaigns import CampaignCharge
+from ..model.cohorts import CohortModel, CohortView
 from ..model.risk import RiskInput, RiskModel
 from ..redact import LogFilter, redact
 from ..settings import Settings, SettingsError, load_settings
@@ -96,7 +99,13 @@ class AntiExtractMiddleware:
         store: Store | None = None,
         logger: Any = None,
         metrics: Metrics | None = None,
+        drive_intel: bool = False,
     ) -> None:
+        """``drive_intel``: the caller runs the intelligence plane's analysis itself, with
+        ``await mw.intel.drain(now)`` on its own (simulated) clock; the middleware then
+        never starts the plane's background tasks (tests and simulations, which must be
+        deterministic). Otherwise they start with the server's lifespan, or with the
+        first protected request when the server runs none."""
         self.app = app
         self.metrics = metrics if metrics is not None else Metrics()
         self.metrics_listener: MetricsListener | None = None
@@ -187,6 +196,10 @@ class AntiExtractMiddleware:
         self._background: set[asyncio.Future[Any]] = set()
         self._failures_unlogged = 0  # internal errors since the last one logged (_failure)
         self._failures_due = -math.inf  # clock() before which none is logged
+        # Cross-account analysis, off the request path: requests emit records into its
+        # buffer and read its verdict cache; it runs in background tasks (intel/).
+        self.intel: IntelPlane = _plane_for(s, self.store, self.clock, self.metrics)
+        self._intel_started = drive_intel  # a driven plane is never started here
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.config_error is not None:
@@ -194,7 +207,7 @@ class AntiExtractMiddleware:
             return
         if scope["type"] != "http" or scope["method"] != "POST":
             if scope["type"] == "lifespan":
-                receive = _LifespanWatch(receive, self.store)
+                receive = _LifespanWatch(receive, self)
                 if self.metrics_listener is not None:
                     send = ListenerLifespan(send, self.metrics_listener)
             await self.app(scope, receive, send)
@@ -205,6 +218,8 @@ class AntiExtractMiddleware:
                 await self.app(scope, receive, send)
                 return
             scope = protected
+        if not self._intel_started:
+            await self._start_intel()  # no lifespan: started with the first request
         refused, keys = await self._credentials(scope, send)
         if not refused:
             await Protected(self, keys).run(scope, receive, send)
@@ -310,6 +325,28 @@ class AntiExtractMiddleware:
             )
             refusal = Refusal(503, json_headers(body, (b"x-should-retry", b"false")), body)
             await refusal(scope, receive, send)
+
+    async def _start_intel(self) -> None:
+        """Start the intelligence plane's background tasks, once; a failure is logged,
+        and requests go on with per-account decisions (no verdicts)."""
+        self._intel_started = True
+        try:
+            await self.intel.start()
+        except Exception as exc:
+            self.log.error("antiextract.intel_unavailable", error=self._error_text(exc))
+
+    async def _stop_intel(self) -> None:
+        try:
+            await self.intel.stop()
+        except Exception as exc:
+            self.log.error("antiextract.intel_unavailable", error=self._error_text(exc))
+
+    def _emit(self, record: Record) -> None:
+        """Hand a record to the intelligence plane: never waits, never fails a request."""
+        try:
+            self.intel.emit(record)
+        except Exception as exc:
+            self._failure("emit", exc)
 
     def _identify(self, scope: Scope) -> tuple[str, str]:
         """The account and client IP ids of a request (see _decide), nothing else read."""
@@ -437,7 +474,7 @@ class AntiExtractMiddleware:
         cost: float,
         now: float,
         risk_in: RiskInput,
-        cohort: CohortInput | None = None,
+        campaigns: CampaignCharge | None = None,
     ) -> tuple[Outcome, Store]:
         """The store's answer, or the local fallback's while the store is failing; with
         the store that answered, so settlement goes back to the one that reserved.
@@ -451,10 +488,10 @@ class AntiExtractMiddleware:
         if ticket == FALLBACK:
             if self.fail_closed:
                 raise StoreDown(breaker.retry_in())
-            return await fallback.evaluate(account, ip, cost, now, risk_in, cohort), fallback
+            return await fallback.evaluate(account, ip, cost, now, risk_in, campaigns), fallback
         started = time.perf_counter()
         try:
-            outcome = await self._shielded(account, ip, cost, now, risk_in, cohort)
+            outcome = await self._shielded(account, ip, cost, now, risk_in, campaigns)
         except StoreError as exc:
             self.metrics.store_call(time.perf_counter() - started)
             self.metrics.store_error(error_kind(exc))
@@ -477,7 +514,7 @@ class AntiExtractMiddleware:
                 )
             if self.fail_closed:
                 raise StoreDown(breaker.retry_in()) from exc
-            return await fallback.evaluate(account, ip, cost, now, risk_in, cohort), fallback
+            return await fallback.evaluate(account, ip, cost, now, risk_in, campaigns), fallback
         except BaseException:  # cancelled, or a bug: no verdict on the store
             breaker.release(ticket)
             raise
@@ -498,7 +535,7 @@ class AntiExtractMiddleware:
         cost: float,
         now: float,
         risk_in: RiskInput,
-        cohort: CohortInput | None,
+        campaigns: CampaignCharge | None,
     ) -> Outcome:
         """The store call, finished even if this request is cancelled meanwhile (a client
         gone, a shutdown): once sent, the script runs; what it reserved is then refunded.
@@ -506,8 +543,8 @@ class AntiExtractMiddleware:
         task and a shield cost ~45 µs a request (benchmarks/latency.py)."""
         store = self.store
         if store.refunds_when_cancelled:
-            return await store.evaluate(account, ip, cost, now, risk_in, cohort)
-        task = asyncio.ensure_future(store.evaluate(account, ip, cost, now, risk_in, cohort))
+            return await store.evaluate(account, ip, cost, now, risk_in, campaigns)
+        task = asyncio.ensure_future(store.evaluate(account, ip, cost, now, risk_in, campaigns))
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -547,6 +584,23 @@ CAMPAIGN_WINDOW = 900.0  # s a flagged cohort stays in the campaigns gauge after
 ERROR_LOG_SECONDS = 10.0  # at most one internal_error log line per this many seconds
 
 
+def _plane_for(
+    s: Settings, store: Store, clock: Callable[[], float], metrics: Metrics
+) -> IntelPlane:
+    """``intel_for``; until the Redis plane (intel/redis.py) lands on this branch, a Redis
+    store gets the in-process plane (each replica analyses its own traffic)."""
+    try:
+        return intel_for(s, store, clock, metrics)
+    except ImportError:
+        from ..intel.memory import MemoryIntel
+
+        return MemoryIntel(
+            store.cohort_model, buffer=s.intel_buffer, flush_records=s.flush_records,
+            flush_seconds=s.flush_ms / 1000, verdict_ttl=s.verdict_ttl, clock=clock,
+            metrics=metrics,
+        )  # fmt: skip
+
+
 def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:
     """HMAC keys for challenge tokens: CHALLENGE_SECRET (else one derived from SECRET),
     then former challenge secrets for rotation; a random per-process key when none is set,
@@ -569,23 +623,29 @@ def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:
 
 
 class _LifespanWatch:
-    """Flushes pending settlements when the server shuts down."""
+    """Starts the intelligence plane with the server; at shutdown stops it (flushing what
+    it buffered) and flushes pending settlements."""
 
-    __slots__ = ("receive", "store")
+    __slots__ = ("mw", "receive")
 
-    def __init__(self, receive: Receive, store: Store) -> None:
-        self.receive, self.store = receive, store
+    def __init__(self, receive: Receive, mw: AntiExtractMiddleware) -> None:
+        self.receive, self.mw = receive, mw
 
     async def __call__(self) -> Message:
         message = await self.receive()
-        if message["type"] == "lifespan.shutdown":
+        mw = self.mw
+        if message["type"] == "lifespan.startup" and not mw._intel_started:
+            await mw._start_intel()
+        elif message["type"] == "lifespan.shutdown":
+            await mw._stop_intel()
+            store = mw.store
             try:
-                await self.store.flush()
+                await store.flush()
             except Exception:
                 _internal.exception("antiextract: flushing settlements at shutdown failed")
-            if self.store.settlements_pending:
+            if store.settlements_pending:
                 _internal.warning(
                     "antiextract: %d settlements could not reach the store before shutdown",
-                    self.store.settlements_pending,
+                    store.settlements_pending,
                 )
         return message

@@ -20,7 +20,9 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..intel.records import Record
 from ..model.bucket import TOKENS, Outcome, take_cost
+from ..model.campaigns import CampaignCharge
 from ..model.cohorts import CohortInput, CohortView, cohort_keys, is_young
 from ..model.risk import RiskInput, reasons
 from ..store import Store, StoreError
@@ -388,19 +390,25 @@ class Protected:
         account_key = mw._store_key(ident.account, 16)
         ip_key = mw._store_key(ident.ip, 12)
         now = mw.clock()
-        cohort = None
+        cohort = campaigns = None
         allow = mw._current_allowlist()
         if mw.campaigns_enabled and ident.account not in allow.accounts:
             cohort = self._cohort_input(
                 ident, headers, skeleton, bands, signals, risk_in, account_key, now, allow
             )
-        outcome, store = await mw._evaluate(account_key, ip_key, cost, now, risk_in, cohort)
+            # the campaigns this request belongs to, as last published: dict lookups
+            verdicts = mw.intel.cache.lookup(cohort.keys, now)
+            if verdicts:
+                campaigns = CampaignCharge(tuple(v.view() for v in verdicts))
+        outcome, store = await mw._evaluate(account_key, ip_key, cost, now, risk_in, campaigns)
         if outcome.assessment is not None:
             mw._first_seen_cache(account_key, now - outcome.assessment.age)
         mw._count_campaigns(outcome.cohorts)
         if ident.account in allow.accounts:
             outcome = _without_risk(outcome)
         decision = decide(outcome, mw.thresholds, signals.traits)
+        if cohort is not None and cohort.keys:
+            mw._emit(Record(now, account_key, cohort.keys, cohort.young, cohort.traits, cost))
         self.ident, self.family, self.facts, self.signals = ident, family, facts, signals
         self.account_key, self.cost, self.now = account_key, cost, now
         self.outcome, self.store, self.prompt = outcome, store, prompt
