@@ -277,11 +277,13 @@ class Metrics:
             "waiting). Growing: the analyser is behind or down; the last verdicts hold until "
             "they expire (ANTIEXTRACT_VERDICT_TTL).",
             registry=r,
+            multiprocess_mode="livemax",
         )
         self.intel_verdicts = Gauge(
             "antiextract_intel_verdicts",
             "Campaign verdicts live in this replica's cache.",
             registry=r,
+            multiprocess_mode="livemax",
         )
         self.intel_records = Counter(
             "antiextract_intel_records",

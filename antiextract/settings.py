@@ -576,6 +576,17 @@ def combination_problems(s: Settings) -> list[str]:
             f"{v}STORE_RETRY_SECONDS={s.store_retry_seconds:g}: a hung store would hold "
             "each probe longer than the back-off between probes"
         )
+    if s.intel == "worker" and s.storage_uri.lower().startswith("memory://"):
+        problems.append(
+            f"{v}INTEL=worker with {v}STORAGE_URI=memory://: no `antiextract worker` can "
+            "reach a memory store, so nothing would ever analyse; use embedded (or Redis)"
+        )
+    if 2 * s.verdict_refresh_ms >= 1000 * s.verdict_ttl:
+        problems.append(
+            f"{v}VERDICT_TTL={s.verdict_ttl} is not more than two "
+            f"{v}VERDICT_REFRESH_MS={s.verdict_refresh_ms} intervals: replicas would drop "
+            "campaign verdicts before reading their renewals"
+        )
     refill_seconds = 2 * s.bucket_capacity / s.bucket_refill_per_second  # from -capacity
     if refill_seconds > MAX_TTL:
         problems.append(

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from antiextract.intel.analyzer import runs
 from antiextract.intel.buffer import RecordBuffer
 from antiextract.intel.memory import MemoryIntel
 from antiextract.intel.plane import IntelStats, NoIntel, intel_for
@@ -60,7 +61,8 @@ async def test_emit_only_buffers_and_drain_flags_the_campaign() -> None:
     await intel.drain(T0 + 20)
     (v,) = intel.cache.lookup(("t:camp", "t:other"), T0 + 20)
     assert v.key == "t:camp" and v.score > 0 and (v.accounts, v.young) == (12, 12)
-    assert v.flagged_at == T0 + MODEL.min_young - 1  # the fifth young account flagged it
+    # judged at the end of the cohort's run in the batch (as the Redis analyser judges)
+    assert v.flagged_at == T0 + 11
     assert v.expires == T0 + 11 + 600
     assert intel.stats.analyzed == 12 and intel.stats.lag == 0.0
     # the subnet cohort is a campaign too (young, harvest-shaped); policy weighs it less
@@ -80,7 +82,7 @@ async def test_a_verdict_expires_unless_renewed() -> None:
     intel.emit(Record(T0 + 500, "acct-True-0", ("t:camp",), True, HARVEST, 1.0))
     await intel.drain(T0 + 500)
     (v,) = intel.cache.lookup(("t:camp",), T0 + 1_000)
-    assert v.expires == T0 + 1_100 and v.flagged_at == T0 + 4
+    assert v.expires == T0 + 1_100 and v.flagged_at == T0 + 11
     await intel.drain(T0 + 1_100)
     assert intel.cache.lookup(("t:camp", "n:10.0.0.0/24"), T0 + 1_100) == ()
     assert intel.cache.all() == ()  # dropped, not only filtered
@@ -181,3 +183,42 @@ def test_intel_for_picks_the_plane_by_store_and_setting() -> None:
     made = intel_for(load_settings(intel_buffer=7, verdict_ttl=120), store, clock)
     assert isinstance(made, MemoryIntel)
     assert made.buffer._records.maxlen == 7 and made.book.ttl == 120
+
+
+def test_a_batch_is_cut_into_runs_per_cohort_day_and_size() -> None:
+    midnight = (T0 // DAY + 1) * DAY
+    a = Record(midnight - 2, "x", ("t:a", "n:s"), True, 0, 1.0)
+    b = Record(midnight - 1, "y", ("t:a",), True, 0, 1.0)
+    c = Record(midnight + 1, "z", ("t:a", "n:s"), True, 0, 1.0)
+    d = Record(midnight + 2, "w", ("t:a",), True, 0, 1.0)
+    # given out of time order (as partitions are read): runs come in time order
+    assert runs([c, a, d, b]) == [
+        ("t:a", [a, b]),
+        ("n:s", [a]),
+        ("t:a", [c, d]),
+        ("n:s", [c]),
+    ]
+    assert runs([a, b, c, d], most=1)[:2] == [("t:a", [a]), ("n:s", [a])]
+    assert len(runs([a, b, c, d], most=1)) == 6
+
+
+async def test_analysis_follows_the_request_clock_in_a_simulation() -> None:
+    """Hours of simulated requests run in moments: the analysis comes every FLUSH interval
+    of the middleware's clock (the records' time), not of the wall clock."""
+    clock = SimClock(T0)
+    intel = MemoryIntel(MODEL, flush_seconds=60.0, flush_records=10**6, clock=clock)
+    await intel.start()
+    try:
+        for r in campaign(12, T0):
+            intel.emit(r)
+        await asyncio.sleep(0)
+        assert intel.stats.analyzed == 0  # 11 simulated seconds: not due yet
+        clock.advance(61)
+        intel.emit(Record(clock(), "late", ("t:camp",), True, HARVEST, 1.0))  # due now
+        for _ in range(200):
+            if intel.stats.analyzed:
+                break
+            await asyncio.sleep(0)
+        assert intel.stats.analyzed == 13 and intel.cache.lookup(("t:camp",), clock())
+    finally:
+        await intel.stop()

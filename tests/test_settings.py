@@ -98,6 +98,12 @@ def test_environment_is_read(monkeypatch) -> None:
         ("ANTIEXTRACT_TRUSTED_PROXIES", "10.0.0.0/8,not-a-cidr", "CIDR"),
         ("ANTIEXTRACT_PATHS", "v1/chat", "start with '/'"),
         ("ANTIEXTRACT_INSPECT_MAX_BYTES", "10", "greater than or equal to 1024"),
+        ("ANTIEXTRACT_INTEL", "sometimes", "'embedded', 'worker' or 'off'"),
+        ("ANTIEXTRACT_FLUSH_MS", "0", "greater than 0"),
+        ("ANTIEXTRACT_FLUSH_RECORDS", "many", "valid integer"),
+        ("ANTIEXTRACT_INTEL_BUFFER", "-1", "greater than 0"),
+        ("ANTIEXTRACT_VERDICT_REFRESH_MS", "0", "greater than 0"),
+        ("ANTIEXTRACT_VERDICT_TTL", "5", "greater than or equal to 60"),
     ],
 )
 def test_invalid_values_name_variable_value_and_accepted(monkeypatch, var, value, expect) -> None:
@@ -108,6 +114,25 @@ def test_invalid_values_name_variable_value_and_accepted(monkeypatch, var, value
     assert var in message
     assert repr(value) in message or value in message
     assert expect in message
+
+
+def test_worker_analysis_needs_a_store_workers_can_reach(monkeypatch) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_INTEL", "worker")
+    with pytest.raises(SettingsError, match=r"ANTIEXTRACT_INTEL=worker.*memory://"):
+        load_settings()
+    monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    assert load_settings().intel == "worker"
+
+
+def test_verdicts_must_outlive_two_refreshes(monkeypatch) -> None:
+    monkeypatch.setenv("ANTIEXTRACT_VERDICT_TTL", "60")
+    monkeypatch.setenv("ANTIEXTRACT_VERDICT_REFRESH_MS", "30000")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    (line,) = str(err.value).strip().splitlines()[-1:]
+    assert "ANTIEXTRACT_VERDICT_TTL=60" in line and "ANTIEXTRACT_VERDICT_REFRESH_MS=30000" in line
+    monkeypatch.setenv("ANTIEXTRACT_VERDICT_REFRESH_MS", "29999")
+    assert load_settings().verdict_refresh_ms == 29_999
 
 
 def test_a_campaign_ttl_under_two_days_is_refused(monkeypatch) -> None:

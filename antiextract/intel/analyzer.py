@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from ..model.cohorts import CohortModel, CohortState, fold_counts
+from ..model.risk import DAY
 from .records import Record
 from .verdicts import VerdictBook
 
@@ -39,12 +40,39 @@ class CohortTable:
         return state
 
     def analyze(self, records: Iterable[Record], book: VerdictBook) -> int:
-        """Fold ``records`` in order and judge each cohort they touch; the count folded."""
+        """Fold ``records`` and judge each cohort at the end of each of its runs (as the
+        Redis analyser does, one script call per run); the count of records folded."""
+        records = sorted(records, key=_time)  # as runs() does; stable: ties keep their order
         m = self.model
-        n = 0
-        for r in records:
-            n += 1
-            for key in r.cohorts:
+        for key, run in runs(records):
+            for r in run:
                 counts = fold_counts(self.state(key, r.t), r.account, r.young, r.traits, r.t, m)
-                book.judge(key, counts, r.t)
-        return n
+            book.judge(key, counts, run[-1].t)
+        return len(records)
+
+
+MAX_RUN = 1_000  # records of one cohort folded by one call (fold.lua's PFADD arguments)
+
+
+def runs(records: Iterable[Record], most: int = MAX_RUN) -> list[tuple[str, list[Record]]]:
+    """A batch as runs: per cohort, its records in time order, cut at each UTC day (the
+    day names the sketches a run adds to) and every ``most`` records. Runs of one cohort
+    come in their order; runs of different cohorts are independent. (A batch read from
+    several partitions comes partition by partition: sorting by time restores the order
+    the counts decay in.)"""
+    records = sorted(records, key=_time)
+    current: dict[str, tuple[int, list[Record]]] = {}
+    out: list[tuple[str, list[Record]]] = []
+    for r in records:
+        day = int(r.t // DAY)
+        for key in r.cohorts:
+            run = current.get(key)
+            if run is None or run[0] != day or len(run[1]) >= most:
+                run = current[key] = (day, [])
+                out.append((key, run[1]))
+            run[1].append(r)
+    return out
+
+
+def _time(r: Record) -> float:
+    return r.t

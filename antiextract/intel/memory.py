@@ -61,6 +61,7 @@ class MemoryIntel:
         self.stats.analyzed += self.table.analyze(records, self.book)
         oldest = self.buffer.oldest()
         self.stats.lag = 0.0 if oldest is None else max(0.0, now - oldest)
+        self.buffer.due = now + self.flush_seconds
         writes, gone = self.book.changes(now)
         if writes or gone:
             self.cache.replace(self.book.published.values(), self.cache.version + 1)
@@ -73,6 +74,7 @@ class MemoryIntel:
 
     async def start(self) -> None:
         if self._task is None or self._task.done():
+            self.buffer.due = self.clock() + self.flush_seconds
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:

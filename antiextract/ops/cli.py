@@ -117,6 +117,74 @@ def _simulate(days: int) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from ..model.cohorts import CohortModel
+    from ..request.middleware import limits_from
+    from ..store import StoreError
+    from ..store.redis import RedisStore
+    from .worker import run_worker
+
+    settings = load_settings()
+    if settings.storage_uri.lower().startswith("memory://"):
+        raise CliError(
+            "ANTIEXTRACT_STORAGE_URI is memory://: the memory store's analyser runs inside "
+            "each serving process; a worker needs the Redis the middleware uses"
+        )
+    if settings.intel == "off":
+        raise CliError("ANTIEXTRACT_INTEL=off: the intelligence plane is off, nothing to analyse")
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper()), format="%(asctime)s %(message)s"
+    )
+    uri = mask_uri(settings.storage_uri)
+
+    async def main() -> int:
+        try:
+            store = RedisStore.from_url(
+                settings.storage_uri,
+                limits_from(settings),
+                prefix=settings.key_prefix,
+                timeout=max(settings.store_timeout, 3.0),  # off the hot path: bigger batches
+                cohort_model=CohortModel(**settings.campaign_model),
+            )
+        except ValueError as exc:
+            reason = redact(str(exc), settings.secret_texts())
+            raise CliError(f"ANTIEXTRACT_STORAGE_URI={uri} is not usable: {reason}") from None
+        metrics = listener = None
+        if settings.metrics_port is not None:  # lag, records analysed, verdicts
+            from ..metrics import Metrics, MetricsListener
+
+            metrics = Metrics()
+            listener = MetricsListener(
+                metrics.registry, settings.metrics_port, settings.metrics_host
+            )
+            try:
+                listener.start()
+            except OSError as exc:
+                raise CliError(
+                    f"ANTIEXTRACT_METRICS_PORT={settings.metrics_port}: cannot listen on "
+                    f"{settings.metrics_host}: {exc}"
+                ) from None
+        try:
+            await run_worker(
+                store,
+                consumer=args.consumer,
+                verdict_ttl=settings.verdict_ttl,
+                idle_seconds=settings.flush_ms / 1000,
+                refresh_seconds=settings.verdict_refresh_ms / 1000,
+                metrics=metrics,
+            )
+        finally:
+            if listener is not None:
+                listener.stop()
+            with contextlib.suppress(StoreError, OSError):
+                await store.close()
+        return 0
+
+    return asyncio.run(main())
+
+
 def _proxy(args: argparse.Namespace) -> int:
     from .proxy import run_proxy
 
@@ -819,6 +887,7 @@ operator examples:
   antiextract reset key:3f9a0c...              # forget limits, risk profile and block
   antiextract allow t:9c1e... --note "our IDE plugin's template"   # never a campaign
   antiextract campaigns                        # cohorts flagged as campaigns, worst first
+  antiextract worker                           # analyse campaigns off the serving replicas
   antiextract evidence key:3f9a0c... --log audit.jsonl --out case-1234.jsonl
 
 exit status: 0 done, 1 nothing stored for what was asked about (an empty list is 0),
@@ -925,6 +994,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     proxy.set_defaults(func=_proxy)
+    worker = sub.add_parser(
+        "worker",
+        help="analyse the intelligence records in Redis (a consumer of the analysers' group)",
+        description="Run the campaign analyser as a process of its own: it reads the records "
+        "the serving replicas flush to the Redis streams under ANTIEXTRACT_KEY_PREFIX, as one "
+        "consumer of a group every worker shares, and publishes the verdicts the replicas "
+        "read. Start more to analyse more; stop or kill any: another takes over what it left "
+        "pending. SIGTERM/SIGINT finish the batch at hand and exit 0. Set "
+        "ANTIEXTRACT_INTEL=worker on the replicas so that only workers analyse. With "
+        "ANTIEXTRACT_METRICS_PORT set it serves its metrics there (lag, records analysed, "
+        "verdicts).",
+    )
+    worker.add_argument(
+        "--consumer",
+        default=None,
+        help="this worker's consumer name in the group (default: host-pid-random, unique "
+        "per start)",
+    )
+    worker.set_defaults(func=_worker)
     bench = sub.add_parser(
         "bench",
         help="run every benchmark, write benchmarks/results/ and the latency chart",
