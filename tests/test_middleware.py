@@ -12,6 +12,7 @@ import pytest
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
 from antiextract.request.middleware import limits_from
+from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
 from .asgi import Exchange, bearer, chat_body, http_scope
@@ -77,7 +78,8 @@ async def make_mw(make_store, app, clock, log=None, **kw) -> AntiExtractMiddlewa
     s = settings(**kw)
     store = await make_store(limits_from(s))
     logger = make_logger(stream=log) if log is not None else make_logger(stream=io.StringIO())
-    return AntiExtractMiddleware(app, s, clock, store=store, logger=logger)
+    # the intelligence plane driven (never in the background): tests on simulated time
+    return AntiExtractMiddleware(app, s, clock, store=store, logger=logger, drive_intel=True)
 
 
 async def call(mw, body=b"", path="/v1/chat/completions", headers=None, **kw) -> Exchange:
@@ -424,9 +426,12 @@ async def test_redis_store_makes_exactly_one_round_trip_per_request(clock) -> No
             seen.append(CountingConnection.sent)  # sends so far when the app starts
             await super().__call__(scope, receive, send)
 
+    # (the intelligence plane's flushes are background writes of their own: it is driven
+    # here, so that only the hot path writes)
     mw = AntiExtractMiddleware(
-        CountingApp(chunks=[b"{}"]), s, clock, store=store, logger=make_logger(stream=io.StringIO())
-    )
+        CountingApp(chunks=[b"{}"]), s, clock, store=store,
+        logger=make_logger(stream=io.StringIO()), drive_intel=True,
+    )  # fmt: skip
     await store.client.script_flush()
     await call(mw, chat_body())  # the first call also loads the scripts (NOSCRIPT, then load)
     CountingConnection.sent = 0
@@ -476,6 +481,46 @@ async def test_one_round_trip_holds_when_a_request_belongs_to_a_campaign(clock) 
     for key in keys:  # ... and it charged every campaign's bucket
         assert await store.campaign_bucket(key, clock()) is not None
     await store.close()
+
+
+async def test_the_intelligence_plane_starts_with_the_lifespan_or_the_first_request(
+    clock,
+) -> None:
+    """With a lifespan the plane's background tasks start at start-up and stop at
+    shutdown (what was buffered analysed); a server that runs none starts them with the
+    first protected request, never with an unprotected one."""
+    app = RecordingApp(chunks=[b"{}"])
+    s = settings()
+    log = make_logger(stream=io.StringIO())
+    mw = AntiExtractMiddleware(app, s, clock, store=MemoryStore(limits_from(s)), logger=log)
+    assert mw.intel._task is None  # (MemoryIntel's one background task)
+    messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[dict] = []
+
+    async def lifespan_app(scope, receive, send):
+        await receive()
+        assert mw.intel._task is not None and not mw.intel._task.done()  # started
+        await call(mw, chat_body())  # a record buffered while it runs
+        await receive()
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    mw.app = lifespan_app
+    await mw({"type": "lifespan"}, receive, send)
+    assert mw.intel._task is None  # stopped at shutdown ...
+    assert len(mw.intel.buffer) == 0 and mw.intel.stats.analyzed > 0  # ... analysing first
+    mw.app = app
+
+    lazy = AntiExtractMiddleware(app, s, clock, store=MemoryStore(limits_from(s)), logger=log)
+    await call(lazy, b"{}", path="/health")  # not protected: nothing starts
+    assert lazy.intel._task is None
+    await call(lazy, chat_body())
+    assert lazy.intel._task is not None and not lazy.intel._task.done()
+    await lazy.intel.stop()
 
 
 def _account(mw: AntiExtractMiddleware, key: str = "sk-test-1") -> str:

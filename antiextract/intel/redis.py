@@ -574,9 +574,12 @@ class RedisIntel:
 
     async def _flushing(self) -> None:
         wait = self.flush_seconds
-        while True:
+        while not _cancelled():
+            # (asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation
+            # that meets the event being set, and the task then never stops)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.buffer.wake.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self.buffer.wake.wait()
             try:
                 await self.flush()
                 wait = self.flush_seconds
@@ -590,7 +593,7 @@ class RedisIntel:
                 await asyncio.sleep(wait)
 
     async def _refreshing(self) -> None:
-        while True:
+        while not _cancelled():
             try:
                 await self.refresh(self.clock())
             except StoreError as exc:
@@ -601,7 +604,7 @@ class RedisIntel:
 
     async def _analyzing(self) -> None:
         assert self.analyzer is not None
-        while True:
+        while not _cancelled():
             try:
                 n = await self.analyzer.step(self.clock())
             except StoreError as exc:
@@ -611,3 +614,12 @@ class RedisIntel:
                 _log.exception("intel: analysis failed")
                 n = 0
             await asyncio.sleep(0 if n else self.flush_seconds)
+
+
+def _cancelled() -> bool:
+    """This background task was asked to stop. Checked by every loop of the plane, not
+    only left to the CancelledError: a client library that swallows one mid-command (a
+    Redis call cancelled at the wrong moment) left the task running, and a loop's
+    shutdown (asyncio.run, a test's teardown) waiting for it for ever."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

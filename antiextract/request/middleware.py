@@ -198,7 +198,7 @@ class AntiExtractMiddleware:
         self._failures_due = -math.inf  # clock() before which none is logged
         # Cross-account analysis, off the request path: requests emit records into its
         # buffer and read its verdict cache; it runs in background tasks (intel/).
-        self.intel: IntelPlane = _plane_for(s, self.store, self.clock, self.metrics)
+        self.intel: IntelPlane = intel_for(s, self.store, self.clock, self.metrics)
         self._intel_started = drive_intel  # a driven plane is never started here
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -582,23 +582,6 @@ def _respelt(scope: Scope, root: str, configured: str) -> Scope:
 
 CAMPAIGN_WINDOW = 900.0  # s a flagged cohort stays in the campaigns gauge after its last request
 ERROR_LOG_SECONDS = 10.0  # at most one internal_error log line per this many seconds
-
-
-def _plane_for(
-    s: Settings, store: Store, clock: Callable[[], float], metrics: Metrics
-) -> IntelPlane:
-    """``intel_for``; until the Redis plane (intel/redis.py) lands on this branch, a Redis
-    store gets the in-process plane (each replica analyses its own traffic)."""
-    try:
-        return intel_for(s, store, clock, metrics)
-    except ImportError:
-        from ..intel.memory import MemoryIntel
-
-        return MemoryIntel(
-            store.cohort_model, buffer=s.intel_buffer, flush_records=s.flush_records,
-            flush_seconds=s.flush_ms / 1000, verdict_ttl=s.verdict_ttl, clock=clock,
-            metrics=metrics,
-        )  # fmt: skip
 
 
 def _challenge_secrets(s: Settings, log: Any) -> list[bytes]:
