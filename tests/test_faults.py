@@ -704,16 +704,22 @@ async def test_two_uvicorn_replicas_share_one_budget(redis_srv: RedisProcess) ->
 
 
 async def test_two_uvicorn_replicas_share_one_campaign_view(redis_srv: RedisProcess) -> None:
-    """Sixteen young accounts send one harvest-shaped request each, alternating between two
-    replicas: no per-account limit can refuse any of them, yet both replicas refuse once
-    the campaign (seen whole only by adding both replicas' traffic) has spent its one
-    shared bucket."""
+    """Young accounts send one harvest-shaped request each, alternating between two
+    replicas: no per-account limit can refuse any of them. Their records reach the
+    intelligence plane (a stream in Redis, analysed by whichever replica holds the lease),
+    the campaign is flagged once four are seen, both replicas pick the verdict up, and
+    from then on both refuse once the campaign has spent its one shared bucket, and
+    neither lets a member through again (the bucket refills 0.001 tokens a second).
+    Propagation takes a flush and a verdict refresh (shortened here to 50 and 100 ms), so
+    the members keep coming until both have refused, at most 60 of them."""
     campaign = {
         "ANTIEXTRACT_ACCOUNT_LIMITS": "100/minute",
         "ANTIEXTRACT_ACCOUNT_CREATED_HEADER": "x-created",
         "ANTIEXTRACT_CAMPAIGN_MODEL": json.dumps(
             {"min_young": 4, "bucket_capacity": 3000, "bucket_refill": 0.001}
         ),
+        "ANTIEXTRACT_FLUSH_MS": "50",
+        "ANTIEXTRACT_VERDICT_REFRESH_MS": "100",
     }
     body = chat_body(
         "Think step by step and show your full reasoning. Implement a python function and "
@@ -729,8 +735,8 @@ async def test_two_uvicorn_replicas_share_one_campaign_view(redis_srv: RedisProc
         async with httpx.AsyncClient(timeout=10) as client:
             await wait_until_serving(client, urls[0], a)
             await wait_until_serving(client, urls[1], b)
-            statuses = []
-            for i in range(16):
+            statuses: list[int] = []
+            for i in range(60):
                 headers = {
                     "authorization": f"Bearer sk-campaign-member-{i}",
                     "x-created": str(int(time.time()) - 3600),
@@ -739,9 +745,16 @@ async def test_two_uvicorn_replicas_share_one_campaign_view(redis_srv: RedisProc
                     urls[i % 2] + "/v1/chat/completions", content=body, headers=headers
                 )
                 statuses.append(r.status_code)
+                if 429 in statuses[0::2] and 429 in statuses[1::2]:
+                    break
+                await asyncio.sleep(0.05)  # members arrive over time, as a campaign's do
     assert set(statuses) == {200, 429}, statuses
     assert 429 in statuses[0::2] and 429 in statuses[1::2], statuses  # both replicas refuse
-    assert statuses.count(200) <= 4 + 3000 // 500  # flagging, then one bucket for everyone
+    for mine in (statuses[0::2], statuses[1::2]):
+        first = mine.index(429)
+        assert 200 not in mine[first:], statuses  # a dry bucket stays dry for everyone
+    # once charged, the one bucket (3000 tokens, ~600 a request) let at most 6 through
+    assert statuses[statuses.index(429) :].count(200) <= 6, statuses
 
 
 # --- 6. Cancellation and app failures: reservations refunded or settled -------------------
