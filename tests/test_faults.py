@@ -148,7 +148,9 @@ def middleware(
 ) -> AntiExtractMiddleware:
     s = settings(storage_uri=uri, **kw)
     logger = make_logger(stream=log if log is not None else io.StringIO())
-    return AntiExtractMiddleware(app, s, clock, logger=logger)
+    # the intelligence plane driven on the simulated clock (mw.intel.drain), never in the
+    # background: faults are injected at known moments
+    return AntiExtractMiddleware(app, s, clock, logger=logger, drive_intel=True)
 
 
 async def call(
@@ -1253,10 +1255,12 @@ async def test_odd_account_ids_are_separate_accounts_and_safe_keys(
         assert (await call(mw, chat_body(), headers)).status == 200, value
         assert (await call(mw, chat_body(), headers)).status == 429, value
     assert len(app.bodies) == len(ODD_ACCOUNTS)
+    await mw.intel.drain(clock())  # records streamed, analysed: every key there is
     if store_uri.startswith("redis"):
         keys = await mw.store.client.keys("*")
         safe = re.compile(
-            rb"ae:\{(a:[0-9a-f]{32}|i:[0-9a-f]{24}|c:[tlnc]:[0-9a-z.:/_]+)\}(:[ay]:\d+)?"
+            rb"ae:\{(a:[0-9a-f]{32}|i:[0-9a-f]{24}|(b|ic):[tlnc]:[0-9a-z.:/_]+)\}(:[ay]:\d+)?"
+            rb"|ae:\{x:\d+\}:(records|lease)|ae:\{verdicts\}(:v|:beat)?"
         )
         assert all(safe.fullmatch(k) for k in keys), keys
         assert len([k for k in keys if k.startswith(b"ae:{a:")]) == len(ODD_ACCOUNTS)
@@ -1443,3 +1447,55 @@ async def test_memory_store_stays_bounded_under_many_accounts() -> None:
     assert len(small) == 20_000
     assert per_entry < 4096
     assert rss_full - rss0 < cap * 4096
+
+
+# --- 7. The intelligence plane absent or behind ---------------------------------------------
+
+
+async def test_an_absent_analyser_leaves_the_last_verdicts_until_they_expire(
+    store_uri: str, clock: SimClock
+) -> None:
+    """A campaign is flagged while the analyser runs; then it stops (nothing drains the
+    plane: records pile up in its bounded buffer). Requests keep being decided on their
+    accounts' own state, members keep carrying the last verdict and its shared bucket for
+    VERDICT_TTL, and after that no verdict at all: never a stale one for ever, never a
+    refusal for want of the analyser."""
+    log = io.StringIO()
+    mw = middleware(
+        App(), clock, store_uri, log,
+        account_limits="2/minute", account_created_header="x-created",
+        campaign_model='{"min_young": 3}', verdict_ttl=600, audit_sample_rate=1.0,
+        bucket_capacity=1_000_000,
+    )  # fmt: skip
+    body = chat_body(
+        "Think step by step and show your full reasoning. Implement a python function and "
+        "refactor the class. Task: sort a list.",
+        max_tokens=500,
+    )
+
+    async def member(n: int) -> dict:
+        headers = [JSON, (b"authorization", f"Bearer sk-m{n}".encode()),
+                   (b"x-created", str(int(clock())).encode())]  # fmt: skip
+        assert (await call(mw, body, headers, client=(f"10.7.{n}.1", 1))).status == 200
+        return events(log, "antiextract.decision")[-1]
+
+    for n in range(4):  # the analyser running: flagged once three are seen
+        await member(n)
+        await mw.intel.drain(clock())
+        clock.advance(1)
+    flagged = clock()
+    assert (await member(4))["campaign"] is not None
+    # the analyser stops: 590 s on, the last verdict still holds for every member
+    clock.advance(590)
+    for n in range(5, 9):
+        assert (await member(n))["campaign"] is not None
+    # and an account's own limits still decide (2 a minute): no analyser needed for that
+    solo = [JSON, (b"authorization", b"Bearer sk-solo")]
+    statuses = [(await call(mw, chat_body(), solo)).status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    # past VERDICT_TTL from the last record the analyser saw, the verdict is gone
+    clock.advance(flagged + 600 - clock() + 1)
+    assert (await member(9))["campaign"] is None
+    assert mw.intel.stats.dropped == 0  # the records waited (bounded), none lost yet
+    await mw.intel.stop()
+    await close(mw)
