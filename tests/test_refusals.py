@@ -79,7 +79,8 @@ async def call(mw: Any, body: bytes, headers: list[tuple[bytes, bytes]], **kw: A
 async def test_a_request_the_campaign_bucket_refuses_is_not_charged_to_the_account(
     uri: str, clock: SimClock
 ) -> None:
-    """Young accounts share one wrapper; once their campaign is flagged its shared bucket
+    """Young accounts share one wrapper; once their campaign is flagged (the plane drained
+    after each request) its shared bucket
     (3,000 tokens, no refill to speak of) runs dry. Every 429 it answers must leave the
     refused account's own bucket as it was: the request never reached the model."""
     if uri != "memory://":
@@ -98,7 +99,9 @@ async def test_a_request_the_campaign_bucket_refuses_is_not_charged_to_the_accou
         account_limits="",
         ip_limits="",
     )
-    mw = AntiExtractMiddleware(ok_app, settings, clock, logger=make_logger(stream=io.StringIO()))
+    mw = AntiExtractMiddleware(
+        ok_app, settings, clock, logger=make_logger(stream=io.StringIO()), drive_intel=True
+    )
     body = chat_body(HARVEST, max_tokens=500)
     refused = []
     for n in range(12):
@@ -108,6 +111,7 @@ async def test_a_request_the_campaign_bucket_refuses_is_not_charged_to_the_accou
         if ex.status == 429:
             assert ex.json()["error"]["code"] == "rate_limit_exceeded"
             refused.append((n, before))
+        await mw.intel.drain(clock())  # the campaign flagged as the analyser would
     await mw.store.flush()
     assert refused, "the campaign's shared bucket never refused: the test proves nothing"
     for n, before in refused:
