@@ -383,6 +383,9 @@ async def fake_app(scope, receive, send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+DRAIN_SECONDS = 1.0  # simulated seconds between two analyses of the intelligence plane
+
+
 @dataclass
 class Clock:
     now: float = START
@@ -403,7 +406,11 @@ async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bo
         key_prefix="aesim",
         ip_limits="",
     )
-    app = AntiExtractMiddleware(fake_app, settings, clock, logger=recorder)
+    # The intelligence plane runs on simulated time: its analysis is drained every
+    # DRAIN_SECONDS of the simulation (the verdict refresh of a deployment, 1 s by
+    # default), so a run is deterministic whatever the machine's speed.
+    app = AntiExtractMiddleware(fake_app, settings, clock, logger=recorder, drive_intel=True)
+    drained = START
     if storage_uri.startswith("redis"):
         await app.store.client.flushdb()
     actions: dict[str, Counter[str]] = defaultdict(Counter)
@@ -413,6 +420,9 @@ async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bo
     campaign_flagged: dict[str, float] = {}
     started = time.perf_counter()
     for n, (t, i) in enumerate(events):
+        if t - drained >= DRAIN_SECONDS:
+            drained = t - (t - drained) % DRAIN_SECONDS
+            await app.intel.drain(drained)
         clock.now = t
         acct = accounts[i]
         body = orjson.dumps(body_for(acct))

@@ -11,6 +11,9 @@ steady sender (the long one), many accounts on one IP (the IP window), a big spe
 (the token bucket), a logit-bias sweep (a block by risk), an operator block, an account
 active in every hour of a day (the hours score), a metronome (the pacing score), and
 young accounts sharing a harvest-shaped template (a campaign and its shared bucket).
+Cohorts are no longer counted in the store (the intelligence plane flags them): a request
+carries the verdicts its cohort keys matched, drawn once per key for the run, and every
+store charges the rationing ones' shared buckets alike.
 ``compare`` holds every store to the first one step by step; ``Coverage`` records what
 happened, so a test can assert that every refusal kind and every share really moved.
 """
@@ -27,7 +30,8 @@ from hypothesis import Phase
 from hypothesis import strategies as st
 
 from antiextract.model.bucket import BLOCKED, TOKENS, Limits, Outcome, WindowLimit, roll
-from antiextract.model.cohorts import CohortInput, CohortModel
+from antiextract.model.campaigns import CampaignCharge
+from antiextract.model.cohorts import CohortModel, CohortView
 from antiextract.model.risk import (
     ELICIT,
     EXTRACT,
@@ -43,6 +47,7 @@ from antiextract.store import Store
 DAY, HOUR = 86_400.0, 3_600.0
 COHORTS = ("t:one", "t:two", "l:b0:one", "n:10.0.0.0/24", "c:sdk")
 CAMPAIGN = ("t:camp", "l:b5:camp", "c:sdk")
+OTHER = ("t:sweep", "n:10.0.0.0/24")  # the sweep's and the owl's cohorts
 SWEEP_ACUTE = 3.0  # the acute weight of each request of the sweep
 # A failing example is reported as drawn: shrinking hundreds of requests takes minutes, and
 # with ``derandomize`` the same examples come back on every run.
@@ -118,7 +123,7 @@ class Step:
     ip: str
     cost: float
     signal: RiskInput
-    cohort: CohortInput | None
+    campaigns: CampaignCharge | None
     block: float | None = None  # an operator block of the account until then, set first
     settle: float = 0.0  # charged after the request, when it was allowed
 
@@ -159,13 +164,22 @@ def traffic(rng: random.Random, limits: Limits, t0: float) -> tuple[Step, ...]:
     (ip_window,) = limits.ip
     old = t0 - 90 * DAY  # an established account's trusted creation time
     steps: list[Step] = []
+    # each cohort key's verdict for the run (as the verdict cache would hold it)
+    # (drawn apart: the traffic below stays what ``rng`` alone makes it)
+    vr = random.Random(t0)
+    verdicts = {
+        key: CohortView(
+            key, vr.uniform(0.5, 6.0), vr.randint(5, 50), vr.randint(2, 40), vr.uniform(0.2, 1)
+        )
+        for key in (*COHORTS, *CAMPAIGN, *OTHER)
+    }
 
     def add(t: float, account: str, ip: str, cost: float, traits: int = 0, acute: float = 0.0,
             skeleton: str = "", created: float | None = None, tier: float = 1.0,
             cohorts: tuple[str, ...] = (), **kw: Any) -> None:  # fmt: skip
         signal = RiskInput(traits, acute, skeleton, created, tier)
-        cohort = CohortInput(cohorts, created is None, traits) if cohorts else None
-        steps.append(Step(t, account, ip, cost, signal, cohort, **kw))
+        matched = CampaignCharge(tuple(verdicts[k] for k in cohorts)) if cohorts else None
+        steps.append(Step(t, account, ip, cost, signal, matched, **kw))
 
     def bits() -> int:  # every trait bit on its own
         return sum(b for b in (ELICIT, FOCUS, SINGLE, EXTRACT, LOGIT_BIAS) if rng.random() < 0.5)
@@ -283,7 +297,7 @@ async def compare(scenario: Scenario, stores: dict[str, Store]) -> Coverage:
             for store in stores.values():
                 await store.block(step.account, step.block, step.t)
             cov.operator_blocked.add(step.account)
-        args = (step.account, step.ip, step.cost, step.t, step.signal, step.cohort)
+        args = (step.account, step.ip, step.cost, step.t, step.signal, step.campaigns)
         a = await first.evaluate(*args)
         for name in names[1:]:
             same(a, await stores[name].evaluate(*args), f"step {i} ({step.account}) {name}")
@@ -318,6 +332,13 @@ async def compare(scenario: Scenario, stores: dict[str, Store]) -> Coverage:
             for key, value in sa["profile"].items():
                 want = pytest.approx(value, abs=1e-9) if isinstance(value, float) else value
                 assert sb["profile"][key] == want, (account, name, key)
+    for key in (*COHORTS, *CAMPAIGN, *OTHER):
+        level = await first.campaign_bucket(key, end)
+        for name in names[1:]:
+            other = await stores[name].campaign_bucket(key, end)
+            assert (other is None) == (level is None), (key, name)
+            if level is not None:
+                assert other == pytest.approx(level, abs=1e-6), (key, name)
     return cov
 
 

@@ -170,7 +170,9 @@ async def seed() -> Seeded:
     start = time.time() - 3 * 3600  # the commands read the real clock: stay just before it
     clock = SimClock(start)
     log = io.StringIO()
-    mw = AntiExtractMiddleware(app, settings(), clock, logger=make_logger(stream=log))
+    mw = AntiExtractMiddleware(
+        app, settings(), clock, logger=make_logger(stream=log), drive_intel=True
+    )
     young, old = start - DAY, start - 400 * DAY
     statuses: dict[str, list[int]] = {}
     try:
@@ -195,6 +197,7 @@ async def seed() -> Seeded:
                 ex = await call(mw, key, user_body(i, turn), old, f"192.0.{i}.20", "Mozilla/5.0")
                 statuses.setdefault(key, []).append(ex.status)
                 clock.advance(97)
+            await mw.intel.drain(clock())  # the analyser's turn, on the simulated clock
         await mw.store.flush()
     finally:
         await mw.store.close()

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from antiextract import AntiExtractMiddleware, Settings, SettingsError, load_settings
 from antiextract.audit import make_logger
 from antiextract.model.bucket import MAX_TTL, Limits, WindowLimit, bucket_wait
-from antiextract.model.cohorts import CohortInput, CohortModel
+from antiextract.model.campaigns import CampaignCharge
+from antiextract.model.cohorts import CohortModel, CohortView
 from antiextract.model.risk import (
     MAX_WEIGHT,
     MIN_SLOW_SCALE,
@@ -493,7 +494,9 @@ async def _drive(kind: str, limits: Limits, model: RiskModel, cm: CohortModel, s
     try:
         for i, (gap, traits, acute) in enumerate(steps):
             now += gap
-            cohort = CohortInput(("t:tmpl", "n:203.0.113.0/24"), True, traits)
+            cohort = CampaignCharge(
+                (CohortView("t:tmpl", cm.weight, 40, 30, 1.0), CohortView("n:x", 1.0, 9, 9, 1.0))
+            )
             signal = RiskInput(traits, acute, "tmpl", now - 3600.0 * i, 1.0)
             out = await store.evaluate(f"acct{i % 3}", "ip", 900.0, now, signal, cohort)
             a = out.assessment

@@ -148,7 +148,9 @@ def middleware(
 ) -> AntiExtractMiddleware:
     s = settings(storage_uri=uri, **kw)
     logger = make_logger(stream=log if log is not None else io.StringIO())
-    return AntiExtractMiddleware(app, s, clock, logger=logger)
+    # the intelligence plane driven on the simulated clock (mw.intel.drain), never in the
+    # background: faults are injected at known moments
+    return AntiExtractMiddleware(app, s, clock, logger=logger, drive_intel=True)
 
 
 async def call(
@@ -704,16 +706,22 @@ async def test_two_uvicorn_replicas_share_one_budget(redis_srv: RedisProcess) ->
 
 
 async def test_two_uvicorn_replicas_share_one_campaign_view(redis_srv: RedisProcess) -> None:
-    """Sixteen young accounts send one harvest-shaped request each, alternating between two
-    replicas: no per-account limit can refuse any of them, yet both replicas refuse once
-    the campaign (seen whole only by adding both replicas' traffic) has spent its one
-    shared bucket."""
+    """Young accounts send one harvest-shaped request each, alternating between two
+    replicas: no per-account limit can refuse any of them. Their records reach the
+    intelligence plane (a stream in Redis, analysed by whichever replica holds the lease),
+    the campaign is flagged once four are seen, both replicas pick the verdict up, and
+    from then on both refuse once the campaign has spent its one shared bucket, and
+    neither lets a member through again (the bucket refills 0.001 tokens a second).
+    Propagation takes a flush and a verdict refresh (shortened here to 50 and 100 ms), so
+    the members keep coming until both have refused, at most 60 of them."""
     campaign = {
         "ANTIEXTRACT_ACCOUNT_LIMITS": "100/minute",
         "ANTIEXTRACT_ACCOUNT_CREATED_HEADER": "x-created",
         "ANTIEXTRACT_CAMPAIGN_MODEL": json.dumps(
             {"min_young": 4, "bucket_capacity": 3000, "bucket_refill": 0.001}
         ),
+        "ANTIEXTRACT_FLUSH_MS": "50",
+        "ANTIEXTRACT_VERDICT_REFRESH_MS": "100",
     }
     body = chat_body(
         "Think step by step and show your full reasoning. Implement a python function and "
@@ -729,8 +737,8 @@ async def test_two_uvicorn_replicas_share_one_campaign_view(redis_srv: RedisProc
         async with httpx.AsyncClient(timeout=10) as client:
             await wait_until_serving(client, urls[0], a)
             await wait_until_serving(client, urls[1], b)
-            statuses = []
-            for i in range(16):
+            statuses: list[int] = []
+            for i in range(60):
                 headers = {
                     "authorization": f"Bearer sk-campaign-member-{i}",
                     "x-created": str(int(time.time()) - 3600),
@@ -739,9 +747,16 @@ async def test_two_uvicorn_replicas_share_one_campaign_view(redis_srv: RedisProc
                     urls[i % 2] + "/v1/chat/completions", content=body, headers=headers
                 )
                 statuses.append(r.status_code)
+                if 429 in statuses[0::2] and 429 in statuses[1::2]:
+                    break
+                await asyncio.sleep(0.05)  # members arrive over time, as a campaign's do
     assert set(statuses) == {200, 429}, statuses
     assert 429 in statuses[0::2] and 429 in statuses[1::2], statuses  # both replicas refuse
-    assert statuses.count(200) <= 4 + 3000 // 500  # flagging, then one bucket for everyone
+    for mine in (statuses[0::2], statuses[1::2]):
+        first = mine.index(429)
+        assert 200 not in mine[first:], statuses  # a dry bucket stays dry for everyone
+    # once charged, the one bucket (3000 tokens, ~600 a request) let at most 6 through
+    assert statuses[statuses.index(429) :].count(200) <= 6, statuses
 
 
 # --- 6. Cancellation and app failures: reservations refunded or settled -------------------
@@ -1240,10 +1255,12 @@ async def test_odd_account_ids_are_separate_accounts_and_safe_keys(
         assert (await call(mw, chat_body(), headers)).status == 200, value
         assert (await call(mw, chat_body(), headers)).status == 429, value
     assert len(app.bodies) == len(ODD_ACCOUNTS)
+    await mw.intel.drain(clock())  # records streamed, analysed: every key there is
     if store_uri.startswith("redis"):
         keys = await mw.store.client.keys("*")
         safe = re.compile(
-            rb"ae:\{(a:[0-9a-f]{32}|i:[0-9a-f]{24}|c:[tlnc]:[0-9a-z.:/_]+)\}(:[ay]:\d+)?"
+            rb"ae:\{(a:[0-9a-f]{32}|i:[0-9a-f]{24}|(b|ic):[tlnc]:[0-9a-z.:/_]+)\}(:[ay]:\d+)?"
+            rb"|ae:\{x:\d+\}:(records|lease)|ae:\{verdicts\}(:v|:beat)?"
         )
         assert all(safe.fullmatch(k) for k in keys), keys
         assert len([k for k in keys if k.startswith(b"ae:{a:")]) == len(ODD_ACCOUNTS)
@@ -1430,3 +1447,55 @@ async def test_memory_store_stays_bounded_under_many_accounts() -> None:
     assert len(small) == 20_000
     assert per_entry < 4096
     assert rss_full - rss0 < cap * 4096
+
+
+# --- 7. The intelligence plane absent or behind ---------------------------------------------
+
+
+async def test_an_absent_analyser_leaves_the_last_verdicts_until_they_expire(
+    store_uri: str, clock: SimClock
+) -> None:
+    """A campaign is flagged while the analyser runs; then it stops (nothing drains the
+    plane: records pile up in its bounded buffer). Requests keep being decided on their
+    accounts' own state, members keep carrying the last verdict and its shared bucket for
+    VERDICT_TTL, and after that no verdict at all: never a stale one for ever, never a
+    refusal for want of the analyser."""
+    log = io.StringIO()
+    mw = middleware(
+        App(), clock, store_uri, log,
+        account_limits="2/minute", account_created_header="x-created",
+        campaign_model='{"min_young": 3}', verdict_ttl=600, audit_sample_rate=1.0,
+        bucket_capacity=1_000_000,
+    )  # fmt: skip
+    body = chat_body(
+        "Think step by step and show your full reasoning. Implement a python function and "
+        "refactor the class. Task: sort a list.",
+        max_tokens=500,
+    )
+
+    async def member(n: int) -> dict:
+        headers = [JSON, (b"authorization", f"Bearer sk-m{n}".encode()),
+                   (b"x-created", str(int(clock())).encode())]  # fmt: skip
+        assert (await call(mw, body, headers, client=(f"10.7.{n}.1", 1))).status == 200
+        return events(log, "antiextract.decision")[-1]
+
+    for n in range(4):  # the analyser running: flagged once three are seen
+        await member(n)
+        await mw.intel.drain(clock())
+        clock.advance(1)
+    flagged = clock()
+    assert (await member(4))["campaign"] is not None
+    # the analyser stops: 590 s on, the last verdict still holds for every member
+    clock.advance(590)
+    for n in range(5, 9):
+        assert (await member(n))["campaign"] is not None
+    # and an account's own limits still decide (2 a minute): no analyser needed for that
+    solo = [JSON, (b"authorization", b"Bearer sk-solo")]
+    statuses = [(await call(mw, chat_body(), solo)).status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    # past VERDICT_TTL from the last record the analyser saw, the verdict is gone
+    clock.advance(flagged + 600 - clock() + 1)
+    assert (await member(9))["campaign"] is None
+    assert mw.intel.stats.dropped == 0  # the records waited (bounded), none lost yet
+    await mw.intel.stop()
+    await close(mw)

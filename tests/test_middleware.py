@@ -12,6 +12,7 @@ import pytest
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
 from antiextract.request.middleware import limits_from
+from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
 from .asgi import Exchange, bearer, chat_body, http_scope
@@ -77,7 +78,8 @@ async def make_mw(make_store, app, clock, log=None, **kw) -> AntiExtractMiddlewa
     s = settings(**kw)
     store = await make_store(limits_from(s))
     logger = make_logger(stream=log) if log is not None else make_logger(stream=io.StringIO())
-    return AntiExtractMiddleware(app, s, clock, store=store, logger=logger)
+    # the intelligence plane driven (never in the background): tests on simulated time
+    return AntiExtractMiddleware(app, s, clock, store=store, logger=logger, drive_intel=True)
 
 
 async def call(mw, body=b"", path="/v1/chat/completions", headers=None, **kw) -> Exchange:
@@ -424,9 +426,12 @@ async def test_redis_store_makes_exactly_one_round_trip_per_request(clock) -> No
             seen.append(CountingConnection.sent)  # sends so far when the app starts
             await super().__call__(scope, receive, send)
 
+    # (the intelligence plane's flushes are background writes of their own: it is driven
+    # here, so that only the hot path writes)
     mw = AntiExtractMiddleware(
-        CountingApp(chunks=[b"{}"]), s, clock, store=store, logger=make_logger(stream=io.StringIO())
-    )
+        CountingApp(chunks=[b"{}"]), s, clock, store=store,
+        logger=make_logger(stream=io.StringIO()), drive_intel=True,
+    )  # fmt: skip
     await store.client.script_flush()
     await call(mw, chat_body())  # the first call also loads the scripts (NOSCRIPT, then load)
     CountingConnection.sent = 0
@@ -436,6 +441,86 @@ async def test_redis_store_makes_exactly_one_round_trip_per_request(clock) -> No
     assert seen == list(range(1, 21))  # one write per request on the hot path
     assert CountingConnection.sent == 20  # no usage in the answers: nothing to settle
     await store.close()
+
+
+async def test_one_round_trip_holds_when_a_request_belongs_to_a_campaign(clock) -> None:
+    """A request whose cohorts the verdict cache flags charges its campaigns' shared
+    buckets in the same script call as its account (combined.lua): still one write."""
+    from antiextract.intel.verdicts import Verdict
+
+    s = settings(account_limits="100/minute", ip_limits="100/minute")
+    store = RedisStore(limits_from(s), await redis_client(counting=True), prefix="aetest")
+    seen: list[int] = []
+
+    class CountingApp(RecordingApp):
+        async def __call__(self, scope, receive, send):
+            seen.append(CountingConnection.sent)
+            await super().__call__(scope, receive, send)
+
+    mw = AntiExtractMiddleware(
+        CountingApp(chunks=[b"{}"]), s, clock, store=store,
+        logger=make_logger(stream=io.StringIO()), drive_intel=True,
+    )  # fmt: skip
+    records = []
+    emit = mw.intel.emit
+    mw.intel.emit = lambda r: (records.append(r), emit(r))  # type: ignore[method-assign]
+    await store.client.script_flush()
+    await call(mw, chat_body())  # loads the scripts; its record names the request's cohorts
+    keys = [k for k in records[-1].cohorts if k[0] in "tl"]
+    assert keys  # a template and its bands
+    mw.intel.cache.replace(
+        [Verdict(k, "c", 2.0, 40, 30, 0.9, clock(), clock() + 3600) for k in keys], 1
+    )
+    await call(mw, chat_body())  # combined.lua is loaded on its first use
+    CountingConnection.sent = 0
+    seen.clear()
+    for n in range(20):
+        await call(mw, chat_body(), headers=bearer(f"k{n % 3}"))
+    assert seen == list(range(1, 21))  # one write per request on the hot path
+    assert CountingConnection.sent == 20
+    for key in keys:  # ... and it charged every campaign's bucket
+        assert await store.campaign_bucket(key, clock()) is not None
+    await store.close()
+
+
+async def test_the_intelligence_plane_starts_with_the_lifespan_or_the_first_request(
+    clock,
+) -> None:
+    """With a lifespan the plane's background tasks start at start-up and stop at
+    shutdown (what was buffered analysed); a server that runs none starts them with the
+    first protected request, never with an unprotected one."""
+    app = RecordingApp(chunks=[b"{}"])
+    s = settings()
+    log = make_logger(stream=io.StringIO())
+    mw = AntiExtractMiddleware(app, s, clock, store=MemoryStore(limits_from(s)), logger=log)
+    assert mw.intel._task is None  # (MemoryIntel's one background task)
+    messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[dict] = []
+
+    async def lifespan_app(scope, receive, send):
+        await receive()
+        assert mw.intel._task is not None and not mw.intel._task.done()  # started
+        await call(mw, chat_body())  # a record buffered while it runs
+        await receive()
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    mw.app = lifespan_app
+    await mw({"type": "lifespan"}, receive, send)
+    assert mw.intel._task is None  # stopped at shutdown ...
+    assert len(mw.intel.buffer) == 0 and mw.intel.stats.analyzed > 0  # ... analysing first
+    mw.app = app
+
+    lazy = AntiExtractMiddleware(app, s, clock, store=MemoryStore(limits_from(s)), logger=log)
+    await call(lazy, b"{}", path="/health")  # not protected: nothing starts
+    assert lazy.intel._task is None
+    await call(lazy, chat_body())
+    assert lazy.intel._task is not None and not lazy.intel._task.done()
+    await lazy.intel.stop()
 
 
 def _account(mw: AntiExtractMiddleware, key: str = "sk-test-1") -> str:

@@ -24,6 +24,8 @@ import pytest
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
 from antiextract.request import middleware as middleware_module
+from antiextract.request import protected as protected_module
+from antiextract.request import streams as streams_module
 from antiextract.request.identity import digest
 from antiextract.store import MemoryStore
 
@@ -77,7 +79,8 @@ async def call(mw: Any, body: bytes, headers: list[tuple[bytes, bytes]], **kw: A
 async def test_a_request_the_campaign_bucket_refuses_is_not_charged_to_the_account(
     uri: str, clock: SimClock
 ) -> None:
-    """Young accounts share one wrapper; once their campaign is flagged its shared bucket
+    """Young accounts share one wrapper; once their campaign is flagged (the plane drained
+    after each request) its shared bucket
     (3,000 tokens, no refill to speak of) runs dry. Every 429 it answers must leave the
     refused account's own bucket as it was: the request never reached the model."""
     if uri != "memory://":
@@ -96,7 +99,9 @@ async def test_a_request_the_campaign_bucket_refuses_is_not_charged_to_the_accou
         account_limits="",
         ip_limits="",
     )
-    mw = AntiExtractMiddleware(ok_app, settings, clock, logger=make_logger(stream=io.StringIO()))
+    mw = AntiExtractMiddleware(
+        ok_app, settings, clock, logger=make_logger(stream=io.StringIO()), drive_intel=True
+    )
     body = chat_body(HARVEST, max_tokens=500)
     refused = []
     for n in range(12):
@@ -106,6 +111,7 @@ async def test_a_request_the_campaign_bucket_refuses_is_not_charged_to_the_accou
         if ex.status == 429:
             assert ex.json()["error"]["code"] == "rate_limit_exceeded"
             refused.append((n, before))
+        await mw.intel.drain(clock())  # the campaign flagged as the analyser would
     await mw.store.flush()
     assert refused, "the campaign's shared bucket never refused: the test proves nothing"
     for n, before in refused:
@@ -217,7 +223,7 @@ async def test_a_failing_response_builder_is_never_a_500(clock: SimClock, monkey
     def broken(*args: Any, **kw: Any) -> Any:
         raise ValueError("a bug in the 429 builder")
 
-    monkeypatch.setattr(middleware_module, "throttle_response", broken)
+    monkeypatch.setattr(protected_module, "throttle_response", broken)
     log = io.StringIO()
     s = Settings(account_limits="1/minute", degrade_at=100.0, challenge_at=150.0, block_at=200.0)
     mw = AntiExtractMiddleware(ok_app, s, clock, logger=make_logger(stream=log))
@@ -252,7 +258,7 @@ async def test_a_failing_degrade_filter_never_lets_the_unfiltered_answer_out(
         await send({"type": "http.response.body", "body": b"more " + secret})
 
     if streaming:
-        monkeypatch.setattr(middleware_module, "response_filter", lambda *a: BrokenFilter())
+        monkeypatch.setattr(streams_module, "response_filter", lambda *a: BrokenFilter())
     else:
         from antiextract.request.degrade import JsonFilter
 
@@ -261,7 +267,7 @@ async def test_a_failing_degrade_filter_never_lets_the_unfiltered_answer_out(
                 raise IndexError("a bug in the filter")
 
         broken = BrokenJson("openai.chat")
-        monkeypatch.setattr(middleware_module, "response_filter", lambda *a: broken)
+        monkeypatch.setattr(streams_module, "response_filter", lambda *a: broken)
     log = io.StringIO()
     s = Settings(degrade_at=0.0, challenge_enabled=False, block_at=1000.0)
     mw = AntiExtractMiddleware(app, s, clock, logger=make_logger(stream=log))

@@ -138,10 +138,9 @@ async def test_idle_account_equals_a_fresh_one(make_store, clock) -> None:
 def test_drawn_models_and_traffic_give_identical_answers_on_every_store(scenario) -> None:
     """The Lua scripts and the pure models are one algorithm: drawn models (no two trait
     weights equal), drawn traffic (tests/drawn.py), step by step on the memory store, a
-    single Redis through the lean client (the account and its cohorts in one call) and a
-    single Redis with one call per slot (the Cluster layout: ip.lua, cohort.lua, undo.lua
-    apart). Cohorts stay below the sketches' exact range (KMV and HyperLogLog both count
-    these few accounts exactly), so all three agree on campaigns too."""
+    single Redis through the lean client (the account and its campaigns' shared buckets in
+    one call) and a single Redis with one call per slot (the Cluster layout: ip.lua,
+    campaign.lua, undo.lua apart); the campaigns' buckets end alike on all three."""
 
     async def run() -> drawn.Coverage:
         m, cm, limits = scenario.model, scenario.cohort_model, scenario.limits

@@ -605,7 +605,11 @@ async def _allow(args: argparse.Namespace, ops: _Ops, now: float) -> int:
 
 
 async def _campaigns(args: argparse.Namespace, ops: _Ops, now: float) -> int:
-    cohorts = await ops.store.cohorts(now)
+    # the analysers' cohort states (the intelligence plane counts cohorts, off the
+    # request path; the store keeps only the campaigns' shared buckets)
+    from ..intel.report import cohort_report
+
+    cohorts = await cohort_report(ops.store, now)
     active = [c for c in cohorts if c["score"] > 0]
     shown = cohorts if args.all else active
     if args.json:

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
 
-from xxhash import xxh3_64_digest, xxh3_64_hexdigest
+from xxhash import xxh3_64_digest, xxh3_64_hexdigest, xxh3_128_digest
 
 __all__ = [
     "BAND_BITS",
@@ -97,17 +97,28 @@ def template_fingerprint(text: str) -> TemplateFP:
     for the first and last paragraph break, and Python work on two windows of ``_WINDOW``
     characters only.
     """
-    words = _words(_edges(text)).split()
+    edges = _edges(text)
+    # Memoised by a hash of the edges (never the text): a template's edges come back on
+    # every one of its requests, and the words and SimHash of them are most of the cost.
+    key = xxh3_128_digest(edges.encode("utf-8", "surrogatepass"))
+    found = _TEMPLATES.get(key)
+    if found is not None:
+        return found
+    words = _words(edges).split()
     skeleton = xxh3_64_hexdigest(b" ".join(words), seed=_SKELETON_SEED)  # whitespace collapsed
     if len(words) > _MAX_FEATURES:
         half = _MAX_FEATURES // 2
         words = words[:half] + words[-half:]
     simhash = _simhash(words)
-    return TemplateFP(
-        skeleton=skeleton,
-        simhash=simhash,
-        bands=_bands(simhash),
-    )
+    found = TemplateFP(skeleton=skeleton, simhash=simhash, bands=_bands(simhash))
+    if len(_TEMPLATES) >= _TEMPLATE_MEMO:
+        _TEMPLATES.clear()  # bounded: edges are attacker-chosen too
+    _TEMPLATES[key] = found
+    return found
+
+
+_TEMPLATE_MEMO = 8192
+_TEMPLATES: dict[bytes, TemplateFP] = {}  # 128-bit hash of the edges -> their fingerprint
 
 
 def _bands(simhash: int) -> tuple[str, ...]:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..model.allowlist import AllowEntry, Kind
 from ..model.bucket import Limits, Outcome
-from ..model.cohorts import CohortInput, CohortModel
+from ..model.campaigns import CampaignCharge
+from ..model.cohorts import CohortModel
 from ..model.risk import RiskInput, RiskModel
 
 if TYPE_CHECKING:
@@ -51,13 +52,16 @@ class Store(ABC):
         cost: float,
         now: float,
         signal: RiskInput = NO_SIGNAL,
-        cohort: CohortInput | None = None,
+        campaigns: CampaignCharge | None = None,
     ) -> Outcome:
         """Fold ``signal`` into the account's profile and assess its risk; then refill
         (slower for risky accounts), check and take ``cost`` tokens and one request from
         every limit. The profile learns from refused requests too; the limits do not.
-        ``cohort``: fold the request into each of its cohorts (same step / round trip) and
-        report them in ``Outcome.cohorts``; a flagged cohort's shared bucket is charged."""
+        ``campaigns``: the flagged campaigns the request belongs to (the verdict cache's
+        matches); in the same step (round trip) the shared bucket of each that rations
+        (``CampaignCharge.keys``) is charged, whatever the account's answer, and all of
+        them come back as ``Outcome.cohorts`` with their buckets' answers. No cohort is
+        counted here: that is the intelligence plane's, off the request path."""
 
     @abstractmethod
     async def settle(self, account: str, delta: float, now: float) -> None:
@@ -69,6 +73,11 @@ class Store(ABC):
     @abstractmethod
     async def account_state(self, account: str, now: float) -> dict[str, Any] | None:
         """What is stored for an account, refilled to ``now`` (None if nothing is)."""
+
+    @abstractmethod
+    async def campaign_bucket(self, key: str, now: float) -> float | None:
+        """A campaign's shared bucket (by its cohort key), refilled to ``now``; None when
+        it was never charged or has been idle long enough to be full again."""
 
     @abstractmethod
     async def reset(self, account: str) -> None:

@@ -27,7 +27,8 @@ from ..model.bucket import (
     take_cost,
     window_wait,
 )
-from ..model.cohorts import CohortInput, CohortModel, CohortState, CohortView, update_cohort
+from ..model.campaigns import CampaignCharge, bucket_ttl, charged, take_shared
+from ..model.cohorts import CohortModel, CohortView
 from ..model.risk import Profile, RiskInput, RiskModel, assess, refill_factor, update_profile
 from .base import NO_SIGNAL, Store
 
@@ -60,33 +61,40 @@ class MemoryStore(Store):
         self.max_keys = max_keys
         self.max_cohorts = max_cohorts
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._cohorts: OrderedDict[str, CohortState] = OrderedDict()
+        # a flagged campaign's cohort key -> its shared bucket (tokens, at), LRU-bounded
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._allow: dict[str, AllowEntry] = {}
         self._blocks: dict[str, float] = {}  # account -> blocked until (see _hold_block)
 
-    def _cohort_views(
-        self, account: str, cohort: CohortInput, cost: float, now: float
+    def _charge_campaigns(
+        self, campaigns: CampaignCharge, cost: float, now: float
     ) -> tuple[CohortView, ...]:
+        """Each rationing campaign's shared bucket charged ``cost`` (campaigns.take_shared);
+        the views with their buckets' answers."""
         m = self.cohort_model
-        views = []
-        table = self._cohorts
-        for key in cohort.keys:
-            state = table.get(key)
-            if state is not None and now - state.seen > m.ttl:
-                state = None
-            if state is None:
-                state = table[key] = CohortState()
-                if len(table) > self.max_cohorts:
-                    table.popitem(last=False)
-            else:
-                table.move_to_end(key)
-            views.append(
-                update_cohort(state, key, account, cohort.young, cohort.traits, cost, now, m)
-            )
-        return tuple(views)
+        table = self._buckets
+        ttl = bucket_ttl(m)
+        answers = {}
+        for key in campaigns.keys:
+            held = table.get(key)
+            if held is not None and now - held[1] > ttl:
+                held = None  # refilled to full meanwhile: as if never charged
+            tokens, allowed, wait = take_shared(
+                None if held is None else held[0], None if held is None else held[1],
+                cost, now, m,
+            )  # fmt: skip
+            table[key] = (tokens, now)
+            table.move_to_end(key)
+            if len(table) > self.max_cohorts:
+                table.popitem(last=False)
+            answers[key] = (allowed, wait)
+        return charged(campaigns.views, answers)
 
-    def cohort_state(self, key: str) -> CohortState | None:
-        return self._cohorts.get(key)
+    async def campaign_bucket(self, key: str, now: float) -> float | None:
+        held = self._buckets.get(key)
+        if held is None or now - held[1] > bucket_ttl(self.cohort_model):
+            return None
+        return take_shared(held[0], held[1], 0.0, now, self.cohort_model)[0]
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -129,11 +137,11 @@ class MemoryStore(Store):
         cost: float,
         now: float,
         signal: RiskInput = NO_SIGNAL,
-        cohort: CohortInput | None = None,
+        campaigns: CampaignCharge | None = None,
     ) -> Outcome:
         limits = self.limits
         cost = take_cost(cost, limits)
-        views = self._cohort_views(account, cohort, cost, now) if cohort else ()
+        views = self._charge_campaigns(campaigns, cost, now) if campaigns else ()
         acct = self._get("a:" + account, now, limits.account_ttl)
         held = self._blocks.get(account)
         if held is not None and held > acct.blocked_until:

@@ -68,7 +68,8 @@ from ..model import cohorts as _cohorts
 from ..model import risk as _risk
 from ..model.allowlist import KINDS, AllowEntry, Kind
 from ..model.bucket import Limits, Outcome, refill, take_cost
-from ..model.cohorts import CohortInput, CohortModel, CohortView
+from ..model.campaigns import CampaignCharge, bucket_ttl, charged, take_shared
+from ..model.cohorts import CohortModel, CohortView
 from ..model.risk import TRAITS, Assessment, RiskInput, RiskModel
 from ..redact import redact, uri_secrets, userinfo
 from .base import NO_SIGNAL, Store, StoreError
@@ -162,12 +163,11 @@ _COHORT = _lua_constants(
     HARVEST_EXTRACT=_cohorts.HARVEST_EXTRACT,
 )
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
-# cohort.lua's, per cohort: allowed (0|1), accounts, young, score, harvest, retry_after, born
-_COHORT_REPLY = struct.Struct("<7d")
+_BUCKET_REPLY = struct.Struct("<2d")  # campaign.lua's, per bucket: allowed (0|1), retry_after
 # evaluate.lua's KEYS (account, IP windows) and ARGV (now, cost, traits, acute, skeleton,
-# created, tier): combined.lua's cohort part reads its own after them
+# created, tier): combined.lua's campaign part reads its own after them
 _EVALUATE_KEYS, _EVALUATE_ARGS = 2, 7
-_DOUBLE = struct.Struct("<d")  # one packed double: ip.lua's retry_after, cohort.lua's joined
+_DOUBLE = struct.Struct("<d")  # one packed double: ip.lua's retry_after
 # Failures a store call can raise (redis-py's cluster client raises RedisClusterException,
 # not a RedisError, when it cannot reach any node to learn the slots).
 if TYPE_CHECKING:
@@ -190,8 +190,7 @@ def store_errors(what: str) -> Iterator[None]:
 
 SETTLE_RETRY, SETTLE_RETRY_MAX = 0.5, 30.0  # s between attempts of a failed settlement
 MAX_PENDING = 100_000  # accounts with a queued settlement (Redis failing for long)
-MEMBER_MARKS = 131_072  # (account, youth, cohort, day, born) marks kept (_cohort_args), ~9 MB
-KNOWN_COHORTS = 65_536  # (cohort, day) entries kept: encoded keys and born (_cohort_args)
+KNOWN_CAMPAIGNS = 65_536  # campaigns whose bucket key is kept RESP-encoded (_bucket_keys)
 _INTS = {"gaps", "hours_day", "hours_cur", "hours_prev", "day_count"}
 
 
@@ -231,23 +230,21 @@ class RedisStore(Store):
             profile_half_life=m.profile_half_life,
         )  # fmt: skip
 
-        def cohort(key0: int, arg0: int) -> str:
+        def campaign(key0: int, arg0: int) -> str:
             return _lua_constants(
-                key0=key0, arg0=arg0, min_young=cm.min_young, full_young=cm.full_young,
-                min_share=cm.min_young_share, min_harvest=cm.min_harvest, weight=cm.weight,
-                half_life=cm.half_life, cap=cm.bucket_capacity, rate=cm.bucket_refill,
-                ttl=cm.ttl,
-            ) + _COHORT + _script("cohort.lua", "bucket.lua")  # fmt: skip
+                key0=key0, arg0=arg0, cap=cm.bucket_capacity, rate=cm.bucket_refill,
+                ttl=bucket_ttl(cm),
+            ) + _script("campaign.lua", "bucket.lua")  # fmt: skip
 
         evaluate += _LAYOUT + _RISK + _script("evaluate.lua", "windows.lua", "bucket.lua")
         self._evaluate = client.register_script(evaluate)
         self._settle = client.register_script(_LAYOUT + _script("settle.lua", "bucket.lua"))
         self._admin = client.register_script(_LAYOUT + _script("admin.lua"))
-        self._cohort = client.register_script(cohort(0, 0))  # Cluster: one call per cohort
-        # a single Redis: the account and its cohorts in one call (see combined.lua)
+        self._campaign = client.register_script(campaign(0, 0))  # Cluster: one call each
+        # a single Redis: the account and its campaigns' buckets in one call (combined.lua)
         self._combined = client.register_script(
             _lua_function("account", evaluate)
-            + _lua_function("cohorts", cohort(_EVALUATE_KEYS, _EVALUATE_ARGS))
+            + _lua_function("campaigns", campaign(_EVALUATE_KEYS, _EVALUATE_ARGS))
             + _script("combined.lua")
         )
         self._ip = client.register_script(
@@ -260,8 +257,7 @@ class RedisStore(Store):
             ev, co = self._evaluate, self._combined
             self._fast_evaluate = fast.prepare(ev.sha, ev.script)
             self._fast_combined = fast.prepare(co.sha, co.script)
-        self._known: dict[tuple[str, int], list[Any]] = {}  # see _cohort_args
-        self._members: set[int] = set()
+        self._bucket_encoded: dict[str, bytes] = {}  # see _bucket_keys
         self._pending: dict[str, list[float]] = {}  # account -> [delta, latest now]
         self._flushing: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()  # flush(): skip the back-off, try now
@@ -308,57 +304,47 @@ class RedisStore(Store):
 
         return refund
 
-    def _cohort_args(self, account: str, cohort: CohortInput, day: int) -> tuple[bytes, bytes]:
-        """The request's cohort keys, RESP-encoded, and cohort.lua's ``joined``.
+    def bucket_key(self, key: str) -> str:
+        """A campaign's shared bucket, by its cohort key; hash-tagged on its own (its own
+        Cluster slot, apart from the cohort's counting keys, which only the analyser
+        writes)."""
+        return f"{self.prefix}:{{b:{key}}}"
 
-        Per (cohort, day) the store keeps its five keys encoded once (a campaign's cohorts
-        come back on every one of its requests) and the ``born`` of the cohort's state.
-        ``joined`` is, per cohort, a packed double: that ``born`` when this store already
-        added the account, with this youth, to today's sketches (cohort.lua then skips
-        PFADD), else 0. The store remembers that as a 64-bit hash (a collision skips one
-        PFADD; it never adds a stranger); a state made anew after a loss has another
-        ``born``, so nothing remembered applies to it. Both are bounded (cleared when
-        full: forgetting costs an encoding or a PFADD, nothing else)."""
-        known, seen, young = self._known, self._members, cohort.young
-        if len(known) >= KNOWN_COHORTS:
+    def _bucket_keys(self, keys: tuple[str, ...]) -> bytes:
+        """The buckets' keys RESP-encoded, each kept once encoded: a campaign's buckets
+        come back on every one of its requests. Bounded (cleared when full)."""
+        known = self._bucket_encoded
+        if len(known) >= KNOWN_CAMPAIGNS:
             known.clear()
         blocks = []
-        joined = []
-        for key in cohort.keys:
-            entry = known.get((key, day))
-            if entry is None:
-                entry = known[key, day] = [encode_bulk(self.cohort_keys(key, day)), 0.0]
-            blocks.append(entry[0])
-            born = entry[1]
-            if born and hash((account, young, key, day, born)) not in seen:
-                born = 0.0
-            joined.append(born)
-        return b"".join(blocks), struct.pack(f"<{len(joined)}d", *joined)
+        for key in keys:
+            block = known.get(key)
+            if block is None:
+                block = known[key] = encode_bulk([self.bucket_key(key)])
+            blocks.append(block)
+        return b"".join(blocks)
 
-    def _cohort_views(
-        self, account: str, cohort: CohortInput, day: int, joined: bytes, packed: bytes
-    ) -> tuple[CohortView, ...]:
-        """cohort.lua's reply (seven doubles per cohort) as views; remembers each cohort's
-        ``born`` and that the account is now in its sketches (see ``_cohort_args``)."""
-        keys = cohort.keys
-        if len(packed) != _COHORT_REPLY.size * len(keys):
-            raise RespError(f"cohort reply of {len(packed)} bytes for {len(keys)} cohorts")
-        known, seen, young = self._known, self._members, cohort.young
-        if len(seen) >= MEMBER_MARKS:
-            seen.clear()  # bounded: forgetting costs a PFADD, nothing else
-        views = []
-        for key, (sent,), (allowed, accounts, young_n, score, harvest, wait, born) in zip(
-            keys, _DOUBLE.iter_unpack(joined), _COHORT_REPLY.iter_unpack(packed), strict=True
-        ):
-            if born != sent:  # the script added the account (or met a new state)
-                entry = known.get((key, day))
-                if entry is not None:
-                    entry[1] = born
-                seen.add(hash((account, young, key, day, born)))
-            views.append(
-                CohortView(key, score, int(accounts), int(young_n), harvest, allowed != 0.0, wait)
-            )
-        return tuple(views)
+    async def campaign_bucket(self, key: str, now: float) -> float | None:
+        with store_errors("campaign bucket read"):
+            raw = await self.client.get(self.bucket_key(key))
+        if raw is None or len(raw) != 16:
+            return None
+        tokens, ts = struct.unpack("<dd", raw)
+        if now - ts > bucket_ttl(self.cohort_model):
+            return None  # full again (its key expires about now)
+        return take_shared(tokens, ts, 0.0, now, self.cohort_model)[0]
+
+    @staticmethod
+    def _campaign_views(campaigns: CampaignCharge, packed: bytes) -> tuple[CohortView, ...]:
+        """campaign.lua's reply (two doubles per bucket) folded into the campaigns' views."""
+        keys = campaigns.keys
+        if len(packed) != _BUCKET_REPLY.size * len(keys):
+            raise RespError(f"campaign reply of {len(packed)} bytes for {len(keys)} buckets")
+        answers = {
+            key: (allowed != 0.0, wait)
+            for key, (allowed, wait) in zip(keys, _BUCKET_REPLY.iter_unpack(packed), strict=True)
+        }
+        return charged(campaigns.views, answers)
 
     def cohort_keys(self, key: str, day: int) -> list[str]:
         """State, then the HyperLogLogs of accounts and young accounts for today and
@@ -374,46 +360,44 @@ class RedisStore(Store):
         cost: float,
         now: float,
         signal: RiskInput = NO_SIGNAL,
-        cohort: CohortInput | None = None,
+        campaigns: CampaignCharge | None = None,
     ) -> Outcome:
         # What evaluate.lua takes (it caps the same way): Outcome.taken, the most a
         # settlement or the refund of a cancelled call may give back.
         cost = take_cost(cost, self.limits)
         created = "" if signal.created_at is None else signal.created_at
         args = [now, cost, signal.traits, signal.acute, signal.skeleton, created, signal.tier]
-        views: tuple[CohortView, ...] = ()
+        views: tuple[CohortView, ...] = campaigns.views if campaigns is not None else ()
         with store_errors("evaluate"):
             if self.per_slot_calls:
-                return await self._evaluate_per_slot(account, ip, cost, now, args, cohort)
+                return await self._evaluate_per_slot(account, ip, cost, now, args, campaigns)
             keys = [self.account_key(account), self.ip_key(ip)]
             fast = self._fast_evaluate
-            if cohort is None or not cohort.keys:
+            buckets = campaigns.keys if campaigns is not None else ()
+            if not buckets:
                 if fast is not None:
                     reply = await fast(keys, args, self._refund_if_allowed(account, cost, now))
                 else:
                     reply = await self._evaluate(keys=keys, args=args, client=self.client)
             else:
-                # On a single Redis the account and all cohorts in one call (combined.lua;
-                # _evaluate_per_slot: one call per slot).
-                day = int(now // 86_400)
-                encoded, joined = self._cohort_args(account, cohort, day)
+                # On a single Redis the account and its campaigns' buckets in one call
+                # (combined.lua; _evaluate_per_slot: one call per slot). A bucket is
+                # charged what the account is: never more than a full account bucket.
+                assert campaigns is not None
                 assert len(keys) == _EVALUATE_KEYS and len(args) == _EVALUATE_ARGS
-                # the cohorts' shared bucket is charged what the account is (as the memory
-                # store does): never more than a full account bucket, never below zero
-                charge = take_cost(cost, self.limits)
-                args += [now, account, int(cohort.young), cohort.traits, charge, joined]
+                args += [now, cost]
                 combined = self._fast_combined
                 if combined is not None:
                     reply = await combined(
-                        EncodedKeys(_EVALUATE_KEYS + 5 * len(cohort.keys),
-                                    encode_bulk(keys) + encoded),
+                        EncodedKeys(_EVALUATE_KEYS + len(buckets),
+                                    encode_bulk(keys) + self._bucket_keys(buckets)),
                         args,
                         self._refund_if_allowed(account, cost, now),
                     )  # fmt: skip
                 else:
-                    keys += [key for k in cohort.keys for key in self.cohort_keys(k, day)]
+                    keys += [self.bucket_key(k) for k in buckets]
                     (reply,) = await self._pipelined([(self._combined, keys, args)])
-                views = self._cohort_views(account, cohort, day, joined, reply[4])
+                views = self._campaign_views(campaigns, reply[4])
         allowed, denied, packed, day_count = reply[:4]
         tokens, wait, risk, youth, *rest = _REPLY.unpack(packed)
         n = len(TRAITS)
@@ -430,9 +414,10 @@ class RedisStore(Store):
         cost: float,
         now: float,
         args: list[Any],
-        cohort: CohortInput | None,
+        campaigns: CampaignCharge | None,
     ) -> Outcome:
-        """Redis Cluster: one call per slot in one batch (account, IP windows, each cohort),
+        """Redis Cluster: one call per slot in one batch (account, IP windows, each
+        campaign's bucket),
         merged as evaluate.lua merges them on a single Redis (see the module docstring)."""
         account_key = self.account_key(account)
         calls = [(self._evaluate, [account_key], args)]
@@ -441,14 +426,8 @@ class RedisStore(Store):
             ip_key = self.ip_key(ip)
             calls.append((self._ip, [ip_key], [now]))
         first = len(calls)
-        day = int(now // 86_400)
-        if cohort is not None and cohort.keys:
-            _, joined = self._cohort_args(account, cohort, day)
-            head = [now, account, int(cohort.young), cohort.traits, take_cost(cost, self.limits)]
-            calls += [
-                (self._cohort, self.cohort_keys(k, day), [*head, joined[8 * i : 8 * i + 8]])
-                for i, k in enumerate(cohort.keys)
-            ]
+        buckets = campaigns.keys if campaigns is not None else ()
+        calls += [(self._campaign, [self.bucket_key(k)], [now, cost]) for k in buckets]
         replies = await self._pipelined(calls)
         reply = replies[0]
         allowed, denied, packed, day_count = reply[:4]
@@ -477,9 +456,9 @@ class RedisStore(Store):
                     await self._pipelined(undo)
         n = len(TRAITS)
         assessment = Assessment(risk, youth, tuple(rest[:n]), rest[n], rest[n + 1], day_count)
-        views: tuple[CohortView, ...] = ()
-        if cohort is not None and cohort.keys:
-            views = self._cohort_views(account, cohort, day, joined, b"".join(replies[first:]))
+        views: tuple[CohortView, ...] = campaigns.views if campaigns is not None else ()
+        if campaigns is not None and buckets:
+            views = self._campaign_views(campaigns, b"".join(replies[first:]))
         ok = bool(allowed and ip_taken)
         return Outcome(
             ok, tokens, wait, denied.decode() or None, assessment, views, cost if ok else 0.0
