@@ -40,6 +40,7 @@ from typing import Any
 import orjson
 
 from antiextract import AntiExtractMiddleware, Settings
+from antiextract.store import StoreError
 
 DAY = 86_400.0
 HOUR = 3_600.0
@@ -394,6 +395,20 @@ class Clock:
         return self.now
 
 
+async def drain(app: AntiExtractMiddleware, now: float) -> None:
+    """One analysis of the plane at ``now``. A Redis call that times out on a loaded
+    machine (the store's 250 ms) leaves the records buffered: tried again, as the
+    background flusher would at its next interval."""
+    for attempt in range(5):
+        try:
+            await app.intel.drain(now)
+            return
+        except StoreError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.05)
+
+
 async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bool) -> dict:
     accounts = populations(scale, days, seed)
     events = schedule(accounts, days)
@@ -422,7 +437,7 @@ async def run(storage_uri: str, days: int, scale: float, seed: int, progress: bo
     for n, (t, i) in enumerate(events):
         if t - drained >= DRAIN_SECONDS:
             drained = t - (t - drained) % DRAIN_SECONDS
-            await app.intel.drain(drained)
+            await drain(app, drained)
         clock.now = t
         acct = accounts[i]
         body = orjson.dumps(body_for(acct))
