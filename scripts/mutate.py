@@ -1,0 +1,421 @@
+"""Mutation testing of the detection math and its Lua transcriptions (issue 15).
+
+Python: mutmut 3 over the pure modules in ``PYTHON``, each against the test files named
+for what it tests (mutmut runs, for each mutant, the tests among those that call the
+mutated function). Lua: our own mutator (``scripts/lua_mutants.py``: one constant,
+operator, connective or index at a time) over every ``antiextract/store/*.lua``; each
+mutant is loaded into RedisStore through the store's normal script-building path (the
+copy's files are what ``importlib.resources`` reads) and the store and cohort tests run
+against a real Redis (``ANTIEXTRACT_TEST_REDIS_URL``; its database is flushed per test,
+so give this tool a database of its own).
+
+Everything runs in a temporary copy of the checkout; the checkout is never changed.
+A surviving mutant counts as equivalent only when ``scripts/equivalent-mutants.toml``
+lists it (target, the line before and after, and why no test can tell them apart).
+
+    .venv/bin/python scripts/mutate.py                     # everything, report updated
+    .venv/bin/python scripts/mutate.py risk evaluate.lua   # some targets, report updated
+    .venv/bin/python scripts/mutate.py --sample 6 --seed 15 --no-report   # CI's subset
+    .venv/bin/python scripts/mutate.py --list              # the targets
+
+Exit status 1 when a mutant that is not listed as equivalent survived (``--check``, on by
+default with ``--sample``) or when the unchanged code fails its tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import lua_mutants  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+EQUIVALENTS = ROOT / "scripts" / "equivalent-mutants.toml"
+COPIED = ("antiextract", "tests", "pyproject.toml")
+
+# module -> (path, the test files named for what it tests)
+PYTHON = {
+    "risk": (
+        "antiextract/model/risk.py",
+        ("tests/test_risk.py", "tests/test_store.py", "tests/test_config.py"),
+    ),
+    "cohorts": ("antiextract/model/cohorts.py", ("tests/test_cohorts.py", "tests/test_store.py")),
+    "bucket": ("antiextract/model/bucket.py", ("tests/test_store.py", "tests/test_charging.py")),
+    "policy": ("antiextract/request/policy.py", ("tests/test_policy.py", "tests/test_ladder.py")),
+    "signals": (
+        "antiextract/request/signals.py",
+        ("tests/test_signals.py", "tests/test_heldout_corpus.py"),
+    ),
+}
+LUA_DIR = "antiextract/store"
+# Every script found in LUA_DIR is mutated; these are the tests that load scripts into a
+# RedisStore and compare it with the memory store and hand-worked values.
+LUA_TESTS = ("tests/test_store.py", "tests/test_cohorts.py")
+LUA_TESTS_BY_SCRIPT: dict[str, tuple[str, ...]] = {}
+LUA_TIMEOUT = 60.0  # seconds one mutant may run a test before Redis is told SCRIPT KILL
+
+
+@dataclass
+class Mutant:
+    target: str  # "risk" or "evaluate.lua"
+    name: str  # mutmut's name, or "<script>:<n>"
+    kind: str  # Lua: constant/arithmetic/...; Python: the mutated function
+    before: str
+    after: str
+    status: str = "not run"  # killed, survived, timeout, no tests, equivalent, ...
+    killer: str = ""
+    reason: str = ""  # why it is equivalent
+
+
+@dataclass
+class Result:
+    target: str
+    path: str
+    sha256: str
+    tests: tuple[str, ...]
+    mutants: list[Mutant] = field(default_factory=list)
+    seconds: float = 0.0
+    sample: int | None = None
+
+    def counts(self) -> dict[str, object]:
+        by: dict[str, int] = {}
+        for m in self.mutants:
+            by[m.status] = by.get(m.status, 0) + 1
+        killed = by.get("killed", 0) + by.get("timeout", 0)
+        equivalent = by.get("equivalent", 0)
+        judged = len(self.mutants) - equivalent
+        return {
+            "mutants": len(self.mutants),
+            "killed": killed,
+            "survived": judged - killed,
+            "equivalent": equivalent,
+            "kill_rate": round(killed / judged, 4) if judged else 1.0,
+        }
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def commit() -> str:
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "antiextract", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return head + ("+changes" if dirty else "")
+
+
+def copy_checkout(to: Path) -> None:
+    for name in COPIED:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(
+                src, to / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "results")
+            )
+        else:
+            shutil.copy2(src, to / name)
+
+
+def load_equivalents() -> list[dict[str, str]]:
+    if not EQUIVALENTS.exists():
+        return []
+    listed = tomllib.loads(EQUIVALENTS.read_text("utf-8")).get("equivalent", [])
+    for e in listed:
+        missing = {"target", "before", "after", "reason"} - set(e)
+        if missing:
+            raise SystemExit(f"{EQUIVALENTS.name}: an entry lacks {', '.join(sorted(missing))}")
+    return listed
+
+
+def mark_equivalents(result: Result, listed: list[dict[str, str]]) -> None:
+    for m in result.mutants:
+        if m.status not in ("survived", "no tests"):
+            continue
+        for e in listed:
+            if e["target"] == m.target and e["before"] == m.before and e["after"] == m.after:
+                m.status, m.reason = "equivalent", e["reason"]
+                break
+
+
+# --- Python, through mutmut ---------------------------------------------------------------
+
+_MUTMUT_STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests"}
+_MUTMUT_STATUS.update({36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout"})
+
+
+def _mutmut(where: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("mutmut")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT / "scripts")}
+    return subprocess.run(
+        [str(exe), *args], cwd=where, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _diff_lines(diff: str) -> tuple[str, str]:
+    """The changed line of a mutmut diff, before and after (stripped; several joined)."""
+    minus = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("-") and ln[1:2] != "-"]
+    plus = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("+") and ln[1:2] != "+"]
+    return " / ".join(minus), " / ".join(plus)
+
+
+def run_python(module: str, sample: int | None, seed: int) -> Result:
+    path, tests = PYTHON[module]
+    result = Result(module, path, sha256(ROOT / path), tests, sample=sample)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"antiextract-mutmut-{module}-") as tmp:
+        where = Path(tmp)
+        copy_checkout(where)
+        config = (
+            "\n[tool.mutmut]\n"
+            'source_paths = ["antiextract"]\n'
+            f'only_mutate = ["{path}"]\n'
+            f"pytest_add_cli_args_test_selection = {json.dumps(list(tests))}\n"
+            'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-p", "mutation_session"]\n'
+            "use_git_change_detection = false\n"
+        )
+        with open(where / "pyproject.toml", "a", encoding="utf-8") as f:
+            f.write(config)
+        # One mutant at a time: the Redis tests flush their database per test, so two
+        # mutants' tests running side by side would wipe each other's state.
+        if sample is None:
+            done = _mutmut(where, "run", "--max-children", "1")
+        else:
+            # Generate the mutants and the test map (running the first mutant of each
+            # function), then a fixed, seeded sample of the rest.
+            done = _mutmut(where, "run", "--max-children", "1", "*__mutmut_1")
+        meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
+        codes: dict[str, int | None] = meta["exit_code_by_key"]
+        if not codes:
+            raise SystemExit(f"mutmut made no mutants of {path}:\n{done.stdout[-3000:]}")
+        if "Failed to run clean test" in done.stdout or done.returncode not in (0, None):
+            if all(c is None for c in codes.values()):
+                raise SystemExit(f"mutmut could not test {module}:\n{done.stdout[-3000:]}")
+        names = sorted(codes)
+        if sample is not None:
+            rest = [n for n in names if not n.endswith("__mutmut_1")]
+            chosen = sorted(random.Random(f"{seed}:{module}").sample(rest, min(sample, len(rest))))
+            if chosen:
+                _mutmut(where, "run", "--max-children", "1", *chosen)
+            meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
+            codes = meta["exit_code_by_key"]
+            names = [n for n in names if n.endswith("__mutmut_1")] + chosen
+        for name in names:
+            code = codes[name]
+            status = "not run" if code is None else _MUTMUT_STATUS.get(code, f"exit {code}")
+            function = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+            m = Mutant(module, name, function.removeprefix("x_").replace("ǁ", "."), "", "")
+            m.status = status
+            if status != "killed":
+                shown = _mutmut(where, "show", name).stdout
+                m.before, m.after = _diff_lines(shown)
+            result.mutants.append(m)
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
+
+
+# --- Lua, through our own mutator and a pytest session that stays up ------------------------
+
+
+def lua_scripts() -> list[str]:
+    return sorted(p.name for p in (ROOT / LUA_DIR).glob("*.lua"))
+
+
+def run_lua(script: str, sample: int | None, seed: int) -> Result:
+    source = ROOT / LUA_DIR / script
+    tests = LUA_TESTS_BY_SCRIPT.get(script, LUA_TESTS)
+    result = Result(script, f"{LUA_DIR}/{script}", sha256(source), tests, sample=sample)
+    text = source.read_text("utf-8")
+    found = lua_mutants.sites(text)
+    numbered = list(enumerate(found, 1))
+    if sample is not None:
+        numbered = sorted(random.Random(f"{seed}:{script}").sample(numbered, min(sample, len(numbered))))
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="antiextract-lua-") as tmp:
+        where = Path(tmp)
+        copy_checkout(where)
+        plan = where / "plan.json"
+        plan.write_text(
+            json.dumps(
+                {
+                    "path": str(where / LUA_DIR / script),
+                    "mutants": [
+                        {"n": n, "text": site.apply(text), "where": f"line {site.line}"}
+                        for n, site in numbered
+                    ],
+                    "timeout": LUA_TIMEOUT,
+                }
+            ),
+            "utf-8",
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "ANTIEXTRACT_LUA_PLAN": str(plan),
+        }
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "mutation_session",
+                *tests,
+            ],
+            cwd=where,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        out = where / "plan.out.json"
+        if not out.exists():
+            raise SystemExit(f"the Lua session for {script} ended early:\n{done.stdout[-4000:]}")
+        verdicts = json.loads(out.read_text("utf-8"))
+    if verdicts.get("baseline"):
+        raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
+    for n, site in numbered:
+        before, after = site.lines(text)
+        v = verdicts["mutants"][str(n)]
+        m = Mutant(script, f"{script}:{n}", site.kind, before, after, v["status"], v["killer"])
+        result.mutants.append(m)
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def write_report(results: dict[str, dict[str, object]], at: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "mutation.json").write_text(json.dumps(results, indent=1) + "\n", "utf-8")
+    order = list(PYTHON) + sorted(t for t in results if t.endswith(".lua"))
+    rows, details = [], []
+    total = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0}
+    for t in order:
+        if t not in results:
+            continue
+        r = results[t]
+        c = r["counts"]
+        for k in total:
+            total[k] += c[k]
+        rows.append(
+            f"| `{t}` | {c['mutants']} | {c['killed']} | {c['survived']} | {c['equivalent']} "
+            f"| {100 * c['kill_rate']:.1f}% | `{r['commit'][:12]}` | `{r['sha256'][:12]}` "
+            f"| {r['seconds']:.0f} s |"
+        )
+        left = [m for m in r["mutants"] if m["status"] not in ("killed", "timeout")]
+        if left:
+            details.append(f"\n### `{t}` ({r['path']}; tests: {', '.join(r['tests'])})\n")
+            for m in left:
+                why = f" — {m['reason']}" if m["reason"] else ""
+                details.append(
+                    f"- **{m['status']}** `{m['name']}` ({m['kind']}): "
+                    f"`{m['before']}` → `{m['after']}`{why}"
+                )
+    judged = total["mutants"] - total["equivalent"]
+    rate = 100 * total["killed"] / judged if judged else 100.0
+    text = "\n".join(
+        [
+            "# Mutation testing",
+            "",
+            "Written by `scripts/mutate.py` (`make mutate`); do not edit by hand. Python: mutmut "
+            "over each pure module with the test files named for what it tests; Lua: "
+            "`scripts/lua_mutants.py` (one constant, operator, connective or index at a time), "
+            "each mutant loaded into a RedisStore and the store and cohort tests run on a real "
+            "Redis. A timeout counts as killed. *Equivalent* mutants are those listed with a "
+            "reason in `scripts/equivalent-mutants.toml`; the kill rate is over the others.",
+            "",
+            "| target | mutants | killed | survived | equivalent | kill rate | commit | sha256 "
+            "| time |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+            *rows,
+            f"| **all** | {total['mutants']} | {total['killed']} | {total['survived']} "
+            f"| {total['equivalent']} | {rate:.1f}% | | | |",
+            "",
+            "`commit` is the checkout each target ran at (`+changes`: with uncommitted changes "
+            "to antiextract/ or tests/), `sha256` that of the file mutated.",
+            "",
+            "## Mutants not killed",
+            *details,
+            "",
+        ]
+    )
+    (RESULTS / "mutation.md").write_text(text, "utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("targets", nargs="*", help="modules and scripts (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the targets and exit")
+    parser.add_argument("--sample", type=int, help="a seeded sample of this many per target")
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--no-report", action="store_true", help="leave the report unchanged")
+    parser.add_argument("--check", action="store_true", help="exit 1 on a surviving mutant")
+    args = parser.parse_args(argv)
+    every = [*PYTHON, *lua_scripts()]
+    if args.list:
+        print("\n".join(every))
+        return 0
+    unknown = set(args.targets) - set(every)
+    if unknown:
+        parser.error(f"unknown targets: {', '.join(sorted(unknown))} (see --list)")
+    chosen = [t for t in every if not args.targets or t in args.targets]
+    listed = load_equivalents()
+    at = commit()
+    report_path = RESULTS / "mutation.json"
+    report = json.loads(report_path.read_text("utf-8")) if report_path.exists() else {}
+    report = {t: r for t, r in report.items() if t in every}  # scripts that are gone
+    bad = 0
+    for target in chosen:
+        if target in PYTHON:
+            result = run_python(target, args.sample, args.seed)
+        else:
+            result = run_lua(target, args.sample, args.seed)
+        mark_equivalents(result, listed)
+        c = result.counts()
+        left = [m for m in result.mutants if m.status not in ("killed", "timeout", "equivalent")]
+        bad += len(left)
+        print(
+            f"{target:18} {c['mutants']:4} mutants  {c['killed']:4} killed  "
+            f"{c['survived']:3} survived  {c['equivalent']:3} equivalent  "
+            f"{100 * c['kill_rate']:5.1f}%  ({result.seconds:.0f} s)",
+            flush=True,
+        )
+        for m in left:
+            print(f"    {m.status}: {m.name} ({m.kind}): {m.before}  ->  {m.after}")
+        if args.sample is None and not args.no_report:
+            data = asdict(result)
+            data.update(commit=at, counts=c)
+            report[target] = data
+            write_report(report, at)
+    if (args.check or args.sample is not None) and bad:
+        print(f"{bad} mutants survived that are not listed as equivalent")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
