@@ -84,8 +84,30 @@ KIND = {
 }
 # After these, a "-" is unary (a sign), which has no "+" counterpart in Lua.
 _KEYWORDS = frozenset(
-    "and break do else elseif end false for function goto if in local nil not or repeat "
-    "return then true until while".split()
+    [
+        "and",
+        "break",
+        "do",
+        "else",
+        "elseif",
+        "end",
+        "false",
+        "for",
+        "function",
+        "goto",
+        "if",
+        "in",
+        "local",
+        "nil",
+        "not",
+        "or",
+        "repeat",
+        "return",
+        "then",
+        "true",
+        "until",
+        "while",
+    ]
 )
 
 
@@ -218,12 +240,10 @@ def sites(text: str) -> list[Site]:
                 j += 1
             inner = toks[k + 1 : j]
             literal = len(inner) == 1 and inner[0].kind == "number"
-            is_index = prev.kind == "name" and prev.text not in _KEYWORDS or prev.text in ")]"
+            is_index = (prev.kind == "name" and prev.text not in _KEYWORDS) or prev.text in ")]"
             if inner and not literal and is_index and j < len(toks):
                 close = toks[j]
-                out.append(
-                    Site("index", close.start, close.end, "]", " + 1]", line(close.start))
-                )
+                out.append(Site("index", close.start, close.end, "]", " + 1]", line(close.start)))
     return out
 
 

@@ -6,8 +6,8 @@ mutated function). Lua: our own mutator (``scripts/lua_mutants.py``: one constan
 operator, connective or index at a time) over every ``antiextract/store/*.lua``; each
 mutant is loaded into RedisStore through the store's normal script-building path (the
 copy's files are what ``importlib.resources`` reads) and the store and cohort tests run
-against a real Redis (``ANTIEXTRACT_TEST_REDIS_URL``; its database is flushed per test,
-so give this tool a database of its own).
+against a real Redis: a private redis-server this tool starts on a free port for each
+target (the tests flush their database and read server-wide statistics).
 
 Everything runs in a temporary copy of the checkout; the checkout is never changed.
 A surviving mutant counts as equivalent only when ``scripts/equivalent-mutants.toml``
@@ -35,12 +35,16 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 import lua_mutants  # noqa: E402
+
+from tests.redis_proc import RedisProcess  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 EQUIVALENTS = ROOT / "scripts" / "equivalent-mutants.toml"
@@ -124,6 +128,19 @@ def commit() -> str:
     return head + ("+changes" if dirty else "")
 
 
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """A redis-server of this run's own on a free loopback port: the tests flush their
+    database and one reads the server's command statistics, so a shared server (another
+    run, another checkout's tests) would make mutants die or live by accident."""
+    server = RedisProcess()
+    server.start()
+    try:
+        yield server.url.rsplit("/", 1)[0] + "/15"
+    finally:
+        server.stop()
+
+
 def copy_checkout(to: Path) -> None:
     for name in COPIED:
         src = ROOT / name
@@ -162,9 +179,14 @@ _MUTMUT_STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "n
 _MUTMUT_STATUS.update({36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout"})
 
 
-def _mutmut(where: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _mutmut(where: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("mutmut")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT / "scripts")}
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": str(ROOT / "scripts"),
+        "ANTIEXTRACT_TEST_REDIS_URL": url,
+    }
     return subprocess.run(
         [str(exe), *args], cwd=where, env=env, capture_output=True, text=True, check=False
     )
@@ -181,7 +203,10 @@ def run_python(module: str, sample: int | None, seed: int) -> Result:
     path, tests = PYTHON[module]
     result = Result(module, path, sha256(ROOT / path), tests, sample=sample)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix=f"antiextract-mutmut-{module}-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix=f"antiextract-mutmut-{module}-") as tmp,
+        private_redis() as url,
+    ):
         where = Path(tmp)
         copy_checkout(where)
         config = (
@@ -197,24 +222,23 @@ def run_python(module: str, sample: int | None, seed: int) -> Result:
         # One mutant at a time: the Redis tests flush their database per test, so two
         # mutants' tests running side by side would wipe each other's state.
         if sample is None:
-            done = _mutmut(where, "run", "--max-children", "1")
+            done = _mutmut(where, url, "run", "--max-children", "1")
         else:
             # Generate the mutants and the test map (running the first mutant of each
             # function), then a fixed, seeded sample of the rest.
-            done = _mutmut(where, "run", "--max-children", "1", "*__mutmut_1")
+            done = _mutmut(where, url, "run", "--max-children", "1", "*__mutmut_1")
         meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
         codes: dict[str, int | None] = meta["exit_code_by_key"]
         if not codes:
             raise SystemExit(f"mutmut made no mutants of {path}:\n{done.stdout[-3000:]}")
-        if "Failed to run clean test" in done.stdout or done.returncode not in (0, None):
-            if all(c is None for c in codes.values()):
-                raise SystemExit(f"mutmut could not test {module}:\n{done.stdout[-3000:]}")
+        if done.returncode not in (0, None) and all(c is None for c in codes.values()):
+            raise SystemExit(f"mutmut could not test {module}:\n{done.stdout[-3000:]}")
         names = sorted(codes)
         if sample is not None:
             rest = [n for n in names if not n.endswith("__mutmut_1")]
             chosen = sorted(random.Random(f"{seed}:{module}").sample(rest, min(sample, len(rest))))
             if chosen:
-                _mutmut(where, "run", "--max-children", "1", *chosen)
+                _mutmut(where, url, "run", "--max-children", "1", *chosen)
             meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
             codes = meta["exit_code_by_key"]
             names = [n for n in names if n.endswith("__mutmut_1")] + chosen
@@ -225,7 +249,7 @@ def run_python(module: str, sample: int | None, seed: int) -> Result:
             m = Mutant(module, name, function.removeprefix("x_").replace("ǁ", "."), "", "")
             m.status = status
             if status != "killed":
-                shown = _mutmut(where, "show", name).stdout
+                shown = _mutmut(where, url, "show", name).stdout
                 m.before, m.after = _diff_lines(shown)
             result.mutants.append(m)
     result.seconds = round(time.monotonic() - started, 1)
@@ -247,9 +271,10 @@ def run_lua(script: str, sample: int | None, seed: int) -> Result:
     found = lua_mutants.sites(text)
     numbered = list(enumerate(found, 1))
     if sample is not None:
-        numbered = sorted(random.Random(f"{seed}:{script}").sample(numbered, min(sample, len(numbered))))
+        pick = random.Random(f"{seed}:{script}")
+        numbered = sorted(pick.sample(numbered, min(sample, len(numbered))))
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="antiextract-lua-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="antiextract-lua-") as tmp, private_redis() as url:
         where = Path(tmp)
         copy_checkout(where)
         plan = where / "plan.json"
@@ -271,6 +296,7 @@ def run_lua(script: str, sample: int | None, seed: int) -> Result:
             "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
             "PYTHONDONTWRITEBYTECODE": "1",
             "ANTIEXTRACT_LUA_PLAN": str(plan),
+            "ANTIEXTRACT_TEST_REDIS_URL": url,
         }
         done = subprocess.run(
             [
@@ -409,6 +435,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.sample is None and not args.no_report:
             data = asdict(result)
             data.update(commit=at, counts=c)
+            # read again: another run (one per target kind, say) may have written meanwhile
+            if report_path.exists():
+                report.update(json.loads(report_path.read_text("utf-8")))
+            report = {t: r for t, r in report.items() if t in every}
             report[target] = data
             write_report(report, at)
     if (args.check or args.sample is not None) and bad:

@@ -14,6 +14,7 @@ loop) and counts as a timeout. The verdicts go to the plan's name with ``.out.js
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -34,10 +35,8 @@ def _script_kill() -> None:
     import redis
 
     url = os.environ.get("ANTIEXTRACT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
+    with contextlib.suppress(redis.RedisError):
         redis.Redis.from_url(url, socket_timeout=5).script_kill()
-    except redis.RedisError:
-        pass
 
 
 def _first_failure(items: list[pytest.Item]) -> pytest.Item | None:
