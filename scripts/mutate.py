@@ -75,13 +75,14 @@ LUA_TIMEOUT = 60.0  # seconds one mutant may run a test before Redis is told SCR
 @dataclass
 class Mutant:
     target: str  # "risk" or "evaluate.lua"
-    name: str  # mutmut's name, or "<script>:<n>"
+    name: str  # mutmut's name, or "<script>#<n>" (the n-th site in the script)
     kind: str  # Lua: constant/arithmetic/...; Python: the mutated function
     before: str
     after: str
     status: str = "not run"  # killed, survived, timeout, no tests, equivalent, ...
     killer: str = ""
     reason: str = ""  # why it is equivalent
+    raw: str = ""  # the run's verdict before the list of equivalent mutants was applied
 
 
 @dataclass
@@ -164,13 +165,32 @@ def load_equivalents() -> list[dict[str, str]]:
 
 
 def mark_equivalents(result: Result, listed: list[dict[str, str]]) -> None:
+    """A surviving mutant listed as equivalent counts as such (``raw``: the run's own
+    verdict, kept so that the list can be applied again without a new run)."""
     for m in result.mutants:
-        if m.status not in ("survived", "no tests"):
+        m.raw = m.raw or m.status
+        m.status, m.reason = m.raw, ""
+        if m.raw not in ("survived", "no tests"):
             continue
         for e in listed:
             if e["target"] == m.target and e["before"] == m.before and e["after"] == m.after:
                 m.status, m.reason = "equivalent", e["reason"]
                 break
+
+
+def reapply(report: dict[str, dict[str, object]], listed: list[dict[str, str]]) -> None:
+    """The stored report with the list of equivalent mutants applied again."""
+    for data in report.values():
+        fields = {f for f in Mutant.__dataclass_fields__}
+        mutants = [Mutant(**{k: v for k, v in m.items() if k in fields}) for m in data["mutants"]]
+        for m in mutants:
+            if not m.raw:
+                m.raw = "survived" if m.status == "equivalent" else m.status
+        kept = {k: data[k] for k in ("target", "path", "sha256", "tests", "seconds", "sample")}
+        result = Result(**kept, mutants=mutants)
+        mark_equivalents(result, listed)
+        data["mutants"] = [asdict(m) for m in mutants]
+        data["counts"] = result.counts()
 
 
 # --- Python, through mutmut ---------------------------------------------------------------
@@ -325,7 +345,7 @@ def run_lua(script: str, sample: int | None, seed: int) -> Result:
     for n, site in numbered:
         before, after = site.lines(text)
         v = verdicts["mutants"][str(n)]
-        m = Mutant(script, f"{script}:{n}", site.kind, before, after, v["status"], v["killer"])
+        m = Mutant(script, f"{script}#{n}", site.kind, before, after, v["status"], v["killer"])
         result.mutants.append(m)
     result.seconds = round(time.monotonic() - started, 1)
     return result
@@ -400,6 +420,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--no-report", action="store_true", help="leave the report unchanged")
     parser.add_argument("--check", action="store_true", help="exit 1 on a surviving mutant")
+    parser.add_argument(
+        "--reapply",
+        action="store_true",
+        help="apply scripts/equivalent-mutants.toml to the stored report again, run nothing",
+    )
     args = parser.parse_args(argv)
     every = [*PYTHON, *lua_scripts()]
     if args.list:
@@ -414,8 +439,16 @@ def main(argv: list[str] | None = None) -> int:
     report_path = RESULTS / "mutation.json"
     report = json.loads(report_path.read_text("utf-8")) if report_path.exists() else {}
     report = {t: r for t, r in report.items() if t in every}  # scripts that are gone
+    if args.reapply:
+        reapply(report, listed)
+        write_report(report, at)
+        for t, r in report.items():
+            c = r["counts"]
+            print(f"{t:18} {c['killed']}/{c['mutants'] - c['equivalent']} killed")
+        return 0
     bad = 0
     for target in chosen:
+        at = commit()  # per target: each copies the checkout as it is when it starts
         if target in PYTHON:
             result = run_python(target, args.sample, args.seed)
         else:

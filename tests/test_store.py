@@ -217,6 +217,35 @@ async def test_operator_block_and_unblock(make_store, clock) -> None:
     assert (await store.evaluate("a", "i", 10, clock())).allowed
 
 
+@pytest.mark.parametrize("start", [1.5 * 86_400, 1_800_000_000.0])  # 1970-01-02, 2027
+async def test_blocking_an_unknown_account_leaves_the_state_of_a_fresh_one(
+    make_store, start
+) -> None:
+    """An operator may block an account before its first request; once unblocked, that
+    account is a new one: no windows, a full bucket, and its first request assessed like
+    a never-seen account's (hours, template and day count start from nothing), also on
+    the second day after the epoch, where a stale 'yesterday' would show."""
+    clock = SimClock(start)
+    store = await make_store()
+    await store.block("blocked", clock() + 60, clock())
+    state = await store.account_state("blocked", clock())
+    assert state == {
+        "tokens": 1000.0,
+        "updated": None,
+        "windows": {},
+        "profile": None,
+        "blocked_until": clock() + 60,
+    }
+    await store.block("blocked", 0, clock())
+    probe = RiskInput(traits=ELICIT | LOGIT_BIAS, acute=1.0, skeleton="k")
+    blocked = await store.evaluate("blocked", "i", 10, clock(), probe)
+    fresh = await store.evaluate("fresh", "j", 10, clock(), probe)
+    assert blocked.allowed and blocked.tokens == pytest.approx(990)
+    assert blocked.assessment == fresh.assessment
+    assert blocked.assessment.shares[3:] == (0.0, pytest.approx(0.1875), 0.0, 0.0)
+    assert blocked.assessment.day_count == 1
+
+
 async def test_a_long_block_outlives_the_idle_lifetime_and_the_blocked_clients_requests(
     make_store, clock
 ) -> None:
