@@ -15,7 +15,7 @@ lists it (target, the line before and after, and why no test can tell them apart
 
     .venv/bin/python scripts/mutate.py                     # everything, report updated
     .venv/bin/python scripts/mutate.py risk evaluate.lua   # some targets, report updated
-    .venv/bin/python scripts/mutate.py --sample 6 --seed 15 --no-report   # CI's subset
+    .venv/bin/python scripts/mutate.py --sample 3 --seed 15   # CI's subset (report untouched)
     .venv/bin/python scripts/mutate.py --list              # the targets
 
 Exit status 1 when a mutant that is not listed as equivalent survived (``--check``, on by
@@ -25,6 +25,8 @@ default with ``--sample``) or when the unchanged code fails its tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import hashlib
 import json
 import os
@@ -36,7 +38,6 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -48,7 +49,7 @@ from tests.redis_proc import RedisProcess  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 EQUIVALENTS = ROOT / "scripts" / "equivalent-mutants.toml"
-COPIED = ("antiextract", "tests", "pyproject.toml")
+COPIED = ("antiextract", "tests", "benchmarks", "pyproject.toml")
 
 # module -> (path, the test files named for what it tests)
 PYTHON = {
@@ -129,7 +130,7 @@ def commit() -> str:
     return head + ("+changes" if dirty else "")
 
 
-@contextmanager
+@contextlib.contextmanager
 def private_redis() -> Iterator[str]:
     """A redis-server of this run's own on a free loopback port: the tests flush their
     database and one reads the server's command statistics, so a shared server (another
@@ -219,9 +220,9 @@ def _diff_lines(diff: str) -> tuple[str, str]:
     return " / ".join(minus), " / ".join(plus)
 
 
-def run_python(module: str, sample: int | None, seed: int) -> Result:
+def run_python(module: str) -> Result:
     path, tests = PYTHON[module]
-    result = Result(module, path, sha256(ROOT / path), tests, sample=sample)
+    result = Result(module, path, sha256(ROOT / path), tests)
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix=f"antiextract-mutmut-{module}-") as tmp,
@@ -241,12 +242,7 @@ def run_python(module: str, sample: int | None, seed: int) -> Result:
             f.write(config)
         # One mutant at a time: the Redis tests flush their database per test, so two
         # mutants' tests running side by side would wipe each other's state.
-        if sample is None:
-            done = _mutmut(where, url, "run", "--max-children", "1")
-        else:
-            # Generate the mutants and the test map (running the first mutant of each
-            # function), then a fixed, seeded sample of the rest.
-            done = _mutmut(where, url, "run", "--max-children", "1", "*__mutmut_1")
+        done = _mutmut(where, url, "run", "--max-children", "1")
         meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
         codes: dict[str, int | None] = meta["exit_code_by_key"]
         if not codes:
@@ -254,14 +250,6 @@ def run_python(module: str, sample: int | None, seed: int) -> Result:
         if done.returncode not in (0, None) and all(c is None for c in codes.values()):
             raise SystemExit(f"mutmut could not test {module}:\n{done.stdout[-3000:]}")
         names = sorted(codes)
-        if sample is not None:
-            rest = [n for n in names if not n.endswith("__mutmut_1")]
-            chosen = sorted(random.Random(f"{seed}:{module}").sample(rest, min(sample, len(rest))))
-            if chosen:
-                _mutmut(where, url, "run", "--max-children", "1", *chosen)
-            meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
-            codes = meta["exit_code_by_key"]
-            names = [n for n in names if n.endswith("__mutmut_1")] + chosen
         for name in names:
             code = codes[name]
             status = "not run" if code is None else _MUTMUT_STATUS.get(code, f"exit {code}")
@@ -283,16 +271,13 @@ def lua_scripts() -> list[str]:
     return sorted(p.name for p in (ROOT / LUA_DIR).glob("*.lua"))
 
 
-def run_lua(script: str, sample: int | None, seed: int) -> Result:
+def run_lua(script: str) -> Result:
     source = ROOT / LUA_DIR / script
     tests = LUA_TESTS_BY_SCRIPT.get(script, LUA_TESTS)
-    result = Result(script, f"{LUA_DIR}/{script}", sha256(source), tests, sample=sample)
+    result = Result(script, f"{LUA_DIR}/{script}", sha256(source), tests)
     text = source.read_text("utf-8")
     found = lua_mutants.sites(text)
     numbered = list(enumerate(found, 1))
-    if sample is not None:
-        pick = random.Random(f"{seed}:{script}")
-        numbered = sorted(pick.sample(numbered, min(sample, len(numbered))))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="antiextract-lua-") as tmp, private_redis() as url:
         where = Path(tmp)
@@ -349,6 +334,124 @@ def run_lua(script: str, sample: int | None, seed: int) -> Result:
         result.mutants.append(m)
     result.seconds = round(time.monotonic() - started, 1)
     return result
+
+
+# --- CI's subset: a seeded sample of both kinds, in one pytest session -----------------------
+
+
+def _is_listed(m: Mutant, listed: list[dict[str, str]]) -> bool:
+    return any(
+        e["target"] == m.target and e["before"] == m.before and e["after"] == m.after
+        for e in listed
+    )
+
+
+def _mutmut_sample(
+    where: Path, module: str, n: int, seed: int, listed: list[dict[str, str]]
+) -> list[tuple[Mutant, dict]]:
+    """Write mutmut's trampolined version of ``module`` into the copy and draw ``n`` of its
+    mutants; each is run by naming it in MUTANT_UNDER_TEST (no stats run, no new process)."""
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    path, tests = PYTHON[module]
+    code = (ROOT / path).read_text("utf-8")
+    with contextlib.chdir(where):  # mutmut reads its settings from ./pyproject.toml
+        mutated = mutate_file_contents(path, code)
+    (where / path).write_text(mutated.code, "utf-8")
+    lines = mutated.code.splitlines()
+    dotted = path.removesuffix(".py").replace("/", ".")
+    out = []
+    for name in sorted(mutated.mutant_names):
+        function = name.rsplit("__mutmut_", 1)[0]
+
+        def body(fn: str, function: str = function) -> list[str]:
+            span = mutated.line_span_by_function_name[fn]
+            text = lines[span.start - 1 : span.end]
+            return [ln.replace(fn, function).strip() for ln in text]
+
+        diff = list(difflib.ndiff(body(function + "__mutmut_orig"), body(name)))
+        before = " / ".join(d[2:] for d in diff if d.startswith("- "))
+        after = " / ".join(d[2:] for d in diff if d.startswith("+ "))
+        kind = function.removeprefix("x_").replace("ǁ", ".")
+        m = Mutant(module, f"{dotted}.{name}", kind, before, after)
+        if not _is_listed(m, listed):  # a known survivor proves nothing and costs the most
+            out.append((m, {"n": m.name, "env": m.name, "tests": list(tests)}))
+    pick = random.Random(f"{seed}:{module}")
+    return sorted(pick.sample(out, min(n, len(out))), key=lambda x: x[0].name)
+
+
+def run_sample(
+    targets: list[str], n: int, seed: int, baseline: bool, listed: list[dict[str, str]]
+) -> list[Result]:
+    """``n`` seeded mutants of each target, all in one pytest session over the union of
+    the targets' test files (each mutant meets only its own target's)."""
+    results = {}
+    plans: list[tuple[Mutant, dict]] = []
+    tests: set[str] = set()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="antiextract-sample-") as tmp, private_redis() as url:
+        where = Path(tmp)
+        copy_checkout(where)
+        with open(where / "pyproject.toml", "a", encoding="utf-8") as f:
+            f.write('\n[tool.mutmut]\nsource_paths = ["antiextract"]\n')  # mutmut reads it
+        for target in targets:
+            if target in PYTHON:
+                path, own = PYTHON[target]
+                picked = _mutmut_sample(where, target, n, seed, listed)
+            else:
+                path, own = f"{LUA_DIR}/{target}", LUA_TESTS_BY_SCRIPT.get(target, LUA_TESTS)
+                text = (ROOT / path).read_text("utf-8")
+                found = []
+                for k, site in enumerate(lua_mutants.sites(text), 1):
+                    before, after = site.lines(text)
+                    m = Mutant(target, f"{target}#{k}", site.kind, before, after)
+                    entry = {"path": str(where / path), "text": site.apply(text)}
+                    if not _is_listed(m, listed):
+                        found.append((m, {**entry, "n": m.name, "tests": list(own)}))
+                pick = random.Random(f"{seed}:{target}")
+                picked = [
+                    found[i] for i in sorted(pick.sample(range(len(found)), min(n, len(found))))
+                ]
+            results[target] = Result(target, path, sha256(ROOT / path), own, sample=n)
+            plans += picked
+            tests |= set(own)
+        plan = where / "plan.json"
+        plan.write_text(
+            json.dumps(
+                {"mutants": [p for _, p in plans], "timeout": LUA_TIMEOUT, "baseline": baseline}
+            ),
+            "utf-8",
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "ANTIEXTRACT_LUA_PLAN": str(plan),
+            "ANTIEXTRACT_TEST_REDIS_URL": url,
+        }
+        env.pop("MUTANT_UNDER_TEST", None)
+        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        done = subprocess.run(
+            [*pytest, "-p", "mutation_session", *sorted(tests)],
+            cwd=where,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        out = where / "plan.out.json"
+        if not out.exists():
+            raise SystemExit(f"the sample's session ended early:\n{done.stdout[-4000:]}")
+        verdicts = json.loads(out.read_text("utf-8"))
+    if verdicts.get("baseline"):
+        raise SystemExit(f"the unchanged code fails its tests: {verdicts['baseline']}")
+    for m, p in plans:
+        v = verdicts["mutants"][p["n"]]
+        m.status, m.killer = v["status"], v["killer"]
+        results[m.target].mutants.append(m)
+    for r in results.values():
+        r.seconds = round(time.monotonic() - started, 1)
+    return list(results.values())
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -421,6 +524,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-report", action="store_true", help="leave the report unchanged")
     parser.add_argument("--check", action="store_true", help="exit 1 on a surviving mutant")
     parser.add_argument(
+        "--trust-baseline",
+        action="store_true",
+        help="with --sample: skip the run on unchanged code (CI, right after the suite passed)",
+    )
+    parser.add_argument(
         "--reapply",
         action="store_true",
         help="apply scripts/equivalent-mutants.toml to the stored report again, run nothing",
@@ -447,12 +555,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{t:18} {c['killed']}/{c['mutants'] - c['equivalent']} killed")
         return 0
     bad = 0
-    for target in chosen:
+    if args.sample is not None:
+        done = run_sample(chosen, args.sample, args.seed, not args.trust_baseline, listed)
+    else:
+        done = None
+    for k, target in enumerate(chosen):
         at = commit()  # per target: each copies the checkout as it is when it starts
-        if target in PYTHON:
-            result = run_python(target, args.sample, args.seed)
+        if done is not None:
+            result = done[k]
+        elif target in PYTHON:
+            result = run_python(target)
         else:
-            result = run_lua(target, args.sample, args.seed)
+            result = run_lua(target)
         mark_equivalents(result, listed)
         c = result.counts()
         left = [m for m in result.mutants if m.status not in ("killed", "timeout", "equivalent")]

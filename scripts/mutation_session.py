@@ -3,11 +3,14 @@
 Always: Hypothesis does not shrink a failing example (a mutant only needs one failure,
 and shrinking one can take longer than the whole test).
 
-With ``ANTIEXTRACT_LUA_PLAN`` set (a JSON plan: the Lua file, its mutants' full texts, a
-timeout), the session runs the collected tests once on the unchanged file, then for each
-mutant writes it over the file and runs the tests until the first failure, the tests that
-killed earlier mutants first. RedisStore reads its scripts when it is built, which every
-test does, so one session serves every mutant without a new interpreter for each. A mutant
+With ``ANTIEXTRACT_LUA_PLAN`` set (a JSON plan: mutants, each a file and its full mutated
+text, or a mutmut mutant's name for the trampolines of a module mutmut generated; a
+timeout), the session runs the collected tests once on the unchanged code, then for each
+mutant writes it over the file (or names it in ``MUTANT_UNDER_TEST``) and runs the tests
+until the first failure (among the mutant's own test files, when it names them), the tests
+that killed earlier mutants first. RedisStore reads its scripts when it is built, which
+every test does, so one session serves every mutant without a new interpreter for each.
+``"baseline": false`` skips the run on unchanged code (CI: the suite has just passed). A mutant
 still running a test after the timeout gets Redis's SCRIPT KILL (a script in an endless
 loop) and counts as a timeout. The verdicts go to the plan's name with ``.out.json``.
 """
@@ -47,32 +50,44 @@ def _first_failure(items: list[pytest.Item]) -> pytest.Item | None:
     return None
 
 
+def _belongs(item: pytest.Item, tests: list[str] | None) -> bool:
+    return tests is None or item.nodeid.split("::", 1)[0] in tests
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> bool | None:
     plan_path = os.environ.get("ANTIEXTRACT_LUA_PLAN")
     if not plan_path:
         return None
     plan = json.loads(Path(plan_path).read_text("utf-8"))
-    target = Path(plan["path"])
-    original = target.read_text("utf-8")
     items = list(session.items)
     out: dict[str, object] = {"baseline": "", "mutants": {}}
     verdicts: dict[str, dict[str, str]] = {}
-    failed = _first_failure(items)
+    failed = _first_failure(items) if plan.get("baseline", True) else None
     if failed is not None:
         out["baseline"] = failed.nodeid
     else:
         killers: list[pytest.Item] = []
         for m in plan["mutants"]:
-            target.write_text(m["text"], "utf-8")
+            target = m.get("path") or plan.get("path")
+            original = Path(target).read_text("utf-8") if target else ""
+            if "text" in m:
+                Path(target).write_text(m["text"], "utf-8")
+            if "env" in m:  # a mutmut mutant: its trampolines read the name at every call
+                os.environ["MUTANT_UNDER_TEST"] = m["env"]
             timer = threading.Timer(plan["timeout"], _script_kill)
             started = time.monotonic()
             timer.start()
             try:
-                killer = _first_failure(killers + [i for i in items if i not in killers])
+                own = [i for i in items if _belongs(i, m.get("tests"))]
+                killer = _first_failure(
+                    [k for k in killers if k in own] + [i for i in own if i not in killers]
+                )
             finally:
                 timer.cancel()
-                target.write_text(original, "utf-8")
+                if "text" in m:
+                    Path(target).write_text(original, "utf-8")
+                os.environ.pop("MUTANT_UNDER_TEST", None)
             if killer is None:
                 verdicts[str(m["n"])] = {"status": "survived", "killer": ""}
                 continue
