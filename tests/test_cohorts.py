@@ -12,16 +12,21 @@ from redis.crc import key_slot
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
+from antiextract.model import cohorts
 from antiextract.model.cohorts import (
     CohortInput,
     CohortModel,
     CohortView,
+    bucket_refusal,
     campaign_score,
     cohort_keys,
+    decay,
     harvest,
+    is_young,
     member_score,
     request_harvest,
     strongest,
+    subnet,
 )
 from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE, RiskInput
 from antiextract.request.fingerprint import template_fingerprint
@@ -502,3 +507,106 @@ async def test_a_cohort_on_hand_worked_numbers(kind) -> None:
             )
     finally:
         await store.close()
+
+
+# --- the pure helpers the request plane reads cohorts with -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ip", "expected"),
+    [
+        ("203.0.113.77", "203.0.113.0/24"),  # an IPv4 address: its /24
+        ("2001:db8:1:2::/64", "2001:db8:1::/48"),  # the /64 an IPv6 client is counted in
+        ("2001:db8:1:2:aaaa::/64", "2001:db8:1::/48"),  # written with host bits: the same
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1::/48"),
+        ("10.1.2.0/24", "10.1.2.0/24"),  # already a /24: itself
+        ("10.0.0.0/16", "10.0.0.0/16"),  # wider than a /24: itself
+        ("not an address", None),
+        ("", None),
+    ],
+)
+def test_subnet_is_the_unit_a_hosting_provider_hands_out(ip, expected) -> None:
+    assert subnet(ip) == expected
+    assert subnet(ip) == expected  # the second answer comes from the memo
+
+
+def test_the_subnet_memo_never_holds_more_than_65536_addresses() -> None:
+    cohorts._SUBNETS.clear()
+    try:
+        for n in range(65_536):
+            subnet(f"10.{n >> 8}.{n & 255}.1")
+        assert len(cohorts._SUBNETS) == 65_536
+        assert subnet("192.0.2.1") == "192.0.2.0/24"
+        assert len(cohorts._SUBNETS) == 1  # full: emptied before the new address
+    finally:
+        cohorts._SUBNETS.clear()
+
+
+def test_cohort_keys_of_a_request() -> None:
+    """Exact template, LSH bands 0 and 5 (one per SimHash partition), /24, fingerprint."""
+    bands = ("b0", "b1", "b2", "b3", "b4", "b5", "b6")
+    assert cohort_keys("sk", bands, "203.0.113.9", "fp") == (
+        "t:sk",
+        "l:b0",
+        "l:b5",
+        "n:203.0.113.0/24",
+        "c:fp",
+    )
+    assert cohort_keys("", bands, "bad ip", "") == ()  # no template, address or fingerprint
+    assert cohort_keys("", (), "2001:db8::1", "fp") == ("n:2001:db8::/48", "c:fp")
+
+
+@pytest.mark.parametrize(
+    ("value", "ts", "now", "expected"),
+    [
+        (8.0, 0.0, 7_200.0, 2.0),  # two half-lives of 3600 s: 8 / 4
+        (8.0, 0.0, 1_800.0, 8 / 2**0.5),  # half a half-life
+        (8.0, 100.0, 50.0, 8.0),  # a clock behind the last write: no growth
+        (8.0, None, 7_200.0, 0.0),  # never written
+        (0.0, 0.0, 10.0, 0.0),
+        (0.5, 0.0, 0.0, 0.5),  # below 1 is still a count
+        (-1.0, 0.0, 0.0, 0.0),
+    ],
+)
+def test_decay(value, ts, now, expected) -> None:
+    assert decay(value, ts, now, 3_600.0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [(None, False), (0.0, True), (7 * 86_400 - 1, True), (7 * 86_400, False), (1e9, False)],
+)
+def test_is_young_below_young_days(age, expected) -> None:
+    assert is_young(age, CohortModel(young_days=7.0)) is expected
+
+
+def test_member_score_of_a_weak_campaign() -> None:
+    """A score below 1 still counts: an exact template carries it whole."""
+    assert member_score(CohortView("t:x", 0.5, 30, 30, 0.9), 0) == 0.5
+
+
+def test_strongest_cohort() -> None:
+    """The largest member score; the first of equals; a request with no traits gets
+    nothing from a subnet (0.5 x harvest 0), even of a strong campaign."""
+    t1, t2 = CohortView("t:a", 1.0, 30, 30, 0.9), CohortView("t:b", 1.0, 30, 30, 0.9)
+    net = CohortView("n:10.0.0.0/24", 6.0, 30, 30, 0.9)
+    quiet = CohortView("c:fp", 0.0, 3, 0, 0.1)
+    assert strongest(()) == (None, 0.0)
+    assert strongest((t1, t2)) == (t1, 1.0)
+    assert strongest((net,)) == (net, 0.0)
+    assert strongest((quiet,)) == (quiet, 0.0)
+    assert strongest((net, t2)) == (t2, 1.0)
+    assert strongest((net, t2), ELICIT | FOCUS | SINGLE | EXTRACT) == (net, 3.0)  # 6 x 0.5
+
+
+def test_only_template_cohorts_ration_their_members() -> None:
+    refused = dict(allowed=False, retry_after=5.0)
+    t = CohortView("t:a", 2.0, 30, 30, 0.9, **refused)
+    band = CohortView("l:b0", 2.0, 30, 30, 0.9, **refused)
+    net = CohortView("n:10.0.0.0/24", 2.0, 30, 30, 0.9, **refused)
+    sdk = CohortView("c:fp", 2.0, 30, 30, 0.9, **refused)
+    fine = CohortView("t:b", 2.0, 30, 30, 0.9)
+    assert bucket_refusal((net, sdk, fine)) is None
+    assert bucket_refusal((net, t)) == t
+    assert bucket_refusal((sdk, fine, band)) == band
+    assert bucket_refusal(()) is None
