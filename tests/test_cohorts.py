@@ -610,3 +610,83 @@ def test_only_template_cohorts_ration_their_members() -> None:
     assert bucket_refusal((net, t)) == t
     assert bucket_refusal((sdk, fine, band)) == band
     assert bucket_refusal(()) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("min_young", 0, "min_young must be a finite number >= 1 (a campaign needs a young "
+         "account), got 0"),
+        ("full_young", 0, "full_young must be a finite number >= 1 (a divisor), got 0"),
+        ("min_young_share", 1.5, "min_young_share must be a finite number >= 0 and <= 1 "
+         "(a share), got 1.5"),
+        ("min_harvest", -0.1, "min_harvest must be a finite number >= 0 and <= 1 (harvest is "
+         "a share), got -0.1"),
+        ("weight", 2000.0, "weight must be a finite number >= 0 and <= 1000, got 2000.0"),
+        ("young_days", 0.0, "young_days must be a finite number > 0 (a divisor or a size), "
+         "got 0.0"),
+        ("bucket_refill", 0.0001, "bucket_capacity / bucket_refill = 2e+10 s: a campaign's "
+         "shared bucket would take more than 400 days to refill, never in practice"),
+        ("ttl", 86_400, "ttl must be a whole number of seconds >= 172800, got 86400"),
+        ("ttl", 259_200.5, "ttl must be a whole number of seconds >= 172800, got 259200.5"),
+    ],
+)  # fmt: skip
+def test_a_bad_campaign_setting_is_refused_with_what_it_must_be(field, value, message) -> None:
+    with pytest.raises(ValueError) as refused:
+        CohortModel(**{field: value})
+    assert str(refused.value) == message
+
+
+def test_campaign_settings_on_their_bounds_are_accepted() -> None:
+    m = CohortModel(
+        min_young=1, full_young=1, min_young_share=1.0, min_harvest=0.0, weight=1000.0,
+        ttl=172_800.0,
+    )  # fmt: skip
+    assert (m.min_young_share, m.weight, m.ttl) == (1.0, 1000.0, 172_800)
+    assert isinstance(m.ttl, int)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis", "redis-per-slot"])
+async def test_a_cohort_request_at_the_epoch_is_a_time_not_never(kind) -> None:
+    """The first request at t = 0 is a timestamp like any other: one half-life (6 h)
+    later its counts have halved, requests 0.5 + 1 = 1.5 and elicit 0.5, so the harvest
+    is 2 x 0.5 / (6 x 1.5) = 1/9 (not 0, as if nothing had come before)."""
+    store = await _store(kind, CohortModel())
+    try:
+        first = CohortInput(("t:epoch",), young=True, traits=ELICIT)
+        await store.evaluate("a", "ip", 1, 0.0, RiskInput(), first)
+        later = CohortInput(("t:epoch",), young=True, traits=0)
+        out = await store.evaluate("b", "ip", 1, 6 * 3_600.0, RiskInput(), later)
+        (v,) = out.cohorts
+        assert (v.accounts, v.young) == (2, 2)
+        assert v.harvest == pytest.approx(1 / 9)
+    finally:
+        await store.close()
+
+
+async def test_the_operator_read_of_a_cohort_that_was_never_a_campaign() -> None:
+    """Two requests at t: young a (elicit, focus) and old b (no trait); read one half-life
+    (6 h) later: 2 requests decayed to 1.0, shares 1/2 elicit and 1/2 focus, harvest
+    (2 + 2) / (6 x 2) = 1/3, one young account of two: score 0, no shared bucket yet."""
+    store = await _store("redis", CohortModel())
+    t = 86_400 * 20_000 + 3_600.0
+    try:
+        a = CohortInput(("t:op",), young=True, traits=ELICIT | FOCUS)
+        await store.evaluate("a", "ip", 1, t, RiskInput(), a)
+        await store.evaluate("b", "ip", 1, t, RiskInput(), CohortInput(("t:op",), False, 0))
+        assert await store.cohorts(t + 6 * 3_600) == [
+            {
+                "cohort": "t:op",
+                "kind": "template",
+                "accounts": 2,
+                "young": 1,
+                "requests": pytest.approx(1.0),
+                "shares": {"elicit": 0.5, "focus": 0.5, "single": 0.0, "extract": 0.0},
+                "harvest": pytest.approx(1 / 3),
+                "score": 0.0,
+                "last_seen": t,
+                "bucket_tokens": None,
+            }
+        ]
+    finally:
+        await store.close()

@@ -418,6 +418,15 @@ def test_reasons_leave_out_contributions_under_five_hundredths() -> None:
     assert reasons(quiet, DISTINCT) == ("acute=0.06",)
 
 
+def test_a_model_value_on_its_bounds_is_accepted() -> None:
+    """The bounds are inclusive where the message says ">=" and "<=": a step of exactly 1,
+    weights of exactly 0 and 1000, slow_above 0, slow_scale exactly 0.01."""
+    m = RiskModel(
+        alpha=1.0, acute_alpha=1.0, w_elicit=0.0, w_hours=1000.0, slow_above=0.0, slow_scale=0.01
+    )
+    assert (m.alpha, m.weights[0], m.weights[-1], m.slow_scale) == (1.0, 0.0, 1000.0, 0.01)
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

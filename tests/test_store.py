@@ -78,6 +78,37 @@ async def test_request_window_limit_and_retry_after(make_store, clock) -> None:
     assert (await store.evaluate("a", "i", 1, clock())).allowed
 
 
+async def _store_of(kind: str, limits):
+    if kind == "memory":
+        return MemoryStore(limits)
+    per_slot = kind == "redis-per-slot"  # the IP windows in ip.lua, as on Redis Cluster
+    return RedisStore(limits, await redis_client(), prefix="aewin", per_slot_calls=per_slot)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis", "redis-per-slot"])
+async def test_the_previous_window_counts_for_its_part_still_in_the_sliding_window(kind) -> None:
+    """IP limit 10 per 60 s; ten requests (ten accounts) at the start of a window.
+    Half-way into the next window the previous one counts half: 10 x 0.5 + 0 + 1 = 6 <= 10,
+    allowed. Then, afresh, 5.7 s into the next window (frac 0.095): 10 x 0.905 + 1 = 10.05
+    > 10, refused until the previous window's weight falls to 9: (1 - 9/10 - 0.095) x 60 =
+    0.3 s (a wait under a second)."""
+    t0 = 1_800_000_000.0  # a multiple of 60
+    store = await _store_of(kind, test_limits(account=(), ip=(WindowLimit("ip", 10, 60),)))
+    try:
+        for n in range(10):
+            assert (await store.evaluate(f"a{n}", "half", 1, t0)).allowed
+        assert (await store.evaluate("x", "half", 1, t0 + 90)).allowed
+        t1 = t0 + 600
+        for n in range(10):
+            assert (await store.evaluate(f"b{n}", "edge", 1, t1)).allowed
+        out = await store.evaluate("y", "edge", 1, t1 + 65.7)
+        assert not out.allowed and out.denied_by == "ip-10-per-60s"
+        assert out.retry_after == pytest.approx(0.3, abs=1e-6)
+        assert (await store.evaluate("y", "edge", 1, t1 + 66.0 + 1e-6)).allowed
+    finally:
+        await store.close()
+
+
 async def test_ip_limit_spans_accounts(make_store, clock) -> None:
     store = await make_store(test_limits(account=(), ip=(WindowLimit("ip", 4, 60),)))
     for n in range(4):
