@@ -162,6 +162,13 @@ def load_equivalents() -> list[dict[str, str]]:
     return listed
 
 
+def _matches(e: dict[str, str], m: Mutant) -> bool:
+    """An entry names a mutant by target, the line before and after, and optionally the
+    function (Python) or kind of change (Lua) when the same line occurs twice."""
+    same = e["target"] == m.target and e["before"] == m.before and e["after"] == m.after
+    return same and e.get("where", m.kind) == m.kind
+
+
 def mark_equivalents(result: Result, listed: list[dict[str, str]]) -> None:
     """A surviving mutant listed as equivalent counts as such (``raw``: the run's own
     verdict, kept so that the list can be applied again without a new run)."""
@@ -171,7 +178,7 @@ def mark_equivalents(result: Result, listed: list[dict[str, str]]) -> None:
         if m.raw not in ("survived", "no tests"):
             continue
         for e in listed:
-            if e["target"] == m.target and e["before"] == m.before and e["after"] == m.after:
+            if _matches(e, m):
                 m.status, m.reason = "equivalent", e["reason"]
                 break
 
@@ -337,10 +344,7 @@ def run_lua(script: str) -> Result:
 
 
 def _is_listed(m: Mutant, listed: list[dict[str, str]]) -> bool:
-    return any(
-        e["target"] == m.target and e["before"] == m.before and e["after"] == m.after
-        for e in listed
-    )
+    return any(_matches(e, m) for e in listed)
 
 
 def _mutmut_sample(

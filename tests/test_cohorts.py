@@ -14,8 +14,11 @@ from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
 from antiextract.model import cohorts
 from antiextract.model.cohorts import (
+    KMV,
+    KMV_K,
     CohortInput,
     CohortModel,
+    CohortState,
     CohortView,
     bucket_refusal,
     campaign_score,
@@ -27,6 +30,7 @@ from antiextract.model.cohorts import (
     request_harvest,
     strongest,
     subnet,
+    update_cohort,
 )
 from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE, RiskInput
 from antiextract.request.fingerprint import template_fingerprint
@@ -690,3 +694,58 @@ async def test_the_operator_read_of_a_cohort_that_was_never_a_campaign() -> None
         ]
     finally:
         await store.close()
+
+
+def _kmv(values) -> KMV:
+    k = KMV()
+    for v in values:
+        k.add(v)
+    return k
+
+
+def test_kmv_keeps_the_k_smallest_hashes() -> None:
+    """k = 256 hashes 2, 4, ..., 512: a larger one changes nothing, one between the two
+    largest (511) replaces the largest, a repeat changes nothing."""
+    k = _kmv(range(2, 2 * KMV_K + 1, 2))
+    assert KMV_K == 256 and len(k.values) == KMV_K
+    assert k.add(1_000) is False and k.values[-1] == 512
+    assert k.add(511) is True
+    assert (len(k.values), k.values[-2], k.values[-1]) == (KMV_K, 510, 511)
+    assert k.add(4) is False and len(k.values) == KMV_K
+
+
+def test_kmv_counts() -> None:
+    """Below k values the count is exact; at k it is (k - 1) / (largest / 2^64): hashes
+    i x 2^55 for i = 1..256 put the largest at 2^63, half the range: 255 / 0.5 = 510.
+    Several sketches count their union."""
+    assert KMV.count(_kmv([5, 9, 9, 7])) == 3
+    full = _kmv(i << 55 for i in range(1, KMV_K + 1))
+    assert KMV.count(full) == 510
+    assert KMV.count(_kmv([1, 2, 3]), _kmv([3, 4])) == 4  # the union: 1, 2, 3, 4
+    halves = _kmv(i << 55 for i in range(1, KMV_K + 1, 2)), _kmv(i << 55 for i in range(2, 257, 2))
+    assert KMV.count(*halves) == 510  # merged, the same 256 hashes as ``full``
+
+
+def test_a_single_young_account_is_a_campaign_when_min_young_is_one() -> None:
+    """min_young 1, full_young 1: one young account of one, harvest 1: 6 x 1 x 1 x 1."""
+    assert campaign_score(1, 1, 1.0, CohortModel(min_young=1, full_young=1)) == 6.0
+
+
+def test_a_cohorts_counts_roll_over_at_utc_midnight() -> None:
+    """update_cohort keeps today's and yesterday's sketches and counts the larger: day
+    D-1 at 23:59:50 young a and old b; day D at 00:00:10 young c: today 1, yesterday 2,
+    so 2 accounts and 1 young (a); the day after, d: yesterday is D (c alone), 1 and 1 if
+    d is young; two days later, e: yesterday is empty, 1 and 0."""
+    m = CohortModel()
+    state = CohortState()
+    day = 20_000 * 86_400.0
+    steps = [
+        ("a", True, day - 10, (1, 1)),
+        ("b", False, day - 10, (2, 1)),
+        ("c", True, day + 10, (2, 1)),
+        ("d", True, day + 86_400 + 10, (1, 1)),
+        ("e", False, day + 3 * 86_400 + 10, (1, 0)),
+    ]
+    for account, young, now, expected in steps:
+        v = update_cohort(state, "t:roll", account, young, 0, 1.0, now, m)
+        assert (v.accounts, v.young) == expected, account
