@@ -258,7 +258,13 @@ def run_python(module: str) -> Result:
             code = codes[name]
             status = "not run" if code is None else _MUTMUT_STATUS.get(code, f"exit {code}")
             function = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
-            m = Mutant(module, name, function.removeprefix("x_").replace("ǁ", "."), "", "")
+            m = Mutant(
+                module,
+                name,
+                function.removeprefix("x_").removeprefix("xǁ").replace("ǁ", "."),
+                "",
+                "",
+            )
             m.status = status
             if status != "killed":
                 shown = _mutmut(where, url, "show", name).stdout
@@ -373,7 +379,7 @@ def _mutmut_sample(
         diff = list(difflib.ndiff(body(function + "__mutmut_orig"), body(name)))
         before = " / ".join(d[2:] for d in diff if d.startswith("- "))
         after = " / ".join(d[2:] for d in diff if d.startswith("+ "))
-        kind = function.removeprefix("x_").replace("ǁ", ".")
+        kind = function.removeprefix("x_").removeprefix("xǁ").replace("ǁ", ".")
         m = Mutant(module, f"{dotted}.{name}", kind, before, after)
         if not _is_listed(m, listed):  # a known survivor proves nothing and costs the most
             out.append((m, {"n": m.name, "env": m.name, "tests": list(tests)}))
