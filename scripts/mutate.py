@@ -32,6 +32,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -98,13 +99,14 @@ class Result:
         for m in self.mutants:
             by[m.status] = by.get(m.status, 0) + 1
         killed = by.get("killed", 0) + by.get("timeout", 0)
-        equivalent = by.get("equivalent", 0)
-        judged = len(self.mutants) - equivalent
+        equivalent, not_run = by.get("equivalent", 0), by.get("not run", 0)
+        judged = len(self.mutants) - equivalent - not_run
         return {
             "mutants": len(self.mutants),
             "killed": killed,
             "survived": judged - killed,
             "equivalent": equivalent,
+            "not_run": not_run,
             "kill_rate": round(killed / judged, 4) if judged else 1.0,
         }
 
@@ -281,7 +283,7 @@ def lua_scripts() -> list[str]:
     return sorted(p.name for p in (ROOT / LUA_DIR).glob("*.lua"))
 
 
-def run_lua(script: str) -> Result:
+def run_lua(script: str, budget: float | None = None) -> Result:
     source = ROOT / LUA_DIR / script
     tests = LUA_TESTS_BY_SCRIPT.get(script, LUA_TESTS)
     result = Result(script, f"{LUA_DIR}/{script}", sha256(source), tests)
@@ -313,33 +315,33 @@ def run_lua(script: str) -> Result:
             "ANTIEXTRACT_LUA_PLAN": str(plan),
             "ANTIEXTRACT_TEST_REDIS_URL": url,
         }
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-p",
-                "mutation_session",
-                *tests,
-            ],
-            cwd=where,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        with open(where / "session.log", "w+", encoding="utf-8") as log:
+            session = subprocess.Popen(
+                [*pytest, "-p", "mutation_session", *tests],
+                cwd=where,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                session.wait(timeout=budget)
+            except subprocess.TimeoutExpired:  # keep the verdicts so far, the rest "not run"
+                os.killpg(session.pid, signal.SIGTERM)
+                session.wait()
+            log.seek(0)
+            done = subprocess.CompletedProcess(session.args, session.returncode, log.read())
         out = where / "plan.out.json"
         if not out.exists():
             raise SystemExit(f"the Lua session for {script} ended early:\n{done.stdout[-4000:]}")
         verdicts = json.loads(out.read_text("utf-8"))
     if verdicts.get("baseline"):
         raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
+    unrun = {"status": "not run", "killer": ""}
     for n, site in numbered:
         before, after = site.lines(text)
-        v = verdicts["mutants"][str(n)]
+        v = verdicts["mutants"].get(str(n), unrun)
         m = Mutant(script, f"{script}#{n}", site.kind, before, after, v["status"], v["killer"])
         result.mutants.append(m)
     result.seconds = round(time.monotonic() - started, 1)
@@ -469,20 +471,20 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
     (RESULTS / "mutation.json").write_text(json.dumps(results, indent=1) + "\n", "utf-8")
     order = list(PYTHON) + sorted(t for t in results if t.endswith(".lua"))
     rows, details = [], []
-    total = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0}
+    total = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "not_run": 0}
     for t in order:
         if t not in results:
             continue
         r = results[t]
         c = r["counts"]
         for k in total:
-            total[k] += c[k]
+            total[k] += c.get(k, 0)
         rows.append(
             f"| `{t}` | {c['mutants']} | {c['killed']} | {c['survived']} | {c['equivalent']} "
-            f"| {100 * c['kill_rate']:.1f}% | `{r['commit'][:12]}` | `{r['sha256'][:12]}` "
-            f"| {r['seconds']:.0f} s |"
+            f"| {c.get('not_run', 0)} | {100 * c['kill_rate']:.1f}% | `{r['commit'][:12]}` "
+            f"| `{r['sha256'][:12]}` | {r['seconds']:.0f} s |"
         )
-        left = [m for m in r["mutants"] if m["status"] not in ("killed", "timeout")]
+        left = [m for m in r["mutants"] if m["status"] not in ("killed", "timeout", "not run")]
         if left:
             details.append(f"\n### `{t}` ({r['path']}; tests: {', '.join(r['tests'])})\n")
             for m in left:
@@ -491,7 +493,7 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
                     f"- **{m['status']}** `{m['name']}` ({m['kind']}): "
                     f"`{m['before']}` → `{m['after']}`{why}"
                 )
-    judged = total["mutants"] - total["equivalent"]
+    judged = total["mutants"] - total["equivalent"] - total["not_run"]
     rate = 100 * total["killed"] / judged if judged else 100.0
     text = "\n".join(
         [
@@ -502,14 +504,15 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
             "`scripts/lua_mutants.py` (one constant, operator, connective or index at a time), "
             "each mutant loaded into a RedisStore and the store and cohort tests run on a real "
             "Redis. A timeout counts as killed. *Equivalent* mutants are those listed with a "
-            "reason in `scripts/equivalent-mutants.toml`; the kill rate is over the others.",
+            "reason in `scripts/equivalent-mutants.toml`; *not run*: left when a script's "
+            "time budget (`--budget`) ran out. The kill rate is over the others.",
             "",
-            "| target | mutants | killed | survived | equivalent | kill rate | commit | sha256 "
-            "| time |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+            "| target | mutants | killed | survived | equivalent | not run | kill rate | commit "
+            "| sha256 | time |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
             *rows,
             f"| **all** | {total['mutants']} | {total['killed']} | {total['survived']} "
-            f"| {total['equivalent']} | {rate:.1f}% | | | |",
+            f"| {total['equivalent']} | {total['not_run']} | {rate:.1f}% | | | |",
             "",
             "`commit` is the checkout each target ran at (`+changes`: with uncommitted changes "
             "to antiextract/ or tests/), `sha256` that of the file mutated.",
@@ -530,6 +533,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--no-report", action="store_true", help="leave the report unchanged")
     parser.add_argument("--check", action="store_true", help="exit 1 on a surviving mutant")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        help="seconds a Lua script's mutants may take; those not reached are 'not run'",
+    )
     parser.add_argument(
         "--trust-baseline",
         action="store_true",
@@ -573,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         elif target in PYTHON:
             result = run_python(target)
         else:
-            result = run_lua(target)
+            result = run_lua(target, args.budget)
         mark_equivalents(result, listed)
         c = result.counts()
         left = [m for m in result.mutants if m.status not in ("killed", "timeout", "equivalent")]

@@ -90,13 +90,20 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
                 os.environ.pop("MUTANT_UNDER_TEST", None)
             if killer is None:
                 verdicts[str(m["n"])] = {"status": "survived", "killer": ""}
-                continue
-            timed_out = time.monotonic() - started > plan["timeout"]
-            status = "timeout" if timed_out else "killed"
-            verdicts[str(m["n"])] = {"status": status, "killer": killer.nodeid}
-            if killer in killers:
-                killers.remove(killer)
-            killers.insert(0, killer)
+            else:
+                timed_out = time.monotonic() - started > plan["timeout"]
+                status = "timeout" if timed_out else "killed"
+                verdicts[str(m["n"])] = {"status": status, "killer": killer.nodeid}
+                if killer in killers:
+                    killers.remove(killer)
+                killers.insert(0, killer)
+            _write(plan_path, {**out, "mutants": verdicts, "done": False})  # a budget may end us
     out["mutants"] = verdicts
-    Path(plan_path).with_suffix(".out.json").write_text(json.dumps(out), "utf-8")
+    _write(plan_path, {**out, "done": True})
     return True
+
+
+def _write(plan_path: str, out: dict[str, object]) -> None:
+    path = Path(plan_path).with_suffix(".out.json")
+    path.with_suffix(".tmp").write_text(json.dumps(out), "utf-8")
+    path.with_suffix(".tmp").replace(path)
