@@ -206,7 +206,11 @@ _MUTMUT_STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "n
 _MUTMUT_STATUS.update({36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout"})
 
 
-def _mutmut(where: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _mutmut(
+    where: Path, url: str, *args: str, budget: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """mutmut in the copy; after ``budget`` seconds it is stopped, and the mutants it
+    had not reached stay unrun in its result file (it saves each verdict as it goes)."""
     exe = Path(sys.executable).with_name("mutmut")
     env = {
         **os.environ,
@@ -214,9 +218,27 @@ def _mutmut(where: Path, url: str, *args: str) -> subprocess.CompletedProcess[st
         "PYTHONPATH": str(ROOT / "scripts"),
         "ANTIEXTRACT_TEST_REDIS_URL": url,
     }
-    return subprocess.run(
-        [str(exe), *args], cwd=where, env=env, capture_output=True, text=True, check=False
-    )
+    return _run_for(budget, [str(exe), *args], where, env)
+
+
+def _run_for(
+    budget: float | None, argv: list[str], where: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
+        child = subprocess.Popen(
+            argv, cwd=where, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            child.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        log.seek(0)
+        return subprocess.CompletedProcess(argv, child.returncode, log.read())
 
 
 def _diff_lines(diff: str) -> tuple[str, str]:
@@ -226,7 +248,7 @@ def _diff_lines(diff: str) -> tuple[str, str]:
     return " / ".join(minus), " / ".join(plus)
 
 
-def run_python(module: str) -> Result:
+def run_python(module: str, budget: float | None = None) -> Result:
     path, tests = PYTHON[module]
     result = Result(module, path, sha256(ROOT / path), tests)
     started = time.monotonic()
@@ -248,7 +270,7 @@ def run_python(module: str) -> Result:
             f.write(config)
         # One mutant at a time: the Redis tests flush their database per test, so two
         # mutants' tests running side by side would wipe each other's state.
-        done = _mutmut(where, url, "run", "--max-children", "1")
+        done = _mutmut(where, url, "run", "--max-children", "1", budget=budget)
         meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
         codes: dict[str, int | None] = meta["exit_code_by_key"]
         if not codes:
@@ -316,22 +338,8 @@ def run_lua(script: str, budget: float | None = None) -> Result:
             "ANTIEXTRACT_TEST_REDIS_URL": url,
         }
         pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        with open(where / "session.log", "w+", encoding="utf-8") as log:
-            session = subprocess.Popen(
-                [*pytest, "-p", "mutation_session", *tests],
-                cwd=where,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                session.wait(timeout=budget)
-            except subprocess.TimeoutExpired:  # keep the verdicts so far, the rest "not run"
-                os.killpg(session.pid, signal.SIGTERM)
-                session.wait()
-            log.seek(0)
-            done = subprocess.CompletedProcess(session.args, session.returncode, log.read())
+        # after the budget: the verdicts so far, the rest "not run"
+        done = _run_for(budget, [*pytest, "-p", "mutation_session", *tests], where, env)
         out = where / "plan.out.json"
         if not out.exists():
             raise SystemExit(f"the Lua session for {script} ended early:\n{done.stdout[-4000:]}")
@@ -536,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--budget",
         type=float,
-        help="seconds a Lua script's mutants may take; those not reached are 'not run'",
+        help="seconds each target's mutants may take; those not reached are 'not run'",
     )
     parser.add_argument(
         "--trust-baseline",
@@ -579,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
         if done is not None:
             result = done[k]
         elif target in PYTHON:
-            result = run_python(target)
+            result = run_python(target, args.budget)
         else:
             result = run_lua(target, args.budget)
         mark_equivalents(result, listed)
