@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from antiextract.model.bucket import TOKENS, WindowLimit
-from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput
+from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput, RiskModel
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
@@ -105,6 +105,28 @@ async def test_the_previous_window_counts_for_its_part_still_in_the_sliding_wind
         assert not out.allowed and out.denied_by == "ip-10-per-60s"
         assert out.retry_after == pytest.approx(0.3, abs=1e-6)
         assert (await store.evaluate("y", "edge", 1, t1 + 66.0 + 1e-6)).allowed
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_youth_on_hand_worked_ages(kind) -> None:
+    """With youth_days of one second, youth = 1 / (1 + age in seconds), floored at 0.25:
+    the first request (age 0) 1; 0.5 s later 2/3; a creation time 10 s in the future
+    counts as age 0: 1; 1 s after first seen 0.5; 5 s: 1/6, floored to 0.25."""
+    m = RiskModel(youth_days=1 / 86_400)
+    limits = test_limits(account=(), ip=())
+    if kind == "memory":
+        store = MemoryStore(limits, model=m)
+    else:
+        store = RedisStore(limits, await redis_client(), "aeyouth", m)
+    t = 1_800_000_000.0
+    ages = [(t, None, 1.0), (t + 0.5, None, 2 / 3), (t + 0.5, t + 10.5, 1.0)]
+    ages += [(t + 1, None, 0.5), (t + 5, None, 0.25)]
+    try:
+        for now, created, expected in ages:
+            out = await store.evaluate("a", "i", 1, now, RiskInput(created_at=created))
+            assert out.assessment.youth == pytest.approx(expected), (now - t, created)
     finally:
         await store.close()
 
