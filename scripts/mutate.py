@@ -361,7 +361,7 @@ def run_lua(script: str, budget: float | None = None) -> Result:
     if verdicts.get("baseline"):
         raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
     unrun = {"status": "not run", "killer": ""}
-    for n, site in numbered:
+    for n, site in sorted(numbered, key=lambda ns: ns[0]):
         before, after = site.lines(text)
         v = verdicts["mutants"].get(str(n), unrun)
         m = Mutant(script, f"{script}#{n}", site.kind, before, after, v["status"], v["killer"])
