@@ -648,6 +648,8 @@ def test_campaign_settings_on_their_bounds_are_accepted() -> None:
     )  # fmt: skip
     assert (m.min_young_share, m.weight, m.ttl) == (1.0, 1000.0, 172_800)
     assert isinstance(m.ttl, int)
+    slowest = CohortModel(bucket_capacity=400 * 86_400.0, bucket_refill=1.0)  # 400 days
+    assert slowest.bucket_capacity / slowest.bucket_refill == 400 * 86_400
 
 
 @pytest.mark.parametrize("kind", ["memory", "redis", "redis-per-slot"])
