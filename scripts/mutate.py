@@ -270,6 +270,7 @@ def run_python(module: str, budget: float | None = None) -> Result:
             f"pytest_add_cli_args_test_selection = {json.dumps(list(tests))}\n"
             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-p", "mutation_session"]\n'
             "use_git_change_detection = false\n"
+            'also_copy = ["benchmarks"]\n'  # the held-out corpus and the classifiers
         )
         with open(where / "pyproject.toml", "a", encoding="utf-8") as f:
             f.write(config)
