@@ -7,7 +7,14 @@ import asyncio
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from antiextract.model.bucket import TOKENS, WindowLimit
+from antiextract.model.bucket import (
+    TOKENS,
+    WindowLimit,
+    bucket_wait,
+    refill,
+    take_cost,
+    window_wait,
+)
 from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput, RiskModel
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
@@ -398,3 +405,51 @@ async def test_a_bucket_that_takes_years_to_refill_still_works(make_store, clock
     if make_store.kind == "redis":
         ttl = await store.client.ttl(store.account_key("slow"))
         assert 0 < ttl <= MAX_TTL
+
+
+# --- the bucket arithmetic both stores share (model/bucket.py), on hand-worked numbers -----
+
+
+def test_refill_and_wait_of_the_token_bucket() -> None:
+    """Capacity 1000, 10 tokens/s: a bucket never charged is full; 100 tokens 5 s ago are
+    150 (at half the rate, 125); a clock behind the last charge adds nothing; the level is
+    capped. A cost of 300 with 100 tokens waits 20 s (40 s at half the rate)."""
+    lim = test_limits(account=(), ip=())
+    assert refill(None, None, 50.0, lim) == 1000.0
+    assert refill(100.0, None, 50.0, lim) == 1000.0
+    assert refill(100.0, 45.0, 50.0, lim) == 150.0
+    assert refill(100.0, 45.0, 50.0, lim, 0.5) == 125.0
+    assert refill(100.0, 55.0, 50.0, lim) == 100.0
+    assert refill(990.0, 45.0, 50.0, lim) == 1000.0
+    assert bucket_wait(100.0, 300.0, lim) == 20.0
+    assert bucket_wait(100.0, 300.0, lim, 0.5) == 40.0
+    assert bucket_wait(300.0, 300.0, lim) == 0.0
+
+
+def test_take_cost_is_the_estimate_within_zero_and_a_full_bucket() -> None:
+    lim = test_limits(account=(), ip=())
+    assert [take_cost(c, lim) for c in (-5.0, 0.0, 0.5, 999.0, 5_000.0)] == [
+        0.0,
+        0.0,
+        0.5,
+        999.0,
+        1000.0,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("amount", "cur", "prev", "expected"),
+    [
+        (10, 0, 10, 0.0),  # 10 x 0.5 + 0 + 1 = 6 <= 10: room
+        (10, 4, 12, 5.0),  # 6 + 4 + 1 = 11 > 10: prev must weigh <= 5: (1 - 5/12 - 0.5) x 60
+        (10, 10, 0, 36.0),  # full: the next window, where 10 must weigh <= 9: 30 + 0.1 x 60
+        (10, 5, 12, 10.0),  # 6 + 5 + 1 = 12 > 10: prev must weigh <= 4: (1 - 4/12 - 0.5) x 60
+        (1, 1, 0, 90.0),  # one a minute, used: 30 s to the next window + all of it
+        (10, 9, 4, 30.0),  # 2 + 9 + 1 = 12 > 10, cur + 1 = 10 fits: the window's end
+    ],
+)
+def test_window_wait_on_hand_worked_counts(amount, cur, prev, expected) -> None:
+    """Sliding window of 60 s, 30 s into the current fixed window (frac 0.5)."""
+    now = 1_800_000_000.0 + 30  # 1_800_000_000 is a multiple of 60
+    got = window_wait(WindowLimit("ip", amount, 60), cur, prev, now)
+    assert got == pytest.approx(expected)
