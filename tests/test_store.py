@@ -61,9 +61,15 @@ async def test_a_request_stamped_before_the_last_one_refills_nothing(make_store,
     last one is charged against the bucket as it stands (no refill for the negative gap,
     and none of the 5 s given back either)."""
     store = await make_store(test_limits(account=(), ip=()))
-    assert (await store.evaluate("a", "i", 300, clock())).tokens == pytest.approx(700)
+    first = await store.evaluate("a", "i", 300, clock(), RiskInput(acute=2.0))
+    assert first.tokens == pytest.approx(700)
+    assert first.assessment.acute == pytest.approx(0.4)  # 0 + 0.2 x (2.0 - 0)
     out = await store.evaluate("a", "i", 100, clock() - 5)
     assert out.allowed and out.tokens == pytest.approx(600)  # not 610, not 550
+    # nor does the acute level decay over the negative gap: 0.4 + 0.2 x (0 - 0.4)
+    assert out.assessment.acute == pytest.approx(0.32, abs=1e-12)
+    profile = (await store.account_state("a", clock()))["profile"]
+    assert (profile["gaps"], profile["gap_mean"]) == (1, 0.0)  # the gap counts as 0 s
 
 
 async def test_cost_is_capped_at_capacity(make_store, clock) -> None:
@@ -128,12 +134,13 @@ async def test_youth_on_hand_worked_ages(kind) -> None:
     else:
         store = RedisStore(limits, await redis_client(), "aeyouth", m)
     t = 1_800_000_000.0
-    ages = [(t, None, 1.0), (t + 0.5, None, 2 / 3), (t + 0.5, t + 10.5, 1.0)]
-    ages += [(t + 1, None, 0.5), (t + 5, None, 0.25)]
+    ages = [(t, None, 1.0, 0.0), (t + 0.5, None, 2 / 3, 0.5), (t + 0.5, t + 10.5, 1.0, 0.0)]
+    ages += [(t + 1, None, 0.5, 1.0), (t + 5, None, 0.25, 5.0)]
     try:
-        for now, created, expected in ages:
+        for now, created, expected, age in ages:
             out = await store.evaluate("a", "i", 1, now, RiskInput(created_at=created))
             assert out.assessment.youth == pytest.approx(expected), (now - t, created)
+            assert out.assessment.age == pytest.approx(age), (now - t, created)
     finally:
         await store.close()
 
