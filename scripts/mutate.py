@@ -15,6 +15,8 @@ lists it (target, the line before and after, and why no test can tell them apart
 
     .venv/bin/python scripts/mutate.py                     # everything, report updated
     .venv/bin/python scripts/mutate.py risk evaluate.lua   # some targets, report updated
+    .venv/bin/python scripts/mutate.py cohort.lua --budget 900   # stop after 15 minutes
+    .venv/bin/python scripts/mutate.py --reapply           # the equivalents list edited
     .venv/bin/python scripts/mutate.py --sample 3 --seed 15   # CI's subset (report untouched)
     .venv/bin/python scripts/mutate.py --list              # the targets
 
