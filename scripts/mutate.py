@@ -65,6 +65,10 @@ PYTHON = {
         ("tests/test_signals.py", "tests/test_heldout_corpus.py"),
     ),
 }
+# Modules that compute tables when imported (signals builds its lexicon with _entries and
+# memoizes readings): mutmut's default forks each mutant from a process that imported them
+# already, so a mutant of that code would never run. Each mutant's worker imports afresh.
+FRESH_IMPORT = {"signals"}
 LUA_DIR = "antiextract/store"
 # Every script found in LUA_DIR is mutated, against the store tests (they load the scripts
 # into a RedisStore and hold it to the memory store and hand-worked values), the cohort
@@ -274,6 +278,8 @@ def run_python(module: str, budget: float | None = None) -> Result:
             "use_git_change_detection = false\n"
             'also_copy = ["benchmarks"]\n'  # the held-out corpus and the classifiers
         )
+        if module in FRESH_IMPORT:
+            config += 'process_isolation = "forkserver"\nforkserver_warmup = "none"\n'
         with open(where / "pyproject.toml", "a", encoding="utf-8") as f:
             f.write(config)
         # One mutant at a time: the Redis tests flush their database per test, so two
