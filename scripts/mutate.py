@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -427,6 +428,7 @@ def run_sample(
     the targets' test files (each mutant meets only its own target's)."""
     results = {}
     plans: list[tuple[Mutant, dict]] = []
+    fresh: list[tuple[Mutant, dict]] = []
     tests: set[str] = set()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="antiextract-sample-") as tmp, private_redis() as url:
@@ -453,6 +455,9 @@ def run_sample(
                     found[i] for i in sorted(pick.sample(range(len(found)), min(n, len(found))))
                 ]
             results[target] = Result(target, path, sha256(ROOT / path), own, sample=n)
+            if target in FRESH_IMPORT:
+                fresh += picked  # each in a process of its own, named before the import
+                continue
             plans += picked
             tests |= set(own)
         plan = where / "plan.json"
@@ -471,18 +476,34 @@ def run_sample(
         }
         env.pop("MUTANT_UNDER_TEST", None)
         pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        done = subprocess.run(
-            [*pytest, "-p", "mutation_session", *sorted(tests)],
-            cwd=where,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        out = where / "plan.out.json"
-        if not out.exists():
-            raise SystemExit(f"the sample's session ended early:\n{done.stdout[-4000:]}")
-        verdicts = json.loads(out.read_text("utf-8"))
+        verdicts: dict = {"baseline": "", "mutants": {}}
+        if plans:
+            done = subprocess.run(
+                [*pytest, "-p", "mutation_session", *sorted(tests)],
+                cwd=where,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            out = where / "plan.out.json"
+            if not out.exists():
+                raise SystemExit(f"the sample's session ended early:\n{done.stdout[-4000:]}")
+            verdicts = json.loads(out.read_text("utf-8"))
+        for m, p in fresh:
+            env.pop("ANTIEXTRACT_LUA_PLAN", None)
+            alone = subprocess.run(
+                [*pytest, "-x", "-p", "mutation_session", *p["tests"]],
+                cwd=where,
+                env={**env, "MUTANT_UNDER_TEST": p["env"]},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            failed = re.findall(r"^FAILED (\S+)", alone.stdout, re.MULTILINE)
+            status = "survived" if alone.returncode == 0 else "killed"
+            verdicts["mutants"][p["n"]] = {"status": status, "killer": ",".join(failed[:1])}
+            plans.append((m, p))
     if verdicts.get("baseline"):
         raise SystemExit(f"the unchanged code fails its tests: {verdicts['baseline']}")
     for m, p in plans:
