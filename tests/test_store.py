@@ -460,3 +460,30 @@ def test_window_wait_on_hand_worked_counts(amount, cur, prev, expected) -> None:
     now = 1_800_000_000.0 + 30  # 1_800_000_000 is a multiple of 60
     got = window_wait(WindowLimit("ip", amount, 60), cur, prev, now)
     assert got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis", "redis-per-slot"])
+async def test_a_refusal_by_one_half_gives_back_what_the_other_half_took(kind) -> None:
+    """On Redis Cluster the account and its IP's windows are two calls (undo.lua hands a
+    refused request's charge back); every store must answer as one. IP limit 2 per 60 s:
+    c spends 950 of 1000 from y, then asks 100 more: the bucket refuses, and y's window
+    gets its count back, so d's request from y is the second, allowed. From z, a and e
+    take the two requests; b's is refused by the window and b's 100 tokens come back."""
+    t = 1_800_000_000.0
+    store = await _store_of(kind, test_limits(account=(), ip=(WindowLimit("ip", 2, 60),)))
+    try:
+        assert (await store.evaluate("c", "y", 950, t)).allowed
+        refused = await store.evaluate("c", "y", 100, t)
+        assert not refused.allowed and refused.denied_by == TOKENS
+        assert refused.tokens == pytest.approx(50)
+        assert (await store.evaluate("d", "y", 1, t)).allowed
+        assert not (await store.evaluate("f", "y", 1, t)).allowed  # now y has its two
+        assert (await store.evaluate("a", "z", 100, t)).allowed
+        assert (await store.evaluate("e", "z", 100, t)).allowed
+        out = await store.evaluate("b", "z", 100, t)
+        assert not out.allowed and out.denied_by == "ip-2-per-60s"
+        assert out.tokens == pytest.approx(1000)
+        assert (await store.account_state("b", t))["tokens"] == pytest.approx(1000)
+        assert (await store.account_state("c", t))["tokens"] == pytest.approx(50)
+    finally:
+        await store.close()
