@@ -487,3 +487,17 @@ async def test_a_refusal_by_one_half_gives_back_what_the_other_half_took(kind) -
         assert (await store.account_state("c", t))["tokens"] == pytest.approx(50)
     finally:
         await store.close()
+
+
+async def test_a_block_ends_at_its_deadline_and_a_fraction_of_a_token_is_charged(
+    make_store, clock
+) -> None:
+    """Blocked until t + 60: refused at t + 59.5, allowed at exactly t + 60. A request
+    costing half a token takes half a token: 1000 - 0.5 = 999.5."""
+    store = await make_store()
+    await store.block("a", clock() + 60, clock())
+    clock.advance(59.5)
+    assert (await store.evaluate("a", "i", 1, clock())).denied_by == "blocked"
+    clock.advance(0.5)
+    out = await store.evaluate("a", "i", 0.5, clock())
+    assert out.allowed and out.tokens == pytest.approx(999.5)
