@@ -671,24 +671,31 @@ async def test_a_cohort_request_at_the_epoch_is_a_time_not_never(kind) -> None:
 
 
 async def test_the_operator_read_of_a_cohort_that_was_never_a_campaign() -> None:
-    """Two requests at t: young a (elicit, focus) and old b (no trait); read one half-life
-    (6 h) later: 2 requests decayed to 1.0, shares 1/2 elicit and 1/2 focus, harvest
-    (2 + 2) / (6 x 2) = 1/3, one young account of two: score 0, no shared bucket yet."""
+    """Three requests at t: young a (elicit, focus), old b and c (no trait); read one
+    half-life (6 h) later: 3 requests decayed to 1.5, shares 1/3 elicit and 1/3 focus,
+    harvest (2 + 2) / (6 x 3) = 2/9, one young account of three: score 0, no shared
+    bucket yet."""
     store = await _store("redis", CohortModel())
     t = 86_400 * 20_000 + 3_600.0
     try:
         a = CohortInput(("t:op",), young=True, traits=ELICIT | FOCUS)
         await store.evaluate("a", "ip", 1, t, RiskInput(), a)
         await store.evaluate("b", "ip", 1, t, RiskInput(), CohortInput(("t:op",), False, 0))
+        await store.evaluate("c", "ip", 1, t, RiskInput(), CohortInput(("t:op",), False, 0))
         assert await store.cohorts(t + 6 * 3_600) == [
             {
                 "cohort": "t:op",
                 "kind": "template",
-                "accounts": 2,
+                "accounts": 3,
                 "young": 1,
-                "requests": pytest.approx(1.0),
-                "shares": {"elicit": 0.5, "focus": 0.5, "single": 0.0, "extract": 0.0},
-                "harvest": pytest.approx(1 / 3),
+                "requests": pytest.approx(1.5),
+                "shares": {
+                    "elicit": pytest.approx(1 / 3),
+                    "focus": pytest.approx(1 / 3),
+                    "single": 0.0,
+                    "extract": 0.0,
+                },
+                "harvest": pytest.approx(2 / 9),
                 "score": 0.0,
                 "last_seen": t,
                 "bucket_tokens": None,

@@ -501,3 +501,13 @@ async def test_a_block_ends_at_its_deadline_and_a_fraction_of_a_token_is_charged
     clock.advance(0.5)
     out = await store.evaluate("a", "i", 0.5, clock())
     assert out.allowed and out.tokens == pytest.approx(999.5)
+
+
+async def test_one_request_a_minute_waits_for_the_next_window_to_forget_it(make_store) -> None:
+    """1 request per 60 s, used 30 s into a fixed window: the next fits once that window's
+    request weighs nothing, a whole window later: 30 + 60 = 90 s."""
+    t = 1_800_000_000.0 + 30  # 1_800_000_000 is a multiple of 60
+    store = await make_store(test_limits(account=(WindowLimit("account", 1, 60),), ip=()))
+    assert (await store.evaluate("a", "i", 1, t)).allowed
+    out = await store.evaluate("a", "i", 1, t)
+    assert not out.allowed and out.retry_after == pytest.approx(90.0)
