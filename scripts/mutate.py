@@ -569,6 +569,20 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
             "`commit` is the checkout each target ran at (`+changes`: with uncommitted changes "
             "to antiextract/ or tests/), `sha256` that of the file mutated.",
             "",
+            "## What this does not cover",
+            "",
+            "- mutmut mutates inside functions only: module-level constants (`HOURS_FROM`, "
+            "`KIND_WEIGHT`, the harvest weights, ...) are not mutated here; "
+            "`scripts/mutants.py` holds named mutants of the ones that matter most.",
+            "- `signals` computes its lexicon when imported and memoizes readings: its "
+            "mutants run with a fresh import each (mutmut's forkserver without warm-up), "
+            "which is slow; a row with many *not run* is a run cut by its budget, and an "
+            "`exit` status is a worker that failed, counted as not killed.",
+            "- A budget (`--budget`) cuts a long run: *not run* mutants are outside the kill "
+            "rate, so a rate with many of them is over a part of the file only.",
+            "- A test failing because Redis answered after the hot-path client's 0.25 s is "
+            "run again (up to three times) before it counts as a kill.",
+            "",
             "## Mutants not killed",
             *details,
             "",
