@@ -511,3 +511,14 @@ async def test_one_request_a_minute_waits_for_the_next_window_to_forget_it(make_
     assert (await store.evaluate("a", "i", 1, t)).allowed
     out = await store.evaluate("a", "i", 1, t)
     assert not out.allowed and out.retry_after == pytest.approx(90.0)
+
+
+async def test_a_settlement_refills_the_bucket_to_its_own_time_first(make_store, clock) -> None:
+    """500 of 1000 taken at t; 10 s later the answer turns out 100 tokens dearer: the
+    bucket first refills 10 s x 10/s = 100 (600), then pays the 100: 500."""
+    store = await make_store(test_limits(account=(), ip=()))
+    assert (await store.evaluate("a", "i", 500, clock())).tokens == pytest.approx(500)
+    clock.advance(10)
+    await store.settle("a", 100, clock())
+    await store.flush()
+    assert (await store.account_state("a", clock()))["tokens"] == pytest.approx(500)
