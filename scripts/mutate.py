@@ -305,7 +305,7 @@ def run_python(module: str, budget: float | None = None) -> Result:
                 "",
             )
             m.status = status
-            if status != "killed":
+            if status not in ("killed", "not run"):
                 shown = _mutmut(where, url, "show", name).stdout
                 m.before, m.after = _diff_lines(shown)
             result.mutants.append(m)
