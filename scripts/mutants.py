@@ -266,6 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tests", nargs="+", help="run these test files on every mutant instead of its own"
     )
+    parser.add_argument(
+        "--trust-baseline",
+        action="store_true",
+        help="skip the run of the unchanged code (CI: the whole suite has just passed)",
+    )
     args = parser.parse_args(argv)
     chosen = [m for m in MUTANTS if not args.names or m.name in args.names]
     if args.list:
@@ -278,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.tests:
         chosen = [replace(m, tests=tuple(args.tests)) for m in chosen]
     files = tuple(sorted({t for m in chosen for t in m.tests}))
-    ok, why = run(None, files)
+    ok, why = (True, "") if args.trust_baseline else run(None, files)
     if not ok:
         print(f"the unchanged code fails {', '.join(files)}: {why}")
         return 1

@@ -17,16 +17,25 @@ from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
 from antiextract.intel.memory import MemoryIntel
 from antiextract.intel.records import Record
+from antiextract.model import cohorts
 from antiextract.model.campaigns import CampaignCharge
 from antiextract.model.cohorts import (
+    KMV,
+    KMV_K,
     CohortModel,
+    CohortState,
     CohortView,
+    bucket_refusal,
     campaign_score,
     cohort_keys,
+    decay,
     harvest,
+    is_young,
     member_score,
     request_harvest,
     strongest,
+    subnet,
+    update_cohort,
 )
 from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE, RiskInput
 from antiextract.request.fingerprint import template_fingerprint
@@ -357,3 +366,197 @@ def test_member_score_by_kind_and_request_shape(key, traits, expected) -> None:
     member = member_score(CohortView(key, 2.0, 50, 50, 0.9), traits)
     assert member == pytest.approx(expected)
     assert member_score(CohortView(key, 0.0, 50, 5, 0.2), traits) == 0.0  # not a campaign
+
+
+# --- the pure helpers the request plane reads cohorts with -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ip", "expected"),
+    [
+        ("203.0.113.77", "203.0.113.0/24"),  # an IPv4 address: its /24
+        ("2001:db8:1:2::/64", "2001:db8:1::/48"),  # the /64 an IPv6 client is counted in
+        ("2001:db8:1:2:aaaa::/64", "2001:db8:1::/48"),  # written with host bits: the same
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1::/48"),
+        ("10.1.2.0/24", "10.1.2.0/24"),  # already a /24: itself
+        ("10.0.0.0/16", "10.0.0.0/16"),  # wider than a /24: itself
+        ("not an address", None),
+        ("", None),
+    ],
+)
+def test_subnet_is_the_unit_a_hosting_provider_hands_out(ip, expected) -> None:
+    assert subnet(ip) == expected
+    assert subnet(ip) == expected  # the second answer comes from the memo
+
+
+def test_the_subnet_memo_never_holds_more_than_65536_addresses() -> None:
+    cohorts._SUBNETS.clear()
+    try:
+        for n in range(65_536):
+            subnet(f"10.{n >> 8}.{n & 255}.1")
+        assert len(cohorts._SUBNETS) == 65_536
+        assert subnet("192.0.2.1") == "192.0.2.0/24"
+        assert len(cohorts._SUBNETS) == 1  # full: emptied before the new address
+    finally:
+        cohorts._SUBNETS.clear()
+
+
+def test_cohort_keys_of_a_request() -> None:
+    """Exact template, LSH bands 0 and 5 (one per SimHash partition), /24, fingerprint."""
+    bands = ("b0", "b1", "b2", "b3", "b4", "b5", "b6")
+    assert cohort_keys("sk", bands, "203.0.113.9", "fp") == (
+        "t:sk",
+        "l:b0",
+        "l:b5",
+        "n:203.0.113.0/24",
+        "c:fp",
+    )
+    assert cohort_keys("", bands, "bad ip", "") == ()  # no template, address or fingerprint
+    assert cohort_keys("", (), "2001:db8::1", "fp") == ("n:2001:db8::/48", "c:fp")
+
+
+@pytest.mark.parametrize(
+    ("value", "ts", "now", "expected"),
+    [
+        (8.0, 0.0, 7_200.0, 2.0),  # two half-lives of 3600 s: 8 / 4
+        (8.0, 0.0, 1_800.0, 8 / 2**0.5),  # half a half-life
+        (8.0, 100.0, 50.0, 8.0),  # a clock behind the last write: no growth
+        (8.0, None, 7_200.0, 0.0),  # never written
+        (0.0, 0.0, 10.0, 0.0),
+        (0.5, 0.0, 0.0, 0.5),  # below 1 is still a count
+        (-1.0, 0.0, 0.0, 0.0),
+    ],
+)
+def test_decay(value, ts, now, expected) -> None:
+    assert decay(value, ts, now, 3_600.0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [(None, False), (0.0, True), (7 * 86_400 - 1, True), (7 * 86_400, False), (1e9, False)],
+)
+def test_is_young_below_young_days(age, expected) -> None:
+    assert is_young(age, CohortModel(young_days=7.0)) is expected
+
+
+def test_member_score_of_a_weak_campaign() -> None:
+    """A score below 1 still counts: an exact template carries it whole."""
+    assert member_score(CohortView("t:x", 0.5, 30, 30, 0.9), 0) == 0.5
+
+
+def test_strongest_cohort() -> None:
+    """The largest member score; the first of equals; a request with no traits gets
+    nothing from a subnet (0.5 x harvest 0), even of a strong campaign."""
+    t1, t2 = CohortView("t:a", 1.0, 30, 30, 0.9), CohortView("t:b", 1.0, 30, 30, 0.9)
+    net = CohortView("n:10.0.0.0/24", 6.0, 30, 30, 0.9)
+    quiet = CohortView("c:fp", 0.0, 3, 0, 0.1)
+    assert strongest(()) == (None, 0.0)
+    assert strongest((t1, t2)) == (t1, 1.0)
+    assert strongest((net,)) == (net, 0.0)
+    assert strongest((quiet,)) == (quiet, 0.0)
+    assert strongest((net, t2)) == (t2, 1.0)
+    assert strongest((net, t2), ELICIT | FOCUS | SINGLE | EXTRACT) == (net, 3.0)  # 6 x 0.5
+
+
+def test_only_template_cohorts_ration_their_members() -> None:
+    refused = dict(allowed=False, retry_after=5.0)
+    t = CohortView("t:a", 2.0, 30, 30, 0.9, **refused)
+    band = CohortView("l:b0", 2.0, 30, 30, 0.9, **refused)
+    net = CohortView("n:10.0.0.0/24", 2.0, 30, 30, 0.9, **refused)
+    sdk = CohortView("c:fp", 2.0, 30, 30, 0.9, **refused)
+    fine = CohortView("t:b", 2.0, 30, 30, 0.9)
+    assert bucket_refusal((net, sdk, fine)) is None
+    assert bucket_refusal((net, t)) == t
+    assert bucket_refusal((sdk, fine, band)) == band
+    assert bucket_refusal(()) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("min_young", 0, "min_young must be a finite number >= 1 (a campaign needs a young "
+         "account), got 0"),
+        ("full_young", 0, "full_young must be a finite number >= 1 (a divisor), got 0"),
+        ("min_young_share", 1.5, "min_young_share must be a finite number >= 0 and <= 1 "
+         "(a share), got 1.5"),
+        ("min_harvest", -0.1, "min_harvest must be a finite number >= 0 and <= 1 (harvest is "
+         "a share), got -0.1"),
+        ("weight", 2000.0, "weight must be a finite number >= 0 and <= 1000, got 2000.0"),
+        ("young_days", 0.0, "young_days must be a finite number > 0 (a divisor or a size), "
+         "got 0.0"),
+        ("bucket_refill", 0.0001, "bucket_capacity / bucket_refill = 2e+10 s: a campaign's "
+         "shared bucket would take more than 400 days to refill, never in practice"),
+        ("ttl", 86_400, "ttl must be a whole number of seconds >= 172800, got 86400"),
+        ("ttl", 259_200.5, "ttl must be a whole number of seconds >= 172800, got 259200.5"),
+    ],
+)  # fmt: skip
+def test_a_bad_campaign_setting_is_refused_with_what_it_must_be(field, value, message) -> None:
+    with pytest.raises(ValueError) as refused:
+        CohortModel(**{field: value})
+    assert str(refused.value) == message
+
+
+def test_campaign_settings_on_their_bounds_are_accepted() -> None:
+    m = CohortModel(
+        min_young=1, full_young=1, min_young_share=1.0, min_harvest=0.0, weight=1000.0,
+        ttl=172_800.0,
+    )  # fmt: skip
+    assert (m.min_young_share, m.weight, m.ttl) == (1.0, 1000.0, 172_800)
+    assert isinstance(m.ttl, int)
+    slowest = CohortModel(bucket_capacity=400 * 86_400.0, bucket_refill=1.0)  # 400 days
+    assert slowest.bucket_capacity / slowest.bucket_refill == 400 * 86_400
+
+
+def _kmv(values) -> KMV:
+    k = KMV()
+    for v in values:
+        k.add(v)
+    return k
+
+
+def test_kmv_keeps_the_k_smallest_hashes() -> None:
+    """k = 256 hashes 2, 4, ..., 512: a larger one changes nothing, one between the two
+    largest (511) replaces the largest, a repeat changes nothing."""
+    k = _kmv(range(2, 2 * KMV_K + 1, 2))
+    assert KMV_K == 256 and len(k.values) == KMV_K
+    assert k.add(1_000) is False and k.values[-1] == 512
+    assert k.add(511) is True
+    assert (len(k.values), k.values[-2], k.values[-1]) == (KMV_K, 510, 511)
+    assert k.add(4) is False and len(k.values) == KMV_K
+
+
+def test_kmv_counts() -> None:
+    """Below k values the count is exact; at k it is (k - 1) / (largest / 2^64): hashes
+    i x 2^55 for i = 1..256 put the largest at 2^63, half the range: 255 / 0.5 = 510.
+    Several sketches count their union."""
+    assert KMV.count(_kmv([5, 9, 9, 7])) == 3
+    full = _kmv(i << 55 for i in range(1, KMV_K + 1))
+    assert KMV.count(full) == 510
+    assert KMV.count(_kmv([1, 2, 3]), _kmv([3, 4])) == 4  # the union: 1, 2, 3, 4
+    halves = _kmv(i << 55 for i in range(1, KMV_K + 1, 2)), _kmv(i << 55 for i in range(2, 257, 2))
+    assert KMV.count(*halves) == 510  # merged, the same 256 hashes as ``full``
+
+
+def test_a_single_young_account_is_a_campaign_when_min_young_is_one() -> None:
+    """min_young 1, full_young 1: one young account of one, harvest 1: 6 x 1 x 1 x 1."""
+    assert campaign_score(1, 1, 1.0, CohortModel(min_young=1, full_young=1)) == 6.0
+
+
+def test_a_cohorts_counts_roll_over_at_utc_midnight() -> None:
+    """update_cohort keeps today's and yesterday's sketches and counts the larger: day
+    D-1 at 23:59:50 young a and old b; day D at 00:00:10 young c: today 1, yesterday 2,
+    so 2 accounts and 1 young (a); the day after, d: yesterday is D (c alone), 1 and 1 if
+    d is young; two days later, e: yesterday is empty, 1 and 0."""
+    m = CohortModel()
+    state = CohortState()
+    day = 20_000 * 86_400.0
+    steps = [
+        ("a", True, day - 10, (1, 1)),
+        ("b", False, day - 10, (2, 1)),
+        ("c", True, day + 10, (2, 1)),
+        ("d", True, day + 86_400 + 10, (1, 1)),
+        ("e", False, day + 3 * 86_400 + 10, (1, 0)),
+    ]
+    for account, young, now, expected in steps:
+        v = update_cohort(state, "t:roll", account, young, 0, 1.0, now, m)
+        assert (v.accounts, v.young) == expected, account

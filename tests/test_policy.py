@@ -158,3 +158,46 @@ def test_more_risk_never_gets_a_milder_action(a, b, youth, score, kind, traits) 
     assert ladder_rank(mild.action) <= ladder_rank(harsh.action)
     # the campaign adds at most its score x youth, never takes away
     assert lo <= mild.risk <= lo + score * youth + 1e-9
+
+
+def test_every_decision_carries_the_risk_and_the_campaign_that_weighed() -> None:
+    """A young member (youth 0.5, own risk 1.0) of a flagged template cohort (score 2.0,
+    weight 1 for an exact template): risk 1.0 + 2.0 x 1 x 0.5 = 2.0, whatever the action."""
+    t = view("t:camp", 2.0)
+
+    def decided(**kw: object) -> tuple[str, float, object]:
+        d = decide(outcome(1.0, 0.5, (t,), **kw), LADDER)
+        return d.action, d.risk, d.campaign
+
+    assert decided() == (ALLOW, 2.0, t)
+    assert decided(allowed=False, denied_by=BLOCKED, retry_after=9.0) == (BLOCK, 2.0, t)
+    assert decided(allowed=False, denied_by=TOKENS, retry_after=9.0) == (THROTTLE, 2.0, t)
+    rationed = view("t:camp", 2.0, allowed=False, wait=4.0)
+    d = decide(outcome(1.0, 0.5, (rationed,)), LADDER)
+    assert (d.action, d.reasons, d.retry_after, d.limit) == (
+        THROTTLE,
+        ("campaign_budget", "campaign:t:camp"),
+        4.0,
+        CAMPAIGN,
+    )
+    assert (d.risk, d.campaign) == (2.0, rationed)
+    high = decide(outcome(5.0, 0.5, (t,)), LADDER)  # 5.0 + 1.0 = 6.0: challenge
+    assert (high.action, high.risk, high.campaign) == (CHALLENGE, 6.0, t)
+
+
+def test_an_allowed_request_with_a_little_risk_reports_it() -> None:
+    """Risk 0.5 (under degrade_at): allowed, and the decision still says 0.5. With no
+    risk at all, a campaign that added nothing (a subnet, a request without traits) is
+    not named either."""
+    d = decide(outcome(0.5), LADDER)
+    assert (d.action, d.reasons, d.risk, d.campaign) == (ALLOW, (), 0.5, None)
+    quiet = decide(outcome(0.0, 1.0, (view("n:10.0.0.0/24", 6.0),)), LADDER)
+    assert (quiet.action, quiet.risk, quiet.campaign) == (ALLOW, 0.0, None)
+
+
+def test_without_trait_bits_a_subnet_campaign_adds_nothing() -> None:
+    """decide's traits default to none: a /24 cohort (weight 0.5 x the request's harvest
+    shape, 0 without traits) adds nothing; with elicit it adds 6 x 0.5 x 2/6 = 1.0."""
+    net = view("n:10.0.0.0/24", 6.0)
+    assert decide(outcome(1.0, 1.0, (net,)), LADDER).risk == 1.0
+    assert decide(outcome(1.0, 1.0, (net,)), LADDER, ELICIT).risk == pytest.approx(2.0)

@@ -18,6 +18,7 @@ from antiextract.model.risk import (
     EXTRACT,
     LOGIT_BIAS,
     SINGLE,
+    Assessment,
     Profile,
     RiskInput,
     RiskModel,
@@ -25,6 +26,7 @@ from antiextract.model.risk import (
     decayed,
     hours_score,
     pacing_score,
+    reasons,
     refill_factor,
     update_profile,
     youth,
@@ -271,6 +273,25 @@ def test_a_dominant_template_gives_way_only_below_the_takeover_share() -> None:
     assert p.template == pytest.approx(0.277147)
 
 
+def test_a_template_share_of_exactly_the_takeover_share_keeps_its_template() -> None:
+    """alpha 0.5: 0.4 - 0.5 x 0.4 = 0.2 exactly (halving is exact in binary), which is
+    not below TAKEOVER (0.2): "a" stays dominant; the next request on "b" (0.1) hands
+    over."""
+    m = RiskModel(alpha=0.5)
+    p = Profile(first_seen=T, last_seen=T, template=0.4, dominant="a")
+    update_profile(p, RiskInput(skeleton="b"), T, m)
+    assert (p.template, p.dominant) == (0.2, "a")
+    update_profile(p, RiskInput(skeleton="b"), T, m)
+    assert (p.template, p.dominant) == (0.1, "b")
+
+
+def test_a_profile_never_updated_is_assessed_as_new_and_quiet() -> None:
+    """No first-seen time and no creation time: age 0, youth 1, every share 0, risk 0."""
+    a = assess(Profile(), RiskInput(), T, DISTINCT)
+    assert (a.risk, a.youth, a.acute, a.age, a.day_count) == (0.0, 1.0, 0.0, 0.0, 0)
+    assert a.shares == (0.0,) * 7
+
+
 def test_acute_level_moves_by_acute_alpha_and_halves_per_half_life() -> None:
     """acute_alpha 0.2, a new account (youth 1): two requests of weight 2 at once,
     0 -> 0.4 -> 0.4 + 0.2 x 1.6 = 0.72; one half-life later a quiet request:
@@ -374,3 +395,59 @@ def test_each_share_carries_its_own_weight(shares) -> None:
     a = assess(p, RiskInput(), T, DISTINCT)
     expected = e + 2 * f + 3 * s + 4 * t + 5 * x + 6 * pacing + 7 * want_hours
     assert a.risk == pytest.approx(expected, abs=1e-9)
+
+
+# --- reasons (the operator's and the log's "why") ------------------------------------------
+
+
+def test_reasons_name_the_largest_contributions_youth_times_weight_times_share() -> None:
+    """DISTINCT weights 1..7, youth 0.5: elicit 0.5 x 1 x 1.0 = 0.50, focus 0.5 x 2 x 0.5
+    = 0.50, hours 0.5 x 7 x 0.2 = 0.70, acute 0.30 as it is; the rest 0. Largest first
+    (a tie: the name later in the alphabet first), at most ``top``."""
+    a = Assessment(2.0, 0.5, (1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.2), 0.3, 0.0, 1)
+    assert reasons(a, DISTINCT) == ("hours=0.70", "focus=0.50", "elicit=0.50")
+    assert reasons(a, DISTINCT, top=4) == ("hours=0.70", "focus=0.50", "elicit=0.50", "acute=0.30")
+    assert reasons(a, DISTINCT, top=1) == ("hours=0.70",)
+
+
+def test_reasons_leave_out_contributions_under_five_hundredths() -> None:
+    """youth 1, weight 1: elicit 0.05 is named (0.05 >= 0.05), 0.04 is not; acute 0.06."""
+    named = Assessment(0.11, 1.0, (0.05, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), 0.06, 0.0, 1)
+    assert reasons(named, DISTINCT) == ("acute=0.06", "elicit=0.05")
+    quiet = Assessment(0.1, 1.0, (0.04, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), 0.06, 0.0, 1)
+    assert reasons(quiet, DISTINCT) == ("acute=0.06",)
+
+
+def test_a_model_value_on_its_bounds_is_accepted() -> None:
+    """The bounds are inclusive where the message says ">=" and "<=": a step of exactly 1,
+    weights of exactly 0 and 1000, slow_above 0, slow_scale exactly 0.01."""
+    m = RiskModel(
+        alpha=1.0, acute_alpha=1.0, w_elicit=0.0, w_hours=1000.0, slow_above=0.0, slow_scale=0.01
+    )
+    assert (m.alpha, m.weights[0], m.weights[-1], m.slow_scale) == (1.0, 0.0, 1000.0, 0.01)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("w_elicit", 1001.0, "w_elicit must be a finite number >= 0 and <= 1000, got 1001.0"),
+        (
+            "alpha",
+            0.0,
+            "alpha must be a finite number > 0 and <= 1 (a moving average's step), got 0.0",
+        ),
+        ("youth_days", 0.0, "youth_days must be a finite number > 0 (a divisor), got 0.0"),
+        ("slow_above", -1.0, "slow_above must be a finite number >= 0, got -1.0"),
+        (
+            "slow_scale",
+            0.001,
+            "slow_scale must be a finite number >= 0.01 (below it a risky bucket never "
+            "refills), got 0.001",
+        ),
+    ],
+)
+def test_a_bad_model_value_is_refused_with_what_it_must_be(field, value, message) -> None:
+    """Bad config stops the server: the message names the setting, its bounds and why."""
+    with pytest.raises(ValueError) as refused:
+        RiskModel(**{field: value})
+    assert str(refused.value) == message

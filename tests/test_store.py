@@ -7,8 +7,15 @@ import asyncio
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from antiextract.model.bucket import TOKENS, WindowLimit
-from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput
+from antiextract.model.bucket import (
+    TOKENS,
+    WindowLimit,
+    bucket_wait,
+    refill,
+    take_cost,
+    window_wait,
+)
+from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput, RiskModel
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
 
@@ -49,6 +56,22 @@ async def test_refusal_consumes_nothing(make_store, clock) -> None:
     assert not (await store.evaluate("a", "i", 1, clock())).allowed
 
 
+async def test_a_request_stamped_before_the_last_one_refills_nothing(make_store, clock) -> None:
+    """Replicas' clocks disagree a little: a request stamped 5 s before the account's
+    last one is charged against the bucket as it stands (no refill for the negative gap,
+    and none of the 5 s given back either)."""
+    store = await make_store(test_limits(account=(), ip=()))
+    first = await store.evaluate("a", "i", 300, clock(), RiskInput(acute=2.0))
+    assert first.tokens == pytest.approx(700)
+    assert first.assessment.acute == pytest.approx(0.4)  # 0 + 0.2 x (2.0 - 0)
+    out = await store.evaluate("a", "i", 100, clock() - 5)
+    assert out.allowed and out.tokens == pytest.approx(600)  # not 610, not 550
+    # nor does the acute level decay over the negative gap: 0.4 + 0.2 x (0 - 0.4)
+    assert out.assessment.acute == pytest.approx(0.32, abs=1e-12)
+    profile = (await store.account_state("a", clock()))["profile"]
+    assert (profile["gaps"], profile["gap_mean"]) == (1, 0.0)  # the gap counts as 0 s
+
+
 async def test_cost_is_capped_at_capacity(make_store, clock) -> None:
     store = await make_store(test_limits(account=(), ip=()))
     out = await store.evaluate("a", "i", 10**9, clock())
@@ -66,6 +89,60 @@ async def test_request_window_limit_and_retry_after(make_store, clock) -> None:
     assert not (await store.evaluate("a", "i", 1, clock())).allowed
     clock.advance(0.02)
     assert (await store.evaluate("a", "i", 1, clock())).allowed
+
+
+async def _store_of(kind: str, limits):
+    if kind == "memory":
+        return MemoryStore(limits)
+    per_slot = kind == "redis-per-slot"  # the IP windows in ip.lua, as on Redis Cluster
+    return RedisStore(limits, await redis_client(), prefix="aewin", per_slot_calls=per_slot)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis", "redis-per-slot"])
+async def test_the_previous_window_counts_for_its_part_still_in_the_sliding_window(kind) -> None:
+    """IP limit 10 per 60 s; ten requests (ten accounts) at the start of a window.
+    Half-way into the next window the previous one counts half: 10 x 0.5 + 0 + 1 = 6 <= 10,
+    allowed. Then, afresh, 5.7 s into the next window (frac 0.095): 10 x 0.905 + 1 = 10.05
+    > 10, refused until the previous window's weight falls to 9: (1 - 9/10 - 0.095) x 60 =
+    0.3 s (a wait under a second)."""
+    t0 = 1_800_000_000.0  # a multiple of 60
+    store = await _store_of(kind, test_limits(account=(), ip=(WindowLimit("ip", 10, 60),)))
+    try:
+        for n in range(10):
+            assert (await store.evaluate(f"a{n}", "half", 1, t0)).allowed
+        assert (await store.evaluate("x", "half", 1, t0 + 90)).allowed
+        t1 = t0 + 600
+        for n in range(10):
+            assert (await store.evaluate(f"b{n}", "edge", 1, t1)).allowed
+        out = await store.evaluate("y", "edge", 1, t1 + 65.7)
+        assert not out.allowed and out.denied_by == "ip-10-per-60s"
+        assert out.retry_after == pytest.approx(0.3, abs=1e-6)
+        assert (await store.evaluate("y", "edge", 1, t1 + 66.0 + 1e-6)).allowed
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_youth_on_hand_worked_ages(kind) -> None:
+    """With youth_days of one second, youth = 1 / (1 + age in seconds), floored at 0.25:
+    the first request (age 0) 1; 0.5 s later 2/3; a creation time 10 s in the future
+    counts as age 0: 1; 1 s after first seen 0.5; 5 s: 1/6, floored to 0.25."""
+    m = RiskModel(youth_days=1 / 86_400)
+    limits = test_limits(account=(), ip=())
+    if kind == "memory":
+        store = MemoryStore(limits, model=m)
+    else:
+        store = RedisStore(limits, await redis_client(), "aeyouth", m)
+    t = 1_800_000_000.0
+    ages = [(t, None, 1.0, 0.0), (t + 0.5, None, 2 / 3, 0.5), (t + 0.5, t + 10.5, 1.0, 0.0)]
+    ages += [(t + 1, None, 0.5, 1.0), (t + 5, None, 0.25, 5.0)]
+    try:
+        for now, created, expected, age in ages:
+            out = await store.evaluate("a", "i", 1, now, RiskInput(created_at=created))
+            assert out.assessment.youth == pytest.approx(expected), (now - t, created)
+            assert out.assessment.age == pytest.approx(age), (now - t, created)
+    finally:
+        await store.close()
 
 
 async def test_ip_limit_spans_accounts(make_store, clock) -> None:
@@ -206,6 +283,35 @@ async def test_operator_block_and_unblock(make_store, clock) -> None:
     assert (await store.evaluate("a", "i", 10, clock())).allowed
 
 
+@pytest.mark.parametrize("start", [1.5 * 86_400, 1_800_000_000.0])  # 1970-01-02, 2027
+async def test_blocking_an_unknown_account_leaves_the_state_of_a_fresh_one(
+    make_store, start
+) -> None:
+    """An operator may block an account before its first request; once unblocked, that
+    account is a new one: no windows, a full bucket, and its first request assessed like
+    a never-seen account's (hours, template and day count start from nothing), also on
+    the second day after the epoch, where a stale 'yesterday' would show."""
+    clock = SimClock(start)
+    store = await make_store()
+    await store.block("blocked", clock() + 60, clock())
+    state = await store.account_state("blocked", clock())
+    assert state == {
+        "tokens": 1000.0,
+        "updated": None,
+        "windows": {},
+        "profile": None,
+        "blocked_until": clock() + 60,
+    }
+    await store.block("blocked", 0, clock())
+    probe = RiskInput(traits=ELICIT | LOGIT_BIAS, acute=1.0, skeleton="k")
+    blocked = await store.evaluate("blocked", "i", 10, clock(), probe)
+    fresh = await store.evaluate("fresh", "j", 10, clock(), probe)
+    assert blocked.allowed and blocked.tokens == pytest.approx(990)
+    assert blocked.assessment == fresh.assessment
+    assert blocked.assessment.shares[3:] == (0.0, pytest.approx(0.1875), 0.0, 0.0)
+    assert blocked.assessment.day_count == 1
+
+
 async def test_a_long_block_outlives_the_idle_lifetime_and_the_blocked_clients_requests(
     make_store, clock
 ) -> None:
@@ -219,8 +325,10 @@ async def test_a_long_block_outlives_the_idle_lifetime_and_the_blocked_clients_r
     await store.settle("a", 5, clock())
     await store.flush()
     if store.label == "redis":
-        ttl = await store.client.ttl(store.account_key("a"))
-        assert ttl > year - 60, ttl  # not the idle lifetime the refused request carries
+        # the block's end plus a minute (bucket.lua's keep_for), not the idle lifetime the
+        # refused request carries: PTTL counts down from exactly (year + 60) s
+        pttl = await store.client.pttl(store.account_key("a"))
+        assert (year + 59) * 1000 < pttl <= (year + 60) * 1000, pttl
     clock.advance(200 * 86_400)  # idle far past the 30-day lifetime, still within the block
     out = await store.evaluate("a", "i", 10, clock())
     assert not out.allowed and out.denied_by == "blocked"
@@ -303,3 +411,113 @@ async def test_a_bucket_that_takes_years_to_refill_still_works(make_store, clock
     if make_store.kind == "redis":
         ttl = await store.client.ttl(store.account_key("slow"))
         assert 0 < ttl <= MAX_TTL
+
+
+# --- the bucket arithmetic both stores share (model/bucket.py), on hand-worked numbers -----
+
+
+def test_refill_and_wait_of_the_token_bucket() -> None:
+    """Capacity 1000, 10 tokens/s: a bucket never charged is full; 100 tokens 5 s ago are
+    150 (at half the rate, 125); a clock behind the last charge adds nothing; the level is
+    capped. A cost of 300 with 100 tokens waits 20 s (40 s at half the rate)."""
+    lim = test_limits(account=(), ip=())
+    assert refill(None, None, 50.0, lim) == 1000.0
+    assert refill(100.0, None, 50.0, lim) == 1000.0
+    assert refill(100.0, 45.0, 50.0, lim) == 150.0
+    assert refill(100.0, 45.0, 50.0, lim, 0.5) == 125.0
+    assert refill(100.0, 55.0, 50.0, lim) == 100.0
+    assert refill(990.0, 45.0, 50.0, lim) == 1000.0
+    assert bucket_wait(100.0, 300.0, lim) == 20.0
+    assert bucket_wait(100.0, 300.0, lim, 0.5) == 40.0
+    assert bucket_wait(300.0, 300.0, lim) == 0.0
+
+
+def test_take_cost_is_the_estimate_within_zero_and_a_full_bucket() -> None:
+    lim = test_limits(account=(), ip=())
+    assert [take_cost(c, lim) for c in (-5.0, 0.0, 0.5, 999.0, 5_000.0)] == [
+        0.0,
+        0.0,
+        0.5,
+        999.0,
+        1000.0,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("amount", "cur", "prev", "expected"),
+    [
+        (10, 0, 10, 0.0),  # 10 x 0.5 + 0 + 1 = 6 <= 10: room
+        (10, 4, 12, 5.0),  # 6 + 4 + 1 = 11 > 10: prev must weigh <= 5: (1 - 5/12 - 0.5) x 60
+        (10, 10, 0, 36.0),  # full: the next window, where 10 must weigh <= 9: 30 + 0.1 x 60
+        (10, 5, 12, 10.0),  # 6 + 5 + 1 = 12 > 10: prev must weigh <= 4: (1 - 4/12 - 0.5) x 60
+        (1, 1, 0, 90.0),  # one a minute, used: 30 s to the next window + all of it
+        (10, 9, 4, 30.0),  # 2 + 9 + 1 = 12 > 10, cur + 1 = 10 fits: the window's end
+    ],
+)
+def test_window_wait_on_hand_worked_counts(amount, cur, prev, expected) -> None:
+    """Sliding window of 60 s, 30 s into the current fixed window (frac 0.5)."""
+    now = 1_800_000_000.0 + 30  # 1_800_000_000 is a multiple of 60
+    got = window_wait(WindowLimit("ip", amount, 60), cur, prev, now)
+    assert got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis", "redis-per-slot"])
+async def test_a_refusal_by_one_half_gives_back_what_the_other_half_took(kind) -> None:
+    """On Redis Cluster the account and its IP's windows are two calls (undo.lua hands a
+    refused request's charge back); every store must answer as one. IP limit 2 per 60 s:
+    c spends 950 of 1000 from y, then asks 100 more: the bucket refuses, and y's window
+    gets its count back, so d's request from y is the second, allowed. From z, a and e
+    take the two requests; b's is refused by the window and b's 100 tokens come back."""
+    t = 1_800_000_000.0
+    store = await _store_of(kind, test_limits(account=(), ip=(WindowLimit("ip", 2, 60),)))
+    try:
+        assert (await store.evaluate("c", "y", 950, t)).allowed
+        refused = await store.evaluate("c", "y", 100, t)
+        assert not refused.allowed and refused.denied_by == TOKENS
+        assert refused.tokens == pytest.approx(50)
+        assert (await store.evaluate("d", "y", 1, t)).allowed
+        assert not (await store.evaluate("f", "y", 1, t)).allowed  # now y has its two
+        assert (await store.evaluate("a", "z", 100, t)).allowed
+        assert (await store.evaluate("e", "z", 100, t)).allowed
+        out = await store.evaluate("b", "z", 100, t)
+        assert not out.allowed and out.denied_by == "ip-2-per-60s"
+        assert out.tokens == pytest.approx(1000)
+        assert (await store.account_state("b", t))["tokens"] == pytest.approx(1000)
+        assert (await store.account_state("c", t))["tokens"] == pytest.approx(50)
+    finally:
+        await store.close()
+
+
+async def test_a_block_ends_at_its_deadline_and_a_fraction_of_a_token_is_charged(
+    make_store, clock
+) -> None:
+    """Blocked until t + 60: refused at t + 59.5, allowed at exactly t + 60. A request
+    costing half a token takes half a token: 1000 - 0.5 = 999.5."""
+    store = await make_store()
+    await store.block("a", clock() + 60, clock())
+    clock.advance(59.5)
+    assert (await store.evaluate("a", "i", 1, clock())).denied_by == "blocked"
+    clock.advance(0.5)
+    out = await store.evaluate("a", "i", 0.5, clock())
+    assert out.allowed and out.tokens == pytest.approx(999.5)
+
+
+async def test_one_request_a_minute_waits_for_the_next_window_to_forget_it(make_store) -> None:
+    """1 request per 60 s, used 30 s into a fixed window: the next fits once that window's
+    request weighs nothing, a whole window later: 30 + 60 = 90 s."""
+    t = 1_800_000_000.0 + 30  # 1_800_000_000 is a multiple of 60
+    store = await make_store(test_limits(account=(WindowLimit("account", 1, 60),), ip=()))
+    assert (await store.evaluate("a", "i", 1, t)).allowed
+    out = await store.evaluate("a", "i", 1, t)
+    assert not out.allowed and out.retry_after == pytest.approx(90.0)
+
+
+async def test_a_settlement_refills_the_bucket_to_its_own_time_first(make_store, clock) -> None:
+    """500 of 1000 taken at t; 10 s later the answer turns out 100 tokens dearer: the
+    bucket first refills 10 s x 10/s = 100 (600), then pays the 100: 500."""
+    store = await make_store(test_limits(account=(), ip=()))
+    assert (await store.evaluate("a", "i", 500, clock())).tokens == pytest.approx(500)
+    clock.advance(10)
+    await store.settle("a", 100, clock())
+    await store.flush()
+    assert (await store.account_state("a", clock()))["tokens"] == pytest.approx(500)

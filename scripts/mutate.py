@@ -1,0 +1,679 @@
+"""Mutation testing of the detection math and its Lua transcriptions (issue 15).
+
+Python: mutmut 3 over the pure modules in ``PYTHON``, each against the test files named
+for what it tests (mutmut runs, for each mutant, the tests among those that call the
+mutated function). Lua: our own mutator (``scripts/lua_mutants.py``: one constant,
+operator, connective or index at a time) over every ``antiextract/store/*.lua``; each
+mutant is loaded into RedisStore through the store's normal script-building path (the
+copy's files are what ``importlib.resources`` reads) and the store and cohort tests run
+against a real Redis: a private redis-server this tool starts on a free port for each
+target (the tests flush their database and read server-wide statistics).
+
+Everything runs in a temporary copy of the checkout; the checkout is never changed.
+A surviving mutant counts as equivalent only when ``scripts/equivalent-mutants.toml``
+lists it (target, the line before and after, and why no test can tell them apart).
+
+    .venv/bin/python scripts/mutate.py                     # everything, report updated
+    .venv/bin/python scripts/mutate.py risk evaluate.lua   # some targets, report updated
+    .venv/bin/python scripts/mutate.py cohort.lua --budget 900   # stop after 15 minutes
+    .venv/bin/python scripts/mutate.py --reapply           # the equivalents list edited
+    .venv/bin/python scripts/mutate.py --sample 3 --seed 15   # CI's subset (report untouched)
+    .venv/bin/python scripts/mutate.py --list              # the targets
+
+Exit status 1 when a mutant that is not listed as equivalent survived (``--check``, on by
+default with ``--sample``) or when the unchanged code fails its tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
+import lua_mutants  # noqa: E402
+
+from tests.redis_proc import RedisProcess  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+EQUIVALENTS = ROOT / "scripts" / "equivalent-mutants.toml"
+COPIED = ("antiextract", "tests", "benchmarks", "pyproject.toml")
+
+# module -> (path, the test files named for what it tests)
+PYTHON = {
+    "risk": ("antiextract/model/risk.py", ("tests/test_risk.py", "tests/test_store.py")),
+    "cohorts": ("antiextract/model/cohorts.py", ("tests/test_cohorts.py",)),
+    "bucket": ("antiextract/model/bucket.py", ("tests/test_store.py",)),
+    "policy": ("antiextract/request/policy.py", ("tests/test_policy.py",)),
+    "signals": (
+        "antiextract/request/signals.py",
+        ("tests/test_signals.py", "tests/test_heldout_corpus.py"),
+    ),
+}
+# Modules that compute tables when imported (signals builds its lexicon with _entries and
+# memoizes readings): mutmut's default forks each mutant from a process that imported them
+# already, so a mutant of that code would never run. Each mutant's worker imports afresh.
+FRESH_IMPORT = {"signals"}
+LUA_DIR = "antiextract/store"
+# Every script found in LUA_DIR is mutated, against the store tests (they load the scripts
+# into a RedisStore and hold it to the memory store and hand-worked values), the cohort
+# scripts against the cohort tests.
+LUA_TESTS = ("tests/test_store.py",)
+LUA_TESTS_BY_SCRIPT: dict[str, tuple[str, ...]] = {
+    "cohort.lua": ("tests/test_cohorts.py",),
+    "cohort_read.lua": ("tests/test_cohorts.py",),
+    "combined.lua": ("tests/test_store.py", "tests/test_cohorts.py"),
+}
+LUA_TIMEOUT = 60.0  # seconds one mutant may run a test before Redis is told SCRIPT KILL
+
+
+@dataclass
+class Mutant:
+    target: str  # "risk" or "evaluate.lua"
+    name: str  # mutmut's name, or "<script>#<n>" (the n-th site in the script)
+    kind: str  # Lua: constant/arithmetic/...; Python: the mutated function
+    before: str
+    after: str
+    status: str = "not run"  # killed, survived, timeout, no tests, equivalent, ...
+    killer: str = ""
+    reason: str = ""  # why it is equivalent
+    raw: str = ""  # the run's verdict before the list of equivalent mutants was applied
+
+
+@dataclass
+class Result:
+    target: str
+    path: str
+    sha256: str
+    tests: tuple[str, ...]
+    mutants: list[Mutant] = field(default_factory=list)
+    seconds: float = 0.0
+    sample: int | None = None
+
+    def counts(self) -> dict[str, object]:
+        by: dict[str, int] = {}
+        for m in self.mutants:
+            by[m.status] = by.get(m.status, 0) + 1
+        killed = by.get("killed", 0) + by.get("timeout", 0)
+        equivalent, not_run = by.get("equivalent", 0), by.get("not run", 0)
+        judged = len(self.mutants) - equivalent - not_run
+        return {
+            "mutants": len(self.mutants),
+            "killed": killed,
+            "survived": judged - killed,
+            "equivalent": equivalent,
+            "not_run": not_run,
+            "kill_rate": round(killed / judged, 4) if judged else 1.0,
+        }
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def commit() -> str:
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "antiextract", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return head + ("+changes" if dirty else "")
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[str]:
+    """A redis-server of this run's own on a free loopback port: the tests flush their
+    database and one reads the server's command statistics, so a shared server (another
+    run, another checkout's tests) would make mutants die or live by accident."""
+    server = RedisProcess()
+    server.start()
+    try:
+        yield server.url.rsplit("/", 1)[0] + "/15"
+    finally:
+        server.stop()
+
+
+def copy_checkout(to: Path) -> None:
+    for name in COPIED:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(
+                src, to / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "results")
+            )
+        else:
+            shutil.copy2(src, to / name)
+
+
+def load_equivalents() -> list[dict[str, str]]:
+    if not EQUIVALENTS.exists():
+        return []
+    listed = tomllib.loads(EQUIVALENTS.read_text("utf-8")).get("equivalent", [])
+    for e in listed:
+        missing = {"target", "before", "after", "reason"} - set(e)
+        if missing:
+            raise SystemExit(f"{EQUIVALENTS.name}: an entry lacks {', '.join(sorted(missing))}")
+    return listed
+
+
+def _matches(e: dict[str, str], m: Mutant) -> bool:
+    """An entry names a mutant by target, the line before and after, and optionally the
+    function (Python) or kind of change (Lua) when the same line occurs twice."""
+    same = e["target"] == m.target and e["before"] == m.before and e["after"] == m.after
+    return same and e.get("where", m.kind) == m.kind
+
+
+def mark_equivalents(result: Result, listed: list[dict[str, str]]) -> None:
+    """A surviving mutant listed as equivalent counts as such (``raw``: the run's own
+    verdict, kept so that the list can be applied again without a new run)."""
+    for m in result.mutants:
+        m.raw = m.raw or m.status
+        m.status, m.reason = m.raw, ""
+        if m.raw not in ("survived", "no tests"):
+            continue
+        for e in listed:
+            if _matches(e, m):
+                m.status, m.reason = "equivalent", e["reason"]
+                break
+
+
+def reapply(report: dict[str, dict[str, object]], listed: list[dict[str, str]]) -> None:
+    """The stored report with the list of equivalent mutants applied again."""
+    for data in report.values():
+        fields = {f for f in Mutant.__dataclass_fields__}
+        mutants = [Mutant(**{k: v for k, v in m.items() if k in fields}) for m in data["mutants"]]
+        for m in mutants:
+            if not m.raw:
+                m.raw = "survived" if m.status == "equivalent" else m.status
+        kept = {k: data[k] for k in ("target", "path", "sha256", "tests", "seconds", "sample")}
+        result = Result(**kept, mutants=mutants)
+        mark_equivalents(result, listed)
+        data["mutants"] = [asdict(m) for m in mutants]
+        data["counts"] = result.counts()
+
+
+# --- Python, through mutmut ---------------------------------------------------------------
+
+_MUTMUT_STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests"}
+_MUTMUT_STATUS.update({36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout"})
+
+
+def _mutmut(
+    where: Path, url: str, *args: str, budget: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """mutmut in the copy; after ``budget`` seconds it is stopped, and the mutants it
+    had not reached stay unrun in its result file (it saves each verdict as it goes)."""
+    exe = Path(sys.executable).with_name("mutmut")
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": str(ROOT / "scripts"),
+        "ANTIEXTRACT_TEST_REDIS_URL": url,
+    }
+    return _run_for(budget, [str(exe), *args], where, env)
+
+
+def _run_for(
+    budget: float | None, argv: list[str], where: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
+        child = subprocess.Popen(
+            argv, cwd=where, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            child.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        log.seek(0)
+        return subprocess.CompletedProcess(argv, child.returncode, log.read())
+
+
+def _diff_lines(diff: str) -> tuple[str, str]:
+    """The changed line of a mutmut diff, before and after (stripped; several joined)."""
+    minus = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("-") and ln[1:2] != "-"]
+    plus = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("+") and ln[1:2] != "+"]
+    return " / ".join(minus), " / ".join(plus)
+
+
+def run_python(module: str, budget: float | None = None) -> Result:
+    path, tests = PYTHON[module]
+    result = Result(module, path, sha256(ROOT / path), tests)
+    started = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix=f"antiextract-mutmut-{module}-") as tmp,
+        private_redis() as url,
+    ):
+        where = Path(tmp)
+        copy_checkout(where)
+        config = (
+            "\n[tool.mutmut]\n"
+            'source_paths = ["antiextract"]\n'
+            f'only_mutate = ["{path}"]\n'
+            f"pytest_add_cli_args_test_selection = {json.dumps(list(tests))}\n"
+            'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-p", "mutation_session"]\n'
+            "use_git_change_detection = false\n"
+            'also_copy = ["benchmarks"]\n'  # the held-out corpus and the classifiers
+        )
+        if module in FRESH_IMPORT:
+            config += 'process_isolation = "forkserver"\nforkserver_warmup = "none"\n'
+        with open(where / "pyproject.toml", "a", encoding="utf-8") as f:
+            f.write(config)
+        # One mutant at a time: the Redis tests flush their database per test, so two
+        # mutants' tests running side by side would wipe each other's state.
+        done = _mutmut(where, url, "run", "--max-children", "1", budget=budget)
+        meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
+        codes: dict[str, int | None] = meta["exit_code_by_key"]
+        if not codes:
+            raise SystemExit(f"mutmut made no mutants of {path}:\n{done.stdout[-3000:]}")
+        if done.returncode not in (0, None) and all(c is None for c in codes.values()):
+            raise SystemExit(f"mutmut could not test {module}:\n{done.stdout[-3000:]}")
+        names = sorted(codes)
+        for name in names:
+            code = codes[name]
+            status = "not run" if code is None else _MUTMUT_STATUS.get(code, f"exit {code}")
+            function = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+            m = Mutant(
+                module,
+                name,
+                function.removeprefix("x_").removeprefix("xǁ").replace("ǁ", "."),
+                "",
+                "",
+            )
+            m.status = status
+            if status not in ("killed", "not run"):
+                shown = _mutmut(where, url, "show", name).stdout
+                m.before, m.after = _diff_lines(shown)
+            result.mutants.append(m)
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
+
+
+# --- Lua, through our own mutator and a pytest session that stays up ------------------------
+
+
+def lua_scripts() -> list[str]:
+    return sorted(p.name for p in (ROOT / LUA_DIR).glob("*.lua"))
+
+
+def run_lua(script: str, budget: float | None = None) -> Result:
+    source = ROOT / LUA_DIR / script
+    tests = LUA_TESTS_BY_SCRIPT.get(script, LUA_TESTS)
+    result = Result(script, f"{LUA_DIR}/{script}", sha256(source), tests)
+    text = source.read_text("utf-8")
+    found = lua_mutants.sites(text)
+    numbered = list(enumerate(found, 1))
+    # Mutants listed as equivalent last: they cost a whole run each, and when a budget
+    # runs out it is they that are left unrun (outside the kill rate either way).
+    listed = load_equivalents()
+
+    def known(site: lua_mutants.Site) -> bool:
+        before, after = site.lines(text)
+        return _is_listed(Mutant(script, "", site.kind, before, after), listed)
+
+    numbered.sort(key=lambda ns: known(ns[1]))
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="antiextract-lua-") as tmp, private_redis() as url:
+        where = Path(tmp)
+        copy_checkout(where)
+        plan = where / "plan.json"
+        plan.write_text(
+            json.dumps(
+                {
+                    "path": str(where / LUA_DIR / script),
+                    "mutants": [
+                        {"n": n, "text": site.apply(text), "where": f"line {site.line}"}
+                        for n, site in numbered
+                    ],
+                    "timeout": LUA_TIMEOUT,
+                }
+            ),
+            "utf-8",
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "ANTIEXTRACT_LUA_PLAN": str(plan),
+            "ANTIEXTRACT_TEST_REDIS_URL": url,
+        }
+        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        # after the budget: the verdicts so far, the rest "not run"
+        done = _run_for(budget, [*pytest, "-p", "mutation_session", *tests], where, env)
+        out = where / "plan.out.json"
+        if not out.exists():
+            raise SystemExit(f"the Lua session for {script} ended early:\n{done.stdout[-4000:]}")
+        verdicts = json.loads(out.read_text("utf-8"))
+    if verdicts.get("baseline"):
+        raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
+    unrun = {"status": "not run", "killer": ""}
+    for n, site in sorted(numbered, key=lambda ns: ns[0]):
+        before, after = site.lines(text)
+        v = verdicts["mutants"].get(str(n), unrun)
+        m = Mutant(script, f"{script}#{n}", site.kind, before, after, v["status"], v["killer"])
+        result.mutants.append(m)
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
+
+
+# --- CI's subset: a seeded sample of both kinds, in one pytest session -----------------------
+
+
+def _is_listed(m: Mutant, listed: list[dict[str, str]]) -> bool:
+    return any(_matches(e, m) for e in listed)
+
+
+def _mutmut_sample(
+    where: Path, module: str, n: int, seed: int, listed: list[dict[str, str]]
+) -> list[tuple[Mutant, dict]]:
+    """Write mutmut's trampolined version of ``module`` into the copy and draw ``n`` of its
+    mutants; each is run by naming it in MUTANT_UNDER_TEST (no stats run, no new process)."""
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    path, tests = PYTHON[module]
+    code = (ROOT / path).read_text("utf-8")
+    with contextlib.chdir(where):  # mutmut reads its settings from ./pyproject.toml
+        mutated = mutate_file_contents(path, code)
+    (where / path).write_text(mutated.code, "utf-8")
+    lines = mutated.code.splitlines()
+    dotted = path.removesuffix(".py").replace("/", ".")
+    out = []
+    for name in sorted(mutated.mutant_names):
+        function = name.rsplit("__mutmut_", 1)[0]
+
+        def body(fn: str, function: str = function) -> list[str]:
+            span = mutated.line_span_by_function_name[fn]
+            text = lines[span.start - 1 : span.end]
+            return [ln.replace(fn, function).strip() for ln in text]
+
+        diff = list(difflib.ndiff(body(function + "__mutmut_orig"), body(name)))
+        before = " / ".join(d[2:] for d in diff if d.startswith("- "))
+        after = " / ".join(d[2:] for d in diff if d.startswith("+ "))
+        kind = function.removeprefix("x_").removeprefix("xǁ").replace("ǁ", ".")
+        m = Mutant(module, f"{dotted}.{name}", kind, before, after)
+        if not _is_listed(m, listed):  # a known survivor proves nothing and costs the most
+            out.append((m, {"n": m.name, "env": m.name, "tests": list(tests)}))
+    pick = random.Random(f"{seed}:{module}")
+    return sorted(pick.sample(out, min(n, len(out))), key=lambda x: x[0].name)
+
+
+def run_sample(
+    targets: list[str], n: int, seed: int, baseline: bool, listed: list[dict[str, str]]
+) -> list[Result]:
+    """``n`` seeded mutants of each target, all in one pytest session over the union of
+    the targets' test files (each mutant meets only its own target's)."""
+    results = {}
+    plans: list[tuple[Mutant, dict]] = []
+    fresh: list[tuple[Mutant, dict]] = []
+    tests: set[str] = set()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="antiextract-sample-") as tmp, private_redis() as url:
+        where = Path(tmp)
+        copy_checkout(where)
+        with open(where / "pyproject.toml", "a", encoding="utf-8") as f:
+            f.write('\n[tool.mutmut]\nsource_paths = ["antiextract"]\n')  # mutmut reads it
+        for target in targets:
+            if target in PYTHON:
+                path, own = PYTHON[target]
+                picked = _mutmut_sample(where, target, n, seed, listed)
+            else:
+                path, own = f"{LUA_DIR}/{target}", LUA_TESTS_BY_SCRIPT.get(target, LUA_TESTS)
+                text = (ROOT / path).read_text("utf-8")
+                found = []
+                for k, site in enumerate(lua_mutants.sites(text), 1):
+                    before, after = site.lines(text)
+                    m = Mutant(target, f"{target}#{k}", site.kind, before, after)
+                    entry = {"path": str(where / path), "text": site.apply(text)}
+                    if not _is_listed(m, listed):
+                        found.append((m, {**entry, "n": m.name, "tests": list(own)}))
+                pick = random.Random(f"{seed}:{target}")
+                picked = [
+                    found[i] for i in sorted(pick.sample(range(len(found)), min(n, len(found))))
+                ]
+            results[target] = Result(target, path, sha256(ROOT / path), own, sample=n)
+            if target in FRESH_IMPORT:
+                fresh += picked  # each in a process of its own, named before the import
+                continue
+            plans += picked
+            tests |= set(own)
+        plan = where / "plan.json"
+        plan.write_text(
+            json.dumps(
+                {"mutants": [p for _, p in plans], "timeout": LUA_TIMEOUT, "baseline": baseline}
+            ),
+            "utf-8",
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "ANTIEXTRACT_LUA_PLAN": str(plan),
+            "ANTIEXTRACT_TEST_REDIS_URL": url,
+        }
+        env.pop("MUTANT_UNDER_TEST", None)
+        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        verdicts: dict = {"baseline": "", "mutants": {}}
+        if plans:
+            done = subprocess.run(
+                [*pytest, "-p", "mutation_session", *sorted(tests)],
+                cwd=where,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            out = where / "plan.out.json"
+            if not out.exists():
+                raise SystemExit(f"the sample's session ended early:\n{done.stdout[-4000:]}")
+            verdicts = json.loads(out.read_text("utf-8"))
+        for m, p in fresh:
+            env.pop("ANTIEXTRACT_LUA_PLAN", None)
+            alone = subprocess.run(
+                [*pytest, "-x", "-p", "mutation_session", *p["tests"]],
+                cwd=where,
+                env={**env, "MUTANT_UNDER_TEST": p["env"]},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            failed = re.findall(r"^FAILED (\S+)", alone.stdout, re.MULTILINE)
+            status = "survived" if alone.returncode == 0 else "killed"
+            verdicts["mutants"][p["n"]] = {"status": status, "killer": ",".join(failed[:1])}
+            plans.append((m, p))
+    if verdicts.get("baseline"):
+        raise SystemExit(f"the unchanged code fails its tests: {verdicts['baseline']}")
+    for m, p in plans:
+        v = verdicts["mutants"][p["n"]]
+        m.status, m.killer = v["status"], v["killer"]
+        results[m.target].mutants.append(m)
+    for r in results.values():
+        r.seconds = round(time.monotonic() - started, 1)
+    return list(results.values())
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def write_report(results: dict[str, dict[str, object]], at: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "mutation.json").write_text(json.dumps(results, indent=1) + "\n", "utf-8")
+    order = list(PYTHON) + sorted(t for t in results if t.endswith(".lua"))
+    rows, details = [], []
+    total = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "not_run": 0}
+    for t in order:
+        if t not in results:
+            continue
+        r = results[t]
+        c = r["counts"]
+        for k in total:
+            total[k] += c.get(k, 0)
+        rows.append(
+            f"| `{t}` | {c['mutants']} | {c['killed']} | {c['survived']} | {c['equivalent']} "
+            f"| {c.get('not_run', 0)} | {100 * c['kill_rate']:.1f}% | `{r['commit'][:12]}` "
+            f"| `{r['sha256'][:12]}` | {r['seconds']:.0f} s |"
+        )
+        left = [m for m in r["mutants"] if m["status"] not in ("killed", "timeout", "not run")]
+        if left:
+            details.append(f"\n### `{t}` ({r['path']}; tests: {', '.join(r['tests'])})\n")
+            for m in left:
+                why = f" — {m['reason']}" if m["reason"] else ""
+                details.append(
+                    f"- **{m['status']}** `{m['name']}` ({m['kind']}): "
+                    f"`{m['before']}` → `{m['after']}`{why}"
+                )
+    judged = total["mutants"] - total["equivalent"] - total["not_run"]
+    rate = 100 * total["killed"] / judged if judged else 100.0
+    text = "\n".join(
+        [
+            "# Mutation testing",
+            "",
+            "Written by `scripts/mutate.py` (`make mutate`); do not edit by hand. Python: mutmut "
+            "over each pure module with the test files named for what it tests; Lua: "
+            "`scripts/lua_mutants.py` (one constant, operator, connective or index at a time), "
+            "each mutant loaded into a RedisStore and the store and cohort tests run on a real "
+            "Redis. A timeout counts as killed. *Equivalent* mutants are those listed with a "
+            "reason in `scripts/equivalent-mutants.toml`; *not run*: left when a script's "
+            "time budget (`--budget`) ran out. The kill rate is over the others.",
+            "",
+            "| target | mutants | killed | survived | equivalent | not run | kill rate | commit "
+            "| sha256 | time |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+            *rows,
+            f"| **all** | {total['mutants']} | {total['killed']} | {total['survived']} "
+            f"| {total['equivalent']} | {total['not_run']} | {rate:.1f}% | | | |",
+            "",
+            "`commit` is the checkout each target ran at (`+changes`: with uncommitted changes "
+            "to antiextract/ or tests/), `sha256` that of the file mutated.",
+            "",
+            "## What this does not cover",
+            "",
+            "- mutmut mutates inside functions only: module-level constants (`HOURS_FROM`, "
+            "`KIND_WEIGHT`, the harvest weights, ...) are not mutated here; "
+            "`scripts/mutants.py` holds named mutants of the ones that matter most.",
+            "- `signals` computes its lexicon when imported and memoizes readings: its "
+            "mutants run with a fresh import each (mutmut's forkserver without warm-up), "
+            "which is slow; a row with many *not run* is a run cut by its budget, and an "
+            "`exit` status is a worker that failed, counted as not killed.",
+            "- A budget (`--budget`) cuts a long run: *not run* mutants are outside the kill "
+            "rate, so a rate with many of them is over a part of the file only.",
+            "- A test failing because Redis answered after the hot-path client's 0.25 s is "
+            "run again (up to three times) before it counts as a kill.",
+            "",
+            "## Mutants not killed",
+            *details,
+            "",
+        ]
+    )
+    (RESULTS / "mutation.md").write_text(text, "utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("targets", nargs="*", help="modules and scripts (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the targets and exit")
+    parser.add_argument("--sample", type=int, help="a seeded sample of this many per target")
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--no-report", action="store_true", help="leave the report unchanged")
+    parser.add_argument("--check", action="store_true", help="exit 1 on a surviving mutant")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        help="seconds each target's mutants may take; those not reached are 'not run'",
+    )
+    parser.add_argument(
+        "--trust-baseline",
+        action="store_true",
+        help="with --sample: skip the run on unchanged code (CI, right after the suite passed)",
+    )
+    parser.add_argument(
+        "--reapply",
+        action="store_true",
+        help="apply scripts/equivalent-mutants.toml to the stored report again, run nothing",
+    )
+    args = parser.parse_args(argv)
+    every = [*PYTHON, *lua_scripts()]
+    if args.list:
+        print("\n".join(every))
+        return 0
+    unknown = set(args.targets) - set(every)
+    if unknown:
+        parser.error(f"unknown targets: {', '.join(sorted(unknown))} (see --list)")
+    chosen = [t for t in every if not args.targets or t in args.targets]
+    listed = load_equivalents()
+    at = commit()
+    report_path = RESULTS / "mutation.json"
+    report = json.loads(report_path.read_text("utf-8")) if report_path.exists() else {}
+    report = {t: r for t, r in report.items() if t in every}  # scripts that are gone
+    if args.reapply:
+        reapply(report, listed)
+        write_report(report, at)
+        for t, r in report.items():
+            c = r["counts"]
+            print(f"{t:18} {c['killed']}/{c['mutants'] - c['equivalent']} killed")
+        return 0
+    bad = 0
+    if args.sample is not None:
+        done = run_sample(chosen, args.sample, args.seed, not args.trust_baseline, listed)
+    else:
+        done = None
+    for k, target in enumerate(chosen):
+        at = commit()  # per target: each copies the checkout as it is when it starts
+        if done is not None:
+            result = done[k]
+        elif target in PYTHON:
+            result = run_python(target, args.budget)
+        else:
+            result = run_lua(target, args.budget)
+        mark_equivalents(result, listed)
+        c = result.counts()
+        left = [m for m in result.mutants if m.status not in ("killed", "timeout", "equivalent")]
+        bad += len(left)
+        print(
+            f"{target:18} {c['mutants']:4} mutants  {c['killed']:4} killed  "
+            f"{c['survived']:3} survived  {c['equivalent']:3} equivalent  "
+            f"{100 * c['kill_rate']:5.1f}%  ({result.seconds:.0f} s)",
+            flush=True,
+        )
+        for m in left:
+            print(f"    {m.status}: {m.name} ({m.kind}): {m.before}  ->  {m.after}")
+        if args.sample is None and not args.no_report:
+            data = asdict(result)
+            data.update(commit=at, counts=c)
+            # read again: another run (one per target kind, say) may have written meanwhile
+            if report_path.exists():
+                report.update(json.loads(report_path.read_text("utf-8")))
+            report = {t: r for t, r in report.items() if t in every}
+            report[target] = data
+            write_report(report, at)
+    if (args.check or args.sample is not None) and bad:
+        print(f"{bad} mutants survived that are not listed as equivalent")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

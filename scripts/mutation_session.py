@@ -1,0 +1,134 @@
+"""A pytest plugin for scripts/mutate.py (``-p mutation_session``).
+
+Always: Hypothesis does not shrink a failing example (a mutant only needs one failure,
+and shrinking one can take longer than the whole test).
+
+With ``ANTIEXTRACT_LUA_PLAN`` set (a JSON plan: mutants, each a file and its full mutated
+text, or a mutmut mutant's name for the trampolines of a module mutmut generated; a
+timeout), the session runs the collected tests once on the unchanged code, then for each
+mutant writes it over the file (or names it in ``MUTANT_UNDER_TEST``) and runs the tests
+until the first failure (among the mutant's own test files, when it names them), the tests
+that killed earlier mutants first. RedisStore reads its scripts when it is built, which
+every test does, so one session serves every mutant without a new interpreter for each.
+``"baseline": false`` skips the run on unchanged code (CI: the suite has just passed). A mutant
+still running a test after the timeout gets Redis's SCRIPT KILL (a script in an endless
+loop) and counts as a timeout. The verdicts go to the plan's name with ``.out.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from _pytest.runner import runtestprotocol
+from hypothesis import Phase, settings
+
+settings.register_profile(
+    "mutation", phases=(Phase.explicit, Phase.reuse, Phase.generate), print_blob=False
+)
+settings.load_profile("mutation")
+
+
+def _script_kill() -> None:
+    import redis
+
+    url = os.environ.get("ANTIEXTRACT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    with contextlib.suppress(redis.RedisError):
+        redis.Redis.from_url(url, socket_timeout=5).script_kill()
+
+
+# The store's hot-path client gives up after 0.25 s; on a machine this loaded (mutation
+# runs beside other work) Redis sometimes answers later. Such a failure says nothing about
+# the mutant: the test is run again, up to twice, and only a failure of another kind (or
+# three in a row) kills. A mutant that really hangs a script still fails every time.
+_FLAKE = "did not answer within"
+
+
+def _run(item: pytest.Item, nextitem: pytest.Item | None) -> list[pytest.TestReport]:
+    for _ in range(3):
+        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        if not any(r.failed and _FLAKE in str(r.longrepr) for r in reports):
+            break
+    return reports
+
+
+def _first_failure(items: list[pytest.Item]) -> pytest.Item | None:
+    for item in items:
+        if any(r.failed for r in _run(item, None)):
+            return item
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool:
+    """The same retry in an ordinary session (mutmut's runs load this plugin too)."""
+    ihook = item.ihook
+    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for report in _run(item, nextitem):
+        ihook.pytest_runtest_logreport(report=report)
+    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+
+
+def _belongs(item: pytest.Item, tests: list[str] | None) -> bool:
+    return tests is None or item.nodeid.split("::", 1)[0] in tests
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    plan_path = os.environ.get("ANTIEXTRACT_LUA_PLAN")
+    if not plan_path:
+        return None
+    plan = json.loads(Path(plan_path).read_text("utf-8"))
+    items = list(session.items)
+    out: dict[str, object] = {"baseline": "", "mutants": {}}
+    verdicts: dict[str, dict[str, str]] = {}
+    failed = _first_failure(items) if plan.get("baseline", True) else None
+    if failed is not None:
+        out["baseline"] = failed.nodeid
+    else:
+        killers: list[pytest.Item] = []
+        for m in plan["mutants"]:
+            target = m.get("path") or plan.get("path")
+            original = Path(target).read_text("utf-8") if target else ""
+            if "text" in m:
+                Path(target).write_text(m["text"], "utf-8")
+            if "env" in m:  # a mutmut mutant: its trampolines read the name at every call
+                os.environ["MUTANT_UNDER_TEST"] = m["env"]
+            timer = threading.Timer(plan["timeout"], _script_kill)
+            started = time.monotonic()
+            timer.start()
+            try:
+                own = [i for i in items if _belongs(i, m.get("tests"))]
+                killer = _first_failure(
+                    [k for k in killers if k in own] + [i for i in own if i not in killers]
+                )
+            finally:
+                timer.cancel()
+                if "text" in m:
+                    Path(target).write_text(original, "utf-8")
+                os.environ.pop("MUTANT_UNDER_TEST", None)
+            if killer is None:
+                verdicts[str(m["n"])] = {"status": "survived", "killer": ""}
+            else:
+                timed_out = time.monotonic() - started > plan["timeout"]
+                status = "timeout" if timed_out else "killed"
+                verdicts[str(m["n"])] = {"status": status, "killer": killer.nodeid}
+                if killer in killers:
+                    killers.remove(killer)
+                killers.insert(0, killer)
+            _write(plan_path, {**out, "mutants": verdicts, "done": False})  # a budget may end us
+    out["mutants"] = verdicts
+    _write(plan_path, {**out, "done": True})
+    return True
+
+
+def _write(plan_path: str, out: dict[str, object]) -> None:
+    path = Path(plan_path).with_suffix(".out.json")
+    path.with_suffix(".tmp").write_text(json.dumps(out), "utf-8")
+    path.with_suffix(".tmp").replace(path)
