@@ -1189,3 +1189,24 @@ def test_evaluator_reads_json_lists_aliases_and_directories(tmp_path: Path) -> N
     e, f = result["overall"]["elicit"], result["overall"]["focus"]
     assert (e["positives"], e["negatives"], e["recall"], e["fpr"]) == (1, 1, 1.0, 0.0)
     assert (f["positives"], f["negatives"], f["recall"], f["fpr"]) == (2, 1, 1.0, 0.0)
+
+
+def test_the_added_languages_change_no_weight_the_lexicon_had() -> None:
+    """A FOCUS pattern counts once, at the last weight it is listed with: the block of
+    added languages must not re-list (and so silently re-weigh) an existing pattern, as
+    an early version did with "refactor", "code" and "container"."""
+    from antiextract.request import lexicon
+    from antiextract.request.signals import fold
+
+    def weights(table: dict[float, dict[str, str]]) -> dict[str, set[float]]:
+        out: dict[str, set[float]] = {}
+        for w, per_lang in table.items():
+            for words in per_lang.values():
+                for p in words.split("|"):
+                    out.setdefault(fold(p.removeprefix("~").removesuffix("$")), set()).add(w)
+        return out
+
+    added = weights(lexicon._MORE_FOCUS)
+    every = weights(lexicon.FOCUS)
+    clashes = {p: every[p] for p in added if every[p] != added[p]}
+    assert not clashes, clashes
