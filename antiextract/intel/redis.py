@@ -72,6 +72,7 @@ VERSION_TTL = 7 * 86_400
 READ_COUNT = 64  # entries per XREADGROUP / XAUTOCLAIM (up to 4,096 records)
 CLAIM_IDLE = 60.0  # s a pending entry waits before another consumer takes it over
 SEND_CHUNK = 1_000  # records per flush pipeline; script calls per fold pipeline
+RUNS_PER_CALL = 32  # runs one fold.lua call folds on a single Redis (a Cluster: one)
 FORGET_IDLE = 86_400.0  # s idle after which a consumer with nothing pending leaves the group
 SWEEP_EVERY = 600.0  # s between two looks for such consumers (per analyser)
 LAG_WARNING = 60.0  # s of analyser lag at which one log line says so (and one when back)
@@ -381,17 +382,27 @@ class RedisAnalyzer:
             young = dict.fromkeys(r.account for r in run if r.young)
             args: list[Any] = [repr(first), repr(last), repr(requests), repr(elicit),
                                repr(focus), repr(single), repr(extract), len(accounts),
-                               *accounts, *young]  # fmt: skip
+                               len(young), *accounts, *young]  # fmt: skip
             day = int(last // _risk.DAY)
-            calls.append((self._fold, cohort_keys(self.prefix, key, day), args))
+            calls.append((cohort_keys(self.prefix, key, day), args))
+        # several runs per script call on one Redis; one per call on a Cluster (slots)
+        per_call = 1 if self.store.per_slot_calls else RUNS_PER_CALL
+        grouped = []
+        for i in range(0, len(calls), per_call):
+            group = calls[i : i + per_call]
+            keys = [k for ks, _ in group for k in ks]
+            grouped.append((self._fold, keys, [a for _, args in group for a in args]))
         replies: list[Any] = []
-        for i in range(0, len(calls), SEND_CHUNK):
-            replies += await self.store._pipelined(calls[i : i + SEND_CHUNK])
-        for (key, run), packed in zip(batch, replies, strict=True):
-            accounts, young, requests, elicit, focus, single, extract = _COUNTS.unpack(packed)
+        for i in range(0, len(grouped), SEND_CHUNK):
+            replies += await self.store._pipelined(grouped[i : i + SEND_CHUNK])
+        packed = b"".join(replies)
+        if len(packed) != _COUNTS.size * len(batch):
+            raise StoreError(f"fold.lua answered {len(packed)} bytes for {len(batch)} runs")
+        for (key, run), counts in zip(batch, _COUNTS.iter_unpack(packed), strict=True):
+            accounts_n, young_n, requests, elicit, focus, single, extract = counts
             h = harvest(requests, elicit, focus, single, extract)
-            score = campaign_score(int(accounts), int(young), h, m)
-            self.book.judge(key, (int(accounts), int(young), h, score), run[-1].t)
+            score = campaign_score(int(accounts_n), int(young_n), h, m)
+            self.book.judge(key, (int(accounts_n), int(young_n), h, score), run[-1].t)
 
     async def _publish_changes(self, now: float, caught_up: bool) -> None:
         writes, gone = self.book.changes(now)
