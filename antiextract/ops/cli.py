@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from ..model.evidence import EvidenceModel
 from ..redact import mask_uri, redact
 from ..settings import Settings, SettingsError, load_settings
 
@@ -158,6 +159,7 @@ def _worker(args: argparse.Namespace) -> int:
                 verdict_ttl=settings.verdict_ttl,
                 idle_seconds=settings.flush_ms / 1000,
                 refresh_seconds=settings.verdict_refresh_ms / 1000,
+                evidence_model=EvidenceModel(**settings.evidence_model),
             )
         finally:
             with contextlib.suppress(StoreError, OSError):
