@@ -200,3 +200,25 @@ def test_a_batch_is_cut_into_runs_per_cohort_day_and_size() -> None:
     ]
     assert runs([a, b, c, d], most=1)[:2] == [("t:a", [a]), ("n:s", [a])]
     assert len(runs([a, b, c, d], most=1)) == 6
+
+
+async def test_analysis_follows_the_request_clock_in_a_simulation() -> None:
+    """Hours of simulated requests run in moments: the analysis comes every FLUSH interval
+    of the middleware's clock (the records' time), not of the wall clock."""
+    clock = SimClock(T0)
+    intel = MemoryIntel(MODEL, flush_seconds=60.0, flush_records=10**6, clock=clock)
+    await intel.start()
+    try:
+        for r in campaign(12, T0):
+            intel.emit(r)
+        await asyncio.sleep(0)
+        assert intel.stats.analyzed == 0  # 11 simulated seconds: not due yet
+        clock.advance(61)
+        intel.emit(Record(clock(), "late", ("t:camp",), True, HARVEST, 1.0))  # due now
+        for _ in range(200):
+            if intel.stats.analyzed:
+                break
+            await asyncio.sleep(0)
+        assert intel.stats.analyzed == 13 and intel.cache.lookup(("t:camp",), clock())
+    finally:
+        await intel.stop()

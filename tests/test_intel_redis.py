@@ -491,3 +491,24 @@ async def test_a_dead_holders_leases_lapse_and_another_replica_takes_over() -> N
         await b.stop()
         await a_store.close()
         await b_store.close()
+
+
+async def test_junk_in_the_verdict_keys_neither_stops_a_refresh_nor_enters_the_cache() -> None:
+    store = await redis_store()
+    intel = RedisIntel(store, verdict_ttl=600)
+    hash_key, version_key, beat_key = verdict_keys("aetest")
+    try:
+        for r in campaign(12, T0):
+            intel.emit(r)
+        await intel.drain(T0 + 20)
+        await store.client.hset(hash_key, "t:forged", b"[NaN, 1, 1, 1, 1, 1]")
+        await store.client.incr(version_key)
+        await store.client.set(beat_key, b"not a time")
+        await intel.refresh(T0 + 21)
+        assert {v.key for v in intel.cache.all()} == {"t:camp", "n:10.0.0.0/24"}
+        await store.client.set(version_key, b"junk")
+        await intel.refresh(T0 + 22)  # read as no version: the hash is read again
+        assert intel.cache.version == 0 and intel.cache.lookup(("t:camp",), T0 + 22)
+    finally:
+        await intel.stop()
+        await store.close()

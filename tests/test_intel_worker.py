@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import httpx
 import pytest
 from redis.exceptions import ResponseError
 
@@ -21,12 +22,14 @@ from antiextract.store.redis import RedisStore
 
 from .conftest import REDIS_URL, redis_client, test_limits
 from .intel_traffic import HARVEST
+from .redis_proc import free_port
 
 GUARD = 60.0  # s before a test gives up waiting on the worker (a hang, not a speed bound)
 
 
-def start_worker(consumer: str) -> subprocess.Popen[bytes]:
+def start_worker(consumer: str, **extra: str) -> subprocess.Popen[bytes]:
     env = {
+        **extra,
         **{k: v for k, v in os.environ.items() if not k.startswith("ANTIEXTRACT_")},
         "ANTIEXTRACT_STORAGE_URI": REDIS_URL,
         "ANTIEXTRACT_KEY_PREFIX": "aetest",
@@ -61,7 +64,8 @@ async def replica() -> tuple[RedisStore, RedisIntel]:
 
 async def test_a_worker_publishes_verdicts_replicas_read_and_stops_on_sigterm() -> None:
     store, intel = await replica()
-    worker = start_worker("w1")
+    port = free_port()
+    worker = start_worker("w1", ANTIEXTRACT_METRICS_PORT=str(port))
     try:
         now = time.time()
         for r in campaign(12, now):
@@ -74,6 +78,15 @@ async def test_a_worker_publishes_verdicts_replicas_read_and_stops_on_sigterm() 
             await intel.refresh(time.time())
         (v,) = intel.cache.lookup(("t:camp",), time.time())
         assert (v.accounts, v.young) == (12, 12)
+        # the worker's own metrics, on its listener (it has analysed and refreshed by now)
+        while True:
+            async with httpx.AsyncClient() as client:
+                text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+            if "antiextract_intel_verdicts 2.0" in text:
+                break
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        assert 'antiextract_intel_records_total{outcome="analyzed"} 12.0' in text
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(GUARD) == 0
         assert worker.stderr is not None

@@ -8,6 +8,7 @@ for a slow aggregate, so the newest matter most, and memory stays bounded.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 
 from .plane import IntelStats
@@ -15,20 +16,24 @@ from .records import Record
 
 
 class RecordBuffer:
-    __slots__ = ("_records", "flush_records", "stats", "wake")
+    __slots__ = ("_records", "due", "flush_records", "stats", "wake")
 
     def __init__(self, size: int, flush_records: int, stats: IntelStats) -> None:
         self._records: deque[Record] = deque(maxlen=size)
         self.flush_records = flush_records
         self.stats = stats
         self.wake = asyncio.Event()  # set when a flush is due before its interval
+        # a flush is also due once a record's time reaches this (the consumer sets it to
+        # its last flush + its interval): on the request clock, so a simulation that runs
+        # hours of requests in seconds gets its analysis every interval of its own time
+        self.due = math.inf
 
     def push(self, record: Record) -> None:
         records = self._records
         if len(records) == records.maxlen:
             self.stats.dropped += 1  # deque(maxlen) drops the oldest on append
         records.append(record)
-        if len(records) >= self.flush_records:
+        if len(records) >= self.flush_records or record.t >= self.due:
             self.wake.set()
 
     def take(self, n: int | None = None) -> list[Record]:

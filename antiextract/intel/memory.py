@@ -68,6 +68,7 @@ class MemoryIntel:
         self.accounts.analyze(records, self.account_book)
         oldest = self.buffer.oldest()
         self.stats.lag = 0.0 if oldest is None else max(0.0, now - oldest)
+        self.buffer.due = now + self.flush_seconds
         writes, gone = self.book.changes(now)
         account_writes, accounts_gone = self.account_book.changes(now)
         if writes or gone or account_writes or accounts_gone:
@@ -85,6 +86,7 @@ class MemoryIntel:
 
     async def start(self) -> None:
         if self._task is None or self._task.done():
+            self.buffer.due = self.clock() + self.flush_seconds
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:

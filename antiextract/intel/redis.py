@@ -160,7 +160,7 @@ async def refresh(client: Any, prefix: str, cache: VerdictCache, now: float) -> 
     hash_key, version_key, beat_key = verdict_keys(prefix)
     with store_errors("verdict refresh"):
         raw_version, raw_beat = await client.mget(version_key, beat_key)
-        version = int(raw_version) if raw_version is not None else 0
+        version = _number(raw_version, int) or 0
         if version != cache.version:
             raw = await client.hgetall(hash_key)
             verdicts, accounts = [], []
@@ -175,7 +175,16 @@ async def refresh(client: Any, prefix: str, cache: VerdictCache, now: float) -> 
                     continue  # not ours to trust; the analyser overwrites or drops it
             cache.replace(verdicts, version, accounts)
     cache.refreshed_at = now
-    return float(raw_beat) if raw_beat is not None else None
+    return _number(raw_beat, float)
+
+
+def _number(raw: Any, kind: type[int] | type[float]) -> Any:
+    """A number read back from Redis, or None when absent or not one (someone else's
+    write must not stop the refresher)."""
+    try:
+        return None if raw is None else kind(raw)
+    except (TypeError, ValueError):
+        return None
 
 
 class RedisAnalyzer:
@@ -496,6 +505,7 @@ class RedisIntel:
         """Send everything buffered (pipelines of SEND_CHUNK XADDs); the count sent. On a
         failure the unsent records go back to the buffer and ``StoreError`` is raised."""
         sent = 0
+        self.buffer.due = self.clock() + self.flush_seconds
         while len(self.buffer):
             batch = self.buffer.take(SEND_CHUNK)
             try:
@@ -567,6 +577,7 @@ class RedisIntel:
     async def start(self) -> None:
         if self._tasks:
             return
+        self.buffer.due = self.clock() + self.flush_seconds
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._flushing()), loop.create_task(self._refreshing())]
         if self.analyzer is not None:
@@ -598,6 +609,9 @@ class RedisIntel:
                 _log.debug("intel: flush failed: %s", exc)
                 wait = min(max(wait * 2, self.flush_seconds), 30.0)
                 await asyncio.sleep(wait)
+            except Exception:  # a bug: say so, keep flushing (the records are the newest)
+                _log.exception("intel: flush failed")
+                await asyncio.sleep(wait)
 
     async def _refreshing(self) -> None:
         while True:
@@ -605,6 +619,8 @@ class RedisIntel:
                 await self.refresh(self.clock())
             except StoreError as exc:
                 _log.debug("intel: verdict refresh failed: %s", exc)
+            except Exception:
+                _log.exception("intel: verdict refresh failed")
             await asyncio.sleep(self.refresh_seconds)
 
     async def _analyzing(self) -> None:

@@ -152,6 +152,21 @@ def _worker(args: argparse.Namespace) -> int:
         except ValueError as exc:
             reason = redact(str(exc), settings.secret_texts())
             raise CliError(f"ANTIEXTRACT_STORAGE_URI={uri} is not usable: {reason}") from None
+        metrics = listener = None
+        if settings.metrics_port is not None:  # lag, records analysed, verdicts
+            from ..metrics import Metrics, MetricsListener
+
+            metrics = Metrics()
+            listener = MetricsListener(
+                metrics.registry, settings.metrics_port, settings.metrics_host
+            )
+            try:
+                listener.start()
+            except OSError as exc:
+                raise CliError(
+                    f"ANTIEXTRACT_METRICS_PORT={settings.metrics_port}: cannot listen on "
+                    f"{settings.metrics_host}: {exc}"
+                ) from None
         try:
             await run_worker(
                 store,
@@ -159,9 +174,12 @@ def _worker(args: argparse.Namespace) -> int:
                 verdict_ttl=settings.verdict_ttl,
                 idle_seconds=settings.flush_ms / 1000,
                 refresh_seconds=settings.verdict_refresh_ms / 1000,
+                metrics=metrics,
                 evidence_model=EvidenceModel(**settings.evidence_model),
             )
         finally:
+            if listener is not None:
+                listener.stop()
             with contextlib.suppress(StoreError, OSError):
                 await store.close()
         return 0
@@ -986,7 +1004,9 @@ def build_parser() -> argparse.ArgumentParser:
         "consumer of a group every worker shares, and publishes the verdicts the replicas "
         "read. Start more to analyse more; stop or kill any: another takes over what it left "
         "pending. SIGTERM/SIGINT finish the batch at hand and exit 0. Set "
-        "ANTIEXTRACT_INTEL=worker on the replicas so that only workers analyse.",
+        "ANTIEXTRACT_INTEL=worker on the replicas so that only workers analyse. With "
+        "ANTIEXTRACT_METRICS_PORT set it serves its metrics there (lag, records analysed, "
+        "verdicts).",
     )
     worker.add_argument(
         "--consumer",
