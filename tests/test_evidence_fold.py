@@ -178,3 +178,29 @@ async def test_redis_keys_are_hash_tagged_expire_and_a_second_replica_reads_them
         await replica.stop()
         await store.close()
         await other.close()
+
+
+async def test_account_evidence_on_a_cluster_is_the_memory_analysers() -> None:
+    """Each account's state is one key in its own slot: on a Cluster the Redis analyser
+    folds and publishes as the memory one does."""
+    from .redis_proc import redis_cluster
+
+    m = MODELS[1]
+    with redis_cluster() as cluster:
+        cluster.flush()
+        store = RedisStore.from_url(cluster.url, test_limits(), timeout=2.0, cohort_model=COHORTS)
+        records = traffic(5, n=500)
+        memory = MemoryIntel(COHORTS, evidence_model=m)
+        intel = RedisIntel(store, claim_idle=0.0, evidence_model=m)
+        try:
+            for i, r in enumerate(records):
+                memory.emit(r)
+                intel.emit(r)
+                if i % 100 == 99:
+                    await memory.drain(r.t)
+                    await intel.drain(r.t)
+                    same_accounts(memory.cache.accounts(), intel.cache.accounts())
+            assert memory.cache.accounts(), "no account verdict: the comparison was empty"
+        finally:
+            await intel.stop()
+            await store.close()
