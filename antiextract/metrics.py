@@ -1,9 +1,17 @@
 """Prometheus metrics: what the middleware decided, what it cost, how the store behaves.
 
-One :class:`Metrics` object per middleware. It owns a private ``CollectorRegistry`` by
-default, so several middleware instances in one process (or one test run) never collide;
-pass ``registry=prometheus_client.REGISTRY`` to publish on the process-wide registry
-instead (then create only one ``Metrics`` per process).
+One :class:`Metrics` object per middleware, its collectors on a private
+``CollectorRegistry``, and every one of them published on prometheus-client's default
+registry (``prometheus_client.REGISTRY``) through one process-wide collector,
+:class:`ProcessView`, registered there once. So a host that already serves the default
+registry (vLLM's ``/metrics``, ``prometheus_client.make_asgi_app()``,
+``start_http_server``) shows antiextract's metrics with no code, and any number of
+middleware instances in one process (several apps, Starlette rebuilding its stack, a test
+run) never collide: the view sums their counters and histograms and takes the largest of
+their gauges at scrape time, and folds the totals of an instance that is garbage-collected
+into what it reports, so a process's counters never go down. The recording path does not
+know about the view; it costs nothing per request. ``Metrics(publish=False)`` keeps an
+instance off it.
 
 Every label value is drawn from a small fixed set; anything else becomes ``other``.
 No account id, IP, key or free text ever reaches a label, so the number of series is
@@ -39,19 +47,12 @@ The recording methods take plain values and are cheap (1.5 to 2 µs for
 :meth:`Metrics.decision`, a counter and a histogram): labelled children are looked up once
 and kept in dicts, because ``.labels()`` alone costs about 1 µs.
 
-Serving: :func:`metrics_app` is an ASGI app answering ``GET`` with the text exposition.
-With Starlette or FastAPI, which build the middleware themselves, hand it the object::
-
-    metrics = Metrics()
-    app.add_middleware(AntiExtractMiddleware, metrics=metrics)
-    app.mount("/metrics", metrics_app(metrics))  # GET /metrics/ (/metrics redirects there)
-    # or, for /metrics exactly and no redirect:
-    app.add_route("/metrics", metrics_app(metrics))
-
-For any other ASGI app, :func:`mount_metrics` answers one path and passes the rest on::
-
-    protected = AntiExtractMiddleware(model_app)
-    app = mount_metrics(protected, protected.metrics)  # GET /metrics
+Serving, with the middleware added by ``app.add_middleware`` (no object in hand):
+``app.mount("/metrics", metrics_app())`` (Starlette/FastAPI) or
+``mount_metrics(app)`` (any ASGI app) serve the default registry, antiextract's view
+included; with ``PROMETHEUS_MULTIPROC_DIR`` set they serve every worker's metrics added
+up (prometheus-client's multiprocess mode). Given a :class:`Metrics`, they serve that
+instance alone.
 
 The metrics describe the protection itself (thresholds hit, challenge outcomes), so
 serve them where only the monitoring system can reach them: :class:`MetricsListener` serves
@@ -59,17 +60,26 @@ them on a port of their own (``ANTIEXTRACT_METRICS_PORT``, on 127.0.0.1 unless
 ``ANTIEXTRACT_METRICS_HOST`` says otherwise); the gateway starts one and serves no metrics
 on its client port.
 
-Multi-process servers (``uvicorn --workers N``, gunicorn) keep one set of metrics per
-worker; the registry here does not aggregate across processes.
+Several worker processes (``uvicorn --workers N``, gunicorn, vLLM's API server count):
+each keeps its own values unless prometheus-client's multiprocess mode is on — set
+``PROMETHEUS_MULTIPROC_DIR`` to an empty directory before the workers start, and serve
+:func:`metrics_app` (or the host's multiprocess-aware endpoint, as vLLM's is): counters
+and histograms are summed across workers, the two gauges report the largest live value.
+``ANTIEXTRACT_METRICS_PORT`` is one port per process, so leave it unset with several
+workers.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from typing import Any
 
 import anyio
+import prometheus_client
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -79,6 +89,7 @@ from prometheus_client import (
     generate_latest,
     start_http_server,
 )
+from prometheus_client.metrics_core import Metric
 
 from .vocab import ACTIONS, API_NAMES, AUTH_HEADERS, IGNORED_REASONS
 
@@ -187,9 +198,16 @@ def _bounded(value: Any, known: frozenset[str]) -> str:
 
 
 class Metrics:
-    """The middleware's Prometheus metrics, on ``registry`` (a private one by default)."""
+    """The middleware's Prometheus metrics, on ``registry`` (a private one by default),
+    published on the default registry through :class:`ProcessView` unless ``publish`` is
+    false."""
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(self, registry: CollectorRegistry | None = None, *, publish: bool = True) -> None:
+        if registry is prometheus_client.REGISTRY:
+            raise ValueError(
+                "Metrics publish on prometheus_client.REGISTRY by themselves (ProcessView): "
+                "pass no registry"
+            )
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
         r = self.registry
         self.decisions = Counter(
@@ -221,6 +239,7 @@ class Metrics:
             "antiextract_store_circuit_open",
             "1 while the store is bypassed for the local fallback after a failure, else 0.",
             registry=r,
+            multiprocess_mode="livemax",
         )
         self.fallbacks = Counter(
             "antiextract_store_fallback",
@@ -255,6 +274,7 @@ class Metrics:
             "antiextract_campaigns_active",
             "Extraction campaigns currently tracked.",
             registry=r,
+            multiprocess_mode="livemax",
         )
         self.ignored = Counter(
             "antiextract_ignored_headers",
@@ -313,6 +333,8 @@ class Metrics:
         self._decisions: dict[tuple[Any, ...], tuple[Any, Any, bool]] = {}
         self._decision_children: dict[tuple[str, str, str, str], Any] = {}
         self._latency_children: dict[str, Any] = {}
+        if publish:
+            PROCESS_VIEW.add(self)
 
     def decision(
         self,
@@ -428,20 +450,158 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+_Key = tuple[str, tuple[tuple[str, str], ...]]  # (sample name, sorted labels)
+
+
+class _Family:
+    __slots__ = ("documentation", "name", "samples", "type", "unit")
+
+    def __init__(self, metric: Metric) -> None:
+        self.name, self.documentation = metric.name, metric.documentation
+        self.type, self.unit = metric.type, metric.unit
+        self.samples: dict[_Key, float] = {}
+
+
+class ProcessView:
+    """Every published :class:`Metrics` of this process as one set of metric families,
+    for the default registry.
+
+    A scrape collects each live instance's private registry and merges the samples of the
+    same name and labels: counters and histograms are added (they count events of the
+    same process), gauges take the largest value (the circuit is open if any instance's
+    is; campaigns are the same campaigns seen from two instances, not more of them),
+    ``_created`` the earliest. An instance that is garbage-collected leaves its counter
+    and histogram totals behind (folded the next time the view is touched, never inside
+    the garbage collector), so what Prometheus sees only goes up, as a counter must.
+
+    Why a collector of collectors rather than one shared set of metrics: instances stay
+    independent (a test reads exactly what its middleware did, a second middleware cannot
+    skew the first's numbers), registration happens once whatever the number of
+    instances (no "Duplicated timeseries"), and the request path pays nothing for it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._live: dict[int, CollectorRegistry] = {}
+        self._dead: deque[int] = deque()  # appended by finalizers (atomic), drained under lock
+        self._retired: dict[str, _Family] = {}
+        self._described: list[Metric] = []
+        self._registered_on: CollectorRegistry | None = None
+        self._next = 0
+
+    def add(self, metrics: Metrics) -> None:
+        """Publish ``metrics``: registers the view on the default registry the first time."""
+        with self._lock:
+            self._fold_dead()
+            key = self._next = self._next + 1
+            self._live[key] = metrics.registry
+            if not self._described:
+                self._described = [
+                    Metric(m.name, m.documentation, m.type, m.unit)
+                    for m in metrics.registry.collect()
+                ]
+            if self._registered_on is None:
+                try:  # a name the host already registered raises here, at construction
+                    prometheus_client.REGISTRY.register(self)
+                except ValueError:
+                    del self._live[key]
+                    raise
+                self._registered_on = prometheus_client.REGISTRY
+        weakref.finalize(metrics, self._dead.append, key)
+
+    def describe(self) -> list[Metric]:
+        """The family names, so the registry refuses a second owner of any of them."""
+        return list(self._described)
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            self._fold_dead()
+            registries = list(self._live.values())
+            merged = {name: _copy(f) for name, f in self._retired.items()}
+        for registry in registries:
+            for metric in registry.collect():
+                family = merged.get(metric.name)
+                if family is None:
+                    family = merged[metric.name] = _Family(metric)
+                _merge(family, metric.samples, family.type)
+        for family in merged.values():
+            out = Metric(family.name, family.documentation, family.type, family.unit)
+            for (name, labels), value in family.samples.items():
+                out.add_sample(name, dict(labels), value)
+            yield out
+
+    def _fold_dead(self) -> None:
+        while self._dead:
+            registry = self._live.pop(self._dead.popleft(), None)
+            if registry is None:
+                continue
+            for metric in registry.collect():
+                if metric.type not in ("counter", "histogram", "summary"):
+                    continue  # a gauge of a gone instance describes nothing any more
+                family = self._retired.get(metric.name)
+                if family is None:
+                    family = self._retired[metric.name] = _Family(metric)
+                _merge(family, metric.samples, metric.type)
+
+
+def _copy(family: _Family) -> _Family:
+    out = _Family.__new__(_Family)
+    out.name, out.documentation = family.name, family.documentation
+    out.type, out.unit = family.type, family.unit
+    out.samples = dict(family.samples)
+    return out
+
+
+def _merge(family: _Family, samples: Iterable[Any], kind: str) -> None:
+    into = family.samples
+    for sample in samples:
+        key = (sample.name, tuple(sorted(sample.labels.items())))
+        old = into.get(key)
+        if old is None:
+            into[key] = sample.value
+        elif sample.name.endswith("_created"):
+            into[key] = min(old, sample.value)
+        elif kind == "gauge":
+            into[key] = max(old, sample.value)
+        else:
+            into[key] = old + sample.value
+
+
+PROCESS_VIEW = ProcessView()
+"""The one :class:`ProcessView` of this process, on ``prometheus_client.REGISTRY`` once
+a :class:`Metrics` has been made."""
+
+
+def process_registry() -> CollectorRegistry:
+    """The registry to serve for "everything this process (or, in multiprocess mode, this
+    server's workers) measured": the default registry, or with ``PROMETHEUS_MULTIPROC_DIR``
+    set a fresh one reading every worker's files."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return prometheus_client.REGISTRY
+
+
 class MetricsApp:
-    """ASGI app serving ``metrics`` to ``GET`` requests (any path: mount it where it
-    belongs); other methods get 405."""
+    """ASGI app serving ``metrics`` (``None``: :func:`process_registry`) to ``GET``
+    requests (any path: mount it where it belongs); other methods get 405."""
 
     __slots__ = ("metrics",)
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             if scope["method"] == "GET":
-                body = self.metrics.exposition()
+                if self.metrics is not None:
+                    body = self.metrics.exposition()
+                else:  # a scrape's worth of work, off the event loop
+                    body = await anyio.to_thread.run_sync(_process_exposition)
                 await _respond(send, 200, body, CONTENT_TYPE_LATEST.encode("latin-1"))
             else:
                 await _respond(
@@ -466,7 +626,9 @@ class MetricsMount:
 
     __slots__ = ("app", "metrics_app", "path")
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, path: str = "/metrics") -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics | None = None, path: str = "/metrics"
+    ) -> None:
         self.app = app
         self.metrics_app = MetricsApp(metrics)
         self.path = path
@@ -562,14 +724,23 @@ _SERVERS: dict[tuple[str, int], _Running] = {}
 _SERVERS_LOCK = threading.Lock()
 
 
-def metrics_app(metrics: Metrics) -> MetricsApp:
-    """An ASGI app serving ``metrics`` in the Prometheus text format (GET only)."""
+def metrics_app(metrics: Metrics | None = None) -> MetricsApp:
+    """An ASGI app serving ``metrics`` in the Prometheus text format (GET only); with no
+    argument, everything on :func:`process_registry` (every middleware of the process,
+    and the host's own metrics)."""
     return MetricsApp(metrics)
 
 
-def mount_metrics(app: ASGIApp, metrics: Metrics, path: str = "/metrics") -> MetricsMount:
-    """``app`` with ``GET path`` answered by the metrics (for apps that are not Starlette)."""
+def mount_metrics(
+    app: ASGIApp, metrics: Metrics | None = None, path: str = "/metrics"
+) -> MetricsMount:
+    """``app`` with ``GET path`` answered by the metrics (for apps that are not Starlette);
+    ``metrics`` as in :func:`metrics_app`."""
     return MetricsMount(app, metrics, path)
+
+
+def _process_exposition() -> bytes:
+    return generate_latest(process_registry())
 
 
 async def _respond(
@@ -591,6 +762,7 @@ __all__ = [
     "CHALLENGES",
     "LATENCY_BUCKETS",
     "OTHER",
+    "PROCESS_VIEW",
     "REASONS",
     "SETTLEMENTS",
     "STORES",
@@ -600,9 +772,11 @@ __all__ = [
     "MetricsApp",
     "MetricsListener",
     "MetricsMount",
+    "ProcessView",
     "error_kind",
     "metrics_app",
     "mount_metrics",
+    "process_registry",
     "reason_category",
 ]
 

@@ -359,6 +359,18 @@ class Settings(BaseSettings):
         description="Address the metrics listener binds: loopback unless set otherwise "
         "(0.0.0.0 or a private address to let a Prometheus on another host scrape it).",
     )
+    record_file: str | None = Field(
+        None,
+        min_length=1,
+        description="Local JSONL file the recorder appends protected requests to, for "
+        "`antiextract replay` (unset: nothing recorded). It holds prompt text: see the "
+        "README's privacy note.",
+    )
+    record_max_bytes: int = Field(
+        100_000_000,
+        ge=1_000,
+        description="The recorder stops once RECORD_FILE reaches this size (bytes).",
+    )
 
     @field_validator("paths", mode="before")
     @classmethod
@@ -612,6 +624,10 @@ def combination_problems(s: Settings) -> list[str]:
             "full sooner; "
             f"refill at least {2 * s.bucket_capacity / MAX_TTL:.3g} tokens/s"
         )
+    if s.record_file is not None:
+        problem = _record_file_problem(s.record_file)
+        if problem:
+            problems.append(f"{v}RECORD_FILE={s.record_file}: {problem}")
     if s.default_output_tokens > s.max_output_tokens:
         problems.append(
             f"{v}DEFAULT_OUTPUT_TOKENS={s.default_output_tokens} is above "
@@ -619,6 +635,21 @@ def combination_problems(s: Settings) -> list[str]:
             "would be charged more than one asking for the most"
         )
     return problems
+
+
+def _record_file_problem(path: str) -> str | None:
+    """Why the recorder could not append to ``path`` (a local file), or None."""
+    if "://" in path:
+        return "the recorder writes a local file only, not a URL"
+    target = os.path.abspath(path)
+    if os.path.isdir(target):
+        return "is a directory"
+    if os.path.exists(target):
+        return None if os.access(target, os.W_OK) else "is not writable"
+    parent = os.path.dirname(target)
+    if not os.path.isdir(parent):
+        return f"its directory {parent} does not exist"
+    return None if os.access(parent, os.W_OK) else f"its directory {parent} is not writable"
 
 
 def _check_keys(value: dict[str, float], known: tuple[str, ...]) -> None:

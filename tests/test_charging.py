@@ -211,6 +211,10 @@ async def test_padding_buys_nothing_through_the_gateway() -> None:
 
 CAP = 10_000.0
 REFILL = 50.0
+# Seconds a Redis call may take before the local limits answer instead: a loaded machine
+# (CI beside other jobs) can take longer than the default 0.25 s, and a level read back from
+# Redis would then miss what the fallback took, which is not what these tests look for.
+SLACK = 5.0
 TOL = 1e-3  # tokens: refills at a clock of 1.8e9 s carry float rounding of ~1e-6
 KINDS = ("openai_json", "openai_sse", "openai_sse_crlf", "anthropic_sse", "anthropic_forged",
          "responses_sse", "no_usage_sse")  # fmt: skip
@@ -634,6 +638,7 @@ def test_no_body_and_usage_pair_yields_free_tokens(uri: str) -> None:
             app = UsageApp()
             s = Settings(storage_uri=uri, bucket_capacity=int(CAP), account_limits="",
                          ip_limits="", inspect_max_bytes=65_536, tarpit_max_seconds=0,
+                         store_timeout=SLACK,
                          risk_model={"slow_above": 1e9}, challenge_enabled=False)  # fmt: skip
             mw = AntiExtractMiddleware(app, s, clock, logger=make_logger(stream=io.StringIO()))
             honest = CAP  # the bucket of an account whose bodies are honest
@@ -697,7 +702,7 @@ async def reserving(request: pytest.FixtureRequest, clock: SimClock):
 
     def factory(app: EntryApp, **overrides: Any) -> AntiExtractMiddleware:
         base = {"storage_uri": uri, "bucket_capacity": 100_000, "account_limits": "",
-                "ip_limits": "", "inspect_max_bytes": 65_536}  # fmt: skip
+                "ip_limits": "", "inspect_max_bytes": 65_536, "store_timeout": SLACK}  # fmt: skip
         mw = AntiExtractMiddleware(
             app, Settings(**{**base, **overrides}), clock, logger=make_logger(stream=io.StringIO())
         )

@@ -222,3 +222,16 @@ async def test_analysis_follows_the_request_clock_in_a_simulation() -> None:
         assert intel.stats.analyzed == 13 and intel.cache.lookup(("t:camp",), clock())
     finally:
         await intel.stop()
+
+
+async def test_a_record_the_models_cannot_read_is_skipped_not_fatal() -> None:
+    intel = MemoryIntel(MODEL)
+    for r in campaign(6, T0):
+        intel.emit(r)
+    intel.emit(Record(T0 + 7, "\ud800", ("t:camp",), True, HARVEST, 1.0))  # a lone surrogate
+    for r in campaign(12, T0 + 10)[6:]:
+        intel.emit(r)
+    await intel.drain(T0 + 30)
+    assert intel.stats.invalid == 1 and intel.stats.analyzed == 13
+    (v,) = intel.cache.lookup(("t:camp",), T0 + 30)
+    assert v.accounts == 12

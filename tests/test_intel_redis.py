@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+import time
 from typing import Any
 
 import pytest
@@ -511,4 +513,66 @@ async def test_junk_in_the_verdict_keys_neither_stops_a_refresh_nor_enters_the_c
         assert intel.cache.version == 0 and intel.cache.lookup(("t:camp",), T0 + 22)
     finally:
         await intel.stop()
+        await store.close()
+
+
+async def test_a_flush_wakes_the_embedded_analyser_and_its_verdicts_reach_its_cache() -> None:
+    """Intervals of an hour: only the chain flush -> analyser -> its own refresh can put
+    the verdict in the cache while the test waits."""
+    store = await redis_store()
+    intel = RedisIntel(
+        store, flush_records=12, flush_seconds=3_600.0, refresh_seconds=3_600.0,
+        verdict_ttl=86_400,
+    )  # fmt: skip
+    await intel.start()
+    try:
+        now = time.time()
+        for r in campaign(12, now):
+            intel.emit(r)
+        for _ in range(2_000):
+            if intel.cache.lookup(("t:camp",), now + 20):
+                break
+            await asyncio.sleep(0.005)
+        assert intel.cache.lookup(("t:camp",), now + 20)
+    finally:
+        await intel.stop()
+        await store.close()
+
+
+async def test_a_record_that_cannot_be_encoded_is_dropped_at_flush_not_fatal() -> None:
+    store = await redis_store()
+    intel = RedisIntel(store, verdict_ttl=600)
+    try:
+        intel.emit(Record(T0, "\ud800", ("t:camp",), True, HARVEST, 1.0))  # a lone surrogate
+        for r in campaign(12, T0 + 1):
+            intel.emit(r)
+        await intel.drain(T0 + 30)
+        assert intel.stats.invalid == 1 and intel.stats.flushed == 12
+        assert intel.stats.analyzed == 12 and len(intel.buffer) == 0
+        assert intel.cache.lookup(("t:camp",), T0 + 30)
+    finally:
+        await intel.stop()
+        await store.close()
+
+
+class Swallowing(RedisAnalyzer):
+    """A step whose library code swallows the cancellation (as redis-py was seen to)."""
+
+    async def step(self, now: float) -> int:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(3_600)
+        return 0
+
+
+async def test_stop_returns_even_when_a_cancellation_is_swallowed() -> None:
+    store = await redis_store()
+    intel = RedisIntel(store, flush_seconds=3_600.0, refresh_seconds=3_600.0)
+    intel.analyzer = Swallowing(store, intel.cache, intel.stats, lease_seconds=None)
+    await intel.start()
+    await asyncio.sleep(0)
+    try:
+        async with asyncio.timeout(60):  # a hang guard, not a speed bound
+            await intel.stop()
+        assert intel._tasks == []
+    finally:
         await store.close()

@@ -469,26 +469,137 @@ async def test_two_instances_do_not_conflict() -> None:
     assert value(sa, "antiextract_challenges_total", outcome="issued") == 1
     assert value(sb, "antiextract_challenges_total", outcome="issued") == 2
     assert series(sb, "antiextract_decisions_total") == []
-    # nothing is put on the process-wide registry by default
-    assert b"antiextract_" not in prometheus_client.generate_latest(prometheus_client.REGISTRY)
 
 
-async def test_the_global_registry_on_request() -> None:
-    registry = prometheus_client.REGISTRY
-    m = Metrics(registry=registry)
-    try:
-        m.challenge("solved")
-        text = prometheus_client.generate_latest(registry).decode()
-        assert 'antiextract_challenges_total{outcome="solved"} 1.0' in text.splitlines()
-        assert value(parse(await scrape_text(m)), "antiextract_challenges_total", outcome="solved")
-        with pytest.raises(ValueError, match="Duplicated timeseries"):
-            Metrics(registry=registry)  # one per process on a shared registry
-    finally:
-        for collector in list(registry._collector_to_names):
-            names = registry._collector_to_names[collector]
-            if any(n.startswith("antiextract_") for n in names):
-                registry.unregister(collector)
-    assert b"antiextract_" not in prometheus_client.generate_latest(registry)
+def process_samples() -> Samples:
+    return parse(prometheus_client.generate_latest(prometheus_client.REGISTRY).decode())
+
+
+async def test_every_instance_is_published_once_on_the_default_registry() -> None:
+    """The host's own /metrics (the default registry) shows the sum of every middleware's
+    counters; making more instances registers nothing more (no duplicate error)."""
+    before = process_samples()
+    base = before.get(("antiextract_challenges_total", frozenset({("outcome", "forged")})), 0.0)
+    collectors = len(prometheus_client.REGISTRY._collector_to_names)
+    a, b = Metrics(), Metrics()
+    assert len(prometheus_client.REGISTRY._collector_to_names) == collectors
+    a.challenge("forged")
+    b.challenge("forged")
+    b.challenge("forged")
+    b.circuit(True)
+    after = process_samples()
+    assert value(after, "antiextract_challenges_total", outcome="forged") == base + 3
+    assert value(after, "antiextract_store_circuit_open") == 1  # the largest: any is open
+    # each instance still reads only its own
+    assert value(parse(await scrape_text(a)), "antiextract_challenges_total", outcome="forged") == 1
+    b.circuit(False)
+
+
+async def test_a_collected_instance_leaves_its_counts_behind() -> None:
+    """Counters never go down on the default registry when a middleware goes away."""
+    import gc
+
+    m = Metrics()
+    base = value(process_samples(), "antiextract_challenges_total", outcome="expired")
+    m.challenge("expired")
+    m.decision("throttle", ("request_limit:x",), "openai.chat", True, 2e-4, "memory")
+    m.circuit(True)
+    mid = process_samples()
+    assert value(mid, "antiextract_challenges_total", outcome="expired") == base + 1
+    count = value(mid, "antiextract_added_latency_seconds_count", store="memory")
+    del m
+    gc.collect()
+    after = process_samples()
+    assert value(after, "antiextract_challenges_total", outcome="expired") == base + 1
+    assert value(after, "antiextract_added_latency_seconds_count", store="memory") == count
+
+
+async def test_unpublished_and_default_registry_instances() -> None:
+    collectors = len(prometheus_client.REGISTRY._collector_to_names)
+    m = Metrics(publish=False)
+    base = value(process_samples(), "antiextract_challenges_total", outcome="malformed")
+    m.challenge("malformed")
+    assert value(process_samples(), "antiextract_challenges_total", outcome="malformed") == base
+    with pytest.raises(ValueError, match=r"publish on prometheus_client\.REGISTRY"):
+        Metrics(registry=prometheus_client.REGISTRY)
+    assert len(prometheus_client.REGISTRY._collector_to_names) == collectors
+
+
+async def test_metrics_app_without_an_instance_serves_the_process() -> None:
+    """The recipe for app.add_middleware (no middleware object in hand)."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    app.add_middleware(  # type: ignore[arg-type]
+        AntiExtractMiddleware,
+        settings=Settings(mode="enforce", account_limits="", ip_limits=""),
+        logger=make_logger(stream=io.StringIO()),
+    )
+
+    @app.post("/v1/chat/completions")
+    async def chat() -> dict[str, Any]:
+        return {"choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 1}}
+
+    app.mount("/metrics", metrics_app())
+    labels = {"action": "allow", "reason": "allow", "api": "openai.chat", "enforced": "true"}
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 5000))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", follow_redirects=True
+    ) as client:
+        before = parse((await client.get("/metrics")).text)
+        body = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
+        headers = {"authorization": "Bearer sk-process-view"}
+        for _ in range(2):
+            r = await client.post("/v1/chat/completions", json=body, headers=headers)
+            assert r.status_code == 200
+        scraped = await client.get("/metrics")
+    assert scraped.status_code == 200
+    after = parse(scraped.text)
+    key = ("antiextract_decisions_total", frozenset(labels.items()))
+    assert after[key] == before.get(key, 0.0) + 2
+    assert "sk-process-view" not in scraped.text
+
+
+MULTIPROCESS_WORKER = """
+import sys
+from antiextract.metrics import Metrics
+m = Metrics()
+for _ in range(int(sys.argv[1])):
+    m.decision("block", ("blocked",), "openai.chat", True, 1e-4, "redis")
+"""
+
+MULTIPROCESS_SCRAPE = """
+import asyncio, httpx
+from antiextract.metrics import metrics_app
+async def main():
+    transport = httpx.ASGITransport(app=metrics_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        print((await c.get("/metrics")).text)
+asyncio.run(main())
+"""
+
+
+def test_multiprocess_mode_adds_up_the_workers(tmp_path: Any) -> None:
+    """The documented recipe for several workers: PROMETHEUS_MULTIPROC_DIR set before they
+    start, metrics_app() serves every worker's counters added up."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for n in ("2", "3"):
+        subprocess.run([sys.executable, "-c", MULTIPROCESS_WORKER, n], env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MULTIPROCESS_SCRAPE],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    s = parse(out)
+    labels = {"action": "block", "reason": "blocked", "api": "openai.chat", "enforced": "true"}
+    assert value(s, "antiextract_decisions_total", **labels) == 5
+    assert value(s, "antiextract_added_latency_seconds_count", store="redis") == 5
 
 
 # --- ASGI endpoints --------------------------------------------------------------------
@@ -755,3 +866,18 @@ async def test_the_middleware_records_store_failures_and_the_fallback() -> None:
     assert value(s, "antiextract_store_fallback_total") == 2
     assert value(s, "antiextract_added_latency_seconds_count", store="fallback") == 2
     assert value(s, "antiextract_settlements_total", outcome="no_usage") == 2
+
+
+async def test_mount_metrics_without_an_instance_serves_the_process() -> None:
+    """The README's recipe for any other ASGI app: mount_metrics(AntiExtractMiddleware(app))."""
+    settings = Settings(mode="enforce", account_limits="", ip_limits="")
+    app = mount_metrics(
+        AntiExtractMiddleware(ModelApp(), settings, logger=make_logger(stream=io.StringIO()))
+    )
+    labels = {"action": "allow", "reason": "allow", "api": "openai.chat", "enforced": "true"}
+    key = ("antiextract_decisions_total", frozenset(labels.items()))
+    before = parse((await scrape(app)).text).get(key, 0.0)
+    assert await post(app, key="sk-mounted") == 200
+    text = (await scrape(app)).text
+    assert parse(text)[key] == before + 1
+    assert "sk-mounted" not in text

@@ -70,6 +70,34 @@ def test_openai_sdk_gives_up_at_once_on_a_long_wait() -> None:
     assert err.value.body["code"] == "rate_limit_exceeded"
 
 
+def test_capping_the_wait_an_sdk_sleeps() -> None:
+    """The README's two ways to cap how long a default SDK client waits on a 429: on the
+    server, a lower ANTIEXTRACT_SDK_RETRY_CEILING (a ~20 s wait, which the default 60 s
+    ceiling lets the SDK sleep, is raised at once above a 5 s ceiling); in the client,
+    max_retries=0 (even a short wait is raised, with the wait in the headers)."""
+    log = io.StringIO()
+    app = protected("openai_server", log, account_limits="1 per 20 seconds", sdk_retry_ceiling=5)
+    with serve(app) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-ceiling", max_retries=5)
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "a"}])
+        with pytest.raises(openai.RateLimitError) as err:
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "b"}])
+    assert len(throttles(log)) == 1  # raised at the first 429: not retried, not slept
+    assert err.value.response.headers["x-should-retry"] == "false"
+    assert 5 < int(err.value.response.headers["retry-after"]) < 60
+
+    log = io.StringIO()
+    app = protected("openai_server", log, account_limits="1/second")
+    with serve(app) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-no-retry", max_retries=0)
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "a"}])
+        with pytest.raises(openai.RateLimitError) as err:
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "b"}])
+    assert len(throttles(log)) == 1
+    assert err.value.response.headers["x-should-retry"] == "true"  # a short wait...
+    assert float(err.value.response.headers["retry-after-ms"]) < 60_000  # ...left to the caller
+
+
 @pytest.mark.parametrize("uri", STORES)
 def test_anthropic_sdk_sees_its_own_rate_limit_error(uri: str) -> None:
     log = io.StringIO()

@@ -19,12 +19,13 @@ from .verdicts import VerdictBook
 
 
 class CohortTable:
-    __slots__ = ("max_cohorts", "model", "states")
+    __slots__ = ("max_cohorts", "model", "skipped", "states")
 
     def __init__(self, model: CohortModel, max_cohorts: int = 100_000) -> None:
         self.model = model
         self.max_cohorts = max_cohorts
         self.states: OrderedDict[str, CohortState] = OrderedDict()
+        self.skipped = 0  # (record, cohort) folds refused: a record the models cannot read
 
     def state(self, key: str, now: float) -> CohortState:
         table = self.states
@@ -45,9 +46,14 @@ class CohortTable:
         records = sorted(records, key=_time)  # as runs() does; stable: ties keep their order
         m = self.model
         for key, run in runs(records):
+            counts = None
             for r in run:
-                counts = fold_counts(self.state(key, r.t), r.account, r.young, r.traits, r.t, m)
-            book.judge(key, counts, run[-1].t)
+                try:
+                    counts = fold_counts(self.state(key, r.t), r.account, r.young, r.traits, r.t, m)
+                except (TypeError, ValueError):  # UnicodeError too: a record no digest made
+                    self.skipped += 1
+            if counts is not None:
+                book.judge(key, counts, run[-1].t)
         return len(records)
 
 

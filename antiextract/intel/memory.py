@@ -66,6 +66,7 @@ class MemoryIntel:
         self.stats.flushed += len(records)
         self.stats.analyzed += self.table.analyze(records, self.book)
         self.accounts.analyze(records, self.account_book)
+        self.stats.invalid = self.table.skipped
         oldest = self.buffer.oldest()
         self.stats.lag = 0.0 if oldest is None else max(0.0, now - oldest)
         self.buffer.due = now + self.flush_seconds
@@ -98,9 +99,12 @@ class MemoryIntel:
         self.analyze(self.clock())
 
     async def _run(self) -> None:
-        while True:
+        while not _cancelled():
+            # (asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation
+            # that meets the event being set, and the task then never stops)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.buffer.wake.wait(), self.flush_seconds)
+                async with asyncio.timeout(self.flush_seconds):
+                    await self.buffer.wake.wait()
             try:
                 # in slices, giving the loop back in between: the requests sharing this
                 # loop wait for one slice (~1 ms), not for a whole flush's analysis
@@ -112,3 +116,12 @@ class MemoryIntel:
             except Exception:  # never let the plane die quietly; the request path is unaffected
                 _log.exception("intel: analysis failed")
                 await asyncio.sleep(self.flush_seconds)
+
+
+def _cancelled() -> bool:
+    """This background task was asked to stop. Checked by every loop of the plane, not
+    only left to the CancelledError: a client library that swallows one mid-command (a
+    Redis call cancelled at the wrong moment) left the task running, and a loop's
+    shutdown (asyncio.run, a test's teardown) waiting for it for ever."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

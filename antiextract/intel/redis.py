@@ -221,6 +221,7 @@ class RedisAnalyzer:
         self.read_count = read_count
         self.forget_idle = forget_idle
         self._swept = -math.inf
+        self.published = 0  # publications made (the embedded plane refreshes after one)
         m = store.cohort_model
         self.model = m
         text = resources.files(__package__).joinpath("fold.lua").read_text("utf-8")
@@ -444,6 +445,7 @@ class RedisAnalyzer:
             args += gone
             args += [ACCOUNT_FIELD + a for a in accounts_gone]
             await self.store._pipelined([(self._publish, keys, args)])
+            self.published += 1
         if caught_up:  # nothing was waiting: the heartbeat says analysis is current
             await self.client.set(keys[2], repr(now), ex=VERSION_TTL)
             self.stats.lag = 0.0
@@ -495,6 +497,8 @@ class RedisIntel:
                 evidence_model=evidence_model,
             )  # fmt: skip
         self._tasks: list[asyncio.Task[None]] = []
+        self._flushed = asyncio.Event()  # wakes an idle embedded analyser
+        self._stopping = False
         self._first_unseen: float | None = None  # oldest record flushed since a heartbeat
         self._lagging = False
 
@@ -508,12 +512,19 @@ class RedisIntel:
         self.buffer.due = self.clock() + self.flush_seconds
         while len(self.buffer):
             batch = self.buffer.take(SEND_CHUNK)
+            parts: dict[int, list[bytes]] = {}
+            valid = []
+            for r in batch:
+                try:
+                    line = r.encode()
+                    p = partition_of(r.account, self.partitions)
+                except (TypeError, ValueError):  # no digest made it: dropped, counted
+                    self.stats.invalid += 1
+                    continue
+                parts.setdefault(p, []).append(line)
+                valid.append(r)
             try:
                 with store_errors("intel flush"):
-                    parts: dict[int, list[bytes]] = {}
-                    for r in batch:
-                        p = partition_of(r.account, self.partitions)
-                        parts.setdefault(p, []).append(r.encode())
                     async with self.client.pipeline(transaction=False) as pipe:
                         for p, lines in parts.items():
                             key = stream_key(self.prefix, p)
@@ -525,12 +536,14 @@ class RedisIntel:
                             pipe.expire(key, STREAM_TTL)
                         await pipe.execute()
             except BaseException:
-                self.buffer.put_back(batch)
+                self.buffer.put_back(valid)
                 raise
-            sent += len(batch)
-            self.stats.flushed += len(batch)
-            if self._first_unseen is None:
-                self._first_unseen = min(r.t for r in batch)
+            written = sum(len(lines) for lines in parts.values())
+            sent += written
+            self.stats.flushed += written
+            self._flushed.set()
+            if self._first_unseen is None and valid:
+                self._first_unseen = min(r.t for r in valid)
         return sent
 
     async def refresh(self, now: float) -> None:
@@ -585,11 +598,23 @@ class RedisIntel:
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
+        # The loops also stop at their next turn on their own: a cancellation delivered
+        # while redis-py is mid-command can be swallowed there (seen on Python 3.11), and
+        # the task would then wait on in its idle wait, cancelled in name only.
+        self._stopping = True
+        self._flushed.set()
+        self.buffer.wake.set()
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        while tasks:
+            done, pending = await asyncio.wait(tasks, timeout=1.0)
+            for task in done:
+                with contextlib.suppress(asyncio.CancelledError):
+                    task.result()
+            for task in pending:
+                task.cancel()
+            tasks = list(pending)
+        self._stopping = False
         with contextlib.suppress(StoreError):
             await self.flush()  # best effort: Redis down, what is buffered is lost
         if self.analyzer is not None:
@@ -598,9 +623,10 @@ class RedisIntel:
 
     async def _flushing(self) -> None:
         wait = self.flush_seconds
-        while True:
+        while not (self._stopping or _cancelled()):
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.buffer.wake.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self.buffer.wake.wait()
             try:
                 await self.flush()
                 wait = self.flush_seconds
@@ -614,7 +640,7 @@ class RedisIntel:
                 await asyncio.sleep(wait)
 
     async def _refreshing(self) -> None:
-        while True:
+        while not (self._stopping or _cancelled()):
             try:
                 await self.refresh(self.clock())
             except StoreError as exc:
@@ -625,7 +651,9 @@ class RedisIntel:
 
     async def _analyzing(self) -> None:
         assert self.analyzer is not None
-        while True:
+        published = self.analyzer.published
+        while not (self._stopping or _cancelled()):
+            self._flushed.clear()  # before the step: a flush during it wakes the next wait
             try:
                 n = await self.analyzer.step(self.clock())
             except StoreError as exc:
@@ -634,4 +662,24 @@ class RedisIntel:
             except Exception:
                 _log.exception("intel: analysis failed")
                 n = 0
-            await asyncio.sleep(0 if n else self.flush_seconds)
+            if self.analyzer.published != published:
+                # this replica acts on its own verdicts at once, not at the next refresh
+                published = self.analyzer.published
+                with contextlib.suppress(StoreError):
+                    await self.refresh(self.clock())
+            if n or self._stopping:
+                await asyncio.sleep(0)
+                continue
+            # idle: until this replica flushes again, or FLUSH_MS passes (others flush too)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.flush_seconds):
+                    await self._flushed.wait()
+
+
+def _cancelled() -> bool:
+    """This background task was asked to stop. Checked by every loop of the plane, not
+    only left to the CancelledError: a client library that swallows one mid-command (a
+    Redis call cancelled at the wrong moment) left the task running, and a loop's
+    shutdown (asyncio.run, a test's teardown) waiting for it for ever."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

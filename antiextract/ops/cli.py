@@ -30,6 +30,7 @@ from pydantic import SecretStr
 from ..model.evidence import EvidenceModel
 from ..redact import mask_uri, redact
 from ..settings import Settings, SettingsError, load_settings
+from . import replay, report
 
 EXIT_NOT_FOUND = 1
 EXIT_ERROR = 2
@@ -100,9 +101,13 @@ def effective_config(settings: Settings) -> dict[str, object]:
 def _demo(args: argparse.Namespace) -> int:
     if args.simulate:
         return _simulate(args.simulate)
-    from .demo import main as demo_main
+    if args.flood:
+        from .demo import main as demo_main
 
-    return demo_main(duration=args.seconds)
+        return demo_main(duration=args.seconds)
+    from .story import main as story_main
+
+    return story_main()
 
 
 def _simulate(days: int) -> int:
@@ -958,12 +963,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
-        help="run a protected fake model server under normal and abusive traffic",
-        description="Start the example OpenAI-compatible server behind the middleware on "
-        "a loopback port, drive ordinary users, a flooding account and a chatty script at "
-        "it, and summarise what each got and why.",
+        help="show the whole ladder on a small extraction campaign among honest users",
+        description="Ninety simulated minutes through the middleware in seconds: honest "
+        "users and a farm of young accounts sharing one prompt template; the campaign "
+        "flagged, its accounts degraded, challenged (solved by the client helper) and "
+        "blocked, the honest users untouched, the evidence, and an HTML report "
+        "(antiextract-demo-report.html). --flood: instead, a fake model server on a "
+        "loopback port under a flooding account and a chatty script, over real HTTP.",
     )
-    demo.add_argument("--seconds", type=float, default=12.0, help="traffic duration (12)")
+    demo.add_argument(
+        "--flood", action="store_true", help="instead: the flood and request-limit demo"
+    )
+    demo.add_argument("--seconds", type=float, default=12.0, help="--flood's duration (12)")
     demo.add_argument(
         "--simulate",
         type=int,
@@ -1156,6 +1167,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=None, metavar="FILE", help="where to write the record (default: stdout)"
     )
     evidence.set_defaults(func=_evidence)
+    replay.add_parser(sub)
+    report.add_parser(sub)
     return parser
 
 

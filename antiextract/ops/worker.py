@@ -74,7 +74,8 @@ async def run_worker(
             )  # fmt: skip
         if not n:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await stop.wait()
     _log.info("intel worker %s: stopped after %d records", analyzer.consumer, stats.analyzed)
     return stats
 

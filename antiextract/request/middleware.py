@@ -190,6 +190,9 @@ class AntiExtractMiddleware:
         self.key_places = KeyPlaces.from_settings(s)
         self._forwarded_warned = False  # the peer-rewritten-by-the-server warning, once
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
+        from .recorder import recorder_for  # RECORD_FILE: opt-in, for `antiextract replay`
+
+        self.recorder = recorder_for(s, self.key_places, self.hash_key)
         self.enforce = s.mode == "enforce"
         self.fail_closed = s.fail_mode == "closed"
         self._campaigns: dict[str, float] = {}  # flagged cohort -> time.monotonic() last seen
@@ -220,6 +223,8 @@ class AntiExtractMiddleware:
                 await self.app(scope, receive, send)
                 return
             scope = protected
+        if self.recorder is not None:  # records the body as the middleware reads it
+            receive = self.recorder.receive(scope, receive, self.clock())
         refused, keys = await self._credentials(scope, send)
         if not refused:
             await self._protect(scope, receive, send, keys)

@@ -66,13 +66,14 @@ class Recorder:
 
     def __init__(self) -> None:
         self.last: dict[str, Any] | None = None
+        self.events: Counter[str] = Counter()  # warnings and errors by name (store trouble)
 
     def info(self, event: str, **kw: Any) -> None:
         if event == "antiextract.decision":
             self.last = kw
 
     def warning(self, event: str, **kw: Any) -> None:
-        pass
+        self.events[event] += 1
 
     error = warning
 
@@ -299,6 +300,7 @@ async def run(
         "requests": count,
         "rotations": rotations,
         "status_5xx": status_5xx,
+        "log_events": dict(recorder.events),
         "seconds": round(elapsed, 1),
         "populations": pops,
         "legit_impact_overall": round(1 - sum(full[f] for f in LEGIT) / legit_n, 4)

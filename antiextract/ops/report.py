@@ -1,0 +1,412 @@
+"""``antiextract report``: one self-contained HTML file about campaigns and actions.
+
+Made from decision events: an audit log (the JSON lines the middleware writes; refusals
+and sampled allows) or a replay of recorded traffic (every request, on recorded time).
+Everything is in the file: CSS inline, charts drawn here as SVG, drill-down with HTML's
+own ``<details>``, no script, and a Content-Security-Policy that forbids every fetch, so
+opening it reaches no network. Only what ``antiextract evidence`` keeps is read from an
+event (ids, digests, numbers, signal names): no prompt text and no key can reach the page,
+and every value is escaped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ACTIONS = ("allow", "degrade", "challenge", "throttle", "block")
+COLORS = {
+    "allow": "#b8c4ce",
+    "degrade": "#e9b949",
+    "challenge": "#e8853b",
+    "throttle": "#4a7fc1",
+    "block": "#c8423b",
+}
+LINKS = {
+    "t": "the same prompt template (exact shared parts)",
+    "l": "near-identical templates (paraphrases in one LSH band)",
+    "n": "one client subnet",
+    "c": "one client software fingerprint",
+}
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+@dataclass
+class Campaign:
+    cohort: str
+    first: float
+    members: dict[str, float] = field(default_factory=dict)  # account -> joined
+    actions: Counter[str] = field(default_factory=Counter)
+    score: float = 0.0
+    accounts: int = 0
+    young: int = 0
+    harvest: float = 0.0
+    ips: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Account:
+    account: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+    actions: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    risk_from: Counter[str] = field(default_factory=Counter)
+    signals: Counter[str] = field(default_factory=Counter)
+    campaigns: set[str] = field(default_factory=set)
+    ips: set[str] = field(default_factory=set)
+    max_risk: float = 0.0
+
+    @property
+    def worst(self) -> int:
+        return max((ACTIONS.index(a) for a in self.actions if a in ACTIONS), default=0)
+
+
+def events_from_log(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """The decision events of an audit log, reduced as ``evidence`` reduces them, with
+    ``t`` from their timestamp."""
+    import json
+
+    from .cli import _epoch, _evidence_record
+
+    out = []
+    for line in lines:
+        start = line.find("{")
+        if start < 0:
+            continue
+        try:
+            event = json.loads(line[start:])
+        except ValueError:
+            continue
+        if not isinstance(event, dict) or event.get("event") != "antiextract.decision":
+            continue
+        kept = _evidence_record(event)
+        t = _epoch(kept.get("timestamp"))
+        if t != float("-inf") and isinstance(kept.get("account"), str):
+            out.append({**kept, "t": t})
+    out.sort(key=lambda e: e["t"])
+    return out
+
+
+def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, Account]]:
+    campaigns: dict[str, Campaign] = {}
+    accounts: dict[str, Account] = {}
+    for e in events:
+        who = str(e["account"])
+        acc = accounts.get(who) or accounts.setdefault(who, Account(who))
+        action = e.get("action") if e.get("action") in ACTIONS else None
+        acc.events.append(e)
+        if action:
+            acc.actions[action] += 1
+        if action and action != "allow":
+            acc.reasons.update(str(r) for r in e.get("reasons") or ())
+            acc.risk_from.update(str(r).split("=")[0] for r in e.get("risk_reasons") or ())
+        acc.signals.update(str(s) for s in e.get("signals") or ())
+        if e.get("ip"):
+            acc.ips.add(str(e["ip"]))
+        acc.max_risk = max(acc.max_risk, float(e.get("risk") or 0.0))
+        c = e.get("campaign")
+        if isinstance(c, dict) and c.get("cohort"):
+            key = str(c["cohort"])
+            camp = campaigns.get(key) or campaigns.setdefault(key, Campaign(key, e["t"]))
+            camp.members.setdefault(who, e["t"])
+            if action:
+                camp.actions[action] += 1
+            camp.score = max(camp.score, float(c.get("score") or 0.0))
+            camp.accounts = max(camp.accounts, int(c.get("accounts") or 0))
+            camp.young = max(camp.young, int(c.get("young") or 0))
+            camp.harvest = max(camp.harvest, float(c.get("harvest") or 0.0))
+            if e.get("ip"):
+                camp.ips.add(str(e["ip"]))
+            acc.campaigns.add(key)
+    return campaigns, accounts
+
+
+# --- drawing ----------------------------------------------------------------------------
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _when(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def timeline_svg(events: list[dict[str, Any]], start: float, end: float, width: int = 960) -> str:
+    """Decisions over time, stacked by action, in up to 60 columns."""
+    height, pad = 180, 30
+    span = max(end - start, 1.0)
+    columns = 60
+    step = span / columns
+    counts = [Counter() for _ in range(columns)]  # type: list[Counter[str]]
+    for e in events:
+        i = min(int((e["t"] - start) / step), columns - 1)
+        if e.get("action") in ACTIONS:
+            counts[i][e["action"]] += 1
+    top = max((sum(c.values()) for c in counts), default=0) or 1
+    w = (width - 2 * pad) / columns
+    parts = [
+        f'<svg class="chart" id="timeline" role="img" width="{width}" height="{height + 40}" '
+        f'viewBox="0 0 {width} {height + 40}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>Decisions over time by action (max {top} per column)</title>",
+        f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}" stroke="#555"/>',
+    ]
+    for i, c in enumerate(counts):
+        y = float(height)
+        for action in ACTIONS:
+            n = c[action]
+            if not n:
+                continue
+            h = (height - 10) * n / top
+            y -= h
+            parts.append(
+                f'<rect class="bar {action}" x="{pad + i * w:.1f}" y="{y:.1f}" '
+                f'width="{max(w - 1, 1):.1f}" height="{h:.1f}" fill="{COLORS[action]}">'
+                f"<title>{_e(_when(start + i * step))}: {n} {action}</title></rect>"
+            )
+    parts.append(
+        f'<text x="{pad}" y="{height + 16}" font-size="11">{_e(_when(start))}</text>'
+        f'<text x="{width - pad}" y="{height + 16}" font-size="11" text-anchor="end">'
+        f"{_e(_when(end))}</text>"
+    )
+    x = pad
+    for action in ACTIONS:
+        parts.append(
+            f'<rect x="{x}" y="{height + 24}" width="10" height="10" fill="{COLORS[action]}"/>'
+            f'<text x="{x + 14}" y="{height + 33}" font-size="11">{action}</text>'
+        )
+        x += 90
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def members_svg(camp: Campaign, start: float, end: float, width: int = 600) -> str:
+    """Members joining a campaign over time (a step line of the running count)."""
+    height, pad = 120, 30
+    span = max(end - start, 1.0)
+    joined = sorted(camp.members.values())
+    n = len(joined) or 1
+    points = [f"{pad},{height}"]
+    for i, t in enumerate(joined, 1):
+        x = pad + (width - 2 * pad) * (t - start) / span
+        points.append(f"{x:.1f},{height - (height - 10) * (i - 1) / n:.1f}")
+        points.append(f"{x:.1f},{height - (height - 10) * i / n:.1f}")
+    points.append(f"{width - pad},{height - (height - 10):.1f}")
+    return (
+        f'<svg class="chart members" role="img" width="{width}" height="{height + 20}" '
+        f'viewBox="0 0 {width} {height + 20}" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>Members of {_e(camp.cohort)} joining over time</title>"
+        f'<polyline fill="none" stroke="#c8423b" stroke-width="2" points="{" ".join(points)}"/>'
+        f'<text x="{pad}" y="{height + 14}" font-size="11">{len(joined)} members; first '
+        f"{_e(_when(joined[0]) if joined else '-')}</text></svg>"
+    )
+
+
+def bars_svg(counts: Counter[str], title: str, width: int = 600) -> str:
+    """Horizontal bars of the largest counts."""
+    items = counts.most_common(10)
+    row = 22
+    height = row * len(items) + 10
+    top = max((n for _, n in items), default=1)
+    parts = [
+        f'<svg class="chart bars" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{_e(title)}</title>"
+    ]
+    for i, (label, n) in enumerate(items):
+        w = (width - 320) * n / top
+        y = 5 + i * row
+        parts.append(
+            f'<text x="0" y="{y + 14}" font-size="12">{_e(label[:36])}</text>'
+            f'<rect x="240" y="{y}" width="{w:.1f}" height="{row - 6}" fill="#4a7fc1"/>'
+            f'<text x="{245 + w:.1f}" y="{y + 14}" font-size="12">{n}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def strip_svg(acc: Account, start: float, end: float, width: int = 600) -> str:
+    """One account's decisions as ticks on the time axis, coloured by action."""
+    span = max(end - start, 1.0)
+    ticks = "".join(
+        f'<rect x="{(width - 4) * (e["t"] - start) / span:.1f}" y="4" width="2" height="22" '
+        f'fill="{COLORS.get(str(e.get("action")), "#999")}"/>'
+        for e in acc.events
+    )
+    return (
+        f'<svg class="chart strip" role="img" width="{width}" height="30" '
+        f'viewBox="0 0 {width} 30" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>Decisions for {_e(acc.account)} over time</title>{ticks}</svg>"
+    )
+
+
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#1d2733}
+h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;width:100%;margin:8px 0}
+td,th{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
+th{background:#f4f6f8}code{font-size:12px}.num{text-align:right}
+details{margin:6px 0;padding:4px 8px;border:1px solid #e3e7eb;border-radius:4px}
+summary{cursor:pointer;font-weight:600}.muted{color:#667}
+.pill{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;font-size:12px}
+"""
+
+
+def _pill(action: str, n: int) -> str:
+    return f'<span class="pill" style="background:{COLORS[action]}">{action} {n}</span>'
+
+
+def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
+    """The report as one HTML document."""
+    campaigns, accounts = build(events)
+    start = events[0]["t"] if events else 0.0
+    end = events[-1]["t"] if events else 0.0
+    totals: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for acc in accounts.values():
+        totals.update(acc.actions)
+        reasons.update(acc.reasons)
+    touched = sorted(
+        (a for a in accounts.values() if a.worst > 0),
+        key=lambda a: (-a.worst, -len(a.events), a.account),
+    )
+    out = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        "<title>antiextract report</title>",
+        f"<style>{STYLE}</style></head><body>",
+        "<h1>antiextract report</h1>",
+        f"<p class='muted'>From {_e(source)}{(': ' + _e(note)) if note else ''}. "
+        f"{len(events):,} decisions, {len(accounts):,} accounts, "
+        f"{_e(_when(start))} to {_e(_when(end))} UTC.</p>",
+        "<p>" + " ".join(_pill(a, totals[a]) for a in ACTIONS) + "</p>",
+        "<h2>Timeline</h2>",
+        timeline_svg(events, start, end),
+        f"<h2>Campaigns ({len(campaigns)})</h2>",
+    ]
+    if not campaigns:
+        out.append("<p>No decision in this source carries campaign evidence.</p>")
+    for camp in sorted(campaigns.values(), key=lambda c: (-c.score, c.first)):
+        kind = LINKS.get(camp.cohort.split(":", 1)[0], "a shared trait")
+        subnets = sorted({_subnet(ip) for ip in camp.ips})
+        members = "".join(
+            f"<li><a href='#acct-{_anchor(a)}'><code>{_e(a)}</code></a> joined {_e(_when(t))}</li>"
+            for a, t in sorted(camp.members.items(), key=lambda x: x[1])
+        )
+        out.append(
+            f"<details class='campaign' open><summary>Campaign <code>{_e(camp.cohort)}</code>: "
+            f"{len(camp.members)} members, score {camp.score:.2f}</summary>"
+            f"<p>Tied by {_e(kind)}. First seen {_e(_when(camp.first))}; the store counted "
+            f"{camp.accounts} accounts, {camp.young} young, harvest share {camp.harvest:.2f}. "
+            f"Subnets: {_e(', '.join(subnets[:12]) or '-')}.</p>"
+            "<p>"
+            + " ".join(_pill(a, camp.actions[a]) for a in ACTIONS if camp.actions[a])
+            + "</p>"
+            + members_svg(camp, start, end)
+            + f"<details><summary>Members</summary><ul>{members}</ul></details></details>"
+        )
+    out += ["<h2>Top reasons</h2>"]
+    out.append(bars_svg(reasons, "Reasons of non-allow decisions") if reasons else "<p>None.</p>")
+    out.append(f"<h2>Accounts acted on ({len(touched)})</h2>")
+    out.append(
+        "<table><tr><th>account</th><th class='num'>decisions</th>"
+        + "".join(f"<th class='num'>{a}</th>" for a in ACTIONS[1:])
+        + "<th class='num'>max risk</th></tr>"
+    )
+    for acc in touched:
+        out.append(
+            f"<tr><td><a href='#acct-{_anchor(acc.account)}'><code>{_e(acc.account)}</code></a>"
+            f"</td><td class='num'>{len(acc.events)}</td>"
+            + "".join(f"<td class='num'>{acc.actions[a]}</td>" for a in ACTIONS[1:])
+            + f"<td class='num'>{acc.max_risk:.2f}</td></tr>"
+        )
+    out.append("</table>")
+    for acc in touched:
+        first = {a: min(e["t"] for e in acc.events if e.get("action") == a)
+                 for a in ACTIONS[1:] if acc.actions[a]}  # fmt: skip
+        firsts = ", ".join(f"{a} {_when(t)}" for a, t in sorted(first.items(), key=lambda x: x[1]))
+        out.append(
+            f"<details class='account' id='acct-{_anchor(acc.account)}'><summary>"
+            f"<code>{_e(acc.account)}</code></summary>"
+            + strip_svg(acc, start, end)
+            + f"<p>First: {_e(firsts)}.</p>"
+            f"<p>Reasons: {_e(_top(acc.reasons))}. Risk from: {_e(_top(acc.risk_from))}. "
+            f"Signals: {_e(_top(acc.signals))}.</p>"
+            f"<p>Campaigns: {_e(', '.join(sorted(acc.campaigns)) or '-')}. "
+            f"Addresses: {_e(', '.join(sorted(acc.ips)[:8]) or '-')}.</p></details>"
+        )
+    out.append(
+        "<p class='muted'>Made by <code>antiextract report</code>. Only ids, digests, "
+        "numbers and signal names are read from the events; no prompt text or key.</p>"
+        "</body></html>"
+    )
+    return "\n".join(out)
+
+
+def _top(counter: Counter[str], n: int = 4) -> str:
+    return ", ".join(f"{k} ({v})" for k, v in counter.most_common(n)) or "-"
+
+
+def _anchor(account: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in account)
+
+
+def _subnet(ip: str) -> str:
+    if ":" in ip:
+        return ip  # IPv6 is counted per /64 already
+    parts = ip.split(".")
+    return ".".join(parts[:3]) + ".0/24" if len(parts) == 4 else ip
+
+
+def command(args: argparse.Namespace) -> int:
+    """The ``report`` command: 0 when written, 2 when a source could not be read."""
+    if (args.log is None) == (args.replay is None):
+        print("antiextract report: give one of --log FILE or --replay FILE", file=sys.stderr)
+        return 2
+    try:
+        if args.log is not None:
+            with open(args.log, encoding="utf-8", errors="replace") as f:
+                events = events_from_log(f)
+            source, note = f"the audit log {args.log}", ""
+        else:
+            from . import replay
+
+            overrides = replay._parse_sets(args.set or [])
+            with open(args.replay, "rb") as f:
+                records = list(replay.read_records(f))
+            result = asyncio.run(replay.replay(records, overrides))
+            events = result.events
+            source = f"a replay of {args.replay}"
+            note = ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
+    except (OSError, ValueError) as exc:
+        print(f"antiextract report: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.write_text(render(events, source, note), encoding="utf-8")
+    print(f"wrote {out} ({len(events):,} decisions); open it in a browser (no network needed)")
+    return 0
+
+
+def add_parser(sub: Any) -> None:
+    """Registers ``antiextract report`` on the CLI's subparsers."""
+    p = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report of campaigns, actions and reasons",
+        description=(__doc__ or "").split("\n\n", 1)[1].strip(),
+    )
+    p.add_argument("--log", metavar="FILE", help="an audit log (JSON lines)")
+    p.add_argument("--replay", metavar="FILE", help="a recorder file, replayed first")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="with --replay")
+    p.add_argument("--out", default="antiextract-report.html", metavar="FILE")
+    p.set_defaults(func=command)
+
+
+__all__ = ["add_parser", "build", "events_from_log", "render"]

@@ -1,0 +1,255 @@
+"""The traffic recorder: protected requests as JSON lines, for ``antiextract replay``.
+
+Opt-in (``ANTIEXTRACT_RECORD_FILE``, any mode), to a local file only, stopped at
+``ANTIEXTRACT_RECORD_MAX_BYTES``. It exists so an operator can tune thresholds on their own
+traffic before switching from shadow to enforce: replay runs the file through the detector
+on simulated time with any settings. It is the one place antiextract ever keeps prompt
+text, so the file is as sensitive as the traffic itself (the README's privacy note).
+
+One line per protected request, written as the middleware saw it, before any decision:
+
+=============  ================================================================
+``v``          schema version, 1
+``t``          the middleware's clock (seconds since the epoch) when it read the body
+``method``     ``POST``
+``path``       the protected path as configured (another spelling already mapped)
+``root_path``  the app's ``root_path`` (usually empty)
+``query``      the query string; API-key parameters hold the key's digest
+``client``     the peer address (the proxies' ``X-Forwarded-For`` is a header)
+``headers``    ``[name, value]`` pairs in the request's order, names lowercase: every
+               name is kept (the header layout is a client signal), values only of
+               the headers the detector reads (user agent, content type, SDK
+               self-description, forwarding, the configured auth-layer headers);
+               an API-key header holds ``Bearer key:<digest>``, the account id the
+               middleware derives from the key (``antiextract inspect`` takes it);
+               every other value is ``""``
+``body``       the body as text (UTF-8), or ``body_b64`` when it is not UTF-8
+``complete``   false when the body was longer than ``INSPECT_MAX_BYTES`` and only
+               that much was read (and recorded)
+=============  ================================================================
+
+Writing never holds up a request: lines go through a bounded queue to a writer thread;
+when the queue is full (the disk cannot keep up) a line is dropped and counted.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import logging
+import os
+import queue
+import threading
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import orjson
+
+from .identity import KeyPlaces
+
+SCHEMA_VERSION = 1
+QUEUE_LINES = 10_000
+
+_log = logging.getLogger("antiextract.recorder")
+
+# Headers whose values the detector reads (fingerprint, identity, API family): kept.
+KEPT_VALUES = frozenset(
+    (
+        b"user-agent",
+        b"content-type",
+        b"content-length",
+        b"accept",
+        b"anthropic-version",
+        b"anthropic-beta",
+        b"openai-beta",
+        b"x-forwarded-for",
+        b"x-real-ip",
+        b"forwarded",
+    )
+)
+KEPT_PREFIXES = (b"x-stainless-",)
+
+
+class Redactor:
+    """Turns a request's headers and query into what the recorder may keep."""
+
+    __slots__ = ("hash_key", "kept", "places")
+
+    def __init__(self, places: KeyPlaces, hash_key: bytes, auth_headers: Iterable[str]) -> None:
+        self.places, self.hash_key = places, hash_key
+        self.kept = KEPT_VALUES | {h.lower().encode("latin-1") for h in auth_headers}
+
+    def headers(self, headers: Iterable[tuple[bytes, bytes]]) -> list[list[str]]:
+        out = []
+        for raw, value in headers:
+            name = raw.lower()
+            if name in self.places.headers:
+                account = self.places.read([(name, value)], b"", self.hash_key).account
+                text = f"Bearer {account}" if account else ""
+            elif name in self.kept or name.startswith(KEPT_PREFIXES):
+                text = value.decode("latin-1")
+            else:
+                text = ""
+            out.append([name.decode("latin-1"), text])
+        return out
+
+    def query(self, query: bytes) -> str:
+        if not query:
+            return ""
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        params = self.places.params
+        if not params or not any(name in params for name, _ in pairs):
+            return query.decode("latin-1")
+        out = []
+        for name, value in pairs:
+            if name in params:
+                found = self.places.read([], f"{name}={value}".encode(), self.hash_key)
+                value = found.account or ""
+            out.append((name, value))
+        return urlencode(out)
+
+
+def record_line(
+    scope: dict[str, Any], body: bytes, complete: bool, now: float, redactor: Redactor
+) -> bytes:
+    """One request as a JSON line (pure: no I/O)."""
+    client = scope.get("client")
+    record: dict[str, Any] = {
+        "v": SCHEMA_VERSION,
+        "t": now,
+        "method": scope.get("method", "POST"),
+        "path": scope["path"],
+        "root_path": scope.get("root_path", ""),
+        "query": redactor.query(scope.get("query_string", b"")),
+        "client": client[0] if client else None,
+        "headers": redactor.headers(scope.get("headers", ())),
+    }
+    try:
+        record["body"] = body.decode("utf-8")
+    except UnicodeDecodeError:
+        record["body_b64"] = base64.b64encode(body).decode("ascii")
+    record["complete"] = complete
+    return orjson.dumps(record) + b"\n"
+
+
+class Recorder:
+    """Appends lines to ``path`` from a writer thread, up to ``max_bytes``; a request's
+    body is kept up to ``inspect_bytes``, what the middleware reads before deciding."""
+
+    def __init__(
+        self, path: str, max_bytes: int, redactor: Redactor, inspect_bytes: int = 1_048_576
+    ) -> None:
+        self.path, self.max_bytes, self.redactor = path, max_bytes, redactor
+        self.inspect_bytes = inspect_bytes
+        self.dropped = 0
+        self.full = False
+        # One unbuffered O_APPEND descriptor: each line is one write(), so the workers of
+        # a multi-process server can share the file without splitting each other's lines.
+        # Created readable by the server's user only: it holds prompt text.
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._closed = False
+        self._queue: queue.Queue[bytes | None] = queue.Queue(QUEUE_LINES)
+        self._thread = threading.Thread(target=self._run, name="antiextract-recorder", daemon=True)
+        self._thread.start()
+        atexit.register(self.close)
+
+    def receive(self, scope: dict[str, Any], receive: Any, now: float) -> Any:
+        """``receive`` for one protected request: passes every message on as it is, and
+        records the request once its body is read whole or up to ``inspect_bytes`` (a
+        request whose body is never read, refused before it, is not recorded)."""
+        if self.full:
+            return receive
+        return _RecordingReceive(self, scope, receive, now)
+
+    def write(self, scope: dict[str, Any], body: bytes, complete: bool, now: float) -> None:
+        """Record one protected request. Never raises."""
+        if self.full:
+            return
+        try:
+            self._queue.put_nowait(record_line(scope, body, complete, now, self.redactor))
+        except queue.Full:
+            self.dropped += 1
+        except Exception:  # a recorder must never cost a request
+            self.dropped += 1
+            _log.exception("antiextract recorder: a request could not be recorded")
+
+    def close(self) -> None:
+        """Write what is queued and close the file (idempotent)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+        if not self._closed:
+            self._closed = True
+            os.close(self._fd)
+
+    def _run(self) -> None:
+        while True:
+            line = self._queue.get()
+            if line is None:
+                return
+            try:  # the file's size now, other processes' lines included
+                size = os.fstat(self._fd).st_size
+                if size + len(line) <= self.max_bytes:
+                    os.write(self._fd, line)
+                    continue
+            except OSError:
+                self.dropped += 1
+                _log.exception("antiextract recorder: writing %s failed", self.path)
+                continue
+            if not self.full:
+                self.full = True
+                _log.warning(
+                    "antiextract recorder: %s reached ANTIEXTRACT_RECORD_MAX_BYTES=%d; "
+                    "recording stopped",
+                    self.path,
+                    self.max_bytes,
+                )
+
+
+class _RecordingReceive:
+    __slots__ = ("chunks", "done", "now", "receive", "recorder", "scope", "size")
+
+    def __init__(self, recorder: Recorder, scope: dict[str, Any], receive: Any, now: float):
+        self.recorder, self.scope, self.receive, self.now = recorder, scope, receive, now
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.done = False
+
+    async def __call__(self) -> dict[str, Any]:
+        message = await self.receive()
+        if self.done or message.get("type") != "http.request":
+            return message
+        try:
+            body = message.get("body", b"")
+            self.chunks.append(body)
+            self.size += len(body)
+            more = bool(message.get("more_body", False))
+            cap = self.recorder.inspect_bytes
+            if not more or self.size >= cap:
+                self.done = True
+                data = b"".join(self.chunks)
+                self.chunks = []
+                self.recorder.write(self.scope, data[:cap], not more and len(data) <= cap, self.now)
+        except Exception:  # a recorder must never cost a request
+            self.done = True
+            _log.exception("antiextract recorder: a request could not be recorded")
+        return message
+
+
+def recorder_for(settings: Any, places: KeyPlaces, hash_key: bytes) -> Recorder | None:
+    """The recorder ``settings`` ask for (``RECORD_FILE``), or None."""
+    if settings.record_file is None:
+        return None
+    auth = (
+        settings.account_header,
+        settings.account_created_header,
+        settings.account_tier_header,
+    )
+    redactor = Redactor(places, hash_key, (h for h in auth if h))
+    return Recorder(
+        settings.record_file, settings.record_max_bytes, redactor, settings.inspect_max_bytes
+    )
+
+
+__all__ = ["SCHEMA_VERSION", "Recorder", "Redactor", "record_line", "recorder_for"]

@@ -1,0 +1,55 @@
+"""`make demo` (`antiextract demo`): the whole ladder on a small campaign among honest
+users, on simulated time through the real middleware, with the report written."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from antiextract.ops.cli import main
+from antiextract.ops.story import run
+
+
+async def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
+    out = io.StringIO()
+    report = tmp_path / "demo-report.html"
+    result = await run(console=Console(file=out, width=200), out=report)
+    honest, farm = result["honest"], result["farm"]
+    # honest users: every request allowed as sent
+    assert honest.requests > 100 and len(honest.accounts) == 8
+    assert set(honest.actions) == {"allow"} and not honest.challenges
+    # the farm: flagged as one template campaign, then the whole ladder
+    assert result["cohort"].startswith("t:")
+    assert 0 < farm.first["flagged"] < farm.first["block"]
+    for action in ("degrade", "challenge", "block"):
+        assert farm.actions[action] > 0, action
+    assert farm.challenges["issued"] > 0 and farm.challenges["solved"] > 0  # ChallengeAuth
+    assert farm.blocked == {farm.greedy}  # only the member that stopped pacing itself
+    assert result["evidence"]["accounts"] == 30
+    text = out.getvalue()
+    assert f"Campaign {result['cohort']} flagged at +0:" in text
+    assert "every one allowed as sent" in text and str(report) in text
+    html = report.read_text()
+    assert result["cohort"] in html and "sk-farm" not in html and "sk-honest" not in html
+
+
+def test_the_demo_command_exits_0_when_the_story_holds(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    assert "flagged at" in capsys.readouterr().out
+    assert (tmp_path / "antiextract-demo-report.html").exists()
+
+
+async def test_with_the_default_thresholds_the_farm_is_only_degraded(tmp_path: Path) -> None:
+    """What the demo says of its own thresholds: the defaults would not climb the ladder
+    in 90 minutes."""
+    from antiextract.ops.story import DEMO_SETTINGS
+
+    defaults = {k: v for k, v in DEMO_SETTINGS.items() if not k.endswith("_at")}
+    result = await run(Console(file=io.StringIO()), tmp_path / "r.html", settings=defaults)
+    farm = result["farm"]
+    assert farm.actions["degrade"] > 0
+    assert farm.actions["challenge"] == 0 and farm.actions["block"] == 0
+    assert set(result["honest"].actions) == {"allow"}
