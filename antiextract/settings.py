@@ -225,6 +225,11 @@ class Settings(BaseSettings):
         description="JSON: overrides of the risk model (trait weights, alpha, youth_days, "
         "acute_half_life, ...).",
     )
+    evidence_model: JsonObject = Field(
+        {},
+        description="JSON: overrides of the per-account evidence model (likelihood ratios "
+        "per kind, cap_pos, cap_neg, floor, half_life, alpha, offset, scale, ...).",
+    )
     degrade_at: float = Field(3.0, ge=0, description="Risk at which requests are degraded.")
     challenge_at: float = Field(
         6.0, ge=0, description="Risk at which a proof-of-work challenge is required."
@@ -405,6 +410,7 @@ class Settings(BaseSettings):
         "tier_factors",
         "signal_weights",
         "risk_model",
+        "evidence_model",
         "campaign_model",
         "degrade_model_map",
         mode="before",
@@ -481,6 +487,15 @@ class Settings(BaseSettings):
 
         _check_keys(value, tuple(RiskModel.__dataclass_fields__))
         RiskModel(**value)
+        return value
+
+    @field_validator("evidence_model")
+    @classmethod
+    def _check_evidence(cls, value: dict[str, float]) -> dict[str, float]:
+        from .model.evidence import EvidenceModel
+
+        _check_keys(value, tuple(EvidenceModel.__dataclass_fields__))
+        EvidenceModel(**value)
         return value
 
     @field_validator("tier_factors")

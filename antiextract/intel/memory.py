@@ -15,8 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..model.cohorts import CohortModel
+from ..model.evidence import EvidenceModel
 from .analyzer import CohortTable
 from .buffer import RecordBuffer
+from .evidence_fold import AccountBook, AccountTable
 from .plane import IntelStats
 from .records import Record
 from .verdicts import VerdictBook, VerdictCache
@@ -37,12 +39,16 @@ class MemoryIntel:
         max_cohorts: int = 100_000,
         clock: Callable[[], float] = time.time,
         metrics: Any = None,
+        evidence_model: EvidenceModel | None = None,
     ) -> None:
         self.cache = VerdictCache()
         self.stats = IntelStats()
         self.buffer = RecordBuffer(buffer, flush_records, self.stats)
         self.table = CohortTable(model, max_cohorts)
         self.book = VerdictBook(verdict_ttl)
+        evidence_model = evidence_model or EvidenceModel()
+        self.accounts = AccountTable(evidence_model)
+        self.account_book = AccountBook(evidence_model)
         self.flush_seconds = flush_seconds
         self.clock = clock
         self.metrics = metrics
@@ -59,13 +65,19 @@ class MemoryIntel:
         records = self.buffer.take(most)
         self.stats.flushed += len(records)
         self.stats.analyzed += self.table.analyze(records, self.book)
+        self.accounts.analyze(records, self.account_book)
         self.stats.invalid = self.table.skipped
         oldest = self.buffer.oldest()
         self.stats.lag = 0.0 if oldest is None else max(0.0, now - oldest)
         self.buffer.due = now + self.flush_seconds
         writes, gone = self.book.changes(now)
-        if writes or gone:
-            self.cache.replace(self.book.published.values(), self.cache.version + 1)
+        account_writes, accounts_gone = self.account_book.changes(now)
+        if writes or gone or account_writes or accounts_gone:
+            self.cache.replace(
+                self.book.published.values(),
+                self.cache.version + 1,
+                self.account_book.published.values(),
+            )
         self.cache.refreshed_at = now
         if self.metrics is not None:
             self.metrics.intel(self.stats, self.cache.active(now))

@@ -74,7 +74,10 @@ def intel_for(
     group over Redis; ``NoIntel`` when the plane or campaigns are off."""
     if settings.intel == "off" or not settings.campaigns_enabled:
         return NoIntel()
+    from ..model.evidence import EvidenceModel
     from ..store.memory import MemoryStore
+
+    evidence = EvidenceModel(**settings.evidence_model)
 
     if isinstance(store, MemoryStore):
         from .memory import MemoryIntel
@@ -87,6 +90,7 @@ def intel_for(
             verdict_ttl=settings.verdict_ttl,
             clock=clock,
             metrics=metrics,
+            evidence_model=evidence,
         )
     from .redis import RedisIntel
 
@@ -100,4 +104,5 @@ def intel_for(
         analyze=settings.intel == "embedded",
         clock=clock,
         metrics=metrics,
+        evidence_model=evidence,
     )

@@ -50,10 +50,13 @@ from redis.exceptions import ResponseError
 
 from ..model import risk as _risk
 from ..model.cohorts import campaign_score, harvest
+from ..model.evidence import EvidenceModel
 from ..store.base import StoreError
 from ..store.redis import _lua_constants, store_errors
 from .analyzer import runs
 from .buffer import RecordBuffer
+from .evidence_fold import PREFIX as ACCOUNT_FIELD
+from .evidence_fold import AccountBook, AccountVerdict, RedisEvidence
 from .plane import IntelStats
 from .records import Record
 from .verdicts import Verdict, VerdictBook, VerdictCache
@@ -160,13 +163,17 @@ async def refresh(client: Any, prefix: str, cache: VerdictCache, now: float) -> 
         version = _number(raw_version, int) or 0
         if version != cache.version:
             raw = await client.hgetall(hash_key)
-            verdicts = []
+            verdicts, accounts = [], []
             for field, value in raw.items():
+                name = _text(field)
                 try:
-                    verdicts.append(Verdict.decode(_text(field), value))
+                    if name.startswith(ACCOUNT_FIELD):
+                        accounts.append(AccountVerdict.decode(name[len(ACCOUNT_FIELD) :], value))
+                    else:
+                        verdicts.append(Verdict.decode(name, value))
                 except ValueError:
                     continue  # not ours to trust; the analyser overwrites or drops it
-            cache.replace(verdicts, version)
+            cache.replace(verdicts, version, accounts)
     cache.refreshed_at = now
     return _number(raw_beat, float)
 
@@ -196,6 +203,7 @@ class RedisAnalyzer:
         claim_idle: float = CLAIM_IDLE,
         read_count: int = READ_COUNT,
         forget_idle: float = FORGET_IDLE,
+        evidence_model: EvidenceModel | None = None,
     ) -> None:
         self.store = store
         self.client = store.client
@@ -204,6 +212,9 @@ class RedisAnalyzer:
         self.stats = stats
         self.consumer = consumer or consumer_name()
         self.book = VerdictBook(verdict_ttl)
+        evidence_model = evidence_model or EvidenceModel()
+        self.account_book = AccountBook(evidence_model)
+        self.evidence = RedisEvidence(store, evidence_model)
         self.partitions = partitions
         self.lease_seconds = lease_seconds  # None: no lease, every partition (a worker)
         self.claim_idle = claim_idle
@@ -293,6 +304,7 @@ class RedisAnalyzer:
         with store_errors("intel analysis"):
             if self.cache.version != self._adopted:
                 self.book.adopt(self.cache.all())
+                self.account_book.adopt(self.cache.accounts())
                 self._adopted = self.cache.version
             taken: dict[int, list[bytes]] = {}
             records: list[Record] = []
@@ -316,6 +328,7 @@ class RedisAnalyzer:
                 oldest = min(r.t for r in records)
                 self.stats.lag = max(0.0, now - oldest)
                 await self._fold_all(records)
+                await self.evidence.fold(records, self.account_book, SEND_CHUNK)
                 self.stats.analyzed += len(records)
             if taken:
                 async with self.client.pipeline(transaction=False) as pipe:
@@ -416,12 +429,21 @@ class RedisAnalyzer:
 
     async def _publish_changes(self, now: float, caught_up: bool) -> None:
         writes, gone = self.book.changes(now)
+        account_writes, accounts_gone = self.account_book.changes(now)
         keys = verdict_keys(self.prefix)
-        if writes or gone:
-            args: list[Any] = [int(self.book.ttl) + 60, VERSION_TTL, len(writes)]
+        if writes or gone or account_writes or accounts_gone:
+            # the hash lives as long as the longest verdict in it may (account verdicts
+            # last while their evidence matters: up to the evidence model's ttl)
+            ttl = int(self.book.ttl) + 60
+            if self.account_book.published:
+                ttl = max(ttl, self.account_book.model.ttl + 60)
+            args: list[Any] = [ttl, VERSION_TTL, len(writes) + len(account_writes)]
             for v in writes:
                 args += [v.key, v.encode()]
+            for a in account_writes:
+                args += [ACCOUNT_FIELD + a.account, a.encode()]
             args += gone
+            args += [ACCOUNT_FIELD + a for a in accounts_gone]
             await self.store._pipelined([(self._publish, keys, args)])
             self.published += 1
         if caught_up:  # nothing was waiting: the heartbeat says analysis is current
@@ -450,6 +472,7 @@ class RedisIntel:
         consumer: str | None = None,
         claim_idle: float = CLAIM_IDLE,
         lease_seconds: float | None = None,
+        evidence_model: EvidenceModel | None = None,
     ) -> None:
         self.store = store
         self.client = store.client
@@ -471,6 +494,7 @@ class RedisIntel:
             self.analyzer = RedisAnalyzer(
                 store, self.cache, self.stats, consumer=consumer, verdict_ttl=verdict_ttl,
                 partitions=partitions, lease_seconds=lease, claim_idle=claim_idle,
+                evidence_model=evidence_model,
             )  # fmt: skip
         self._tasks: list[asyncio.Task[None]] = []
         self._flushed = asyncio.Event()  # wakes an idle embedded analyser

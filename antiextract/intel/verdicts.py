@@ -14,11 +14,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import orjson
 import xxhash
 
 from ..model.cohorts import CohortView
+
+if TYPE_CHECKING:
+    from .evidence_fold import AccountVerdict
 
 # A verdict is published again (renewed in Redis, bumping the version every replica
 # polls) only when it changed by more than this share or a quarter of its lifetime has
@@ -159,10 +163,11 @@ class VerdictCache:
     it whole (``replace``) from the background. A replacement is one reference swap, so
     a lookup sees the old or the new verdicts, never a mix."""
 
-    __slots__ = ("_by_key", "refreshed_at", "version")
+    __slots__ = ("_by_account", "_by_key", "refreshed_at", "version")
 
     def __init__(self) -> None:
         self._by_key: dict[str, Verdict] = {}
+        self._by_account: dict[str, AccountVerdict] = {}  # evidence_fold: accounts past offset
         self.version = 0
         self.refreshed_at = 0.0  # when the plane last confirmed (or replaced) the verdicts
 
@@ -178,8 +183,21 @@ class VerdictCache:
                 found.append(v)
         return tuple(found)
 
-    def replace(self, verdicts: Iterable[Verdict], version: int) -> None:
+    def account(self, account: str, now: float) -> AccountVerdict | None:
+        """The live evidence verdict on ``account`` (one dict read), None if none."""
+        v = self._by_account.get(account)
+        return v if v is not None and v.expires > now else None
+
+    def replace(
+        self,
+        verdicts: Iterable[Verdict],
+        version: int,
+        accounts: Iterable[AccountVerdict] | None = None,
+    ) -> None:
+        """``accounts`` None: the account verdicts are kept as they are."""
         self._by_key = {v.key: v for v in verdicts}
+        if accounts is not None:
+            self._by_account = {v.account: v for v in accounts}
         self.version = version
 
     def active(self, now: float) -> int:
@@ -188,3 +206,6 @@ class VerdictCache:
 
     def all(self) -> tuple[Verdict, ...]:
         return tuple(self._by_key.values())
+
+    def accounts(self) -> tuple[AccountVerdict, ...]:
+        return tuple(self._by_account.values())

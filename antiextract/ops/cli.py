@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from ..model.evidence import EvidenceModel
 from ..redact import mask_uri, redact
 from ..settings import Settings, SettingsError, load_settings
 from . import replay, report
@@ -179,6 +180,7 @@ def _worker(args: argparse.Namespace) -> int:
                 idle_seconds=settings.flush_ms / 1000,
                 refresh_seconds=settings.verdict_refresh_ms / 1000,
                 metrics=metrics,
+                evidence_model=EvidenceModel(**settings.evidence_model),
             )
         finally:
             if listener is not None:

@@ -21,6 +21,7 @@ from typing import Any
 from ..intel.plane import IntelStats
 from ..intel.redis import CLAIM_IDLE, RedisAnalyzer, refresh
 from ..intel.verdicts import VerdictCache
+from ..model.evidence import EvidenceModel
 from ..store.base import StoreError
 from ..store.redis import RedisStore
 
@@ -40,13 +41,14 @@ async def run_worker(
     stop: asyncio.Event | None = None,
     clock: Callable[[], float] = time.time,
     metrics: Any = None,
+    evidence_model: EvidenceModel | None = None,
 ) -> IntelStats:
     """Analyse until ``stop`` is set (SIGTERM/SIGINT set it when it is None); the counts."""
     stop = stop or _stop_on_signals()
     cache, stats = VerdictCache(), IntelStats()
     analyzer = RedisAnalyzer(
         store, cache, stats, consumer=consumer, verdict_ttl=verdict_ttl,
-        lease_seconds=None, claim_idle=claim_idle,
+        lease_seconds=None, claim_idle=claim_idle, evidence_model=evidence_model,
     )  # fmt: skip
     _log.info("intel worker %s: analysing every partition of %s", analyzer.consumer, store.prefix)
     wait, refreshed, reported = idle_seconds, 0.0, clock()

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..intel.evidence_fold import AccountVerdict
 from ..model.bucket import BLOCKED, TOKENS, Outcome
 from ..model.cohorts import CohortView, bucket_refusal, strongest
+from ..model.evidence import EvidenceModel, risk_added
 from ..vocab import ACTIONS, ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE
 
 __all__ = ["ACTIONS", "ALLOW", "BLOCK", "CAMPAIGN", "CHALLENGE", "DEGRADE", "THROTTLE"]
@@ -41,15 +43,40 @@ class Decision:
     campaign: CohortView | None = None  # the flagged cohort that weighed most, if any
 
 
-def decide(outcome: Outcome, t: Thresholds, traits: int = 0) -> Decision:
+@dataclass(frozen=True, slots=True)
+class EvidenceRead:
+    """What an account's accumulated evidence adds to its risk, and the kinds behind it."""
+
+    added: float = 0.0
+    kinds: tuple[str, ...] = ()
+
+
+NO_EVIDENCE = EvidenceRead()
+
+
+def read_evidence(v: AccountVerdict | None, now: float, m: EvidenceModel) -> EvidenceRead:
+    """The account verdict the intelligence plane published (``VerdictCache.account``),
+    aged to ``now``: ``max(0, evidence - offset) x scale`` and the kinds weighing for it.
+    The level (``risk.py``) saturates under the degrade threshold for an account that
+    harvests for days; this is the part that keeps counting days (``model/evidence.py``)."""
+    if v is None:
+        return NO_EVIDENCE
+    added = risk_added(v.evidence(now, m), m)
+    return EvidenceRead(added, v.reasons()) if added > 0 else NO_EVIDENCE
+
+
+def decide(
+    outcome: Outcome, t: Thresholds, traits: int = 0, evidence: EvidenceRead = NO_EVIDENCE
+) -> Decision:
     """The action and why. The request's strongest flagged cohort weighs on this member
     (``cohorts.member_score``, given the request's trait bits) and, scaled by the account's
-    youth, adds to the account's own risk; a campaign whose shared bucket refused this
-    request (``cohorts.bucket_refusal``) throttles it. The risk's top contributions
-    (``risk.reasons``) are added by the audit event, only for the decisions that are
-    logged."""
+    youth, adds to the account's own risk, as does the account's accumulated evidence
+    (``read_evidence``; its kinds are named in the reasons of a degrade or challenge); a
+    campaign whose shared bucket refused this request (``cohorts.bucket_refusal``)
+    throttles it. The risk's top contributions (``risk.reasons``) are added by the audit
+    event, only for the decisions that are logged."""
     a = outcome.assessment
-    risk = a.risk if a is not None else 0.0
+    risk = (a.risk if a is not None else 0.0) + evidence.added
     campaign, weight = strongest(outcome.cohorts, traits)
     if campaign is not None and campaign.score > 0:
         risk += weight * (a.youth if a is not None else 1.0)
@@ -68,9 +95,11 @@ def decide(outcome: Outcome, t: Thresholds, traits: int = 0) -> Decision:
         reason = "token_budget" if limit == TOKENS else f"request_limit:{limit}"
         return Decision(THROTTLE, (reason,), outcome.retry_after, limit, risk, campaign)
     if t.challenge_enabled and risk >= t.challenge_at:
-        return Decision(CHALLENGE, (f"risk>={t.challenge_at:g}",), risk=risk, campaign=campaign)
+        why = (f"risk>={t.challenge_at:g}", *evidence.kinds)
+        return Decision(CHALLENGE, why, risk=risk, campaign=campaign)
     if risk >= t.degrade_at:
-        return Decision(DEGRADE, (f"risk>={t.degrade_at:g}",), risk=risk, campaign=campaign)
+        why = (f"risk>={t.degrade_at:g}", *evidence.kinds)
+        return Decision(DEGRADE, why, risk=risk, campaign=campaign)
     return _ALLOWED if risk == 0.0 else Decision(ALLOW, (), risk=risk, campaign=campaign)
 
 

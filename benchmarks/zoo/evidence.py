@@ -43,39 +43,61 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .replay import run
-from .traffic import ATTACK, DAY, LEGIT, START, ZooConfig
+import xxhash
 
-KINDS = ("harvest", "extract", "churn")
+from antiextract.model import evidence as ev
+from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE
+
+from .replay import run
+from .traffic import ATTACK, LEGIT, ZooConfig
+
+KINDS = ev.KINDS
+_DEFAULT = ev.EvidenceModel()
 
 
 @dataclass(frozen=True)
 class Accumulator:
-    cap_pos: float = 2.0  # per kind per day
-    cap_neg: float = 1.0  # per kind per day
-    floor: float = 2.0  # a kind's total never goes below -floor
-    half_life: float = 7 * DAY
-    alpha: float = 5e-3  # chosen on tuning seeds 1, 2: the honest peak p99 there is 4.6 < ln(200)
+    """The bounds of ``antiextract.model.evidence.EvidenceModel`` a run is scored with
+    (the likelihood ratios come from ``fit``): the arithmetic is the module's, not ours."""
+
+    cap_pos: float = _DEFAULT.cap_pos  # per kind per day
+    cap_neg: float = _DEFAULT.cap_neg  # per kind per day
+    floor: float = _DEFAULT.floor  # a kind's total never goes below -floor
+    half_life: float = _DEFAULT.half_life
+    alpha: float = _DEFAULT.alpha  # chosen on tuning seeds 1, 2 (honest p99 4.6)
+    networks: int = _DEFAULT.networks
 
     @property
     def threshold(self) -> float:
         return math.log(1 / self.alpha)
 
+    def model(self, llr: list[tuple[float, float]]) -> ev.EvidenceModel:
+        ratios = {}
+        for kind, (yes, no) in zip(KINDS, llr, strict=True):
+            ratios[kind], ratios[f"{kind}_not"] = max(0.0, yes), min(0.0, no)
+        return ev.EvidenceModel(
+            **ratios, cap_pos=self.cap_pos, cap_neg=self.cap_neg, floor=self.floor,
+            half_life=self.half_life, alpha=self.alpha, networks=self.networks,
+        )  # fmt: skip
+
 
 def observations(
-    trace: list[tuple], churn_by: str = "subnet"
+    trace: list[tuple], churn_by: str = "subnet", networks: int = _DEFAULT.networks
 ) -> list[tuple[str, str, str, float, bool, tuple[int, ...]]]:
-    """(family, key, seat, t, harvest, kinds) per request; churn (a network the account
-    never used: a /24 with ``churn_by="subnet"``, an address with ``"ip"``) is -1 on an
-    account's first request (nothing to compare with)."""
-    seen_ips: dict[str, set[str]] = defaultdict(set)
+    """(family, key, seat, t, harvest, kinds) per request, the kinds as the intelligence
+    plane reads them (``model.evidence.kinds_shown``: churn is a network not among the
+    account's last ``networks``, a /24 with ``churn_by="subnet"`` as the records' ``n:``
+    cohort key, an address with ``"ip"``; unseen on an account's first request)."""
+    nets: dict[str, ev.Evidence] = defaultdict(ev.Evidence)
+    m = ev.EvidenceModel(networks=networks)
     out = []
     for fam, key, seat, t, harvest, elicit, focus, single, extract, addr, _full, _risk in trace:
         ip = addr.rsplit(".", 1)[0] if churn_by == "subnet" else addr
-        ips = seen_ips[key]
-        churn = -1 if not ips else int(ip not in ips)
-        ips.add(ip)
-        kinds = (int(elicit and focus and single), int(extract), churn)
+        traits = (
+            (ELICIT if elicit else 0) | (FOCUS if focus else 0) | (SINGLE if single else 0)
+            | (EXTRACT if extract else 0)
+        )  # fmt: skip
+        kinds = ev.kinds_shown(traits, xxhash.xxh32_intdigest(ip.encode()), nets[key], m)
         out.append((fam, key, seat, t, harvest, kinds))
     return out
 
@@ -94,40 +116,28 @@ def fit(obs: list[tuple]) -> list[tuple[float, float]]:
 
 
 def score(obs: list[tuple], llr: list[tuple[float, float]], acc: Accumulator) -> dict[str, dict]:
-    """Per account key: when (request number, time) it was flagged, if ever."""
+    """Per account key: when (request number, time) it was flagged, if ever; each request
+    folded by ``model.evidence.observe`` (what the intelligence plane runs)."""
+    m = acc.model(llr)
     state: dict[str, dict] = {}
     for fam, key, seat, t, harvest, kinds in obs:
         s = state.get(key)
         if s is None:
             s = state[key] = {
-                "fam": fam, "seat": seat, "first": t, "last": t, "n": 0, "harvests": 0,
-                "totals": [0.0] * len(KINDS), "day": -1, "pos": [0.0] * len(KINDS),
-                "neg": [0.0] * len(KINDS), "flag_n": None, "flag_t": None,
+                "fam": fam, "seat": seat, "first": t, "n": 0, "harvests": 0,
+                "e": ev.Evidence(), "flag_n": None, "flag_t": None,
                 "harvest_before_flag": 0, "peak": 0.0,
             }  # fmt: skip
-        d = 0.5 ** ((t - s["last"]) / acc.half_life)
-        s["totals"] = [v * d for v in s["totals"]]
-        s["last"] = t
-        day = int((t - START) // DAY)
-        if day != s["day"]:
-            s["day"], s["pos"], s["neg"] = day, [0.0] * len(KINDS), [0.0] * len(KINDS)
-        for k, v in enumerate(kinds):
-            if v < 0:
-                continue
-            x = llr[k][0] if v else llr[k][1]
-            if x > 0:  # a day counts at most one observation's worth, and at most cap_pos
-                x = min(x, min(acc.cap_pos, llr[k][0]) - s["pos"][k])
-                s["pos"][k] += x
-            else:
-                x = max(x, -acc.cap_neg - s["neg"][k])
-                s["neg"][k] += x
-            s["totals"][k] = max(-acc.floor, s["totals"][k] + x)
+        e = s["e"]
+        ev.observe(e, t, kinds, m)
+        s["totals"] = e.totals
+        total = ev.score(e, t, m)
         s["n"] += 1
         s["harvests"] += harvest
-        s["peak"] = max(s["peak"], sum(s["totals"]))
+        s["peak"] = max(s["peak"], total)
         if s["flag_n"] is None:
             s["harvest_before_flag"] += harvest
-            if sum(s["totals"]) >= acc.threshold:
+            if total >= m.threshold:
                 s["flag_n"], s["flag_t"] = s["n"], t
     return state
 
@@ -215,13 +225,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--alpha", type=float, default=Accumulator.alpha)
     ap.add_argument("--tuning-only", action="store_true", help="do not run the held-out seeds")
     ap.add_argument("--churn-by", choices=("subnet", "ip"), default="subnet")
+    ap.add_argument("--networks", type=int, default=_DEFAULT.networks)
     ap.add_argument("--cache", type=Path, default=None, help="directory of trace pickles")
     args = ap.parse_args(argv)
     if any(s >= 1000 for s in args.tuning_seeds) or any(s < 1000 for s in args.heldout_seeds):
         ap.error("tuning seeds are below 1000, held-out seeds from 1000 on")
-    acc = Accumulator(args.cap_pos, args.cap_neg, args.floor, alpha=args.alpha)
+    acc = Accumulator(
+        args.cap_pos, args.cap_neg, args.floor, alpha=args.alpha, networks=args.networks
+    )
     tuning = observations(
-        asyncio.run(traces(args.tuning_seeds, args.days, args.scale, args.cache)), args.churn_by
+        asyncio.run(traces(args.tuning_seeds, args.days, args.scale, args.cache)),
+        args.churn_by,
+        args.networks,
     )
     llr = fit(tuning)
     print(f"likelihood ratios (tuning seeds {args.tuning_seeds}), ln P(x|harvest)/P(x|honest):")
@@ -236,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             obs = tuning
         else:
             obs = observations(
-                asyncio.run(traces(seeds, args.days, args.scale, args.cache)), args.churn_by
+                asyncio.run(traces(seeds, args.days, args.scale, args.cache)),
+                args.churn_by,
+                args.networks,
             )
         print(f"## {name} seeds {seeds} ({args.days} days, scale {args.scale})\n")
         print(markdown(report(score(obs, llr, acc))) + "\n")

@@ -1,0 +1,206 @@
+"""Per-account evidence in the intelligence plane (intel/evidence_fold.py, evidence.lua):
+the memory analyser and the Redis analyser publish the same account verdicts on drawn
+records, the cache answers per account, and every key is hash-tagged and expires."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from antiextract.intel.evidence_fold import (
+    AccountBook,
+    AccountTable,
+    AccountVerdict,
+    net_hash,
+    state_key,
+)
+from antiextract.intel.memory import MemoryIntel
+from antiextract.intel.records import Record
+from antiextract.intel.redis import RedisIntel, verdict_keys
+from antiextract.model import evidence as ev
+from antiextract.model.cohorts import CohortModel
+from antiextract.model.evidence import EvidenceModel
+from antiextract.model.risk import DAY, ELICIT, EXTRACT, FOCUS, SINGLE
+from antiextract.store.redis import RedisStore
+
+from .conftest import redis_client, test_limits
+
+T0 = 1_798_761_600.0  # a UTC midnight
+HARVEST = ELICIT | FOCUS | SINGLE
+COHORTS = CohortModel(min_young=5, full_young=10)
+MODELS = [
+    EvidenceModel(),
+    EvidenceModel(networks=2, half_life=DAY, offset=1.0, cap_pos=1.5, cap_neg=0.5, floor=1.0),
+    EvidenceModel(harvest=2.0, churn=3.0, churn_not=-1.0, offset=0.0, alpha=0.1, ttl=86_400),
+]
+
+
+def traffic(seed: int, days: float = 5.0, n: int = 900) -> list[Record]:
+    """Harvesters on rotating subnets, a few requests a day; honest users on one or two
+    subnets, mixed traits; some records with no subnet at all."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        t = T0 + rng.uniform(-0.5, days) * DAY
+        if rng.random() < 0.4:
+            i = rng.randrange(25)
+            traits = (HARVEST if rng.random() < 0.85 else FOCUS) | (
+                EXTRACT if rng.random() < 0.3 else 0
+            )
+            net = f"n:10.{rng.randrange(40)}.{i}.0/24"
+            account = f"harvest-{i}"
+        else:
+            i = rng.randrange(60)
+            traits = sum(b for b in (ELICIT, FOCUS, SINGLE, EXTRACT) if rng.random() < 0.4)
+            net = f"n:192.168.{i % 7 + rng.randrange(2)}.0/24"
+            account = f"user-{i}"
+        cohorts = ("t:x", net, "c:sdk") if rng.random() < 0.9 else ("t:x",)
+        out.append(Record(t, account, cohorts, True, traits, 1.0))
+    out.sort(key=lambda r: r.t)
+    return out
+
+
+def same_accounts(a: tuple[AccountVerdict, ...], b: tuple[AccountVerdict, ...]) -> None:
+    x, y = sorted(a, key=lambda v: v.account), sorted(b, key=lambda v: v.account)
+    assert [v.account for v in x] == [v.account for v in y]
+    for u, v in zip(x, y, strict=True):
+        assert u.t == v.t, (u, v)
+        assert u.totals == pytest.approx(v.totals, abs=1e-9), (u, v)
+        assert u.expires == pytest.approx(v.expires, abs=1e-6), (u, v)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("model", range(len(MODELS)))
+def test_the_redis_analyser_folds_evidence_as_the_memory_one(seed: int, model: int) -> None:
+    m = MODELS[model]
+
+    async def run() -> None:
+        records = traffic(seed)
+        rng = random.Random(seed)
+        memory = MemoryIntel(COHORTS, evidence_model=m)
+        store = RedisStore(test_limits(), await redis_client(), prefix="aeev", cohort_model=COHORTS)
+        redis = RedisIntel(store, claim_idle=0.0, evidence_model=m)
+        seen = 0
+        try:
+            for r in records:
+                memory.emit(r)
+                redis.emit(r)
+                if rng.random() < 0.03:
+                    await memory.drain(r.t)
+                    await redis.drain(r.t)
+                    same_accounts(memory.cache.accounts(), redis.cache.accounts())
+                    seen = max(seen, len(memory.cache.accounts()))
+            await memory.drain(records[-1].t)
+            await redis.drain(records[-1].t)
+            same_accounts(memory.cache.accounts(), redis.cache.accounts())
+            assert seen > 0, "no account verdict: the comparison was empty"
+        finally:
+            await redis.stop()
+            await store.close()
+
+    asyncio.run(run())
+
+
+def test_the_memory_analyser_is_the_pure_model() -> None:
+    """AccountTable folds a record as model.evidence does, account by account."""
+    m = MODELS[1]
+    records = traffic(7, n=400)
+    table, book = AccountTable(m), AccountBook(m)
+    table.analyze(records, book)
+    pure: dict[str, ev.Evidence] = {}
+    for r in records:
+        e = pure.setdefault(r.account, ev.Evidence())
+        ev.observe(e, r.t, ev.kinds_shown(r.traits, net_hash(r.cohorts), e, m), m)
+    for account, e in pure.items():
+        assert table.states[account].totals == pytest.approx(e.totals, abs=1e-12)
+    writes, _ = book.changes(records[-1].t)
+    assert {v.account for v in writes} == {
+        a for a, e in pure.items() if sum(e.totals) > m.offset
+        and ev.relevant_until(sum(e.totals), e.t, m) > records[-1].t
+    }  # fmt: skip
+
+
+def test_an_account_verdict_is_read_per_account_and_expires_when_its_score_fades() -> None:
+    m = EvidenceModel(half_life=DAY, offset=1.0)
+    intel = MemoryIntel(COHORTS, evidence_model=m)
+    for day in range(3):  # harvest-shaped, one request a day: 2, then 3, then 3.5
+        intel.emit(Record(T0 + day * DAY, "acct", ("n:10.0.0.0/24",), True, HARVEST, 1.0))
+    intel.analyze(T0 + 2 * DAY)
+    v = intel.cache.account("acct", T0 + 2 * DAY)
+    assert v is not None and v.reasons() == ("evidence:harvest",)
+    # harvest: 2 -> 1 + 2 = 3 -> 1.5 + 2 = 3.5; extract not shown: -0.15 a day, decayed
+    # alike: -0.15 -> -0.225 -> -0.2625; churn: one subnet, -0.36 on days 2 and 3
+    assert v.totals == pytest.approx((3.5, -0.2625, -0.54))
+    assert v.evidence(T0 + 3 * DAY, m) == pytest.approx((3.5 - 0.2625 - 0.54) / 2)
+    # 2.6975 decays to offset 1 after log2(2.6975) = 1.43 days
+    assert v.expires == pytest.approx(T0 + 2 * DAY + DAY * 1.43162, abs=60)
+    assert intel.cache.account("acct", v.expires + 1) is None
+    assert intel.cache.account("other", T0) is None
+
+
+async def test_redis_keys_are_hash_tagged_expire_and_a_second_replica_reads_them() -> None:
+    m = EvidenceModel(offset=1.0)
+    store = RedisStore(test_limits(), await redis_client(), prefix="aeev2", cohort_model=COHORTS)
+    other = RedisStore(test_limits(), await redis_client(), prefix="aeev2", cohort_model=COHORTS)
+    analyser = RedisIntel(store, evidence_model=m)
+    replica = RedisIntel(other, analyze=False, evidence_model=m)
+    try:
+        for day in range(2):
+            for net in range(3):
+                r = Record(T0 + day * DAY + net, "acct", (f"n:10.{net}.0.0/24",), True, HARVEST, 1)
+                analyser.emit(r)
+        await analyser.drain(T0 + DAY + 10)
+        key = state_key("aeev2", "acct")
+        assert key == "aeev2:{ie:acct}"
+        assert 0 < await store.client.ttl(key) <= m.ttl
+        hash_key = verdict_keys("aeev2")[0]
+        assert await store.client.hget(hash_key, "a:acct") is not None
+        assert await store.client.ttl(hash_key) >= m.ttl
+        await replica.refresh(T0 + DAY + 20)
+        v = replica.cache.account("acct", T0 + DAY + 20)
+        assert v is not None
+        assert v.reasons() == ("evidence:harvest", "evidence:churn")
+        d = 0.5 ** (1 / 7)  # one day of a 7-day half-life
+        # harvest: 2 a day (capped). extract not shown, three requests a day: -0.45 a day.
+        # churn: day 1, subnet 0 first (unseen), 1 new: +1.78, 2 new: +0 (the day's cap);
+        # day 2, all three seen: -0.36 x 3 capped at -1.0
+        assert v.totals == pytest.approx((2 * d + 2, -0.45 * d - 0.45, 1.78 * d - 1.0), abs=1e-4)
+        # junk in the hash is not trusted
+        await store.client.hset(hash_key, "a:junk", b"[1, 2]")
+        await store.client.incr(verdict_keys("aeev2")[1])
+        await replica.refresh(T0 + DAY + 30)
+        assert replica.cache.account("junk", T0 + DAY + 30) is None
+        assert replica.cache.account("acct", T0 + DAY + 30) is not None
+    finally:
+        await analyser.stop()
+        await replica.stop()
+        await store.close()
+        await other.close()
+
+
+async def test_account_evidence_on_a_cluster_is_the_memory_analysers() -> None:
+    """Each account's state is one key in its own slot: on a Cluster the Redis analyser
+    folds and publishes as the memory one does."""
+    from .redis_proc import redis_cluster
+
+    m = MODELS[1]
+    with redis_cluster() as cluster:
+        cluster.flush()
+        store = RedisStore.from_url(cluster.url, test_limits(), timeout=2.0, cohort_model=COHORTS)
+        records = traffic(5, n=500)
+        memory = MemoryIntel(COHORTS, evidence_model=m)
+        intel = RedisIntel(store, claim_idle=0.0, evidence_model=m)
+        try:
+            for i, r in enumerate(records):
+                memory.emit(r)
+                intel.emit(r)
+                if i % 100 == 99:
+                    await memory.drain(r.t)
+                    await intel.drain(r.t)
+                    same_accounts(memory.cache.accounts(), intel.cache.accounts())
+            assert memory.cache.accounts(), "no account verdict: the comparison was empty"
+        finally:
+            await intel.stop()
+            await store.close()
