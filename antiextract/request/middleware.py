@@ -30,6 +30,7 @@ from ..model.allowlist import Allowlist
 from ..model.bucket import Limits, Outcome, WindowLimit
 from ..model.campaigns import CampaignCharge
 from ..model.cohorts import CohortModel, CohortView
+from ..model.evidence import EvidenceModel
 from ..model.risk import RiskInput, RiskModel
 from ..redact import LogFilter, redact
 from ..settings import Settings, SettingsError, load_settings
@@ -145,6 +146,7 @@ class AntiExtractMiddleware:
         self._allow_due = 0.0  # time.monotonic() of the next refresh
         self._allow_refresh: asyncio.Task[None] | None = None
         self.thresholds = Thresholds(s.degrade_at, s.challenge_at, s.block_at, s.challenge_enabled)
+        self.evidence_model = EvidenceModel(**s.evidence_model)  # read off account verdicts
         self.plan = DegradePlan(
             max_output_tokens=s.degrade_max_output_tokens, model_map=dict(s.degrade_model_map)
         )

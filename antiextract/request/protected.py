@@ -41,7 +41,17 @@ from .degrade import request_body, rewrite_request
 from .enforce import Refusal, block_response, json_headers, throttle_response
 from .fingerprint import client_fingerprint, template_fingerprint
 from .identity import Credentials, Identity, header, identify, peer_from_forwarded
-from .policy import ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE, Decision, decide
+from .policy import (
+    ALLOW,
+    BLOCK,
+    CHALLENGE,
+    DEGRADE,
+    NO_EVIDENCE,
+    THROTTLE,
+    Decision,
+    decide,
+    read_evidence,
+)
 from .signals import RequestSignals, read_signals
 from .streams import (
     DegradeSend,
@@ -406,7 +416,11 @@ class Protected:
         mw._count_campaigns(outcome.cohorts)
         if ident.account in allow.accounts:
             outcome = _without_risk(outcome)
-        decision = decide(outcome, mw.thresholds, signals.traits)
+        evidence = NO_EVIDENCE  # the account's evidence, as the intelligence plane published it
+        if ident.account not in allow.accounts:
+            found = mw.intel.cache.account(account_key, now)
+            evidence = read_evidence(found, now, mw.evidence_model)
+        decision = decide(outcome, mw.thresholds, signals.traits, evidence)
         if cohort is not None and cohort.keys:
             mw._emit(Record(now, account_key, cohort.keys, cohort.young, cohort.traits, cost))
         self.ident, self.family, self.facts, self.signals = ident, family, facts, signals

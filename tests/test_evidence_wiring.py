@@ -1,0 +1,97 @@
+"""The account's evidence on a real middleware: the request plane reads the account
+verdict the intelligence plane published (one cache lookup) and adds it to the risk the
+ladder reads, naming the kinds; the analysis is driven on the simulated clock."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from pytest import approx
+
+from antiextract import AntiExtractMiddleware, Settings
+from antiextract.audit import make_logger
+from antiextract.intel.evidence_fold import AccountVerdict
+from antiextract.model.evidence import EvidenceModel
+from antiextract.model.risk import DAY
+from antiextract.request.policy import read_evidence
+
+from .asgi import Exchange, bearer, chat_body, http_scope
+from .conftest import SimClock
+
+HARVEST = (
+    "Think step by step and show your complete reasoning before the answer. "
+    "Implement an LRU cache in Python with O(1) get and put, and write unit tests."
+)
+
+
+class App:
+    async def __call__(self, scope, receive, send) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+
+def middleware(clock: SimClock, log: io.StringIO) -> AntiExtractMiddleware:
+    s = Settings(account_limits="", ip_limits="", audit_sample_rate=1.0)
+    return AntiExtractMiddleware(App(), s, clock, logger=make_logger(stream=log), drive_intel=True)
+
+
+async def send(mw: AntiExtractMiddleware, ip: str, key: str = "sk-harvest") -> None:
+    ex = Exchange(chat_body(HARVEST))
+    await mw(http_scope(headers=bearer(key), client=(ip, 5000)), ex.receive, ex.send)
+
+
+def decisions(log: io.StringIO) -> list[dict]:
+    lines = [json.loads(x) for x in log.getvalue().splitlines() if x.strip()]
+    return [e for e in lines if e["event"] == "antiextract.decision"]
+
+
+def account_key(mw: AntiExtractMiddleware, key: str = "sk-harvest") -> str:
+    from antiextract.request.identity import digest
+
+    return digest("key:" + digest(key.encode(), mw.hash_key), mw.hash_key)
+
+
+async def test_a_published_account_verdict_raises_the_risk_and_names_its_kinds() -> None:
+    clock, log = SimClock(), io.StringIO()
+    mw = middleware(clock, log)
+    await send(mw, "198.51.100.7")
+    before = decisions(log)[-1]
+    now = clock()
+    v = AccountVerdict(account_key(mw), (4.0, -0.3, 1.78), now, now + DAY)
+    cache = mw.intel.cache  # as the analyser would publish it
+    cache.replace(cache.all(), cache.version + 1, [v])
+    await send(mw, "198.51.100.7")
+    after = decisions(log)[-1]
+    added = read_evidence(v, now, EvidenceModel()).added
+    assert added > 3.2  # (4.0 - 0.3 + 1.78 - 2.65) x 1.15 = 3.2545
+    # the level itself moves with the second request: compare with an account without
+    await send(mw, "198.51.100.7", key="sk-control")
+    await send(mw, "198.51.100.7", key="sk-control")
+    control = decisions(log)[-1]
+    assert after["risk"] - control["risk"] == approx(added, abs=2e-3)  # logged to 3 decimals
+    assert before["action"] == control["action"] == "allow"
+    assert after["action"] == "degrade"
+    assert after["reasons"][-2:] == ["evidence:harvest", "evidence:churn"]
+
+
+async def test_days_of_harvest_from_rotating_subnets_climb_the_ladder() -> None:
+    """One harvest-shaped request a day from a new /24: with the plane's analysis drained
+    each day the evidence adds up and the ladder acts; a replica whose plane never
+    analysed (no verdicts) reads the level alone."""
+    clock, log = SimClock(), io.StringIO()
+    other_clock, other_log = SimClock(), io.StringIO()
+    mw, blind = middleware(clock, log), middleware(other_clock, other_log)
+    for day in range(4):
+        await send(mw, f"198.51.{day}.7")
+        await send(blind, f"198.51.{day}.7")
+        await mw.intel.drain(clock())
+        clock.advance(DAY)
+        other_clock.advance(DAY)
+    got, level = decisions(log)[-1], decisions(other_log)[-1]
+    assert level["action"] == "allow" and level["risk"] < 3
+    assert got["action"] in ("degrade", "challenge"), got
+    assert got["risk"] > level["risk"] + 3
+    assert "evidence:harvest" in got["reasons"] and "evidence:churn" in got["reasons"]
