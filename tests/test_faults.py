@@ -1259,7 +1259,7 @@ async def test_odd_account_ids_are_separate_accounts_and_safe_keys(
     if store_uri.startswith("redis"):
         keys = await mw.store.client.keys("*")
         safe = re.compile(
-            rb"ae:\{(a:[0-9a-f]{32}|i:[0-9a-f]{24}|(b|ic):[tlnc]:[0-9a-z.:/_]+)\}(:[ay]:\d+)?"
+            rb"ae:\{((a|ie):[0-9a-f]{32}|i:[0-9a-f]{24}|(b|ic):[tlnc]:[0-9a-z.:/_]+)\}(:[ay]:\d+)?"
             rb"|ae:\{x:\d+\}:(records|lease)|ae:\{verdicts\}(:v|:beat)?"
         )
         assert all(safe.fullmatch(k) for k in keys), keys
