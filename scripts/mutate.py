@@ -15,7 +15,7 @@ lists it (target, the line before and after, and why no test can tell them apart
 
     .venv/bin/python scripts/mutate.py                     # everything, report updated
     .venv/bin/python scripts/mutate.py risk evaluate.lua   # some targets, report updated
-    .venv/bin/python scripts/mutate.py cohort.lua --budget 900   # stop after 15 minutes
+    .venv/bin/python scripts/mutate.py evaluate.lua --budget 900   # stop after 15 minutes
     .venv/bin/python scripts/mutate.py --reapply           # the equivalents list edited
     .venv/bin/python scripts/mutate.py --sample 3 --seed 15   # CI's subset (report untouched)
     .venv/bin/python scripts/mutate.py --list              # the targets
@@ -72,12 +72,11 @@ PYTHON = {
 FRESH_IMPORT = {"signals"}
 LUA_DIR = "antiextract/store"
 # Every script found in LUA_DIR is mutated, against the store tests (they load the scripts
-# into a RedisStore and hold it to the memory store and hand-worked values), the cohort
-# scripts against the cohort tests.
+# into a RedisStore and hold it to the memory store and hand-worked values), the
+# campaign buckets' scripts against the cohort tests too.
 LUA_TESTS = ("tests/test_store.py",)
 LUA_TESTS_BY_SCRIPT: dict[str, tuple[str, ...]] = {
-    "cohort.lua": ("tests/test_cohorts.py",),
-    "cohort_read.lua": ("tests/test_cohorts.py",),
+    "campaign.lua": ("tests/test_store.py", "tests/test_cohorts.py"),
     "combined.lua": ("tests/test_store.py", "tests/test_cohorts.py"),
 }
 LUA_TIMEOUT = 60.0  # seconds one mutant may run a test before Redis is told SCRIPT KILL

@@ -64,7 +64,6 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 
-from ..model import cohorts as _cohorts
 from ..model import risk as _risk
 from ..model.allowlist import KINDS, AllowEntry, Kind
 from ..model.bucket import Limits, Outcome, refill, take_cost
@@ -129,9 +128,6 @@ _STATE = (
 )  # fmt: skip
 _TEXT = {"dominant", "last_skeleton"}
 STATE_VERSION = 1  # of that layout (and of ip.lua's windows); another version reads as fresh
-# cohort.lua's state: 15 packed doubles (version, requests, elicit, focus, single, extract,
-# ts, tokens, tokens_ts, day, accounts today and yesterday, young today and yesterday, born)
-COHORT_VERSION, COHORT_DOUBLES = 2, 15
 # One source of truth across Lua and Python: the scripts get these as Lua constants, so
 # each number and the account state's layout live here and in the pure models only.
 _LAYOUT = _lua_constants(
@@ -149,19 +145,6 @@ _RISK = _lua_constants(
         )
     }
 )  # fmt: skip
-_COHORT = _lua_constants(
-    COHORT_VERSION=COHORT_VERSION,
-    COHORT_DOUBLES=COHORT_DOUBLES,
-    DAY=_risk.DAY,
-    ELICIT=_risk.ELICIT,
-    FOCUS=_risk.FOCUS,
-    SINGLE=_risk.SINGLE,
-    EXTRACT=_risk.EXTRACT,
-    HARVEST_ELICIT=_cohorts.HARVEST_ELICIT,
-    HARVEST_FOCUS=_cohorts.HARVEST_FOCUS,
-    HARVEST_SINGLE=_cohorts.HARVEST_SINGLE,
-    HARVEST_EXTRACT=_cohorts.HARVEST_EXTRACT,
-)
 _REPLY = struct.Struct("<13d")  # evaluate.lua's packed numbers
 _BUCKET_REPLY = struct.Struct("<2d")  # campaign.lua's, per bucket: allowed (0|1), retry_after
 # evaluate.lua's KEYS (account, IP windows) and ARGV (now, cost, traits, acute, skeleton,
@@ -679,80 +662,6 @@ class RedisStore(Store):
             await other.aclose()
         if self.fast is not None:
             await self.fast.aclose()
-
-    async def cohorts(self, now: float, batch: int = 500) -> list[dict[str, Any]]:
-        """Every cohort stored under this prefix, read-only, for operator tools (never on
-        the hot path): SCAN for the state keys, then ``cohort_read.lua`` per cohort, ``batch``
-        calls per round trip. Per cohort: id, kind, distinct accounts and young accounts
-        (the larger of today's and yesterday's, as cohort.lua counts them), request count and
-        trait counts decayed to ``now`` with the trait shares, harvest, campaign score
-        (``cohorts.campaign_score``), last seen, and the shared bucket's level (None until
-        the cohort has been a campaign). Sorted by score, then accounts, largest first (ties:
-        template, band, subnet, client). On Redis Cluster, SCAN visits every primary."""
-        from ..model.cohorts import campaign_score, harvest
-
-        read = getattr(self, "_cohort_read", None)
-        if read is None:
-            text = _lua_constants(COHORT_VERSION=COHORT_VERSION, COHORT_DOUBLES=COHORT_DOUBLES)
-            read = self._cohort_read = self.client.register_script(
-                text + _script("cohort_read.lua")
-            )
-        head = f"{self.prefix}:{{c:"
-        day = int(now // 86_400)
-        names: list[str] = []
-        replies: list[Any] = []
-        with store_errors("cohort read"):
-            async for raw in self.client.scan_iter(match=head + "*", count=1_000):
-                name = raw.decode() if isinstance(raw, bytes) else str(raw)
-                if name.endswith("}"):  # the state; the HyperLogLogs end in ":a:<day>" etc.
-                    names.append(name[len(head) : -1])
-            names = sorted(set(names))  # SCAN may return a key twice
-            for i in range(0, len(names), batch):
-                calls = [(read, self.cohort_keys(k, day), []) for k in names[i : i + batch]]
-                replies += await self._pipelined(calls)
-        m = self.cohort_model
-        kinds = {"t": "template", "l": "band", "n": "subnet", "c": "client"}
-        out = []
-        for key, reply in zip(names, replies, strict=True):
-            values = [x.decode() if isinstance(x, bytes) else str(x) for x in reply]
-            if len(values) < 10 or not values[2] or not values[7]:
-                continue  # expired between SCAN and read
-            accounts, young = int(values[0]), int(values[1])
-            nums = [float(x) if x else None for x in values[2:10]]
-            requests, elicit, focus, single, extract, ts, tokens, tokens_ts = nums
-            assert requests is not None and ts is not None
-            traits = {
-                "elicit": elicit or 0.0,
-                "focus": focus or 0.0,
-                "single": single or 0.0,
-                "extract": extract or 0.0,
-            }
-            h = harvest(requests, *traits.values())
-            d = 0.5 ** (max(0.0, now - ts) / m.half_life)
-            level = None
-            if tokens is not None and tokens_ts is not None:
-                elapsed = max(0.0, now - tokens_ts)
-                level = min(m.bucket_capacity, tokens + elapsed * m.bucket_refill)
-            out.append(
-                {
-                    "cohort": key,
-                    "kind": kinds.get(key[:1], "other"),
-                    "accounts": accounts,
-                    "young": young,
-                    "requests": requests * d,
-                    "shares": {
-                        k: (v / requests if requests > 0 else 0.0) for k, v in traits.items()
-                    },
-                    "harvest": h,
-                    "score": campaign_score(accounts, young, h, m),
-                    "last_seen": ts,
-                    "bucket_tokens": level,
-                }
-            )
-        rank = {kind: i for i, kind in enumerate(kinds.values())}  # most specific first
-        out.sort(key=lambda c: (-c["score"], -c["accounts"], rank.get(c["kind"], 9), c["cohort"]))
-        return out
-
 
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
 
