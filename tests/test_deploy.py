@@ -11,11 +11,14 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
+import yaml
 
 from .conftest import REDIS_URL
 from .test_proxy_process import EXAMPLE_SERVER, antiextract_command, clean_env, running
@@ -168,3 +171,59 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_the_compose_worker_runs_as_the_image_would(tmp_path: Path) -> None:
+    """The compose file's worker: the image's ENTRYPOINT + the service's command and
+    environment (Redis moved to the test server, metrics to a free loopback port). It
+    serves its metrics, passes its own healthcheck, and exits 0 on SIGTERM, as `docker
+    compose stop` sends it; the gateway leaves the analysing to it (INTEL=worker)."""
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    worker, gateway = services["worker"], services["gateway"]
+    assert worker["image"] == gateway["image"]
+    assert gateway["environment"]["ANTIEXTRACT_INTEL"] == "worker"
+    metrics_port = _free_port()
+    env = clean_env(
+        **{
+            **image_env(),
+            **worker["environment"],
+            "ANTIEXTRACT_STORAGE_URI": REDIS_URL,
+            "ANTIEXTRACT_KEY_PREFIX": "deployworker",
+            "ANTIEXTRACT_METRICS_HOST": "127.0.0.1",
+            "ANTIEXTRACT_METRICS_PORT": str(metrics_port),
+        }
+    )
+    check = worker["healthcheck"]["test"][1:]  # after "CMD"
+    check = [sys.executable if check[0] == "python" else check[0]] + [
+        arg.replace("127.0.0.1:9101", f"127.0.0.1:{metrics_port}") for arg in check[1:]
+    ]
+    log = (tmp_path / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [*antiextract_command(), *worker["command"]],  # ENTRYPOINT is ["antiextract"]
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        text = ""
+        for _ in range(300):  # up to 30 s for the process to import and listen
+            if process.poll() is not None:
+                break
+            try:
+                text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", trust_env=False).text
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert process.poll() is None, (tmp_path / "worker.log").read_text()
+        assert "antiextract_intel_lag_seconds" in text, text[:500]
+        assert subprocess.run(check, timeout=30).returncode == 0
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, (tmp_path / "worker.log").read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+    # and its healthcheck fails once it is gone
+    assert subprocess.run(check, timeout=30, capture_output=True).returncode != 0
