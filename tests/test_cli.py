@@ -28,6 +28,10 @@ import redis.asyncio
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
+from antiextract.intel.evidence_fold import PREFIX as ACCOUNT_FIELD
+from antiextract.intel.evidence_fold import AccountVerdict
+from antiextract.intel.redis import verdict_keys
+from antiextract.intel.verdicts import Verdict, campaign_id
 from antiextract.ops import cli
 from antiextract.request.apis import family_for_path
 from antiextract.request.fingerprint import template_fingerprint
@@ -299,6 +303,50 @@ def test_inspect_shows_budget_profile_and_risk(seeded: Seeded, env, capsys) -> N
     assert calm["risk"]["risk"] < 1.5 and calm["risk"]["level"] == "allow"
     assert calm["profile"]["shares"]["elicit"] < 0.3
     assert calm["blocked"] is False and calm["blocked_until"] is None
+
+
+def test_inspect_shows_the_risk_the_policy_adds_up_beside_the_accounts_own(
+    seeded: Seeded, env, capsys
+) -> None:
+    """A campaign verdict on the account's main template (score 4) and an evidence verdict
+    on the account (totals 6.65, fresh) published as the analysers publish them: the
+    policy's risk is the account's own + (6.65 - 2.65) x 1.15 = 4.6 of evidence (the
+    default offset and scale) + 4 x 1.0 (a template cohort weighs fully) x its youth."""
+    own = run(capsys, "inspect", seeded.campaign[3], "--json").json()
+    store_key, youth = own["store_key"], own["risk"]["youth"]
+    assert own["risk"]["policy"]["campaign"] is None  # the seed's verdicts have expired
+    now = time.time()
+    campaign = Verdict(
+        seeded.campaign_cohort, campaign_id(seeded.campaign_cohort), 4.0, 40, 40, 0.9,
+        now - 60, now + 3_600,
+    )  # fmt: skip
+    evidence = AccountVerdict(store_key, (6.65, 0.0, 0.0), now, now + 86_400)
+    client = redis.Redis.from_url(REDIS_URL)
+    hash_key, version_key, _ = verdict_keys(PREFIX)
+    fields = {campaign.key: campaign.encode(), ACCOUNT_FIELD + store_key: evidence.encode()}
+    before = client.hmget(hash_key, list(fields))
+    saved = {f: v for f, v in zip(fields, before, strict=True) if v is not None}
+    try:
+        client.hset(hash_key, mapping=fields)
+        client.incr(version_key)
+        doc = run(capsys, "inspect", seeded.campaign[3], "--json").json()
+        table = run(capsys, "inspect", seeded.campaign[3]).out
+    finally:  # the seed's own verdicts back as they were, for the tests after this one
+        client.hdel(hash_key, *fields)
+        if saved:
+            client.hset(hash_key, mapping=saved)
+        client.incr(version_key)
+        client.close()
+    policy = doc["risk"]["policy"]
+    assert policy["own"] == pytest.approx(doc["risk"]["risk"])
+    assert policy["evidence"] == pytest.approx(4.6, abs=1e-3)
+    assert policy["evidence_kinds"]  # named, as the ladder's reasons name them
+    assert policy["campaign"] == seeded.campaign_cohort
+    assert policy["campaign_added"] == pytest.approx(4.0 * youth)
+    total = doc["risk"]["risk"] + 4.6 + 4.0 * youth
+    assert policy["risk"] == pytest.approx(total, abs=1e-3)
+    assert policy["level"] == "block" and doc["risk"]["level"] != "block"
+    assert "risk, policy" in table and "risk, own" in table and seeded.campaign_cohort in table
 
 
 def test_inspect_table_for_people(seeded: Seeded, env, capsys) -> None:

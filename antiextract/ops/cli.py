@@ -367,6 +367,7 @@ async def account_report(ops: _Ops, account: str, now: float) -> dict[str, Any] 
             "youth": a.youth,
             "level": _level(a.risk, s),
             "reasons": list(reasons(a, ops.model)),
+            "policy": await _policy_risk(ops, key, a.risk, a.youth, p.dominant, now),
         }
     until = state["blocked_until"]
     return {
@@ -384,6 +385,45 @@ async def account_report(ops: _Ops, account: str, now: float) -> dict[str, Any] 
         "risk": risk_out,
         "blocked": bool(until and until > now),
         "blocked_until": until,
+    }
+
+
+async def _policy_risk(
+    ops: _Ops, key: str, own: float, youth: float, dominant: str | None, now: float
+) -> dict[str, Any] | None:
+    """The risk the policy adds up for this account's next request like its usual one:
+    its own risk, the evidence the analysers published on it, and the campaign flagged on
+    its main template scaled by its youth (``policy.decide``'s sum), from the verdicts
+    the replicas read. None on a store that publishes none (memory: the serving
+    process's own)."""
+    from ..intel.redis import refresh
+    from ..intel.verdicts import VerdictCache
+    from ..model.cohorts import strongest
+    from ..request.policy import read_evidence
+    from ..store.redis import RedisStore
+
+    if not isinstance(ops.store, RedisStore):
+        return None
+    cache = VerdictCache()
+    await refresh(ops.store.client, ops.store.prefix, cache, now)
+    evidence = read_evidence(
+        cache.account(key, now), now, EvidenceModel(**ops.settings.evidence_model)
+    )
+    campaign, weight = None, 0.0
+    if dominant:
+        views = tuple(v.view() for v in cache.lookup((f"t:{dominant}",), now))
+        best, score = strongest(views)
+        if best is not None and best.score > 0:
+            campaign, weight = best.key, score * youth
+    total = own + evidence.added + weight
+    return {
+        "risk": total,
+        "level": _level(total, ops.settings),
+        "own": own,
+        "evidence": evidence.added,
+        "evidence_kinds": list(evidence.kinds),
+        "campaign": campaign,
+        "campaign_added": weight,
     }
 
 
@@ -451,8 +491,17 @@ def _print_account(r: dict[str, Any]) -> None:
         row("acute", f"{p['acute']:.2f}")
         if p["dominant_template"]:
             row("main template", p["dominant_template"])
-        row("risk", f"{risk['risk']:.2f} -> {risk['level']} (youth {risk['youth']:.2f})")
+        row("risk, own", f"{risk['risk']:.2f} -> {risk['level']} (youth {risk['youth']:.2f})")
         row("top reasons", ", ".join(risk["reasons"]) or "none")
+        pol = risk.get("policy")
+        if pol is not None:
+            parts = [f"{pol['own']:.2f} own", f"{pol['evidence']:.2f} evidence"]
+            if pol["evidence_kinds"]:
+                parts[-1] += f" ({', '.join(pol['evidence_kinds'])})"
+            parts.append(f"{pol['campaign_added']:.2f} campaign")
+            if pol["campaign"]:
+                parts[-1] += f" ({pol['campaign']})"
+            row("risk, policy", f"{pol['risk']:.2f} -> {pol['level']} = " + " + ".join(parts))
     if r["blocked"]:
         until = r["blocked_until"]
         row("blocked", f"until {_when(until)} ({_duration(until - now)} from now)")
@@ -463,8 +512,10 @@ def _print_account(r: dict[str, Any]) -> None:
     if p is not None:
         console.print(
             Text(
-                "risk is re-assessed from the stored profile alone: a campaign's score, the "
-                "account's tier and a trusted creation time apply per request on top.",
+                "risk, own: re-assessed from the stored profile alone; risk, policy: what the "
+                "ladder adds up for a request on the account's main template, with the "
+                "verdicts the replicas read now (the account's tier and a trusted creation "
+                "time still apply per request).",
                 style="dim",
             )
         )

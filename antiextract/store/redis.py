@@ -663,6 +663,7 @@ class RedisStore(Store):
         if self.fast is not None:
             await self.fast.aclose()
 
+
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
 
 
