@@ -1,18 +1,16 @@
-"""What the store's Lua costs inside Redis, per request: evaluate.lua alone (campaigns
-off) and with the request's cohorts (combined.lua: evaluate.lua then cohort.lua for five
-cohorts, in one call), on a single Redis.
+"""What the store's Lua costs inside Redis, per request: evaluate.lua alone (an account
+in no flagged campaign) and with the shared buckets of the campaigns a request matched
+(combined.lua: evaluate.lua then campaign.lua for its template and band verdicts, in one
+call), on a single Redis. Cohort counting is not here: it left the request path for the
+analysers (benchmarks/intel.py measures them).
 
 The latency benchmark sees a script's cost only mixed with the round trip and Python;
 Redis's own accounting (``INFO commandstats``, reset before each timed batch) splits it
 out: server µs per request for EVALSHA (which includes the commands the script calls),
 and the client's wall time per ``RedisStore.evaluate`` call, medians over interleaved
-rounds. 500 accounts on 40 subnets, one template shared by all (so five cohorts each
-request, all of them young), calling again and again: after the warm-up their requests
-skip the sketches (the store remembers whom it added). A third variant sends every call
-from an account never seen before, as a campaign's new accounts arrive: two PFADDs per
-cohort, and the distinct counts that changed read back (how often depends on how large
-the cohorts have grown: the template's passes 16,384 accounts during the run, from where
-every change is read back).
+rounds. 500 accounts on 40 subnets, one template shared by all, flagged (its template
+and two bands matched: three shared buckets charged per request). A third variant sends
+every call from an account never seen before, as a campaign's new accounts arrive.
 
 Run ``python benchmarks/bench_scripts.py [--quick]``; uses database 14 and flushes it.
 Writes ``results/scripts.json`` and ``results/scripts.md``.
@@ -32,7 +30,8 @@ from typing import Any
 import redis
 from machine import describe, write_results
 
-from antiextract.model.cohorts import CohortInput, cohort_keys
+from antiextract.model.campaigns import CampaignCharge
+from antiextract.model.cohorts import CohortView, cohort_keys
 from antiextract.model.risk import ELICIT, FOCUS, SINGLE, RiskInput
 from antiextract.request.fingerprint import template_fingerprint
 from antiextract.request.middleware import limits_from
@@ -62,7 +61,7 @@ def store() -> RedisStore:
     return RedisStore.from_url(REDIS_URL, limits, prefix="aescripts")
 
 
-def requests() -> list[tuple[str, str, RiskInput, CohortInput]]:
+def requests() -> list[tuple[str, str, RiskInput, CampaignCharge]]:
     """One pre-built request per account; only the clock changes between calls."""
     fp = template_fingerprint(PROMPT)
     out = []
@@ -70,7 +69,8 @@ def requests() -> list[tuple[str, str, RiskInput, CohortInput]]:
         ip = f"10.{i % 40}.0.{i % 250}"
         keys = cohort_keys(fp.skeleton, fp.bands, ip, "python-openai/1.x")
         risk = RiskInput(TRAITS, 0.0, fp.skeleton, None, 1.0)
-        out.append((f"acct{i:04d}", f"ip{i:04d}", risk, CohortInput(keys, True, TRAITS)))
+        matched = tuple(CohortView(k, 3.0, 100, 100, 0.9) for k in keys if k[:1] in "tl")
+        out.append((f"acct{i:04d}", f"ip{i:04d}", risk, CampaignCharge(matched)))
     return out
 
 
@@ -88,7 +88,9 @@ async def batch(
         if fresh:
             account = f"new{next(NEW)}"
         start = clock()
-        await s.evaluate(account, ip, 500.0, time.time(), risk, cohort if cohorts else None)
+        await s.evaluate(
+            account, ip, 500.0, time.time(), risk, campaigns=cohort if cohorts else None
+        )
         walls.append((clock() - start) / 1000)
     stats = admin.info("commandstats")
     evalsha = stats.get("cmdstat_evalsha", {"usec": 0})
@@ -157,11 +159,11 @@ def markdown(report: dict[str, Any]) -> str:
         f"| evaluate.lua (campaigns off) | {rows['accounts']['wall_median_us']} "
         f"| {rows['accounts']['server_us_per_request']} "
         f"| {rows['accounts']['pfcount_per_request']} |",
-        "| combined.lua: evaluate.lua + cohort.lua (5 cohorts) "
+        "| combined.lua: evaluate.lua + campaign.lua (3 shared buckets) "
         f"| {rows['cohorts']['wall_median_us']} "
         f"| {rows['cohorts']['server_us_per_request']} "
         f"| {rows['cohorts']['pfcount_per_request']} |",
-        f"| cohorts' share | {report['cohorts_wall_us']} | {report['cohorts_server_us']} | |",
+        f"| the buckets' share | {report['cohorts_wall_us']} | {report['cohorts_server_us']} | |",
         "| combined.lua, each call from a new account (a campaign's arrival) "
         f"| {rows['new_accounts']['wall_median_us']} "
         f"| {rows['new_accounts']['server_us_per_request']} "

@@ -49,6 +49,8 @@ from typing import Any
 import orjson
 from machine import cpu_model
 
+from antiextract.intel.memory import MemoryIntel
+from antiextract.intel.records import Record
 from antiextract.model.cohorts import KMV_K, CohortInput, CohortModel, CohortState, cohort_keys
 from antiextract.model.risk import RiskInput, RiskModel
 from antiextract.request.apis import family_for_path
@@ -159,21 +161,33 @@ async def drive(
     if trace:
         tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0] if trace else 0
+    cohort_model = CohortModel(**settings.campaign_model)
     store = MemoryStore(
         limits_from(settings),
         max_keys=settings.memory_max_keys,
         model=RiskModel(**settings.risk_model),
-        cohort_model=CohortModel(**settings.campaign_model),
+        cohort_model=cohort_model,
         **({"max_cohorts": max_cohorts} if max_cohorts else {}),
     )
-    entries, cohorts = store._entries, store._cohorts
+    # the embedded store's cohorts live in the embedded analyser (the intelligence plane):
+    # the flood goes through both, as the middleware sends it, the analyser drained as
+    # often as the middleware's flush would (every FLUSH_RECORDS records)
+    intel = MemoryIntel(
+        cohort_model,
+        flush_records=settings.flush_records,
+        **({"max_cohorts": max_cohorts} if max_cohorts else {}),
+    )
+    entries, cohorts = store._entries, intel.table.states
     created_entries = created_cohorts = 0
     points = []
     started = time.perf_counter()
     for i, (account, ip, cost, now, risk_in, cohort) in enumerate(gen, 1):
         created_entries += ("a:" + account not in entries) + ("i:" + ip not in entries)
         created_cohorts += sum(k not in cohorts for k in cohort.keys)
-        await store.evaluate(account, ip, cost, now, risk_in, cohort)
+        await store.evaluate(account, ip, cost, now, risk_in)
+        intel.emit(Record(now, account, cohort.keys, cohort.young, cohort.traits, cost))
+        if i % settings.flush_records == 0 or i == n:
+            intel.analyze(now)
         if i % every == 0 or i == n:
             point = {
                 "accounts": i,
@@ -194,7 +208,7 @@ async def drive(
         "us_per_request": round(seconds / n * 1e6, 2),
         "points": points,
         "max_keys": store.max_keys,
-        "max_cohorts": store.max_cohorts,
+        "max_cohorts": intel.table.max_cohorts,
         "rss_hwm_bytes": _status("VmHWM") - rss0,
     }
     if trace:
