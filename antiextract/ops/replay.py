@@ -201,7 +201,7 @@ async def replay(
         if acc is None:
             acc = accounts[who] = AccountReplay(who)
         acc.requests += 1
-        for event in _events(stream):
+        for event in decision_events(stream):
             action = event.get("action")
             if action not in _KNOWN:
                 continue
@@ -266,7 +266,7 @@ async def _one(mw: Any, record: dict[str, Any]) -> int:
     return status
 
 
-def _events(stream: io.StringIO) -> list[dict[str, Any]]:
+def decision_events(stream: io.StringIO) -> list[dict[str, Any]]:
     """The decision events logged since the last call (the stream is emptied)."""
     text = stream.getvalue()
     stream.seek(0)

@@ -36,6 +36,7 @@ from rich.table import Table
 from ..audit import make_logger
 from ..client import http_client, http_module
 from ..settings import load_settings
+from .replay import decision_events
 
 START = 1_800_000_000.0
 MINUTES = 90
@@ -175,7 +176,7 @@ async def run(
                     "messages": [{"role": "user", "content": prompt}]}  # fmt: skip
             await client.post("/v1/chat/completions", json=body)
             side.requests += 1
-            for event in _decisions(audit):
+            for event in decision_events(audit):
                 account = str(event.get("account"))
                 side.accounts.add(account)
                 action = str(event.get("action"))
@@ -224,21 +225,6 @@ async def run(
     out.write_text(report.render(events, "antiextract demo", "simulated time"), encoding="utf-8")
     _print(console, settings, honest, farm, cohort, evidence, out)
     return {"honest": honest, "farm": farm, "cohort": cohort, "evidence": evidence, "report": out}
-
-
-def _decisions(stream: io.StringIO) -> list[dict[str, Any]]:
-    text = stream.getvalue()
-    stream.seek(0)
-    stream.truncate()
-    out = []
-    for line in text.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("event") == "antiextract.decision":
-            out.append(event)
-    return out
 
 
 def _at(seconds: float | None) -> str:
