@@ -576,3 +576,36 @@ async def test_stop_returns_even_when_a_cancellation_is_swallowed() -> None:
         assert intel._tasks == []
     finally:
         await store.close()
+
+
+async def test_a_failed_publish_is_written_again_by_the_next_round() -> None:
+    """A publish that fails (a timeout, a failover) leaves the books as they were, so the
+    next round writes the verdict again; counted as published, it was lost until it moved,
+    while the heartbeat said the analysis was current (an outside trial found this)."""
+    store = await redis_store()
+    intel = RedisIntel(store, verdict_ttl=600)
+    hash_key = verdict_keys("aetest")[0]
+    pipelined = store._pipelined
+    failed = 0
+
+    async def fail_one_publish(calls: list[Any]) -> list[Any]:
+        nonlocal failed
+        if not failed and any(hash_key in keys for _, keys, _ in calls):
+            failed += 1
+            raise StoreError("injected: the publish timed out")
+        return await pipelined(calls)
+
+    store._pipelined = fail_one_publish  # type: ignore[method-assign]
+    try:
+        for r in campaign(12, T0):
+            intel.emit(r)
+        with contextlib.suppress(StoreError):
+            await intel.drain(T0 + 20)
+        assert failed == 1 and await store.client.hlen(hash_key) == 0
+        await intel.drain(T0 + 21)  # nothing new analysed: the books still owe the write
+        assert await store.client.hlen(hash_key) == 2  # t:camp and its subnet
+        (v,) = intel.cache.lookup(("t:camp",), T0 + 21)
+        assert (v.accounts, v.young) == (12, 12)
+    finally:
+        await intel.stop()
+        await store.close()

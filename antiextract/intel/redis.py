@@ -428,6 +428,20 @@ class RedisAnalyzer:
             self.book.judge(key, (int(accounts_n), int(young_n), h, score), run[-1].t)
 
     async def _publish_changes(self, now: float, caught_up: bool) -> None:
+        # the books count what ``changes`` returns as published: should the write fail,
+        # they go back to what they were, so the next round writes it again (else a
+        # verdict is lost until it moves, while the heartbeat says analysis is current)
+        book, accounts = self.book, self.account_book
+        saved = (dict(book.latest), dict(book.published), set(book.cleared))
+        saved_accounts = (dict(accounts.latest), dict(accounts.published))
+        try:
+            await self._write_changes(now, caught_up)
+        except BaseException:
+            book.latest, book.published, book.cleared = saved
+            accounts.latest, accounts.published = saved_accounts
+            raise
+
+    async def _write_changes(self, now: float, caught_up: bool) -> None:
         writes, gone = self.book.changes(now)
         account_writes, accounts_gone = self.account_book.changes(now)
         keys = verdict_keys(self.prefix)
