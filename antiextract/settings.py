@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import stat
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
@@ -644,7 +645,13 @@ def _record_file_problem(path: str) -> str | None:
     target = os.path.abspath(path)
     if os.path.isdir(target):
         return "is a directory"
+    if os.path.lexists(target) and not os.path.exists(target):
+        return "is a symbolic link to nothing"
     if os.path.exists(target):
+        # a regular file only: a FIFO blocks the start-up, /dev/stdout puts prompt text in
+        # the process log and has no size for RECORD_MAX_BYTES to bound
+        if not stat.S_ISREG(os.stat(target).st_mode):
+            return "is not a regular file (a device, FIFO or socket)"
         return None if os.access(target, os.W_OK) else "is not writable"
     parent = os.path.dirname(target)
     if not os.path.isdir(parent):

@@ -152,6 +152,48 @@ def test_a_record_file_that_cannot_be_written_stops_start_up(value: str, message
     assert message in str(err.value)
 
 
+def test_a_record_file_that_is_no_regular_file_stops_start_up(tmp_path: Path) -> None:
+    """A dangling symbolic link passed an exists() check and then failed to open inside
+    the middleware (a 500 on every route); a FIFO would block the start-up; a device such
+    as /dev/stdout on a terminal puts prompt text in the process log, past any size bound
+    (an outside trial)."""
+    dangling = tmp_path / "dangling.jsonl"
+    dangling.symlink_to(tmp_path / "missing-dir" / "traffic.jsonl")
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    for value, message in [
+        (str(dangling), "symbolic link to nothing"),
+        (str(fifo), "not a regular file"),
+        ("/dev/null", "not a regular file"),  # (/dev/stdout: a file of its own under pytest)
+    ]:
+        with pytest.raises(SettingsError, match="ANTIEXTRACT_RECORD_FILE") as err:
+            load_settings(record_file=value)
+        assert message in str(err.value), value
+    existing = tmp_path / "existing.jsonl"
+    existing.write_text("")
+    assert load_settings(record_file=str(existing)).record_file == str(existing)
+
+
+async def test_a_record_file_that_cannot_be_opened_is_a_config_error_never_a_500(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked by the settings, the file can still refuse to open (a race, a read-only
+    mount): the server then refuses to start (lifespan) instead of serving 500s."""
+    path = tmp_path / "traffic.jsonl"
+    monkeypatch.setenv("ANTIEXTRACT_RECORD_FILE", str(path))
+    monkeypatch.setenv("ANTIEXTRACT_STORAGE_URI", "memory://")
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    from antiextract.request import recorder
+
+    monkeypatch.setattr(recorder.os, "open", refuse)
+    mw = AntiExtractMiddleware(model)
+    assert mw.config_error is not None and "ANTIEXTRACT_RECORD_FILE" in mw.config_error
+    assert "Permission denied" in mw.config_error
+
+
 async def record_traffic(tmp_path: Path, minutes: int = 20) -> Path:
     """Five honest users asking now and then, one extractor asking every 3 s, recorded
     by the middleware in shadow mode (nobody refused while recording)."""

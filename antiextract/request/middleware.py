@@ -188,7 +188,14 @@ class AntiExtractMiddleware:
         self.hash_key = hash_key(s.secret.get_secret_value().encode() if s.secret else None)
         from .recorder import recorder_for  # RECORD_FILE: opt-in, for `antiextract replay`
 
-        self.recorder = recorder_for(s, self.key_places, self.hash_key)
+        try:
+            self.recorder = recorder_for(s, self.key_places, self.hash_key)
+        except OSError as exc:  # checked by settings; a race or a mount can still refuse
+            self.config_error = (
+                f"ANTIEXTRACT_RECORD_FILE={s.record_file!r} cannot be opened for appending "
+                f"({exc.strerror or exc})"
+            )
+            return
         self.enforce = s.mode == "enforce"
         self.fail_closed = s.fail_mode == "closed"
         self._campaigns: dict[str, float] = {}  # flagged cohort -> time.monotonic() last seen
