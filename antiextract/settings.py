@@ -609,6 +609,12 @@ def combination_problems(s: Settings) -> list[str]:
             f"{v}INTEL=worker with {v}STORAGE_URI=memory://: no `antiextract worker` can "
             "reach a memory store, so nothing would ever analyse; use embedded (or Redis)"
         )
+    if s.intel_buffer < s.flush_records:
+        problems.append(
+            f"{v}INTEL_BUFFER={s.intel_buffer} is smaller than "
+            f"{v}FLUSH_RECORDS={s.flush_records}: the buffer would drop records before a "
+            "flush by count could ever start"
+        )
     if 2 * s.verdict_refresh_ms >= 1000 * s.verdict_ttl:
         problems.append(
             f"{v}VERDICT_TTL={s.verdict_ttl} is not more than two "

@@ -180,7 +180,7 @@ def test_intel_for_picks_the_plane_by_store_and_setting() -> None:
     assert isinstance(intel_for(load_settings(), store, clock), MemoryIntel)
     assert isinstance(intel_for(load_settings(intel="off"), store, clock), NoIntel)
     assert isinstance(intel_for(load_settings(campaigns_enabled=False), store, clock), NoIntel)
-    made = intel_for(load_settings(intel_buffer=7, verdict_ttl=120), store, clock)
+    made = intel_for(load_settings(intel_buffer=7, flush_records=7, verdict_ttl=120), store, clock)
     assert isinstance(made, MemoryIntel)
     assert made.buffer._records.maxlen == 7 and made.book.ttl == 120
 

@@ -135,8 +135,21 @@ def test_verdicts_must_outlive_two_refreshes(monkeypatch) -> None:
     assert load_settings().verdict_refresh_ms == 29_999
 
 
+def test_a_buffer_smaller_than_a_flush_by_count_is_refused(monkeypatch) -> None:
+    """INTEL_BUFFER=10 with FLUSH_RECORDS=512 dropped 990 of 1,000 records between flushes
+    and was accepted (an outside trial): the two only fail together, so both are named."""
+    monkeypatch.setenv("ANTIEXTRACT_INTEL_BUFFER", "10")
+    monkeypatch.setenv("ANTIEXTRACT_FLUSH_RECORDS", "512")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    (line,) = str(err.value).strip().splitlines()[-1:]
+    assert "ANTIEXTRACT_INTEL_BUFFER=10" in line and "ANTIEXTRACT_FLUSH_RECORDS=512" in line
+    monkeypatch.setenv("ANTIEXTRACT_INTEL_BUFFER", "512")
+    assert load_settings().intel_buffer == 512
+
+
 def test_a_campaign_ttl_under_two_days_is_refused(monkeypatch) -> None:
-    """cohort.lua reads yesterday's sketches all day and renews a state's TTL once a day."""
+    """The analysers read yesterday's sketches all day and renew a state's TTL once a day."""
     for bad in ('{"ttl": 3600}', '{"ttl": 172800.5}'):  # too short; Redis wants whole seconds
         monkeypatch.setenv("ANTIEXTRACT_CAMPAIGN_MODEL", bad)
         with pytest.raises(SettingsError, match=r"ANTIEXTRACT_CAMPAIGN_MODEL.*>= 172800"):
