@@ -65,6 +65,21 @@ if TYPE_CHECKING:
     from ..store.redis import RedisStore
 
 _log = logging.getLogger("antiextract")
+WARN_EVERY = 60.0  # seconds between two warnings of one failing stage
+_warned: dict[str, float] = {}
+
+
+def _warn_bounded(stage: str, exc: BaseException) -> None:
+    """A store error in a background stage: a warning at most once a minute per stage
+    (a key someone else wrote into the plane's keys, a Redis that refuses writes, must
+    show at the default level, not at DEBUG), the rest at DEBUG."""
+    now = time.monotonic()
+    if now - _warned.get(stage, -WARN_EVERY) >= WARN_EVERY:
+        _warned[stage] = now
+        _log.warning("intel: %s failed (more in the next minute at DEBUG): %s", stage, exc)
+    else:
+        _log.debug("intel: %s failed: %s", stage, exc)
+
 
 PARTITIONS = 4
 GROUP = "analyzers"
@@ -646,7 +661,7 @@ class RedisIntel:
                 wait = self.flush_seconds
             except StoreError as exc:
                 # the buffer keeps the newest records meanwhile; back off up to 30 s
-                _log.debug("intel: flush failed: %s", exc)
+                _warn_bounded("flush", exc)
                 wait = min(max(wait * 2, self.flush_seconds), 30.0)
                 await asyncio.sleep(wait)
             except Exception:  # a bug: say so, keep flushing (the records are the newest)
@@ -658,7 +673,7 @@ class RedisIntel:
             try:
                 await self.refresh(self.clock())
             except StoreError as exc:
-                _log.debug("intel: verdict refresh failed: %s", exc)
+                _warn_bounded("verdict refresh", exc)
             except Exception:
                 _log.exception("intel: verdict refresh failed")
             await asyncio.sleep(self.refresh_seconds)
@@ -671,7 +686,7 @@ class RedisIntel:
             try:
                 n = await self.analyzer.step(self.clock())
             except StoreError as exc:
-                _log.debug("intel: analysis failed: %s", exc)
+                _warn_bounded("analysis", exc)
                 n = 0
             except Exception:
                 _log.exception("intel: analysis failed")
