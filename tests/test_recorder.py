@@ -20,7 +20,7 @@ import pytest
 
 from antiextract import AntiExtractMiddleware, Settings
 from antiextract.audit import make_logger
-from antiextract.ops.replay import read_records, render, replay
+from antiextract.ops.replay import identity, read_records, render, replay
 from antiextract.settings import SettingsError, load_settings
 
 from .conftest import SimClock
@@ -192,6 +192,24 @@ async def test_a_record_file_that_cannot_be_opened_is_a_config_error_never_a_500
     mw = AntiExtractMiddleware(model)
     assert mw.config_error is not None and "ANTIEXTRACT_RECORD_FILE" in mw.config_error
     assert "Permission denied" in mw.config_error
+
+
+def test_replay_files_a_request_under_the_key_it_was_sent_with_never_a_header_it_chose() -> None:
+    """The recording keeps the User-Agent as sent; reading any ``Bearer key:`` value as the
+    key let a client file its requests under another account in the replay's report (an
+    outside trial). Only the configured key places count: headers, then the query."""
+    s = Settings(storage_uri="memory://")
+    spoofed = {
+        "headers": [["user-agent", "Bearer key:innocent"], ["authorization", "Bearer key:real"]],
+        "client": "203.0.113.9",
+    }
+    assert identity(spoofed, s) == "key:real"
+    only_ua = {"headers": [["user-agent", "Bearer key:innocent"]], "client": "203.0.113.9"}
+    assert identity(only_ua, s) == "ip:203.0.113.9"
+    in_query = {"headers": [], "query": "a=1&api_key=key:q", "client": "203.0.113.9"}
+    assert identity(in_query, s) == "key:q"  # a key sent in ?api_key= is that key's account
+    other_param = {"headers": [], "query": "token=key:q", "client": "203.0.113.9"}
+    assert identity(other_param, s) == "ip:203.0.113.9"
 
 
 async def record_traffic(tmp_path: Path, minutes: int = 20) -> Path:

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 
@@ -119,16 +120,28 @@ def read_records(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
         yield record
 
 
-def identity(record: dict[str, Any], account_header: str | None) -> str:
-    """The account a record belongs to, as the recording names it: the key's account id
-    (``key:<digest>``), the auth layer's account header, else the client address."""
-    wanted = account_header.lower() if account_header else None
+def identity(record: dict[str, Any], settings: Any) -> str:
+    """The account a record belongs to, as the recording names it: the auth layer's
+    account header, else the key's account id (``key:<digest>``) read only from the places
+    API keys are configured in (a client could put ``Bearer key:<someone>`` in its
+    User-Agent, which the recording keeps, and be filed under another account), else the
+    client address."""
+    wanted = settings.account_header.lower() if settings.account_header else None
+    places = {h.lower() for h in settings.api_key_headers}
     for name, value in record["headers"]:
         if wanted and name == wanted and value:
             return f"hdr:{value}"
-    for _, value in record["headers"]:
-        if isinstance(value, str) and value.startswith("Bearer key:"):
-            return value.removeprefix("Bearer ")
+    for name, value in record["headers"]:
+        if name in places and isinstance(value, str):
+            token = value.removeprefix("Bearer ")
+            if token.startswith("key:"):
+                return token
+    query = record.get("query")
+    if isinstance(query, str) and query:
+        params = set(settings.api_key_query_params)
+        for name, value in parse_qsl(query, keep_blank_values=False):
+            if name in params and value.startswith("key:"):
+                return value
     return f"ip:{record.get('client')}"
 
 
@@ -196,7 +209,7 @@ async def replay(
             await drain(clock.now)
         statuses[status] += 1
         count += 1
-        who = identity(record, settings.account_header)
+        who = identity(record, settings)
         acc = accounts.get(who)
         if acc is None:
             acc = accounts[who] = AccountReplay(who)
