@@ -162,7 +162,9 @@ async def run(
     upstream = Upstream()
     prefix = f"aezoo{cfg.seed}"
     mws = [
-        AntiExtractMiddleware(upstream, _settings(cfg, uri, prefix), clock, logger=recorder)
+        AntiExtractMiddleware(
+            upstream, _settings(cfg, uri, prefix), clock, logger=recorder, drive_intel=True
+        )
         for _ in range(replicas)
     ]
     if uri.startswith("redis"):
