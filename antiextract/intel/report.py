@@ -2,9 +2,8 @@
 
 Read-only and off the request path: SCAN for the cohort states the Redis analysers keep
 (``<prefix>:{ic:<cohort>}``), then per cohort its state and four sketch counts in one
-pipeline (all in the cohort's slot). The rows have the shape ``RedisStore.cohorts`` gives
-for the store's own cohort keys, so the command can read either; the shared bucket is the
-request plane's now, so ``bucket_tokens`` is None here.
+pipeline (all in the cohort's slot). The shared bucket is the request plane's, so
+``bucket_tokens`` is None here.
 """
 
 from __future__ import annotations
