@@ -45,7 +45,7 @@ STORE, COHORTS, POLICY, RISK = (
     ("tests/test_policy.py",),
     ("tests/test_risk.py",),
 )
-EVALUATE, COHORT_LUA = "antiextract/store/evaluate.lua", "antiextract/store/cohort.lua"
+EVALUATE, CAMPAIGN_LUA = "antiextract/store/evaluate.lua", "antiextract/store/campaign.lua"
 MUTANTS = (
     # --- the audit's list (issue 15) ---
     Mutant(
@@ -90,20 +90,8 @@ MUTANTS = (
         "risk += weight",
         POLICY,
     ),
-    Mutant(
-        "harvest-weights-lua",
-        COHORT_LUA,
-        "HARVEST_ELICIT * elicit + HARVEST_FOCUS * focus + HARVEST_SINGLE * single",
-        "HARVEST_SINGLE * elicit + HARVEST_FOCUS * focus + HARVEST_ELICIT * single",
-        COHORTS,
-    ),
-    Mutant(
-        "harvest-weight-extract-lua",
-        COHORT_LUA,
-        "+ HARVEST_EXTRACT * extract) / (HARVEST_TOTAL * requests)",
-        "+ 2 * extract) / (HARVEST_TOTAL * requests)",
-        COHORTS,
-    ),
+    # (the audit's harvest-weight mutants of cohort.lua: harvest is computed only in
+    # model/cohorts.py since cohort counting moved to the analysers; "harvest-weights-python")
     Mutant(
         "harvest-weights-python",
         "antiextract/model/cohorts.py",
@@ -205,10 +193,10 @@ MUTANTS = (
         COHORTS,
     ),
     Mutant(
-        "cohort-bucket-refill-lua",
-        COHORT_LUA,
-        "t = refill(tokens, tokens_ts, now, cap, rate, 1)",
-        "t = refill(tokens, tokens_ts, now, cap, rate, 2)",
+        "campaign-bucket-refill-lua",
+        CAMPAIGN_LUA,
+        "level = refill(tokens, ts, now, cap, rate, 1)",
+        "level = refill(tokens, ts, now, cap, rate, 2)",
         COHORTS,
     ),
 )
