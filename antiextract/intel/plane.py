@@ -68,41 +68,40 @@ class NoIntel:
 
 
 def intel_for(
-    settings: Any, store: Store, clock: Callable[[], float], metrics: Any = None
+    settings: Any,
+    store: Store,
+    clock: Callable[[], float],
+    metrics: Any = None,
+    evidence_model: Any = None,
 ) -> IntelPlane:
     """The plane for a store: in-process over the memory store, a stream and a consumer
-    group over Redis; ``NoIntel`` when the plane or campaigns are off."""
+    group over Redis; ``NoIntel`` when the plane or campaigns are off. ``evidence_model``:
+    the one the caller reads account verdicts with (built from the settings if None), so
+    the analysers fold evidence with the same model the policy reads it with."""
     if settings.intel == "off" or not settings.campaigns_enabled:
         return NoIntel()
     from ..model.evidence import EvidenceModel
     from ..store.memory import MemoryStore
 
-    evidence = EvidenceModel(**settings.evidence_model)
-
+    # what both planes are given alike
+    common: dict[str, Any] = {
+        "buffer": settings.intel_buffer,
+        "flush_records": settings.flush_records,
+        "flush_seconds": settings.flush_ms / 1000,
+        "verdict_ttl": settings.verdict_ttl,
+        "clock": clock,
+        "metrics": metrics,
+        "evidence_model": evidence_model or EvidenceModel(**settings.evidence_model),
+    }
     if isinstance(store, MemoryStore):
         from .memory import MemoryIntel
 
-        return MemoryIntel(
-            store.cohort_model,
-            buffer=settings.intel_buffer,
-            flush_records=settings.flush_records,
-            flush_seconds=settings.flush_ms / 1000,
-            verdict_ttl=settings.verdict_ttl,
-            clock=clock,
-            metrics=metrics,
-            evidence_model=evidence,
-        )
+        return MemoryIntel(store.cohort_model, **common)
     from .redis import RedisIntel
 
     return RedisIntel(
         store,  # type: ignore[arg-type]
-        buffer=settings.intel_buffer,
-        flush_records=settings.flush_records,
-        flush_seconds=settings.flush_ms / 1000,
         refresh_seconds=settings.verdict_refresh_ms / 1000,
-        verdict_ttl=settings.verdict_ttl,
         analyze=settings.intel == "embedded",
-        clock=clock,
-        metrics=metrics,
-        evidence_model=evidence,
+        **common,
     )

@@ -210,7 +210,9 @@ class AntiExtractMiddleware:
         self._failures_due = -math.inf  # clock() before which none is logged
         # Cross-account analysis, off the request path: requests emit records into its
         # buffer and read its verdict cache; it runs in background tasks (intel/).
-        self.intel: IntelPlane = intel_for(s, self.store, self.clock, self.metrics)
+        self.intel: IntelPlane = intel_for(
+            s, self.store, self.clock, self.metrics, self.evidence_model
+        )
         self._intel_started = drive_intel  # a driven plane is never started here
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
