@@ -817,7 +817,9 @@ def _evidence_record(event: dict[str, Any]) -> dict[str, Any]:
         value = event[key]
         if key == "campaign":
             if isinstance(value, dict):
-                value = {k: value[k] for k in EVIDENCE_CAMPAIGN_KEYS if _plain(value.get(k))}
+                value = {
+                    k: value[k] for k in EVIDENCE_CAMPAIGN_KEYS if k in value and _plain(value[k])
+                }
             elif value is not None:
                 continue
         elif isinstance(value, list):
@@ -837,11 +839,11 @@ def _epoch(stamp: Any) -> float:
         return float("-inf")
     try:
         parsed = datetime.fromisoformat(stamp)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+    except (ValueError, OverflowError):  # not ISO 8601; a date the platform cannot count
         return float("-inf")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 def evidence_summary(

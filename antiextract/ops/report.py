@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
+import math
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -72,27 +73,46 @@ class Account:
 def events_from_log(lines: Iterable[str]) -> list[dict[str, Any]]:
     """The decision events of an audit log, reduced as ``evidence`` reduces them, with
     ``t`` from their timestamp."""
+    return read_log(lines)[0]
+
+
+def read_log(lines: Iterable[str]) -> tuple[list[dict[str, Any]], int]:
+    """``events_from_log``, and how many decision events were skipped as malformed (no
+    account id, no timestamp within 1970-9999). Lines that are no decision event (other
+    log lines, text) are not counted: an audit log holds them."""
     import json
 
     from .cli import _epoch, _evidence_record
+    from .replay import MAX_T
 
     out = []
+    skipped = 0
     for line in lines:
         start = line.find("{")
         if start < 0:
             continue
         try:
             event = json.loads(line[start:])
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if not isinstance(event, dict) or event.get("event") != "antiextract.decision":
             continue
         kept = _evidence_record(event)
         t = _epoch(kept.get("timestamp"))
-        if t != float("-inf") and isinstance(kept.get("account"), str):
+        if 0 <= t <= MAX_T and isinstance(kept.get("account"), str):
             out.append({**kept, "t": t})
+        else:
+            skipped += 1
     out.sort(key=lambda e: e["t"])
-    return out
+    return out, skipped
+
+
+def _num(value: Any) -> float:
+    """A number of an event, or 0 for anything else (text, NaN, infinities, a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    x = float(value)
+    return x if math.isfinite(x) else 0.0
 
 
 def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, Account]]:
@@ -111,7 +131,7 @@ def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, 
         acc.signals.update(str(s) for s in e.get("signals") or ())
         if e.get("ip"):
             acc.ips.add(str(e["ip"]))
-        acc.max_risk = max(acc.max_risk, float(e.get("risk") or 0.0))
+        acc.max_risk = max(acc.max_risk, _num(e.get("risk")))
         c = e.get("campaign")
         if isinstance(c, dict) and c.get("cohort"):
             key = str(c["cohort"])
@@ -119,10 +139,10 @@ def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, 
             camp.members.setdefault(who, e["t"])
             if action:
                 camp.actions[action] += 1
-            camp.score = max(camp.score, float(c.get("score") or 0.0))
-            camp.accounts = max(camp.accounts, int(c.get("accounts") or 0))
-            camp.young = max(camp.young, int(c.get("young") or 0))
-            camp.harvest = max(camp.harvest, float(c.get("harvest") or 0.0))
+            camp.score = max(camp.score, _num(c.get("score")))
+            camp.accounts = max(camp.accounts, int(_num(c.get("accounts"))))
+            camp.young = max(camp.young, int(_num(c.get("young"))))
+            camp.harvest = max(camp.harvest, _num(c.get("harvest")))
             if e.get("ip"):
                 camp.ips.add(str(e["ip"]))
             acc.campaigns.add(key)
@@ -374,19 +394,28 @@ def command(args: argparse.Namespace) -> int:
     try:
         if args.log is not None:
             with open(args.log, encoding="utf-8", errors="replace") as f:
-                events = events_from_log(f)
+                events, skipped = read_log(f)
             source, note = f"the audit log {args.log}", ""
+            if skipped:
+                note = f"{skipped:,} malformed decision event(s) skipped"
+                print(f"antiextract report: {args.log}: {note}", file=sys.stderr)
         else:
             from . import replay
 
             overrides = replay._parse_sets(args.set or [])
-            with open(args.replay, "rb") as f:
-                records = list(replay.read_records(f))
-            result = asyncio.run(replay.replay(records, overrides))
+            recording = replay.read_file(args.replay, "report")
+            result = asyncio.run(
+                replay.replay_recording(recording, overrides, use_env=args.use_env)
+            )
             events = result.events
             source = f"a replay of {args.replay}"
-            note = ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
-    except (OSError, ValueError) as exc:
+            note = "; ".join(result.used.lines() if result.used else [])
+            if result.skipped:
+                note += f"; {result.skipped:,} malformed line(s) skipped"
+    except OSError as exc:
+        print(f"antiextract report: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
         print(f"antiextract report: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
@@ -405,6 +434,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--log", metavar="FILE", help="an audit log (JSON lines)")
     p.add_argument("--replay", metavar="FILE", help="a recorder file, replayed first")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="with --replay")
+    p.add_argument(
+        "--use-env",
+        action="store_true",
+        help="with --replay: the shell's ANTIEXTRACT_* variables over the recorded settings",
+    )
     p.add_argument("--out", default="antiextract-report.html", metavar="FILE")
     p.set_defaults(func=command)
 

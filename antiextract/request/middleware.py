@@ -195,7 +195,9 @@ class AntiExtractMiddleware:
         from .recorder import recorder_for  # RECORD_FILE: opt-in, for `antiextract replay`
 
         try:
-            self.recorder = recorder_for(s, self.key_places, self.hash_key)
+            self.recorder = recorder_for(
+                s, self.key_places, self.hash_key, self.metrics.recorder_dropped.inc
+            )
         except OSError as exc:  # checked by settings; a race or a mount can still refuse
             self.config_error = (
                 f"ANTIEXTRACT_RECORD_FILE={s.record_file!r} cannot be opened for appending "
