@@ -2,6 +2,9 @@
 
 Made from decision events: an audit log (the JSON lines the middleware writes; refusals
 and sampled allows) or a replay of recorded traffic (every request, on recorded time).
+A campaign is a flagged cohort whose verdict acted on requests (``acted_on``); its
+members are the accounts it acted on, each with when it was first seen, first linked and
+first acted on. Cohorts that only matched requests are listed apart as linked, observed.
 Everything is in the file: CSS inline, charts drawn here as SVG, drill-down with HTML's
 own ``<details>``, no script, and a Content-Security-Policy that forbids every fetch, so
 opening it reaches no network. Only what ``antiextract evidence`` keeps is read from an
@@ -40,11 +43,31 @@ LINKS = {
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
+ACTING = ("degrade", "challenge", "block")  # a campaign's weight in the risk can cause these
+
+
+def acted_on(event: dict[str, Any]) -> bool:
+    """Whether the campaign an event carries acted on its request: a degrade, challenge
+    or block (decisions its weight in the risk can cause), or a throttle by its shared
+    bucket. An allow, or a throttle by the account's own budget or windows, carries the
+    matched cohort without it acting: the account is linked to it, not a member."""
+    action = event.get("action")
+    if action in ACTING:
+        return True
+    return action == "throttle" and "campaign_budget" in (event.get("reasons") or ())
+
+
 @dataclass
 class Campaign:
+    """A flagged cohort as the decisions saw it. ``members``: the accounts it acted on
+    (``acted_on``), with when it first did; ``linked``: every account whose requests it
+    matched, with when it first did (an honest account sharing a flagged subnet is
+    linked, never a member unless the verdict acts on it)."""
+
     cohort: str
     first: float
-    members: dict[str, float] = field(default_factory=dict)  # account -> joined
+    members: dict[str, float] = field(default_factory=dict)  # account -> first acted on
+    linked: dict[str, float] = field(default_factory=dict)  # account -> first matched
     actions: Counter[str] = field(default_factory=Counter)
     score: float = 0.0
     accounts: int = 0
@@ -61,9 +84,11 @@ class Account:
     reasons: Counter[str] = field(default_factory=Counter)
     risk_from: Counter[str] = field(default_factory=Counter)
     signals: Counter[str] = field(default_factory=Counter)
-    campaigns: set[str] = field(default_factory=set)
+    campaigns: set[str] = field(default_factory=set)  # the campaigns that acted on it
+    linked: set[str] = field(default_factory=set)  # flagged cohorts its requests matched
     ips: set[str] = field(default_factory=set)
     max_risk: float = 0.0
+    first_seen: float | None = None  # its first decision in the source
 
     @property
     def worst(self) -> int:
@@ -123,6 +148,8 @@ def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, 
         acc = accounts.get(who) or accounts.setdefault(who, Account(who))
         action = e.get("action") if e.get("action") in ACTIONS else None
         acc.events.append(e)
+        if acc.first_seen is None:
+            acc.first_seen = e["t"]
         if action:
             acc.actions[action] += 1
         if action and action != "allow":
@@ -136,7 +163,11 @@ def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, 
         if isinstance(c, dict) and c.get("cohort"):
             key = str(c["cohort"])
             camp = campaigns.get(key) or campaigns.setdefault(key, Campaign(key, e["t"]))
-            camp.members.setdefault(who, e["t"])
+            camp.linked.setdefault(who, e["t"])
+            acc.linked.add(key)
+            if acted_on(e):
+                camp.members.setdefault(who, e["t"])
+                acc.campaigns.add(key)
             if action:
                 camp.actions[action] += 1
             camp.score = max(camp.score, _num(c.get("score")))
@@ -145,7 +176,6 @@ def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, 
             camp.harvest = max(camp.harvest, _num(c.get("harvest")))
             if e.get("ip"):
                 camp.ips.add(str(e["ip"]))
-            acc.campaigns.add(key)
     return campaigns, accounts
 
 
@@ -208,26 +238,45 @@ def timeline_svg(events: list[dict[str, Any]], start: float, end: float, width: 
     return "".join(parts)
 
 
-def members_svg(camp: Campaign, start: float, end: float, width: int = 600) -> str:
-    """Members joining a campaign over time (a step line of the running count)."""
+def members_svg(
+    camp: Campaign, accounts: dict[str, Account], start: float, end: float, width: int = 600
+) -> str:
+    """A campaign's members over time: how many had arrived (their first decision in the
+    source, the red step line) and how many it had acted on (the dark one)."""
     height, pad = 120, 30
     span = max(end - start, 1.0)
-    joined = sorted(camp.members.values())
-    n = len(joined) or 1
-    points = [f"{pad},{height}"]
-    for i, t in enumerate(joined, 1):
-        x = pad + (width - 2 * pad) * (t - start) / span
-        points.append(f"{x:.1f},{height - (height - 10) * (i - 1) / n:.1f}")
-        points.append(f"{x:.1f},{height - (height - 10) * i / n:.1f}")
-    points.append(f"{width - pad},{height - (height - 10):.1f}")
+    arrived = sorted(_first_seen(accounts, a, t) for a, t in camp.members.items())
+    acted = sorted(camp.members.values())
+    n = len(arrived) or 1
+
+    def steps(times: list[float]) -> str:
+        points = [f"{pad},{height}"]
+        for i, t in enumerate(times, 1):
+            x = pad + (width - 2 * pad) * (t - start) / span
+            points.append(f"{x:.1f},{height - (height - 10) * (i - 1) / n:.1f}")
+            points.append(f"{x:.1f},{height - (height - 10) * i / n:.1f}")
+        last = height - (height - 10) * len(times) / n
+        points.append(f"{width - pad},{last:.1f}")
+        return " ".join(points)
+
     return (
         f'<svg class="chart members" role="img" width="{width}" height="{height + 20}" '
         f'viewBox="0 0 {width} {height + 20}" xmlns="http://www.w3.org/2000/svg">'
-        f"<title>Members of {_e(camp.cohort)} joining over time</title>"
-        f'<polyline fill="none" stroke="#c8423b" stroke-width="2" points="{" ".join(points)}"/>'
-        f'<text x="{pad}" y="{height + 14}" font-size="11">{len(joined)} members; first '
-        f"{_e(_when(joined[0]) if joined else '-')}</text></svg>"
+        f"<title>Members of {_e(camp.cohort)}: arrived (first seen, red) and acted on "
+        "(dark) over time</title>"
+        f'<polyline class="arrived" fill="none" stroke="#c8423b" stroke-width="2" '
+        f'points="{steps(arrived)}"/>'
+        f'<polyline class="acted" fill="none" stroke="#1d2733" stroke-width="2" '
+        f'stroke-dasharray="4 3" points="{steps(acted)}"/>'
+        f'<text x="{pad}" y="{height + 14}" font-size="11">{len(arrived)} members; first '
+        f"arrived {_e(_when(arrived[0]) if arrived else '-')}, first acted on "
+        f"{_e(_when(acted[0]) if acted else '-')}</text></svg>"
     )
+
+
+def _first_seen(accounts: dict[str, Account], account: str, default: float) -> float:
+    acc = accounts.get(account)
+    return acc.first_seen if acc is not None and acc.first_seen is not None else default
 
 
 def bars_svg(counts: Counter[str], title: str, width: int = 600) -> str:
@@ -298,6 +347,9 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
         (a for a in accounts.values() if a.worst > 0),
         key=lambda a: (-a.worst, -len(a.events), a.account),
     )
+    ordered = sorted(campaigns.values(), key=lambda c: (-c.score, c.first, c.cohort))
+    acting = [c for c in ordered if c.members]
+    observed = [c for c in ordered if not c.members]
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
@@ -310,29 +362,72 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
         "<p>" + " ".join(_pill(a, totals[a]) for a in ACTIONS) + "</p>",
         "<h2>Timeline</h2>",
         timeline_svg(events, start, end),
-        f"<h2>Campaigns ({len(campaigns)})</h2>",
+        f"<h2>Campaigns acting on accounts ({len(acting)})</h2>",
+        "<p class='muted'>A campaign is a flagged cohort whose verdict acted on requests: "
+        "degraded, challenged or blocked them (its weight in the risk), or throttled them "
+        "by its shared budget. Its members are the accounts it acted on; accounts whose "
+        "requests it only matched (an honest user on a shared subnet) are listed apart, as "
+        "linked.</p>",
     ]
-    if not campaigns:
-        out.append("<p>No decision in this source carries campaign evidence.</p>")
-    for camp in sorted(campaigns.values(), key=lambda c: (-c.score, c.first)):
+    if not acting:
+        out.append("<p>No campaign verdict acted on any request in this source.</p>")
+    for camp in acting:
         kind = LINKS.get(camp.cohort.split(":", 1)[0], "a shared trait")
         subnets = sorted({_subnet(ip) for ip in camp.ips})
-        members = "".join(
-            f"<li><a href='#acct-{_anchor(a)}'><code>{_e(a)}</code></a> joined {_e(_when(t))}</li>"
-            for a, t in sorted(camp.members.items(), key=lambda x: x[1])
+        rows = "".join(
+            f"<tr><td><a href='#acct-{_anchor(a)}'><code>{_e(a)}</code></a></td>"
+            f"<td>{_e(_when(_first_seen(accounts, a, t)))}</td>"
+            f"<td>{_e(_when(camp.linked.get(a, t)))}</td><td>{_e(_when(t))}</td></tr>"
+            for a, t in sorted(
+                camp.members.items(), key=lambda x: (_first_seen(accounts, *x), x[0])
+            )
+        )
+        only = sorted(set(camp.linked) - set(camp.members))
+        linked = (
+            f"<p>Also linked, not acted on ({len(only)} accounts, not members): "
+            + ", ".join(f"<code>{_e(a)}</code>" for a in only[:20])
+            + (" …" if len(only) > 20 else "")
+            + "</p>"
+            if only
+            else ""
         )
         out.append(
             f"<details class='campaign' open><summary>Campaign <code>{_e(camp.cohort)}</code>: "
             f"{len(camp.members)} members, score {camp.score:.2f}</summary>"
-            f"<p>Tied by {_e(kind)}. First seen {_e(_when(camp.first))}; the store counted "
-            f"{camp.accounts} accounts, {camp.young} young, harvest share {camp.harvest:.2f}. "
-            f"Subnets: {_e(', '.join(subnets[:12]) or '-')}.</p>"
+            f"<p>Tied by {_e(kind)}. Flagged on requests from {_e(_when(camp.first))}; the "
+            f"store counted {camp.accounts} accounts, {camp.young} young, harvest share "
+            f"{camp.harvest:.2f}. Subnets: {_e(', '.join(subnets[:12]) or '-')}.</p>"
             "<p>"
             + " ".join(_pill(a, camp.actions[a]) for a in ACTIONS if camp.actions[a])
             + "</p>"
-            + members_svg(camp, start, end)
-            + f"<details><summary>Members</summary><ul>{members}</ul></details></details>"
+            + members_svg(camp, accounts, start, end)
+            + "<details><summary>Members</summary><table class='members'><tr><th>account</th>"
+            "<th>first seen</th><th>linked (first matched)</th><th>first acted on</th></tr>"
+            + rows
+            + "</table></details>"
+            + linked
+            + "</details>"
         )
+    out.append(f"<h2>Linked cohorts, observed only ({len(observed)})</h2>")
+    if not observed:
+        out.append("<p>None: every flagged cohort seen here acted on its members.</p>")
+    else:
+        out.append(
+            "<p class='muted'>Flagged cohorts whose verdicts matched requests here without "
+            "acting on any: the accounts are linked to them, not members of a campaign.</p>"
+            "<table class='observed'><tr><th>cohort</th><th>tied by</th>"
+            "<th class='num'>linked accounts</th><th class='num'>decisions</th>"
+            "<th>first matched</th></tr>"
+        )
+        for camp in observed:
+            kind = LINKS.get(camp.cohort.split(":", 1)[0], "a shared trait")
+            out.append(
+                f"<tr><td><code>{_e(camp.cohort)}</code></td><td>{_e(kind)}</td>"
+                f"<td class='num'>{len(camp.linked)}</td>"
+                f"<td class='num'>{sum(camp.actions.values())}</td>"
+                f"<td>{_e(_when(camp.first))}</td></tr>"
+            )
+        out.append("</table>")
     out += ["<h2>Top reasons</h2>"]
     out.append(bars_svg(reasons, "Reasons of non-allow decisions") if reasons else "<p>None.</p>")
     out.append(f"<h2>Accounts acted on ({len(touched)})</h2>")
@@ -360,7 +455,9 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
             + f"<p>First: {_e(firsts)}.</p>"
             f"<p>Reasons: {_e(_top(acc.reasons))}. Risk from: {_e(_top(acc.risk_from))}. "
             f"Signals: {_e(_top(acc.signals))}.</p>"
-            f"<p>Campaigns: {_e(', '.join(sorted(acc.campaigns)) or '-')}. "
+            f"<p>First seen {_e(_when(acc.first_seen or start))}. Acted on by campaigns: "
+            f"{_e(', '.join(sorted(acc.campaigns)) or '-')}. Linked, not acted on: "
+            f"{_e(', '.join(sorted(acc.linked - acc.campaigns)) or '-')}. "
             f"Addresses: {_e(', '.join(sorted(acc.ips)[:8]) or '-')}.</p></details>"
         )
     out.append(
