@@ -54,7 +54,7 @@ def acted_on(event: dict[str, Any]) -> bool:
     action = event.get("action")
     if action in ACTING:
         return True
-    return action == "throttle" and "campaign_budget" in (event.get("reasons") or ())
+    return action == "throttle" and "campaign_budget" in _items(event.get("reasons"))
 
 
 @dataclass
@@ -140,6 +140,11 @@ def _num(value: Any) -> float:
     return x if math.isfinite(x) else 0.0
 
 
+def _items(value: Any) -> list[Any]:
+    """A list an event holds (reasons, signals), or nothing when it holds something else."""
+    return value if isinstance(value, list) else []
+
+
 def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, Account]]:
     campaigns: dict[str, Campaign] = {}
     accounts: dict[str, Account] = {}
@@ -153,9 +158,9 @@ def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, 
         if action:
             acc.actions[action] += 1
         if action and action != "allow":
-            acc.reasons.update(str(r) for r in e.get("reasons") or ())
-            acc.risk_from.update(str(r).split("=")[0] for r in e.get("risk_reasons") or ())
-        acc.signals.update(str(s) for s in e.get("signals") or ())
+            acc.reasons.update(str(r) for r in _items(e.get("reasons")))
+            acc.risk_from.update(str(r).split("=")[0] for r in _items(e.get("risk_reasons")))
+        acc.signals.update(str(s) for s in _items(e.get("signals")))
         if e.get("ip"):
             acc.ips.add(str(e["ip"]))
         acc.max_risk = max(acc.max_risk, _num(e.get("risk")))

@@ -173,14 +173,22 @@ def record_line(
     return orjson.dumps(record) + b"\n"
 
 
+def _version() -> str:
+    """The installed antiextract's version (the package metadata pyproject.toml writes)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("antiextract")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def settings_line(settings: Any) -> bytes:
     """The header line: the settings a recording is made under (no secret, no place)."""
-    from .. import __version__
-
     fields = type(settings).model_fields
     kept = {name for name in fields if name not in NOT_RECORDED}
     values = settings.model_dump(mode="json", include=kept)
-    doc = {"v": SCHEMA_VERSION, "kind": "settings", "antiextract": __version__}
+    doc = {"v": SCHEMA_VERSION, "kind": "settings", "antiextract": _version()}
     return orjson.dumps({**doc, "settings": values}) + b"\n"
 
 
