@@ -318,6 +318,12 @@ class Metrics:
             "Records dropped because the buffer was full (Redis down or slow), oldest first.",
             registry=r,
         )
+        self.recorder_dropped = Counter(
+            "antiextract_recorder_lines_dropped",
+            "Requests the recorder (ANTIEXTRACT_RECORD_FILE) did not write: its writer was "
+            "behind (queue bound in bytes reached), a write failed, or shutdown came first.",
+            registry=r,
+        )
         self._intel_seen: dict[str, int] = {}
         self._intel_children = {
             k: self.intel_records.labels(k) for k in ("flushed", "analyzed", "dropped", "invalid")

@@ -13,11 +13,12 @@ import ipaddress
 import itertools
 import json
 import logging
+import math
 import os
 import re
 import stat
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import pydantic_settings
 from limits import RateLimitItem, parse_many
@@ -68,6 +69,9 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # An HTTP field name (RFC 9110 token).
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 JsonObject = Annotated[dict[str, float], NoDecode]
+
+if TYPE_CHECKING:
+    from .model.evidence import EvidenceModel
 
 _log = logging.getLogger("antiextract")
 
@@ -496,7 +500,12 @@ class Settings(BaseSettings):
         from .model.evidence import EvidenceModel
 
         _check_keys(value, tuple(EvidenceModel.__dataclass_fields__))
-        EvidenceModel(**value)
+        why = _evidence_switched_off(EvidenceModel(**value))
+        if why:
+            raise ValueError(
+                f"{why}: the per-account evidence would silently add nothing to any risk; "
+                'to switch it off on purpose set {"off": true} (start-up logs "evidence off")'
+            )
         return value
 
     @field_validator("tier_factors")
@@ -663,6 +672,29 @@ def _record_file_problem(path: str) -> str | None:
     if not os.path.isdir(parent):
         return f"its directory {parent} does not exist"
     return None if os.access(parent, os.W_OK) else f"its directory {parent} is not writable"
+
+
+def _evidence_switched_off(m: EvidenceModel) -> str | None:
+    """Why an evidence model (not marked ``off``) could never add risk, or None. Per kind a
+    UTC day adds at most min(cap_pos, its ratio); with decay the sum over days stays under
+    one day's worth times (1 + 1 / (1 - d)), d the decay over a day: an offset at or above
+    that bound is never passed."""
+    if m.off:
+        return None
+    if m.scale == 0:
+        return "scale=0"
+    if m.cap_pos == 0:
+        return "cap_pos=0"
+    from .model.evidence import KINDS
+
+    daily = sum(min(m.cap_pos, m.ratios(k)[0]) for k in range(len(KINDS)))
+    if daily == 0:
+        return "harvest, extract and churn all 0"
+    d = 0.5 ** (86_400 / m.half_life)
+    reachable = math.inf if d >= 1 else daily * (1 + 1 / (1 - d))
+    if m.offset >= reachable:
+        return f"offset={m.offset:g} (no score can reach it: at most {reachable:.3g})"
+    return None
 
 
 def _check_keys(value: dict[str, float], known: tuple[str, ...]) -> None:

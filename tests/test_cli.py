@@ -292,7 +292,8 @@ def test_inspect_shows_budget_profile_and_risk(seeded: Seeded, env, capsys) -> N
     }  # fmt: skip
     assert p["shares"]["elicit"] > 0.7 and p["shares"]["single"] > 0.7
     assert p["shares"]["focus"] > 0.5
-    assert p["day_count"] >= 1 and 0 < p["age_seconds"] < 4 * 3600
+    # the age counts from the creation time the auth layer sent (a day before the seed)
+    assert p["day_count"] >= 1 and DAY < p["age_seconds"] < DAY + 4 * 3600
     assert p["dominant_template"] == seeded.campaign_cohort
     risk = doc["risk"]
     assert risk["risk"] >= 3.0 and risk["level"] in ("degrade", "challenge", "block")
@@ -683,3 +684,27 @@ def test_allow_refuses_what_it_cannot_store(argv, message, env, capsys) -> None:
         "sk-live-secret"
         not in redis.Redis.from_url(REDIS_URL).hgetall(f"{PREFIX}:{{allowlist}}").__repr__()
     )
+
+
+def test_inspect_computes_the_risk_the_request_did_for_an_account_with_a_creation_header(
+    seeded: Seeded,
+) -> None:
+    """The auth layer sent every seeded account's creation time (the IDE users' 400 days
+    ago: youth at its floor). The store keeps it with the profile, so ``inspect`` at the
+    time of an account's last request adds up the risk its audit event logged; counting
+    the age from first seen (as it did) gave four times the youth."""
+    events = [orjson.loads(line) for line in seeded.log.splitlines() if line.startswith("{")]
+    for account in (seeded.ide[5], seeded.users[1], seeded.campaign[6]):
+        last = [e for e in events if e.get("account") == account][-1]
+        ops = cli._Ops(settings())
+
+        async def report(ops=ops, account=account):
+            try:  # at the time of its last request: the profile's last_seen (simulated)
+                now = (await cli.account_report(ops, account, time.time()))["profile"]
+                return await cli.account_report(ops, account, now["last_seen"])
+            finally:
+                await ops.close()
+
+        doc = in_thread(asyncio.run, report())
+        assert doc["profile"]["created"] is not None
+        assert doc["risk"]["policy"]["risk"] == pytest.approx(last["risk"], abs=2e-3), account

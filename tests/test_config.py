@@ -530,3 +530,41 @@ def test_thresholds_out_of_order_are_one_line_that_says_which_are_defaults(monke
         "the risk thresholds must rise" in message
     )
     assert message.count("must rise") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ('{"scale": 0}', "scale=0"),
+        ('{"cap_pos": 0}', "cap_pos=0"),
+        ('{"harvest": 0, "extract": 0, "churn": 0}', "harvest, extract and churn all 0"),
+        ('{"offset": 1000}', "offset=1000"),  # the zoo's old way: no score ever reaches it
+        ('{"offset": 60, "half_life": 86400}', "offset=60"),
+    ],
+)
+def test_evidence_settings_that_switch_it_off_silently_are_refused(
+    monkeypatch, value, named
+) -> None:
+    message = refused(monkeypatch, ANTIEXTRACT_EVIDENCE_MODEL=value)
+    assert "ANTIEXTRACT_EVIDENCE_MODEL" in message and named in message
+    assert '{"off": true}' in message  # the named way, said in the refusal
+
+
+def test_evidence_off_by_name_is_accepted_and_logged_at_start_up(monkeypatch) -> None:
+    """The one explicit switch: ``{"off": true}`` (benchmarks compare with and without);
+    the evidence then adds nothing, and the middleware says so when it starts."""
+    from antiextract.model.evidence import EvidenceModel, risk_added
+
+    monkeypatch.setenv("ANTIEXTRACT_EVIDENCE_MODEL", '{"off": true, "offset": 1000}')
+    s = load_settings()
+    m = EvidenceModel(**s.evidence_model)
+    assert m.off is True and risk_added(50.0, m) == 0.0
+    assert risk_added(50.0, EvidenceModel()) > 0  # what "off" takes away
+    log = io.StringIO()
+    AntiExtractMiddleware(App(), s, logger=make_logger(stream=log))
+    lines = [line for line in log.getvalue().splitlines() if "evidence off" in line]
+    assert len(lines) == 1 and "antiextract.evidence_off" in lines[0]
+    quiet = io.StringIO()
+    monkeypatch.setenv("ANTIEXTRACT_EVIDENCE_MODEL", "{}")
+    AntiExtractMiddleware(App(), load_settings(), logger=make_logger(stream=quiet))
+    assert "evidence off" not in quiet.getvalue()

@@ -450,6 +450,7 @@ async def test_every_name_is_prefixed_and_help_is_present() -> None:
         "antiextract_intel_verdicts",
         "antiextract_intel_records",
         "antiextract_intel_records_dropped",
+        "antiextract_recorder_lines_dropped",
     }
     for name in names:
         assert f"# HELP {name}" in text

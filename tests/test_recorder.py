@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import random
 import stat
@@ -80,11 +81,18 @@ async def post(
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    """The request records of a file (the settings lines left out)."""
+    docs = [json.loads(line) for line in path.read_text().splitlines()]
+    return [d for d in docs if d.get("kind") != "settings"]
 
 
 async def test_the_recorder_writes_the_schema_and_no_credential(tmp_path: Path) -> None:
-    mw, audit, clock = recording(tmp_path)
+    mw, audit, clock = recording(
+        tmp_path,
+        secret="the-SECRET-0123456789",
+        challenge_secret="challenge-secret-0123456789",
+        degrade_at=2.5,
+    )
     assert mw.recorder is not None
     prompt = "Summarise the plot of Hamlet in three sentences."
     status = await post(
@@ -103,8 +111,14 @@ async def test_the_recorder_writes_the_schema_and_no_credential(tmp_path: Path) 
     path = tmp_path / "traffic.jsonl"
     text = path.read_text()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    for secret in ("sk-live", "cookie-secret-42", "tok-secret-77"):
+    for secret in ("sk-live", "cookie-secret-42", "tok-secret-77", "SECRET-01", "challenge-sec"):
         assert secret not in text
+    # the first line: the settings it was recorded under, for replay (no secret, no place)
+    header = json.loads(text.splitlines()[0])
+    assert header["kind"] == "settings" and header["v"] == 1 and header["antiextract"]
+    assert header["settings"]["degrade_at"] == 2.5
+    for left_out in ("secret", "challenge_secret", "storage_uri", "record_file"):
+        assert left_out not in header["settings"]
     first, second = lines(path)
     assert set(first) == {
         "v", "t", "method", "path", "root_path", "query", "client", "headers", "body", "complete"
@@ -127,14 +141,14 @@ async def test_the_recorder_writes_the_schema_and_no_credential(tmp_path: Path) 
 
 
 async def test_the_file_stops_growing_at_its_bound(tmp_path: Path) -> None:
-    mw, _, clock = recording(tmp_path, record_max_bytes=2_000)
+    mw, _, clock = recording(tmp_path, record_max_bytes=4_000)  # the settings line: ~1.5 KB
     for i in range(12):
         assert await post(mw, f"{HONEST} ({i}) " + "x" * 200, key="sk-bounded") == 200
         clock.advance(1)
     mw.recorder.close()
     size = (tmp_path / "traffic.jsonl").stat().st_size
     kept = lines(tmp_path / "traffic.jsonl")
-    assert 0 < size <= 2_000
+    assert 0 < size <= 4_000
     assert 1 <= len(kept) < 12 and mw.recorder.full
 
 
@@ -269,7 +283,7 @@ async def test_the_replay_command(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["overrides"] == {"degrade_at": "1.0"}
-    assert data["requests"] == len(path.read_text().splitlines())
+    assert data["requests"] == len(lines(path))
     assert sum(data["totals"].values()) == data["requests"]
     assert "sk-" not in out.stdout  # account ids only
     bad = tmp_path / "bad.jsonl"
@@ -337,3 +351,166 @@ def test_recorders_sharing_a_file_never_split_a_line(tmp_path: Path) -> None:
     assert len(bodies) == 200
     assert {b.split("-x")[0].rsplit("-", 1)[0] for b in bodies} == {"0", "1", "2", "3"}
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_stalled_writer_bounds_the_queue_in_bytes_and_never_holds_up_close(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The file is a FIFO nobody reads: the writer thread blocks in write() once the pipe
+    is full, as on a stalled disk. Requests keep coming; what waits stays under the bound
+    in bytes (the queue was bounded in lines: 10,000 bodies of up to a megabyte), the rest
+    is dropped, counted (the metric's callback) and logged once; close() comes back with
+    the writer still stuck and counts what it held. Then the reader drains the pipe and
+    the writer thread ends, closing the file itself."""
+    import threading
+
+    from antiextract.request.identity import KeyPlaces
+    from antiextract.request.recorder import Recorder, Redactor
+
+    path = str(tmp_path / "stalled")
+    os.mkfifo(path)
+    reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a reader exists, but never reads
+    counted: list[int] = []
+    bound = 200_000
+    rec = Recorder(
+        path, 10**9, Redactor(KeyPlaces(), b"k" * 32, ()), header=b'{"v":1}\n',
+        on_drop=counted.append, queue_bytes=bound,
+    )  # fmt: skip
+    scope = {"path": "/v1/chat/completions", "headers": [], "client": ("203.0.113.1", 1)}
+    caplog.set_level(logging.WARNING, logger="antiextract.recorder")
+    try:
+        for i in range(100):  # 2 MB: 30 times the pipe's buffer
+            rec.write(scope, b"x" * 20_000, True, float(i))
+            assert rec.queued_bytes <= bound
+        assert rec.dropped >= 100 - 4 - bound // 20_000  # the pipe took at most ~3 lines
+        assert sum(counted) == rec.dropped
+        drops = [r for r in caplog.records if "dropped" in r.getMessage()]
+        assert len(drops) == 1  # logged, not once per line
+        before = rec.dropped
+        closer = threading.Thread(target=rec.close, kwargs={"timeout": 0.2})
+        closer.start()
+        closer.join(60)  # a liveness check: a close() that blocks would never come back
+        assert not closer.is_alive()
+        assert rec.dropped > before and rec.queued_bytes == 0  # what it held: counted
+        assert any("did not finish" in r.getMessage() for r in caplog.records)
+        rec.write(scope, b"after close", True, 0.0)  # ignored, never queued
+        assert rec.queued_bytes == 0
+    finally:
+        while rec._thread.is_alive():  # unstall: read until the writer thread ends
+            try:
+                os.read(reader, 1 << 16)
+            except BlockingIOError:
+                rec._thread.join(0.01)
+        os.close(reader)
+    assert rec._closed  # the writer closed the file once it could
+
+
+async def test_close_writes_what_is_queued_when_the_writer_keeps_up(tmp_path: Path) -> None:
+    mw, _, clock = recording(tmp_path)
+    for i in range(5):
+        assert await post(mw, f"{HONEST} {i}", key="sk-close") == 200
+        clock.advance(1)
+    mw.recorder.close()
+    mw.recorder.close()  # idempotent
+    assert len(lines(tmp_path / "traffic.jsonl")) == 5 and mw.recorder.dropped == 0
+
+
+def _cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ANTIEXTRACT_")}
+    cmd = [sys.executable, "-m", "antiextract.ops.cli", *argv]
+    return subprocess.run(
+        cmd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=300
+    )
+
+
+async def test_replay_runs_under_the_settings_it_was_recorded_with(tmp_path: Path) -> None:
+    """Recorded with harsh thresholds (degrade_at 1): a replay from a shell that sets
+    nothing, or sets other thresholds, still decides as the recorded server would, and
+    says so; --set and --use-env override, reported; a file from before the settings line
+    replays under the shell's settings with a warning."""
+    mw, _, clock = recording(
+        tmp_path, mode="shadow", degrade_at=1.0, challenge_at=2.0, block_at=40.0
+    )
+    for i in range(30):
+        prompt = EXTRACTION.format(n=i, m=i + 1) if i % 2 else HONEST
+        assert await post(mw, prompt, key=f"sk-{i % 3}", max_tokens=4096) == 200
+        clock.advance(20)
+    mw.recorder.close()
+    path = tmp_path / "traffic.jsonl"
+    shell = {"ANTIEXTRACT_DEGRADE_AT": "8", "ANTIEXTRACT_CHALLENGE_AT": "9"}
+    shell["ANTIEXTRACT_BLOCK_AT"] = "50"
+
+    recorded = _cli("replay", str(path), "--json")
+    assert recorded.returncode == 0, recorded.stderr
+    doc = json.loads(recorded.stdout)
+    assert doc["settings"]["source"] == "recording" and doc["settings"]["recorded_by"]
+    touched = sum(doc["totals"].get(a, 0) for a in ("degrade", "challenge", "throttle"))
+    assert touched > 0  # the recorded thresholds: the extractors are acted on
+
+    ignored = _cli("replay", str(path), "--json", env=shell)
+    same = json.loads(ignored.stdout)
+    assert same["totals"] == doc["totals"]  # the shell's thresholds did not apply...
+    assert "ANTIEXTRACT_DEGRADE_AT" in same["settings"]["env_ignored"]  # ...and it says so
+    text = _cli("replay", str(path), env=shell).stdout
+    assert "settings: as recorded" in text and "ANTIEXTRACT_DEGRADE_AT" in text
+
+    applied = _cli("replay", str(path), "--json", "--use-env", env=shell)
+    lenient = json.loads(applied.stdout)
+    assert lenient["settings"]["from_env"]["degrade_at"] == "8"
+    assert sum(lenient["totals"].get(a, 0) for a in ("degrade", "challenge")) < touched
+    text = _cli("replay", str(path), "--use-env", "--set", "block_at=45", env=shell).stdout
+    assert "overrides (shell, --use-env): " in text and "degrade_at=8" in text
+    assert "overrides (--set): block_at=45" in text
+
+    old = tmp_path / "old.jsonl"  # recorded before the settings line existed
+    old.write_text("".join(x for x in path.read_text().splitlines(True) if '"kind"' not in x))
+    legacy = _cli("replay", str(old), env=shell)
+    assert legacy.returncode == 0
+    assert "no settings line" in legacy.stdout and "shell's ANTIEXTRACT_* settings" in legacy.stdout
+    assert "no settings line" in legacy.stderr
+
+
+MALFORMED = [
+    (b'{"v":1,"t":5,"path":"/v1/chat/completions","headers":[["user-agent"]]}', "header 1"),
+    (b'{"v":1,"t":5,"path":"/v1/chat/completions","headers":[],"body_b64":"%%%"}', "base64"),
+    (b'{"v":1,"t":1e300,"path":"/v1/chat/completions","headers":[]}', "1970-9999"),
+    (b'{"v":1,"t":NaN,"path":"/v1/chat/completions","headers":[]}', "not JSON"),
+    (b'{"v":1,"t":-Infinity,"path":"/v1/chat/completions","headers":[]}', "not JSON"),
+    (b'{"v":1,"t":1e999,"path":"/v1/chat/completions","headers":[]}', "infinity"),
+    (b"[1, 2]", "not a JSON object"),
+    (b'"text"', "not a JSON object"),
+    (b"\xff\xfe garbage", "not JSON"),
+    (b'{"v":1,"t":true,"path":"/x","headers":[]}', "'t'"),
+    (b'{"v":1,"t":5,"path":"/x","headers":[[1, 2]]}', "header 1"),
+    (b'{"v":1,"t":5,"path":"/x","headers":[],"client":7}', "'client'"),
+    (b'{"v":1,"t":5,"path":"/x","headers":[],"body":{"a":1}}', "'body'"),
+    (b'{"v":1,"kind":"settings","settings":[1]}', "settings line"),
+    (b'{"v":2,"t":5,"path":"/x","headers":[]}', "version-1"),
+]
+
+
+def test_malformed_lines_are_one_line_each_skipped_and_counted(tmp_path: Path) -> None:
+    good = {"v": 1, "t": 1_800_000_000.0, "path": "/v1/chat/completions", "client": "1.2.3.4"}
+    good["headers"] = [["authorization", "Bearer key:abc"], ["content-type", "application/json"]]
+    good["body"] = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    lines_out = [json.dumps(good).encode()] + [line for line, _ in MALFORMED]
+    lines_out.append(json.dumps({**good, "t": good["t"] + 1}).encode())
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines_out) + b"\n")
+    for argv in (["replay", str(path)], ["report", "--replay", str(path), "--out",
+                                         str(tmp_path / "r.html")]):  # fmt: skip
+        done = _cli(*argv)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr + done.stdout
+        problems = [x for x in done.stderr.splitlines() if "skipped" in x and "line " in x]
+        assert len(problems) == len(MALFORMED), done.stderr
+        for (_, why), number, problem in zip(MALFORMED, range(2, 99), problems, strict=False):
+            assert f"line {number}:" in problem and why in problem, problem
+    done = _cli("replay", str(path))
+    assert f"{len(MALFORMED)} malformed line(s) skipped" in done.stdout
+    assert "replayed 2 requests" in done.stdout
+    nothing = tmp_path / "nothing.jsonl"
+    nothing.write_bytes(b"\n".join(line for line, _ in MALFORMED) + b"\n")
+    done = _cli("replay", str(nothing))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "no record to replay" in done.stderr and "line 1:" in done.stderr

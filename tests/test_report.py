@@ -50,9 +50,10 @@ async def model(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def record_campaign(path: Path, minutes: int = 40) -> None:
+async def record_campaign(path: Path, minutes: int = 40, honest_net: str = "203.0.113") -> None:
     """Six old honest accounts, and a farm of young accounts sharing one prompt wrapper
-    that grows by one member a minute to 30, recorded in shadow mode."""
+    that grows by one member a minute to 30, recorded in shadow mode. ``honest_net``:
+    the honest users' /24 (the farm's, 198.51.100, puts them on its subnet)."""
     clock = SimClock()
     start = clock.now
     s = Settings(record_file=str(path), mode="shadow", **TRUST)
@@ -62,7 +63,7 @@ async def record_campaign(path: Path, minutes: int = 40) -> None:
     for minute in range(minutes):
         for user in range(6):
             if rng.random() < 0.4:
-                at, ip = minute * 60 + rng.random() * 60, f"203.0.113.{10 + user}"
+                at, ip = minute * 60 + rng.random() * 60, f"{honest_net}.{200 + user}"
                 plan.append((at, f"sk-honest-{user}", ip, start - 400 * 86_400, HONEST, 256))
         for member in range(min(30, 2 + minute)):
             if rng.random() < 0.5:
@@ -107,8 +108,18 @@ def assert_self_contained(text: str) -> None:
 
 
 async def test_the_report_of_a_replayed_campaign_renders_in_chromium(tmp_path: Path) -> None:
+    """The honest users share the farm's /24, so the subnet cohort is flagged and matches
+    their requests: they are linked to it, and the report lists it apart from the
+    campaign that acted on the farm, never calling them its members; each member's row
+    shows when it arrived (first seen) apart from when it was linked and acted on."""
     recording = tmp_path / "traffic.jsonl"
-    await record_campaign(recording)
+    await record_campaign(recording, honest_net="198.51.100")
+    honest_ids = set()
+    for line in recording.read_text().splitlines():
+        doc = json.loads(line)
+        if doc.get("kind") != "settings" and int(doc["client"].rsplit(".", 1)[1]) >= 200:
+            honest_ids.add(dict(doc["headers"])["authorization"].removeprefix("Bearer "))
+    assert len(honest_ids) == 6
     out = tmp_path / "report.html"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIEXTRACT_")}
     sets = [arg for k, v in TRUST.items() for arg in ("--set", f"{k}={v}")]
@@ -130,6 +141,21 @@ async def test_the_report_of_a_replayed_campaign_renders_in_chromium(tmp_path: P
     assert len(re.findall(r'<rect class="bar (degrade|allow)', dom.stdout)) >= 20
     assert re.search(r"Campaign <code>t:[0-9a-f]+</code>: 30 members", dom.stdout)
     assert "Tied by the same prompt template" in dom.stdout
+    assert "Campaigns acting on accounts (1)" in dom.stdout
+    acting, observed = dom.stdout.split("Linked cohorts, observed only", 1)
+    acting = acting.split("Campaigns acting on accounts", 1)[1]
+    assert "n:198.51.100.0/24" in observed and "n:198.51.100.0/24" not in acting
+    for account in honest_ids:  # linked to the flagged subnet, never a campaign member
+        assert account not in acting, account
+    rows = re.findall(
+        r"<tr><td><a [^>]*><code>key:[0-9a-f]+</code></a></td><td>([^<]+)</td>"
+        r"<td>([^<]+)</td><td>([^<]+)</td></tr>",
+        acting,
+    )
+    assert len(rows) == 30
+    for first_seen, linked, acted in rows:  # ISO-like text: compares as time
+        assert first_seen <= linked <= acted
+    assert sum(first_seen < acted for first_seen, _, acted in rows) >= 25  # arrival shown
     assert dom.stdout.count('class="account"') >= 30  # a drill-down per farm account
     shot = tmp_path / "report.png"
     done = chromium(f"--screenshot={shot}", "--window-size=1100,1800", out.as_uri())

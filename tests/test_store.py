@@ -134,13 +134,44 @@ async def test_youth_on_hand_worked_ages(kind) -> None:
     else:
         store = RedisStore(limits, await redis_client(), "aeyouth", m)
     t = 1_800_000_000.0
-    ages = [(t, None, 1.0, 0.0), (t + 0.5, None, 2 / 3, 0.5), (t + 0.5, t + 10.5, 1.0, 0.0)]
-    ages += [(t + 1, None, 0.5, 1.0), (t + 5, None, 0.25, 5.0)]
+    ages = [("a", t, None, 1.0, 0.0), ("a", t + 0.5, None, 2 / 3, 0.5)]
+    ages += [("b", t + 0.5, t + 10.5, 1.0, 0.0)]  # (kept: "b" stays at age 0 till t + 10.5)
+    ages += [("a", t + 1, None, 0.5, 1.0), ("a", t + 5, None, 0.25, 5.0)]
     try:
-        for now, created, expected, age in ages:
-            out = await store.evaluate("a", "i", 1, now, RiskInput(created_at=created))
+        for account, now, created, expected, age in ages:
+            out = await store.evaluate(account, "i", 1, now, RiskInput(created_at=created))
             assert out.assessment.youth == pytest.approx(expected), (now - t, created)
             assert out.assessment.age == pytest.approx(age), (now - t, created)
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_a_trusted_creation_time_is_kept_in_the_profile(kind) -> None:
+    """The auth layer's creation time arrives per request; the store keeps the last one
+    (and the tier) so that a request without the header, and ``antiextract inspect``,
+    count the account's age from it and not from when it was first seen. youth_days of
+    ten seconds: created 9 s before the first request, tier 0.5 -> youth 0.5 / (1 + 0.9);
+    1 s later, no header: age 10 s (not 1 s), tier 1 -> youth 1 / (1 + 1)."""
+    m = RiskModel(youth_days=10 / 86_400)
+    limits = test_limits(account=(), ip=())
+    if kind == "memory":
+        store = MemoryStore(limits, model=m)
+    else:
+        store = RedisStore(limits, await redis_client(), "aecreated", m)
+    t = 1_800_000_000.0
+    try:
+        out = await store.evaluate("a", "i", 1, t, RiskInput(created_at=t - 9, tier=0.5))
+        assert out.assessment.youth == pytest.approx(0.5 / 1.9)
+        out = await store.evaluate("a", "i", 1, t + 1, RiskInput())
+        assert out.assessment.age == pytest.approx(10.0)
+        assert out.assessment.youth == pytest.approx(1 / 2.0)  # this request's tier: 1
+        profile = (await store.account_state("a", t + 1))["profile"]
+        assert profile["created"] == pytest.approx(t - 9)
+        assert profile["tier"] == pytest.approx(1.0)
+        # a fresh account without the header: nothing stored, age from first seen
+        await store.evaluate("b", "i", 1, t, RiskInput())
+        assert (await store.account_state("b", t))["profile"]["created"] is None
     finally:
         await store.close()
 

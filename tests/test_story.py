@@ -53,3 +53,48 @@ async def test_with_the_default_thresholds_the_farm_is_only_degraded(tmp_path: P
     assert farm.actions["degrade"] > 0
     assert farm.actions["challenge"] == 0 and farm.actions["block"] == 0
     assert set(result["honest"].actions) == {"allow"}
+
+
+async def test_every_count_the_demo_prints_is_the_audit_events_count(tmp_path: Path) -> None:
+    """The console's numbers disagreed (challenged 213 beside evidence 1,125; "on
+    allowance" unexplained): now each is counted from the decision events, the table's
+    seven outcome columns add up to its decisions, the evidence line counts the events
+    that carry the campaign, and every column is explained in one line."""
+    import re
+    from collections import Counter
+
+    out = io.StringIO()
+    result = await run(console=Console(file=out, width=250), out=tmp_path / "r.html")
+    text = out.getvalue()
+    audit = result["audit"]
+    farm_ids = result["farm"].accounts
+    farm = [e for e in audit if e["account"] in farm_ids]
+    honest = [e for e in audit if e["account"] not in farm_ids]
+
+    def expected(events: list[dict]) -> list[int]:
+        actions = Counter(e["action"] for e in events)
+        challenged = [e for e in events if e["action"] == "challenge"]
+        served = Counter(e.get("challenge") for e in challenged if e.get("status") != 403)
+        refused = len(challenged) - served["solved"] - served["allowance"]
+        return [len({e["account"] for e in events}), len(events), actions["allow"],
+                actions["degrade"], refused, served["solved"], served["allowance"],
+                actions["throttle"], actions["block"]]  # fmt: skip
+
+    def printed(side: str) -> list[int]:
+        row = next(line for line in text.splitlines() if line.startswith(f"│ {side}"))
+        return [int(x.replace(",", "")) for x in re.findall(r"│\s+([\d,]+)\s+(?=│)", row)]
+
+    for side, events in (("the farm", farm), ("honest users", honest)):
+        got = printed(side)
+        assert got == expected(events), side
+        assert sum(got[2:]) == got[1]  # the seven outcomes are the decisions
+    for column in ("decisions", "challenged 403", "challenged on allowance", "throttled"):
+        assert f"  {column}: " in text  # explained, one line each
+    cohort = result["cohort"]
+    carried = [e for e in farm if (e.get("campaign") or {}).get("cohort") == cohort]
+    actions = Counter(e["action"] for e in carried)
+    line = next(x for x in text.splitlines() if x.startswith("Evidence for the campaign"))
+    assert f"{len(carried):,} of the farm's {len(farm):,} decisions" in line
+    for name in ("allow", "degrade", "challenge", "throttle", "block"):
+        assert f"{name} {actions[name]:,}" in line, name
+    assert f"Honest users: {len(honest):,} decisions" in text

@@ -73,6 +73,7 @@ class EvidenceModel:
     # tuning seeds 8 remembered gave churn +1.69 and flagged 54% of paraphrasers, 16: +1.76 and
     # 58%, 32: +1.78 and 61% as an unbounded memory does
     ttl: int = 30 * 86_400  # an idle account's state is forgotten after this (4+ half-lives)
+    off: bool = False  # evidence adds nothing to risk (settings: {"off": true}, logged)
 
     def __post_init__(self) -> None:
         for kind in KINDS:
@@ -96,6 +97,9 @@ class EvidenceModel:
             )
         if self.ttl != int(self.ttl) or self.ttl < DAY:
             raise ValueError(f"ttl must be a whole number of seconds >= 86400, got {self.ttl!r}")
+        if self.off not in (True, False):  # JSON true arrives as 1.0 through the settings
+            raise ValueError(f"off must be true or false, got {self.off!r}")
+        object.__setattr__(self, "off", bool(self.off))
         object.__setattr__(self, "networks", int(self.networks))
         object.__setattr__(self, "ttl", int(self.ttl))
 
@@ -178,13 +182,15 @@ def score(e: Evidence, now: float, m: EvidenceModel) -> float:
 
 def risk_added(evidence: float, m: EvidenceModel) -> float:
     """What the evidence adds to the account's risk level on the ladder."""
+    if m.off:
+        return 0.0
     return max(0.0, evidence - m.offset) * m.scale
 
 
 def relevant_until(total: float, t: float, m: EvidenceModel) -> float:
     """When a score ``total`` reached at ``t`` decays to ``offset`` (it adds nothing to
     risk from then on), at most ``ttl`` after ``t``; ``t`` when it never mattered."""
-    if total <= m.offset:
+    if m.off or total <= m.offset:
         return t
     if m.offset <= 0:
         return t + m.ttl

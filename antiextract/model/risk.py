@@ -156,6 +156,11 @@ class Profile:
     day_count: int = 0  # requests today (volume per day)
     acute: float = 0.0
     acute_ts: float | None = None
+    # What the auth layer said last (per request, trusted): kept so that the account's age
+    # and tier are known between requests (``antiextract inspect``), and a request without
+    # the header still counts the age from the account's trusted creation time.
+    created: float | None = None
+    tier: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +252,11 @@ def update_profile(p: Profile, r: RiskInput, now: float, m: RiskModel) -> None:
         p.hours_cur, p.hours_day, p.day_count = 0, day, 0
     p.hours_cur |= hour_bit
     p.day_count += 1
-    age = now - (r.created_at if r.created_at is not None else p.first_seen)
+    if r.created_at is not None:
+        p.created = r.created_at
+    p.tier = r.tier
+    first = born(p, r)
+    age = now - (first if first is not None else now)
     y = youth(age, m) * r.tier
     add = r.acute * y
     if t & LOGIT_BIAS and r.skeleton and r.skeleton == p.last_skeleton:
@@ -258,6 +267,14 @@ def update_profile(p: Profile, r: RiskInput, now: float, m: RiskModel) -> None:
     p.acute_ts = now
 
 
+def born(p: Profile, r: RiskInput) -> float | None:
+    """Where the account's age counts from: this request's trusted creation time, else the
+    last one the auth layer sent, else when the account was first seen."""
+    if r.created_at is not None:
+        return r.created_at
+    return p.created if p.created is not None else p.first_seen
+
+
 def decayed(value: float, ts: float | None, now: float, m: RiskModel) -> float:
     if ts is None or value <= 0:
         return 0.0
@@ -266,7 +283,7 @@ def decayed(value: float, ts: float | None, now: float, m: RiskModel) -> float:
 
 def assess(p: Profile, r: RiskInput, now: float, m: RiskModel) -> Assessment:
     """Risk of an (already updated) profile at ``now``."""
-    first = r.created_at if r.created_at is not None else p.first_seen
+    first = born(p, r)
     age = max(0.0, now - first) if first is not None else 0.0
     y = youth(age, m) * r.tier
     shares = (p.elicit, p.focus, p.single, p.template, p.extract, pacing_score(p), hours_score(p))

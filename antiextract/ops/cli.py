@@ -347,10 +347,14 @@ async def account_report(ops: _Ops, account: str, now: float) -> dict[str, Any] 
             if value is not None or name in ("first_seen", "last_seen", "acute_ts"):
                 fields[name] = value
         p = Profile(**fields)
-        a = assess(p, RiskInput(), now, ops.model)
+        # the trusted creation time and tier its last request carried (stored with the
+        # profile): the youth the request plane computed, not one counted from first seen
+        a = assess(p, RiskInput(created_at=p.created, tier=p.tier), now, ops.model)
         day = datetime.fromtimestamp(p.hours_day * DAY, UTC).date().isoformat()
         profile_out = {
             "first_seen": p.first_seen,
+            "created": p.created,  # the auth layer's trusted creation time, when sent
+            "tier": p.tier,
             "last_seen": p.last_seen,
             "age_seconds": a.age,
             "shares": dict(zip(TRAITS, a.shares, strict=True)),
@@ -484,7 +488,8 @@ def _print_account(r: dict[str, Any]) -> None:
     if p is None:
         row("risk profile", "none yet (only a block is stored)")
     else:
-        row("first seen", f"{_when(p['first_seen'])} (age {_duration(p['age_seconds'])})")
+        born = "created" if p.get("created") is not None else "since first seen"
+        row("first seen", f"{_when(p['first_seen'])} (age {_duration(p['age_seconds'])} {born})")
         row("last seen", f"{_when(p['last_seen'])} ({_duration(now - p['last_seen'])} ago)")
         row("trait shares", "  ".join(f"{k} {v:.2f}" for k, v in p["shares"].items()))
         row("requests on day", f"{p['day_count']} on {p['day']} (UTC)")
@@ -514,8 +519,8 @@ def _print_account(r: dict[str, Any]) -> None:
             Text(
                 "risk, own: re-assessed from the stored profile alone; risk, policy: what the "
                 "ladder adds up for a request on the account's main template, with the "
-                "verdicts the replicas read now (the account's tier and a trusted creation "
-                "time still apply per request).",
+                "verdicts the replicas read now (the age counts from the trusted creation "
+                "time and the tier the account's last request carried, when it sent them).",
                 style="dim",
             )
         )
@@ -812,7 +817,9 @@ def _evidence_record(event: dict[str, Any]) -> dict[str, Any]:
         value = event[key]
         if key == "campaign":
             if isinstance(value, dict):
-                value = {k: value[k] for k in EVIDENCE_CAMPAIGN_KEYS if _plain(value.get(k))}
+                value = {
+                    k: value[k] for k in EVIDENCE_CAMPAIGN_KEYS if k in value and _plain(value[k])
+                }
             elif value is not None:
                 continue
         elif isinstance(value, list):
@@ -832,11 +839,11 @@ def _epoch(stamp: Any) -> float:
         return float("-inf")
     try:
         parsed = datetime.fromisoformat(stamp)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+    except (ValueError, OverflowError):  # not ISO 8601; a date the platform cannot count
         return float("-inf")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 def evidence_summary(

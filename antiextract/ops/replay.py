@@ -5,8 +5,18 @@ The file is what the recorder writes (``ANTIEXTRACT_RECORD_FILE``; schema in
 time it was recorded, into a fresh middleware on the embedded store whose clock is the
 recording's: an hour of traffic replays in seconds, and every window, bucket, risk level
 and campaign sees the time it would have seen. The settings are the ``ANTIEXTRACT_*``
-environment plus ``--set NAME=VALUE`` overrides, validated as the server validates them,
-so thresholds can be tried on the operator's own traffic before they enforce anything.
+recording's own: the serving settings its first line holds (the recorder writes them,
+secrets left out), so a replay decides as the recorded server would have. ``--set
+NAME=VALUE`` overrides one; ``--use-env`` lets the shell's ``ANTIEXTRACT_*`` variables
+override them too; both are reported in the output. A file recorded before the settings
+line existed replays under the shell's settings, with a warning that says so. Thresholds
+can thus be tried on the operator's own traffic before they enforce anything.
+
+A line that is not a record (not a JSON object, a field missing or of the wrong type, a
+time that is not a finite time within years 1970-9999, a header that is not a
+``[name, value]`` pair of strings, a body that is not base64) is reported with its line
+number on stderr and skipped; the summary counts them. A file with no record at all
+exits 2 with one line.
 
 What replay cannot know, and how it stands in: the responses were not recorded, so every
 request is charged what it reserved (a response without usage keeps its reservation);
@@ -21,8 +31,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import binascii
 import io
 import json
+import math
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -38,10 +51,77 @@ from ..settings import load_settings
 
 ACTIONS = ("degrade", "challenge", "throttle", "block")
 _KNOWN = {"allow", *ACTIONS}
+MAX_T = 253_402_300_799.0  # 9999-12-31T23:59:59Z: a later time is no recorded time
+SHOWN_PROBLEMS = 50  # malformed lines reported one by one; the rest only counted
 
 
 class ReplayError(ValueError):
-    """A line of the file that is not a record (named by its line number)."""
+    """A file that holds no record at all (one line, exit 2)."""
+
+
+@dataclass
+class Recording:
+    """A recorder file as read: its records, the settings it was recorded under (its
+    settings line; None for a file from before it existed) and what was skipped."""
+
+    records: list[dict[str, Any]]
+    settings: dict[str, Any] | None = None
+    version: str | None = None
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)  # "line N: why", SHOWN_PROBLEMS first
+    notes: list[str] = field(default_factory=list)  # about the settings lines
+
+
+@dataclass
+class SettingsUsed:
+    """Which settings a replay ran under, and who changed what (reported in its output)."""
+
+    source: str  # "recording" | "shell"
+    version: str | None = None
+    overrides: dict[str, str] = field(default_factory=dict)  # --set
+    from_env: dict[str, str] = field(default_factory=dict)  # --use-env: the shell's, applied
+    env_ignored: list[str] = field(default_factory=list)  # shell variables the recording beat
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "recorded_by": self.version,
+            "overrides": self.overrides,
+            "from_env": self.from_env,
+            "env_ignored": self.env_ignored,
+            "notes": self.notes,
+        }
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.source == "recording":
+            out.append(
+                f"settings: as recorded (by antiextract {self.version or '?'}, the file's "
+                "settings line)"
+            )
+        else:
+            out.append(
+                "warning: the file has no settings line (recorded before antiextract wrote "
+                "one): the shell's ANTIEXTRACT_* settings are used"
+            )
+        if self.overrides:
+            out.append(
+                "overrides (--set): "
+                + ", ".join(f"{k}={v}" for k, v in sorted(self.overrides.items()))
+            )
+        if self.from_env:
+            out.append(
+                "overrides (shell, --use-env): "
+                + ", ".join(f"{k}={v}" for k, v in sorted(self.from_env.items()))
+            )
+        if self.env_ignored:
+            out.append(
+                "not applied (the recording's values win; --use-env applies them): "
+                + ", ".join(self.env_ignored)
+            )
+        out += self.notes
+        return out
 
 
 @dataclass
@@ -84,6 +164,8 @@ class ReplayResult:
     overrides: dict[str, str]
     # the decision events, reduced to ids, numbers and signal names, "t" = recorded time
     events: list[dict[str, Any]] = field(default_factory=list)
+    used: SettingsUsed | None = None
+    skipped: int = 0  # malformed lines of the file, not replayed
 
     def totals(self) -> Counter[str]:
         out: Counter[str] = Counter()
@@ -97,27 +179,113 @@ class ReplayResult:
             "start": self.start,
             "end": self.end,
             "overrides": self.overrides,
+            "settings": self.used.as_dict() if self.used else None,
+            "skipped_lines": self.skipped,
             "totals": dict(self.totals()),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "accounts": [a.as_dict() for a in _ordered(self.accounts.values())],
         }
 
 
-def read_records(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
-    """The records of a recorder file, in file order; blank lines skipped."""
+def read_recording(lines: Iterable[bytes | str]) -> Recording:
+    """A recorder file, line by line: records in file order, the settings line, and every
+    malformed line skipped with its reason (blank lines are no lines). Never raises on
+    the content."""
+    out = Recording([])
+    headers: list[tuple[int, dict[str, Any], Any]] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
+        doc, why = _parse(line)
+        if why is None and doc.get("kind") == "settings":
+            headers.append((number, doc["settings"], doc.get("antiextract")))
+            continue
+        if why is None:
+            why = record_problem(doc)
+        if why is None:
+            out.records.append(doc)
+            continue
+        out.skipped += 1
+        if len(out.problems) < SHOWN_PROBLEMS:
+            out.problems.append(f"line {number}: {why}; skipped")
+    if headers:
+        number, out.settings, version = headers[0]
+        out.version = version if isinstance(version, str) else None
+        differ = [n for n, values, _ in headers[1:] if values != out.settings]
+        if differ:
+            out.notes.append(
+                f"note: the settings lines at line(s) {', '.join(map(str, differ[:5]))} differ "
+                f"from the first (line {number}); the first is used"
+            )
+    return out
+
+
+def read_records(lines: Iterable[bytes | str]) -> Iterator[dict[str, Any]]:
+    """The records of a recorder file, in file order (malformed lines skipped)."""
+    yield from read_recording(lines).records
+
+
+def _parse(line: bytes | str) -> tuple[dict[str, Any], str | None]:
+    try:
+        doc = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return {}, f"not JSON ({str(exc).splitlines()[0][:120]})"
+    if not isinstance(doc, dict):
+        return {}, f"not a JSON object (a {type(doc).__name__})"
+    if doc.get("v") != 1:
+        return {}, "not a version-1 record"
+    if doc.get("kind") == "settings":
+        settings = doc.get("settings")
+        if not isinstance(settings, dict) or not all(isinstance(k, str) for k in settings):
+            return {}, "a settings line whose 'settings' is not an object"
+    elif "kind" in doc:
+        return {}, f"an unknown kind of line ({str(doc['kind'])[:40]!r})"
+    return doc, None
+
+
+_OPTIONAL_TEXT = ("method", "root_path", "query", "body")
+
+
+def record_problem(record: dict[str, Any]) -> str | None:
+    """Why a parsed line cannot be replayed, or None."""
+    t = record.get("t")
+    if isinstance(t, bool) or not isinstance(t, int | float):
+        return "'t' missing or not a number"
+    if not math.isfinite(t) or not 0 <= t <= MAX_T:
+        return f"'t' is not a time within 1970-9999 ({t!r})"
+    path = record.get("path")
+    if not isinstance(path, str) or not path.startswith("/"):
+        return "'path' missing or not a path"
+    for key in _OPTIONAL_TEXT:
+        if record.get(key) is not None and not isinstance(record[key], str):
+            return f"'{key}' is not a string"
+    client = record.get("client")
+    if client is not None and not isinstance(client, str):
+        return "'client' is not a string"
+    headers = record.get("headers")
+    if not isinstance(headers, list):
+        return "'headers' missing or not a list"
+    for i, pair in enumerate(headers):
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not isinstance(pair[0], str)
+            or not isinstance(pair[1], str)
+        ):
+            return f"header {i + 1} is not a [name, value] pair of strings"
         try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise ReplayError(f"line {number}: not JSON ({exc})") from None
-        if not isinstance(record, dict) or record.get("v") != 1:
-            raise ReplayError(f"line {number}: not a version-1 record")
-        for key, kind in (("t", (int, float)), ("path", str), ("headers", list)):
-            if not isinstance(record.get(key), kind):
-                raise ReplayError(f"line {number}: '{key}' missing or of the wrong type")
-        yield record
+            pair[0].encode("latin-1")
+        except UnicodeEncodeError:
+            return f"header {i + 1}'s name is not latin-1"
+    if "body_b64" in record:
+        b64 = record["body_b64"]
+        if not isinstance(b64, str):
+            return "'body_b64' is not a string"
+        try:
+            base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            return "'body_b64' is not base64"
+    return None
 
 
 def identity(record: dict[str, Any], settings: Any) -> str:
@@ -167,14 +335,19 @@ class _Clock:
         return self.now
 
 
-async def replay(
-    records: Iterable[dict[str, Any]], overrides: dict[str, str] | None = None
-) -> ReplayResult:
-    """Run ``records`` through a fresh middleware (embedded store, simulated time)."""
-    from ..request.middleware import AntiExtractMiddleware  # the CLI starts without it
-    from .cli import _evidence_record
+def replay_settings(
+    recorded: dict[str, Any] | None,
+    overrides: dict[str, str],
+    *,
+    version: str | None = None,
+    use_env: bool = False,
+) -> tuple[Any, SettingsUsed]:
+    """The settings a replay runs under: the recording's (``recorded``, its settings
+    line), else the shell's; then ``overrides`` (``--set``); with ``use_env`` the shell's
+    ``ANTIEXTRACT_*`` variables over the recording's. Raises ``SettingsError``."""
+    from ..request.recorder import NOT_RECORDED
+    from ..settings import Settings
 
-    overrides = dict(overrides or {})
     forced = {
         "storage_uri": "memory://",
         "mode": "enforce",
@@ -183,7 +356,45 @@ async def replay(
         "record_file": None,
         "metrics_port": None,
     }
-    settings = load_settings(**{**overrides, **forced})
+    fields = Settings.model_fields
+    if recorded is None:
+        used = SettingsUsed("shell", overrides=dict(overrides))
+        return load_settings(**{**overrides, **forced}), used
+    used = SettingsUsed("recording", version, overrides=dict(overrides))
+    base = {k: v for k, v in recorded.items() if k in fields and k not in NOT_RECORDED}
+    unknown = sorted(k for k in recorded if k not in fields)
+    if unknown:
+        used.notes.append(
+            "note: settings this version does not have were left out: " + ", ".join(unknown)
+        )
+    for name in sorted(base):
+        variable = f"ANTIEXTRACT_{name.upper()}"
+        if variable not in os.environ or name in overrides:
+            continue
+        if use_env:
+            used.from_env[name] = os.environ[variable]
+            del base[name]  # the environment's value is read by the settings themselves
+        else:
+            used.env_ignored.append(variable)
+    return load_settings(**{**base, **overrides, **forced}), used
+
+
+async def replay(
+    records: Iterable[dict[str, Any]],
+    overrides: dict[str, str] | None = None,
+    *,
+    recorded: dict[str, Any] | None = None,
+    version: str | None = None,
+    use_env: bool = False,
+    skipped: int = 0,
+) -> ReplayResult:
+    """Run ``records`` through a fresh middleware (embedded store, simulated time), under
+    the settings :func:`replay_settings` picks."""
+    from ..request.middleware import AntiExtractMiddleware  # the CLI starts without it
+    from .cli import _evidence_record
+
+    overrides = dict(overrides or {})
+    settings, used = replay_settings(recorded, overrides, version=version, use_env=use_env)
     stream = io.StringIO()
     clock = _Clock(0.0)
     mw = AntiExtractMiddleware(
@@ -230,12 +441,53 @@ async def replay(
             campaign = event.get("campaign")
             if isinstance(campaign, dict) and campaign.get("cohort"):
                 acc.campaigns.add(str(campaign["cohort"]))
-    return ReplayResult(count, start or 0.0, end or 0.0, accounts, statuses, overrides, kept)
+    return ReplayResult(
+        count, start or 0.0, end or 0.0, accounts, statuses, overrides, kept, used, skipped
+    )
+
+
+async def replay_recording(
+    recording: Recording, overrides: dict[str, str] | None = None, *, use_env: bool = False
+) -> ReplayResult:
+    """A file as read (:func:`read_recording`), replayed under its own settings."""
+    result = await replay(
+        recording.records,
+        overrides,
+        recorded=recording.settings,
+        version=recording.version,
+        use_env=use_env,
+        skipped=recording.skipped,
+    )
+    if result.used is not None:
+        result.used.notes += recording.notes
+    return result
+
+
+def read_file(path: str, tool: str) -> Recording:
+    """A recorder file read for ``tool`` (replay, report): every malformed line said on
+    stderr, one line each; ``ReplayError`` (one line) when nothing in it is a record."""
+    with open(path, "rb") as f:
+        recording = read_recording(f)
+    if not recording.records:
+        first = f"; {recording.problems[0]}" if recording.problems else ""
+        more = recording.skipped - 1
+        raise ReplayError(
+            f"{path}: no record to replay{first}"
+            + (f" (and {more} more malformed line(s))" if more > 0 else "")
+        )
+    for problem in recording.problems:
+        print(f"antiextract {tool}: {path} {problem}", file=sys.stderr)
+    hidden = recording.skipped - len(recording.problems)
+    if hidden > 0:
+        print(
+            f"antiextract {tool}: {path}: {hidden} more malformed line(s) skipped", file=sys.stderr
+        )
+    return recording
 
 
 async def _one(mw: Any, record: dict[str, Any]) -> int:
     if "body_b64" in record:
-        body = base64.b64decode(record["body_b64"])
+        body = base64.b64decode(record["body_b64"], validate=True)
     else:
         body = str(record.get("body", "")).encode("utf-8", "surrogatepass")
     headers = [
@@ -314,14 +566,16 @@ def render(result: ReplayResult) -> str:
     """The replay as the text the command prints."""
     totals = result.totals()
     span = _clock_text(result.end - result.start).lstrip("+")
-    lines = [
+    lines = [*(result.used.lines() if result.used else [])]
+    lines += [
         f"replayed {result.requests:,} requests from {len(result.accounts):,} accounts over "
         f"{span} of recorded time"
         + (
             " with " + ", ".join(f"{k}={v}" for k, v in sorted(result.overrides.items()))
             if result.overrides
             else ""
-        ),
+        )
+        + (f"; {result.skipped:,} malformed line(s) skipped" if result.skipped else ""),
         "would be: "
         + "  ".join(f"{a} {totals[a]:,}" for a in ("allow", *ACTIONS))
         + "  (requests)",
@@ -363,12 +617,16 @@ def command(args: argparse.Namespace) -> int:
     """The ``replay`` command: 0 when the file replayed, 2 when it could not be read."""
     try:
         overrides = _parse_sets(args.set or [])
-        with open(args.file, "rb") as f:
-            records = list(read_records(f))
-    except (OSError, ValueError) as exc:
-        print(f"antiextract replay: {args.file}: {exc}", file=sys.stderr)
+        recording = read_file(args.file, "replay")
+        result = asyncio.run(replay_recording(recording, overrides, use_env=args.use_env))
+    except OSError as exc:
+        print(f"antiextract replay: {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    result = asyncio.run(replay(records, overrides))
+    except ValueError as exc:  # ReplayError, SettingsError, a bad --set
+        print(f"antiextract replay: {exc}", file=sys.stderr)
+        return 2
+    if result.used is not None and result.used.source == "shell":  # said on stderr too
+        print(f"antiextract replay: {args.file}: {result.used.lines()[0]}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:
@@ -389,11 +647,31 @@ def add_parser(sub: Any) -> None:
         "--set",
         action="append",
         metavar="NAME=VALUE",
-        help="a setting for this replay, over ANTIEXTRACT_* (e.g. --set degrade_at=2.5); "
+        help="a setting for this replay, over the recorded ones (e.g. --set degrade_at=2.5); "
         "repeatable",
+    )
+    p.add_argument(
+        "--use-env",
+        action="store_true",
+        help="let the shell's ANTIEXTRACT_* variables override the recorded settings "
+        "(they are reported)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=command)
 
 
-__all__ = ["AccountReplay", "ReplayResult", "add_parser", "read_records", "render", "replay"]
+__all__ = [
+    "AccountReplay",
+    "Recording",
+    "ReplayResult",
+    "SettingsUsed",
+    "add_parser",
+    "read_file",
+    "read_recording",
+    "read_records",
+    "record_problem",
+    "render",
+    "replay",
+    "replay_recording",
+    "replay_settings",
+]

@@ -2,6 +2,9 @@
 
 Made from decision events: an audit log (the JSON lines the middleware writes; refusals
 and sampled allows) or a replay of recorded traffic (every request, on recorded time).
+A campaign is a flagged cohort whose verdict acted on requests (``acted_on``); its
+members are the accounts it acted on, each with when it was first seen, first linked and
+first acted on. Cohorts that only matched requests are listed apart as linked, observed.
 Everything is in the file: CSS inline, charts drawn here as SVG, drill-down with HTML's
 own ``<details>``, no script, and a Content-Security-Policy that forbids every fetch, so
 opening it reaches no network. Only what ``antiextract evidence`` keeps is read from an
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
+import math
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -39,11 +43,31 @@ LINKS = {
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
+ACTING = ("degrade", "challenge", "block")  # a campaign's weight in the risk can cause these
+
+
+def acted_on(event: dict[str, Any]) -> bool:
+    """Whether the campaign an event carries acted on its request: a degrade, challenge
+    or block (decisions its weight in the risk can cause), or a throttle by its shared
+    bucket. An allow, or a throttle by the account's own budget or windows, carries the
+    matched cohort without it acting: the account is linked to it, not a member."""
+    action = event.get("action")
+    if action in ACTING:
+        return True
+    return action == "throttle" and "campaign_budget" in _items(event.get("reasons"))
+
+
 @dataclass
 class Campaign:
+    """A flagged cohort as the decisions saw it. ``members``: the accounts it acted on
+    (``acted_on``), with when it first did; ``linked``: every account whose requests it
+    matched, with when it first did (an honest account sharing a flagged subnet is
+    linked, never a member unless the verdict acts on it)."""
+
     cohort: str
     first: float
-    members: dict[str, float] = field(default_factory=dict)  # account -> joined
+    members: dict[str, float] = field(default_factory=dict)  # account -> first acted on
+    linked: dict[str, float] = field(default_factory=dict)  # account -> first matched
     actions: Counter[str] = field(default_factory=Counter)
     score: float = 0.0
     accounts: int = 0
@@ -60,9 +84,11 @@ class Account:
     reasons: Counter[str] = field(default_factory=Counter)
     risk_from: Counter[str] = field(default_factory=Counter)
     signals: Counter[str] = field(default_factory=Counter)
-    campaigns: set[str] = field(default_factory=set)
+    campaigns: set[str] = field(default_factory=set)  # the campaigns that acted on it
+    linked: set[str] = field(default_factory=set)  # flagged cohorts its requests matched
     ips: set[str] = field(default_factory=set)
     max_risk: float = 0.0
+    first_seen: float | None = None  # its first decision in the source
 
     @property
     def worst(self) -> int:
@@ -72,27 +98,51 @@ class Account:
 def events_from_log(lines: Iterable[str]) -> list[dict[str, Any]]:
     """The decision events of an audit log, reduced as ``evidence`` reduces them, with
     ``t`` from their timestamp."""
+    return read_log(lines)[0]
+
+
+def read_log(lines: Iterable[str]) -> tuple[list[dict[str, Any]], int]:
+    """``events_from_log``, and how many decision events were skipped as malformed (no
+    account id, no timestamp within 1970-9999). Lines that are no decision event (other
+    log lines, text) are not counted: an audit log holds them."""
     import json
 
     from .cli import _epoch, _evidence_record
+    from .replay import MAX_T
 
     out = []
+    skipped = 0
     for line in lines:
         start = line.find("{")
         if start < 0:
             continue
         try:
             event = json.loads(line[start:])
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if not isinstance(event, dict) or event.get("event") != "antiextract.decision":
             continue
         kept = _evidence_record(event)
         t = _epoch(kept.get("timestamp"))
-        if t != float("-inf") and isinstance(kept.get("account"), str):
+        if 0 <= t <= MAX_T and isinstance(kept.get("account"), str):
             out.append({**kept, "t": t})
+        else:
+            skipped += 1
     out.sort(key=lambda e: e["t"])
-    return out
+    return out, skipped
+
+
+def _num(value: Any) -> float:
+    """A number of an event, or 0 for anything else (text, NaN, infinities, a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    x = float(value)
+    return x if math.isfinite(x) else 0.0
+
+
+def _items(value: Any) -> list[Any]:
+    """A list an event holds (reasons, signals), or nothing when it holds something else."""
+    return value if isinstance(value, list) else []
 
 
 def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, Account]]:
@@ -103,29 +153,34 @@ def build(events: list[dict[str, Any]]) -> tuple[dict[str, Campaign], dict[str, 
         acc = accounts.get(who) or accounts.setdefault(who, Account(who))
         action = e.get("action") if e.get("action") in ACTIONS else None
         acc.events.append(e)
+        if acc.first_seen is None:
+            acc.first_seen = e["t"]
         if action:
             acc.actions[action] += 1
         if action and action != "allow":
-            acc.reasons.update(str(r) for r in e.get("reasons") or ())
-            acc.risk_from.update(str(r).split("=")[0] for r in e.get("risk_reasons") or ())
-        acc.signals.update(str(s) for s in e.get("signals") or ())
+            acc.reasons.update(str(r) for r in _items(e.get("reasons")))
+            acc.risk_from.update(str(r).split("=")[0] for r in _items(e.get("risk_reasons")))
+        acc.signals.update(str(s) for s in _items(e.get("signals")))
         if e.get("ip"):
             acc.ips.add(str(e["ip"]))
-        acc.max_risk = max(acc.max_risk, float(e.get("risk") or 0.0))
+        acc.max_risk = max(acc.max_risk, _num(e.get("risk")))
         c = e.get("campaign")
         if isinstance(c, dict) and c.get("cohort"):
             key = str(c["cohort"])
             camp = campaigns.get(key) or campaigns.setdefault(key, Campaign(key, e["t"]))
-            camp.members.setdefault(who, e["t"])
+            camp.linked.setdefault(who, e["t"])
+            acc.linked.add(key)
+            if acted_on(e):
+                camp.members.setdefault(who, e["t"])
+                acc.campaigns.add(key)
             if action:
                 camp.actions[action] += 1
-            camp.score = max(camp.score, float(c.get("score") or 0.0))
-            camp.accounts = max(camp.accounts, int(c.get("accounts") or 0))
-            camp.young = max(camp.young, int(c.get("young") or 0))
-            camp.harvest = max(camp.harvest, float(c.get("harvest") or 0.0))
+            camp.score = max(camp.score, _num(c.get("score")))
+            camp.accounts = max(camp.accounts, int(_num(c.get("accounts"))))
+            camp.young = max(camp.young, int(_num(c.get("young"))))
+            camp.harvest = max(camp.harvest, _num(c.get("harvest")))
             if e.get("ip"):
                 camp.ips.add(str(e["ip"]))
-            acc.campaigns.add(key)
     return campaigns, accounts
 
 
@@ -188,26 +243,45 @@ def timeline_svg(events: list[dict[str, Any]], start: float, end: float, width: 
     return "".join(parts)
 
 
-def members_svg(camp: Campaign, start: float, end: float, width: int = 600) -> str:
-    """Members joining a campaign over time (a step line of the running count)."""
+def members_svg(
+    camp: Campaign, accounts: dict[str, Account], start: float, end: float, width: int = 600
+) -> str:
+    """A campaign's members over time: how many had arrived (their first decision in the
+    source, the red step line) and how many it had acted on (the dark one)."""
     height, pad = 120, 30
     span = max(end - start, 1.0)
-    joined = sorted(camp.members.values())
-    n = len(joined) or 1
-    points = [f"{pad},{height}"]
-    for i, t in enumerate(joined, 1):
-        x = pad + (width - 2 * pad) * (t - start) / span
-        points.append(f"{x:.1f},{height - (height - 10) * (i - 1) / n:.1f}")
-        points.append(f"{x:.1f},{height - (height - 10) * i / n:.1f}")
-    points.append(f"{width - pad},{height - (height - 10):.1f}")
+    arrived = sorted(_first_seen(accounts, a, t) for a, t in camp.members.items())
+    acted = sorted(camp.members.values())
+    n = len(arrived) or 1
+
+    def steps(times: list[float]) -> str:
+        points = [f"{pad},{height}"]
+        for i, t in enumerate(times, 1):
+            x = pad + (width - 2 * pad) * (t - start) / span
+            points.append(f"{x:.1f},{height - (height - 10) * (i - 1) / n:.1f}")
+            points.append(f"{x:.1f},{height - (height - 10) * i / n:.1f}")
+        last = height - (height - 10) * len(times) / n
+        points.append(f"{width - pad},{last:.1f}")
+        return " ".join(points)
+
     return (
         f'<svg class="chart members" role="img" width="{width}" height="{height + 20}" '
         f'viewBox="0 0 {width} {height + 20}" xmlns="http://www.w3.org/2000/svg">'
-        f"<title>Members of {_e(camp.cohort)} joining over time</title>"
-        f'<polyline fill="none" stroke="#c8423b" stroke-width="2" points="{" ".join(points)}"/>'
-        f'<text x="{pad}" y="{height + 14}" font-size="11">{len(joined)} members; first '
-        f"{_e(_when(joined[0]) if joined else '-')}</text></svg>"
+        f"<title>Members of {_e(camp.cohort)}: arrived (first seen, red) and acted on "
+        "(dark) over time</title>"
+        f'<polyline class="arrived" fill="none" stroke="#c8423b" stroke-width="2" '
+        f'points="{steps(arrived)}"/>'
+        f'<polyline class="acted" fill="none" stroke="#1d2733" stroke-width="2" '
+        f'stroke-dasharray="4 3" points="{steps(acted)}"/>'
+        f'<text x="{pad}" y="{height + 14}" font-size="11">{len(arrived)} members; first '
+        f"arrived {_e(_when(arrived[0]) if arrived else '-')}, first acted on "
+        f"{_e(_when(acted[0]) if acted else '-')}</text></svg>"
     )
+
+
+def _first_seen(accounts: dict[str, Account], account: str, default: float) -> float:
+    acc = accounts.get(account)
+    return acc.first_seen if acc is not None and acc.first_seen is not None else default
 
 
 def bars_svg(counts: Counter[str], title: str, width: int = 600) -> str:
@@ -278,6 +352,9 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
         (a for a in accounts.values() if a.worst > 0),
         key=lambda a: (-a.worst, -len(a.events), a.account),
     )
+    ordered = sorted(campaigns.values(), key=lambda c: (-c.score, c.first, c.cohort))
+    acting = [c for c in ordered if c.members]
+    observed = [c for c in ordered if not c.members]
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
@@ -290,29 +367,72 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
         "<p>" + " ".join(_pill(a, totals[a]) for a in ACTIONS) + "</p>",
         "<h2>Timeline</h2>",
         timeline_svg(events, start, end),
-        f"<h2>Campaigns ({len(campaigns)})</h2>",
+        f"<h2>Campaigns acting on accounts ({len(acting)})</h2>",
+        "<p class='muted'>A campaign is a flagged cohort whose verdict acted on requests: "
+        "degraded, challenged or blocked them (its weight in the risk), or throttled them "
+        "by its shared budget. Its members are the accounts it acted on; accounts whose "
+        "requests it only matched (an honest user on a shared subnet) are listed apart, as "
+        "linked.</p>",
     ]
-    if not campaigns:
-        out.append("<p>No decision in this source carries campaign evidence.</p>")
-    for camp in sorted(campaigns.values(), key=lambda c: (-c.score, c.first)):
+    if not acting:
+        out.append("<p>No campaign verdict acted on any request in this source.</p>")
+    for camp in acting:
         kind = LINKS.get(camp.cohort.split(":", 1)[0], "a shared trait")
         subnets = sorted({_subnet(ip) for ip in camp.ips})
-        members = "".join(
-            f"<li><a href='#acct-{_anchor(a)}'><code>{_e(a)}</code></a> joined {_e(_when(t))}</li>"
-            for a, t in sorted(camp.members.items(), key=lambda x: x[1])
+        rows = "".join(
+            f"<tr><td><a href='#acct-{_anchor(a)}'><code>{_e(a)}</code></a></td>"
+            f"<td>{_e(_when(_first_seen(accounts, a, t)))}</td>"
+            f"<td>{_e(_when(camp.linked.get(a, t)))}</td><td>{_e(_when(t))}</td></tr>"
+            for a, t in sorted(
+                camp.members.items(), key=lambda x: (_first_seen(accounts, *x), x[0])
+            )
+        )
+        only = sorted(set(camp.linked) - set(camp.members))
+        linked = (
+            f"<p>Also linked, not acted on ({len(only)} accounts, not members): "
+            + ", ".join(f"<code>{_e(a)}</code>" for a in only[:20])
+            + (" …" if len(only) > 20 else "")
+            + "</p>"
+            if only
+            else ""
         )
         out.append(
             f"<details class='campaign' open><summary>Campaign <code>{_e(camp.cohort)}</code>: "
             f"{len(camp.members)} members, score {camp.score:.2f}</summary>"
-            f"<p>Tied by {_e(kind)}. First seen {_e(_when(camp.first))}; the store counted "
-            f"{camp.accounts} accounts, {camp.young} young, harvest share {camp.harvest:.2f}. "
-            f"Subnets: {_e(', '.join(subnets[:12]) or '-')}.</p>"
+            f"<p>Tied by {_e(kind)}. Flagged on requests from {_e(_when(camp.first))}; the "
+            f"store counted {camp.accounts} accounts, {camp.young} young, harvest share "
+            f"{camp.harvest:.2f}. Subnets: {_e(', '.join(subnets[:12]) or '-')}.</p>"
             "<p>"
             + " ".join(_pill(a, camp.actions[a]) for a in ACTIONS if camp.actions[a])
             + "</p>"
-            + members_svg(camp, start, end)
-            + f"<details><summary>Members</summary><ul>{members}</ul></details></details>"
+            + members_svg(camp, accounts, start, end)
+            + "<details><summary>Members</summary><table class='members'><tr><th>account</th>"
+            "<th>first seen</th><th>linked (first matched)</th><th>first acted on</th></tr>"
+            + rows
+            + "</table></details>"
+            + linked
+            + "</details>"
         )
+    out.append(f"<h2>Linked cohorts, observed only ({len(observed)})</h2>")
+    if not observed:
+        out.append("<p>None: every flagged cohort seen here acted on its members.</p>")
+    else:
+        out.append(
+            "<p class='muted'>Flagged cohorts whose verdicts matched requests here without "
+            "acting on any: the accounts are linked to them, not members of a campaign.</p>"
+            "<table class='observed'><tr><th>cohort</th><th>tied by</th>"
+            "<th class='num'>linked accounts</th><th class='num'>decisions</th>"
+            "<th>first matched</th></tr>"
+        )
+        for camp in observed:
+            kind = LINKS.get(camp.cohort.split(":", 1)[0], "a shared trait")
+            out.append(
+                f"<tr><td><code>{_e(camp.cohort)}</code></td><td>{_e(kind)}</td>"
+                f"<td class='num'>{len(camp.linked)}</td>"
+                f"<td class='num'>{sum(camp.actions.values())}</td>"
+                f"<td>{_e(_when(camp.first))}</td></tr>"
+            )
+        out.append("</table>")
     out += ["<h2>Top reasons</h2>"]
     out.append(bars_svg(reasons, "Reasons of non-allow decisions") if reasons else "<p>None.</p>")
     out.append(f"<h2>Accounts acted on ({len(touched)})</h2>")
@@ -340,7 +460,9 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
             + f"<p>First: {_e(firsts)}.</p>"
             f"<p>Reasons: {_e(_top(acc.reasons))}. Risk from: {_e(_top(acc.risk_from))}. "
             f"Signals: {_e(_top(acc.signals))}.</p>"
-            f"<p>Campaigns: {_e(', '.join(sorted(acc.campaigns)) or '-')}. "
+            f"<p>First seen {_e(_when(acc.first_seen or start))}. Acted on by campaigns: "
+            f"{_e(', '.join(sorted(acc.campaigns)) or '-')}. Linked, not acted on: "
+            f"{_e(', '.join(sorted(acc.linked - acc.campaigns)) or '-')}. "
             f"Addresses: {_e(', '.join(sorted(acc.ips)[:8]) or '-')}.</p></details>"
         )
     out.append(
@@ -374,19 +496,28 @@ def command(args: argparse.Namespace) -> int:
     try:
         if args.log is not None:
             with open(args.log, encoding="utf-8", errors="replace") as f:
-                events = events_from_log(f)
+                events, skipped = read_log(f)
             source, note = f"the audit log {args.log}", ""
+            if skipped:
+                note = f"{skipped:,} malformed decision event(s) skipped"
+                print(f"antiextract report: {args.log}: {note}", file=sys.stderr)
         else:
             from . import replay
 
             overrides = replay._parse_sets(args.set or [])
-            with open(args.replay, "rb") as f:
-                records = list(replay.read_records(f))
-            result = asyncio.run(replay.replay(records, overrides))
+            recording = replay.read_file(args.replay, "report")
+            result = asyncio.run(
+                replay.replay_recording(recording, overrides, use_env=args.use_env)
+            )
             events = result.events
             source = f"a replay of {args.replay}"
-            note = ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
-    except (OSError, ValueError) as exc:
+            note = "; ".join(result.used.lines() if result.used else [])
+            if result.skipped:
+                note += f"; {result.skipped:,} malformed line(s) skipped"
+    except OSError as exc:
+        print(f"antiextract report: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
         print(f"antiextract report: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
@@ -405,6 +536,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--log", metavar="FILE", help="an audit log (JSON lines)")
     p.add_argument("--replay", metavar="FILE", help="a recorder file, replayed first")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="with --replay")
+    p.add_argument(
+        "--use-env",
+        action="store_true",
+        help="with --replay: the shell's ANTIEXTRACT_* variables over the recorded settings",
+    )
     p.add_argument("--out", default="antiextract-report.html", metavar="FILE")
     p.set_defaults(func=command)
 

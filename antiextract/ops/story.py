@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import random
 import sys
 from collections import Counter
@@ -71,15 +70,45 @@ HONEST = (
 
 @dataclass
 class Side:
+    """One side's numbers, every one counted from the middleware's decision events (the
+    audit log: one event per request it decided, ``AUDIT_SAMPLE_RATE`` 1)."""
+
     name: str
     who: str
     accounts: set[str] = field(default_factory=set)
-    requests: int = 0
+    requests: int = 0  # decisions: HTTP requests the middleware decided
+    sent: int = 0  # requests the side's code sent (a solved challenge is sent twice)
     actions: Counter[str] = field(default_factory=Counter)
-    challenges: Counter[str] = field(default_factory=Counter)  # issued, solved, allowance
+    # challenge decisions by what became of the request: "issued" (403 with a challenge),
+    # "solved" (served: a fresh solution), "allowance" (served: an earlier solution's)
+    challenges: Counter[str] = field(default_factory=Counter)
     first: dict[str, float] = field(default_factory=dict)
     blocked: set[str] = field(default_factory=set)  # accounts blocked at least once
     greedy: str = ""  # the farm account that stops pacing itself
+
+
+def challenge_outcome(event: dict[str, Any]) -> str:
+    """What a challenge decision did to its request, from its audit event: served after
+    a fresh solution, served on the allowance an earlier one bought, or refused (403)
+    with a challenge to solve."""
+    outcome = event.get("challenge")
+    if event.get("status") != 403 and outcome in ("solved", "allowance"):
+        return str(outcome)
+    return "issued"
+
+
+COLUMNS = (
+    ("accounts", "accounts that sent at least one request"),
+    ("decisions", "HTTP requests the middleware decided, one audit event each (the sum of "
+     "the next seven); a client that solves a challenge sends its request again: two"),
+    ("allowed", "served as sent"),
+    ("degraded", "served with the answer cut down (no reasoning, fewer tokens)"),
+    ("challenged 403", "refused with a proof-of-work challenge to solve"),
+    ("challenged solved", "served: the retry carried a fresh solution (ChallengeAuth)"),
+    ("challenged on allowance", "served: a solution solved earlier still covered it"),
+    ("throttled", "refused with 429 and Retry-After (token budget or a window)"),
+    ("blocked", "refused with 403 (risk past BLOCK_AT, blocked for BLOCK_SECONDS)"),
+)  # fmt: skip
 
 
 class _Clock:
@@ -142,6 +171,7 @@ async def run(
     honest = Side("honest users", "old accounts, everyday questions")
     farm = Side("the farm", "young, one joins a minute, one template")
     events: list[dict[str, Any]] = []
+    audited: list[dict[str, Any]] = []  # the decision events as logged
     clients: dict[tuple[str, int], Any] = {}
     try:
         for second, side_name, member in _plan(rng):
@@ -175,9 +205,11 @@ async def run(
             body = {"model": "m", "max_tokens": max_tokens,
                     "messages": [{"role": "user", "content": prompt}]}  # fmt: skip
             await client.post("/v1/chat/completions", json=body)
-            side.requests += 1
+            side.sent += 1
             for event in decision_events(audit):
+                audited.append(event)
                 account = str(event.get("account"))
+                side.requests += 1
                 side.accounts.add(account)
                 action = str(event.get("action"))
                 side.actions[action] += 1
@@ -187,17 +219,15 @@ async def run(
                     side.blocked.add(account)
                 if side is farm and member == 0:
                     farm.greedy = account
-                outcome = event.get("challenge")
-                if action == "challenge" and not outcome:
-                    outcome = "issued"  # a 403 with a new challenge
-                if isinstance(outcome, str):
+                if action == "challenge":
+                    outcome = challenge_outcome(event)
                     side.challenges[outcome] += 1
                     if outcome == "solved":
                         side.first.setdefault("solved", second)
                 campaign = event.get("campaign")
-                if isinstance(campaign, dict) and side is farm:
-                    side.first.setdefault("flagged", second)
-                    side.first.setdefault("flagged_members", min(FARM_SIZE, 2 + int(second // 60)))
+                if isinstance(campaign, dict) and side is farm and "flagged" not in side.first:
+                    side.first["flagged"] = second
+                    side.first["flagged_members"] = len(side.accounts)  # seen by then
                 events.append({**_evidence_record(event), "t": clock.now})
     finally:
         for client in clients.values():
@@ -217,6 +247,9 @@ async def run(
             "accounts": summary.get("accounts"),
             "events": len(chosen),
             "actions": summary.get("actions"),
+            "challenges": dict(
+                Counter(challenge_outcome(e) for e in chosen if e.get("action") == "challenge")
+            ),
             "first": _at(chosen[0]["t"] - START),
             "last": _at(chosen[-1]["t"] - START),
             "top_signals": summary.get("top_signals"),
@@ -224,7 +257,14 @@ async def run(
     out = out or Path("antiextract-demo-report.html")
     out.write_text(report.render(events, "antiextract demo", "simulated time"), encoding="utf-8")
     _print(console, settings, honest, farm, cohort, evidence, out)
-    return {"honest": honest, "farm": farm, "cohort": cohort, "evidence": evidence, "report": out}
+    return {
+        "honest": honest,
+        "farm": farm,
+        "cohort": cohort,
+        "evidence": evidence,
+        "report": out,
+        "audit": audited,
+    }
 
 
 def _at(seconds: float | None) -> str:
@@ -243,36 +283,53 @@ def _print(console, settings, honest, farm, cohort, evidence, out) -> None:  # t
         f"{settings.challenge_max_bits} bits."
     )
     table = Table(title="What each side got", title_justify="left")
-    for col in ("side", "behaviour", "accounts", "requests", "allowed", "degraded",
-                "challenged (403)", "solved", "on allowance", "throttled", "blocked"):  # fmt: skip
-        table.add_column(col, justify="left" if col in ("side", "behaviour") else "right")
+    table.add_column("side", justify="left")
+    table.add_column("behaviour", justify="left")
+    for col, _ in COLUMNS:
+        table.add_column(col, justify="right")
     for side in (honest, farm):
-        a = side.actions
-        c = side.challenges
-        table.add_row(side.name, side.who, str(len(side.accounts)), str(side.requests),
-                      str(a["allow"]), str(a["degrade"]), str(c["issued"]), str(c["solved"]),
-                      str(c["allowance"]), str(a["throttle"]), str(a["block"]))  # fmt: skip
+        a, c = side.actions, side.challenges
+        cells = (len(side.accounts), side.requests, a["allow"], a["degrade"], c["issued"],
+                 c["solved"], c["allowance"], a["throttle"], a["block"])  # fmt: skip
+        table.add_row(side.name, side.who, *(f"{n:,}" for n in cells))
     console.print(table)
+    console.print("Every number here is counted from the middleware's audit events:")
+    for col, meaning in COLUMNS:
+        console.print(f"  {col}: {meaning}.", soft_wrap=True)
     f = farm.first
     console.print(
         f"Campaign [bold]{cohort or '-'}[/] flagged at {_at(f.get('flagged'))} "
-        f"(about {f.get('flagged_members', '-')} farm accounts had joined); first degraded "
-        f"{_at(f.get('degrade'))}, first challenged {_at(f.get('challenge'))}, first solved "
-        f"by ChallengeAuth {_at(f.get('solved'))}, first blocked {_at(f.get('block'))} "
+        f"({f.get('flagged_members', '-')} farm accounts had sent requests by then); first "
+        f"degraded {_at(f.get('degrade'))}, first challenged {_at(f.get('challenge'))}, first "
+        f"solved by ChallengeAuth {_at(f.get('solved'))}, first blocked {_at(f.get('block'))} "
         f"({len(farm.blocked)} account(s) blocked"
         + (
             f": the one that stopped pacing itself at +0:{GREEDY_FROM}:00)."
             if farm.blocked == {farm.greedy}
             else ")."
-        )
+        ),
+        soft_wrap=True,
     )
     touched = sum(honest.actions[x] for x in ("degrade", "challenge", "throttle", "block"))
     console.print(
-        f"Honest users: {honest.requests} requests, "
-        + ("every one allowed as sent." if touched == 0 else f"{touched} acted on.")
+        f"Honest users: {honest.requests:,} decisions, "
+        + ("every one allowed as sent." if touched == 0 else f"{touched:,} acted on.")
     )
     if evidence is not None:
-        console.print(f"Evidence for the campaign: {json.dumps(evidence)}")
+        acts, ch = evidence["actions"] or {}, evidence["challenges"]
+        parts = [f"{name} {acts.get(name, 0):,}" for name in ("allow", "degrade", "challenge")]
+        parts[-1] += (
+            f" ({ch.get('issued', 0):,} 403, {ch.get('solved', 0):,} solved, "
+            f"{ch.get('allowance', 0):,} on allowance)"
+        )
+        parts += [f"{name} {acts.get(name, 0):,}" for name in ("throttle", "block")]
+        console.print(
+            f"Evidence for the campaign ([bold]antiextract evidence {evidence['subject']}[/]): "
+            f"{evidence['events']:,} of the farm's {farm.requests:,} decisions carry it, those "
+            f"from {evidence['first']} (when it was flagged) to {evidence['last']}, on "
+            f"{evidence['accounts']} accounts: " + ", ".join(parts) + ".",
+            soft_wrap=True,
+        )
     console.print(f"Report: [bold]{out}[/] (self-contained HTML; open it in a browser).")
 
 

@@ -71,6 +71,10 @@ _internal = logging.getLogger("antiextract")
 # Tracebacks logged here quote exceptions, and a store's may quote its URI: every
 # middleware adds its configuration's secrets to the one filter of this logger.
 _LOG_FILTER = LogFilter()
+EVIDENCE_OFF = (
+    'evidence off: ANTIEXTRACT_EVIDENCE_MODEL has {"off": true}, so the per-account '
+    "evidence adds nothing to any risk (campaigns and each account's own risk still do)"
+)
 _internal.addFilter(_LOG_FILTER)
 
 
@@ -182,6 +186,8 @@ class AntiExtractMiddleware:
         everyone = self.trusted_headers.everyone_warning()
         if everyone is not None:
             self.log.warning("antiextract.trusted_proxies_everyone", detail=everyone)
+        if self.evidence_model.off:  # EVIDENCE_MODEL {"off": true}: named, never silent
+            self.log.warning("antiextract.evidence_off", detail=EVIDENCE_OFF)
         # Where API keys are read; a request whose places disagree is refused (__call__).
         self.key_places = KeyPlaces.from_settings(s)
         self._forwarded_warned = False  # the peer-rewritten-by-the-server warning, once
@@ -189,7 +195,9 @@ class AntiExtractMiddleware:
         from .recorder import recorder_for  # RECORD_FILE: opt-in, for `antiextract replay`
 
         try:
-            self.recorder = recorder_for(s, self.key_places, self.hash_key)
+            self.recorder = recorder_for(
+                s, self.key_places, self.hash_key, self.metrics.recorder_dropped.inc
+            )
         except OSError as exc:  # checked by settings; a race or a mount can still refuse
             self.config_error = (
                 f"ANTIEXTRACT_RECORD_FILE={s.record_file!r} cannot be opened for appending "

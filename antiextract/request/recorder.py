@@ -6,7 +6,23 @@ traffic before switching from shadow to enforce: replay runs the file through th
 on simulated time with any settings. It is the one place antiextract ever keeps prompt
 text, so the file is as sensitive as the traffic itself (the README's privacy note).
 
-One line per protected request, written as the middleware saw it, before any decision:
+The file's first line (and the first line each recorder appends when it opens: every
+process that records says what it records under) holds the serving settings, so that
+``antiextract replay`` runs the traffic under them by default:
+
+=============  ================================================================
+``v``          1
+``kind``       ``"settings"`` (a request record has no ``kind``)
+``antiextract``  the version that recorded
+``settings``   the detector's ``ANTIEXTRACT_*`` settings as their field names and
+               JSON values (``Settings.model_dump``); never a secret, a password or a
+               place: SECRET, the challenge secrets, STORAGE_URI, VERIFICATION_URL,
+               KEY_PREFIX, the recorder's and the metrics listener's own settings and
+               the log format are left out (:data:`NOT_RECORDED`)
+=============  ================================================================
+
+Then one line per protected request, written as the middleware saw it, before any
+decision:
 
 =============  ================================================================
 ``v``          schema version, 1
@@ -28,19 +44,23 @@ One line per protected request, written as the middleware saw it, before any dec
                that much was read (and recorded)
 =============  ================================================================
 
-Writing never holds up a request: lines go through a bounded queue to a writer thread;
-when the queue is full (the disk cannot keep up) a line is dropped and counted.
+Writing never holds up a request: lines go through a queue bounded in bytes
+(:data:`QUEUE_BYTES`) to a writer thread; when it is full (the disk cannot keep up) a line
+is dropped, counted (``antiextract_recorder_lines_dropped_total``) and logged (at most one
+line per :data:`DROP_LOG_SECONDS`). ``close`` never waits on the queue and gives the writer
+at most :data:`CLOSE_SECONDS` to finish, so a stalled disk never hangs a shutdown.
 """
 
 from __future__ import annotations
 
 import atexit
 import base64
+import collections
 import logging
 import os
-import queue
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -49,7 +69,27 @@ import orjson
 from .identity import KeyPlaces
 
 SCHEMA_VERSION = 1
-QUEUE_LINES = 10_000
+QUEUE_BYTES = 16 * 1024 * 1024  # lines waiting for the writer, at most (a few bodies' worth)
+CLOSE_SECONDS = 2.0  # close() waits at most this long for the writer to drain the queue
+DROP_LOG_SECONDS = 60.0  # at most one "lines dropped" log line per this many seconds
+# Settings never written into a recording: secrets, passwords and places (where the
+# store, the verifier, the metrics listener and the file itself are), and how to log.
+NOT_RECORDED = frozenset(
+    (
+        "secret",
+        "challenge_secret",
+        "previous_challenge_secrets",
+        "storage_uri",
+        "verification_url",
+        "key_prefix",
+        "record_file",
+        "record_max_bytes",
+        "metrics_port",
+        "metrics_host",
+        "log_format",
+        "log_level",
+    )
+)
 
 _log = logging.getLogger("antiextract.recorder")
 
@@ -133,26 +173,72 @@ def record_line(
     return orjson.dumps(record) + b"\n"
 
 
+def _version() -> str:
+    """The installed antiextract's version (the package metadata pyproject.toml writes)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("antiextract")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def settings_line(settings: Any) -> bytes:
+    """The header line: the settings a recording is made under (no secret, no place)."""
+    fields = type(settings).model_fields
+    kept = {name for name in fields if name not in NOT_RECORDED}
+    values = settings.model_dump(mode="json", include=kept)
+    doc = {"v": SCHEMA_VERSION, "kind": "settings", "antiextract": _version()}
+    return orjson.dumps({**doc, "settings": values}) + b"\n"
+
+
 class Recorder:
     """Appends lines to ``path`` from a writer thread, up to ``max_bytes``; a request's
-    body is kept up to ``inspect_bytes``, what the middleware reads before deciding."""
+    body is kept up to ``inspect_bytes``, what the middleware reads before deciding.
+    ``header``: a first line (the settings, :func:`settings_line`); ``on_drop``: called
+    with the number of lines dropped (a metric), from any thread; ``queue_bytes``: the
+    most the lines waiting for the writer may hold."""
 
     def __init__(
-        self, path: str, max_bytes: int, redactor: Redactor, inspect_bytes: int = 1_048_576
+        self,
+        path: str,
+        max_bytes: int,
+        redactor: Redactor,
+        inspect_bytes: int = 1_048_576,
+        *,
+        header: bytes | None = None,
+        on_drop: Callable[[int], None] | None = None,
+        queue_bytes: int = QUEUE_BYTES,
     ) -> None:
         self.path, self.max_bytes, self.redactor = path, max_bytes, redactor
         self.inspect_bytes = inspect_bytes
+        self.queue_bytes = queue_bytes
         self.dropped = 0
         self.full = False
+        self._on_drop = on_drop
+        self._drops_unlogged = 0
+        self._drop_logged = -DROP_LOG_SECONDS  # time.monotonic() of the last drop log line
         # One unbuffered O_APPEND descriptor: each line is one write(), so the workers of
         # a multi-process server can share the file without splitting each other's lines.
         # Created readable by the server's user only: it holds prompt text.
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._closed = False
-        self._queue: queue.Queue[bytes | None] = queue.Queue(QUEUE_LINES)
+        self._closing = False
+        self._abandoned = False  # close() gave up on a stalled writer: it closes the file
+        self._lines: collections.deque[bytes] = collections.deque()
+        self._bytes = 0  # held by _lines
+        self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
+        if header is not None:
+            self._lines.append(header)
+            self._bytes += len(header)
         self._thread = threading.Thread(target=self._run, name="antiextract-recorder", daemon=True)
         self._thread.start()
         atexit.register(self.close)
+
+    @property
+    def queued_bytes(self) -> int:
+        return self._bytes
 
     def receive(self, scope: dict[str, Any], receive: Any, now: float) -> Any:
         """``receive`` for one protected request: passes every message on as it is, and
@@ -163,39 +249,103 @@ class Recorder:
         return _RecordingReceive(self, scope, receive, now)
 
     def write(self, scope: dict[str, Any], body: bytes, complete: bool, now: float) -> None:
-        """Record one protected request. Never raises."""
-        if self.full:
+        """Record one protected request. Never raises, never waits (but for a lock held
+        only to append to or pop from the queue)."""
+        if self.full or self._closing:
             return
         try:
-            self._queue.put_nowait(record_line(scope, body, complete, now, self.redactor))
-        except queue.Full:
-            self.dropped += 1
+            line = record_line(scope, body, complete, now, self.redactor)
         except Exception:  # a recorder must never cost a request
-            self.dropped += 1
             _log.exception("antiextract recorder: a request could not be recorded")
+            self._dropped(1)
+            return
+        with self._lock:
+            if self._bytes + len(line) > self.queue_bytes:
+                full = True
+            else:
+                full = False
+                self._lines.append(line)
+                self._bytes += len(line)
+                self._ready.notify()
+        if full:  # the writer is behind (a slow or stalled disk): drop, count, say so
+            self._dropped(1)
 
-    def close(self) -> None:
-        """Write what is queued and close the file (idempotent)."""
+    def _dropped(self, n: int) -> None:
+        with self._lock:
+            self.dropped += n
+            self._drops_unlogged += n
+            now = time.monotonic()
+            due = now - self._drop_logged >= DROP_LOG_SECONDS
+            if due:
+                count, self._drops_unlogged, self._drop_logged = self._drops_unlogged, 0, now
+        if self._on_drop is not None:
+            try:
+                self._on_drop(n)
+            except Exception:  # a metric must never cost a request
+                _log.exception("antiextract recorder: counting a drop failed")
+        if due:
+            _log.warning(
+                "antiextract recorder: %d line(s) dropped (the writer of %s is behind: "
+                "more than %d bytes waiting); %d dropped in all",
+                count,
+                self.path,
+                self.queue_bytes,
+                self.dropped,
+            )
+
+    def close(self, timeout: float = CLOSE_SECONDS) -> None:
+        """Write what is queued, within ``timeout`` seconds, and close the file
+        (idempotent). Never blocks on the queue; a writer stalled past the timeout is
+        left behind (a daemon thread) with what it still holds counted as dropped, and
+        the file stays open for it."""
+        with self._lock:
+            if self._abandoned:  # an earlier close() already gave up on the writer
+                return
+            self._closing = True
+            self._ready.notify()
+        self._thread.join(timeout=max(0.0, timeout))
         if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join(timeout=10)
+            with self._lock:
+                lost = len(self._lines)
+                self._lines.clear()
+                self._bytes = 0
+                self._abandoned = True
+            if lost:
+                self._dropped(lost)
+            _log.warning(
+                "antiextract recorder: the writer of %s did not finish within %.1f s; "
+                "%d queued line(s) dropped",
+                self.path,
+                timeout,
+                lost,
+            )
+            return
         if not self._closed:
             self._closed = True
             os.close(self._fd)
 
     def _run(self) -> None:
         while True:
-            line = self._queue.get()
-            if line is None:
-                return
+            with self._lock:
+                while not self._lines and not self._closing:
+                    self._ready.wait()
+                if not self._lines:  # closing, and nothing left
+                    if self._abandoned and not self._closed:  # close() could not wait
+                        self._closed = True
+                        os.close(self._fd)
+                    return
+                line = self._lines.popleft()
+                self._bytes -= len(line)
+            if self.full:
+                continue
             try:  # the file's size now, other processes' lines included
                 size = os.fstat(self._fd).st_size
                 if size + len(line) <= self.max_bytes:
                     os.write(self._fd, line)
                     continue
             except OSError:
-                self.dropped += 1
                 _log.exception("antiextract recorder: writing %s failed", self.path)
+                self._dropped(1)
                 continue
             if not self.full:
                 self.full = True
@@ -237,8 +387,14 @@ class _RecordingReceive:
         return message
 
 
-def recorder_for(settings: Any, places: KeyPlaces, hash_key: bytes) -> Recorder | None:
-    """The recorder ``settings`` ask for (``RECORD_FILE``), or None."""
+def recorder_for(
+    settings: Any,
+    places: KeyPlaces,
+    hash_key: bytes,
+    on_drop: Callable[[int], None] | None = None,
+) -> Recorder | None:
+    """The recorder ``settings`` ask for (``RECORD_FILE``), or None; its first line says
+    which settings it records under."""
     if settings.record_file is None:
         return None
     auth = (
@@ -248,8 +404,21 @@ def recorder_for(settings: Any, places: KeyPlaces, hash_key: bytes) -> Recorder 
     )
     redactor = Redactor(places, hash_key, (h for h in auth if h))
     return Recorder(
-        settings.record_file, settings.record_max_bytes, redactor, settings.inspect_max_bytes
+        settings.record_file,
+        settings.record_max_bytes,
+        redactor,
+        settings.inspect_max_bytes,
+        header=settings_line(settings),
+        on_drop=on_drop,
     )
 
 
-__all__ = ["SCHEMA_VERSION", "Recorder", "Redactor", "record_line", "recorder_for"]
+__all__ = [
+    "NOT_RECORDED",
+    "SCHEMA_VERSION",
+    "Recorder",
+    "Redactor",
+    "record_line",
+    "recorder_for",
+    "settings_line",
+]

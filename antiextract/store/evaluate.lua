@@ -127,8 +127,11 @@ if day ~= hd then
 end
 hc = bit.bor(hc, hour_bit)
 dc = dc + 1
+-- the trusted creation time: this request's, else the last one the auth layer sent
+-- (risk.born); kept with the tier so that they are known between requests
+local cr = created_at or num(field(I_created), nil)
 local first = fs
-if created_at then first = created_at end
+if cr then first = cr end
 local y = youth(now - first) * tier
 local add = req_acute * y
 local lsk = field(I_last_skeleton) or ''
@@ -181,6 +184,7 @@ state[I_elicit], state[I_focus], state[I_single] = pe, pf, ps
 state[I_template], state[I_extract], state[I_dominant], state[I_last_skeleton] = pt, px, dom, skeleton
 state[I_hours_day], state[I_hours_cur], state[I_hours_prev], state[I_day_count] = hd, hc, hp, dc
 state[I_acute], state[I_acute_ts], state[I_bl] = ra, now, bl
+state[I_created], state[I_tier] = cr or false, tier
 local function save(t_saved, u_saved, windows_out)
   state[I_t], state[I_u] = t_saved, u_saved
   for i = 1, #windows_out do state[FIXED + i] = windows_out[i] end

@@ -124,10 +124,11 @@ def _f(value: bytes | str | int | float) -> float:
 _STATE = (
     "version", "t", "u", "rf", "first_seen", "last_seen", "gap_mean", "gap_var", "gaps",
     "elicit", "focus", "single", "template", "extract", "dominant", "last_skeleton",
-    "hours_day", "hours_cur", "hours_prev", "day_count", "acute", "acute_ts", "bl",
+    "hours_day", "hours_cur", "hours_prev", "day_count", "acute", "acute_ts", "created", "tier",
+    "bl",
 )  # fmt: skip
 _TEXT = {"dominant", "last_skeleton"}
-STATE_VERSION = 1  # of that layout (and of ip.lua's windows); another version reads as fresh
+STATE_VERSION = 2  # of that layout (and of ip.lua's windows); another version reads as fresh
 # One source of truth across Lua and Python: the scripts get these as Lua constants, so
 # each number and the account state's layout live here and in the pure models only.
 _LAYOUT = _lua_constants(
