@@ -155,14 +155,17 @@ def edges(text: str, size: int = EDGE) -> str:
 # One Aho-Corasick automaton over every pattern of every language finds all of them in a
 # single pass (a few µs for 2 KB; an alternation regex over the same words costs ~50x).
 (_DEMAND, _PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE, _BEFORE, _OWN, _EACH, _SHOW, _TELL,
- _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT, _OPENING) = range(17)  # fmt: skip
-_KINDS = 17
+ _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT, _OPENING, _NEGATE, _NEGATED, _STEPWISE,
+ _PROCEDURE) = range(21)  # fmt: skip
+_KINDS = 21
 _CONCEPTS = (
     (_DEMAND, lexicon.DEMAND), (_PROCESS, lexicon.PROCESS), (_WEAK, lexicon.WEAK_PROCESS),
     (_METHOD, lexicon.METHOD), (_CHOICE, lexicon.CHOICE), (_COGITATE, lexicon.COGITATE),
     (_BEFORE, lexicon.BEFORE),
     (_OWN, lexicon.OWN), (_EACH, lexicon.EACH), (_SHOW, lexicon.SHOW), (_TELL, lexicon.TELL),
     (_NOSKIP, lexicon.NOSKIP), (_GUIDE, lexicon.GUIDE), (_NOT_PROCESS, lexicon.NOT_PROCESS),
+    (_NEGATE, lexicon.NEGATE), (_NEGATED, lexicon.NEGATED), (_STEPWISE, lexicon.STEPWISE),
+    (_PROCEDURE, lexicon.PROCEDURE),
 )  # fmt: skip
 
 
@@ -254,6 +257,8 @@ _WORD_AUTOMATON, _OTHER_AUTOMATON = (
 _OWN_BEFORE, _OWN_AFTER = 28, 22  # characters: "your complete reasoning", "raisonnement complet"
 _SHOW_NEAR = 40  # "lay out every intermediate deduction"; verb-final: "推論の過程をすべて示して"
 _TELL_NEAR = 60
+_NEGATE_BEFORE, _NEGATE_AFTER = 45, 25  # "no need to document your reasoning", "思路不需要"
+_REFUSABLE = frozenset((_PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE))
 FOCUS_AT = 2.0
 _SENTENCE_END = frozenset(".!?:;)*-•>\"'«„“")  # score at which a request is coding or agentic work
 
@@ -317,6 +322,7 @@ def read_text(text: str) -> Reading:
     found: list[list[int]] = [[] for _ in range(_KINDS)]
     spans: list[tuple[int, int]] = []  # demands
     guide: list[tuple[int, int]] = []
+    steps: list[tuple[int, int]] = []  # bare "step by step"
     focus = 0.0
     seen: set[int] = set()  # each focus pattern counts once
     for i, s, _ in _WORD_AUTOMATON.find_matches_as_indexes(gaps, overlapping=True):
@@ -334,15 +340,45 @@ def read_text(text: str) -> Reading:
                     spans.append((start, start + len(_WORDS[i].strip(" "))))
             elif kind == _GUIDE:
                 guide.append((start, start + len(_WORDS[i].strip(" "))))
+            elif kind == _STEPWISE:
+                steps.append((start, start + len(_WORDS[i].strip(" "))))
             else:
                 found[kind].append(start)
+    if spans and ("'" in low or '"' in low):  # "does 'think step by step' help?"
+        spans = [(a, b) for a, b in spans if not _quoted(low, a, b)]
     punctuated = "<" in low or ":" in low or "#" in low  # "<thinking>", "reasoning:"
     if not spans and punctuated and any(p in low for p in _LITERAL_DEMANDS):
         spans.append((-1, -1))
-    elicit = _asks_reasoning(spans, guide, found)
+    elicit = _asks_reasoning(spans, guide, steps, found)
     if focus < FOCUS_AT:  # code shapes decide only what the words left open
         focus += _code_shapes(low) + _shape_score(raw)
     return Reading(elicit, focus)
+
+
+_QUOTE_BACK = 120  # characters: how far back an open quotation is looked for
+
+
+def _quoted(low: str, start: int, end: int) -> bool:
+    """A demand inside a quotation is mentioned, not made ("translate: 'show your work'",
+    "my teacher writes 'show your working'"). Not in JSON or a format spec, where quoted
+    keys carry real demands ('{"thoughts": [...]}'); apostrophes inside words do not count."""
+    seg = low[max(0, start - _QUOTE_BACK) : start]
+    if "{" in seg or "[" in seg:
+        return False
+    inside = seg.count('"') % 2 == 1
+    if not inside and "'" in seg:
+        n = len(seg)
+        quotes = sum(
+            1
+            for i, c in enumerate(seg)
+            if c == "'" and not (0 < i < n - 1 and seg[i - 1].isalnum() and seg[i + 1].isalnum())
+        )
+        inside = quotes % 2 == 1
+    if not inside:
+        return False
+    rest = low[end : end + _QUOTE_BACK]
+    close = min((i for i in (rest.find("'"), rest.find('"')) if i >= 0), default=-1)
+    return close >= 0 and not rest[close + 1 : close + 2] == ":"
 
 
 def _code_shapes(low: str) -> float:
@@ -365,11 +401,35 @@ def _code_shapes(low: str) -> float:
 
 
 def _asks_reasoning(
-    demand: list[tuple[int, int]], guide: list[tuple[int, int]], found: list[list[int]]
+    demand: list[tuple[int, int]],
+    guide: list[tuple[int, int]],
+    steps: list[tuple[int, int]],
+    found: list[list[int]],
 ) -> bool:
+    negate, negated = found[_NEGATE], found[_NEGATED]
+    if negate or negated:  # a refusal of the reasoning takes back what it refuses
+
+        def free(at: int, end: int | None = None) -> bool:
+            end = at if end is None else end
+            return not (
+                any(at - _NEGATE_BEFORE <= n < at for n in negate)
+                or any(end <= n <= end + _NEGATE_AFTER for n in negated)
+            )
+
+        demand = [(s, e) for s, e in demand if free(s, e)]
+        found = [
+            [a for a in hits if free(a)] if kind in _REFUSABLE else hits
+            for kind, hits in enumerate(found)
+        ]
+    # a bare "step by step" said of a procedure the user carries out (a recipe, a visa)
+    stepwise = set(steps) if found[_PROCEDURE] else set()
+    if stepwise:  # and the steps noun inside it ("распиши по шагам" for a borscht)
+        found = list(found)
+        found[_PROCESS] = [a for a in found[_PROCESS] if not any(s <= a < e for s, e in steps)]
     for start, end in demand:
-        if not any(g0 <= start and end <= g1 for g0, g1 in guide):
-            return True
+        if any(g0 <= start and end <= g1 for g0, g1 in guide) or (start, end) in stepwise:
+            continue
+        return True
     process, weak, method, choice = found[_PROCESS], found[_WEAK], found[_METHOD], found[_CHOICE]
     own, each, show, tell = found[_OWN], found[_EACH], found[_SHOW], found[_TELL]
     noskip, not_process = found[_NOSKIP], set(found[_NOT_PROCESS])
