@@ -378,7 +378,7 @@ def _quoted(low: str, start: int, end: int) -> bool:
         return False
     rest = low[end : end + _QUOTE_BACK]
     close = min((i for i in (rest.find("'"), rest.find('"')) if i >= 0), default=-1)
-    return close >= 0 and not rest[close + 1 : close + 2] == ":"
+    return close >= 0 and rest[close + 1 : close + 2] != ":"
 
 
 def _code_shapes(low: str) -> float:
