@@ -758,10 +758,27 @@ PROCEDURE = {
     "uk": "рецепт|приготу",
 }
 
+# A problem to solve (maths, an exercise, "your answer"): a "step by step" about it asks for
+# the working even where a procedure word appears ("a recipe for 4 needs 300 g flour; how
+# much for 6? step by step").
+SOLVE = {
+    "en": "solve|calculate|compute|prove|derive|equation|how much|how many|your answer|the answer|problem|exercise|homework|did you|you did|each line|this question",
+    "zh": "这道题|题目|解方程|计算|求解|这题",
+    "ru": "реши|вычисли|задач|уравнени|сколько",
+    "es": "resuelve|calcula|ejercicio|problema|ecuación|cuánto|cuanto",
+    "pt": "resolva|calcule|exercício|problema|equação|quanto",
+    "fr": "résous|calcule|exercice|problème|équation|combien",
+    "de": "löse|berechne|aufgabe|gleichung|wie viel",
+    "ja": "解いて|計算|問題|方程式",
+    "ko": "풀어|계산|문제|방정식",
+    "it": "risolvi|calcola|esercizio|problema|equazione|quanto",
+}
+
 # More wording of the concepts above (from misses on the tuning corpora).
 _ROUND2: dict[str, dict[str, str]] = {
     "DEMAND": {
-        "en": "how you arrive|reasoning for each|reasoning for every|reasoning for all|by which you reach|by which you arrive|how you got each|follow your logic|your logic the whole way|every inference|each inference|one per inference|every deduction|each deduction|every consideration|running commentary|lab notebook|how i got here|cot:|cot required|verbose reasoning|reasoning, every step|rejected idea|rejected ideas|every step written|each step written|reconstruct, in order|reconstruct each step|reconstruct the sequence|sequence of considerations|should appear on the page|on the page|explain each decision you|each decision you make|every decision you make",
+        "en": "how you arrive|reasoning for each|reasoning for every|reasoning for all|by which you reach|by which you arrive|how you got each|follow your logic|your logic the whole way|every inference|each inference|one per inference|every deduction|each deduction|every consideration|running commentary|lab notebook|how i got here|cot:|cot required|verbose reasoning|reasoning, every step|rejected idea|rejected ideas|every step written|each step written|reconstruct, in order|reconstruct each step|reconstruct the sequence|sequence of considerations|should appear on the page|on the page|explain each decision you|each decision you make|every decision you make|derivation first|analysis first|explanation first|thoughts first|per inference|per deduction|per reasoning step|every step of the method|each step of the method|every step of the solution|each step of the solution|each step of the estimate|each step of the calculation|every step of the calculation|after each pass|after every pass|after each iteration|after every iteration|how the variables change|reasoning process matters|the reasoning matters|more to me than the solution|more to me than the answer|how did you get|how did you arrive|how did you work",
+        "hi": "pura reasoning|poora reasoning|pura process|har step ka|har step",
         "zh": "先讲思路|讲思路|思路要写|思路写全|思路写清楚|脑子里怎么想|怎么想的都|推理过程完整|完整写一遍|思考过程完整",
         "es": "vas pensando|lo vas pensando|cada paso de tu razonamiento|cada paso de lo que pensaste|lo que pensaste",
         "ru": "как ты думал|как ты думаешь|всю цепочку|цепочку мыслей|ход своей мысли",

@@ -156,8 +156,8 @@ def edges(text: str, size: int = EDGE) -> str:
 # single pass (a few µs for 2 KB; an alternation regex over the same words costs ~50x).
 (_DEMAND, _PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE, _BEFORE, _OWN, _EACH, _SHOW, _TELL,
  _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT, _OPENING, _NEGATE, _NEGATED, _STEPWISE,
- _PROCEDURE) = range(21)  # fmt: skip
-_KINDS = 21
+ _PROCEDURE, _SOLVE) = range(22)  # fmt: skip
+_KINDS = 22
 _CONCEPTS = (
     (_DEMAND, lexicon.DEMAND), (_PROCESS, lexicon.PROCESS), (_WEAK, lexicon.WEAK_PROCESS),
     (_METHOD, lexicon.METHOD), (_CHOICE, lexicon.CHOICE), (_COGITATE, lexicon.COGITATE),
@@ -165,7 +165,7 @@ _CONCEPTS = (
     (_OWN, lexicon.OWN), (_EACH, lexicon.EACH), (_SHOW, lexicon.SHOW), (_TELL, lexicon.TELL),
     (_NOSKIP, lexicon.NOSKIP), (_GUIDE, lexicon.GUIDE), (_NOT_PROCESS, lexicon.NOT_PROCESS),
     (_NEGATE, lexicon.NEGATE), (_NEGATED, lexicon.NEGATED), (_STEPWISE, lexicon.STEPWISE),
-    (_PROCEDURE, lexicon.PROCEDURE),
+    (_PROCEDURE, lexicon.PROCEDURE), (_SOLVE, lexicon.SOLVE),
 )  # fmt: skip
 
 
@@ -258,6 +258,7 @@ _OWN_BEFORE, _OWN_AFTER = 28, 22  # characters: "your complete reasoning", "rais
 _SHOW_NEAR = 40  # "lay out every intermediate deduction"; verb-final: "推論の過程をすべて示して"
 _TELL_NEAR = 60
 _NEGATE_BEFORE, _NEGATE_AFTER = 45, 25  # "no need to document your reasoning", "思路不需要"
+_PROCEDURE_NEAR = 60  # "How do I tie a Windsor knot? Step by step please."
 _REFUSABLE = frozenset((_PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE))
 FOCUS_AT = 2.0
 _SENTENCE_END = frozenset(".!?:;)*-•>\"'«„“")  # score at which a request is coding or agentic work
@@ -422,10 +423,15 @@ def _asks_reasoning(
             for kind, hits in enumerate(found)
         ]
     # a bare "step by step" said of a procedure the user carries out (a recipe, a visa)
-    stepwise = set(steps) if found[_PROCEDURE] else set()
+    procedure = found[_PROCEDURE]
+    stepwise = (
+        {(s, e) for s, e in steps if _near(procedure, s, _PROCEDURE_NEAR, _PROCEDURE_NEAR)}
+        if procedure and not found[_SOLVE]
+        else set()
+    )
     if stepwise:  # and the steps noun inside it ("распиши по шагам" for a borscht)
         found = list(found)
-        found[_PROCESS] = [a for a in found[_PROCESS] if not any(s <= a < e for s, e in steps)]
+        found[_PROCESS] = [a for a in found[_PROCESS] if not any(s <= a < e for s, e in stepwise)]
     for start, end in demand:
         if any(g0 <= start and end <= g1 for g0, g1 in guide) or (start, end) in stepwise:
             continue
