@@ -89,6 +89,7 @@ _SPECIAL = {
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"),
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc", "'"),
     **dict.fromkeys("\u00ab\u00bb\u201c\u201d\u201e\u00b7", " "),
+    **dict.fromkeys("\u00bf\u00a1", " "),  # Spanish opening marks: "¿cómo" is "cómo"
     # the full-width punctuation of nearly every Chinese text, which would otherwise send
     # it through NFKC (~100 ns a character in CPython)
     **{chr(0xFF00 + c - 0x20): chr(c) for c in b"!(),:;?"},
@@ -345,8 +346,14 @@ def read_text(text: str) -> Reading:
                 steps.append((start, start + len(_WORDS[i].strip(" "))))
             else:
                 found[kind].append(start)
-    if spans and ("'" in low or '"' in low):  # "does 'think step by step' help?"
-        spans = [(a, b) for a, b in spans if not _quoted(low, a, b)]
+    evidence = spans or any(found[k] for k in _REFUSABLE)
+    if evidence and ("'" in low or '"' in low):  # "does 'think step by step' help?"
+        quoted = _quotations(low)
+        if quoted:
+            spans = [(a, b) for a, b in spans if not any(q0 <= a < q1 for q0, q1 in quoted)]
+            found = [
+                [a for a in hits if not any(q0 <= a < q1 for q0, q1 in quoted)] for hits in found
+            ]
     punctuated = "<" in low or ":" in low or "#" in low  # "<thinking>", "reasoning:"
     if not spans and punctuated and any(p in low for p in _LITERAL_DEMANDS):
         spans.append((-1, -1))
@@ -356,30 +363,29 @@ def read_text(text: str) -> Reading:
     return Reading(elicit, focus)
 
 
-_QUOTE_BACK = 120  # characters: how far back an open quotation is looked for
+_QUOTE_BACK = 120  # characters: how far back an open brace makes a quotation a JSON string
 
 
-def _quoted(low: str, start: int, end: int) -> bool:
-    """A demand inside a quotation is mentioned, not made ("translate: 'show your work'",
-    "my teacher writes 'show your working'"). Not in JSON or a format spec, where quoted
-    keys carry real demands ('{"thoughts": [...]}'); apostrophes inside words do not count."""
-    seg = low[max(0, start - _QUOTE_BACK) : start]
-    if "{" in seg or "[" in seg:
-        return False
-    inside = seg.count('"') % 2 == 1
-    if not inside and "'" in seg:
-        n = len(seg)
-        quotes = sum(
-            1
-            for i, c in enumerate(seg)
-            if c == "'" and not (0 < i < n - 1 and seg[i - 1].isalnum() and seg[i + 1].isalnum())
-        )
-        inside = quotes % 2 == 1
-    if not inside:
-        return False
-    rest = low[end : end + _QUOTE_BACK]
-    close = min((i for i in (rest.find("'"), rest.find('"')) if i >= 0), default=-1)
-    return close >= 0 and rest[close + 1 : close + 2] != ":"
+def _quotations(low: str) -> list[tuple[int, int]]:
+    """Spans inside quotation marks, where a demand is mentioned, not made ("translate:
+    'show your work'", "my teacher writes 'show your working'"). Not in JSON or a format
+    spec, where quoted keys and values carry real demands ('{"thoughts": [...]}'), and not
+    a quotation followed by ":" (a key). Apostrophes inside words ("don't") do not count."""
+    out: list[tuple[int, int]] = []
+    n = len(low)
+    for q in ('"', "'"):
+        at: list[int] = []
+        i = low.find(q)
+        while i >= 0:  # a few quotes per text: find, not a Python loop over characters
+            if not (q == "'" and 0 < i < n - 1 and low[i - 1].isalnum() and low[i + 1].isalnum()):
+                at.append(i)
+            i = low.find(q, i + 1)
+        for a, b in zip(at[::2], at[1::2], strict=False):
+            before = low[max(0, a - _QUOTE_BACK) : a]
+            if low[b + 1 : b + 2] == ":" or "{" in before or "[" in before:
+                continue
+            out.append((a, b))
+    return out
 
 
 def _code_shapes(low: str) -> float:
