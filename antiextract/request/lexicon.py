@@ -509,7 +509,7 @@ SHAPES = {
         "http://",
         "https://",
     ),
-    0.75: ("->", "return ", "import ", "const ", "var ", "error:", "exit code", "./", "== "),
+    0.75: ("->", "`", "return ", "import ", "const ", "var ", "error:", "exit code", "./", "== "),
 }
 
 
@@ -830,10 +830,10 @@ for _table in (DEMAND, OWN, SHOW, TELL, BEFORE, METHOD, CHOICE, NOSKIP):
 # pattern the lexicon already has is skipped here, never re-weighed.
 _ROUND2_FOCUS: dict[float, dict[str, str]] = {
     2.0: {
-        "en": "git$|git history|vue3|vue2|vue.js|vuejs|nuxt|svelte|bubble sort|insertion sort|merge sort|quicksort|quick sort|heap sort|selection sort|borrow checker|with pip|node.js|nodejs|useeffect|usestate|stack overflow error|off-by-one|rebase|cherry-pick|stash$|gitignore|.gitignore|jupyter|venv|virtualenv|conda env|npm package|crate$|cargo$",
+        "en": "git$|git history|vue3|vue2|vue.js|vuejs|nuxt|svelte|bubble sort|insertion sort|merge sort|quicksort|quick sort|heap sort|selection sort|borrow checker|with pip|node.js|nodejs|useeffect|usestate|stack overflow error|off-by-one|rebase|cherry-pick|stash$|gitignore|.gitignore|jupyter|venv|virtualenv|conda env|npm package|crate$|cargo$|discord bot|telegram bot|whatsapp bot|slack bot|debounce|throttle function|let vs var|const and var",
         "zh": "脚本|提交错分支|撤回提交|面试题|手写一个|力扣|leetcode",
-        "ru": "регулярк|скрипт|закоммит|коммит|ветк гит|гит$|массив",
-        "es": "script de|un script|commit$|arreglo de|array$",
+        "ru": "регулярк|скрипт|закоммит|коммит|ветк гит|гит$|массив|бота для телег|бот для телег|телеграм-бот|телеграм бот",
+        "es": "script de|un script|commit$|arreglo de|array$|bot de whatsapp|bot de telegram|bot de discord",
         "pt": "script|commit$|array$",
         "fr": "un script|commit$|tableau js",
         "de": "skript|commit$|array$",
