@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, fields
 
 import ahocorasick_rs
@@ -246,6 +247,8 @@ _WORD_GAPS = str.maketrans(_PUNCTUATION, " " * len(_PUNCTUATION))
 _WORD_GAPS_B = bytes.maketrans(_PUNCTUATION.encode(), b" " * len(_PUNCTUATION))
 _WORDS, _WORD_ENTRIES, _OTHERS, _OTHER_ENTRIES, _LITERAL_DEMANDS = _entries()
 _PATTERNS = _WORDS + _OTHERS + list(_LITERAL_DEMANDS)
+# one C-level search for all of them (a Python "in" per literal costs more as they grow)
+_LITERAL_SEARCH = re.compile("|".join(map(re.escape, _LITERAL_DEMANDS))).search
 _WORD_AUTOMATON, _OTHER_AUTOMATON = (
     ahocorasick_rs.AhoCorasick(
         patterns,
@@ -260,7 +263,7 @@ _SHOW_NEAR = 40  # "lay out every intermediate deduction"; verb-final: "推論�
 _TELL_NEAR = 60
 _NEGATE_BEFORE, _NEGATE_AFTER = 45, 25  # "no need to document your reasoning", "思路不需要"
 _PROCEDURE_NEAR = 60  # "How do I tie a Windsor knot? Step by step please."
-_REFUSABLE = frozenset((_PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE))
+_REFUSABLE = (_PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE)
 FOCUS_AT = 2.0
 _SENTENCE_END = frozenset(".!?:;)*-•>\"'«„“")  # score at which a request is coding or agentic work
 
@@ -346,18 +349,20 @@ def read_text(text: str) -> Reading:
                 steps.append((start, start + len(_WORDS[i].strip(" "))))
             else:
                 found[kind].append(start)
-    evidence = spans or any(found[k] for k in _REFUSABLE)
-    if evidence and ("'" in low or '"' in low):  # "does 'think step by step' help?"
-        quoted = _quotations(low)
-        if quoted:
-            spans = [(a, b) for a, b in spans if not any(q0 <= a < q1 for q0, q1 in quoted)]
-            found = [
-                [a for a in hits if not any(q0 <= a < q1 for q0, q1 in quoted)] for hits in found
-            ]
     punctuated = "<" in low or ":" in low or "#" in low  # "<thinking>", "reasoning:"
-    if not spans and punctuated and any(p in low for p in _LITERAL_DEMANDS):
+    if not spans and punctuated and _LITERAL_SEARCH(low):
         spans.append((-1, -1))
     elicit = _asks_reasoning(spans, guide, steps, found)
+    if elicit and ("'" in low or '"' in low):  # "does 'think step by step' help?"
+        # quotations only take evidence away: looked for only when there is some to take
+        quoted = _quotations(low)
+        if quoted:
+            starts = [a for a, _ in quoted]
+            spans = [(a, b) for a, b in spans if not _inside(a, starts, quoted)]
+            for k, hits in enumerate(found):  # few kinds hold hits: touch only those
+                if hits:
+                    found[k] = [a for a in hits if not _inside(a, starts, quoted)]
+            elicit = _asks_reasoning(spans, guide, steps, found)
     if focus < FOCUS_AT:  # code shapes decide only what the words left open
         focus += _code_shapes(low) + _shape_score(raw)
     return Reading(elicit, focus)
@@ -366,26 +371,39 @@ def read_text(text: str) -> Reading:
 _QUOTE_BACK = 120  # characters: how far back an open brace makes a quotation a JSON string
 
 
+def _inside(at: int, starts: list[int], spans: list[tuple[int, int]]) -> bool:
+    """Whether ``at`` lies in one of the sorted, disjoint ``spans`` (``starts`` their starts)."""
+    i = bisect_right(starts, at) - 1
+    return i >= 0 and at < spans[i][1]
+
+
+_DOUBLE_QUOTE = re.compile('"')
+_SINGLE_QUOTE = re.compile(r"(?<![^\W_])'|'(?![^\W_])")  # not inside a word: "don't"
+
+
 def _quotations(low: str) -> list[tuple[int, int]]:
     """Spans inside quotation marks, where a demand is mentioned, not made ("translate:
     'show your work'", "my teacher writes 'show your working'"). Not in JSON or a format
     spec, where quoted keys and values carry real demands ('{"thoughts": [...]}'), and not
     a quotation followed by ":" (a key). Apostrophes inside words ("don't") do not count."""
     out: list[tuple[int, int]] = []
-    n = len(low)
-    for q in ('"', "'"):
-        at: list[int] = []
-        i = low.find(q)
-        while i >= 0:  # a few quotes per text: find, not a Python loop over characters
-            if not (q == "'" and 0 < i < n - 1 and low[i - 1].isalnum() and low[i + 1].isalnum()):
-                at.append(i)
-            i = low.find(q, i + 1)
+    for q, marks in (('"', _DOUBLE_QUOTE), ("'", _SINGLE_QUOTE)):
+        if q not in low:
+            continue
+        at = [m.start() for m in marks.finditer(low)]
         for a, b in zip(at[::2], at[1::2], strict=False):
             before = low[max(0, a - _QUOTE_BACK) : a]
             if low[b + 1 : b + 2] == ":" or "{" in before or "[" in before:
                 continue
             out.append((a, b))
-    return out
+    out.sort()
+    merged: list[tuple[int, int]] = []  # '"' and "'" quotations may nest: one span each
+    for a, b in out:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _code_shapes(low: str) -> float:
@@ -415,19 +433,21 @@ def _asks_reasoning(
 ) -> bool:
     negate, negated = found[_NEGATE], found[_NEGATED]
     if negate or negated:  # a refusal of the reasoning takes back what it refuses
+        negate, negated = sorted(negate), sorted(negated)  # bisect: no hits x refusals loop
 
         def free(at: int, end: int | None = None) -> bool:
             end = at if end is None else end
-            return not (
-                any(at - _NEGATE_BEFORE <= n < at for n in negate)
-                or any(end <= n <= end + _NEGATE_AFTER for n in negated)
-            )
+            i = bisect_left(negate, at - _NEGATE_BEFORE)
+            if i < len(negate) and negate[i] < at:
+                return False
+            j = bisect_left(negated, end)
+            return not (j < len(negated) and negated[j] <= end + _NEGATE_AFTER)
 
         demand = [(s, e) for s, e in demand if free(s, e)]
-        found = [
-            [a for a in hits if free(a)] if kind in _REFUSABLE else hits
-            for kind, hits in enumerate(found)
-        ]
+        found = list(found)
+        for k in _REFUSABLE:
+            if found[k]:
+                found[k] = [a for a in found[k] if free(a)]
     # a bare "step by step" said of a procedure the user carries out (a recipe, a visa)
     procedure = found[_PROCEDURE]
     stepwise = (
