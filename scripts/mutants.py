@@ -135,6 +135,27 @@ MUTANTS = (
         "pass",
         ("tests/test_signals.py",),
     ),
+    Mutant(
+        "elicit-refusal",  # "no need to document your reasoning" reads as a demand again
+        "antiextract/request/signals.py",
+        "    if negate or negated:  # a refusal of the reasoning takes back what it refuses\n",
+        "    if False:\n",
+        ("tests/test_signals.py",),
+    ),
+    Mutant(
+        "elicit-procedure",  # a recipe "step by step" reads as a reasoning demand again
+        "antiextract/request/signals.py",
+        "        if procedure and not found[_SOLVE]\n",
+        "        if False\n",
+        ("tests/test_signals.py",),
+    ),
+    Mutant(
+        "elicit-quotation",  # a quoted "show your work" reads as a demand again
+        "antiextract/request/signals.py",
+        "        quoted = _quotations(low)\n",
+        "        quoted = []\n",
+        ("tests/test_signals.py",),
+    ),
     # --- more of the same kind, for the new numeric tests ---
     Mutant(
         "hours-python",

@@ -1210,3 +1210,80 @@ def test_the_added_languages_change_no_weight_the_lexicon_had() -> None:
     every = weights(lexicon.FOCUS)
     clashes = {p: every[p] for p in added if every[p] != added[p]}
     assert not clashes, clashes
+
+
+# --------------------------------------------------------------------------- issue 17, round 2
+# Written for these tests (not taken from any corpus): each pair differs only in the cue
+# the change reads, so removing the cue's handling fails one side.
+
+
+@pytest.mark.parametrize(
+    ("asks", "refuses"),
+    [
+        (
+            "Fix the flaky retry test. Please document your reasoning.",
+            "Fix the flaky retry test. There is no need to document your reasoning.",
+        ),
+        ("写一个快速排序，给出分析过程。", "写一个快速排序，不需要分析过程。"),
+        (
+            "Напиши парсер логов. Рассуждения подробно.",
+            "Напиши парсер логов. Рассуждения не нужны.",
+        ),
+        (
+            "Schreib einen Logparser mit Herleitung.",
+            "Schreib einen Logparser. Keine Herleitung nötig.",
+        ),
+    ],
+)
+def test_a_refusal_takes_back_the_reasoning_it_refuses(asks: str, refuses: str) -> None:
+    assert _reads(asks)[0], asks
+    assert not _reads(refuses)[0], refuses
+
+
+def test_refusal_words_inside_a_demand_do_not_cancel_it() -> None:
+    for text in (
+        "Don't skip the reasoning: sort this list of intervals in Go.",
+        "Not just the answer, please: why does this regex backtrack?",
+        "逐步推理，不要跳过任何步骤，然后实现一个限流器。",
+    ):
+        assert _reads(text)[0], text
+
+
+@pytest.mark.parametrize(
+    ("procedure", "problem"),
+    [
+        (
+            "How do I descale my kettle? Step by step please.",
+            "If 4 pens cost 6 euros, how much do 10 cost? Step by step please.",
+        ),
+        ("Дай рецепт пельменей по шагам.", "Реши задачу про поезда по шагам."),
+        ("¿Cómo se hace el gazpacho? Paso a paso.", "Resuelve 5x - 3 = 12 paso a paso."),
+        ("Rezept für Linsensuppe, Schritt für Schritt.", "Löse 5x - 3 = 12 Schritt für Schritt."),
+    ],
+)
+def test_step_by_step_of_a_procedure_is_not_a_reasoning_demand(
+    procedure: str, problem: str
+) -> None:
+    assert not _reads(procedure)[0], procedure
+    assert _reads(problem)[0], problem
+
+
+def test_a_quoted_demand_is_mentioned_not_made() -> None:
+    assert not _reads("Why do prompt guides say 'show your work' to chatbots?")[0]
+    assert not _reads('Translate into French: "Think step by step before you answer."')[0]
+    assert _reads("Think step by step before you answer: is 391 prime?")[0]
+    # a quoted key of a JSON answer format is a real demand
+    assert _reads('Reply as JSON {"reasoning": "every step", "answer": "..."} about 391.')[0]
+
+
+def test_chat_shorthand_reads_like_the_long_form() -> None:
+    assert _reads("walk me thru ur reasoning on this merge conflict")[0]
+    assert _reads("pls show how u got there, its a dp problem in java")[0]
+    assert not _reads("how r u doing today")[0]
+
+
+def test_a_slash_is_not_a_home_directory() -> None:
+    """'~' starts a lexicon pattern that needs no word boundary, so the home-directory
+    shape written '~/' once matched every slash: km/h and and/or read as code."""
+    assert not _reads("Convert 90 km/h to m/s and/or to mph, and tell me which is faster.")[1]
+    assert _reads("my dotfiles in ~/.config/nvim break after the update, lua errors")[1]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, fields
 
 import ahocorasick_rs
@@ -89,6 +90,7 @@ _SPECIAL = {
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63", "-"),
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc", "'"),
     **dict.fromkeys("\u00ab\u00bb\u201c\u201d\u201e\u00b7", " "),
+    **dict.fromkeys("\u00bf\u00a1", " "),  # Spanish opening marks: "¿cómo" is "cómo"
     # the full-width punctuation of nearly every Chinese text, which would otherwise send
     # it through NFKC (~100 ns a character in CPython)
     **{chr(0xFF00 + c - 0x20): chr(c) for c in b"!(),:;?"},
@@ -155,14 +157,17 @@ def edges(text: str, size: int = EDGE) -> str:
 # One Aho-Corasick automaton over every pattern of every language finds all of them in a
 # single pass (a few µs for 2 KB; an alternation regex over the same words costs ~50x).
 (_DEMAND, _PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE, _BEFORE, _OWN, _EACH, _SHOW, _TELL,
- _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT, _OPENING) = range(17)  # fmt: skip
-_KINDS = 17
+ _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT, _OPENING, _NEGATE, _NEGATED, _STEPWISE,
+ _PROCEDURE, _SOLVE) = range(22)  # fmt: skip
+_KINDS = 22
 _CONCEPTS = (
     (_DEMAND, lexicon.DEMAND), (_PROCESS, lexicon.PROCESS), (_WEAK, lexicon.WEAK_PROCESS),
     (_METHOD, lexicon.METHOD), (_CHOICE, lexicon.CHOICE), (_COGITATE, lexicon.COGITATE),
     (_BEFORE, lexicon.BEFORE),
     (_OWN, lexicon.OWN), (_EACH, lexicon.EACH), (_SHOW, lexicon.SHOW), (_TELL, lexicon.TELL),
     (_NOSKIP, lexicon.NOSKIP), (_GUIDE, lexicon.GUIDE), (_NOT_PROCESS, lexicon.NOT_PROCESS),
+    (_NEGATE, lexicon.NEGATE), (_NEGATED, lexicon.NEGATED), (_STEPWISE, lexicon.STEPWISE),
+    (_PROCEDURE, lexicon.PROCEDURE), (_SOLVE, lexicon.SOLVE),
 )  # fmt: skip
 
 
@@ -242,6 +247,12 @@ _WORD_GAPS = str.maketrans(_PUNCTUATION, " " * len(_PUNCTUATION))
 _WORD_GAPS_B = bytes.maketrans(_PUNCTUATION.encode(), b" " * len(_PUNCTUATION))
 _WORDS, _WORD_ENTRIES, _OTHERS, _OTHER_ENTRIES, _LITERAL_DEMANDS = _entries()
 _PATTERNS = _WORDS + _OTHERS + list(_LITERAL_DEMANDS)
+# one automaton pass for all of them: a Python "in" per literal costs ~5 µs each on 4 KB
+_LITERAL_AUTOMATON = ahocorasick_rs.AhoCorasick(
+    list(_LITERAL_DEMANDS),
+    matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
+    implementation=ahocorasick_rs.Implementation.DFA,
+)
 _WORD_AUTOMATON, _OTHER_AUTOMATON = (
     ahocorasick_rs.AhoCorasick(
         patterns,
@@ -254,6 +265,9 @@ _WORD_AUTOMATON, _OTHER_AUTOMATON = (
 _OWN_BEFORE, _OWN_AFTER = 28, 22  # characters: "your complete reasoning", "raisonnement complet"
 _SHOW_NEAR = 40  # "lay out every intermediate deduction"; verb-final: "推論の過程をすべて示して"
 _TELL_NEAR = 60
+_NEGATE_BEFORE, _NEGATE_AFTER = 45, 25  # "no need to document your reasoning", "思路不需要"
+_PROCEDURE_NEAR = 60  # "How do I tie a Windsor knot? Step by step please."
+_REFUSABLE = (_PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE)
 FOCUS_AT = 2.0
 _SENTENCE_END = frozenset(".!?:;)*-•>\"'«„“")  # score at which a request is coding or agentic work
 
@@ -317,6 +331,7 @@ def read_text(text: str) -> Reading:
     found: list[list[int]] = [[] for _ in range(_KINDS)]
     spans: list[tuple[int, int]] = []  # demands
     guide: list[tuple[int, int]] = []
+    steps: list[tuple[int, int]] = []  # bare "step by step"
     focus = 0.0
     seen: set[int] = set()  # each focus pattern counts once
     for i, s, _ in _WORD_AUTOMATON.find_matches_as_indexes(gaps, overlapping=True):
@@ -334,15 +349,65 @@ def read_text(text: str) -> Reading:
                     spans.append((start, start + len(_WORDS[i].strip(" "))))
             elif kind == _GUIDE:
                 guide.append((start, start + len(_WORDS[i].strip(" "))))
+            elif kind == _STEPWISE:
+                steps.append((start, start + len(_WORDS[i].strip(" "))))
             else:
                 found[kind].append(start)
     punctuated = "<" in low or ":" in low or "#" in low  # "<thinking>", "reasoning:"
-    if not spans and punctuated and any(p in low for p in _LITERAL_DEMANDS):
+    if not spans and punctuated and _LITERAL_AUTOMATON.find_matches_as_indexes(low):
         spans.append((-1, -1))
-    elicit = _asks_reasoning(spans, guide, found)
+    elicit = _asks_reasoning(spans, guide, steps, found)
+    if elicit and ("'" in low or '"' in low):  # "does 'think step by step' help?"
+        # quotations only take evidence away: looked for only when there is some to take
+        quoted = _quotations(low)
+        if quoted:
+            starts = [a for a, _ in quoted]
+            spans = [(a, b) for a, b in spans if not _inside(a, starts, quoted)]
+            for k, hits in enumerate(found):  # few kinds hold hits: touch only those
+                if hits:
+                    found[k] = [a for a in hits if not _inside(a, starts, quoted)]
+            elicit = _asks_reasoning(spans, guide, steps, found)
     if focus < FOCUS_AT:  # code shapes decide only what the words left open
         focus += _code_shapes(low) + _shape_score(raw)
     return Reading(elicit, focus)
+
+
+_QUOTE_BACK = 120  # characters: how far back an open brace makes a quotation a JSON string
+
+
+def _inside(at: int, starts: list[int], spans: list[tuple[int, int]]) -> bool:
+    """Whether ``at`` lies in one of the sorted, disjoint ``spans`` (``starts`` their starts)."""
+    i = bisect_right(starts, at) - 1
+    return i >= 0 and at < spans[i][1]
+
+
+_DOUBLE_QUOTE = re.compile('"')
+_SINGLE_QUOTE = re.compile(r"(?<![^\W_])'|'(?![^\W_])")  # not inside a word: "don't"
+
+
+def _quotations(low: str) -> list[tuple[int, int]]:
+    """Spans inside quotation marks, where a demand is mentioned, not made ("translate:
+    'show your work'", "my teacher writes 'show your working'"). Not in JSON or a format
+    spec, where quoted keys and values carry real demands ('{"thoughts": [...]}'), and not
+    a quotation followed by ":" (a key). Apostrophes inside words ("don't") do not count."""
+    out: list[tuple[int, int]] = []
+    for q, marks in (('"', _DOUBLE_QUOTE), ("'", _SINGLE_QUOTE)):
+        if q not in low:
+            continue
+        at = [m.start() for m in marks.finditer(low)]
+        for a, b in zip(at[::2], at[1::2], strict=False):
+            before = low[max(0, a - _QUOTE_BACK) : a]
+            if low[b + 1 : b + 2] == ":" or "{" in before or "[" in before:
+                continue
+            out.append((a, b))
+    out.sort()
+    merged: list[tuple[int, int]] = []  # '"' and "'" quotations may nest: one span each
+    for a, b in out:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _code_shapes(low: str) -> float:
@@ -365,11 +430,44 @@ def _code_shapes(low: str) -> float:
 
 
 def _asks_reasoning(
-    demand: list[tuple[int, int]], guide: list[tuple[int, int]], found: list[list[int]]
+    demand: list[tuple[int, int]],
+    guide: list[tuple[int, int]],
+    steps: list[tuple[int, int]],
+    found: list[list[int]],
 ) -> bool:
+    if not demand and not any(found[k] for k in _REFUSABLE):
+        return False  # every rule below needs a demand or one of these: most texts stop here
+    negate, negated = found[_NEGATE], found[_NEGATED]
+    if negate or negated:  # a refusal of the reasoning takes back what it refuses
+        negate, negated = sorted(negate), sorted(negated)  # bisect: no hits x refusals loop
+
+        def free(at: int, end: int | None = None) -> bool:
+            end = at if end is None else end
+            i = bisect_left(negate, at - _NEGATE_BEFORE)
+            if i < len(negate) and negate[i] < at:
+                return False
+            j = bisect_left(negated, end)
+            return not (j < len(negated) and negated[j] <= end + _NEGATE_AFTER)
+
+        demand = [(s, e) for s, e in demand if free(s, e)]
+        found = list(found)
+        for k in _REFUSABLE:
+            if found[k]:
+                found[k] = [a for a in found[k] if free(a)]
+    # a bare "step by step" said of a procedure the user carries out (a recipe, a visa)
+    procedure = found[_PROCEDURE]
+    stepwise = (
+        {(s, e) for s, e in steps if _near(procedure, s, _PROCEDURE_NEAR, _PROCEDURE_NEAR)}
+        if procedure and not found[_SOLVE]
+        else set()
+    )
+    if stepwise:  # and the steps noun inside it ("распиши по шагам" for a borscht)
+        found = list(found)
+        found[_PROCESS] = [a for a in found[_PROCESS] if not any(s <= a < e for s, e in stepwise)]
     for start, end in demand:
-        if not any(g0 <= start and end <= g1 for g0, g1 in guide):
-            return True
+        if any(g0 <= start and end <= g1 for g0, g1 in guide) or (start, end) in stepwise:
+            continue
+        return True
     process, weak, method, choice = found[_PROCESS], found[_WEAK], found[_METHOD], found[_CHOICE]
     own, each, show, tell = found[_OWN], found[_EACH], found[_SHOW], found[_TELL]
     noskip, not_process = found[_NOSKIP], set(found[_NOT_PROCESS])
