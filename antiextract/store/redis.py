@@ -245,6 +245,7 @@ class RedisStore(Store):
         self._flushing: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()  # flush(): skip the back-off, try now
         self._failed = asyncio.Event()  # set when an attempt failed (flush() stops waiting)
+        self._closing = False  # close(): the flusher stops at its next turn
         self.settlements_lost = 0  # refunds dropped after a failure, charges over the bound
 
     @classmethod
@@ -501,10 +502,15 @@ class RedisStore(Store):
         over-charges an account once, a refund applied twice would credit it more than
         it was ever debited (the invariant cost.py states). The charges wait in the queue,
         merged with newer settlements, and are retried after a back-off that doubles up to
-        SETTLE_RETRY_MAX seconds (or at once when ``flush`` asks)."""
+        SETTLE_RETRY_MAX seconds (or at once when ``flush`` asks).
+
+        Stops when cancelled or closing, checked every turn, not only left to the
+        CancelledError: cancelled in the turn that also woke it, Python 3.11's
+        ``wait_for`` returned and swallowed the cancellation, and the flusher retried
+        against a dead Redis for ever (the intelligence plane's loops had the same hang)."""
         await asyncio.sleep(0)  # let the settlements of this loop turn join the batch
         wait = SETTLE_RETRY
-        while self._pending:
+        while self._pending and not (self._closing or _cancelled()):
             batch, self._pending = self._pending, {}
             if await self._send_settlements(batch):
                 wait = SETTLE_RETRY
@@ -515,9 +521,12 @@ class RedisStore(Store):
                     self._queue_settlement(account, delta, now)
                 else:
                     self.settlements_lost += 1
+            if self._closing or _cancelled():
+                return
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
             wait = min(wait * 2, SETTLE_RETRY_MAX)
 
     async def _send_settlements(self, batch: dict[str, list[float]]) -> bool:
@@ -654,9 +663,17 @@ class RedisStore(Store):
 
     async def close(self) -> None:
         await self.flush()
-        if self._flushing is not None and not self._flushing.done():
-            self.settlements_lost += len(self._pending)
-            self._flushing.cancel()  # Redis is failing: what is still queued is lost
+        task = self._flushing
+        if task is not None and not task.done():
+            # Redis is failing: what is still queued is lost. The flusher is stopped and
+            # waited for (a cancellation redis-py swallows mid-command still meets the
+            # flag at the flusher's next turn), never left retrying after the close.
+            self._closing = True
+            self._wake.set()
+            task.cancel()
+            await asyncio.wait({task}, timeout=SETTLE_RETRY)
+        self.settlements_lost += len(self._pending)
+        self._pending.clear()
         await self.client.aclose()
         for other in self._others:
             await other.aclose()
@@ -665,6 +682,12 @@ class RedisStore(Store):
 
 
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
+
+
+def _cancelled() -> bool:
+    """The running task was asked to stop (see ``RedisStore._flush_pending``)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 # Options after '?' that both clients of a redis://, rediss:// or unix:// store read the
