@@ -602,7 +602,14 @@ class RedisIntel:
         return sent
 
     async def refresh(self, now: float) -> None:
-        beat = await refresh(self.client, self.prefix, self.cache, now)
+        try:
+            beat = await refresh(self.client, self.prefix, self.cache, now)
+        except StoreError:
+            # Redis unreachable: no heartbeat to read, but the lag still grows with what
+            # this replica holds unanalysed (and the gauge and the log line say so)
+            self.stats.lag = max(self.stats.lag, self._unseen_lag(now))
+            self._report(now)
+            raise
         if self.analyzer is None or not self.analyzer._held:
             # the analysers' lag as this replica sees it: since the oldest record it sent
             # that no heartbeat has covered yet
@@ -610,7 +617,22 @@ class RedisIntel:
             if beat is not None and first is not None and beat >= first:
                 first = self._first_unseen = None
             self.stats.lag = 0.0 if first is None else max(0.0, now - first)
+        # records this replica could not flush yet are behind too: a replica whose
+        # flushes fail showed a lag of 0 while its records piled up in its buffer
+        self.stats.lag = max(self.stats.lag, self._buffered_lag(now))
         self._report(now)
+
+    def _buffered_lag(self, now: float) -> float:
+        """Since the oldest record still in this replica's buffer (not flushed yet)."""
+        oldest = self.buffer.oldest()
+        return 0.0 if oldest is None else max(0.0, now - oldest)
+
+    def _unseen_lag(self, now: float) -> float:
+        """Since the oldest record this replica holds that no analyser has covered: still
+        buffered, or sent and not covered by a heartbeat yet."""
+        first = self._first_unseen
+        sent = 0.0 if first is None else max(0.0, now - first)
+        return max(sent, self._buffered_lag(now))
 
     def _report(self, now: float) -> None:
         lagging = self.stats.lag >= LAG_WARNING
