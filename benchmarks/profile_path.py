@@ -7,9 +7,16 @@ whole middleware is timed the same way (added over the bare app), and what the s
 not explain is printed as the rest (ASGI wrapping, metrics, the glue). Finally the whole
 path runs under cProfile and its top entries by own time are printed.
 
+``--loop``: what else runs on the request's event loop. One middleware serves N requests
+alone (its intelligence plane's background tasks running as in production) and every
+callback the loop runs is timed in thread CPU time and put down to its task (the
+requests, the flusher, the analyser, the verdict refresh, socket reads); for each source
+the number of turns, their median and longest, and how many held the loop over 0.3 and
+1 ms: a request arriving meanwhile waits that long (the p99 of latency.py).
+
 A diagnostic, not a benchmark with a budget: absolute µs depend on the machine; compare
 runs on the same machine only. Run ``python benchmarks/profile_path.py [--redis URL]
-[--size 2KB|32KB] [--top 25]``.
+[--size 2KB|32KB] [--top 25] [--loop N]``.
 """
 
 from __future__ import annotations
@@ -191,14 +198,68 @@ async def profile(uri: str, size: str, top: int) -> str:
     return text.getvalue()
 
 
+def _source(handle: asyncio.Handle) -> str:
+    """The task (coroutine name) or callback a loop turn ran."""
+    callback = handle._callback  # type: ignore[attr-defined]
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        return task.get_coro().__qualname__  # type: ignore[union-attr]
+    return getattr(callback, "__qualname__", type(callback).__name__)
+
+
+async def loop_turns(uri: str, size: str, n: int) -> dict[str, list[int]]:
+    """Thread-CPU ns of every event-loop turn while ``n`` requests run, by source."""
+    workload = Workload(chat_body(PROMPT_SIZES[size]))
+    prefix = {"key_prefix": "aeloop"} if uri != "memory://" else {}
+    mw = antiextract_app(antiextract_settings(uri, **prefix))
+    await whole(mw, workload, 500)  # plane started, scripts loaded, accounts known
+    turns: dict[str, list[int]] = {}
+    run = asyncio.Handle._run
+    clock = time.thread_time_ns
+
+    def timed_run(handle: asyncio.Handle) -> None:
+        start = clock()
+        run(handle)
+        turns.setdefault(_source(handle), []).append(clock() - start)
+
+    asyncio.Handle._run = timed_run  # type: ignore[method-assign]
+    try:
+        for i in range(n):  # one loop turn per request at least, as a server's are
+            await mw(workload.scope(i), Receive(workload.body), Send())
+            await asyncio.sleep(0)
+    finally:
+        asyncio.Handle._run = run  # type: ignore[method-assign]
+        await mw.intel.stop()
+        await mw.store.close()
+    return turns
+
+
+def print_turns(turns: dict[str, list[int]]) -> None:
+    print(f"{'source':44s} {'turns':>7s} {'median µs':>10s} {'max µs':>9s} "
+          f"{'>0.3 ms':>8s} {'>1 ms':>6s} {'CPU ms':>7s}")  # fmt: skip
+    for name, ns in sorted(turns.items(), key=lambda kv: -sum(kv[1])):
+        ns.sort()
+        print(
+            f"{name[:44]:44s} {len(ns):7d} {ns[len(ns) // 2] / 1e3:10.1f} {ns[-1] / 1e3:9.1f} "
+            f"{sum(x > 300_000 for x in ns):8d} {sum(x > 1_000_000 for x in ns):6d} "
+            f"{sum(ns) / 1e6:7.1f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--redis", help="also profile the Redis store at this URL")
     parser.add_argument("--size", choices=sorted(PROMPT_SIZES), default="2KB")
     parser.add_argument("--top", type=int, default=25, help="cProfile entries printed")
     parser.add_argument("--no-cprofile", action="store_true")
+    parser.add_argument("--loop", type=int, metavar="N", help="only the event-loop turns")
     args = parser.parse_args(argv)
     uris = ["memory://"] + ([args.redis] if args.redis else [])
+    if args.loop:
+        for uri in uris:
+            print(f"\n## event-loop turns, {uri.split('://')[0]} store, {args.loop} requests")
+            print_turns(asyncio.run(loop_turns(uri, args.size, args.loop)))
+        return 0
     for uri in uris:
         result = asyncio.run(stages(uri, args.size))
         print(f"\n## {uri.split('://')[0]} store, {args.size} prompt: median µs per call")
