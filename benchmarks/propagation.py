@@ -193,6 +193,7 @@ def main() -> int:
     server = admin.info("server").get("redis_version")
     admin.close()
     report = {
+        "kind": "propagation",
         "machine": describe(("antiextract", "redis"), redis_server=server),
         "source": source(),
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
