@@ -362,6 +362,12 @@ class RedisAnalyzer:
                 await self._forget_consumers([p for p in owned if p in self._groups])
         return sum(len(ids) for ids in taken.values())
 
+    def in_slices(self, read_count: int, slice_records: int) -> None:
+        """Work in short stretches from now on (see ``slice_records``)."""
+        self.read_count = read_count
+        self.slice_records = slice_records
+        self.send_chunk = slice_records
+
     async def _decode(self, entries: list[tuple[bytes, Any]], records: list[Record]) -> None:
         """The entries' records appended to ``records`` (invalid ones counted), the loop
         given back every ``slice_records`` records."""
@@ -548,8 +554,7 @@ class RedisIntel:
             self.analyzer = RedisAnalyzer(
                 store, self.cache, self.stats, consumer=consumer, verdict_ttl=verdict_ttl,
                 partitions=partitions, lease_seconds=lease, claim_idle=claim_idle,
-                evidence_model=evidence_model, read_count=EMBEDDED_READ_COUNT,
-                slice_records=EMBEDDED_SLICE,
+                evidence_model=evidence_model,
             )  # fmt: skip
         self._tasks: list[asyncio.Task[None]] = []
         self._flushed = asyncio.Event()  # wakes an idle embedded analyser
@@ -671,6 +676,9 @@ class RedisIntel:
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._flushing()), loop.create_task(self._refreshing())]
         if self.analyzer is not None:
+            # in the background it shares the loop with the requests: short stretches
+            # (a driven plane, drain() in tests and simulations, keeps whole rounds)
+            self.analyzer.in_slices(EMBEDDED_READ_COUNT, EMBEDDED_SLICE)
             self._tasks.append(loop.create_task(self._analyzing()))
 
     async def stop(self) -> None:
