@@ -1,7 +1,8 @@
 """Hold a latency or memory result to the budget in benchmarks/budget.toml.
 
 Usage: ``python benchmarks/check_budget.py benchmarks/results/latency.json [--budget FILE]``
-(or a memory result of ``benchmarks/flood.py``, recognised by its ``"kind": "memory"``).
+(or a memory result of ``benchmarks/flood.py``, recognised by its ``"kind": "memory"``,
+or a result of ``benchmarks/propagation.py``, ``"kind": "propagation"``).
 
 Prints every figure against its limit, then exits 1 naming each broken budget (2 when
 the files cannot be read). Latency: only ratios and the round-trip count are checked:
@@ -132,6 +133,19 @@ def memory_checks(report: dict[str, Any], budget: dict[str, Any]) -> list[Check]
     return found
 
 
+def propagation_checks(report: dict[str, Any], budget: dict[str, Any]) -> list[Check]:
+    """The ``[propagation]`` budget: the worst trial's seconds from the record that makes
+    a cohort a campaign to every replica acting on it, at the default settings."""
+    return [
+        Check(
+            "verdict propagation to every replica, worst trial (s)",
+            float(report["summary"]["every_max"]),
+            float(budget["propagation"]["every_replica_max_seconds"]),
+            key="every_replica_max_seconds",
+        )
+    ]
+
+
 def memory_figures(report: dict[str, Any]) -> list[str]:
     """Context printed with the memory checks: every scenario and the ceiling."""
     mib = 2**20
@@ -172,8 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         report, budget = load(args.results, args.budget)
-        memory = report.get("kind") == "memory"
-        found = memory_checks(report, budget) if memory else checks(report, budget)
+        kind = report.get("kind", "latency")
+        memory = kind == "memory"
+        if kind == "propagation":
+            found = propagation_checks(report, budget)
+        else:
+            found = memory_checks(report, budget) if memory else checks(report, budget)
         context = memory_figures(report) if memory else []
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"cannot check the budget: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -182,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     for check in found:
         print(check.describe())
-    if memory:
-        enforced = set(budget["memory"].get("enforce", [c.key for c in found]))
+    if kind in ("memory", "propagation"):
+        enforced = set(budget[kind].get("enforce", [c.key for c in found]))
     else:
         enforced = set(budget.get("enforce", [c.key for c in found]))
     reported = [c for c in found if not c.ok and c.key not in enforced]
@@ -192,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     broken = [c for c in found if not c.ok and c.key in enforced]
     if broken:
         print(
-            f"\n{'memory' if memory else 'latency'} budget broken "
+            f"\n{kind} budget broken "
             f"({len(broken)} of {len(found)}): " + "; ".join(c.name for c in broken),
             file=sys.stderr,
         )

@@ -173,3 +173,40 @@ def test_the_redis_guard_is_enforced_and_the_targets_are_not(
     assert "(regression guard)" in capsys.readouterr().err
     ratios["redis_added_vs_slowapi"]["value"] = None  # not computable: a broken guard too
     assert run(tmp_path, report, budget) == 1
+
+
+PROPAGATION_BUDGET = (
+    BUDGET
+    + """
+[propagation]
+every_replica_max_seconds = 5.0
+"""
+)
+
+
+def propagation_report(worst: float) -> dict[str, Any]:
+    return {"kind": "propagation", "summary": {"every_max": worst, "every_median": 1.1}}
+
+
+def test_propagation_within_budget_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(tmp_path, propagation_report(1.13), PROPAGATION_BUDGET) == 0
+    out = capsys.readouterr().out
+    assert "ok     verdict propagation to every replica, worst trial (s): 1.130" in out
+
+
+def test_propagation_over_budget_fails_naming_the_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(tmp_path, propagation_report(5.01), PROPAGATION_BUDGET) == 1
+    captured = capsys.readouterr()
+    assert "BROKEN verdict propagation to every replica" in captured.out
+    assert "propagation budget broken (1 of 1)" in captured.err
+
+
+def test_the_repository_budget_enforces_propagation_at_five_seconds() -> None:
+    with (_BENCH / "budget.toml").open("rb") as f:
+        budget = tomllib.load(f)
+    assert budget["propagation"]["every_replica_max_seconds"] == 5.0
+    assert "enforce" not in budget["propagation"]  # every propagation figure is enforced

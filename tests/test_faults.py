@@ -1037,6 +1037,47 @@ async def test_a_failed_batch_sends_its_charges_again_never_its_refunds(
     await store.close()
 
 
+async def test_a_cancelled_settlement_flusher_stops_even_when_woken_in_the_same_turn(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    """The settlement flusher waits out its back-off on an Event. Cancelled in the loop
+    turn that also sets it (``flush`` at shutdown wakes it, ``close`` cancels it), Python
+    3.11's ``wait_for`` returned the Event's result and swallowed the cancellation: the
+    flusher went on retrying against a dead Redis and the task never ended (the hang the
+    intelligence plane's loops had). It must stop, keeping its charge counted as queued."""
+    store = _store(redis_srv)
+    now = clock()
+    assert (await store.evaluate("a", "ip", 100, now)).allowed
+    redis_srv.kill()
+    await store.settle("a", 50, now)
+    await store.flush()  # one attempt failed: the flusher now waits out its back-off
+    task = store._flushing
+    assert task is not None and not task.done()
+    store._wake.set()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=GUARD)
+    assert task in done, "the cancelled flusher kept running"
+    assert store.settlements_pending == 1  # the charge stays queued; close() counts it lost
+    await store.close()
+    assert store.settlements_lost == 1
+
+
+async def test_close_with_redis_down_ends_the_flusher_and_counts_what_is_lost(
+    redis_srv: RedisProcess, clock: SimClock
+) -> None:
+    store = _store(redis_srv)
+    now = clock()
+    for acct in ("a", "b"):
+        assert (await store.evaluate(acct, "ip", 100, now)).allowed
+    redis_srv.kill()
+    await store.settle("a", 50, now)
+    await store.settle("b", 20, now)
+    task = store._flushing
+    await asyncio.wait_for(store.close(), GUARD)
+    assert task is not None and task.done()  # not left running against a dead Redis
+    assert store.settlements_lost == 2
+
+
 async def test_shutdown_flush_logs_settlements_that_could_not_be_sent(
     redis_srv: RedisProcess, clock: SimClock, caplog: pytest.LogCaptureFixture
 ) -> None:

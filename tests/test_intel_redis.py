@@ -340,6 +340,46 @@ async def test_no_raw_key_or_prompt_text_reaches_redis_or_the_logs(
         assert needle not in logs, needle
 
 
+async def test_records_a_replica_cannot_flush_show_as_lag_and_one_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Lag counted only flushed records: a replica whose flushes failed (Redis down)
+    reported 0 while its records piled up unanalysed. The records it holds count, the
+    gauge shows it, and the warning is logged once."""
+    from antiextract.metrics import Metrics
+
+    from .redis_proc import redis_process
+
+    caplog.set_level(logging.INFO)
+    metrics = Metrics()
+    with redis_process() as proc:
+        store = RedisStore.from_url(proc.url, test_limits(), prefix="aelag", timeout=0.2)
+        replica = RedisIntel(store, analyze=False, metrics=metrics)
+        try:
+            await replica.refresh(T0)
+            assert replica.stats.lag == 0.0
+            for r in campaign(12, T0):
+                replica.emit(r)
+            # reachable, records not flushed yet: they are behind by their age
+            await replica.refresh(T0 + 5)
+            assert replica.stats.lag == 5.0
+            proc.kill()
+            with pytest.raises(StoreError):
+                await replica.flush()
+            assert len(replica.buffer) == 12  # put back, unanalysed
+            for t in (T0 + 30, T0 + 90, T0 + 120):
+                with pytest.raises(StoreError):
+                    await replica.refresh(t)
+            assert replica.stats.lag == 120.0
+            gauge = metrics.registry.get_sample_value("antiextract_intel_lag_seconds")
+            assert gauge == 120.0
+            warnings = [r for r in caplog.records if "behind" in r.getMessage()]
+            assert len(warnings) == 1
+        finally:
+            await replica.stop()
+            await store.close()
+
+
 async def test_an_absent_analyser_shows_as_lag_and_one_log_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -40,7 +40,7 @@ class _Entry:
         self.tokens: float | None = None
         self.ts: float | None = None
         self.seen = 0.0
-        self.windows: dict[int, list[int]] = {}  # seconds -> [start, cur, prev]
+        self.windows: dict[int, tuple[int, int, int]] = {}  # seconds -> (start, cur, prev)
         self.profile: Profile | None = None
         self.factor = 1.0  # refill factor from the latest risk assessment
         self.blocked_until = 0.0
@@ -173,11 +173,11 @@ class MemoryStore(Store):
             return Outcome(False, tokens, wait, denied, assessment, views)
         acct.tokens, acct.ts = tokens - cost, now
         for limit, idx, cur, prev in acct_rows:
-            acct.windows[limit.seconds] = [idx, cur + 1, prev]
+            acct.windows[limit.seconds] = (idx, cur + 1, prev)
         if ip_entry is not None and ip_rows is not None:
             ip_entry.seen = now
             for limit, idx, cur, prev in ip_rows:
-                ip_entry.windows[limit.seconds] = [idx, cur + 1, prev]
+                ip_entry.windows[limit.seconds] = (idx, cur + 1, prev)
         return Outcome(True, tokens - cost, 0.0, None, assessment, views, taken=cost)
 
     async def settle(self, account: str, delta: float, now: float) -> None:

@@ -62,7 +62,7 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisClusterException, RedisError
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError, ResponseError
 
 from ..model import risk as _risk
 from ..model.allowlist import KINDS, AllowEntry, Kind
@@ -72,7 +72,7 @@ from ..model.cohorts import CohortModel, CohortView
 from ..model.risk import TRAITS, Assessment, RiskInput, RiskModel
 from ..redact import redact, uri_secrets, userinfo
 from .base import NO_SIGNAL, Store, StoreError
-from .resp import EncodedKeys, FastScriptClient, Orphan, RespError, encode_bulk
+from .resp import EncodedKeys, FastScriptClient, Orphan, RespError, encode_bulk, pack_command
 from .resp import parse_url as fast_parse_url
 
 
@@ -246,6 +246,7 @@ class RedisStore(Store):
         self._flushing: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()  # flush(): skip the back-off, try now
         self._failed = asyncio.Event()  # set when an attempt failed (flush() stops waiting)
+        self._closing = False  # close(): the flusher stops at its next turn
         self.settlements_lost = 0  # refunds dropped after a failure, charges over the bound
 
     @classmethod
@@ -457,12 +458,15 @@ class RedisStore(Store):
         results: list[Any] = [None] * len(calls)
         todo = range(len(calls))
         for attempt in (0, 1):
-            async with self.client.pipeline(transaction=False) as pipe:
-                for i in todo:
-                    script, keys, args = calls[i]
-                    # (a cluster pipeline refuses pipe.evalsha, not the command itself)
-                    pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-                replies = await pipe.execute(raise_on_error=False)
+            if isinstance(self.client, RedisCluster):
+                async with self.client.pipeline(transaction=False) as pipe:
+                    for i in todo:
+                        script, keys, args = calls[i]
+                        # (a cluster pipeline refuses pipe.evalsha, not the command itself)
+                        pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+                    replies = await pipe.execute(raise_on_error=False)
+            else:
+                replies = await self._sent([calls[i] for i in todo])
             missing = []
             for i, result in zip(todo, replies, strict=True):
                 results[i] = result
@@ -477,6 +481,35 @@ class RedisStore(Store):
             if isinstance(result, Exception):
                 raise result
         return results
+
+    async def _sent(self, calls: list[tuple[Any, list[str], list[Any]]]) -> list[Any]:
+        """One server (or Sentinel's master): the calls packed by ``resp.pack_command``
+        and written on one pooled redis-py connection, the replies read there (an error
+        reply in its place, as ``raise_on_error=False`` gives). redis-py's pipeline packs
+        each argument through its encoder, about three times the CPU (the intelligence
+        plane sends thousands of arguments a round, on the requests' event loop). As
+        with the pipeline, a failure drops the connection (no reply left on the socket
+        for its next user) and is not retried (these clients retry nothing)."""
+        payload = b"".join(
+            pack_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            for script, keys, args in calls
+        )
+        pool = self.client.connection_pool
+        conn = await pool.get_connection()
+        try:
+            await conn.send_packed_command(payload)
+            replies: list[Any] = []
+            for _ in calls:
+                try:
+                    replies.append(await conn.read_response())
+                except ResponseError as exc:
+                    replies.append(exc)
+        except BaseException:
+            await conn.disconnect(nowait=True)
+            raise
+        finally:
+            await pool.release(conn)
+        return replies
 
     async def settle(self, account: str, delta: float, now: float) -> None:
         self._queue_settlement(account, delta, now)
@@ -502,10 +535,15 @@ class RedisStore(Store):
         over-charges an account once, a refund applied twice would credit it more than
         it was ever debited (the invariant cost.py states). The charges wait in the queue,
         merged with newer settlements, and are retried after a back-off that doubles up to
-        SETTLE_RETRY_MAX seconds (or at once when ``flush`` asks)."""
+        SETTLE_RETRY_MAX seconds (or at once when ``flush`` asks).
+
+        Stops when cancelled or closing, checked every turn, not only left to the
+        CancelledError: cancelled in the turn that also woke it, Python 3.11's
+        ``wait_for`` returned and swallowed the cancellation, and the flusher retried
+        against a dead Redis for ever (the intelligence plane's loops had the same hang)."""
         await asyncio.sleep(0)  # let the settlements of this loop turn join the batch
         wait = SETTLE_RETRY
-        while self._pending:
+        while self._pending and not (self._closing or _cancelled()):
             batch, self._pending = self._pending, {}
             if await self._send_settlements(batch):
                 wait = SETTLE_RETRY
@@ -516,9 +554,12 @@ class RedisStore(Store):
                     self._queue_settlement(account, delta, now)
                 else:
                     self.settlements_lost += 1
+            if self._closing or _cancelled():
+                return
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
             wait = min(wait * 2, SETTLE_RETRY_MAX)
 
     async def _send_settlements(self, batch: dict[str, list[float]]) -> bool:
@@ -655,9 +696,17 @@ class RedisStore(Store):
 
     async def close(self) -> None:
         await self.flush()
-        if self._flushing is not None and not self._flushing.done():
-            self.settlements_lost += len(self._pending)
-            self._flushing.cancel()  # Redis is failing: what is still queued is lost
+        task = self._flushing
+        if task is not None and not task.done():
+            # Redis is failing: what is still queued is lost. The flusher is stopped and
+            # waited for (a cancellation redis-py swallows mid-command still meets the
+            # flag at the flusher's next turn), never left retrying after the close.
+            self._closing = True
+            self._wake.set()
+            task.cancel()
+            await asyncio.wait({task}, timeout=SETTLE_RETRY)
+        self.settlements_lost += len(self._pending)
+        self._pending.clear()
         await self.client.aclose()
         for other in self._others:
             await other.aclose()
@@ -666,6 +715,12 @@ class RedisStore(Store):
 
 
 _NO_RETRY = Retry(NoBackoff(), 0)  # a retried script call could be charged twice
+
+
+def _cancelled() -> bool:
+    """The running task was asked to stop (see ``RedisStore._flush_pending``)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 # Options after '?' that both clients of a redis://, rediss:// or unix:// store read the
