@@ -60,6 +60,13 @@ class CohortModel:
     bucket_capacity: float = 2_000_000.0  # shared token bucket of a flagged cohort
     bucket_refill: float = 2_000.0  # tokens per second, for all members together
     ttl: int = 3 * 86_400  # at least two days: yesterday's sketches are read all day
+    # Wrapper-part cohorts (``p:``, one sentence digest each, request/parts.py): a sentence
+    # of a campaign's grammar is shared by a slice of its accounts, not by all of them, so
+    # it is a link from fewer young accounts; young share and harvest shape keep what
+    # established users share (an IDE's or a tenant's prompt) a baseline, not a link.
+    part_min_young: int = 5
+    part_full_young: int = 25
+    part_min_harvest: float = 0.65
 
     def __post_init__(self) -> None:
         # ranges (risk.check_range): counts of accounts, shares, divisors and rates, so a
@@ -68,6 +75,9 @@ class CohortModel:
         check_range("full_young", self.full_young, 1, why="a divisor")
         check_range("min_young_share", self.min_young_share, 0, 1, why="a share")
         check_range("min_harvest", self.min_harvest, 0, 1, why="harvest is a share")
+        check_range("part_min_young", self.part_min_young, 1, why="a link needs a young account")
+        check_range("part_full_young", self.part_full_young, 1, why="a divisor")
+        check_range("part_min_harvest", self.part_min_harvest, 0, 1, why="harvest is a share")
         check_range("weight", self.weight, 0, MAX_WEIGHT)
         for name in ("young_days", "half_life", "bucket_capacity", "bucket_refill"):
             check_range(name, getattr(self, name), 0, above=True, why="a divisor or a size")
@@ -219,13 +229,19 @@ def harvest(requests: float, elicit: float, focus: float, single: float, extract
     ) / (total * requests)
 
 
-def campaign_score(accounts: int, young: int, harvest_: float, m: CohortModel) -> float:
-    if young < m.min_young or accounts <= 0:
+def campaign_score(
+    accounts: int, young: int, harvest_: float, m: CohortModel, key: str = ""
+) -> float:
+    """A cohort's campaign score (0: none); ``key`` picks the thresholds of its kind (a
+    wrapper part's ``p:`` has its own, see ``CohortModel``)."""
+    part = key.startswith(PART)
+    least, full = (m.part_min_young, m.part_full_young) if part else (m.min_young, m.full_young)
+    if young < least or accounts <= 0:
         return 0.0
     share = young / max(accounts, young)
-    if share < m.min_young_share or harvest_ < m.min_harvest:
+    if share < m.min_young_share or harvest_ < (m.part_min_harvest if part else m.min_harvest):
         return 0.0
-    scale = min(1.0, young / m.full_young)
+    scale = min(1.0, young / full)
     return m.weight * scale * share * harvest_
 
 
@@ -236,7 +252,13 @@ def decay(value: float, ts: float | None, now: float, half_life: float) -> float
 
 
 def fold_counts(
-    state: CohortState, account: str, young: bool, traits: int, now: float, m: CohortModel
+    state: CohortState,
+    account: str,
+    young: bool,
+    traits: int,
+    now: float,
+    m: CohortModel,
+    key: str = "",
 ) -> tuple[int, int, float, float]:
     """Fold one request into a cohort's counts: (distinct accounts, distinct young
     accounts, harvest, campaign score) after it. The counting half of ``update_cohort``,
@@ -266,7 +288,7 @@ def fold_counts(
     state.seen = now
     accounts, young_n = state.accounts_n, state.young_n
     h_ = harvest(state.requests, state.elicit, state.focus, state.single, state.extract)
-    return accounts, young_n, h_, campaign_score(accounts, young_n, h_, m)
+    return accounts, young_n, h_, campaign_score(accounts, young_n, h_, m, key)
 
 
 def charge_shared(
@@ -296,7 +318,7 @@ def update_cohort(
     m: CohortModel,
 ) -> CohortView:
     """Fold one request into a cohort and answer whether its shared bucket has room."""
-    accounts, young_n, h_, score = fold_counts(state, account, young, traits, now, m)
+    accounts, young_n, h_, score = fold_counts(state, account, young, traits, now, m, key)
     allowed, wait = True, 0.0
     if score > 0:
         allowed, wait = charge_shared(state, cost, now, m)
@@ -312,8 +334,10 @@ def is_young(age_seconds: float | None, m: CohortModel) -> bool:
 # meet, and unrelated prompts on the same task sometimes meet there too), and sharing a
 # /24 or an SDK's fingerprint is what thousands of unrelated people do: those count for
 # less, and only in proportion to how harvest-shaped the member's own request is.
-KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15}
+KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15, "p": 0.5}
 SPECIFIC = ("t",)
+PART = "p:"  # a wrapper part's cohort key (request/parts.py)
+LINKED_PARTS = 3  # flagged parts whose member scores add up on one request
 
 
 def request_harvest(traits: int) -> float:
@@ -332,12 +356,23 @@ def member_score(view: CohortView, traits: int) -> float:
 
 
 def strongest(views: tuple[CohortView, ...], traits: int = 0) -> tuple[CohortView | None, float]:
-    """The cohort that weighs most on this request, and its member score."""
+    """The cohort that weighs most on this request, and its member score. A request that
+    shares several flagged wrapper parts is linked by all of them: the member scores of
+    its ``LINKED_PARTS`` strongest parts add up (named by the strongest)."""
     best, best_score = None, 0.0
+    part, part_score, parts = None, 0.0, []
     for v in views:
         score = member_score(v, traits)
+        if v.key.startswith(PART):
+            parts.append(score)
+            if part is None or score > part_score:
+                part, part_score = v, score
         if best is None or score > best_score:
             best, best_score = v, score
+    if len(parts) > 1:
+        linked = sum(sorted(parts, reverse=True)[:LINKED_PARTS])
+        if linked > best_score:
+            best, best_score = part, linked
     return best, best_score
 
 
