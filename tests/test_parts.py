@@ -81,11 +81,12 @@ def test_part_keys_never_raise(system: str, user: str) -> None:
 
 def test_part_thresholds_are_their_own() -> None:
     """Hand-worked: 6 young of 8 accounts, harvest 0.8, weight 6. A template cohort needs
-    20 young accounts; a part 5, at full score from 25: 6 x (6/25) x (6/8) x 0.8 = 0.864."""
+    20 young accounts; a part 3, at full score from 10: 6 x (6/10) x (6/8) x 0.8 = 2.16."""
     m = CohortModel()
+    assert (m.part_min_young, m.part_full_young) == (3, 10)
     assert campaign_score(8, 6, 0.8, m, "t:x") == 0.0
-    assert campaign_score(8, 6, 0.8, m, "p:x") == pytest.approx(0.864)
-    assert campaign_score(8, 4, 0.8, m, "p:x") == 0.0  # under part_min_young
+    assert campaign_score(8, 6, 0.8, m, "p:x") == pytest.approx(2.16)
+    assert campaign_score(8, 2, 0.8, m, "p:x") == 0.0  # under part_min_young
     assert campaign_score(8, 6, 0.6, m, "p:x") == 0.0  # under part_min_harvest
     assert campaign_score(40, 6, 0.8, m, "p:x") == 0.0  # established accounts: baseline
 
@@ -93,21 +94,22 @@ def test_part_thresholds_are_their_own() -> None:
 def test_several_flagged_parts_add_up_to_the_link() -> None:
     """Hand-worked: parts scored 2.0, 1.0, 0.5, 0.4 and a subnet scored 3.0; on a fully
     harvest-shaped request (request_harvest 5/6) a part weighs KIND_WEIGHT['p'] x 5/6 and a
-    subnet 0.5 x 5/6: the three strongest parts add to 3.5 x 0.5 x 5/6 = 1.458 > 1.25."""
+    subnet 0.5 x 5/6: the three strongest parts add to 3.5 x 0.7 x 5/6 = 2.042 > 1.25."""
     views = tuple(CohortView(f"p:{i}", s, 10, 10, 0.9) for i, s in enumerate((2.0, 1.0, 0.5, 0.4)))
     views += (CohortView("n:10.0.0.0/24", 3.0, 10, 10, 0.9),)
     best, score = strongest(views, HARVEST)
-    assert LINKED_PARTS == 3 and KIND_WEIGHT["p"] == 0.5
+    assert LINKED_PARTS == 3 and KIND_WEIGHT["p"] == 0.7
     assert best is not None and best.key == "p:0"
-    assert score == pytest.approx(3.5 * 0.5 * 5 / 6)
+    assert score == pytest.approx(3.5 * 0.7 * 5 / 6)
     assert member_score(views[-1], HARVEST) == pytest.approx(1.25)
     alone, one = strongest(views[:1], HARVEST)  # one part: its own member score
-    assert alone is views[0] and one == pytest.approx(2.0 * 0.5 * 5 / 6)
+    assert alone is views[0] and one == pytest.approx(2.0 * 0.7 * 5 / 6)
 
 
 def _records(t0: float) -> list[Record]:
-    """Twelve young accounts, each sharing two of a grammar's four sentences; thirty
-    established accounts sharing an app prompt's two sentences with four young ones."""
+    """Twelve young accounts, each sharing two of a grammar's four sentences (six young
+    accounts per sentence); thirty established accounts sharing an app prompt's two
+    sentences with four young ones (young share 4/34: baseline)."""
     out = []
     for i in range(12):
         parts = (f"p:{i % 4:016x}", f"p:{(i + 1) % 4:016x}")
@@ -144,3 +146,23 @@ def test_both_analysers_link_a_grammars_sentences_not_an_app_prompt(store: str) 
             await s.close()
 
     assert asyncio.run(run()) == {f"p:{i:016x}" for i in range(4)}
+
+
+def test_a_part_link_reaches_an_aged_account_a_subnet_link_does_not() -> None:
+    """Hand-worked, level 0: a part scored 6.0 on a harvest-shaped request weighs
+    6 x 0.7 x 5/6 = 3.5, scaled by youth at least LINK_YOUTH = 0.5: 1.75; a subnet of the
+    same score 6 x 0.5 x 5/6 = 2.5, by the account's youth 0.25: 0.625."""
+    from antiextract.model.bucket import Outcome
+    from antiextract.model.risk import Assessment
+    from antiextract.request.policy import LINK_YOUTH, Thresholds, decide
+
+    assert LINK_YOUTH == 0.5
+    aged = Assessment(0.0, 0.25, (), 0.0, 21 * 86_400.0, 3)  # three weeks old
+
+    def risk(key: str) -> float:
+        views = (CohortView(key, 6.0, 10, 10, 0.9),)
+        outcome = Outcome(True, 1.0, 0.0, None, assessment=aged, cohorts=views)
+        return decide(outcome, Thresholds(), HARVEST).risk
+
+    assert risk("p:0") == pytest.approx(1.75)
+    assert risk("n:10.0.0.0/24") == pytest.approx(0.625)

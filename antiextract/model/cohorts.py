@@ -64,8 +64,11 @@ class CohortModel:
     # of a campaign's grammar is shared by a slice of its accounts, not by all of them, so
     # it is a link from fewer young accounts; young share and harvest shape keep what
     # established users share (an IDE's or a tenant's prompt) a baseline, not a link.
-    part_min_young: int = 5
-    part_full_young: int = 25
+    # chosen on tuning seeds 1-2 (benchmarks/results/zoo.md, "Wrapper parts"): 3 / 10
+    # against 5 / 25 and 5 / 10 took paraphrase from 7.4% to 3.9%, low_slow 8.9% to 5.3%,
+    # newbie impact 0.1% either way
+    part_min_young: int = 3
+    part_full_young: int = 10
     part_min_harvest: float = 0.65
 
     def __post_init__(self) -> None:
@@ -334,7 +337,10 @@ def is_young(age_seconds: float | None, m: CohortModel) -> bool:
 # meet, and unrelated prompts on the same task sometimes meet there too), and sharing a
 # /24 or an SDK's fingerprint is what thousands of unrelated people do: those count for
 # less, and only in proportion to how harvest-shaped the member's own request is.
-KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15, "p": 0.5}
+# A wrapper part (one sentence of a campaign's grammar) weighs 0.7, chosen on tuning seeds
+# 1-2: 0.5 / 0.7 / 1.0 gave adaptive 32.6% / 24.8% / 17.2% and newbie impact 0.1% / 0.3% /
+# 0.7% (benchmarks/results/zoo.md); 1.0 left too little room under the 1% bound.
+KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15, "p": 0.7}
 SPECIFIC = ("t",)
 PART = "p:"  # a wrapper part's cohort key (request/parts.py)
 LINKED_PARTS = 3  # flagged parts whose member scores add up on one request
