@@ -123,6 +123,8 @@ def _records(t0: float) -> list[Record]:
 
 @pytest.mark.parametrize("store", ["memory", "redis"])
 def test_both_analysers_link_a_grammars_sentences_not_an_app_prompt(store: str) -> None:
+    """The memory and Redis analysers flag the same parts (the grammar's four), not the
+    app prompt's; on Redis every key of the parts' state expires."""
     m = CohortModel()
 
     async def run() -> set[str]:
@@ -140,6 +142,10 @@ def test_both_analysers_link_a_grammars_sentences_not_an_app_prompt(store: str) 
             for r in records:
                 intel.emit(r)
             await intel.drain(end)
+            keys = [k async for k in s.client.scan_iter(match="aeparts:*")]
+            assert any(b"{ic:p:" in k for k in keys)  # the parts' cohort states
+            for k in keys:  # every key of the new state expires
+                assert await s.client.ttl(k) > 0, k
             return {v.key for v in intel.cache.all()}
         finally:
             await intel.stop()
