@@ -172,3 +172,12 @@ def test_a_part_link_reaches_an_aged_account_a_subnet_link_does_not() -> None:
 
     assert risk("p:0") == pytest.approx(1.75)
     assert risk("n:10.0.0.0/24") == pytest.approx(0.625)
+
+
+def test_the_system_memo_is_bounded_and_holds_no_text() -> None:
+    from antiextract.request import parts
+
+    for i in range(parts._MEMO + 10):
+        part_keys(f"System prompt number {i} of some tenant app.", "")
+    assert len(parts._SYSTEM) <= parts._MEMO
+    assert all(isinstance(k, bytes) and len(k) == 16 for k in parts._SYSTEM)  # 128-bit hashes
