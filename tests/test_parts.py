@@ -99,8 +99,11 @@ def test_several_flagged_parts_add_up_to_the_link() -> None:
     views += (CohortView("n:10.0.0.0/24", 3.0, 10, 10, 0.9),)
     best, score = strongest(views, HARVEST)
     assert LINKED_PARTS == 3 and KIND_WEIGHT["p"] == 0.7
-    assert best is not None and best.key == "p:0"
+    assert best is not None and best.key == "p:0"  # the parts decide: the strongest is named
     assert score == pytest.approx(3.5 * 0.7 * 5 / 6)
+    # a flagged template names the campaign (what an operator allowlists); the parts weigh
+    named, same = strongest((CohortView("t:w", 0.5, 10, 10, 0.9), *views), HARVEST)
+    assert named is not None and named.key == "t:w" and same == pytest.approx(score)
     assert member_score(views[-1], HARVEST) == pytest.approx(1.25)
     alone, one = strongest(views[:1], HARVEST)  # one part: its own member score
     assert alone is views[0] and one == pytest.approx(2.0 * 0.7 * 5 / 6)
@@ -172,6 +175,17 @@ def test_a_part_link_reaches_an_aged_account_a_subnet_link_does_not() -> None:
 
     assert risk("p:0") == pytest.approx(1.75)
     assert risk("n:10.0.0.0/24") == pytest.approx(0.625)
+    # parts that decide under a flagged template's name are still a part link: two parts
+    # of 6.0 add to 7.0, floored youth 0.5: 3.5 (the template alone: 0.1 x 1.0 x 0.25)
+    views = (
+        CohortView("t:w", 0.1, 10, 10, 0.9),
+        CohortView("p:0", 6.0, 10, 10, 0.9),
+        CohortView("p:1", 6.0, 10, 10, 0.9),
+    )
+    decision = decide(Outcome(True, 1.0, 0.0, None, assessment=aged, cohorts=views),
+                      Thresholds(), HARVEST)  # fmt: skip
+    assert decision.campaign is not None and decision.campaign.key == "t:w"
+    assert decision.risk == pytest.approx(3.5)
 
 
 def test_the_system_memo_is_bounded_and_holds_no_text() -> None:

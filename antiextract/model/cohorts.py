@@ -344,6 +344,7 @@ KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15, "p": 0.7}
 SPECIFIC = ("t",)
 PART = "p:"  # a wrapper part's cohort key (request/parts.py)
 LINKED_PARTS = 3  # flagged parts whose member scores add up on one request
+WRAPPERS = ("t", "l")  # cohort kinds that name a wrapper exactly or nearly
 
 
 def request_harvest(traits: int) -> float:
@@ -362,24 +363,38 @@ def member_score(view: CohortView, traits: int) -> float:
 
 
 def strongest(views: tuple[CohortView, ...], traits: int = 0) -> tuple[CohortView | None, float]:
-    """The cohort that weighs most on this request, and its member score. A request that
+    """``strongest_link`` without saying whether the parts decided."""
+    best, score, _ = strongest_link(views, traits)
+    return best, score
+
+
+def strongest_link(
+    views: tuple[CohortView, ...], traits: int = 0
+) -> tuple[CohortView | None, float, bool]:
+    """The cohort that weighs most on this request, its member score, and whether that
+    score is the wrapper parts' (so the policy scales it as a part link). A request that
     shares several flagged wrapper parts is linked by all of them: the member scores of
-    its ``LINKED_PARTS`` strongest parts add up (named by the strongest)."""
+    its ``LINKED_PARTS`` strongest parts add up. The campaign named is then its strongest
+    part, unless a flagged template or band cohort is among its views: an exact wrapper
+    names its campaign (what an operator allowlists), the parts only weigh."""
     best, best_score = None, 0.0
     part, part_score, parts = None, 0.0, []
+    wrapper, wrapper_score = None, 0.0  # the strongest flagged template / band cohort
     for v in views:
         score = member_score(v, traits)
         if v.key.startswith(PART):
             parts.append(score)
             if part is None or score > part_score:
                 part, part_score = v, score
+        elif v.key[:1] in WRAPPERS and score > 0 and (wrapper is None or score > wrapper_score):
+            wrapper, wrapper_score = v, score
         if best is None or score > best_score:
             best, best_score = v, score
     if len(parts) > 1:
         linked = sum(sorted(parts, reverse=True)[:LINKED_PARTS])
         if linked > best_score:
-            best, best_score = part, linked
-    return best, best_score
+            return wrapper or part, linked, True
+    return best, best_score, best is not None and best.key.startswith(PART)
 
 
 def bucket_refusal(views: tuple[CohortView, ...]) -> CohortView | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..intel.evidence_fold import AccountVerdict
 from ..model.bucket import BLOCKED, TOKENS, Outcome
-from ..model.cohorts import PART, CohortView, bucket_refusal, strongest
+from ..model.cohorts import CohortView, bucket_refusal, strongest_link
 from ..model.evidence import EvidenceModel, risk_added
 from ..vocab import ACTIONS, ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE
 
@@ -81,10 +81,10 @@ def decide(
     event, only for the decisions that are logged."""
     a = outcome.assessment
     risk = (a.risk if a is not None else 0.0) + evidence.added
-    campaign, weight = strongest(outcome.cohorts, traits)
+    campaign, weight, by_parts = strongest_link(outcome.cohorts, traits)
     if campaign is not None and campaign.score > 0:
         youth = a.youth if a is not None else 1.0
-        if campaign.key.startswith(PART):  # linked by its wrapper's sentences: an aged
+        if by_parts:  # linked by its wrapper's sentences: an aged
             youth = max(youth, LINK_YOUTH)  # account a campaign rotates to is linked too
         risk += weight * youth
     else:
