@@ -84,9 +84,13 @@ def cohort_models(draw: st.DrawFn) -> CohortModel:
     """Thresholds low enough for a handful of young accounts to make a campaign, and a
     shared bucket small enough for it to refuse."""
     min_young = draw(st.integers(2, 4))
+    part_min_young = draw(st.integers(2, 6))  # drawn apart: a transposed threshold fails
     return CohortModel(
         min_young=min_young,
         full_young=min_young + draw(st.integers(1, 8)),
+        part_min_young=part_min_young,
+        part_full_young=part_min_young + draw(st.integers(1, 8)),
+        part_min_harvest=draw(st.floats(0.2, 0.6)),
         min_young_share=draw(st.floats(0.3, 0.7)),
         min_harvest=draw(st.floats(0.2, 0.6)),
         weight=draw(st.floats(1.0, 8.0)),

@@ -1,6 +1,7 @@
 """Drawn record streams for the intelligence plane's tests (test_intel*.py).
 
-A stream mixes a campaign (young accounts sharing a harvest-shaped template and band),
+A stream mixes a campaign (young accounts sharing a harvest-shaped template and band, and
+each a couple of its wrapper's sentences, ``p:`` parts drawn per request),
 established accounts on shared infrastructure (a subnet, an SDK), a look-alike template
 of established accounts, and background noise, over ``hours`` simulated hours from a
 drawn start, so it crosses UTC midnight when the hours do. Distinct accounts per cohort
@@ -27,12 +28,13 @@ def stream(seed: int, start: float, hours: float = 30.0, n: int = 600) -> list[R
         if kind < 0.4:  # the campaign: young, harvest-shaped, one template
             i = rng.randrange(40)
             traits = HARVEST | (EXTRACT if rng.random() < 0.5 else 0)
-            cohorts = ("t:camp", "l:b0:camp", f"n:10.9.{i % 3}.0/24", "c:sdk")
+            parts = tuple(f"p:camp{j}" for j in sorted(rng.sample(range(6), 2)))
+            cohorts = ("t:camp", "l:b0:camp", f"n:10.9.{i % 3}.0/24", "c:sdk", *parts)
             out.append(Record(t, f"young-{i}", cohorts, True, traits, rng.uniform(1, 500)))
         elif kind < 0.7:  # established users of a popular template
             i = rng.randrange(60)
             traits = rng.choice([0, FOCUS, SINGLE, ELICIT | FOCUS])
-            cohorts = ("t:ide", "l:b0:ide", "c:sdk")
+            cohorts = ("t:ide", "l:b0:ide", "c:sdk", "p:ide0", "p:ide1")  # a shared prompt
             out.append(Record(t, f"old-{i}", cohorts, False, traits, rng.uniform(1, 500)))
         else:  # anything goes
             i = rng.randrange(30)

@@ -454,7 +454,8 @@ def test_campaigns_lists_the_campaign_not_the_ide_population(seeded: Seeded, env
     assert camp["harvest"] >= 0.65 and camp["shares"]["elicit"] > 0.9
     assert camp["requests"] > 0 and camp["last_seen"] <= time.time()
     assert seeded.ide_cohort not in active
-    assert all(c["kind"] in ("template", "band", "subnet", "client") for c in active.values())
+    kinds = ("template", "band", "subnet", "client", "part")
+    assert all(c["kind"] in kinds for c in active.values())
 
     r = run(capsys, "campaigns", "--json", "--all")
     every = {c["cohort"]: c for c in r.json()["cohorts"]}

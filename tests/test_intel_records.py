@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from antiextract.intel.records import Record
+from antiextract.intel.records import MAX_COHORTS, Record
 from antiextract.intel.verdicts import (
     Verdict,
     VerdictBook,
@@ -17,14 +17,14 @@ from antiextract.intel.verdicts import (
 )
 from antiextract.model.cohorts import CohortView
 
-keys = st.tuples(st.sampled_from("tlnc"), st.text(min_size=1, max_size=40)).map(
+keys = st.tuples(st.sampled_from("tlncp"), st.text(min_size=1, max_size=40)).map(
     lambda p: f"{p[0]}:{p[1]}"
 )
 records = st.builds(
     Record,
     t=st.floats(0, 4e9),
     account=st.text(min_size=1, max_size=64),
-    cohorts=st.lists(keys, max_size=5).map(tuple),
+    cohorts=st.lists(keys, max_size=MAX_COHORTS).map(tuple),
     young=st.booleans(),
     traits=st.integers(0, 0xFFFF),
     cost=st.floats(0, 1e7),
@@ -47,7 +47,7 @@ def test_a_record_survives_encoding(record: Record) -> None:
         b'[1, "", [], 0, 0, 1]',  # no account
         b'[1, "a", ["x:y"], 0, 0, 1]',  # a cohort of no known kind
         b'[1, "a", "t:y", 0, 0, 1]',  # cohorts not a list
-        b'[1, "a", ["t:1","t:2","t:3","t:4","t:5","t:6","t:7","t:8","t:9"], 0, 0, 1]',
+        b'[1, "a", [' + b",".join(b'"p:%d"' % i for i in range(MAX_COHORTS + 1)) + b"], 0, 0, 1]",
         b'[1, "a", [], 2, 0, 1]',  # youth not 0/1
         b'[1, "a", [], 0, -1, 1]',
         b'[1, "a", [], 0, 0, -1]',  # negative cost

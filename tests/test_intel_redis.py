@@ -87,6 +87,8 @@ def test_the_redis_analyser_judges_as_the_memory_one(
             await redis.drain(end)
             same_verdicts(memory.cache.all(), redis.cache.all())
             assert flagged or memory.cache.all(), "no campaign: the comparison was empty"
+            parts = {v.key for v in memory.cache.all() if v.key.startswith("p:")}
+            assert parts <= {f"p:camp{j}" for j in range(6)}  # the IDE's parts: baseline
             assert redis.stats.analyzed == len(records)
         finally:
             await redis.stop()

@@ -49,7 +49,9 @@ class CohortTable:
             counts = None
             for r in run:
                 try:
-                    counts = fold_counts(self.state(key, r.t), r.account, r.young, r.traits, r.t, m)
+                    counts = fold_counts(
+                        self.state(key, r.t), r.account, r.young, r.traits, r.t, m, key
+                    )
                 except (TypeError, ValueError):  # UnicodeError too: a record no digest made
                     self.skipped += 1
             if counts is not None:

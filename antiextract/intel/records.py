@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import orjson
 
 MAX_ACCOUNT = 256  # characters of an account key (the store's keys are digests, ~20-64)
-MAX_COHORTS = 8  # cohort keys per record (the request plane makes at most five)
+MAX_COHORTS = 12  # cohort keys per record (the request plane makes at most ten)
 MAX_COHORT_KEY = 256
-KINDS = frozenset("tlnc")  # template, LSH band, subnet, client fingerprint
+KINDS = frozenset("tlncp")  # template, LSH band, subnet, client fingerprint, wrapper part
 
 
 @dataclass(frozen=True, slots=True)

@@ -470,7 +470,7 @@ class RedisAnalyzer:
         for (key, run), counts in zip(batch, _COUNTS.iter_unpack(packed), strict=True):
             accounts_n, young_n, requests, elicit, focus, single, extract = counts
             h = harvest(requests, elicit, focus, single, extract)
-            score = campaign_score(int(accounts_n), int(young_n), h, m)
+            score = campaign_score(int(accounts_n), int(young_n), h, m, key)
             self.book.judge(key, (int(accounts_n), int(young_n), h, score), run[-1].t)
 
     async def _publish_changes(self, now: float, caught_up: bool) -> None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..store.redis import RedisStore
 
 _STATE = struct.Struct("<" + "d" * STATE_DOUBLES)
-KINDS = {"t": "template", "l": "band", "n": "subnet", "c": "client"}
+KINDS = {"t": "template", "l": "band", "n": "subnet", "c": "client", "p": "part"}
 
 
 async def cohort_report(store: RedisStore, now: float, batch: int = 500) -> list[dict[str, Any]]:
@@ -65,7 +65,7 @@ async def cohort_report(store: RedisStore, now: float, batch: int = 500) -> list
                 "requests": requests * d,
                 "shares": {k: v / requests for k, v in traits.items()},
                 "harvest": h,
-                "score": campaign_score(accounts, young, h, m),
+                "score": campaign_score(accounts, young, h, m, key),
                 "last_seen": ts,
                 "bucket_tokens": None,
             }

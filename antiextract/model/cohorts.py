@@ -60,6 +60,16 @@ class CohortModel:
     bucket_capacity: float = 2_000_000.0  # shared token bucket of a flagged cohort
     bucket_refill: float = 2_000.0  # tokens per second, for all members together
     ttl: int = 3 * 86_400  # at least two days: yesterday's sketches are read all day
+    # Wrapper-part cohorts (``p:``, one sentence digest each, request/parts.py): a sentence
+    # of a campaign's grammar is shared by a slice of its accounts, not by all of them, so
+    # it is a link from fewer young accounts; young share and harvest shape keep what
+    # established users share (an IDE's or a tenant's prompt) a baseline, not a link.
+    # chosen on tuning seeds 1-2 (benchmarks/results/zoo.md, "Wrapper parts"): 3 / 10
+    # against 5 / 25 and 5 / 10 took paraphrase from 7.4% to 3.9%, low_slow 8.9% to 5.3%,
+    # newbie impact 0.1% either way
+    part_min_young: int = 3
+    part_full_young: int = 10
+    part_min_harvest: float = 0.65
 
     def __post_init__(self) -> None:
         # ranges (risk.check_range): counts of accounts, shares, divisors and rates, so a
@@ -68,6 +78,9 @@ class CohortModel:
         check_range("full_young", self.full_young, 1, why="a divisor")
         check_range("min_young_share", self.min_young_share, 0, 1, why="a share")
         check_range("min_harvest", self.min_harvest, 0, 1, why="harvest is a share")
+        check_range("part_min_young", self.part_min_young, 1, why="a link needs a young account")
+        check_range("part_full_young", self.part_full_young, 1, why="a divisor")
+        check_range("part_min_harvest", self.part_min_harvest, 0, 1, why="harvest is a share")
         check_range("weight", self.weight, 0, MAX_WEIGHT)
         for name in ("young_days", "half_life", "bucket_capacity", "bucket_refill"):
             check_range(name, getattr(self, name), 0, above=True, why="a divisor or a size")
@@ -219,13 +232,19 @@ def harvest(requests: float, elicit: float, focus: float, single: float, extract
     ) / (total * requests)
 
 
-def campaign_score(accounts: int, young: int, harvest_: float, m: CohortModel) -> float:
-    if young < m.min_young or accounts <= 0:
+def campaign_score(
+    accounts: int, young: int, harvest_: float, m: CohortModel, key: str = ""
+) -> float:
+    """A cohort's campaign score (0: none); ``key`` picks the thresholds of its kind (a
+    wrapper part's ``p:`` has its own, see ``CohortModel``)."""
+    part = key.startswith(PART)
+    least, full = (m.part_min_young, m.part_full_young) if part else (m.min_young, m.full_young)
+    if young < least or accounts <= 0:
         return 0.0
     share = young / max(accounts, young)
-    if share < m.min_young_share or harvest_ < m.min_harvest:
+    if share < m.min_young_share or harvest_ < (m.part_min_harvest if part else m.min_harvest):
         return 0.0
-    scale = min(1.0, young / m.full_young)
+    scale = min(1.0, young / full)
     return m.weight * scale * share * harvest_
 
 
@@ -236,7 +255,13 @@ def decay(value: float, ts: float | None, now: float, half_life: float) -> float
 
 
 def fold_counts(
-    state: CohortState, account: str, young: bool, traits: int, now: float, m: CohortModel
+    state: CohortState,
+    account: str,
+    young: bool,
+    traits: int,
+    now: float,
+    m: CohortModel,
+    key: str = "",
 ) -> tuple[int, int, float, float]:
     """Fold one request into a cohort's counts: (distinct accounts, distinct young
     accounts, harvest, campaign score) after it. The counting half of ``update_cohort``,
@@ -266,7 +291,7 @@ def fold_counts(
     state.seen = now
     accounts, young_n = state.accounts_n, state.young_n
     h_ = harvest(state.requests, state.elicit, state.focus, state.single, state.extract)
-    return accounts, young_n, h_, campaign_score(accounts, young_n, h_, m)
+    return accounts, young_n, h_, campaign_score(accounts, young_n, h_, m, key)
 
 
 def charge_shared(
@@ -296,7 +321,7 @@ def update_cohort(
     m: CohortModel,
 ) -> CohortView:
     """Fold one request into a cohort and answer whether its shared bucket has room."""
-    accounts, young_n, h_, score = fold_counts(state, account, young, traits, now, m)
+    accounts, young_n, h_, score = fold_counts(state, account, young, traits, now, m, key)
     allowed, wait = True, 0.0
     if score > 0:
         allowed, wait = charge_shared(state, cost, now, m)
@@ -312,8 +337,14 @@ def is_young(age_seconds: float | None, m: CohortModel) -> bool:
 # meet, and unrelated prompts on the same task sometimes meet there too), and sharing a
 # /24 or an SDK's fingerprint is what thousands of unrelated people do: those count for
 # less, and only in proportion to how harvest-shaped the member's own request is.
-KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15}
+# A wrapper part (one sentence of a campaign's grammar) weighs 0.7, chosen on tuning seeds
+# 1-2: 0.5 / 0.7 / 1.0 gave adaptive 32.6% / 24.8% / 17.2% and newbie impact 0.1% / 0.3% /
+# 0.7% (benchmarks/results/zoo.md); 1.0 left too little room under the 1% bound.
+KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15, "p": 0.7}
 SPECIFIC = ("t",)
+PART = "p:"  # a wrapper part's cohort key (request/parts.py)
+LINKED_PARTS = 3  # flagged parts whose member scores add up on one request
+WRAPPERS = ("t", "l")  # cohort kinds that name a wrapper exactly or nearly
 
 
 def request_harvest(traits: int) -> float:
@@ -332,13 +363,38 @@ def member_score(view: CohortView, traits: int) -> float:
 
 
 def strongest(views: tuple[CohortView, ...], traits: int = 0) -> tuple[CohortView | None, float]:
-    """The cohort that weighs most on this request, and its member score."""
+    """``strongest_link`` without saying whether the parts decided."""
+    best, score, _ = strongest_link(views, traits)
+    return best, score
+
+
+def strongest_link(
+    views: tuple[CohortView, ...], traits: int = 0
+) -> tuple[CohortView | None, float, bool]:
+    """The cohort that weighs most on this request, its member score, and whether that
+    score is the wrapper parts' (so the policy scales it as a part link). A request that
+    shares several flagged wrapper parts is linked by all of them: the member scores of
+    its ``LINKED_PARTS`` strongest parts add up. The campaign named is then its strongest
+    part, unless a flagged template or band cohort is among its views: an exact wrapper
+    names its campaign (what an operator allowlists), the parts only weigh."""
     best, best_score = None, 0.0
+    part, part_score, parts = None, 0.0, []
+    wrapper, wrapper_score = None, 0.0  # the strongest flagged template / band cohort
     for v in views:
         score = member_score(v, traits)
+        if v.key.startswith(PART):
+            parts.append(score)
+            if part is None or score > part_score:
+                part, part_score = v, score
+        elif v.key[:1] in WRAPPERS and score > 0 and (wrapper is None or score > wrapper_score):
+            wrapper, wrapper_score = v, score
         if best is None or score > best_score:
             best, best_score = v, score
-    return best, best_score
+    if len(parts) > 1:
+        linked = sum(sorted(parts, reverse=True)[:LINKED_PARTS])
+        if linked > best_score:
+            return wrapper or part, linked, True
+    return best, best_score, best is not None and best.key.startswith(PART)
 
 
 def bucket_refusal(views: tuple[CohortView, ...]) -> CohortView | None:

@@ -36,7 +36,7 @@ EXIT_NOT_FOUND = 1
 EXIT_ERROR = 2
 
 ACCOUNT_PREFIXES = ("key:", "hdr:", "ip:")
-COHORT_KINDS = {"t": "template", "l": "band", "n": "subnet", "c": "client"}
+COHORT_KINDS = {"t": "template", "l": "band", "n": "subnet", "c": "client", "p": "part"}
 
 MEMORY_STORE = (
     "ANTIEXTRACT_STORAGE_URI is memory://: the embedded store lives inside each serving "

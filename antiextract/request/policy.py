@@ -17,12 +17,16 @@ from dataclasses import dataclass
 
 from ..intel.evidence_fold import AccountVerdict
 from ..model.bucket import BLOCKED, TOKENS, Outcome
-from ..model.cohorts import CohortView, bucket_refusal, strongest
+from ..model.cohorts import CohortView, bucket_refusal, strongest_link
 from ..model.evidence import EvidenceModel, risk_added
 from ..vocab import ACTIONS, ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE
 
 __all__ = ["ACTIONS", "ALLOW", "BLOCK", "CAMPAIGN", "CHALLENGE", "DEGRADE", "THROTTLE"]
 CAMPAIGN = "campaign"  # Decision.limit when a campaign's shared bucket refused
+# The youth at least that a link by wrapper parts is scaled by: a campaign that rotates to
+# accounts it aged for weeks is linked by what it sends, not by the account's age (tuning
+# seeds 1-2: adaptive 36.4% -> 32.6% with the header, no honest request more).
+LINK_YOUTH = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +81,12 @@ def decide(
     event, only for the decisions that are logged."""
     a = outcome.assessment
     risk = (a.risk if a is not None else 0.0) + evidence.added
-    campaign, weight = strongest(outcome.cohorts, traits)
+    campaign, weight, by_parts = strongest_link(outcome.cohorts, traits)
     if campaign is not None and campaign.score > 0:
-        risk += weight * (a.youth if a is not None else 1.0)
+        youth = a.youth if a is not None else 1.0
+        if by_parts:  # linked by its wrapper's sentences: an aged
+            youth = max(youth, LINK_YOUTH)  # account a campaign rotates to is linked too
+        risk += weight * youth
     else:
         campaign = None
     rationed = bucket_refusal(outcome.cohorts)

@@ -41,6 +41,7 @@ from .degrade import request_body, rewrite_request
 from .enforce import Refusal, block_response, json_headers, throttle_response
 from .fingerprint import client_fingerprint, template_fingerprint
 from .identity import Credentials, Identity, header, identify, peer_from_forwarded
+from .parts import part_keys
 from .policy import (
     ALLOW,
     BLOCK,
@@ -404,8 +405,9 @@ class Protected:
         allow = mw._current_allowlist()
         if mw.campaigns_enabled and ident.account not in allow.accounts:
             cohort = self._cohort_input(
-                ident, headers, skeleton, bands, signals, risk_in, account_key, now, allow
-            )
+                ident, headers, skeleton, bands, signals, risk_in, account_key, now, allow,
+                part_keys(facts.system_text, facts.user_text) if skeleton else (),
+            )  # fmt: skip
             # the campaigns this request belongs to, as last published: dict lookups
             verdicts = mw.intel.cache.lookup(cohort.keys, now)
             if verdicts:
@@ -439,11 +441,12 @@ class Protected:
         account_key: str,
         now: float,
         allow: Allowlist,
+        parts: tuple[str, ...] = (),
     ) -> CohortInput:
         """The request's cohorts (allowlisted ones left out) and whether its account is
         young: from the trusted creation header, else from when this process last learnt
         the account's age; an account never seen here counts as not young."""
-        keys = cohort_keys(skeleton, bands, ident.ip, client_fingerprint(headers))
+        keys = cohort_keys(skeleton, bands, ident.ip, client_fingerprint(headers)) + parts
         if allow.cohorts or allow.subnets:
             keys = tuple(k for k in keys if not allow.allows_cohort(k))
         if risk_in.created_at is not None:
