@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -67,8 +66,10 @@ PYTHON = {
     ),
 }
 # Modules that compute tables when imported (signals builds its lexicon with _entries and
-# memoizes readings): mutmut's default forks each mutant from a process that imported them
-# already, so a mutant of that code would never run. Each mutant's worker imports afresh.
+# memoizes readings): mutmut's forked workers start from a process that imported them
+# already, so a mutant of that code would never run (and a fresh interpreter per mutant is
+# too slow for 800 of them). They run in one pytest session instead (mutation_session),
+# where each mutant's import-time values are computed again with the mutant named.
 FRESH_IMPORT = {"signals"}
 LUA_DIR = "antiextract/store"
 # Every script found in LUA_DIR is mutated, against the store tests (they load the scripts
@@ -386,11 +387,10 @@ def _is_listed(m: Mutant, listed: list[dict[str, str]]) -> bool:
     return any(_matches(e, m) for e in listed)
 
 
-def _mutmut_sample(
-    where: Path, module: str, n: int, seed: int, listed: list[dict[str, str]]
-) -> list[tuple[Mutant, dict]]:
-    """Write mutmut's trampolined version of ``module`` into the copy and draw ``n`` of its
-    mutants; each is run by naming it in MUTANT_UNDER_TEST (no stats run, no new process)."""
+def _mutmut_mutants(where: Path, module: str) -> list[tuple[Mutant, dict]]:
+    """Write mutmut's trampolined version of ``module`` into the copy; its mutants, each
+    a plan entry run by naming it in MUTANT_UNDER_TEST (no stats run, no new process).
+    A module in FRESH_IMPORT has its import-time values computed again for each."""
     from mutmut.mutation.file_mutation import mutate_file_contents
 
     path, tests = PYTHON[module]
@@ -400,6 +400,7 @@ def _mutmut_sample(
     (where / path).write_text(mutated.code, "utf-8")
     lines = mutated.code.splitlines()
     dotted = path.removesuffix(".py").replace("/", ".")
+    refresh = [dotted] if module in FRESH_IMPORT else []
     out = []
     for name in sorted(mutated.mutant_names):
         function = name.rsplit("__mutmut_", 1)[0]
@@ -414,10 +415,67 @@ def _mutmut_sample(
         after = " / ".join(d[2:] for d in diff if d.startswith("+ "))
         kind = function.removeprefix("x_").removeprefix("xǁ").replace("ǁ", ".")
         m = Mutant(module, f"{dotted}.{name}", kind, before, after)
-        if not _is_listed(m, listed):  # a known survivor proves nothing and costs the most
-            out.append((m, {"n": m.name, "env": m.name, "tests": list(tests)}))
+        entry = {"n": m.name, "env": m.name, "tests": list(tests), "refresh": refresh}
+        out.append((m, entry))
+    return out
+
+
+def _mutmut_sample(
+    where: Path, module: str, n: int, seed: int, listed: list[dict[str, str]]
+) -> list[tuple[Mutant, dict]]:
+    """``n`` of ``module``'s mutmut mutants, drawn with ``seed`` among those not listed
+    as equivalent (a known survivor proves nothing and costs the most)."""
+    out = [(m, p) for m, p in _mutmut_mutants(where, module) if not _is_listed(m, listed)]
     pick = random.Random(f"{seed}:{module}")
     return sorted(pick.sample(out, min(n, len(out))), key=lambda x: x[0].name)
+
+
+def run_python_session(module: str, budget: float | None = None) -> Result:
+    """Every mutmut mutant of ``module`` in one pytest session (mutation_session), the
+    module's import-time values computed again for each: for modules in FRESH_IMPORT,
+    whose tables mutmut's forked workers would have computed with the unchanged code."""
+    path, tests = PYTHON[module]
+    result = Result(module, path, sha256(ROOT / path), tests)
+    listed = load_equivalents()
+    started = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix=f"antiextract-session-{module}-") as tmp,
+        private_redis() as url,
+    ):
+        where = Path(tmp)
+        copy_checkout(where)
+        with open(where / "pyproject.toml", "a", encoding="utf-8") as f:
+            f.write('\n[tool.mutmut]\nsource_paths = ["antiextract"]\n')  # mutmut reads it
+        found = _mutmut_mutants(where, module)
+        # listed ones last: when a budget runs out it is they that are left unrun
+        found.sort(key=lambda mp: _is_listed(mp[0], listed))
+        plan = where / "plan.json"
+        plan.write_text(
+            json.dumps({"mutants": [p for _, p in found], "timeout": LUA_TIMEOUT}), "utf-8"
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "ANTIEXTRACT_LUA_PLAN": str(plan),
+            "ANTIEXTRACT_TEST_REDIS_URL": url,
+        }
+        env.pop("MUTANT_UNDER_TEST", None)
+        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        done = _run_for(budget, [*pytest, "-p", "mutation_session", *tests], where, env)
+        out = where / "plan.out.json"
+        if not out.exists():
+            raise SystemExit(f"the session for {module} ended early:\n{done.stdout[-4000:]}")
+        verdicts = json.loads(out.read_text("utf-8"))
+    if verdicts.get("baseline"):
+        raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
+    unrun = {"status": "not run", "killer": ""}
+    for m, _ in sorted(found, key=lambda mp: mp[0].name):
+        v = verdicts["mutants"].get(m.name, unrun)
+        m.status, m.killer = v["status"], v["killer"]
+        result.mutants.append(m)
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
 
 
 def run_sample(
@@ -427,7 +485,6 @@ def run_sample(
     the targets' test files (each mutant meets only its own target's)."""
     results = {}
     plans: list[tuple[Mutant, dict]] = []
-    fresh: list[tuple[Mutant, dict]] = []
     tests: set[str] = set()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="antiextract-sample-") as tmp, private_redis() as url:
@@ -454,9 +511,6 @@ def run_sample(
                     found[i] for i in sorted(pick.sample(range(len(found)), min(n, len(found))))
                 ]
             results[target] = Result(target, path, sha256(ROOT / path), own, sample=n)
-            if target in FRESH_IMPORT:
-                fresh += picked  # each in a process of its own, named before the import
-                continue
             plans += picked
             tests |= set(own)
         plan = where / "plan.json"
@@ -489,20 +543,6 @@ def run_sample(
             if not out.exists():
                 raise SystemExit(f"the sample's session ended early:\n{done.stdout[-4000:]}")
             verdicts = json.loads(out.read_text("utf-8"))
-        for m, p in fresh:
-            env.pop("ANTIEXTRACT_LUA_PLAN", None)
-            alone = subprocess.run(
-                [*pytest, "-x", "-p", "mutation_session", *p["tests"]],
-                cwd=where,
-                env={**env, "MUTANT_UNDER_TEST": p["env"]},
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            failed = re.findall(r"^FAILED (\S+)", alone.stdout, re.MULTILINE)
-            status = "survived" if alone.returncode == 0 else "killed"
-            verdicts["mutants"][p["n"]] = {"status": status, "killer": ",".join(failed[:1])}
-            plans.append((m, p))
     if verdicts.get("baseline"):
         raise SystemExit(f"the unchanged code fails its tests: {verdicts['baseline']}")
     for m, p in plans:
@@ -643,6 +683,8 @@ def main(argv: list[str] | None = None) -> int:
         at = commit()  # per target: each copies the checkout as it is when it starts
         if done is not None:
             result = done[k]
+        elif target in FRESH_IMPORT:
+            result = run_python_session(target, args.budget)
         elif target in PYTHON:
             result = run_python(target, args.budget)
         else:

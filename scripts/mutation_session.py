@@ -10,6 +10,12 @@ mutant writes it over the file (or names it in ``MUTANT_UNDER_TEST``) and runs t
 until the first failure (among the mutant's own test files, when it names them), the tests
 that killed earlier mutants first. RedisStore reads its scripts when it is built, which
 every test does, so one session serves every mutant without a new interpreter for each.
+A mutmut mutant may name modules to ``"refresh"``: modules that compute tables when
+imported (signals builds its lexicon's automata with ``_entries``, and memoizes system
+prompts). The trampolines switch functions at call time, but what the module computed at
+import was computed by the unchanged code; so, with the mutant named, the module's source is
+run again in a fresh namespace and every computed value (not its functions, classes or
+mutmut's tables) is put in the live module for that mutant's tests, then put back.
 ``"baseline": false`` skips the run on unchanged code (CI: the suite has just passed). A mutant
 still running a test after the timeout gets Redis's SCRIPT KILL (a script in an endless
 loop) and counts as a timeout. The verdicts go to the plan's name with ``.out.json``.
@@ -20,8 +26,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -75,6 +83,46 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     return True
 
 
+_MISSING = object()
+
+
+def _refresh(name: str) -> dict[str, object]:
+    """Run module ``name``'s source again (the mutant under test is named) and put the
+    values it computes into the live module; returns what to put back. Functions and
+    classes stay the live ones (tests and other modules hold them), and so do instances of
+    the module's own classes; memos come back empty."""
+    module = sys.modules[name]
+    fresh: dict[str, object] = {
+        "__name__": name,
+        "__package__": module.__package__,
+        "__file__": module.__file__,
+        "__spec__": module.__spec__,
+        "__builtins__": __builtins__,
+    }
+    assert module.__file__ is not None
+    source = Path(module.__file__).read_text("utf-8")
+    exec(compile(source, module.__file__, "exec"), fresh)
+    kept = (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)
+    saved: dict[str, object] = {}
+    for key, value in fresh.items():
+        if key.startswith("__") or "mutmut" in key or isinstance(value, kept):
+            continue
+        if getattr(type(value), "__module__", None) == name:
+            continue
+        saved[key] = module.__dict__.get(key, _MISSING)
+        module.__dict__[key] = value
+    return saved
+
+
+def _restore(name: str, saved: dict[str, object]) -> None:
+    module = sys.modules[name]
+    for key, value in saved.items():
+        if value is _MISSING:
+            module.__dict__.pop(key, None)
+        else:
+            module.__dict__[key] = value
+
+
 def _belongs(item: pytest.Item, tests: list[str] | None) -> bool:
     return tests is None or item.nodeid.split("::", 1)[0] in tests
 
@@ -100,6 +148,17 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
                 Path(target).write_text(m["text"], "utf-8")
             if "env" in m:  # a mutmut mutant: its trampolines read the name at every call
                 os.environ["MUTANT_UNDER_TEST"] = m["env"]
+            refreshed = []
+            try:
+                for name in m.get("refresh", ()):
+                    refreshed.append((name, _refresh(name)))
+            except Exception as e:  # the mutant breaks the module's import: that kills it
+                for name, saved in reversed(refreshed):
+                    _restore(name, saved)
+                os.environ.pop("MUTANT_UNDER_TEST", None)
+                verdicts[str(m["n"])] = {"status": "killed", "killer": f"import: {e!r}"[:200]}
+                _write(plan_path, {**out, "mutants": verdicts, "done": False})
+                continue
             timer = threading.Timer(plan["timeout"], _script_kill)
             started = time.monotonic()
             timer.start()
@@ -113,6 +172,8 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
                 if "text" in m:
                     Path(target).write_text(original, "utf-8")
                 os.environ.pop("MUTANT_UNDER_TEST", None)
+                for name, saved in reversed(refreshed):
+                    _restore(name, saved)
             if killer is None:
                 verdicts[str(m["n"])] = {"status": "survived", "killer": ""}
             else:
