@@ -3,7 +3,7 @@
 Python: mutmut 3 over the pure modules in ``PYTHON``, each against the test files named
 for what it tests (mutmut runs, for each mutant, the tests among those that call the
 mutated function). Lua: our own mutator (``scripts/lua_mutants.py``: one constant,
-operator, connective or index at a time) over every ``antiextract/store/*.lua``; each
+operator, connective or index at a time) over every ``antiextract/{store,intel}/*.lua``; each
 mutant is loaded into RedisStore through the store's normal script-building path (the
 copy's files are what ``importlib.resources`` reads) and the store and cohort tests run
 against a real Redis: a private redis-server this tool starts on a free port for each
@@ -60,6 +60,10 @@ PYTHON = {
     "cohorts": ("antiextract/model/cohorts.py", ("tests/test_cohorts.py",)),
     "bucket": ("antiextract/model/bucket.py", ("tests/test_store.py",)),
     "policy": ("antiextract/request/policy.py", ("tests/test_policy.py",)),
+    "evidence": (
+        "antiextract/model/evidence.py",
+        ("tests/test_evidence.py", "tests/test_evidence_fold.py", "tests/test_policy_evidence.py"),
+    ),
     "signals": (
         "antiextract/request/signals.py",
         ("tests/test_signals.py", "tests/test_heldout_corpus.py"),
@@ -71,14 +75,18 @@ PYTHON = {
 # too slow for 800 of them). They run in one pytest session instead (mutation_session),
 # where each mutant's import-time values are computed again with the mutant named.
 FRESH_IMPORT = {"signals"}
-LUA_DIR = "antiextract/store"
-# Every script found in LUA_DIR is mutated, against the store tests (they load the scripts
-# into a RedisStore and hold it to the memory store and hand-worked values), the
-# campaign buckets' scripts against the cohort tests too.
+LUA_DIRS = ("antiextract/store", "antiextract/intel")
+# Every script found in LUA_DIRS is mutated (a script is named by its file name, unique
+# across them), by default against the store tests (they load the scripts into a
+# RedisStore and hold it to the memory store and hand-worked values); the campaign
+# buckets' scripts against the cohort tests too, the intelligence plane's against the
+# tests of the Redis analyser that loads them (held to the memory one and the model).
 LUA_TESTS = ("tests/test_store.py",)
 LUA_TESTS_BY_SCRIPT: dict[str, tuple[str, ...]] = {
     "campaign.lua": ("tests/test_store.py", "tests/test_cohorts.py"),
     "combined.lua": ("tests/test_store.py", "tests/test_cohorts.py"),
+    "fold.lua": ("tests/test_intel_redis.py",),
+    "evidence.lua": ("tests/test_evidence_fold.py",),
 }
 LUA_TIMEOUT = 60.0  # seconds one mutant may run a test before Redis is told SCRIPT KILL
 
@@ -317,13 +325,20 @@ def run_python(module: str, budget: float | None = None) -> Result:
 
 
 def lua_scripts() -> list[str]:
-    return sorted(p.name for p in (ROOT / LUA_DIR).glob("*.lua"))
+    names = [p.name for d in LUA_DIRS for p in (ROOT / d).glob("*.lua")]
+    assert len(names) == len(set(names)), "two Lua scripts share a name"
+    return sorted(names)
+
+
+def lua_path(script: str) -> str:
+    """The script's path in the checkout, relative to its root."""
+    return next(f"{d}/{script}" for d in LUA_DIRS if (ROOT / d / script).exists())
 
 
 def run_lua(script: str, budget: float | None = None) -> Result:
-    source = ROOT / LUA_DIR / script
+    source = ROOT / lua_path(script)
     tests = LUA_TESTS_BY_SCRIPT.get(script, LUA_TESTS)
-    result = Result(script, f"{LUA_DIR}/{script}", sha256(source), tests)
+    result = Result(script, lua_path(script), sha256(source), tests)
     text = source.read_text("utf-8")
     found = lua_mutants.sites(text)
     numbered = list(enumerate(found, 1))
@@ -344,7 +359,7 @@ def run_lua(script: str, budget: float | None = None) -> Result:
         plan.write_text(
             json.dumps(
                 {
-                    "path": str(where / LUA_DIR / script),
+                    "path": str(where / lua_path(script)),
                     "mutants": [
                         {"n": n, "text": site.apply(text), "where": f"line {site.line}"}
                         for n, site in numbered
@@ -497,7 +512,7 @@ def run_sample(
                 path, own = PYTHON[target]
                 picked = _mutmut_sample(where, target, n, seed, listed)
             else:
-                path, own = f"{LUA_DIR}/{target}", LUA_TESTS_BY_SCRIPT.get(target, LUA_TESTS)
+                path, own = lua_path(target), LUA_TESTS_BY_SCRIPT.get(target, LUA_TESTS)
                 text = (ROOT / path).read_text("utf-8")
                 found = []
                 for k, site in enumerate(lua_mutants.sites(text), 1):
