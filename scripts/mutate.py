@@ -66,7 +66,7 @@ PYTHON = {
     ),
     "signals": (
         "antiextract/request/signals.py",
-        ("tests/test_signals.py", "tests/test_heldout_corpus.py"),
+        ("tests/test_signals.py", "tests/test_signals_rules.py", "tests/test_heldout_corpus.py"),
     ),
 }
 # Modules that compute tables when imported (signals builds its lexicon with _entries and
@@ -113,6 +113,8 @@ class Result:
     mutants: list[Mutant] = field(default_factory=list)
     seconds: float = 0.0
     sample: int | None = None
+    resumed: str = ""  # --resume: the commit whose kills were kept (same file, same sha256)
+    kept: int = 0  # how many
 
     def counts(self) -> dict[str, object]:
         by: dict[str, int] = {}
@@ -213,7 +215,8 @@ def reapply(report: dict[str, dict[str, object]], listed: list[dict[str, str]]) 
         for m in mutants:
             if not m.raw:
                 m.raw = "survived" if m.status == "equivalent" else m.status
-        kept = {k: data[k] for k in ("target", "path", "sha256", "tests", "seconds", "sample")}
+        names = ("target", "path", "sha256", "tests", "seconds", "sample", "resumed", "kept")
+        kept = {k: data[k] for k in names if k in data}
         result = Result(**kept, mutants=mutants)
         mark_equivalents(result, listed)
         data["mutants"] = [asdict(m) for m in mutants]
@@ -268,7 +271,7 @@ def _diff_lines(diff: str) -> tuple[str, str]:
     return " / ".join(minus), " / ".join(plus)
 
 
-def run_python(module: str, budget: float | None = None) -> Result:
+def run_python(module: str, budget: float | None = None, only: set[str] | None = None) -> Result:
     path, tests = PYTHON[module]
     result = Result(module, path, sha256(ROOT / path), tests)
     started = time.monotonic()
@@ -293,7 +296,8 @@ def run_python(module: str, budget: float | None = None) -> Result:
             f.write(config)
         # One mutant at a time: the Redis tests flush their database per test, so two
         # mutants' tests running side by side would wipe each other's state.
-        done = _mutmut(where, url, "run", "--max-children", "1", budget=budget)
+        names = sorted(only) if only is not None else []
+        done = _mutmut(where, url, "run", "--max-children", "1", *names, budget=budget)
         meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
         codes: dict[str, int | None] = meta["exit_code_by_key"]
         if not codes:
@@ -335,13 +339,15 @@ def lua_path(script: str) -> str:
     return next(f"{d}/{script}" for d in LUA_DIRS if (ROOT / d / script).exists())
 
 
-def run_lua(script: str, budget: float | None = None) -> Result:
+def run_lua(script: str, budget: float | None = None, only: set[str] | None = None) -> Result:
     source = ROOT / lua_path(script)
     tests = LUA_TESTS_BY_SCRIPT.get(script, LUA_TESTS)
     result = Result(script, lua_path(script), sha256(source), tests)
     text = source.read_text("utf-8")
     found = lua_mutants.sites(text)
     numbered = list(enumerate(found, 1))
+    if only is not None:
+        numbered = [(n, site) for n, site in numbered if f"{script}#{n}" in only]
     # Mutants listed as equivalent last: they cost a whole run each, and when a budget
     # runs out it is they that are left unrun (outside the kill rate either way).
     listed = load_equivalents()
@@ -445,7 +451,9 @@ def _mutmut_sample(
     return sorted(pick.sample(out, min(n, len(out))), key=lambda x: x[0].name)
 
 
-def run_python_session(module: str, budget: float | None = None) -> Result:
+def run_python_session(
+    module: str, budget: float | None = None, only: set[str] | None = None
+) -> Result:
     """Every mutmut mutant of ``module`` in one pytest session (mutation_session), the
     module's import-time values computed again for each: for modules in FRESH_IMPORT,
     whose tables mutmut's forked workers would have computed with the unchanged code."""
@@ -462,6 +470,8 @@ def run_python_session(module: str, budget: float | None = None) -> Result:
         with open(where / "pyproject.toml", "a", encoding="utf-8") as f:
             f.write('\n[tool.mutmut]\nsource_paths = ["antiextract"]\n')  # mutmut reads it
         found = _mutmut_mutants(where, module)
+        if only is not None:
+            found = [(m, p) for m, p in found if m.name in only]
         # listed ones last: when a budget runs out it is they that are left unrun
         found.sort(key=lambda mp: _is_listed(mp[0], listed))
         plan = where / "plan.json"
@@ -601,6 +611,16 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
                 )
     judged = total["mutants"] - total["equivalent"] - total["not_run"]
     rate = 100 * total["killed"] / judged if judged else 100.0
+    resumed = [
+        f"- `{t}`: the kills of {results[t]['kept']} mutants kept from its run at "
+        f"`{results[t]['resumed'][:12]}` on the same file (`--resume`); the others run again "
+        "at the row's commit, and its time is the two runs' sum."
+        for t in order
+        if t in results and results[t].get("resumed")
+    ]
+    if resumed:
+        head = "Resumed rows (tests were added since, the file is unchanged):"
+        resumed = ["", head, "", *resumed]
     text = "\n".join(
         [
             "# Mutation testing",
@@ -622,6 +642,7 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
             "",
             "`commit` is the checkout each target ran at (`+changes`: with uncommitted changes "
             "to antiextract/ or tests/), `sha256` that of the file mutated.",
+            *resumed,
             "",
             "## What this does not cover",
             "",
@@ -645,6 +666,27 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
     (RESULTS / "mutation.md").write_text(text, "utf-8")
 
 
+def _resumed(result: Result, stored: dict, only: set[str]) -> Result:
+    """The new verdicts of the mutants in ``only``, the stored ones (kills) of the rest,
+    in the stored row's order."""
+    new = {m.name: m for m in result.mutants if m.name in only}
+    fields = set(Mutant.__dataclass_fields__)
+    mutants = []
+    for data in stored["mutants"]:
+        if data["name"] in new:
+            mutants.append(new.pop(data["name"]))
+        else:
+            old = Mutant(**{k: v for k, v in data.items() if k in fields})
+            old.status = old.raw or old.status
+            mutants.append(old)
+    mutants += new.values()
+    result.mutants = mutants
+    result.resumed = stored.get("resumed") or stored["commit"]
+    result.kept = len(stored["mutants"]) - len(only)
+    result.seconds = round(result.seconds + stored["seconds"], 1)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("targets", nargs="*", help="modules and scripts (default: all)")
@@ -662,6 +704,12 @@ def main(argv: list[str] | None = None) -> int:
         "--trust-baseline",
         action="store_true",
         help="with --sample: skip the run on unchanged code (CI, right after the suite passed)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="a target whose file is unchanged since its stored row (same sha256): run again "
+        "only the mutants not killed then, keep the kills (tests added since, say)",
     )
     parser.add_argument(
         "--reapply",
@@ -696,14 +744,25 @@ def main(argv: list[str] | None = None) -> int:
         done = None
     for k, target in enumerate(chosen):
         at = commit()  # per target: each copies the checkout as it is when it starts
+        stored = report.get(target) if args.resume and done is None else None
+        path = PYTHON[target][0] if target in PYTHON else lua_path(target)
+        if stored is not None and stored["sha256"] != sha256(ROOT / path):
+            print(f"{target}: changed since its stored row, run in full")
+            stored = None
+        only = None
+        if stored is not None:
+            dead = ("killed", "timeout")
+            only = {m["name"] for m in stored["mutants"] if m.get("raw", m["status"]) not in dead}
         if done is not None:
             result = done[k]
         elif target in FRESH_IMPORT:
-            result = run_python_session(target, args.budget)
+            result = run_python_session(target, args.budget, only)
         elif target in PYTHON:
-            result = run_python(target, args.budget)
+            result = run_python(target, args.budget, only)
         else:
-            result = run_lua(target, args.budget)
+            result = run_lua(target, args.budget, only)
+        if stored is not None and only is not None:
+            result = _resumed(result, stored, only)
         mark_equivalents(result, listed)
         c = result.counts()
         left = [m for m in result.mutants if m.status not in ("killed", "timeout", "equivalent")]

@@ -1,0 +1,66 @@
+"""The reasoning classifier rule by rule, on wording written for each rule (issue 15).
+
+``test_signals.py`` holds the classifier to phrase lists and the held-out corpus to
+thresholds, which a rule missing altogether can pass. Here each rule of
+``signals._asks_reasoning`` gets prompts read by a person first: one the rule alone makes
+a demand for reasoning (no other rule fires on it), and its near miss (the same words too
+far apart, or one part missing) that asks for nothing. The expected answers are what the
+prompt means, not what the code computes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from antiextract.request.signals import read_text
+
+# (prompt, asks for reasoning?) - grouped by the rule that decides it
+RULES = [
+    # a demand ("step by step") inside a "step-by-step guide" is a request for a guide ...
+    ("Give me a step-by-step guide to baking bread.", False),
+    # ... but a demand after the guide still counts
+    ("Write a step-by-step guide to baking bread. Describe how you knead.", True),
+    ("Write a step-by-step guide to baking bread. Tell me how you reach the oven heat.", True),
+    # a process noun with "each" and a telling verb next to it
+    ("Explain each calculation.", True),
+    ("Give each calculation.", True),
+    ("Each calculation is in the spreadsheet.", False),  # no verb: a statement
+    # a process noun with "don't skip" next to it
+    ("Do not skip any deduction.", True),
+    ("Never skip a single deduction.", True),
+    # a weak noun (assumptions, considerations) needs a show verb *and* your/every/all
+    ("Lay out all your assumptions.", True),
+    ("Write down every one of your considerations.", True),
+    ("What are your assumptions here?", False),  # no show verb: a question about them
+    # a method noun with "your" and a verb
+    ("Explain your strategy for the opening.", True),
+    ("What is your strategy for winning at chess?", False),  # no verb
+    # a choice noun with "each" and a verb
+    ("Each choice on the menu costs ten euros.", False),  # no verb
+    # "before answering" next to a thinking verb
+    ("Before answering, reflect on the question of whether tea is better than coffee.", True),
+    # a thinking verb with a show word next to it
+    ("Ponder openly whether tea is better than coffee.", True),
+    # a process noun at a "thinking about" (not a process), then one that is
+    ("I was thinking about pandas; please explain each calculation and tell me the result.", True),
+]
+
+
+@pytest.mark.parametrize(("text", "elicit"), RULES)
+def test_each_rule_on_its_own_wording(text: str, elicit: bool) -> None:
+    assert read_text(text).elicit is elicit
+
+
+# The same words, too far apart: 60 characters is as far as "before answering" reaches
+# a thinking verb, 28 a show word reaches one.
+FAR = [
+    "Before answering, make a cup of tea for yourself and sit down in a quiet room, "
+    "then reflect on this.",
+    "Ponder whether tea is better than coffee, and when you have settled on an answer, "
+    "say it openly.",
+]
+
+
+@pytest.mark.parametrize("text", FAR)
+def test_the_same_words_too_far_apart_ask_nothing(text: str) -> None:
+    assert read_text(text).elicit is False
