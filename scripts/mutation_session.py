@@ -84,6 +84,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 _MISSING = object()
+_COMPILED: dict[str, types.CodeType] = {}
 
 
 def _refresh(name: str) -> dict[str, object]:
@@ -100,8 +101,11 @@ def _refresh(name: str) -> dict[str, object]:
         "__builtins__": __builtins__,
     }
     assert module.__file__ is not None
-    source = Path(module.__file__).read_text("utf-8")
-    exec(compile(source, module.__file__, "exec"), fresh)
+    code = _COMPILED.get(name)
+    if code is None:  # mutmut's trampolined module is large: compiled once per session
+        source = Path(module.__file__).read_text("utf-8")
+        code = _COMPILED[name] = compile(source, module.__file__, "exec")
+    exec(code, fresh)
     kept = (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)
     saved: dict[str, object] = {}
     for key, value in fresh.items():

@@ -32,6 +32,13 @@ RULES = [
     ("Lay out all your assumptions.", True),
     ("Write down every one of your considerations.", True),
     ("What are your assumptions here?", False),  # no show verb: a question about them
+    ("Lay out all the considerations.", True),  # "all" serves as "your" does
+    # the first weak noun has no show verb near it, the second has
+    (
+        "My assumptions are listed in the appendix, which is long and dull to read through. "
+        "Please write down every one of your considerations.",
+        True,
+    ),
     # a method noun with "your" and a verb
     ("Explain your strategy for the opening.", True),
     ("What is your strategy for winning at chess?", False),  # no verb
