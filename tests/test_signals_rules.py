@@ -71,3 +71,20 @@ FAR = [
 @pytest.mark.parametrize("text", FAR)
 def test_the_same_words_too_far_apart_ask_nothing(text: str) -> None:
     assert read_text(text).elicit is False
+
+
+# Focus from code shapes, on text with no coding word: a code fence is 2.0 however often
+# it appears; a file name (a name, a dot, a source extension, the word's end) 1.5; a dotted
+# name ("main.go", "main.gopher") 1.0.
+SHAPES = [
+    ("```\nhello there\n```", 2.0),
+    ("see main.go please", 1.5 + 1.0),
+    ("see main.gopher please", 1.0),  # not a file name, still a dotted name
+    ("see the .go extension", 0.0),  # no name before the dot
+    ("hello there", 0.0),
+]
+
+
+@pytest.mark.parametrize(("text", "focus"), SHAPES)
+def test_code_shapes_count_once_each(text: str, focus: float) -> None:
+    assert read_text(text).focus == pytest.approx(focus)
