@@ -88,3 +88,29 @@ SHAPES = [
 @pytest.mark.parametrize(("text", "focus"), SHAPES)
 def test_code_shapes_count_once_each(text: str, focus: float) -> None:
     assert read_text(text).focus == pytest.approx(focus)
+
+
+def _padded(text: str, size: int) -> str:
+    """``text`` then " zz" (no word of the lexicon) and spaces, ``size`` characters."""
+    out = text + " zz" * ((size - len(text)) // 3)
+    return out + " " * (size - len(out))
+
+
+def test_a_long_prompt_is_read_at_its_two_edges_as_two_texts() -> None:
+    """Past 2 x 2048 characters only the first and the last 2048 are read, with a line
+    break between them: a demand that opens the last 2048 is a word of its own there."""
+    demand = "Reason methodically about this."
+    assert read_text(_padded(demand, 2048)).elicit
+    tail = _padded(demand, 2048)
+    assert read_text("zz " * 1400 + tail).elicit
+    # the same demand in the middle of a long prompt is not read at all
+    assert not read_text("zz " * 1400 + _padded(demand, 3000) + "zz " * 700).elicit
+
+
+def test_a_prompt_of_exactly_two_edges_is_read_whole() -> None:
+    """4096 characters are read as they are: a demand across the middle is not cut."""
+    demand = "Reason methodically about this."
+    text = ("zz " * 700)[: 2048 - 5] + " Reas"  # "Reas" ends the first half ...
+    text += _padded("on methodically about this.", 2048)  # ... the second goes on
+    assert len(text) == 4096 and demand in text
+    assert read_text(text).elicit
