@@ -84,35 +84,78 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 _MISSING = object()
-_COMPILED: dict[str, types.CodeType] = {}
+
+
+class _Import:
+    """What running a module's (trampolined) source computes: its code, compiled once per
+    session (mutmut's version of a module is large), the mutmut functions it calls while
+    it runs (``x_fold``, ``x__entries``: only their mutants change what import computes),
+    and the values it computes, with none named."""
+
+    def __init__(self, name: str) -> None:
+        module = sys.modules[name]
+        assert module.__file__ is not None
+        self.name, self.module = name, module
+        self.code = compile(Path(module.__file__).read_text("utf-8"), module.__file__, "exec")
+        called: set[str] = set()
+        here = module.__file__
+
+        def profile(frame: types.FrameType, event: str, _: object) -> None:
+            if event == "call" and frame.f_code.co_filename == here:
+                called.add(frame.f_code.co_name.split("__mutmut_")[0])
+
+        named = os.environ.pop("MUTANT_UNDER_TEST", None)
+        sys.setprofile(profile)
+        try:
+            self.baseline = self.run()
+        finally:
+            sys.setprofile(None)
+            if named is not None:
+                os.environ["MUTANT_UNDER_TEST"] = named
+        self.called = called
+
+    def run(self) -> dict[str, object]:
+        fresh: dict[str, object] = {
+            "__name__": self.name,
+            "__package__": self.module.__package__,
+            "__file__": self.module.__file__,
+            "__spec__": self.module.__spec__,
+            "__builtins__": __builtins__,
+        }
+        exec(self.code, fresh)
+        kept = (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)
+        return {
+            key: value
+            for key, value in fresh.items()
+            if not (key.startswith("__") or "mutmut" in key or isinstance(value, kept))
+            and getattr(type(value), "__module__", None) != self.name
+        }
+
+    def values_for(self, mutant: str) -> dict[str, object]:
+        """The values the module computes with ``mutant`` named: the source run again when
+        the mutated function runs at import; otherwise the unchanged values, with every
+        container that import leaves empty (a memo, a cache) new and empty."""
+        function = mutant.rsplit(".", 1)[-1].split("__mutmut_")[0]
+        if function in self.called:
+            return self.run()
+        empty = (dict, list, set)
+        return {k: type(v)() for k, v in self.baseline.items() if isinstance(v, empty) and not v}
+
+
+_IMPORTS: dict[str, _Import] = {}
 
 
 def _refresh(name: str) -> dict[str, object]:
-    """Run module ``name``'s source again (the mutant under test is named) and put the
-    values it computes into the live module; returns what to put back. Functions and
-    classes stay the live ones (tests and other modules hold them), and so do instances of
-    the module's own classes; memos come back empty."""
+    """Put the values module ``name`` computes with the mutant under test named into the
+    live module; returns what to put back. Functions and classes stay the live ones (tests
+    and other modules hold them), and so do instances of the module's own classes; memos
+    come back empty."""
+    found = _IMPORTS.get(name)
+    if found is None:
+        found = _IMPORTS[name] = _Import(name)
     module = sys.modules[name]
-    fresh: dict[str, object] = {
-        "__name__": name,
-        "__package__": module.__package__,
-        "__file__": module.__file__,
-        "__spec__": module.__spec__,
-        "__builtins__": __builtins__,
-    }
-    assert module.__file__ is not None
-    code = _COMPILED.get(name)
-    if code is None:  # mutmut's trampolined module is large: compiled once per session
-        source = Path(module.__file__).read_text("utf-8")
-        code = _COMPILED[name] = compile(source, module.__file__, "exec")
-    exec(code, fresh)
-    kept = (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)
     saved: dict[str, object] = {}
-    for key, value in fresh.items():
-        if key.startswith("__") or "mutmut" in key or isinstance(value, kept):
-            continue
-        if getattr(type(value), "__module__", None) == name:
-            continue
+    for key, value in found.values_for(os.environ.get("MUTANT_UNDER_TEST", "")).items():
         saved[key] = module.__dict__.get(key, _MISSING)
         module.__dict__[key] = value
     return saved
