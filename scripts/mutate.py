@@ -62,7 +62,12 @@ PYTHON = {
     "policy": ("antiextract/request/policy.py", ("tests/test_policy.py",)),
     "evidence": (
         "antiextract/model/evidence.py",
-        ("tests/test_evidence.py", "tests/test_evidence_fold.py", "tests/test_policy_evidence.py"),
+        (
+            "tests/test_evidence.py",
+            "tests/test_evidence_bounds.py",
+            "tests/test_evidence_fold.py",
+            "tests/test_policy_evidence.py",
+        ),
     ),
     "signals": (
         "antiextract/request/signals.py",
