@@ -633,8 +633,9 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
             "Written by `scripts/mutate.py` (`make mutate`); do not edit by hand. Python: mutmut "
             "over each pure module with the test files named for what it tests; Lua: "
             "`scripts/lua_mutants.py` (one constant, operator, connective or index at a time), "
-            "each mutant loaded into a RedisStore and the store and cohort tests run on a real "
-            "Redis. A timeout counts as killed. *Equivalent* mutants are those listed with a "
+            "each mutant loaded where the code loads it (a RedisStore, the intelligence "
+            "plane's Redis analyser) and the tests named for it run on a real Redis. A timeout "
+            "counts as killed. *Equivalent* mutants are those listed with a "
             "reason in `scripts/equivalent-mutants.toml`; *not run*: left when a script's "
             "time budget (`--budget`) ran out. The kill rate is over the others.",
             "",
@@ -654,10 +655,14 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
             "- mutmut mutates inside functions only: module-level constants (`HOURS_FROM`, "
             "`KIND_WEIGHT`, the harvest weights, ...) are not mutated here; "
             "`scripts/mutants.py` holds named mutants of the ones that matter most.",
-            "- `signals` computes its lexicon when imported and memoizes readings: its "
-            "mutants run with a fresh import each (mutmut's forkserver without warm-up), "
-            "which is slow; a row with many *not run* is a run cut by its budget, and an "
-            "`exit` status is a worker that failed, counted as not killed.",
+            "- `signals` builds its lexicon's automata when imported and memoizes system "
+            "prompts: mutmut's forked workers would test its mutants against tables the "
+            "unchanged code built. Its mutants run in one pytest session instead "
+            "(`scripts/mutation_session.py`), mutmut's trampolines naming each in turn; for a "
+            "mutant of a function the import calls, the module's source runs again with the "
+            "mutant named and its computed values replace the live ones for that mutant's "
+            "tests; for the others the memo starts empty. A mutant that makes the import "
+            "fail counts as killed.",
             "- A budget (`--budget`) cuts a long run: *not run* mutants are outside the kill "
             "rate, so a rate with many of them is over a part of the file only.",
             "- A test failing because Redis answered after the hot-path client's 0.25 s is "
