@@ -85,6 +85,38 @@ SHAPES = [
 ]
 
 
+# Identifier shapes on the raw text (no coding word in any of these): snake_case 1.5,
+# camelCase 1.0 (a lower, an upper, a lower), obj.call(...) 1.5 or else a dotted name
+# (two letters, a dot, two letters) 1.0, a shell or REPL prompt opening a line 1.5, a stack
+# frame ("\n\tat ", "\n    at ") 2.0; several add up.
+SHAPES += [
+    ("see row_count", 1.5),
+    ("see zap_2", 1.5),  # a letter, "_", a digit
+    ("_private alone", 0.0),  # "_" with no letter before it
+    ("call myFunc now", 1.0),
+    ("xYz", 1.0),
+    ("call myX now", 0.0),  # no lower case after the capital
+    ("see HTTPServer", 0.0),  # capitals, then lower case: not camelCase
+    ("zz obj.zap(x)", 1.5),
+    ("see os.path here", 1.0),
+    ("e.g. this", 0.0),
+    ("(see a.b)", 0.0),  # one letter each side, the bracket not after a name
+    ("$ ls -la", 1.5),
+    ("zz\n$ ls -la", 1.5),
+    ("zz\n> zz", 1.5),
+    ("zz\n>zz", 0.0),
+    ("zz $ zz", 0.0),
+    ("oops\n\tat zz", 2.0),
+    ("oops\n    at zz", 2.0),
+    ("row_count and rowCount", 1.5 + 1.0),
+    ("row_count and obj.zap(x)", 1.5 + 1.5),
+    ("row_count and os.path", 1.5 + 1.0),
+    ("row_count\n$ zz", 1.5 + 1.5),
+    ("row_count\n\tat zz", 1.5 + 2.0),
+    ("$ obj.zap(x)\n\tat zz", 1.5 + 1.5 + 2.0),
+]
+
+
 @pytest.mark.parametrize(("text", "focus"), SHAPES)
 def test_code_shapes_count_once_each(text: str, focus: float) -> None:
     assert read_text(text).focus == pytest.approx(focus)
