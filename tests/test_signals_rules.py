@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from antiextract.request.signals import read_text
+from antiextract.request.signals import fold, read_text
 
 # (prompt, asks for reasoning?) - grouped by the rule that decides it
 RULES = [
@@ -146,3 +146,29 @@ def test_a_prompt_of_exactly_two_edges_is_read_whole() -> None:
     text += _padded("on methodically about this.", 2048)  # ... the second goes on
     assert len(text) == 4096 and demand in text
     assert read_text(text).elicit
+
+
+def test_your_reaches_28_characters_before_a_process_noun_and_22_after() -> None:
+    """ "your"/"in full" make a process noun a demand within 28 characters before it and 22
+    after it (word start to word start), not one further: the bounds themselves count."""
+    assert read_text("your zz z z z z z z z z z z reasoning").elicit  # 28 before
+    assert not read_text("your zzz z z z z z z z z z z reasoning").elicit  # 29
+    assert read_text("reasoning z z z z z z in full").elicit  # 22 after
+    assert not read_text("reasoning zz z z z z z z in full").elicit  # 23
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Ｓｔｅｐ\u3000ＢＹ\u3000ｓｔｅｐ", "step by step"),  # full width, ideographic spaces
+        ("ﬁnd the ﬂaw", "find the flaw"),  # ligatures
+        ("soft\u00adhyphen zero\u200bwidth", "softhyphen zerowidth"),  # invisible: gone
+        ("a\u2014b it\u2019s", "a-b it's"),  # dashes and apostrophes: ASCII
+        ("explícame débogue", "explicame debogue"),  # Latin accents dropped
+        # a letter of each two-byte Latin lead byte: the accented ones lose their accents
+        ("é ą ő ƒ ǎ ȁ ɑ", "e a o ƒ a a ɑ"),
+        ("Tab\tand\nline  end", "tab and line end"),
+    ],
+)
+def test_fold_on_hand_worked_text(text: str, folded: str) -> None:
+    assert fold(text) == folded
