@@ -50,6 +50,11 @@ RULES = [
     ("Ponder openly whether tea is better than coffee.", True),
     # a process noun at a "thinking about" (not a process), then one that is
     ("I was thinking about pandas; please explain each calculation and tell me the result.", True),
+    # "reason" and "deliberate" as an order opening a sentence, not inside one
+    ("Reason.", True),
+    ("Please reason about it.", True),
+    ("Deliberate.", True),
+    ("I have no reason to doubt it.", False),
 ]
 
 
