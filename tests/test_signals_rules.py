@@ -119,6 +119,16 @@ SHAPES += [
     ("row_count\n$ zz", 1.5 + 1.5),
     ("row_count\n\tat zz", 1.5 + 2.0),
     ("$ obj.zap(x)\n\tat zz", 1.5 + 1.5 + 2.0),
+    # code punctuation from the lexicon's SHAPES: "std::" 2.0 and "::" 1.5, overlapping,
+    # both count; "std::" needs a word boundary before it; "select count(" and "count(*)"
+    # overlap and both count; a file extension counts once however many files, and needs
+    # the word to end: "main.gox" is only a dotted name
+    ("zz std::vector zz", 2.0 + 1.5),
+    ("zz xstd::vector zz", 1.5),
+    ("zz select count(*) zz", 2.0 + 2.0),
+    ("zz a.go b.go c.py", 1.5 + 1.5),
+    ("zz main.gox and b.py zz", 1.0 + 1.5),
+    ("see main.go", 1.5 + 1.0),  # a file name that ends the text
 ]
 
 
