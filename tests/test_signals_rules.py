@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from antiextract.request.signals import fold, read_text
+from antiextract.request.apis import RequestFacts
+from antiextract.request.signals import capability_focus, elicits_reasoning, fold, read_text
 
 # (prompt, asks for reasoning?) - grouped by the rule that decides it
 RULES = [
@@ -187,3 +188,39 @@ def test_your_reaches_28_characters_before_a_process_noun_and_22_after() -> None
 )
 def test_fold_on_hand_worked_text(text: str, folded: str) -> None:
     assert fold(text) == folded
+
+
+def test_a_long_prompt_under_three_edges_is_not_read_whole() -> None:
+    """5,000 characters (more than 2 x 2048, less than 3 x 2048): the middle is not read."""
+    demand = "Reason methodically about this."
+    text = "zz " * 700 + _padded(demand, 800) + "zz " * 700
+    assert len(text) == 5_000
+    assert not read_text(text).elicit
+
+
+def _facts(user: str, system: str = "") -> RequestFacts:
+    return RequestFacts(family="chat", parsed=True, user_text=user, system_text=system)
+
+
+@pytest.mark.parametrize(
+    ("user", "system", "coding"),
+    [
+        # the system prompt's focus counts half, at most half the bar (2.0): 1.0 + 0.5
+        ("see os.path here", "see os.path here", False),  # 1.0 + 0.5 = 1.5
+        ("see row_count", "see os.path here", True),  # 1.5 + 0.5 = 2.0: the bar itself
+        ("see os.path here", "see row_count", False),  # 1.0 + 0.75 = 1.75
+        ("see os.path here", "$ obj.zap(x)\n\tat zz", True),  # 1.0 + min(2.5, 1.0) = 2.0
+        ("hello there", "$ obj.zap(x)\n\tat zz", False),  # 0 + 1.0: a system prompt alone
+    ],
+)
+def test_the_system_prompt_counts_half_and_at_most_half_the_bar(
+    user: str, system: str, coding: bool
+) -> None:
+    assert capability_focus(_facts(user, system)) is coding  # the user's text read here
+    assert capability_focus(_facts(user, system), read_text(user)) is coding
+
+
+def test_a_demand_in_the_system_prompt_or_the_users_text_elicits() -> None:
+    assert elicits_reasoning(_facts("Reason methodically about this."))
+    assert elicits_reasoning(_facts("What is 2 + 2?", "Reason methodically about this."))
+    assert not elicits_reasoning(_facts("What is 2 + 2?", "You are a helpful assistant."))
