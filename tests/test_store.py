@@ -532,7 +532,12 @@ async def test_a_request_refused_by_its_ip_gives_back_its_account_window_count(k
     window with 3 counted, the next request fits once the 3 weigh 2: 30 s to the window's
     end plus a third of the next one (3 x 2/3 + 0 + 1 = 3), 50 s in all."""
     t = 1_800_000_000.0 + 30  # 1_800_000_000 is a multiple of 60
-    limits = test_limits(account=(WindowLimit("account", 3, 60),), ip=(WindowLimit("ip", 1, 60),))
+    # a second account window (4 per hour) that gives its counts back too: a's fourth
+    # allowed request would be refused by it, were the refused one still counted there
+    limits = test_limits(
+        account=(WindowLimit("account", 3, 60), WindowLimit("account", 4, 3_600)),
+        ip=(WindowLimit("ip", 1, 60),),
+    )
     store = await _store_of(kind, limits)
     try:
         assert (await store.evaluate("a", "y", 1, t)).allowed
@@ -546,6 +551,11 @@ async def test_a_request_refused_by_its_ip_gives_back_its_account_window_count(k
         out = await store.evaluate("a", "v", 1, t)
         assert not out.allowed and out.denied_by == "account-3-per-60s"
         assert out.retry_after == pytest.approx(50.0)
+        # two minutes on, the minute's window is empty; the hour's holds a's three: a
+        # fourth fits it, a fifth does not
+        assert (await store.evaluate("a", "u", 1, t + 120)).allowed
+        out = await store.evaluate("a", "x", 1, t + 120)
+        assert not out.allowed and out.denied_by == "account-4-per-3600s"
         # b's very first request, from y (used): its one count comes back to none
         assert (await store.evaluate("b", "y", 1, t)).denied_by == "ip-1-per-60s"
         for ip in ("p", "q", "r"):
