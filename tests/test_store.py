@@ -672,3 +672,22 @@ async def test_a_settlement_keeps_a_charged_accounts_long_block(make_store, cloc
     if store.label == "redis":
         pttl = await store.client.pttl(store.account_key("a"))
         assert (year - 10 + 59) * 1000 < pttl <= (year - 10 + 60) * 1000, pttl
+
+
+async def test_undo_restores_exactly_only_a_bucket_its_take_left_as_it_was() -> None:
+    """An undo stamped with the time of the bucket's last write but another level (a
+    concurrent take at the same instant) adds its cost back: a at t takes 500 (500),
+    at t + 5 takes 200 (350); an undo of 100 taken at t + 5 that left 400 finds 350:
+    350 + 100 = 450, not the state before its take."""
+    t = 1_800_000_000.0
+    store = await _store_of("redis-per-slot", test_limits(account=(), ip=()))
+    try:
+        assert (await store.evaluate("a", "y", 500, t)).allowed
+        assert (await store.evaluate("a", "y", 200, t + 5)).tokens == pytest.approx(350)
+        args = ["account", t + 5, 400, "", "", 100, 1000, 10]
+        await store._undo(keys=[store.account_key("a")], args=args, client=store.client)
+        state = await store.account_state("a", t + 5)
+        assert state is not None and state["tokens"] == pytest.approx(450)
+        assert state["updated"] == t + 5
+    finally:
+        await store.close()
