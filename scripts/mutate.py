@@ -59,7 +59,10 @@ PYTHON = {
     "risk": ("antiextract/model/risk.py", ("tests/test_risk.py", "tests/test_store.py")),
     "cohorts": ("antiextract/model/cohorts.py", ("tests/test_cohorts.py",)),
     "bucket": ("antiextract/model/bucket.py", ("tests/test_store.py",)),
-    "policy": ("antiextract/request/policy.py", ("tests/test_policy.py",)),
+    "policy": (
+        "antiextract/request/policy.py",
+        ("tests/test_policy.py", "tests/test_policy_evidence.py"),
+    ),
     "evidence": (
         "antiextract/model/evidence.py",
         (
