@@ -100,6 +100,7 @@ def test_the_first_record_at_time_zero_decays_nothing() -> None:
     e = Evidence()
     observe(e, 0.0, kinds_shown(ELICIT | FOCUS | SINGLE, None, e, M), M)
     assert e.totals[0] == pytest.approx(2.0) and e.t == 0.0
+    assert score(e, 0.0, M) == pytest.approx(2.0)  # observed at 0: a score, not "none yet"
     observe(e, DAY, kinds_shown(ELICIT | FOCUS | SINGLE, None, e, M), M)
     assert e.totals[0] == pytest.approx(3.0)
 
@@ -117,3 +118,6 @@ def test_how_long_a_score_matters_at_the_edges() -> None:
     zero = EvidenceModel(offset=0.0, half_life=DAY)
     assert relevant_until(0.1, T0, zero) == T0 + zero.ttl
     assert relevant_until(2 * M.offset, T0, M) == pytest.approx(T0 + DAY)
+    assert relevant_until(0.0, T0, zero) == T0  # nothing, with offset 0: never mattered
+    two = EvidenceModel(offset=2.0, half_life=DAY)
+    assert relevant_until(8.0, T0, two) == pytest.approx(T0 + 2 * DAY)  # 8 -> 4 -> 2
