@@ -214,6 +214,13 @@ MUTANTS = (
         COHORTS,
     ),
     Mutant(
+        "evidence-harvest-shape",  # the harvest kind shown without single-turn
+        "antiextract/model/evidence.py",
+        "HARVEST_SHAPE = ELICIT | FOCUS | SINGLE",
+        "HARVEST_SHAPE = ELICIT | FOCUS",
+        ("tests/test_evidence_bounds.py",),
+    ),
+    Mutant(
         "campaign-bucket-refill-lua",
         CAMPAIGN_LUA,
         "level = refill(tokens, ts, now, cap, rate, 1)",

@@ -3,7 +3,7 @@
 Python: mutmut 3 over the pure modules in ``PYTHON``, each against the test files named
 for what it tests (mutmut runs, for each mutant, the tests among those that call the
 mutated function). Lua: our own mutator (``scripts/lua_mutants.py``: one constant,
-operator, connective or index at a time) over every ``antiextract/store/*.lua``; each
+operator, connective or index at a time) over every ``antiextract/{store,intel}/*.lua``; each
 mutant is loaded into RedisStore through the store's normal script-building path (the
 copy's files are what ``importlib.resources`` reads) and the store and cohort tests run
 against a real Redis: a private redis-server this tool starts on a free port for each
@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -58,26 +57,48 @@ COPIED = ("antiextract", "tests", "benchmarks", "pyproject.toml")
 # module -> (path, the test files named for what it tests)
 PYTHON = {
     "risk": ("antiextract/model/risk.py", ("tests/test_risk.py", "tests/test_store.py")),
-    "cohorts": ("antiextract/model/cohorts.py", ("tests/test_cohorts.py",)),
+    # fold_counts and update_cohort are the analysers' now: their tests meet its mutants
+    "cohorts": (
+        "antiextract/model/cohorts.py",
+        ("tests/test_cohorts.py", "tests/test_intel_memory.py", "tests/test_intel_redis.py"),
+    ),
     "bucket": ("antiextract/model/bucket.py", ("tests/test_store.py",)),
-    "policy": ("antiextract/request/policy.py", ("tests/test_policy.py",)),
+    "policy": (
+        "antiextract/request/policy.py",
+        ("tests/test_policy.py", "tests/test_policy_evidence.py"),
+    ),
+    "evidence": (
+        "antiextract/model/evidence.py",
+        (
+            "tests/test_evidence.py",
+            "tests/test_evidence_bounds.py",
+            "tests/test_evidence_fold.py",
+            "tests/test_policy_evidence.py",
+        ),
+    ),
     "signals": (
         "antiextract/request/signals.py",
-        ("tests/test_signals.py", "tests/test_heldout_corpus.py"),
+        ("tests/test_signals.py", "tests/test_signals_rules.py", "tests/test_heldout_corpus.py"),
     ),
 }
 # Modules that compute tables when imported (signals builds its lexicon with _entries and
-# memoizes readings): mutmut's default forks each mutant from a process that imported them
-# already, so a mutant of that code would never run. Each mutant's worker imports afresh.
+# memoizes readings): mutmut's forked workers start from a process that imported them
+# already, so a mutant of that code would never run (and a fresh interpreter per mutant is
+# too slow for 800 of them). They run in one pytest session instead (mutation_session),
+# where each mutant's import-time values are computed again with the mutant named.
 FRESH_IMPORT = {"signals"}
-LUA_DIR = "antiextract/store"
-# Every script found in LUA_DIR is mutated, against the store tests (they load the scripts
-# into a RedisStore and hold it to the memory store and hand-worked values), the
-# campaign buckets' scripts against the cohort tests too.
+LUA_DIRS = ("antiextract/store", "antiextract/intel")
+# Every script found in LUA_DIRS is mutated (a script is named by its file name, unique
+# across them), by default against the store tests (they load the scripts into a
+# RedisStore and hold it to the memory store and hand-worked values); the campaign
+# buckets' scripts against the cohort tests too, the intelligence plane's against the
+# tests of the Redis analyser that loads them (held to the memory one and the model).
 LUA_TESTS = ("tests/test_store.py",)
 LUA_TESTS_BY_SCRIPT: dict[str, tuple[str, ...]] = {
     "campaign.lua": ("tests/test_store.py", "tests/test_cohorts.py"),
     "combined.lua": ("tests/test_store.py", "tests/test_cohorts.py"),
+    "fold.lua": ("tests/test_intel_redis.py",),
+    "evidence.lua": ("tests/test_evidence_fold.py",),
 }
 LUA_TIMEOUT = 60.0  # seconds one mutant may run a test before Redis is told SCRIPT KILL
 
@@ -104,6 +125,8 @@ class Result:
     mutants: list[Mutant] = field(default_factory=list)
     seconds: float = 0.0
     sample: int | None = None
+    resumed: str = ""  # --resume: the commit whose kills were kept (same file, same sha256)
+    kept: int = 0  # how many
 
     def counts(self) -> dict[str, object]:
         by: dict[str, int] = {}
@@ -204,7 +227,8 @@ def reapply(report: dict[str, dict[str, object]], listed: list[dict[str, str]]) 
         for m in mutants:
             if not m.raw:
                 m.raw = "survived" if m.status == "equivalent" else m.status
-        kept = {k: data[k] for k in ("target", "path", "sha256", "tests", "seconds", "sample")}
+        names = ("target", "path", "sha256", "tests", "seconds", "sample", "resumed", "kept")
+        kept = {k: data[k] for k in names if k in data}
         result = Result(**kept, mutants=mutants)
         mark_equivalents(result, listed)
         data["mutants"] = [asdict(m) for m in mutants]
@@ -259,7 +283,7 @@ def _diff_lines(diff: str) -> tuple[str, str]:
     return " / ".join(minus), " / ".join(plus)
 
 
-def run_python(module: str, budget: float | None = None) -> Result:
+def run_python(module: str, budget: float | None = None, only: set[str] | None = None) -> Result:
     path, tests = PYTHON[module]
     result = Result(module, path, sha256(ROOT / path), tests)
     started = time.monotonic()
@@ -284,7 +308,8 @@ def run_python(module: str, budget: float | None = None) -> Result:
             f.write(config)
         # One mutant at a time: the Redis tests flush their database per test, so two
         # mutants' tests running side by side would wipe each other's state.
-        done = _mutmut(where, url, "run", "--max-children", "1", budget=budget)
+        names = sorted(only) if only is not None else []
+        done = _mutmut(where, url, "run", "--max-children", "1", *names, budget=budget)
         meta = json.loads((where / "mutants" / (path + ".meta")).read_text("utf-8"))
         codes: dict[str, int | None] = meta["exit_code_by_key"]
         if not codes:
@@ -316,16 +341,25 @@ def run_python(module: str, budget: float | None = None) -> Result:
 
 
 def lua_scripts() -> list[str]:
-    return sorted(p.name for p in (ROOT / LUA_DIR).glob("*.lua"))
+    names = [p.name for d in LUA_DIRS for p in (ROOT / d).glob("*.lua")]
+    assert len(names) == len(set(names)), "two Lua scripts share a name"
+    return sorted(names)
 
 
-def run_lua(script: str, budget: float | None = None) -> Result:
-    source = ROOT / LUA_DIR / script
+def lua_path(script: str) -> str:
+    """The script's path in the checkout, relative to its root."""
+    return next(f"{d}/{script}" for d in LUA_DIRS if (ROOT / d / script).exists())
+
+
+def run_lua(script: str, budget: float | None = None, only: set[str] | None = None) -> Result:
+    source = ROOT / lua_path(script)
     tests = LUA_TESTS_BY_SCRIPT.get(script, LUA_TESTS)
-    result = Result(script, f"{LUA_DIR}/{script}", sha256(source), tests)
+    result = Result(script, lua_path(script), sha256(source), tests)
     text = source.read_text("utf-8")
     found = lua_mutants.sites(text)
     numbered = list(enumerate(found, 1))
+    if only is not None:
+        numbered = [(n, site) for n, site in numbered if f"{script}#{n}" in only]
     # Mutants listed as equivalent last: they cost a whole run each, and when a budget
     # runs out it is they that are left unrun (outside the kill rate either way).
     listed = load_equivalents()
@@ -343,7 +377,7 @@ def run_lua(script: str, budget: float | None = None) -> Result:
         plan.write_text(
             json.dumps(
                 {
-                    "path": str(where / LUA_DIR / script),
+                    "path": str(where / lua_path(script)),
                     "mutants": [
                         {"n": n, "text": site.apply(text), "where": f"line {site.line}"}
                         for n, site in numbered
@@ -386,11 +420,10 @@ def _is_listed(m: Mutant, listed: list[dict[str, str]]) -> bool:
     return any(_matches(e, m) for e in listed)
 
 
-def _mutmut_sample(
-    where: Path, module: str, n: int, seed: int, listed: list[dict[str, str]]
-) -> list[tuple[Mutant, dict]]:
-    """Write mutmut's trampolined version of ``module`` into the copy and draw ``n`` of its
-    mutants; each is run by naming it in MUTANT_UNDER_TEST (no stats run, no new process)."""
+def _mutmut_mutants(where: Path, module: str) -> list[tuple[Mutant, dict]]:
+    """Write mutmut's trampolined version of ``module`` into the copy; its mutants, each
+    a plan entry run by naming it in MUTANT_UNDER_TEST (no stats run, no new process).
+    A module in FRESH_IMPORT has its import-time values computed again for each."""
     from mutmut.mutation.file_mutation import mutate_file_contents
 
     path, tests = PYTHON[module]
@@ -400,6 +433,7 @@ def _mutmut_sample(
     (where / path).write_text(mutated.code, "utf-8")
     lines = mutated.code.splitlines()
     dotted = path.removesuffix(".py").replace("/", ".")
+    refresh = [dotted] if module in FRESH_IMPORT else []
     out = []
     for name in sorted(mutated.mutant_names):
         function = name.rsplit("__mutmut_", 1)[0]
@@ -414,10 +448,71 @@ def _mutmut_sample(
         after = " / ".join(d[2:] for d in diff if d.startswith("+ "))
         kind = function.removeprefix("x_").removeprefix("xǁ").replace("ǁ", ".")
         m = Mutant(module, f"{dotted}.{name}", kind, before, after)
-        if not _is_listed(m, listed):  # a known survivor proves nothing and costs the most
-            out.append((m, {"n": m.name, "env": m.name, "tests": list(tests)}))
+        entry = {"n": m.name, "env": m.name, "tests": list(tests), "refresh": refresh}
+        out.append((m, entry))
+    return out
+
+
+def _mutmut_sample(
+    where: Path, module: str, n: int, seed: int, listed: list[dict[str, str]]
+) -> list[tuple[Mutant, dict]]:
+    """``n`` of ``module``'s mutmut mutants, drawn with ``seed`` among those not listed
+    as equivalent (a known survivor proves nothing and costs the most)."""
+    out = [(m, p) for m, p in _mutmut_mutants(where, module) if not _is_listed(m, listed)]
     pick = random.Random(f"{seed}:{module}")
     return sorted(pick.sample(out, min(n, len(out))), key=lambda x: x[0].name)
+
+
+def run_python_session(
+    module: str, budget: float | None = None, only: set[str] | None = None
+) -> Result:
+    """Every mutmut mutant of ``module`` in one pytest session (mutation_session), the
+    module's import-time values computed again for each: for modules in FRESH_IMPORT,
+    whose tables mutmut's forked workers would have computed with the unchanged code."""
+    path, tests = PYTHON[module]
+    result = Result(module, path, sha256(ROOT / path), tests)
+    listed = load_equivalents()
+    started = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix=f"antiextract-session-{module}-") as tmp,
+        private_redis() as url,
+    ):
+        where = Path(tmp)
+        copy_checkout(where)
+        with open(where / "pyproject.toml", "a", encoding="utf-8") as f:
+            f.write('\n[tool.mutmut]\nsource_paths = ["antiextract"]\n')  # mutmut reads it
+        found = _mutmut_mutants(where, module)
+        if only is not None:
+            found = [(m, p) for m, p in found if m.name in only]
+        # listed ones last: when a budget runs out it is they that are left unrun
+        found.sort(key=lambda mp: _is_listed(mp[0], listed))
+        plan = where / "plan.json"
+        plan.write_text(
+            json.dumps({"mutants": [p for _, p in found], "timeout": LUA_TIMEOUT}), "utf-8"
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "ANTIEXTRACT_LUA_PLAN": str(plan),
+            "ANTIEXTRACT_TEST_REDIS_URL": url,
+        }
+        env.pop("MUTANT_UNDER_TEST", None)
+        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        done = _run_for(budget, [*pytest, "-p", "mutation_session", *tests], where, env)
+        out = where / "plan.out.json"
+        if not out.exists():
+            raise SystemExit(f"the session for {module} ended early:\n{done.stdout[-4000:]}")
+        verdicts = json.loads(out.read_text("utf-8"))
+    if verdicts.get("baseline"):
+        raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
+    unrun = {"status": "not run", "killer": ""}
+    for m, _ in sorted(found, key=lambda mp: mp[0].name):
+        v = verdicts["mutants"].get(m.name, unrun)
+        m.status, m.killer = v["status"], v["killer"]
+        result.mutants.append(m)
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
 
 
 def run_sample(
@@ -427,7 +522,6 @@ def run_sample(
     the targets' test files (each mutant meets only its own target's)."""
     results = {}
     plans: list[tuple[Mutant, dict]] = []
-    fresh: list[tuple[Mutant, dict]] = []
     tests: set[str] = set()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="antiextract-sample-") as tmp, private_redis() as url:
@@ -440,7 +534,7 @@ def run_sample(
                 path, own = PYTHON[target]
                 picked = _mutmut_sample(where, target, n, seed, listed)
             else:
-                path, own = f"{LUA_DIR}/{target}", LUA_TESTS_BY_SCRIPT.get(target, LUA_TESTS)
+                path, own = lua_path(target), LUA_TESTS_BY_SCRIPT.get(target, LUA_TESTS)
                 text = (ROOT / path).read_text("utf-8")
                 found = []
                 for k, site in enumerate(lua_mutants.sites(text), 1):
@@ -454,9 +548,6 @@ def run_sample(
                     found[i] for i in sorted(pick.sample(range(len(found)), min(n, len(found))))
                 ]
             results[target] = Result(target, path, sha256(ROOT / path), own, sample=n)
-            if target in FRESH_IMPORT:
-                fresh += picked  # each in a process of its own, named before the import
-                continue
             plans += picked
             tests |= set(own)
         plan = where / "plan.json"
@@ -489,20 +580,6 @@ def run_sample(
             if not out.exists():
                 raise SystemExit(f"the sample's session ended early:\n{done.stdout[-4000:]}")
             verdicts = json.loads(out.read_text("utf-8"))
-        for m, p in fresh:
-            env.pop("ANTIEXTRACT_LUA_PLAN", None)
-            alone = subprocess.run(
-                [*pytest, "-x", "-p", "mutation_session", *p["tests"]],
-                cwd=where,
-                env={**env, "MUTANT_UNDER_TEST": p["env"]},
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            failed = re.findall(r"^FAILED (\S+)", alone.stdout, re.MULTILINE)
-            status = "survived" if alone.returncode == 0 else "killed"
-            verdicts["mutants"][p["n"]] = {"status": status, "killer": ",".join(failed[:1])}
-            plans.append((m, p))
     if verdicts.get("baseline"):
         raise SystemExit(f"the unchanged code fails its tests: {verdicts['baseline']}")
     for m, p in plans:
@@ -546,6 +623,16 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
                 )
     judged = total["mutants"] - total["equivalent"] - total["not_run"]
     rate = 100 * total["killed"] / judged if judged else 100.0
+    resumed = [
+        f"- `{t}`: the kills of {results[t]['kept']} mutants kept from its run at "
+        f"`{results[t]['resumed'][:12]}` on the same file (`--resume`); the others run again "
+        "at the row's commit, and its time is the two runs' sum."
+        for t in order
+        if t in results and results[t].get("resumed")
+    ]
+    if resumed:
+        head = "Resumed rows (tests were added since, the file is unchanged):"
+        resumed = ["", head, "", *resumed]
     text = "\n".join(
         [
             "# Mutation testing",
@@ -553,8 +640,9 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
             "Written by `scripts/mutate.py` (`make mutate`); do not edit by hand. Python: mutmut "
             "over each pure module with the test files named for what it tests; Lua: "
             "`scripts/lua_mutants.py` (one constant, operator, connective or index at a time), "
-            "each mutant loaded into a RedisStore and the store and cohort tests run on a real "
-            "Redis. A timeout counts as killed. *Equivalent* mutants are those listed with a "
+            "each mutant loaded where the code loads it (a RedisStore, the intelligence "
+            "plane's Redis analyser) and the tests named for it run on a real Redis. A timeout "
+            "counts as killed. *Equivalent* mutants are those listed with a "
             "reason in `scripts/equivalent-mutants.toml`; *not run*: left when a script's "
             "time budget (`--budget`) ran out. The kill rate is over the others.",
             "",
@@ -567,16 +655,21 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
             "",
             "`commit` is the checkout each target ran at (`+changes`: with uncommitted changes "
             "to antiextract/ or tests/), `sha256` that of the file mutated.",
+            *resumed,
             "",
             "## What this does not cover",
             "",
             "- mutmut mutates inside functions only: module-level constants (`HOURS_FROM`, "
             "`KIND_WEIGHT`, the harvest weights, ...) are not mutated here; "
             "`scripts/mutants.py` holds named mutants of the ones that matter most.",
-            "- `signals` computes its lexicon when imported and memoizes readings: its "
-            "mutants run with a fresh import each (mutmut's forkserver without warm-up), "
-            "which is slow; a row with many *not run* is a run cut by its budget, and an "
-            "`exit` status is a worker that failed, counted as not killed.",
+            "- `signals` builds its lexicon's automata when imported and memoizes system "
+            "prompts: mutmut's forked workers would test its mutants against tables the "
+            "unchanged code built. Its mutants run in one pytest session instead "
+            "(`scripts/mutation_session.py`), mutmut's trampolines naming each in turn; for a "
+            "mutant of a function the import calls, the module's source runs again with the "
+            "mutant named and its computed values replace the live ones for that mutant's "
+            "tests; for the others the memo starts empty. A mutant that makes the import "
+            "fail counts as killed.",
             "- A budget (`--budget`) cuts a long run: *not run* mutants are outside the kill "
             "rate, so a rate with many of them is over a part of the file only.",
             "- A test failing because Redis answered after the hot-path client's 0.25 s is "
@@ -588,6 +681,27 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
         ]
     )
     (RESULTS / "mutation.md").write_text(text, "utf-8")
+
+
+def _resumed(result: Result, stored: dict, only: set[str]) -> Result:
+    """The new verdicts of the mutants in ``only``, the stored ones (kills) of the rest,
+    in the stored row's order."""
+    new = {m.name: m for m in result.mutants if m.name in only}
+    fields = set(Mutant.__dataclass_fields__)
+    mutants = []
+    for data in stored["mutants"]:
+        if data["name"] in new:
+            mutants.append(new.pop(data["name"]))
+        else:
+            old = Mutant(**{k: v for k, v in data.items() if k in fields})
+            old.status = old.raw or old.status
+            mutants.append(old)
+    mutants += new.values()
+    result.mutants = mutants
+    result.resumed = stored.get("resumed") or stored["commit"]
+    result.kept = len(stored["mutants"]) - len(only)
+    result.seconds = round(result.seconds + stored["seconds"], 1)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -607,6 +721,12 @@ def main(argv: list[str] | None = None) -> int:
         "--trust-baseline",
         action="store_true",
         help="with --sample: skip the run on unchanged code (CI, right after the suite passed)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="a target whose file is unchanged since its stored row (same sha256): run again "
+        "only the mutants not killed then, keep the kills (tests added since, say)",
     )
     parser.add_argument(
         "--reapply",
@@ -641,12 +761,25 @@ def main(argv: list[str] | None = None) -> int:
         done = None
     for k, target in enumerate(chosen):
         at = commit()  # per target: each copies the checkout as it is when it starts
+        stored = report.get(target) if args.resume and done is None else None
+        path = PYTHON[target][0] if target in PYTHON else lua_path(target)
+        if stored is not None and stored["sha256"] != sha256(ROOT / path):
+            print(f"{target}: changed since its stored row, run in full")
+            stored = None
+        only = None
+        if stored is not None:
+            dead = ("killed", "timeout")
+            only = {m["name"] for m in stored["mutants"] if m.get("raw", m["status"]) not in dead}
         if done is not None:
             result = done[k]
+        elif target in FRESH_IMPORT:
+            result = run_python_session(target, args.budget, only)
         elif target in PYTHON:
-            result = run_python(target, args.budget)
+            result = run_python(target, args.budget, only)
         else:
-            result = run_lua(target, args.budget)
+            result = run_lua(target, args.budget, only)
+        if stored is not None and only is not None:
+            result = _resumed(result, stored, only)
         mark_equivalents(result, listed)
         c = result.counts()
         left = [m for m in result.mutants if m.status not in ("killed", "timeout", "equivalent")]

@@ -10,6 +10,12 @@ mutant writes it over the file (or names it in ``MUTANT_UNDER_TEST``) and runs t
 until the first failure (among the mutant's own test files, when it names them), the tests
 that killed earlier mutants first. RedisStore reads its scripts when it is built, which
 every test does, so one session serves every mutant without a new interpreter for each.
+A mutmut mutant may name modules to ``"refresh"``: modules that compute tables when
+imported (signals builds its lexicon's automata with ``_entries``, and memoizes system
+prompts). The trampolines switch functions at call time, but what the module computed at
+import was computed by the unchanged code; so, with the mutant named, the module's source is
+run again in a fresh namespace and every computed value (not its functions, classes or
+mutmut's tables) is put in the live module for that mutant's tests, then put back.
 ``"baseline": false`` skips the run on unchanged code (CI: the suite has just passed). A mutant
 still running a test after the timeout gets Redis's SCRIPT KILL (a script in an endless
 loop) and counts as a timeout. The verdicts go to the plan's name with ``.out.json``.
@@ -20,8 +26,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -75,6 +83,93 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     return True
 
 
+_MISSING = object()
+
+
+class _Import:
+    """What running a module's (trampolined) source computes: its code, compiled once per
+    session (mutmut's version of a module is large), the mutmut functions it calls while
+    it runs (``x_fold``, ``x__entries``: only their mutants change what import computes),
+    and the values it computes, with none named."""
+
+    def __init__(self, name: str) -> None:
+        module = sys.modules[name]
+        assert module.__file__ is not None
+        self.name, self.module = name, module
+        self.code = compile(Path(module.__file__).read_text("utf-8"), module.__file__, "exec")
+        called: set[str] = set()
+        here = module.__file__
+
+        def profile(frame: types.FrameType, event: str, _: object) -> None:
+            if event == "call" and frame.f_code.co_filename == here:
+                called.add(frame.f_code.co_name.split("__mutmut_")[0])
+
+        named = os.environ.pop("MUTANT_UNDER_TEST", None)
+        sys.setprofile(profile)
+        try:
+            self.baseline = self.run()
+        finally:
+            sys.setprofile(None)
+            if named is not None:
+                os.environ["MUTANT_UNDER_TEST"] = named
+        self.called = called
+
+    def run(self) -> dict[str, object]:
+        fresh: dict[str, object] = {
+            "__name__": self.name,
+            "__package__": self.module.__package__,
+            "__file__": self.module.__file__,
+            "__spec__": self.module.__spec__,
+            "__builtins__": __builtins__,
+        }
+        exec(self.code, fresh)
+        kept = (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType)
+        return {
+            key: value
+            for key, value in fresh.items()
+            if not (key.startswith("__") or "mutmut" in key or isinstance(value, kept))
+            and getattr(type(value), "__module__", None) != self.name
+        }
+
+    def values_for(self, mutant: str) -> dict[str, object]:
+        """The values the module computes with ``mutant`` named: the source run again when
+        the mutated function runs at import; otherwise the unchanged values, with every
+        container that import leaves empty (a memo, a cache) new and empty."""
+        function = mutant.rsplit(".", 1)[-1].split("__mutmut_")[0]
+        if function in self.called:
+            return self.run()
+        empty = (dict, list, set)
+        return {k: type(v)() for k, v in self.baseline.items() if isinstance(v, empty) and not v}
+
+
+_IMPORTS: dict[str, _Import] = {}
+
+
+def _refresh(name: str) -> dict[str, object]:
+    """Put the values module ``name`` computes with the mutant under test named into the
+    live module; returns what to put back. Functions and classes stay the live ones (tests
+    and other modules hold them), and so do instances of the module's own classes; memos
+    come back empty."""
+    found = _IMPORTS.get(name)
+    if found is None:
+        found = _IMPORTS[name] = _Import(name)
+    module = sys.modules[name]
+    saved: dict[str, object] = {}
+    for key, value in found.values_for(os.environ.get("MUTANT_UNDER_TEST", "")).items():
+        saved[key] = module.__dict__.get(key, _MISSING)
+        module.__dict__[key] = value
+    return saved
+
+
+def _restore(name: str, saved: dict[str, object]) -> None:
+    module = sys.modules[name]
+    for key, value in saved.items():
+        if value is _MISSING:
+            module.__dict__.pop(key, None)
+        else:
+            module.__dict__[key] = value
+
+
 def _belongs(item: pytest.Item, tests: list[str] | None) -> bool:
     return tests is None or item.nodeid.split("::", 1)[0] in tests
 
@@ -100,6 +195,17 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
                 Path(target).write_text(m["text"], "utf-8")
             if "env" in m:  # a mutmut mutant: its trampolines read the name at every call
                 os.environ["MUTANT_UNDER_TEST"] = m["env"]
+            refreshed = []
+            try:
+                for name in m.get("refresh", ()):
+                    refreshed.append((name, _refresh(name)))
+            except Exception as e:  # the mutant breaks the module's import: that kills it
+                for name, saved in reversed(refreshed):
+                    _restore(name, saved)
+                os.environ.pop("MUTANT_UNDER_TEST", None)
+                verdicts[str(m["n"])] = {"status": "killed", "killer": f"import: {e!r}"[:200]}
+                _write(plan_path, {**out, "mutants": verdicts, "done": False})
+                continue
             timer = threading.Timer(plan["timeout"], _script_kill)
             started = time.monotonic()
             timer.start()
@@ -113,6 +219,8 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
                 if "text" in m:
                     Path(target).write_text(original, "utf-8")
                 os.environ.pop("MUTANT_UNDER_TEST", None)
+                for name, saved in reversed(refreshed):
+                    _restore(name, saved)
             if killer is None:
                 verdicts[str(m["n"])] = {"status": "survived", "killer": ""}
             else:

@@ -25,6 +25,7 @@ from antiextract.intel.redis import (
 )
 from antiextract.intel.verdicts import Verdict
 from antiextract.model.cohorts import CohortModel
+from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE
 from antiextract.store.base import StoreError
 from antiextract.store.redis import RedisStore
 
@@ -657,4 +658,60 @@ async def test_a_failed_publish_is_written_again_by_the_next_round() -> None:
         assert (v.accounts, v.young) == (12, 12)
     finally:
         await intel.stop()
+        await store.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_a_cohort_on_hand_worked_numbers(kind: str) -> None:
+    """One cohort, four requests, each analysed as it comes (min_young 2, full_young 4,
+    min share 0.5, min harvest 0.35, weight 4, half-life 1 h):
+    1. young a (elicit, focus): requests 1, harvest (2 + 2) / 6 = 2/3; one young account
+       < 2: score 0, no verdict.
+    2. young b (elicit, single, extract) one hour later: the counts halve: requests 1.5,
+       elicit 1.5, focus 0.5, single 1, extract 1: harvest (3 + 1 + 1 + 1) / 9 = 2/3;
+       two young of two: score 4 x 2/4 x 1 x 2/3 = 4/3.
+    3. old c (no trait) at once: requests 2.5, harvest 6/15 = 0.4; young share 2/3:
+       score 4 x 1/2 x 2/3 x 0.4 = 8/15.
+    4. young d (all four traits) one hour later: requests 1.25 + 1 = 2.25, elicit 1.75,
+       focus 1.25, single 1.5, extract 1.5: harvest 9 / 13.5 = 2/3; three young of four:
+       score 4 x 3/4 x 3/4 x 2/3 = 1.5.
+    (The example the request-plane cohort test held before the analysers took the counts
+    over; the shared bucket's half of it is campaign.lua's, in test_cohorts.)"""
+    model = CohortModel(
+        min_young=2,
+        full_young=4,
+        min_young_share=0.5,
+        min_harvest=0.35,
+        weight=4.0,
+        half_life=3_600.0,
+    )
+    t = 86_400 * 20_000 + 3_600.0
+    steps = [
+        ("a", True, ELICIT | FOCUS, t, None),
+        ("b", True, ELICIT | SINGLE | EXTRACT, t + 3_600, (4 / 3, 2, 2, 2 / 3)),
+        ("c", False, 0, t + 3_600, (8 / 15, 3, 2, 0.4)),
+        ("d", True, ELICIT | FOCUS | SINGLE | EXTRACT, t + 7_200, (1.5, 4, 3, 2 / 3)),
+    ]
+    store = await redis_store(model)
+    intel: MemoryIntel | RedisIntel
+    if kind == "memory":
+        intel = MemoryIntel(model, verdict_ttl=86_400)
+    else:
+        intel = RedisIntel(store, verdict_ttl=86_400, claim_idle=0.0)
+    try:
+        for account, young, traits, now, expected in steps:
+            intel.emit(Record(now, account, ("t:hand",), young, traits, 100.0))
+            await intel.drain(now)
+            found = intel.cache.lookup(("t:hand",), now)
+            if expected is None:
+                assert found == (), account
+                continue
+            (v,) = found
+            score, accounts, young_n, harvest_ = expected
+            assert (v.accounts, v.young) == (accounts, young_n), account
+            assert (v.score, v.harvest) == pytest.approx((score, harvest_)), account
+            assert v.flagged_at == t + 3_600  # first flagged by b, kept across renewals
+    finally:
+        if isinstance(intel, RedisIntel):
+            await intel.stop()
         await store.close()

@@ -552,3 +552,173 @@ async def test_a_settlement_refills_the_bucket_to_its_own_time_first(make_store,
     await store.settle("a", 100, clock())
     await store.flush()
     assert (await store.account_state("a", clock()))["tokens"] == pytest.approx(500)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis", "redis-per-slot"])
+async def test_a_request_refused_by_its_ip_gives_back_its_account_window_count(kind) -> None:
+    """Account limit 3 per 60 s, IP limit 1 per 60 s. a's first request (from y) counts
+    once in each; a's second from y is refused by y's window, so its account count comes
+    back (undo.lua on Cluster): a can still make two more, from z and w, and only the
+    fourth allowed one (from v) is refused by the account's window. 30 s into the fixed
+    window with 3 counted, the next request fits once the 3 weigh 2: 30 s to the window's
+    end plus a third of the next one (3 x 2/3 + 0 + 1 = 3), 50 s in all."""
+    t = 1_800_000_000.0 + 30  # 1_800_000_000 is a multiple of 60
+    # a second account window (4 per hour) that gives its counts back too: a's fourth
+    # allowed request would be refused by it, were the refused one still counted there
+    limits = test_limits(
+        account=(WindowLimit("account", 3, 60), WindowLimit("account", 4, 3_600)),
+        ip=(WindowLimit("ip", 1, 60),),
+    )
+    store = await _store_of(kind, limits)
+    try:
+        assert (await store.evaluate("a", "y", 1, t)).allowed
+        out = await store.evaluate("a", "y", 1, t)
+        assert not out.allowed and out.denied_by == "ip-1-per-60s"
+        assert out.tokens == pytest.approx(999)  # the refused request's token came back
+        state = await store.account_state("a", t)
+        assert state is not None and state["tokens"] == pytest.approx(999)
+        assert (await store.evaluate("a", "z", 1, t)).allowed
+        assert (await store.evaluate("a", "w", 1, t)).allowed
+        out = await store.evaluate("a", "v", 1, t)
+        assert not out.allowed and out.denied_by == "account-3-per-60s"
+        assert out.retry_after == pytest.approx(50.0)
+        # two minutes on, the minute's window is empty; the hour's holds a's three: a
+        # fourth fits it, a fifth does not
+        assert (await store.evaluate("a", "u", 1, t + 120)).allowed
+        out = await store.evaluate("a", "x", 1, t + 120)
+        assert not out.allowed and out.denied_by == "account-4-per-3600s"
+        # b's very first request, from y (used): its one count comes back to none
+        assert (await store.evaluate("b", "y", 1, t)).denied_by == "ip-1-per-60s"
+        for ip in ("p", "q", "r"):
+            assert (await store.evaluate("b", ip, 1, t)).allowed, ip
+        assert (await store.evaluate("b", "s", 1, t)).denied_by == "account-3-per-60s"
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis", "redis-per-slot"])
+async def test_an_ip_refusal_restores_the_bucket_as_it_was_before_the_take(kind) -> None:
+    """IP limit 1 per 60 s. a spends 300 of 1000 from y at t; at t + 2 a asks 100 from y
+    again: the account half takes it (700 + 2 s x 10/s = 720, less 100: 620), the IP half
+    refuses, and the bucket goes back to 700 at t, exactly as before the take: at t + 12
+    a reads 700 + 12 x 10 = 820, and a request of 50 from z leaves 770."""
+    t = 1_800_000_000.0
+    store = await _store_of(kind, test_limits(account=(), ip=(WindowLimit("ip", 1, 60),)))
+    try:
+        assert (await store.evaluate("a", "y", 300, t)).tokens == pytest.approx(700)
+        out = await store.evaluate("a", "y", 100, t + 2)
+        assert not out.allowed and out.denied_by == "ip-1-per-60s"
+        assert out.tokens == pytest.approx(720)
+        state = await store.account_state("a", t + 12)
+        assert state is not None and state["tokens"] == pytest.approx(820)
+        assert state["updated"] == t
+        assert (await store.evaluate("a", "z", 50, t + 12)).tokens == pytest.approx(770)
+    finally:
+        await store.close()
+
+
+async def test_undo_adds_the_cost_back_when_the_bucket_was_written_since_the_take() -> None:
+    """undo.lua on its own (Cluster: another request of the same account may reach the
+    account's slot between the take and the undo). a takes 500 of 1000 at t (500 left),
+    then 200 at t + 5 (500 + 50 - 200 = 350). An undo of the first take finds the bucket
+    no longer as that take left it (350, not 500): it adds the 500 back at the bucket's
+    own level. Undone at t: 350 + 500 = 850, the update time stays t + 5. A take of 50
+    undone at t + 10: 850 + 5 s x 10/s + 50 = 950, stamped t + 10 (so 970 at t + 12);
+    one of 500 undone at t + 12: 970 + 500, capped at 1000. The IP key's undo takes one
+    count back from each window of now: y, used twice at t, lets one more request
+    through. (Times compared exactly: pytest.approx of a Unix time allows 30 minutes.)"""
+    t = 1_800_000_000.0
+    limits = test_limits(account=(), ip=(WindowLimit("ip", 2, 60),))
+    store = await _store_of("redis-per-slot", limits)
+    try:
+        key = store.account_key("a")
+        assert (await store.evaluate("a", "y", 500, t)).tokens == pytest.approx(500)
+        assert (await store.evaluate("a", "y", 200, t + 5)).tokens == pytest.approx(350)
+        args = ["account", t, 500, "", "", 500, 1000, 10]
+        await store._undo(keys=[key], args=args, client=store.client)
+        state = await store.account_state("a", t + 5)
+        assert state is not None and state["tokens"] == pytest.approx(850)
+        assert state["updated"] == t + 5
+        args = ["account", t + 10, 500, "", "", 50, 1000, 10]
+        await store._undo(keys=[key], args=args, client=store.client)
+        state = await store.account_state("a", t + 10)
+        assert state is not None and state["tokens"] == pytest.approx(950)
+        assert state["updated"] == t + 10
+        state = await store.account_state("a", t + 12)
+        assert state is not None and state["tokens"] == pytest.approx(970)
+        args = ["account", t + 12, 500, "", "", 500, 1000, 10]
+        await store._undo(keys=[key], args=args, client=store.client)
+        state = await store.account_state("a", t + 12)
+        assert state is not None and state["tokens"] == pytest.approx(1000)
+        assert state["updated"] == t + 12
+        assert not (await store.evaluate("b", "y", 1, t + 5)).allowed  # y has its two
+        await store._undo(keys=[store.ip_key("y")], args=["ip", t + 5], client=store.client)
+        assert (await store.evaluate("b", "y", 1, t + 5)).allowed
+    finally:
+        await store.close()
+
+
+async def test_undo_and_settle_leave_a_state_of_another_version_alone() -> None:
+    """A state written in another layout version reads as fresh and is never rewritten
+    by settle.lua or undo.lua (they would write this version's fields into it)."""
+    t = 1_800_000_000.0
+    store = await _store_of("redis-per-slot", test_limits(account=(), ip=()))
+    try:
+        key = store.account_key("a")
+        assert (await store.evaluate("a", "y", 500, t)).allowed
+        await store.client.eval(
+            "local v = cmsgpack.unpack(redis.call('GET', KEYS[1])); v[1] = 99;"
+            " redis.call('SET', KEYS[1], cmsgpack.pack(v))",
+            1,
+            key,
+        )
+        before = await store.client.get(key)
+        await store.settle("a", 100, t + 1)
+        await store.flush()
+        assert await store.client.get(key) == before
+        args = ["account", t + 1, 500, "", "", 500, 1000, 10]
+        await store._undo(keys=[key], args=args, client=store.client)
+        assert await store.client.get(key) == before
+        await store.client.delete(key)
+        await store._undo(keys=[key], args=args, client=store.client)
+        assert await store.client.get(key) is None  # nothing to give back to: nothing made
+    finally:
+        await store.close()
+
+
+async def test_a_settlement_keeps_a_charged_accounts_long_block(make_store, clock) -> None:
+    """An account with a charged bucket, then blocked for a year: a settlement rewrites
+    its state, with the block's end plus a minute as the key's lifetime (keep_for), not
+    the 30-day idle lifetime; and it charges: 900 left at t, 40 dearer 10 s later:
+    900 + 100 - 40 = 960."""
+    store = await make_store()
+    year = 365 * 86_400.0
+    assert (await store.evaluate("a", "i", 100, clock())).tokens == pytest.approx(900)
+    await store.block("a", clock() + year, clock())
+    clock.advance(10)
+    await store.settle("a", 40, clock())
+    await store.flush()
+    state = await store.account_state("a", clock())
+    assert state is not None and state["tokens"] == pytest.approx(960)
+    if store.label == "redis":
+        pttl = await store.client.pttl(store.account_key("a"))
+        assert (year - 10 + 59) * 1000 < pttl <= (year - 10 + 60) * 1000, pttl
+
+
+async def test_undo_restores_exactly_only_a_bucket_its_take_left_as_it_was() -> None:
+    """An undo stamped with the time of the bucket's last write but another level (a
+    concurrent take at the same instant) adds its cost back: a at t takes 500 (500),
+    at t + 5 takes 200 (350); an undo of 100 taken at t + 5 that left 400 finds 350:
+    350 + 100 = 450, not the state before its take."""
+    t = 1_800_000_000.0
+    store = await _store_of("redis-per-slot", test_limits(account=(), ip=()))
+    try:
+        assert (await store.evaluate("a", "y", 500, t)).allowed
+        assert (await store.evaluate("a", "y", 200, t + 5)).tokens == pytest.approx(350)
+        args = ["account", t + 5, 400, "", "", 100, 1000, 10]
+        await store._undo(keys=[store.account_key("a")], args=args, client=store.client)
+        state = await store.account_state("a", t + 5)
+        assert state is not None and state["tokens"] == pytest.approx(450)
+        assert state["updated"] == t + 5
+    finally:
+        await store.close()
