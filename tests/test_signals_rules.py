@@ -80,10 +80,12 @@ def test_the_same_words_too_far_apart_ask_nothing(text: str) -> None:
 
 
 # Focus from code shapes, on text with no coding word: a code fence is 2.0 however often
-# it appears; a file name (a name, a dot, a source extension, the word's end) 1.5; a dotted
-# name ("main.go", "main.gopher") 1.0.
+# it appears, and its backticks are also the weak inline-code shape "`" (0.75), which
+# overlaps it and counts, as "::" does under "std::" below; a file name (a name, a dot,
+# a source extension, the word's end) 1.5; a dotted name ("main.go", "main.gopher") 1.0.
 SHAPES = [
-    ("```\nhello there\n```", 2.0),
+    ("```\nhello there\n```", 2.0 + 0.75),
+    ("use `x` here", 0.75),
     ("see main.go please", 1.5 + 1.0),
     ("see main.gopher please", 1.0),  # not a file name, still a dotted name
     ("see the .go extension", 0.0),  # no name before the dot
