@@ -351,8 +351,10 @@ def _print(console, settings, honest, farm, cohort, evidence, out, log) -> None:
     f = farm.first
     console.print(
         f"Campaign [bold]{cohort or '-'}[/] flagged at {_at(f.get('flagged'))} "
-        f"({f.get('flagged_members', '-')} farm accounts had sent requests by then); first "
-        f"degraded {_at(f.get('degrade'))}, first challenged {_at(f.get('challenge'))}, first "
+        f"({f.get('flagged_members', '-')} farm accounts had sent requests by then). First "
+        "actions of any cause (an account's own risk too: the report's 'first action "
+        f"(any)'): first degraded {_at(f.get('degrade'))}, first challenged "
+        f"{_at(f.get('challenge'))}, first "
         f"solved by ChallengeAuth {_at(f.get('solved'))}, first blocked {_at(f.get('block'))} "
         f"({len(farm.blocked)} account(s) blocked"
         + (
