@@ -481,8 +481,10 @@ def _print_account(r: dict[str, Any]) -> None:
         amount = "?" if w["amount"] is None else f"{w['amount']:,}"
         row(
             w["limit"],
-            f"{w['count']:,.1f} of {amount} requests "
-            f"(this window {w['current']}, previous {w['previous']})",
+            f"{w['count']:,.1f} of {amount} requests admitted in the sliding "
+            f"{_duration(w['seconds'])} window (one refused by the token budget, a window "
+            f"or a standing block is not counted; this window {w['current']}, previous "
+            f"{w['previous']}, weighted by what is left of it)",
         )
     p, risk = r["profile"], r["risk"]
     if p is None:
@@ -492,7 +494,11 @@ def _print_account(r: dict[str, Any]) -> None:
         row("first seen", f"{_when(p['first_seen'])} (age {_duration(p['age_seconds'])} {born})")
         row("last seen", f"{_when(p['last_seen'])} ({_duration(now - p['last_seen'])} ago)")
         row("trait shares", "  ".join(f"{k} {v:.2f}" for k, v in p["shares"].items()))
-        row("requests on day", f"{p['day_count']} on {p['day']} (UTC)")
+        row(
+            "requests on day",
+            f"{p['day_count']} on {p['day']} (UTC calendar day; every request the risk profile "
+            "saw, refused ones too)",
+        )
         row("acute", f"{p['acute']:.2f}")
         if p["dominant_template"]:
             row("main template", p["dominant_template"])

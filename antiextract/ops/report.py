@@ -3,8 +3,9 @@
 Made from decision events: an audit log (the JSON lines the middleware writes; refusals
 and sampled allows) or a replay of recorded traffic (every request, on recorded time).
 A campaign is a flagged cohort whose verdict acted on requests (``acted_on``); its
-members are the accounts it acted on, each with when it was first seen, first linked and
-first acted on. Cohorts that only matched requests are listed apart as linked, observed.
+members are the accounts it acted on, each with when it was first seen, first linked,
+first acted on for any cause and first acted on by the campaign. Cohorts that only
+matched requests are listed apart as linked, observed.
 Everything is in the file: CSS inline, charts drawn here as SVG, drill-down with HTML's
 own ``<details>``, no script, and a Content-Security-Policy that forbids every fetch, so
 opening it reaches no network. Only what ``antiextract evidence`` keeps is read from an
@@ -18,6 +19,7 @@ import argparse
 import asyncio
 import html
 import math
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -553,7 +555,7 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "report",
         help="write a self-contained HTML report of campaigns, actions and reasons",
-        description=(__doc__ or "").split("\n\n", 1)[1].strip(),
+        description=re.sub(r"``([^`]*)``", r"\1", (__doc__ or "").split("\n\n", 1)[1].strip()),
     )
     p.add_argument("--log", metavar="FILE", help="an audit log (JSON lines)")
     p.add_argument("--replay", metavar="FILE", help="a recorder file, replayed first")
@@ -563,7 +565,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="with --replay: the shell's ANTIEXTRACT_* variables over the recorded settings",
     )
-    p.add_argument("--out", default="antiextract-report.html", metavar="FILE")
+    p.add_argument(
+        "--out",
+        default="antiextract-report.html",
+        metavar="FILE",
+        help="where to write the HTML file (default: antiextract-report.html)",
+    )
     p.set_defaults(func=command)
 
 
