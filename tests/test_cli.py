@@ -757,3 +757,29 @@ def test_inspect_says_what_a_window_counts(seeded: Seeded, env, capsys) -> None:
     text = re.sub(r"[\s│┃]+", " ", r.out)
     assert "requests admitted in the sliding 24.0 h window (one refused by the token" in text
     assert "(UTC calendar day; every request the risk profile saw, refused ones too)" in text
+
+
+def test_campaigns_says_which_acted_and_which_only_linked(
+    seeded: Seeded, env, capsys, tmp_path: Path
+) -> None:
+    """`campaigns` listed every flagged cohort, the report only those that acted: with
+    the audit log, `campaigns --log` makes the report's split, cohort by cohort."""
+    from antiextract.ops.report import build, events_from_log
+
+    log = tmp_path / "audit.jsonl"
+    log.write_text(seeded.log)
+    r = run(capsys, "campaigns", "--all", "--json", "--log", str(log))
+    assert r.code == 0, r.err
+    cohorts = {c["cohort"]: c for c in r.json()["cohorts"]}
+    report, _ = build(events_from_log(seeded.log.splitlines()))
+    members = len(report[seeded.campaign_cohort].members)
+    assert members > 0
+    assert cohorts[seeded.campaign_cohort]["in_log"] == f"acted ({members})"
+    for cohort, camp in report.items():
+        if not camp.members and cohort in cohorts:
+            assert cohorts[cohort]["in_log"] == "linked only", cohort
+    assert cohorts[seeded.ide_cohort]["in_log"] == "absent"
+    env.setenv("COLUMNS", "300")
+    text = run(capsys, "campaigns", "--log", str(log)).out
+    assert "in the log" in text and f"acted ({members})" in text
+    assert "--log FILE splits them" in run(capsys, "campaigns").out
