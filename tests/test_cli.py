@@ -709,3 +709,77 @@ def test_inspect_computes_the_risk_the_request_did_for_an_account_with_a_creatio
         doc = in_thread(asyncio.run, report())
         assert doc["profile"]["created"] is not None
         assert doc["risk"]["policy"]["risk"] == pytest.approx(last["risk"], abs=2e-3), account
+
+
+def test_help_texts_are_plain_and_json_is_where_the_readme_says(capsys) -> None:
+    """`report --help` showed reST markup (``acted_on``) and an `--out` with no help; the
+    README said every command has `--json` (evidence and report have none): the README
+    now names the commands that do, and each of them does."""
+    import re
+    from pathlib import Path
+
+    import pytest
+
+    from antiextract.ops.cli import build_parser, main
+
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    text = capsys.readouterr().out
+    assert "``" not in text
+    assert re.search(r"--out FILE\s+where to write the HTML file \(default:", text)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Operator commands", 1)[1].split("```", 1)[0]
+    named = re.search(r"The store commands \(([^)]*)\) and `replay` have `--json`", section)
+    assert named, section
+    commands = [*re.findall(r"`(\w+)`", named[1]), "replay"]
+    subparsers = next(
+        a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction"
+    )
+    for name in commands:
+        options = {o for a in subparsers.choices[name]._actions for o in a.option_strings}
+        assert "--json" in options, name
+
+
+def test_inspect_says_what_a_window_counts(seeded: Seeded, env, capsys) -> None:
+    """`account-20000-per-86400s 15.0 of 20,000` stood beside `requests on day 43`
+    unexplained: the window counts only what the limits admitted (a request the budget,
+    a window or a standing block refused is not counted), the day's count is every
+    request the profile saw. Both are said."""
+    import re
+
+    blocked = seeded.campaign[4]
+    data = run(capsys, "inspect", blocked, "--json").json()
+    windows = [w for w in data["windows"] if w["seconds"] == 86_400]
+    assert windows and data["profile"]["day_count"] >= windows[0]["current"]
+    env.setenv("COLUMNS", "300")
+    r = run(capsys, "inspect", blocked)
+    assert r.code == 0, r.err
+    text = re.sub(r"[\s│┃]+", " ", r.out)
+    assert "requests admitted in the sliding 24.0 h window (one refused by the token" in text
+    assert "(UTC calendar day; every request the risk profile saw, refused ones too)" in text
+
+
+def test_campaigns_says_which_acted_and_which_only_linked(
+    seeded: Seeded, env, capsys, tmp_path: Path
+) -> None:
+    """`campaigns` listed every flagged cohort, the report only those that acted: with
+    the audit log, `campaigns --log` makes the report's split, cohort by cohort."""
+    from antiextract.ops.report import build, events_from_log
+
+    log = tmp_path / "audit.jsonl"
+    log.write_text(seeded.log)
+    r = run(capsys, "campaigns", "--all", "--json", "--log", str(log))
+    assert r.code == 0, r.err
+    cohorts = {c["cohort"]: c for c in r.json()["cohorts"]}
+    report, _ = build(events_from_log(seeded.log.splitlines()))
+    members = len(report[seeded.campaign_cohort].members)
+    assert members > 0
+    assert cohorts[seeded.campaign_cohort]["in_log"] == f"acted ({members})"
+    for cohort, camp in report.items():
+        if not camp.members and cohort in cohorts:
+            assert cohorts[cohort]["in_log"] == "linked only", cohort
+    assert cohorts[seeded.ide_cohort]["in_log"] == "absent"
+    env.setenv("COLUMNS", "300")
+    text = run(capsys, "campaigns", "--log", str(log)).out
+    assert "in the log" in text and f"acted ({members})" in text
+    assert "--log FILE splits them" in run(capsys, "campaigns").out

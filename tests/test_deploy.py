@@ -181,6 +181,10 @@ def test_the_compose_worker_runs_as_the_image_would(tmp_path: Path) -> None:
     services = yaml.safe_load(COMPOSE.read_text())["services"]
     worker, gateway = services["worker"], services["gateway"]
     assert worker["image"] == gateway["image"]
+    assert worker["build"] == gateway["build"]  # buildable on its own (`up worker`)
+    # it never keys an account id (it reads the replicas' digests): no secret is passed,
+    # and the run below has none either
+    assert "ANTIEXTRACT_SECRET" not in worker["environment"]
     assert gateway["environment"]["ANTIEXTRACT_INTEL"] == "worker"
     metrics_port = _free_port()
     env = clean_env(
@@ -193,6 +197,7 @@ def test_the_compose_worker_runs_as_the_image_would(tmp_path: Path) -> None:
             "ANTIEXTRACT_METRICS_PORT": str(metrics_port),
         }
     )
+    assert "ANTIEXTRACT_SECRET" not in env
     check = worker["healthcheck"]["test"][1:]  # after "CMD"
     check = [sys.executable if check[0] == "python" else check[0]] + [
         arg.replace("127.0.0.1:9101", f"127.0.0.1:{metrics_port}") for arg in check[1:]

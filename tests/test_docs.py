@@ -48,3 +48,26 @@ def test_every_weight_is_documented_with_its_default() -> None:
         for field in dataclasses.fields(cls):
             assert field.name in rows, f"{cls.__name__}.{field.name} missing from signals.md"
             assert rows[field.name] == str(field.default), (field.name, rows[field.name])
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_relative_link_and_capability_path_in_the_readme_exists() -> None:
+    """A fresh clone found `../shared/threats.md` (outside the repository) named twice and
+    the capability table naming bare files (`middleware.py`) that live in subpackages:
+    every Markdown link that is not a URL, every path the "What it does" table names, and
+    every path that climbs out of the repository must be a file or folder of the clone."""
+    missing = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", README):
+        path = target.split("#", 1)[0]
+        if path and not re.match(r"[a-z]+:", path) and not (ROOT / path).exists():
+            missing.append(target)
+    table = README.split("## What it does", 1)[1].split("\n## ", 1)[0]
+    for row in re.findall(r"^\|[^\n]*\| ([^|\n]+) \|$", table, re.M):
+        for path in re.findall(r"`([^`]+)`", row):
+            if not (ROOT / path).exists():
+                missing.append(path)
+    for path in re.findall(r"`(\.\./[^`\s]+)`", README):
+        missing.append(path)  # outside the clone: never there for a reader
+    assert not missing, missing

@@ -182,6 +182,9 @@ def test_the_client_port_as_metrics_port_stops_the_gateway() -> None:
 
 
 def test_a_taken_metrics_port_stops_the_gateway() -> None:
+    """A fresh clone saw "metrics on http://127.0.0.1:19433/metrics" printed, then an error
+    and exit 3: both ports are now bound before the start-up line, and a taken one is one
+    line and exit status 2, as every start-up error (README, "Failure modes")."""
     import socket
 
     with socket.socket() as sock:
@@ -189,7 +192,28 @@ def test_a_taken_metrics_port_stops_the_gateway() -> None:
         sock.listen()
         taken = sock.getsockname()[1]
         done = start_and_wait(gateway_env(ANTIEXTRACT_METRICS_PORT=str(taken)), free_port())
-    assert done.returncode != 0
-    output = done.stdout + done.stderr
-    assert f"ANTIEXTRACT_METRICS_PORT={taken} with ANTIEXTRACT_METRICS_HOST=127.0.0.1: " in output
-    assert "Address already in use" in output
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (  # after start-up warnings
+        f"ANTIEXTRACT_METRICS_PORT={taken} with ANTIEXTRACT_METRICS_HOST=127.0.0.1: "
+        f"cannot serve metrics on 127.0.0.1:{taken}: Address already in use"
+    )
+    assert "metrics on http" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_taken_client_port_stops_the_gateway_before_its_banner() -> None:
+    import socket
+
+    metrics = free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        taken = sock.getsockname()[1]
+        done = start_and_wait(gateway_env(ANTIEXTRACT_METRICS_PORT=str(metrics)), taken)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (  # after start-up warnings
+        f"antiextract gateway: cannot listen on 127.0.0.1:{taken} (--port/--host): "
+        "Address already in use"
+    )
+    assert "metrics on http" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr

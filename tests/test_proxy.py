@@ -659,9 +659,24 @@ def test_run_proxy_serves_the_env_upstream(
     monkeypatch: pytest.MonkeyPatch, fake: tuple[str, Counting]
 ) -> None:
 
+    import socket
+
     seen: dict[str, Any] = {}
+
+    def served(server: Any, sockets: Any = None) -> None:  # uvicorn.Server.run, recorded
+        bound = [sock.getsockname()[1] for sock in sockets or ()]
+        seen.update(config=server.config, sockets=sockets, bound=bound)
+        server.started = True
+
     monkeypatch.setenv("ANTIEXTRACT_UPSTREAM", fake[0])
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
-    run_proxy(port=9999, settings=settings())
-    assert seen["port"] == 9999 and seen["lifespan"] == "on" and seen["proxy_headers"] is False
-    assert seen["app"].proxy.upstream == fake[0]
+    monkeypatch.setattr(uvicorn.Server, "run", served)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run_proxy(port=port, settings=settings())
+    config = seen["config"]
+    assert config.port == port and config.lifespan == "on" and config.proxy_headers is False
+    assert config.app.proxy.upstream == fake[0]
+    # the client socket was bound before uvicorn was handed it
+    assert seen["bound"] == [port]
+    assert seen["sockets"][0].fileno() == -1  # and closed once uvicorn returned

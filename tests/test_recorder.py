@@ -514,3 +514,32 @@ def test_malformed_lines_are_one_line_each_skipped_and_counted(tmp_path: Path) -
     done = _cli("replay", str(nothing))
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "no record to replay" in done.stderr and "line 1:" in done.stderr
+
+
+async def test_replay_counts_solution_retries_apart_and_lists_only_differing_env(
+    tmp_path: Path,
+) -> None:
+    """A fresh clone saw replay count recorded challenge-solution retries (requests
+    carrying AntiExtract-Solution) as fresh requests, and its "not applied" line list
+    shell variables whose values equal the recorded ones. Now: retries are counted apart
+    and said; only the variables that would have changed something are listed."""
+    mw, _, clock = recording(tmp_path, mode="shadow", degrade_at=1.0, block_at=40.0)
+    for _ in range(6):
+        assert await post(mw, HONEST, key="sk-a") == 200
+        clock.advance(10)
+    solved = {"antiextract-solution": "tok:abc"}
+    assert await post(mw, HONEST, key="sk-a", headers=solved) == 200
+    mw.recorder.close()
+    path = tmp_path / "traffic.jsonl"
+    shell = {"ANTIEXTRACT_DEGRADE_AT": "1.0", "ANTIEXTRACT_BLOCK_AT": "50"}
+    done = _cli("replay", str(path), "--json", env=shell)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["requests"] == 6 and doc["solution_retries"] == 1
+    assert doc["accounts"][0]["solution_retries"] == 1
+    assert doc["settings"]["env_ignored"] == ["ANTIEXTRACT_BLOCK_AT"]  # 1.0 == recorded
+    text = _cli("replay", str(path), env=shell).stdout
+    assert "replayed 6 requests" in text
+    assert "1 recorded challenge-solution retries (requests carrying AntiExtract-Solution" in text
+    ignored = next(x for x in text.splitlines() if x.startswith("not applied"))
+    assert "ANTIEXTRACT_BLOCK_AT" in ignored and "DEGRADE_AT" not in ignored

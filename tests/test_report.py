@@ -149,13 +149,13 @@ async def test_the_report_of_a_replayed_campaign_renders_in_chromium(tmp_path: P
         assert account not in acting, account
     rows = re.findall(
         r"<tr><td><a [^>]*><code>key:[0-9a-f]+</code></a></td><td>([^<]+)</td>"
-        r"<td>([^<]+)</td><td>([^<]+)</td></tr>",
+        r"<td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>",
         acting,
     )
     assert len(rows) == 30
-    for first_seen, linked, acted in rows:  # ISO-like text: compares as time
-        assert first_seen <= linked <= acted
-    assert sum(first_seen < acted for first_seen, _, acted in rows) >= 25  # arrival shown
+    for first_seen, linked, any_action, acted in rows:  # ISO-like text: compares as time
+        assert first_seen <= linked <= acted and first_seen <= any_action <= acted
+    assert sum(first_seen < acted for first_seen, _, _, acted in rows) >= 25  # arrival shown
     assert dom.stdout.count('class="account"') >= 30  # a drill-down per farm account
     shot = tmp_path / "report.png"
     done = chromium(f"--screenshot={shot}", "--window-size=1100,1800", out.as_uri())
@@ -190,3 +190,43 @@ def test_a_report_from_an_audit_log_keeps_only_ids_and_numbers(tmp_path: Path) -
         assert secret not in text, secret
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "t:beef" in text and "25 young" in text and "198.51.100.0/24" in text
+
+
+def test_members_show_the_first_action_of_any_cause_apart_from_the_campaigns() -> None:
+    """A fresh clone read "first acted on 08:30:35" beside a drill-down that showed a
+    degrade at 08:25:57 (on the account's own risk, before the flag): the members table
+    now has both columns, named, and the drill-down says when the campaign first acted."""
+    base = {"event": "antiextract.decision", "level": "info", "api": "openai.chat",
+            "signals": ["elicit"], "account": "key:aa11"}  # fmt: skip
+    camp = {"cohort": "t:abcd", "score": 2.0, "accounts": 9}
+    lines = [
+        json.dumps({**base, "timestamp": "2027-01-15T08:20:00Z", "action": "allow"}),
+        json.dumps(
+            {
+                **base,
+                "timestamp": "2027-01-15T08:25:57Z",
+                "action": "degrade",
+                "reasons": ["risk>=3"],
+                "risk": 3.1,
+            }
+        ),
+        json.dumps(
+            {
+                **base,
+                "timestamp": "2027-01-15T08:30:35Z",
+                "action": "challenge",
+                "reasons": ["risk>=3.2"],
+                "risk": 3.3,
+                "campaign": camp,
+            }
+        ),
+    ]
+    text = render(events_from_log(lines), "audit.jsonl")
+    assert "<th>first action (any)</th><th>first campaign action</th>" in text
+    row = re.search(
+        r"<tr><td><a [^>]*><code>key:aa11</code></a></td>((?:<td>[^<]*</td>)+)</tr>", text
+    )
+    cells = re.findall(r"<td>([^<]*)</td>", row[1])
+    assert [c[-8:] for c in cells] == ["08:20:00", "08:30:35", "08:25:57", "08:30:35"]
+    assert "degrade 2027-01-15 08:25:57" in text or "degrade 08:25:57" in text
+    assert re.search(r"t:abcd \(first campaign action [^)]*08:30:35\)", text)

@@ -98,3 +98,55 @@ async def test_every_count_the_demo_prints_is_the_audit_events_count(tmp_path: P
     for name in ("allow", "degrade", "challenge", "throttle", "block"):
         assert f"{name} {actions[name]:,}" in line, name
     assert f"Honest users: {len(honest):,} decisions" in text
+    # the farm's decisions that do not carry the campaign are printed too, and the two
+    # lines add up to the table's farm row (the table said challenged 403 = 213 beside
+    # the evidence's 212: one challenge on an account's own risk, before the flag)
+    other = next(x for x in text.splitlines() if x.startswith("The farm's other"))
+    outside = [e for e in farm if (e.get("campaign") or {}).get("cohort") != cohort]
+    assert f"other {len(outside):,} decisions" in other
+    table = printed("the farm")
+    for name, column in (("allow", 2), ("degrade", 3), ("throttle", 7), ("block", 8)):
+        inside = int(re.search(rf"{name} ([\d,]+)", line)[1].replace(",", ""))
+        rest = int(re.search(rf"{name} ([\d,]+)", other)[1].replace(",", ""))
+        assert inside + rest == table[column], name
+    for kind, column in (("403", 4), ("solved", 5), ("on allowance", 6)):
+        inside = int(
+            re.search(r"\(([\d,]+) 403, ([\d,]+) solved, ([\d,]+) on allow", line)[
+                (4, 5, 6).index(column) + 1
+            ].replace(",", "")
+        )
+        rest = int(
+            re.search(r"\(([\d,]+) 403, ([\d,]+) solved, ([\d,]+) on allow", other)[
+                (4, 5, 6).index(column) + 1
+            ].replace(",", "")
+        )
+        assert inside + rest == table[column], kind
+
+
+async def test_the_demo_prints_an_evidence_command_that_runs(tmp_path, monkeypatch) -> None:
+    """`make demo` printed `antiextract evidence t:...`, which needs `--log`, and kept no
+    audit log: now it writes its decision events beside the report and prints the exact
+    command, which this test runs."""
+    import json
+    import shlex
+    import subprocess
+
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    result = await run(console=Console(file=out, width=300), out=Path("demo.html"))
+    text = out.getvalue()
+    log = result["log"]
+    assert log == Path("demo.audit.jsonl") and log.exists()
+    assert len(log.read_text().splitlines()) == len(result["audit"])
+    line = next(x for x in text.splitlines() if "the evidence record: " in x)
+    command = line.split("the evidence record: ", 1)[1].strip()
+    argv = shlex.split(command)
+    assert argv[1:] == ["evidence", result["cohort"], "--log", str(log)]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.splitlines()[0])
+    assert summary["events"] == result["evidence"]["events"]
+    from datetime import UTC, datetime
+
+    first = datetime.fromtimestamp(result["evidence"]["chosen"][0]["t"], UTC)
+    assert summary["first_seen"][:19] == first.isoformat()[:19]  # the demo's clock

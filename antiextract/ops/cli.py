@@ -481,8 +481,10 @@ def _print_account(r: dict[str, Any]) -> None:
         amount = "?" if w["amount"] is None else f"{w['amount']:,}"
         row(
             w["limit"],
-            f"{w['count']:,.1f} of {amount} requests "
-            f"(this window {w['current']}, previous {w['previous']})",
+            f"{w['count']:,.1f} of {amount} requests admitted in the sliding "
+            f"{_duration(w['seconds'])} window (one refused by the token budget, a window "
+            f"or a standing block is not counted; this window {w['current']}, previous "
+            f"{w['previous']}, weighted by what is left of it)",
         )
     p, risk = r["profile"], r["risk"]
     if p is None:
@@ -492,7 +494,11 @@ def _print_account(r: dict[str, Any]) -> None:
         row("first seen", f"{_when(p['first_seen'])} (age {_duration(p['age_seconds'])} {born})")
         row("last seen", f"{_when(p['last_seen'])} ({_duration(now - p['last_seen'])} ago)")
         row("trait shares", "  ".join(f"{k} {v:.2f}" for k, v in p["shares"].items()))
-        row("requests on day", f"{p['day_count']} on {p['day']} (UTC)")
+        row(
+            "requests on day",
+            f"{p['day_count']} on {p['day']} (UTC calendar day; every request the risk profile "
+            "saw, refused ones too)",
+        )
         row("acute", f"{p['acute']:.2f}")
         if p["dominant_template"]:
             row("main template", p["dominant_template"])
@@ -668,6 +674,11 @@ async def _campaigns(args: argparse.Namespace, ops: _Ops, now: float) -> int:
     from ..intel.report import cohort_report
 
     cohorts = await cohort_report(ops.store, now)
+    acted = _acted_in_log(args.log) if args.log else None
+    for c in cohorts:
+        # the report's split: a campaign acted on the accounts it degraded, challenged,
+        # blocked or throttled by its shared budget; otherwise its accounts are only linked
+        c["in_log"] = None if acted is None else acted.get(c["cohort"], "absent")
     active = [c for c in cohorts if c["score"] > 0]
     shown = cohorts if args.all else active
     if args.json:
@@ -704,7 +715,7 @@ async def _campaigns(args: argparse.Namespace, ops: _Ops, now: float) -> int:
     for name, justify in (
         ("score", "right"), ("kind", "left"), ("cohort", "left"), ("accounts", "right"),
         ("young", "right"), ("requests", "right"), ("shares", "left"), ("harvest", "right"),
-        ("last seen", "right"),
+        ("last seen", "right"), *((("in the log", "left"),) if acted is not None else ()),
     ):  # fmt: skip
         # the cohort id in full: it is what `evidence` and ANTIEXTRACT_ALLOW_COHORTS take
         table.add_column(
@@ -725,6 +736,7 @@ async def _campaigns(args: argparse.Namespace, ops: _Ops, now: float) -> int:
             shares,
             f"{c['harvest']:.2f}",
             f"{_duration(now - c['last_seen'])} ago",
+            *((_in_log_text(c["in_log"]),) if acted is not None else ()),
             style="bold" if c["score"] > 0 else None,
         )
     console = _console()
@@ -733,11 +745,41 @@ async def _campaigns(args: argparse.Namespace, ops: _Ops, now: float) -> int:
         Text(
             "score > 0: a campaign (enough young accounts, mostly young, harvest-shaped "
             "traffic); accounts and young: distinct accounts today or yesterday (UTC), "
-            "whichever is more; requests and shares decay with the campaign model's half_life.",
+            "whichever is more; requests and shares decay with the campaign model's half_life. "
+            + (
+                "in the log: 'acted (N)' a campaign that degraded, challenged, blocked or "
+                "throttled (shared budget) N accounts, as `antiextract report` lists campaigns; "
+                "'linked only' its verdict matched requests without acting (the report's "
+                "linked cohorts); 'absent' no decision in the log carried it."
+                if acted is not None
+                else "Which of these acted on requests and which only linked accounts is in "
+                "the audit log: --log FILE splits them as `antiextract report` does."
+            ),
             style="dim",
         )
     )
     return 0
+
+
+def _acted_in_log(path: str) -> dict[str, str]:
+    """cohort -> "acted (N)" or "linked only", from an audit log, as the report splits
+    flagged cohorts (``report.acted_on``)."""
+    from .report import build, events_from_log
+
+    try:
+        with _opened(path, "r") as source:
+            events = events_from_log(source)
+    except OSError as exc:
+        raise CliError(f"cannot read the audit log {path}: {exc.strerror or exc}") from None
+    campaigns, _ = build(events)
+    return {
+        c.cohort: f"acted ({len(c.members)})" if c.members else "linked only"
+        for c in campaigns.values()
+    }
+
+
+def _in_log_text(value: str | None) -> str:
+    return value or "-"
 
 
 # --- evidence ----------------------------------------------------------------------------
@@ -1201,6 +1243,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     campaigns.add_argument(
         "--all", action="store_true", help="list every cohort, not only active campaigns"
+    )
+    campaigns.add_argument(
+        "--log",
+        metavar="FILE",
+        help="an audit log: say of each cohort whether it acted on accounts or only linked "
+        "them, the split `antiextract report` shows",
     )
     campaigns.add_argument("--json", action="store_true", help="machine-readable output")
     campaigns.set_defaults(func=_with_store(_campaigns))

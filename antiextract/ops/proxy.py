@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator, Iterable
 from http.cookiejar import CookieJar
 from typing import Any
@@ -336,8 +337,8 @@ def run_proxy(
 
     ``upstream=None`` reads ``ANTIEXTRACT_UPSTREAM``. A missing or malformed upstream, or a
     bad ``ANTIEXTRACT_*`` value (a metrics port equal to ``port`` included), raises
-    :class:`SettingsError` before anything listens; a metrics port that cannot be bound
-    fails the lifespan startup, and uvicorn exits.
+    :class:`SettingsError` before anything listens; so does a client or metrics port that
+    cannot be bound (both are bound before the start-up line says where they are).
     ``timeout`` (seconds) replaces every part of :data:`DEFAULT_TIMEOUT`.
     """
     import uvicorn
@@ -368,23 +369,64 @@ def run_proxy(
     except ValueError as exc:  # e.g. a store the settings accepted and its client did not
         reason = redact(str(exc), settings.secret_texts())
         raise SettingsError(f"invalid antiextract configuration: {reason}") from None
-    metrics = (
-        f"metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics"
-        if settings.metrics_port is not None
-        else "no metrics listener (ANTIEXTRACT_METRICS_PORT unset)"
-    )
-    _log.warning(  # what an operator checks first: where requests go, where metrics are
-        "antiextract gateway: %s:%d -> %s (store %s, mode %s); %s",
-        host, port, mask_uri(upstream), mask_uri(settings.storage_uri), settings.mode, metrics,
-    )  # fmt: skip
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        log_config=access_log_config(settings.api_key_query_params),
-        **SERVER_OPTIONS,
-    )
+    # Bind both ports before saying where anything is: a taken port is one line and exit
+    # status 2 (as any start-up error), never a banner followed by uvicorn's traceback.
+    sock = _listen(host, port)
+    listener = getattr(app.app, "metrics_listener", None)
+    try:
+        if listener is not None:
+            try:
+                listener.start()  # the lifespan's start() then finds it running
+            except OSError as exc:
+                raise SettingsError(
+                    f"ANTIEXTRACT_METRICS_PORT={settings.metrics_port} with "
+                    f"ANTIEXTRACT_METRICS_HOST={settings.metrics_host}: {exc.strerror or exc}"
+                ) from None
+        metrics = (
+            f"metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+            if settings.metrics_port is not None
+            else "no metrics listener (ANTIEXTRACT_METRICS_PORT unset)"
+        )
+        _log.warning(  # what an operator checks first: where requests go, where metrics are
+            "antiextract gateway: %s:%d -> %s (store %s, mode %s); %s",
+            host, port, mask_uri(upstream), mask_uri(settings.storage_uri), settings.mode,
+            metrics,
+        )  # fmt: skip
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            log_config=access_log_config(settings.api_key_query_params),
+            **SERVER_OPTIONS,
+        )
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock])
+        if not server.started:  # the lifespan failed; uvicorn logged why
+            raise SettingsError("antiextract gateway: start-up failed (the line above says why)")
+    finally:
+        if listener is not None:
+            listener.stop()
+        sock.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The client socket, bound and listening, as uvicorn would bind it; a port that
+    cannot be had raises :class:`SettingsError`, one line naming it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise SettingsError(
+            f"antiextract gateway: cannot listen on {host}:{port} (--port/--host): "
+            f"{exc.strerror or exc}"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def origin_form(scope: Scope) -> bool:

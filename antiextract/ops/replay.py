@@ -136,6 +136,7 @@ class AccountReplay:
     risk_from: Counter[str] = field(default_factory=Counter)  # trait names: elicit, focus...
     campaigns: set[str] = field(default_factory=set)
     max_risk: float = 0.0
+    retries: int = 0  # recorded challenge-solution retries: not replayed as requests
 
     @property
     def touched(self) -> bool:
@@ -145,6 +146,7 @@ class AccountReplay:
         return {
             "account": self.account,
             "requests": self.requests,
+            "solution_retries": self.retries,
             "actions": {a: self.actions[a] for a in ("allow", *ACTIONS)},
             "first": {a: round(t, 3) for a, t in sorted(self.first.items(), key=lambda x: x[1])},
             "reasons": dict(self.reasons.most_common()),
@@ -166,6 +168,7 @@ class ReplayResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     used: SettingsUsed | None = None
     skipped: int = 0  # malformed lines of the file, not replayed
+    retries: int = 0  # recorded challenge-solution retries, counted apart
 
     def totals(self) -> Counter[str]:
         out: Counter[str] = Counter()
@@ -181,6 +184,7 @@ class ReplayResult:
             "overrides": self.overrides,
             "settings": self.used.as_dict() if self.used else None,
             "skipped_lines": self.skipped,
+            "solution_retries": self.retries,
             "totals": dict(self.totals()),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "accounts": [a.as_dict() for a in _ordered(self.accounts.values())],
@@ -374,8 +378,8 @@ def replay_settings(
         if use_env:
             used.from_env[name] = os.environ[variable]
             del base[name]  # the environment's value is read by the settings themselves
-        else:
-            used.env_ignored.append(variable)
+        elif not _same_value(os.environ[variable], base[name]):
+            used.env_ignored.append(variable)  # only those that would have changed it
     return load_settings(**{**base, **overrides, **forced}), used
 
 
@@ -408,11 +412,19 @@ async def replay(
     statuses: Counter[int] = Counter()
     kept: list[dict[str, Any]] = []
     start = end = None
-    count = 0
+    count = retries = 0
     for record in records:
         t = float(record["t"])
         start = t if start is None else start
         end = t
+        if solution_retry(record):
+            # a client's second sending of a request the recording challenged, with the
+            # solution: the replay issues challenges of its own (that recorded solution
+            # answers none of them), so it is counted as a retry, not a fresh request
+            retries += 1
+            who = identity(record, settings)
+            accounts.setdefault(who, AccountReplay(who)).retries += 1
+            continue
         clock.now = max(clock.now, t)  # a clock never goes back
         status = await _one(mw, record)
         drain = getattr(getattr(mw, "intel", None), "drain", None)
@@ -442,8 +454,43 @@ async def replay(
             if isinstance(campaign, dict) and campaign.get("cohort"):
                 acc.campaigns.add(str(campaign["cohort"]))
     return ReplayResult(
-        count, start or 0.0, end or 0.0, accounts, statuses, overrides, kept, used, skipped
-    )
+        count, start or 0.0, end or 0.0, accounts, statuses, overrides, kept, used, skipped,
+        retries,
+    )  # fmt: skip
+
+
+def _same_value(text: str, value: Any) -> bool:
+    """Whether an ``ANTIEXTRACT_*`` variable's text says what a recorded value says (the
+    forms the settings read: numbers, booleans, comma lists, JSON)."""
+    text = text.strip()
+    if value is None:
+        return text == ""
+    if isinstance(value, bool):
+        return text.lower() in (
+            ("1", "true", "yes", "on") if value else ("0", "false", "no", "off")
+        )
+    if isinstance(value, int | float):
+        try:
+            return float(text) == float(value)
+        except ValueError:
+            return False
+    if isinstance(value, str):
+        return text == value
+    if isinstance(value, list | tuple) and text == ",".join(str(v) for v in value):
+        return True
+    try:
+        return bool(json.loads(text) == value)
+    except ValueError:
+        return False
+
+
+def solution_retry(record: dict[str, Any]) -> bool:
+    """Whether a recorded request carries a challenge solution (``AntiExtract-Solution``):
+    a client's retry of a request it was challenged on."""
+    from ..request.challenge import SOLUTION_HEADER
+
+    name = SOLUTION_HEADER.lower()
+    return any(str(n).lower() == name for n, _ in record.get("headers") or ())
 
 
 async def replay_recording(
@@ -576,6 +623,15 @@ def render(result: ReplayResult) -> str:
             else ""
         )
         + (f"; {result.skipped:,} malformed line(s) skipped" if result.skipped else ""),
+        *(
+            [
+                f"{result.retries:,} recorded challenge-solution retries (requests carrying "
+                "AntiExtract-Solution: a client sending a challenged request again) counted as "
+                "retries, not replayed as requests: the replay issues its own challenges"
+            ]
+            if result.retries
+            else []
+        ),
         "would be: "
         + "  ".join(f"{a} {totals[a]:,}" for a in ("allow", *ACTIONS))
         + "  (requests)",

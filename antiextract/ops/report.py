@@ -3,8 +3,9 @@
 Made from decision events: an audit log (the JSON lines the middleware writes; refusals
 and sampled allows) or a replay of recorded traffic (every request, on recorded time).
 A campaign is a flagged cohort whose verdict acted on requests (``acted_on``); its
-members are the accounts it acted on, each with when it was first seen, first linked and
-first acted on. Cohorts that only matched requests are listed apart as linked, observed.
+members are the accounts it acted on, each with when it was first seen, first linked,
+first acted on for any cause and first acted on by the campaign. Cohorts that only
+matched requests are listed apart as linked, observed.
 Everything is in the file: CSS inline, charts drawn here as SVG, drill-down with HTML's
 own ``<details>``, no script, and a Content-Security-Policy that forbids every fetch, so
 opening it reaches no network. Only what ``antiextract evidence`` keeps is read from an
@@ -18,6 +19,7 @@ import argparse
 import asyncio
 import html
 import math
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -274,9 +276,27 @@ def members_svg(
         f'<polyline class="acted" fill="none" stroke="#1d2733" stroke-width="2" '
         f'stroke-dasharray="4 3" points="{steps(acted)}"/>'
         f'<text x="{pad}" y="{height + 14}" font-size="11">{len(arrived)} members; first '
-        f"arrived {_e(_when(arrived[0]) if arrived else '-')}, first acted on "
+        f"arrived {_e(_when(arrived[0]) if arrived else '-')}, first campaign action "
         f"{_e(_when(acted[0]) if acted else '-')}</text></svg>"
     )
+
+
+def _first_action(accounts: dict[str, Account], account: str, default: float) -> float:
+    """When the account was first degraded, challenged, throttled or blocked, for any
+    cause (its own risk too); ``default`` when the source holds no such decision."""
+    acc = accounts.get(account)
+    times = [e["t"] for e in acc.events if e.get("action") in ACTIONS[1:]] if acc else []
+    return min(times, default=default)
+
+
+def _campaign_firsts(acc: Account, by_cohort: dict[str, Campaign]) -> str:
+    """``t:ab (first campaign action 08:30:35), ...``: each campaign that acted on it."""
+    parts = []
+    for cohort in sorted(acc.campaigns):
+        camp = by_cohort.get(cohort)
+        when = camp.members.get(acc.account) if camp is not None else None
+        parts.append(cohort + (f" (first campaign action {_when(when)})" if when else ""))
+    return ", ".join(parts) or "-"
 
 
 def _first_seen(accounts: dict[str, Account], account: str, default: float) -> float:
@@ -355,6 +375,7 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
     ordered = sorted(campaigns.values(), key=lambda c: (-c.score, c.first, c.cohort))
     acting = [c for c in ordered if c.members]
     observed = [c for c in ordered if not c.members]
+    by_cohort = {c.cohort: c for c in ordered}
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
@@ -382,7 +403,8 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
         rows = "".join(
             f"<tr><td><a href='#acct-{_anchor(a)}'><code>{_e(a)}</code></a></td>"
             f"<td>{_e(_when(_first_seen(accounts, a, t)))}</td>"
-            f"<td>{_e(_when(camp.linked.get(a, t)))}</td><td>{_e(_when(t))}</td></tr>"
+            f"<td>{_e(_when(camp.linked.get(a, t)))}</td>"
+            f"<td>{_e(_when(_first_action(accounts, a, t)))}</td><td>{_e(_when(t))}</td></tr>"
             for a, t in sorted(
                 camp.members.items(), key=lambda x: (_first_seen(accounts, *x), x[0])
             )
@@ -407,11 +429,13 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
             + "</p>"
             + members_svg(camp, accounts, start, end)
             + "<details><summary>Members</summary><table class='members'><tr><th>account</th>"
-            "<th>first seen</th><th>linked (first matched)</th><th>first acted on</th></tr>"
+            "<th>first seen</th><th>linked (first matched)</th><th>first action (any)</th>"
+            "<th>first campaign action</th></tr>"
             + rows
-            + "</table></details>"
-            + linked
-            + "</details>"
+            + "</table><p class='muted'>First action (any): the account's first degrade, "
+            "challenge, throttle or block for whatever cause (its own risk too, perhaps "
+            "before the campaign was flagged); first campaign action: the first this "
+            "campaign's verdict acted on it.</p></details>" + linked + "</details>"
         )
     out.append(f"<h2>Linked cohorts, observed only ({len(observed)})</h2>")
     if not observed:
@@ -457,11 +481,11 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
             f"<details class='account' id='acct-{_anchor(acc.account)}'><summary>"
             f"<code>{_e(acc.account)}</code></summary>"
             + strip_svg(acc, start, end)
-            + f"<p>First: {_e(firsts)}.</p>"
+            + f"<p>First action of each kind (any cause): {_e(firsts)}.</p>"
             f"<p>Reasons: {_e(_top(acc.reasons))}. Risk from: {_e(_top(acc.risk_from))}. "
             f"Signals: {_e(_top(acc.signals))}.</p>"
             f"<p>First seen {_e(_when(acc.first_seen or start))}. Acted on by campaigns: "
-            f"{_e(', '.join(sorted(acc.campaigns)) or '-')}. Linked, not acted on: "
+            f"{_e(_campaign_firsts(acc, by_cohort))}. Linked, not acted on: "
             f"{_e(', '.join(sorted(acc.linked - acc.campaigns)) or '-')}. "
             f"Addresses: {_e(', '.join(sorted(acc.ips)[:8]) or '-')}.</p></details>"
         )
@@ -531,7 +555,7 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "report",
         help="write a self-contained HTML report of campaigns, actions and reasons",
-        description=(__doc__ or "").split("\n\n", 1)[1].strip(),
+        description=re.sub(r"``([^`]*)``", r"\1", (__doc__ or "").split("\n\n", 1)[1].strip()),
     )
     p.add_argument("--log", metavar="FILE", help="an audit log (JSON lines)")
     p.add_argument("--replay", metavar="FILE", help="a recorder file, replayed first")
@@ -541,7 +565,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="with --replay: the shell's ANTIEXTRACT_* variables over the recorded settings",
     )
-    p.add_argument("--out", default="antiextract-report.html", metavar="FILE")
+    p.add_argument(
+        "--out",
+        default="antiextract-report.html",
+        metavar="FILE",
+        help="where to write the HTML file (default: antiextract-report.html)",
+    )
     p.set_defaults(func=command)
 
 

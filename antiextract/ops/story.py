@@ -21,10 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import os
 import random
+import shlex
+import shutil
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +178,9 @@ async def run(
     events: list[dict[str, Any]] = []
     audited: list[dict[str, Any]] = []  # the decision events as logged
     clients: dict[tuple[str, int], Any] = {}
+    out = out or Path("antiextract-demo-report.html")
+    log_path = audit_log_path(out)
+    log = log_path.open("w", encoding="utf-8")
     try:
         for second, side_name, member in _plan(rng):
             clock.now = START + second
@@ -208,6 +216,9 @@ async def run(
             side.sent += 1
             for event in decision_events(audit):
                 audited.append(event)
+                # the audit log `antiextract evidence --log` reads, on the demo's clock
+                stamp = datetime.fromtimestamp(clock.now, UTC).isoformat()
+                log.write(json.dumps({**event, "timestamp": stamp}) + "\n")
                 account = str(event.get("account"))
                 side.requests += 1
                 side.accounts.add(account)
@@ -230,6 +241,7 @@ async def run(
                     side.first["flagged_members"] = len(side.accounts)  # seen by then
                 events.append({**_evidence_record(event), "t": clock.now})
     finally:
+        log.close()
         for client in clients.values():
             await client.aclose()
     cohorts = Counter(
@@ -241,6 +253,7 @@ async def run(
     evidence = None
     if cohort is not None:
         chosen = [e for e in events if (e.get("campaign") or {}).get("cohort") == cohort]
+        carried = {id(e) for e in chosen}
         summary = evidence_summary(cohort, chosen, "the demo", len(events), len(events))
         evidence = {  # the summary `antiextract evidence` writes, times on the demo's clock
             "subject": cohort,
@@ -253,10 +266,16 @@ async def run(
             "first": _at(chosen[0]["t"] - START),
             "last": _at(chosen[-1]["t"] - START),
             "top_signals": summary.get("top_signals"),
+            # the farm's decisions that do not carry the campaign: before it was flagged,
+            # or acted on by an account's own risk
+            "chosen": chosen,
+            "outside": [
+                e for e in events if e["account"] in farm.accounts and id(e) not in carried
+            ],
+            "command": evidence_command(cohort, log_path),
         }
-    out = out or Path("antiextract-demo-report.html")
     out.write_text(report.render(events, "antiextract demo", "simulated time"), encoding="utf-8")
-    _print(console, settings, honest, farm, cohort, evidence, out)
+    _print(console, settings, honest, farm, cohort, evidence, out, log_path)
     return {
         "honest": honest,
         "farm": farm,
@@ -264,7 +283,40 @@ async def run(
         "evidence": evidence,
         "report": out,
         "audit": audited,
+        "log": log_path,
     }
+
+
+def audit_log_path(report: Path) -> Path:
+    """The demo's audit log, beside its report: ``X.html`` -> ``X.audit.jsonl``."""
+    return report.with_suffix(".audit.jsonl")
+
+
+def evidence_command(subject: str, log: Path) -> str:
+    """The ``antiextract evidence`` command line that runs here, as printed: the venv's
+    ``antiextract`` by the path it has from here when it is not on PATH (``make demo``)."""
+    program = "antiextract"
+    beside = Path(sys.executable).parent / "antiextract"
+    found = shutil.which("antiextract")
+    if beside.exists() and (found is None or Path(found).resolve() != beside.resolve()):
+        relative = os.path.relpath(beside)
+        program = relative if not relative.startswith("..") else str(beside)
+        if os.sep not in program:
+            program = os.path.join(".", program)
+    return shlex.join([program, "evidence", subject, "--log", str(log)])
+
+
+def _outcomes(events: list[dict[str, Any]]) -> str:
+    """``allow 1, degrade 5, challenge 9 (2 403, 3 solved, 4 on allowance), ...``."""
+    acts = Counter(str(e.get("action")) for e in events)
+    ch = Counter(challenge_outcome(e) for e in events if e.get("action") == "challenge")
+    parts = [f"{name} {acts.get(name, 0):,}" for name in ("allow", "degrade", "challenge")]
+    parts[-1] += (
+        f" ({ch.get('issued', 0):,} 403, {ch.get('solved', 0):,} solved, "
+        f"{ch.get('allowance', 0):,} on allowance)"
+    )
+    parts += [f"{name} {acts.get(name, 0):,}" for name in ("throttle", "block")]
+    return ", ".join(parts)
 
 
 def _at(seconds: float | None) -> str:
@@ -274,7 +326,7 @@ def _at(seconds: float | None) -> str:
     return f"+{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _print(console, settings, honest, farm, cohort, evidence, out) -> None:  # type: ignore[no-untyped-def]
+def _print(console, settings, honest, farm, cohort, evidence, out, log) -> None:  # type: ignore[no-untyped-def]
     console.print(
         f"[bold]antiextract demo[/] — {MINUTES} simulated minutes through the middleware "
         f"(embedded store, enforce). Demo thresholds: DEGRADE_AT {settings.degrade_at:g}, "
@@ -299,8 +351,10 @@ def _print(console, settings, honest, farm, cohort, evidence, out) -> None:  # t
     f = farm.first
     console.print(
         f"Campaign [bold]{cohort or '-'}[/] flagged at {_at(f.get('flagged'))} "
-        f"({f.get('flagged_members', '-')} farm accounts had sent requests by then); first "
-        f"degraded {_at(f.get('degrade'))}, first challenged {_at(f.get('challenge'))}, first "
+        f"({f.get('flagged_members', '-')} farm accounts had sent requests by then). First "
+        "actions of any cause (an account's own risk too: the report's 'first action "
+        f"(any)'): first degraded {_at(f.get('degrade'))}, first challenged "
+        f"{_at(f.get('challenge'))}, first "
         f"solved by ChallengeAuth {_at(f.get('solved'))}, first blocked {_at(f.get('block'))} "
         f"({len(farm.blocked)} account(s) blocked"
         + (
@@ -316,18 +370,25 @@ def _print(console, settings, honest, farm, cohort, evidence, out) -> None:  # t
         + ("every one allowed as sent." if touched == 0 else f"{touched:,} acted on.")
     )
     if evidence is not None:
-        acts, ch = evidence["actions"] or {}, evidence["challenges"]
-        parts = [f"{name} {acts.get(name, 0):,}" for name in ("allow", "degrade", "challenge")]
-        parts[-1] += (
-            f" ({ch.get('issued', 0):,} 403, {ch.get('solved', 0):,} solved, "
-            f"{ch.get('allowance', 0):,} on allowance)"
-        )
-        parts += [f"{name} {acts.get(name, 0):,}" for name in ("throttle", "block")]
         console.print(
-            f"Evidence for the campaign ([bold]antiextract evidence {evidence['subject']}[/]): "
-            f"{evidence['events']:,} of the farm's {farm.requests:,} decisions carry it, those "
-            f"from {evidence['first']} (when it was flagged) to {evidence['last']}, on "
-            f"{evidence['accounts']} accounts: " + ", ".join(parts) + ".",
+            f"Evidence for the campaign: {evidence['events']:,} of the farm's "
+            f"{farm.requests:,} decisions carry it, those from {evidence['first']} (when it "
+            f"was flagged) to {evidence['last']}, on {evidence['accounts']} accounts: "
+            + _outcomes(evidence["chosen"])
+            + ".",
+            soft_wrap=True,
+        )
+        outside = evidence["outside"]
+        console.print(
+            f"The farm's other {len(outside):,} decisions do not carry the campaign (before "
+            "it was flagged, or acted on by an account's own risk): "
+            + _outcomes(outside)
+            + "; the two lines add up to the table's farm row.",
+            soft_wrap=True,
+        )
+        console.print(
+            f"The audit log (decision events, on the demo's clock): [bold]{log}[/]; the "
+            f"evidence record: [bold]{evidence['command']}[/]",
             soft_wrap=True,
         )
     console.print(f"Report: [bold]{out}[/] (self-contained HTML; open it in a browser).")
