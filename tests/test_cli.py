@@ -708,7 +708,18 @@ def test_inspect_computes_the_risk_the_request_did_for_an_account_with_a_creatio
 
         doc = in_thread(asyncio.run, report())
         assert doc["profile"]["created"] is not None
-        assert doc["risk"]["policy"]["risk"] == pytest.approx(last["risk"], abs=2e-3), account
+        policy, linked = doc["risk"]["policy"], last["campaign"]
+        # the account's own risk and evidence are what the request added up; the campaign
+        # link inspect can see is the one on the account's main template (the wrapper
+        # parts, subnet and client links of the request are in its audit event only)
+        added = linked["added"] if linked else 0.0
+        own = policy["own"] + policy["evidence"]
+        assert own == pytest.approx(last["risk"] - added, abs=2e-3), account
+        if linked is None:
+            assert policy["risk"] == pytest.approx(last["risk"], abs=2e-3), account
+        else:  # a subset of the request's links: never more than they added
+            assert 0 < policy["campaign_added"] <= added + 2e-3, account
+    assert any(e["campaign"] for e in events if e.get("account") == seeded.campaign[6])
 
 
 def test_help_texts_are_plain_and_json_is_where_the_readme_says(capsys) -> None:

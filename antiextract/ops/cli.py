@@ -526,7 +526,9 @@ def _print_account(r: dict[str, Any]) -> None:
                 "risk, own: re-assessed from the stored profile alone; risk, policy: what the "
                 "ladder adds up for a request on the account's main template, with the "
                 "verdicts the replicas read now (the age counts from the trusted creation "
-                "time and the tier the account's last request carried, when it sent them).",
+                "time and the tier the account's last request carried, when it sent them); "
+                "a request's wrapper-part, subnet and client links can add more: its audit "
+                "event's campaign.added says how much.",
                 style="dim",
             )
         )

@@ -41,6 +41,7 @@ LINKS = {
     "l": "near-identical templates (paraphrases in one LSH band)",
     "n": "one client subnet",
     "c": "one client software fingerprint",
+    "p": "a repeated sentence of the prompts' wrappers (a wrapper part, kept as a digest)",
 }
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 

@@ -45,6 +45,7 @@ class Decision:
     limit: str | None = None  # the limit that refused, for RateLimit headers
     risk: float = 0.0
     campaign: CohortView | None = None  # the flagged cohort that weighed most, if any
+    campaign_added: float = 0.0  # what the campaign link added to ``risk`` (audit, inspect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,32 +83,38 @@ def decide(
     a = outcome.assessment
     risk = (a.risk if a is not None else 0.0) + evidence.added
     campaign, weight, by_parts = strongest_link(outcome.cohorts, traits)
+    linked = 0.0
     if campaign is not None and campaign.score > 0:
         youth = a.youth if a is not None else 1.0
         if by_parts:  # linked by its wrapper's sentences: an aged
             youth = max(youth, LINK_YOUTH)  # account a campaign rotates to is linked too
-        risk += weight * youth
+        linked = weight * youth
+        risk += linked
     else:
         campaign = None
     rationed = bucket_refusal(outcome.cohorts)
     if rationed is not None and outcome.allowed:
         return Decision(
             THROTTLE, ("campaign_budget", f"campaign:{rationed.key}"),
-            rationed.retry_after, CAMPAIGN, risk, campaign,
+            rationed.retry_after, CAMPAIGN, risk, campaign, linked,
         )  # fmt: skip
     if not outcome.allowed:
         if outcome.denied_by == BLOCKED:
-            return Decision(BLOCK, ("blocked",), outcome.retry_after, BLOCKED, risk, campaign)
+            return Decision(
+                BLOCK, ("blocked",), outcome.retry_after, BLOCKED, risk, campaign, linked
+            )
         limit = outcome.denied_by or TOKENS
         reason = "token_budget" if limit == TOKENS else f"request_limit:{limit}"
-        return Decision(THROTTLE, (reason,), outcome.retry_after, limit, risk, campaign)
+        return Decision(THROTTLE, (reason,), outcome.retry_after, limit, risk, campaign, linked)
     if t.challenge_enabled and risk >= t.challenge_at:
         why = (f"risk>={t.challenge_at:g}", *evidence.kinds)
-        return Decision(CHALLENGE, why, risk=risk, campaign=campaign)
+        return Decision(CHALLENGE, why, risk=risk, campaign=campaign, campaign_added=linked)
     if risk >= t.degrade_at:
         why = (f"risk>={t.degrade_at:g}", *evidence.kinds)
-        return Decision(DEGRADE, why, risk=risk, campaign=campaign)
-    return _ALLOWED if risk == 0.0 else Decision(ALLOW, (), risk=risk, campaign=campaign)
+        return Decision(DEGRADE, why, risk=risk, campaign=campaign, campaign_added=linked)
+    if risk == 0.0:
+        return _ALLOWED
+    return Decision(ALLOW, (), risk=risk, campaign=campaign, campaign_added=linked)
 
 
 _ALLOWED = Decision(ALLOW, ())

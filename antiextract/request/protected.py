@@ -513,7 +513,7 @@ class Protected:
             risk=round(d.risk, 3),
             risk_reasons=list(reasons(a, mw.model)) if a is not None else [],
             challenge=self.challenge,
-            campaign=_campaign_evidence(d.campaign),
+            campaign=_campaign_evidence(d.campaign, d.campaign_added),
             signals=list(self.signals.fired),
             limit=d.limit,
             retry_after=round(d.retry_after, 3),
@@ -536,11 +536,12 @@ FORWARDED_WARNING = (
 )
 
 
-def _campaign_evidence(view: CohortView | None) -> dict[str, Any] | None:
+def _campaign_evidence(view: CohortView | None, added: float) -> dict[str, Any] | None:
     if view is None:
         return None
     return {
         "cohort": view.key,
+        "added": round(added, 3),  # its share of the event's risk (youth-scaled link)
         "score": round(view.score, 3),
         "accounts": view.accounts,
         "young": view.young,
