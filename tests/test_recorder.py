@@ -514,3 +514,33 @@ def test_malformed_lines_are_one_line_each_skipped_and_counted(tmp_path: Path) -
     done = _cli("replay", str(nothing))
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "no record to replay" in done.stderr and "line 1:" in done.stderr
+
+
+async def test_a_recording_made_with_the_worker_intelligence_plane_replays(
+    tmp_path: Path,
+) -> None:
+    """INTEL=worker needs Redis, and a replay runs on the memory store: it replays with the
+    plane embedded (not refused as "worker with memory://"); a recorded "off" stays off."""
+    from antiextract.ops.replay import replay_settings
+
+    mw, _, clock = recording(tmp_path)
+    for i in range(4):
+        assert await post(mw, HONEST, key=f"sk-{i}") == 200
+        clock.advance(5)
+    mw.recorder.close()
+    path = tmp_path / "traffic.jsonl"
+    docs = [json.loads(x) for x in path.read_text().splitlines()]
+    assert docs[0]["kind"] == "settings"
+    docs[0]["settings"]["intel"] = "worker"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    for argv in (["replay", str(path)], ["report", "--replay", str(path), "--out",
+                                         str(tmp_path / "r.html")]):  # fmt: skip
+        done = _cli(*argv)
+        assert done.returncode == 0, done.stderr
+    assert "replayed 4 requests" in _cli("replay", str(path)).stdout
+    settings, _ = replay_settings({"intel": "worker"}, {})
+    assert settings.intel == "embedded"
+    settings, _ = replay_settings({"intel": "off"}, {})
+    assert settings.intel == "off"
+    settings, _ = replay_settings(None, {"intel": "worker"})
+    assert settings.intel == "embedded"

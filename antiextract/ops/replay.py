@@ -357,6 +357,13 @@ def replay_settings(
         "metrics_port": None,
     }
     fields = Settings.model_fields
+    # The replay runs in one process on the memory store: the intelligence plane too
+    # (a recording made with INTEL=worker would be refused with memory://), unless it
+    # was switched off.
+    chosen = overrides.get("intel") or (recorded or {}).get("intel")
+    if not chosen or (use_env and "ANTIEXTRACT_INTEL" in os.environ):
+        chosen = os.environ.get("ANTIEXTRACT_INTEL", chosen or "embedded")
+    forced["intel"] = "off" if str(chosen).strip().lower() == "off" else "embedded"
     if recorded is None:
         used = SettingsUsed("shell", overrides=dict(overrides))
         return load_settings(**{**overrides, **forced}), used
