@@ -662,16 +662,35 @@ def _record_file_problem(path: str) -> str | None:
         return "is a directory"
     if os.path.lexists(target) and not os.path.exists(target):
         return "is a symbolic link to nothing"
+    if os.path.islink(target):
+        # prompt text would go wherever the link points (it is opened with O_NOFOLLOW)
+        return "is a symbolic link (name the file itself)"
     if os.path.exists(target):
         # a regular file only: a FIFO blocks the start-up, /dev/stdout puts prompt text in
         # the process log and has no size for RECORD_MAX_BYTES to bound
-        if not stat.S_ISREG(os.stat(target).st_mode):
+        st = os.stat(target)
+        if not stat.S_ISREG(st.st_mode):
             return "is not a regular file (a device, FIFO or socket)"
-        return None if os.access(target, os.W_OK) else "is not writable"
+        problem = record_file_owner_problem(st)
+        if problem is None and not os.access(target, os.W_OK):
+            problem = "is not writable"
+        return problem
     parent = os.path.dirname(target)
     if not os.path.isdir(parent):
         return f"its directory {parent} does not exist"
     return None if os.access(parent, os.W_OK) else f"its directory {parent} is not writable"
+
+
+def record_file_owner_problem(st: os.stat_result) -> str | None:
+    """Why an existing recording file must not take prompt text, or None: it holds prompt
+    text, so it must be the server's own (owned by its user, no access for group or
+    others; the recorder creates it so)."""
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        return f"is owned by user id {st.st_uid}, not this process's ({os.geteuid()})"
+    if st.st_mode & 0o077:
+        mode = stat.S_IMODE(st.st_mode)
+        return f"is readable or writable by group or others (mode {mode:o}; chmod 600 it)"
+    return None
 
 
 def _evidence_switched_off(m: EvidenceModel) -> str | None:

@@ -185,7 +185,44 @@ def test_a_record_file_that_is_no_regular_file_stops_start_up(tmp_path: Path) ->
         assert message in str(err.value), value
     existing = tmp_path / "existing.jsonl"
     existing.write_text("")
+    existing.chmod(0o600)
     assert load_settings(record_file=str(existing)).record_file == str(existing)
+
+
+def test_a_record_file_that_is_a_link_or_not_the_servers_own_stops_start_up(
+    tmp_path: Path,
+) -> None:
+    """The file takes prompt text: never through a symbolic link (it would go wherever the
+    link points), never into an existing file others can read or that another user owns.
+    Refused by the settings at start-up, and by the recorder's own open (O_NOFOLLOW, then
+    the open descriptor checked: a file swapped in after the settings looked)."""
+    from antiextract.request.identity import KeyPlaces
+    from antiextract.request.recorder import Recorder, Redactor
+
+    redactor = Redactor(KeyPlaces(), b"k" * 32, ())
+    target = tmp_path / "elsewhere.jsonl"
+    target.write_text("")
+    target.chmod(0o600)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    shared = tmp_path / "shared.jsonl"
+    shared.write_text("")
+    shared.chmod(0o644)
+    cases = [(link, "is a symbolic link"), (shared, "chmod 600")]
+    if os.geteuid() == 0:  # only root can give a file away
+        theirs = tmp_path / "theirs.jsonl"
+        theirs.write_text("")
+        theirs.chmod(0o600)
+        os.chown(theirs, 1, 1)
+        cases.append((theirs, "is owned by user id 1"))
+    for path, message in cases:
+        with pytest.raises(SettingsError, match="ANTIEXTRACT_RECORD_FILE") as err:
+            load_settings(record_file=str(path))
+        assert message in str(err.value) and len(str(err.value).splitlines()) == 1
+        with pytest.raises(OSError):
+            Recorder(str(path), 10**6, redactor)
+    assert target.read_text() == "" and shared.read_text() == ""
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644  # refused, not changed
 
 
 async def test_a_record_file_that_cannot_be_opened_is_a_config_error_never_a_500(
@@ -368,7 +405,7 @@ def test_a_stalled_writer_bounds_the_queue_in_bytes_and_never_holds_up_close(
     from antiextract.request.recorder import Recorder, Redactor
 
     path = str(tmp_path / "stalled")
-    os.mkfifo(path)
+    os.mkfifo(path, 0o600)
     reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a reader exists, but never reads
     counted: list[int] = []
     bound = 200_000

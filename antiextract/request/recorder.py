@@ -56,6 +56,7 @@ from __future__ import annotations
 import atexit
 import base64
 import collections
+import errno
 import logging
 import os
 import threading
@@ -66,6 +67,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
+from ..settings import record_file_owner_problem
 from .identity import KeyPlaces
 
 SCHEMA_VERSION = 1
@@ -220,8 +222,15 @@ class Recorder:
         self._drop_logged = -DROP_LOG_SECONDS  # time.monotonic() of the last drop log line
         # One unbuffered O_APPEND descriptor: each line is one write(), so the workers of
         # a multi-process server can share the file without splitting each other's lines.
-        # Created readable by the server's user only: it holds prompt text.
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        # Created readable by the server's user only: it holds prompt text. Never through
+        # a symbolic link, and an existing file only when it is the server's own
+        # (settings checked it at start-up; checked again on the open descriptor).
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        self._fd = os.open(path, flags, 0o600)
+        problem = record_file_owner_problem(os.fstat(self._fd))
+        if problem is not None:
+            os.close(self._fd)
+            raise PermissionError(errno.EPERM, problem)
         self._closed = False
         self._closing = False
         self._abandoned = False  # close() gave up on a stalled writer: it closes the file
