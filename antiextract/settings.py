@@ -662,7 +662,9 @@ def combination_problems(s: Settings) -> list[str]:
             "full sooner; "
             f"refill at least {2 * s.bucket_capacity / MAX_TTL:.3g} tokens/s"
         )
-    if "tier_factors" in s.model_fields_set and s.tier_factors and not s.account_tier_header:
+    # (the default is harmless: a replay or a dumped configuration passes it explicitly)
+    default_tiers = type(s).model_fields["tier_factors"].default
+    if s.tier_factors and s.tier_factors != default_tiers and not s.account_tier_header:
         problems.append(
             f"{v}TIER_FACTORS is set but {v}ACCOUNT_TIER_HEADER is not: no request would "
             "ever name a tier, so the factors would never apply"

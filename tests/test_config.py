@@ -579,6 +579,9 @@ def test_values_that_leave_a_protection_unable_to_act_are_refused(monkeypatch, e
 
 
 def test_tier_names_are_read_as_the_header_is(monkeypatch) -> None:
+    # the default, passed explicitly (a replay's recorded settings), needs no tier header
+    default = {"verified": 0.5, "enterprise": 0.2}
+    assert load_settings(tier_factors=default).tier_factors == default
     monkeypatch.setenv("ANTIEXTRACT_TIER_FACTORS", '{"Pro ": 0.5}')
     monkeypatch.setenv("ANTIEXTRACT_ACCOUNT_TIER_HEADER", "x-tier")
     assert load_settings().tier_factors == {"pro": 0.5}
