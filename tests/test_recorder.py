@@ -92,6 +92,10 @@ async def test_the_recorder_writes_the_schema_and_no_credential(tmp_path: Path) 
         secret="the-SECRET-0123456789",
         challenge_secret="challenge-secret-0123456789",
         degrade_at=2.5,
+        trusted_proxies="10.77.0.0/16",
+        allow_subnets="192.0.2.0/24",
+        allow_accounts="acct-vip-4242",
+        allow_cohorts="n:198.51.100.0/24",
     )
     assert mw.recorder is not None
     prompt = "Summarise the plot of Hamlet in three sentences."
@@ -119,6 +123,9 @@ async def test_the_recorder_writes_the_schema_and_no_credential(tmp_path: Path) 
     assert header["settings"]["degrade_at"] == 2.5
     for left_out in ("secret", "challenge_secret", "storage_uri", "record_file"):
         assert left_out not in header["settings"]
+    # nor the network's topology or allowlisted accounts: no place, no account id
+    for place in ("10.77.", "192.0.2.", "acct-vip-4242", "198.51.100."):
+        assert place not in text.splitlines()[0]
     first, second = lines(path)
     assert set(first) == {
         "v", "t", "method", "path", "root_path", "query", "client", "headers", "body", "complete"

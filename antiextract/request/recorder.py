@@ -17,8 +17,11 @@ process that records says what it records under) holds the serving settings, so 
 ``settings``   the detector's ``ANTIEXTRACT_*`` settings as their field names and
                JSON values (``Settings.model_dump``); never a secret, a password or a
                place: SECRET, the challenge secrets, STORAGE_URI, VERIFICATION_URL,
-               KEY_PREFIX, the recorder's and the metrics listener's own settings and
-               the log format are left out (:data:`NOT_RECORDED`)
+               KEY_PREFIX, the network's topology and allowlisted accounts
+               (TRUSTED_PROXIES, ALLOW_SUBNETS, ALLOW_ACCOUNTS, ALLOW_COHORTS), the
+               recorder's and the metrics listener's own settings and the log format
+               are left out (:data:`NOT_RECORDED`); a replay takes those from the
+               shell
 =============  ================================================================
 
 Then one line per protected request, written as the middleware saw it, before any
@@ -90,6 +93,12 @@ NOT_RECORDED = frozenset(
         "metrics_host",
         "log_format",
         "log_level",
+        # places and account ids: the network's topology, allowlisted accounts and
+        # cohorts (a subnet cohort names a network)
+        "trusted_proxies",
+        "allow_subnets",
+        "allow_accounts",
+        "allow_cohorts",
     )
 )
 
