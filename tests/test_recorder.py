@@ -588,3 +588,26 @@ async def test_a_recording_made_with_the_worker_intelligence_plane_replays(
     assert settings.intel == "off"
     settings, _ = replay_settings(None, {"intel": "worker"})
     assert settings.intel == "embedded"
+
+
+def test_query_keys_are_redacted_whatever_their_case_or_separator() -> None:
+    """``KEY=`` and ``a=1;key=`` held the raw key in the recording (the redaction matched
+    exact names between ``&`` only). A name the middleware reads as a key gets the key's
+    account id; another case of it gets nothing; everything else stays as it came."""
+    from antiextract.request.identity import KeyPlaces
+    from antiextract.request.recorder import Redactor
+
+    redactor = Redactor(KeyPlaces(), b"k" * 32, ())
+    secret = "sk-live-0123456789abcdef"
+    exact = redactor.query(f"key={secret}".encode())
+    assert exact.startswith("key=key%3A") and secret not in exact
+    for query, kept in [
+        (f"KEY={secret}", "KEY="),
+        (f"a=1;key={secret}", "a=1;key=key%3A"),
+        (f"a=1;Api_Key={secret}&b=2", "a=1;Api_Key=&b=2"),
+        (f"x=%26y;API_KEY={secret};z=3", "x=%26y;API_KEY=;z=3"),
+    ]:
+        out = redactor.query(query.encode())
+        assert secret not in out and out.startswith(kept), (query, out)
+    assert redactor.query(b"a=1;b=2&c") == "a=1;b=2&c"  # nothing to redact: as it came
+    assert exact == redactor.query(f"a=1;key={secret}".encode()).split(";", 1)[1]

@@ -33,7 +33,8 @@ decision:
 ``method``     ``POST``
 ``path``       the protected path as configured (another spelling already mapped)
 ``root_path``  the app's ``root_path`` (usually empty)
-``query``      the query string; API-key parameters hold the key's digest
+``query``      the query string; API-key parameters hold the key's digest (any
+               case of their names, pairs split at ``&`` and ``;``)
 ``client``     the peer address (the proxies' ``X-Forwarded-For`` is a header)
 ``headers``    ``[name, value]`` pairs in the request's order, names lowercase: every
                name is kept (the header layout is a client signal), values only of
@@ -62,11 +63,12 @@ import collections
 import errno
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote_plus, unquote_plus
 
 import orjson
 
@@ -103,6 +105,7 @@ NOT_RECORDED = frozenset(
 )
 
 _log = logging.getLogger("antiextract.recorder")
+_QUERY_SEPARATORS = re.compile("([&;])")
 
 # Headers whose values the detector reads (fingerprint, identity, API family): kept.
 KEPT_VALUES = frozenset(
@@ -146,19 +149,31 @@ class Redactor:
         return out
 
     def query(self, query: bytes) -> str:
+        """The query string with every API-key parameter's value replaced: by the key's
+        account id where the middleware reads the name as a key (exactly), by nothing
+        where only the case differs; pairs split at ``&`` and at ``;`` (some servers
+        split there too), every other byte as it came."""
         if not query:
             return ""
-        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        text = query.decode("latin-1")
         params = self.places.params
-        if not params or not any(name in params for name, _ in pairs):
-            return query.decode("latin-1")
-        out = []
-        for name, value in pairs:
+        if not params:
+            return text
+        lowered = {name.lower() for name in params}
+        pieces = _QUERY_SEPARATORS.split(text)  # pairs at even places, separators between
+        changed = False
+        for i in range(0, len(pieces), 2):
+            raw_name = pieces[i].partition("=")[0]
+            name = unquote_plus(raw_name)
+            if name.lower() not in lowered:
+                continue
+            account = ""
             if name in params:
-                found = self.places.read([], f"{name}={value}".encode(), self.hash_key)
-                value = found.account or ""
-            out.append((name, value))
-        return urlencode(out)
+                found = self.places.read([], pieces[i].encode("latin-1"), self.hash_key)
+                account = found.account or ""
+            pieces[i] = f"{raw_name}={quote_plus(account)}"
+            changed = True
+        return "".join(pieces) if changed else text
 
 
 def record_line(
