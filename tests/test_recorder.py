@@ -611,3 +611,28 @@ def test_query_keys_are_redacted_whatever_their_case_or_separator() -> None:
         assert secret not in out and out.startswith(kept), (query, out)
     assert redactor.query(b"a=1;b=2&c") == "a=1;b=2&c"  # nothing to redact: as it came
     assert exact == redactor.query(f"a=1;key={secret}".encode()).split(";", 1)[1]
+
+
+def test_a_line_longer_than_the_recorder_writes_is_skipped_never_held(tmp_path: Path) -> None:
+    """Replay and report held whole lines (a 300 MB line cost 715 MB): a line past the
+    recorder's longest (MAX_LINE_BYTES, the queue's bound) is read past in chunks, named
+    with its number on stderr and skipped; the lines around it replay."""
+    from antiextract.ops.replay import LineTooLong, bounded_lines
+    from antiextract.request.recorder import MAX_LINE_BYTES
+
+    cap = 10
+    f = io.BytesIO(b"0123456789\n01234567890\nabc\n" + b"x" * 25 + b"\nlast")
+    got = list(bounded_lines(f, cap))
+    assert got == [b"0123456789\n", LineTooLong(cap), b"abc\n", LineTooLong(cap), b"last"]
+
+    good = {"v": 1, "t": 1_800_000_000.0, "path": "/v1/chat/completions", "headers": []}
+    good["body"] = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    line = json.dumps(good).encode()
+    huge = b'{"v":1,"pad":"' + b"x" * (MAX_LINE_BYTES - 15) + b'"}'  # just over the cap
+    assert len(huge) == MAX_LINE_BYTES + 1
+    path = tmp_path / "huge.jsonl"
+    path.write_bytes(line + b"\n" + huge + b"\n" + line + b"\n")
+    done = _cli("replay", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "line 2: longer than" in done.stderr and "skipped" in done.stderr
+    assert "replayed 2 requests" in done.stdout

@@ -77,6 +77,9 @@ from .identity import KeyPlaces
 
 SCHEMA_VERSION = 1
 QUEUE_BYTES = 16 * 1024 * 1024  # lines waiting for the writer, at most (a few bodies' worth)
+# The longest line written: a line that does not fit in the queue is dropped. Replay and
+# report read no longer line (one huge line would cost its size in memory).
+MAX_LINE_BYTES = QUEUE_BYTES
 CLOSE_SECONDS = 2.0  # close() waits at most this long for the writer to drain the queue
 DROP_LOG_SECONDS = 60.0  # at most one "lines dropped" log line per this many seconds
 # Settings never written into a recording: secrets, passwords and places (where the
