@@ -18,7 +18,7 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pydantic_settings
 from limits import RateLimitItem, parse_many
@@ -466,7 +466,7 @@ class Settings(BaseSettings):
         value = _split_csv(value)
         if isinstance(value, list | tuple):
             try:
-                return tuple(ipaddress.ip_network(str(v), strict=False) for v in value)
+                return tuple(_network(str(v)) for v in value)
             except ValueError as exc:
                 raise ValueError(f"expected CIDRs such as 10.0.0.0/8,::1/128 ({exc})") from None
         return value
@@ -511,9 +511,18 @@ class Settings(BaseSettings):
     @field_validator("tier_factors")
     @classmethod
     def _check_tiers(cls, value: dict[str, float]) -> dict[str, float]:
-        if any(not 0 <= v <= 1 for v in value.values()):
-            raise ValueError("tier factors must be between 0 and 1")
-        return value
+        bad = [f"{k}={v!r}" for k, v in value.items() if not 0 < v <= 1]
+        if bad:
+            # 0 would take every risk of the tier away: no protection acts on it
+            raise ValueError(f"tier factors must be > 0 and <= 1, got {', '.join(bad)}")
+        # the header's tier is read stripped and lower-cased: so are the names here
+        names = {k: k.strip().lower() for k in value}
+        if any(not n for n in names.values()) or len(set(names.values())) < len(names):
+            raise ValueError(
+                f"tier names {sorted(value)!r} are empty or the same once stripped and "
+                "lower-cased (as the tier header is read)"
+            )
+        return {names[k]: v for k, v in value.items()}
 
     @field_validator("account_limits", "ip_limits")
     @classmethod
@@ -553,6 +562,19 @@ class Settings(BaseSettings):
         values = [self.secret, self.challenge_secret, *self.previous_challenge_secrets]
         found = {v.get_secret_value() for v in values if v is not None}
         return uri_secrets(self.storage_uri) + tuple(sorted(found - {""}))
+
+
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A CIDR with no host bits set: 10.0.0.1/8 is refused, naming the network it would
+    have widened to (a trusted range far larger than meant)."""
+    try:
+        return ipaddress.ip_network(text.strip(), strict=True)
+    except ValueError:
+        wide = ipaddress.ip_network(text.strip(), strict=False)  # raises if not a CIDR at all
+        raise ValueError(
+            f"{text.strip()} has host bits set: it would mean all of {wide}; write the "
+            "network (or the address alone, /32 or /128)"
+        ) from None
 
 
 _STORE_SCHEMES = ("memory", "redis", "rediss", "unix", "redis+cluster", "redis+sentinel")
@@ -640,6 +662,27 @@ def combination_problems(s: Settings) -> list[str]:
             "full sooner; "
             f"refill at least {2 * s.bucket_capacity / MAX_TTL:.3g} tokens/s"
         )
+    # (the default is harmless: a replay or a dumped configuration passes it explicitly)
+    default_tiers = type(s).model_fields["tier_factors"].default
+    if s.tier_factors and s.tier_factors != default_tiers and not s.account_tier_header:
+        problems.append(
+            f"{v}TIER_FACTORS is set but {v}ACCOUNT_TIER_HEADER is not: no request would "
+            "ever name a tier, so the factors would never apply"
+        )
+    # scale and offset only shape what the evidence adds to a risk: with "off" nothing
+    others = sorted(k for k in ("scale", "offset") if k in s.evidence_model)
+    if s.evidence_model.get("off") and others:
+        problems.append(
+            f'{v}EVIDENCE_MODEL has "off": true and also sets {", ".join(others)}: switched '
+            "off, the evidence adds nothing to any risk; set one or the other"
+        )
+    evidence_top = _evidence_top(s.evidence_model)
+    if evidence_top is not None and evidence_top < MIN_EVIDENCE_TOP:
+        problems.append(
+            f"{v}EVIDENCE_MODEL={json.dumps(s.evidence_model)}: the evidence could add at "
+            f"most {evidence_top:.3g} to a risk (accepted: at least {MIN_EVIDENCE_TOP:g}), "
+            'so it would silently never act; to switch it off on purpose set {"off": true}'
+        )
     if s.record_file is not None:
         problem = _record_file_problem(s.record_file)
         if problem:
@@ -662,16 +705,64 @@ def _record_file_problem(path: str) -> str | None:
         return "is a directory"
     if os.path.lexists(target) and not os.path.exists(target):
         return "is a symbolic link to nothing"
+    if os.path.islink(target):
+        # prompt text would go wherever the link points (it is opened with O_NOFOLLOW)
+        return "is a symbolic link (name the file itself)"
     if os.path.exists(target):
         # a regular file only: a FIFO blocks the start-up, /dev/stdout puts prompt text in
         # the process log and has no size for RECORD_MAX_BYTES to bound
-        if not stat.S_ISREG(os.stat(target).st_mode):
+        st = os.stat(target)
+        if not stat.S_ISREG(st.st_mode):
             return "is not a regular file (a device, FIFO or socket)"
-        return None if os.access(target, os.W_OK) else "is not writable"
+        problem = record_file_owner_problem(st)
+        if problem is None and not os.access(target, os.W_OK):
+            problem = "is not writable"
+        return problem
     parent = os.path.dirname(target)
     if not os.path.isdir(parent):
         return f"its directory {parent} does not exist"
     return None if os.access(parent, os.W_OK) else f"its directory {parent} is not writable"
+
+
+def record_file_owner_problem(st: os.stat_result) -> str | None:
+    """Why an existing recording file must not take prompt text, or None: it holds prompt
+    text, so it must be the server's own (owned by its user, no access for group or
+    others; the recorder creates it so)."""
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        return f"is owned by user id {st.st_uid}, not this process's ({os.geteuid()})"
+    if st.st_mode & 0o077:
+        mode = stat.S_IMODE(st.st_mode)
+        return f"is readable or writable by group or others (mode {mode:o}; chmod 600 it)"
+    return None
+
+
+# The least the evidence must be able to add to a risk at its highest score: a judgement
+# bound (README, EVIDENCE_MODEL), one unit of risk, a third of the default DEGRADE_AT;
+# the defaults' upper bound is 50.6.
+MIN_EVIDENCE_TOP = 1.0
+
+
+def _evidence_top(value: dict[str, Any]) -> float | None:
+    """The most the evidence can add to a risk (its score's upper bound past the offset,
+    times the scale), or None when it is off or its values are refused anyway."""
+    from .model.evidence import EvidenceModel
+
+    try:
+        m = EvidenceModel(**value)
+    except (TypeError, ValueError):
+        return None
+    if m.off or _evidence_switched_off(m):
+        return None
+    return (_evidence_reachable(m) - m.offset) * m.scale
+
+
+def _evidence_reachable(m: EvidenceModel) -> float:
+    """The highest score the evidence can reach (see _evidence_switched_off)."""
+    from .model.evidence import KINDS
+
+    daily = sum(min(m.cap_pos, m.ratios(k)[0]) for k in range(len(KINDS)))
+    d = 0.5 ** (86_400 / m.half_life)
+    return math.inf if d >= 1 else daily * (1 + 1 / (1 - d))
 
 
 def _evidence_switched_off(m: EvidenceModel) -> str | None:

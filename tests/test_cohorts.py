@@ -474,9 +474,10 @@ def test_only_template_cohorts_ration_their_members() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("min_young", 0, "min_young must be a finite number >= 1 (a campaign needs a young "
-         "account), got 0"),
-        ("full_young", 0, "full_young must be a finite number >= 1 (a divisor), got 0"),
+        ("min_young", 0, "min_young must be a finite number >= 1 and <= 1e+06 (a campaign "
+         "needs a young account), got 0"),
+        ("full_young", 0, "full_young must be a finite number >= 1 and <= 1e+06 (a divisor), "
+         "got 0"),
         ("min_young_share", 1.5, "min_young_share must be a finite number >= 0 and <= 1 "
          "(a share), got 1.5"),
         ("min_harvest", -0.1, "min_harvest must be a finite number >= 0 and <= 1 (harvest is "

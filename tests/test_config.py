@@ -20,7 +20,7 @@ from antiextract import AntiExtractMiddleware, Settings, SettingsError, load_set
 from antiextract.audit import make_logger
 from antiextract.model.bucket import MAX_TTL, Limits, WindowLimit, bucket_wait
 from antiextract.model.campaigns import CampaignCharge
-from antiextract.model.cohorts import CohortModel, CohortView
+from antiextract.model.cohorts import MAX_COUNT, CohortModel, CohortView
 from antiextract.model.risk import (
     MAX_WEIGHT,
     MIN_SLOW_SCALE,
@@ -407,6 +407,11 @@ DIVISORS_AND_RATES = [
     (CohortModel, "campaign", "min_young_share", 1.01),  # no cohort could ever be a campaign
     (CohortModel, "campaign", "min_harvest", 2.0),
     (RiskModel, "risk", "w_elicit", MAX_WEIGHT * 2),
+    (RiskModel, "risk", "acute_cap", 0.0),  # the whole acute level (and the sweep) off
+    (CohortModel, "campaign", "min_young", 1e9),  # no cohort could ever be a campaign
+    (CohortModel, "campaign", "full_young", 1e9),
+    (CohortModel, "campaign", "part_min_young", 1e9),  # no wrapper part could ever link
+    (CohortModel, "campaign", "part_full_young", 1e9),
 ]  # fmt: skip
 ENV_OF = {
     "risk": "ANTIEXTRACT_RISK_MODEL",
@@ -439,7 +444,7 @@ risk_models = st.builds(
     acute_alpha=finite_in(0.0, 1.0, above=True),
     profile_half_life=ANY_POSITIVE,
     acute_half_life=ANY_POSITIVE,
-    acute_cap=WEIGHT,
+    acute_cap=finite_in(0.0, MAX_WEIGHT, above=True) | st.sampled_from([1e-300, MAX_WEIGHT]),
     sweep_weight=WEIGHT,
     slow_above=finite_in(0.0, 1e300),
     slow_scale=finite_in(MIN_SLOW_SCALE, 1e300),
@@ -451,7 +456,7 @@ def cohort_models(draw: st.DrawFn) -> CohortModel:
     capacity = draw(finite_in(1e-3, 1e12))
     return CohortModel(
         min_young=draw(st.integers(1, 3)),
-        full_young=draw(finite_in(1.0, 1e300)),
+        full_young=draw(finite_in(1.0, MAX_COUNT)),
         min_young_share=draw(finite_in(0.0, 1.0)),
         min_harvest=draw(finite_in(0.0, 1.0)),
         weight=draw(WEIGHT),
@@ -550,12 +555,48 @@ def test_evidence_settings_that_switch_it_off_silently_are_refused(
     assert '{"off": true}' in message  # the named way, said in the refusal
 
 
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"ANTIEXTRACT_EVIDENCE_MODEL": '{"scale": 1e-12}'}, "at most"),
+        ({"ANTIEXTRACT_EVIDENCE_MODEL": '{"offset": 46.6}'}, "at most"),
+        ({"ANTIEXTRACT_EVIDENCE_MODEL": '{"off": true, "scale": 5}'}, '"off": true and also'),
+        ({"ANTIEXTRACT_TIER_FACTORS": '{"free": 0}'}, "free=0"),
+        ({"ANTIEXTRACT_TIER_FACTORS": '{"pro": 0.5}'}, "ACCOUNT_TIER_HEADER is not"),
+        (
+            {"ANTIEXTRACT_TIER_FACTORS": '{"Pro ": 0.5, "pro": 0.4}',
+             "ANTIEXTRACT_ACCOUNT_TIER_HEADER": "x-tier"},
+            "the same once stripped",
+        ),
+        ({"ANTIEXTRACT_TRUSTED_PROXIES": "10.0.0.1/8"}, "all of 10.0.0.0/8"),
+        ({"ANTIEXTRACT_ALLOW_SUBNETS": "192.168.1.7/24"}, "all of 192.168.1.0/24"),
+    ],
+)  # fmt: skip
+def test_values_that_leave_a_protection_unable_to_act_are_refused(monkeypatch, env, named) -> None:
+    """Each valid as a number, each would switch a protection off without a word: evidence
+    that can never reach DEGRADE_AT on its own, a tier with no risk, tier factors no
+    request can name, a CIDR with host bits that trusts (or allows) a whole network."""
+    message = refused(monkeypatch, **env)
+    assert named in message and next(iter(env)) in message, message
+
+
+def test_tier_names_are_read_as_the_header_is(monkeypatch) -> None:
+    # the default, passed explicitly (a replay's recorded settings), needs no tier header
+    default = {"verified": 0.5, "enterprise": 0.2}
+    assert load_settings(tier_factors=default).tier_factors == default
+    monkeypatch.setenv("ANTIEXTRACT_TIER_FACTORS", '{"Pro ": 0.5}')
+    monkeypatch.setenv("ANTIEXTRACT_ACCOUNT_TIER_HEADER", "x-tier")
+    assert load_settings().tier_factors == {"pro": 0.5}
+    monkeypatch.setenv("ANTIEXTRACT_TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.1")
+    assert [str(n) for n in load_settings().trusted_proxies] == ["10.0.0.0/8", "192.0.2.1/32"]
+
+
 def test_evidence_off_by_name_is_accepted_and_logged_at_start_up(monkeypatch) -> None:
     """The one explicit switch: ``{"off": true}`` (benchmarks compare with and without);
     the evidence then adds nothing, and the middleware says so when it starts."""
     from antiextract.model.evidence import EvidenceModel, risk_added
 
-    monkeypatch.setenv("ANTIEXTRACT_EVIDENCE_MODEL", '{"off": true, "offset": 1000}')
+    monkeypatch.setenv("ANTIEXTRACT_EVIDENCE_MODEL", '{"off": true, "ttl": 86400}')
     s = load_settings()
     m = EvidenceModel(**s.evidence_model)
     assert m.off is True and risk_added(50.0, m) == 0.0

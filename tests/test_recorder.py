@@ -92,6 +92,10 @@ async def test_the_recorder_writes_the_schema_and_no_credential(tmp_path: Path) 
         secret="the-SECRET-0123456789",
         challenge_secret="challenge-secret-0123456789",
         degrade_at=2.5,
+        trusted_proxies="10.77.0.0/16",
+        allow_subnets="192.0.2.0/24",
+        allow_accounts="acct-vip-4242",
+        allow_cohorts="n:198.51.100.0/24",
     )
     assert mw.recorder is not None
     prompt = "Summarise the plot of Hamlet in three sentences."
@@ -119,6 +123,9 @@ async def test_the_recorder_writes_the_schema_and_no_credential(tmp_path: Path) 
     assert header["settings"]["degrade_at"] == 2.5
     for left_out in ("secret", "challenge_secret", "storage_uri", "record_file"):
         assert left_out not in header["settings"]
+    # nor the network's topology or allowlisted accounts: no place, no account id
+    for place in ("10.77.", "192.0.2.", "acct-vip-4242", "198.51.100."):
+        assert place not in text.splitlines()[0]
     first, second = lines(path)
     assert set(first) == {
         "v", "t", "method", "path", "root_path", "query", "client", "headers", "body", "complete"
@@ -185,7 +192,44 @@ def test_a_record_file_that_is_no_regular_file_stops_start_up(tmp_path: Path) ->
         assert message in str(err.value), value
     existing = tmp_path / "existing.jsonl"
     existing.write_text("")
+    existing.chmod(0o600)
     assert load_settings(record_file=str(existing)).record_file == str(existing)
+
+
+def test_a_record_file_that_is_a_link_or_not_the_servers_own_stops_start_up(
+    tmp_path: Path,
+) -> None:
+    """The file takes prompt text: never through a symbolic link (it would go wherever the
+    link points), never into an existing file others can read or that another user owns.
+    Refused by the settings at start-up, and by the recorder's own open (O_NOFOLLOW, then
+    the open descriptor checked: a file swapped in after the settings looked)."""
+    from antiextract.request.identity import KeyPlaces
+    from antiextract.request.recorder import Recorder, Redactor
+
+    redactor = Redactor(KeyPlaces(), b"k" * 32, ())
+    target = tmp_path / "elsewhere.jsonl"
+    target.write_text("")
+    target.chmod(0o600)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    shared = tmp_path / "shared.jsonl"
+    shared.write_text("")
+    shared.chmod(0o644)
+    cases = [(link, "is a symbolic link"), (shared, "chmod 600")]
+    if os.geteuid() == 0:  # only root can give a file away
+        theirs = tmp_path / "theirs.jsonl"
+        theirs.write_text("")
+        theirs.chmod(0o600)
+        os.chown(theirs, 1, 1)
+        cases.append((theirs, "is owned by user id 1"))
+    for path, message in cases:
+        with pytest.raises(SettingsError, match="ANTIEXTRACT_RECORD_FILE") as err:
+            load_settings(record_file=str(path))
+        assert message in str(err.value) and len(str(err.value).splitlines()) == 1
+        with pytest.raises(OSError):
+            Recorder(str(path), 10**6, redactor)
+    assert target.read_text() == "" and shared.read_text() == ""
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644  # refused, not changed
 
 
 async def test_a_record_file_that_cannot_be_opened_is_a_config_error_never_a_500(
@@ -368,7 +412,7 @@ def test_a_stalled_writer_bounds_the_queue_in_bytes_and_never_holds_up_close(
     from antiextract.request.recorder import Recorder, Redactor
 
     path = str(tmp_path / "stalled")
-    os.mkfifo(path)
+    os.mkfifo(path, 0o600)
     reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a reader exists, but never reads
     counted: list[int] = []
     bound = 200_000
@@ -543,3 +587,81 @@ async def test_replay_counts_solution_retries_apart_and_lists_only_differing_env
     assert "1 recorded challenge-solution retries (requests carrying AntiExtract-Solution" in text
     ignored = next(x for x in text.splitlines() if x.startswith("not applied"))
     assert "ANTIEXTRACT_BLOCK_AT" in ignored and "DEGRADE_AT" not in ignored
+
+
+async def test_a_recording_made_with_the_worker_intelligence_plane_replays(
+    tmp_path: Path,
+) -> None:
+    """INTEL=worker needs Redis, and a replay runs on the memory store: it replays with the
+    plane embedded (not refused as "worker with memory://"); a recorded "off" stays off."""
+    from antiextract.ops.replay import replay_settings
+
+    mw, _, clock = recording(tmp_path)
+    for i in range(4):
+        assert await post(mw, HONEST, key=f"sk-{i}") == 200
+        clock.advance(5)
+    mw.recorder.close()
+    path = tmp_path / "traffic.jsonl"
+    docs = [json.loads(x) for x in path.read_text().splitlines()]
+    assert docs[0]["kind"] == "settings"
+    docs[0]["settings"]["intel"] = "worker"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    for argv in (["replay", str(path)], ["report", "--replay", str(path), "--out",
+                                         str(tmp_path / "r.html")]):  # fmt: skip
+        done = _cli(*argv)
+        assert done.returncode == 0, done.stderr
+    assert "replayed 4 requests" in _cli("replay", str(path)).stdout
+    settings, _ = replay_settings({"intel": "worker"}, {})
+    assert settings.intel == "embedded"
+    settings, _ = replay_settings({"intel": "off"}, {})
+    assert settings.intel == "off"
+    settings, _ = replay_settings(None, {"intel": "worker"})
+    assert settings.intel == "embedded"
+
+
+def test_query_keys_are_redacted_whatever_their_case_or_separator() -> None:
+    """``KEY=`` and ``a=1;key=`` held the raw key in the recording (the redaction matched
+    exact names between ``&`` only). A name the middleware reads as a key gets the key's
+    account id; another case of it gets nothing; everything else stays as it came."""
+    from antiextract.request.identity import KeyPlaces
+    from antiextract.request.recorder import Redactor
+
+    redactor = Redactor(KeyPlaces(), b"k" * 32, ())
+    secret = "sk-live-0123456789abcdef"
+    exact = redactor.query(f"key={secret}".encode())
+    assert exact.startswith("key=key%3A") and secret not in exact
+    for query, kept in [
+        (f"KEY={secret}", "KEY="),
+        (f"a=1;key={secret}", "a=1;key=key%3A"),
+        (f"a=1;Api_Key={secret}&b=2", "a=1;Api_Key=&b=2"),
+        (f"x=%26y;API_KEY={secret};z=3", "x=%26y;API_KEY=;z=3"),
+    ]:
+        out = redactor.query(query.encode())
+        assert secret not in out and out.startswith(kept), (query, out)
+    assert redactor.query(b"a=1;b=2&c") == "a=1;b=2&c"  # nothing to redact: as it came
+    assert exact == redactor.query(f"a=1;key={secret}".encode()).split(";", 1)[1]
+
+
+def test_a_line_longer_than_the_recorder_writes_is_skipped_never_held(tmp_path: Path) -> None:
+    """Replay and report held whole lines (a 300 MB line cost 715 MB): a line past the
+    recorder's longest (MAX_LINE_BYTES, the queue's bound) is read past in chunks, named
+    with its number on stderr and skipped; the lines around it replay."""
+    from antiextract.ops.replay import LineTooLong, bounded_lines
+    from antiextract.request.recorder import MAX_LINE_BYTES
+
+    cap = 10
+    f = io.BytesIO(b"0123456789\n01234567890\nabc\n" + b"x" * 25 + b"\nlast")
+    got = list(bounded_lines(f, cap))
+    assert got == [b"0123456789\n", LineTooLong(cap), b"abc\n", LineTooLong(cap), b"last"]
+
+    good = {"v": 1, "t": 1_800_000_000.0, "path": "/v1/chat/completions", "headers": []}
+    good["body"] = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    line = json.dumps(good).encode()
+    huge = b'{"v":1,"pad":"' + b"x" * (MAX_LINE_BYTES - 15) + b'"}'  # just over the cap
+    assert len(huge) == MAX_LINE_BYTES + 1
+    path = tmp_path / "huge.jsonl"
+    path.write_bytes(line + b"\n" + huge + b"\n" + line + b"\n")
+    done = _cli("replay", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "line 2: longer than" in done.stderr and "skipped" in done.stderr
+    assert "replayed 2 requests" in done.stdout

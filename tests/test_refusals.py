@@ -349,3 +349,36 @@ def test_the_gateway_protects_spellings_an_upstream_would_normalise() -> None:
             second = httpx.post(f"{gw}/v1/chat/completions", content=chat_body(), headers=headers)
     assert (first.status_code, second.status_code) == (200, 429)
     assert paths == ["/v1/chat/completions"]
+
+
+# --- a client gone mid-body --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("uri", ["memory://", REDIS_URL])
+async def test_a_client_gone_mid_body_is_neither_served_nor_charged(
+    uri: str, clock: SimClock
+) -> None:
+    """A body that ends in http.disconnect was decided, forwarded and charged as the
+    largest request (its size unknown): an honest client on a flaky connection lost a
+    full bucket. Now the app is not called and the bucket is untouched; the retry of the
+    same request is served and charged as any other."""
+    calls: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        calls.append(1)
+        await ok_app(scope, receive, send)
+
+    s = Settings(storage_uri=uri, degrade_at=100.0, challenge_at=150.0, block_at=200.0)
+    mw = AntiExtractMiddleware(app, s, clock, logger=make_logger(stream=io.StringIO()))
+    if uri != "memory://":
+        await mw.store.client.flushdb()
+    body = chat_body("a question " * 50)
+    ex = Exchange(body[:40])
+    ex.incoming[0]["more_body"] = True  # the rest never comes: the client goes away
+    await mw(http_scope(headers=bearer()), ex.receive, ex.send)
+    assert calls == [] and ex.sent == []
+    assert await mw.store.account_state(account_key(mw, "sk-test-1"), clock()) is None
+    assert (await call(mw, body, bearer())).status == 200 and calls == [1]
+    state = await mw.store.account_state(account_key(mw, "sk-test-1"), clock())
+    assert 0 < s.bucket_capacity - state["tokens"] < s.bucket_capacity  # charged its size
+    await mw.store.close()

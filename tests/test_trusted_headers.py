@@ -191,11 +191,17 @@ async def test_a_stranger_cannot_claim_an_old_account_or_a_better_tier(
     assert ignored(mw) == {(kind, "untrusted_peer"): 1.0}
 
 
-@pytest.mark.parametrize("value", [b"nan", b"inf", b"-inf", b"-1e999", b"yesterday", b" "])
+@pytest.mark.parametrize(
+    "value",
+    [b"nan", b"inf", b"-inf", b"-1e999", b"yesterday", b" ", b"0", b"946684799",
+     b"1799999990000", b"2030-01-01T00:00:00Z"],
+)  # fmt: skip
 async def test_an_unusable_creation_time_is_ignored_and_counted(
     make_store: Any, value: bytes
 ) -> None:
-    """``-1e999`` parses as minus infinity: an infinitely old account, never young."""
+    """``-1e999`` parses as minus infinity: an infinitely old account, never young. Before
+    2000 or more than a day after the middleware's clock (here 1.8e9, 2027-01-15) is no
+    creation time: milliseconds (1799999990000) made every account look brand new."""
     log = io.StringIO()
     mw = await make(make_store, log)
     await send(mw, AUTH_LAYER, "sk-plain")
@@ -431,6 +437,15 @@ def test_account_ids_are_printable_and_never_truncated(value: bytes, expected: s
 )
 def test_parse_created(value: bytes, expected: float | None) -> None:
     assert parse_created(value) == expected
+
+
+def test_a_creation_time_is_believed_from_2000_to_a_day_ahead_of_now() -> None:
+    now = 1_800_000_000.0
+    assert parse_created(b"946684800", now) == 946_684_800.0  # 2000-01-01T00:00:00Z
+    assert parse_created(b"946684799", now) is None
+    assert parse_created(str(now + 86_400).encode(), now) == now + 86_400
+    assert parse_created(str(now + 86_401).encode(), now) is None
+    assert parse_created(b"1799999990000", now) is None  # milliseconds: never guessed at
 
 
 def test_forwarded_for_hops_with_ports_are_their_addresses() -> None:

@@ -46,6 +46,12 @@ HARVEST_ELICIT, HARVEST_FOCUS, HARVEST_SINGLE, HARVEST_EXTRACT = 2.0, 2.0, 1.0, 
 _MAX_HASH = float(1 << 64)
 
 
+# The most distinct young accounts min_young and full_young may ask for: a judgement
+# bound (documented in the README's settings table): a setting past it would only switch
+# campaign detection off unannounced.
+MAX_COUNT = 1_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class CohortModel:
     """Every field is an ``ANTIEXTRACT_CAMPAIGN_*`` setting (JSON overrides)."""
@@ -74,12 +80,16 @@ class CohortModel:
     def __post_init__(self) -> None:
         # ranges (risk.check_range): counts of accounts, shares, divisors and rates, so a
         # zero or NaN never reaches campaign_score, update_cohort or cohort.lua
-        check_range("min_young", self.min_young, 1, why="a campaign needs a young account")
-        check_range("full_young", self.full_young, 1, why="a divisor")
+        check_range(
+            "min_young", self.min_young, 1, MAX_COUNT, why="a campaign needs a young account"
+        )
+        check_range("full_young", self.full_young, 1, MAX_COUNT, why="a divisor")
         check_range("min_young_share", self.min_young_share, 0, 1, why="a share")
         check_range("min_harvest", self.min_harvest, 0, 1, why="harvest is a share")
-        check_range("part_min_young", self.part_min_young, 1, why="a link needs a young account")
-        check_range("part_full_young", self.part_full_young, 1, why="a divisor")
+        check_range(
+            "part_min_young", self.part_min_young, 1, MAX_COUNT, why="a link needs a young account"
+        )
+        check_range("part_full_young", self.part_full_young, 1, MAX_COUNT, why="a divisor")
         check_range("part_min_harvest", self.part_min_harvest, 0, 1, why="harvest is a share")
         check_range("weight", self.weight, 0, MAX_WEIGHT)
         for name in ("young_days", "half_life", "bucket_capacity", "bucket_refill"):

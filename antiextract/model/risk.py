@@ -107,8 +107,11 @@ class RiskModel:
     slow_scale: float = 2.0  # refill is divided by 1 + (risk - slow_above) / slow_scale
 
     def __post_init__(self) -> None:
-        for name in (*(f"w_{t}" for t in TRAITS), "acute_cap", "sweep_weight"):
+        for name in (*(f"w_{t}" for t in TRAITS), "sweep_weight"):
             check_range(name, getattr(self, name), 0, MAX_WEIGHT)
+        # 0 would switch the whole acute level off (every request's signals, the sweep)
+        check_range("acute_cap", self.acute_cap, 0, MAX_WEIGHT, above=True,
+                    why="0 switches the acute level off")  # fmt: skip
         for name in ("alpha", "acute_alpha"):
             check_range(name, getattr(self, name), 0, 1, above=True, why="a moving average's step")
         for name in ("youth_days", "profile_half_life", "acute_half_life"):

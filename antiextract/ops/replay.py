@@ -191,16 +191,43 @@ class ReplayResult:
         }
 
 
-def read_recording(lines: Iterable[bytes | str]) -> Recording:
+@dataclass(frozen=True, slots=True)
+class LineTooLong:
+    """A line :func:`bounded_lines` did not hold: longer than its cap."""
+
+    cap: int
+
+
+def bounded_lines(f: Any, cap: int) -> Iterator[bytes | LineTooLong]:
+    """The lines of a binary file, each held only up to ``cap`` bytes (newline left out):
+    a longer line (no recorder writes one) is read past in chunks and given as
+    :class:`LineTooLong`, so one huge line never costs its size in memory."""
+    while True:
+        line = f.readline(cap + 1)
+        if not line:
+            return
+        if len(line) <= cap or (line.endswith(b"\n") and len(line) == cap + 1):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):  # the rest of the long line, dropped
+            line = f.readline(1 << 20)
+        yield LineTooLong(cap)
+
+
+def read_recording(lines: Iterable[bytes | str | LineTooLong]) -> Recording:
     """A recorder file, line by line: records in file order, the settings line, and every
     malformed line skipped with its reason (blank lines are no lines). Never raises on
     the content."""
     out = Recording([])
     headers: list[tuple[int, dict[str, Any], Any]] = []
     for number, line in enumerate(lines, 1):
-        if not line.strip():
+        if isinstance(line, LineTooLong):
+            doc: dict[str, Any] = {}
+            why: str | None = f"longer than {line.cap:,} bytes (the recorder writes none)"
+        elif not line.strip():
             continue
-        doc, why = _parse(line)
+        else:
+            doc, why = _parse(line)
         if why is None and doc.get("kind") == "settings":
             headers.append((number, doc["settings"], doc.get("antiextract")))
             continue
@@ -361,6 +388,13 @@ def replay_settings(
         "metrics_port": None,
     }
     fields = Settings.model_fields
+    # The replay runs in one process on the memory store: the intelligence plane too
+    # (a recording made with INTEL=worker would be refused with memory://), unless it
+    # was switched off.
+    chosen = overrides.get("intel") or (recorded or {}).get("intel")
+    if not chosen or (use_env and "ANTIEXTRACT_INTEL" in os.environ):
+        chosen = os.environ.get("ANTIEXTRACT_INTEL", chosen or "embedded")
+    forced["intel"] = "off" if str(chosen).strip().lower() == "off" else "embedded"
     if recorded is None:
         used = SettingsUsed("shell", overrides=dict(overrides))
         return load_settings(**{**overrides, **forced}), used
@@ -513,8 +547,10 @@ async def replay_recording(
 def read_file(path: str, tool: str) -> Recording:
     """A recorder file read for ``tool`` (replay, report): every malformed line said on
     stderr, one line each; ``ReplayError`` (one line) when nothing in it is a record."""
+    from ..request.recorder import MAX_LINE_BYTES
+
     with open(path, "rb") as f:
-        recording = read_recording(f)
+        recording = read_recording(bounded_lines(f, MAX_LINE_BYTES))
     if not recording.records:
         first = f"; {recording.problems[0]}" if recording.problems else ""
         more = recording.skipped - 1

@@ -31,8 +31,9 @@ import hashlib
 import ipaddress
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
@@ -90,14 +91,17 @@ class TrustedHeaders:
     created: bytes | None = None
     tier: bytes | None = None
     proxies: tuple[IPNetwork, ...] = ()
+    # the middleware's clock: a creation time after it (plus a day) is not believed
+    clock: Callable[[], float] = field(default=time.time, compare=False)
 
     @classmethod
-    def from_settings(cls, s: Any) -> TrustedHeaders:
+    def from_settings(cls, s: Any, clock: Callable[[], float] = time.time) -> TrustedHeaders:
         return cls(
             _name(s.account_header),
             _name(s.account_created_header),
             _name(s.account_tier_header),
             tuple(s.trusted_proxies),
+            clock,
         )
 
     @property
@@ -136,7 +140,7 @@ class TrustedHeaders:
                 believed[kind] = values[0]
         created = None
         if CREATED in believed:
-            created = parse_created(believed[CREATED])
+            created = parse_created(believed[CREATED], self.clock())
             if created is None:
                 ignored.append((CREATED, INVALID))
         tier = believed.get(TIER)
@@ -535,10 +539,19 @@ def _hop_with_port(hop: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Addr
     return ip, port
 
 
-def parse_created(value: bytes) -> float | None:
-    """An account creation time: Unix seconds or ISO 8601 (no zone: UTC); ``None`` for
-    anything else, ``nan`` and infinities included (an infinitely old account would
-    never be young)."""
+# The earliest creation time believed: 2000-01-01T00:00:00Z.
+EARLIEST_CREATED = 946_684_800.0
+CREATED_AHEAD = 86_400.0  # how far past now a creation time may be (clocks disagree)
+
+
+def parse_created(value: bytes, now: float | None = None) -> float | None:
+    """An account creation time: Unix seconds or ISO 8601 (no zone: UTC), from 2000-01-01
+    to a day after ``now`` (default: the wall clock); ``None`` for anything else, ``nan``
+    and infinities included (an infinitely old account would never be young). Milliseconds
+    (an auth layer's common mistake) are past that range: not believed, never guessed at,
+    so every account does not look brand new (the caller counts it as invalid)."""
+    if now is None:
+        now = time.time()
     text = value.decode("latin-1").strip()
     if not text:
         return None
@@ -552,7 +565,9 @@ def parse_created(value: bytes) -> float | None:
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
         seconds = parsed.timestamp()
-    return seconds if math.isfinite(seconds) else None
+    if not math.isfinite(seconds) or not EARLIEST_CREATED <= seconds <= now + CREATED_AHEAD:
+        return None
+    return seconds
 
 
 def _name(header_name: str | None) -> bytes | None:

@@ -175,7 +175,7 @@ class AntiExtractMiddleware:
             cohort_model=self.cohort_model,
         )
         # The auth layer's headers, believed only from TRUSTED_PROXIES when it is set.
-        self.trusted_headers = TrustedHeaders.from_settings(s)
+        self.trusted_headers = TrustedHeaders.from_settings(s, self.clock)
         self.replay = self.store.replay_guard()
         self.passes = self.store.pass_book()
         self.log = logger if logger is not None else make_logger(s.log_format, s.log_level)

@@ -126,6 +126,10 @@ class Protected:
         outage would."""
         mw = self.mw
         messages, size, complete = await buffer_body(receive, mw.settings.inspect_max_bytes)
+        if messages[-1]["type"] == "http.disconnect":
+            # The client went away before its body ended: nobody to answer, so the app is
+            # not called and nothing is charged (a flaky connection cost a full bucket).
+            return
         replay: Receive = Replay(messages, receive)
         degraded = False
         try:

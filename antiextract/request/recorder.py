@@ -17,8 +17,11 @@ process that records says what it records under) holds the serving settings, so 
 ``settings``   the detector's ``ANTIEXTRACT_*`` settings as their field names and
                JSON values (``Settings.model_dump``); never a secret, a password or a
                place: SECRET, the challenge secrets, STORAGE_URI, VERIFICATION_URL,
-               KEY_PREFIX, the recorder's and the metrics listener's own settings and
-               the log format are left out (:data:`NOT_RECORDED`)
+               KEY_PREFIX, the network's topology and allowlisted accounts
+               (TRUSTED_PROXIES, ALLOW_SUBNETS, ALLOW_ACCOUNTS, ALLOW_COHORTS), the
+               recorder's and the metrics listener's own settings and the log format
+               are left out (:data:`NOT_RECORDED`); a replay takes those from the
+               shell
 =============  ================================================================
 
 Then one line per protected request, written as the middleware saw it, before any
@@ -30,7 +33,8 @@ decision:
 ``method``     ``POST``
 ``path``       the protected path as configured (another spelling already mapped)
 ``root_path``  the app's ``root_path`` (usually empty)
-``query``      the query string; API-key parameters hold the key's digest
+``query``      the query string; API-key parameters hold the key's digest (any
+               case of their names, pairs split at ``&`` and ``;``)
 ``client``     the peer address (the proxies' ``X-Forwarded-For`` is a header)
 ``headers``    ``[name, value]`` pairs in the request's order, names lowercase: every
                name is kept (the header layout is a client signal), values only of
@@ -56,20 +60,26 @@ from __future__ import annotations
 import atexit
 import base64
 import collections
+import errno
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote_plus, unquote_plus
 
 import orjson
 
+from ..settings import record_file_owner_problem
 from .identity import KeyPlaces
 
 SCHEMA_VERSION = 1
 QUEUE_BYTES = 16 * 1024 * 1024  # lines waiting for the writer, at most (a few bodies' worth)
+# The longest line written: a line that does not fit in the queue is dropped. Replay and
+# report read no longer line (one huge line would cost its size in memory).
+MAX_LINE_BYTES = QUEUE_BYTES
 CLOSE_SECONDS = 2.0  # close() waits at most this long for the writer to drain the queue
 DROP_LOG_SECONDS = 60.0  # at most one "lines dropped" log line per this many seconds
 # Settings never written into a recording: secrets, passwords and places (where the
@@ -88,10 +98,17 @@ NOT_RECORDED = frozenset(
         "metrics_host",
         "log_format",
         "log_level",
+        # places and account ids: the network's topology, allowlisted accounts and
+        # cohorts (a subnet cohort names a network)
+        "trusted_proxies",
+        "allow_subnets",
+        "allow_accounts",
+        "allow_cohorts",
     )
 )
 
 _log = logging.getLogger("antiextract.recorder")
+_QUERY_SEPARATORS = re.compile("([&;])")
 
 # Headers whose values the detector reads (fingerprint, identity, API family): kept.
 KEPT_VALUES = frozenset(
@@ -135,19 +152,31 @@ class Redactor:
         return out
 
     def query(self, query: bytes) -> str:
+        """The query string with every API-key parameter's value replaced: by the key's
+        account id where the middleware reads the name as a key (exactly), by nothing
+        where only the case differs; pairs split at ``&`` and at ``;`` (some servers
+        split there too), every other byte as it came."""
         if not query:
             return ""
-        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        text = query.decode("latin-1")
         params = self.places.params
-        if not params or not any(name in params for name, _ in pairs):
-            return query.decode("latin-1")
-        out = []
-        for name, value in pairs:
+        if not params:
+            return text
+        lowered = {name.lower() for name in params}
+        pieces = _QUERY_SEPARATORS.split(text)  # pairs at even places, separators between
+        changed = False
+        for i in range(0, len(pieces), 2):
+            raw_name = pieces[i].partition("=")[0]
+            name = unquote_plus(raw_name)
+            if name.lower() not in lowered:
+                continue
+            account = ""
             if name in params:
-                found = self.places.read([], f"{name}={value}".encode(), self.hash_key)
-                value = found.account or ""
-            out.append((name, value))
-        return urlencode(out)
+                found = self.places.read([], pieces[i].encode("latin-1"), self.hash_key)
+                account = found.account or ""
+            pieces[i] = f"{raw_name}={quote_plus(account)}"
+            changed = True
+        return "".join(pieces) if changed else text
 
 
 def record_line(
@@ -220,8 +249,15 @@ class Recorder:
         self._drop_logged = -DROP_LOG_SECONDS  # time.monotonic() of the last drop log line
         # One unbuffered O_APPEND descriptor: each line is one write(), so the workers of
         # a multi-process server can share the file without splitting each other's lines.
-        # Created readable by the server's user only: it holds prompt text.
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        # Created readable by the server's user only: it holds prompt text. Never through
+        # a symbolic link, and an existing file only when it is the server's own
+        # (settings checked it at start-up; checked again on the open descriptor).
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        self._fd = os.open(path, flags, 0o600)
+        problem = record_file_owner_problem(os.fstat(self._fd))
+        if problem is not None:
+            os.close(self._fd)
+            raise PermissionError(errno.EPERM, problem)
         self._closed = False
         self._closing = False
         self._abandoned = False  # close() gave up on a stalled writer: it closes the file

@@ -28,10 +28,8 @@ end
 if not v then  -- what evaluate.lua reads as a fresh account
   v = {}
   for i = 1, FIXED do v[i] = 0 end
-  for _, i in ipairs({I_t, I_u, I_first_seen, I_last_seen, I_acute_ts, I_created}) do
-    v[i] = false
-  end
-  v[I_version], v[I_rf], v[I_hours_day], v[I_tier] = VERSION, 1, -1, 1
+  for _, i in ipairs({I_t, I_u, I_first_seen, I_last_seen, I_acute_ts}) do v[i] = false end
+  v[I_version], v[I_rf], v[I_hours_day] = VERSION, 1, -1
   v[I_dominant], v[I_last_skeleton] = '', ''
 end
 v[I_bl] = tonumber(ARGV[2])

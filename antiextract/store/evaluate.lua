@@ -61,8 +61,9 @@ end
 
 -- 1. read the account -------------------------------------------------------------
 -- Layout: FIXED entries (version, bucket t, u and refill factor rf, then the profile's
--- fields, then the block deadline bl), each at its I_<field>, then window quadruples.
--- `false` marks "never set".
+-- fields, then the block deadline bl), each at its I_<field>, then window quadruples,
+-- then the tail (redis.py, _TAIL): `false`, the auth layer's last creation time and tier.
+-- `false` marks "never set". Scripts older than the tail stop reading at its `false`.
 local raw = redis.call('GET', KEYS[1])
 local v = {}
 if raw then
@@ -73,6 +74,16 @@ local function field(i)
   local x = v[i]
   if x == false then return nil end
   return x
+end
+local function tail_at(state)
+  local i = FIXED + 1
+  while state[i] do i = i + 4 end
+  return i
+end
+local stored_created = nil
+do
+  local i = tail_at(v)
+  if v[i] == false and v[i + 1] then stored_created = v[i + 1] end
 end
 
 -- 2. fold this request into the profile (risk.update_profile) ----------------------
@@ -129,7 +140,7 @@ hc = bit.bor(hc, hour_bit)
 dc = dc + 1
 -- the trusted creation time: this request's, else the last one the auth layer sent
 -- (risk.born); kept with the tier so that they are known between requests
-local cr = created_at or num(field(I_created), nil)
+local cr = created_at or stored_created
 local first = fs
 if cr then first = cr end
 local y = youth(now - first) * tier
@@ -184,15 +195,16 @@ state[I_elicit], state[I_focus], state[I_single] = pe, pf, ps
 state[I_template], state[I_extract], state[I_dominant], state[I_last_skeleton] = pt, px, dom, skeleton
 state[I_hours_day], state[I_hours_cur], state[I_hours_prev], state[I_day_count] = hd, hc, hp, dc
 state[I_acute], state[I_acute_ts], state[I_bl] = ra, now, bl
-state[I_created], state[I_tier] = cr or false, tier
 local function save(t_saved, u_saved, windows_out)
   state[I_t], state[I_u] = t_saved, u_saved
   for i = 1, #windows_out do state[FIXED + i] = windows_out[i] end
+  local n = FIXED + #windows_out
+  state[n + 1], state[n + 2], state[n + 3] = false, cr or false, tier
   redis.call('SET', KEYS[1], cmsgpack.pack(state), 'EX', keep_for(acct_ttl, bl, now))
 end
 local function stored_quads()
   local out = {}
-  for i = FIXED + 1, #v do out[#out + 1] = v[i] end
+  for i = FIXED + 1, tail_at(v) - 1 do out[#out + 1] = v[i] end
   return out
 end
 local keep_t, keep_u = tb or false, tu or false

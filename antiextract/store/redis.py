@@ -124,11 +124,19 @@ def _f(value: bytes | str | int | float) -> float:
 _STATE = (
     "version", "t", "u", "rf", "first_seen", "last_seen", "gap_mean", "gap_var", "gaps",
     "elicit", "focus", "single", "template", "extract", "dominant", "last_skeleton",
-    "hours_day", "hours_cur", "hours_prev", "day_count", "acute", "acute_ts", "created", "tier",
-    "bl",
+    "hours_day", "hours_cur", "hours_prev", "day_count", "acute", "acute_ts", "bl",
 )  # fmt: skip
+# After the window quadruples: `false` (which ends the windows for every reader), then the
+# auth layer's last creation time and tier. Kept out of the fixed entries so that state
+# written by either version reads the same in both (a rolling deploy, an upgrade): a
+# version without them stops at the `false` and, at worst, drops them; they are learned
+# again from the next trusted header.
+_TAIL = ("created", "tier")
 _TEXT = {"dominant", "last_skeleton"}
-STATE_VERSION = 2  # of that layout (and of ip.lua's windows); another version reads as fresh
+# Of that layout (and of ip.lua's windows); another version reads as fresh. Raising it
+# wipes every account's bucket, windows and blocks on upgrade and, while versions run side
+# by side, on every switch: add fields where older scripts ignore them (as _TAIL) instead.
+STATE_VERSION = 1
 # One source of truth across Lua and Python: the scripts get these as Lua constants, so
 # each number and the account state's layout live here and in the pure models only.
 _LAYOUT = _lua_constants(
@@ -618,7 +626,11 @@ class RedisStore(Store):
             return None
         values = [x.decode() for x in raw]
         state = dict(zip(_STATE, values, strict=False))
-        quads = [int(float(x)) for x in values[len(_STATE) :]]
+        rest = values[len(_STATE) :]
+        end = next((i for i in range(0, len(rest), 4) if rest[i] == ""), len(rest))
+        quads = [int(float(x)) for x in rest[:end]]
+        # the tail (_TAIL) when a version that keeps it wrote last
+        state.update(zip(_TAIL, rest[end + 1 : end + 3], strict=False))
         windows = {f"w{quads[i]}": quads[i + 1 : i + 4] for i in range(0, len(quads), 4)}
         # a bucket never charged is full, as in the memory store
         t, u = (float(state[k]) if state[k] else None for k in ("t", "u"))
@@ -626,12 +638,12 @@ class RedisStore(Store):
         profile = None
         if state["first_seen"]:
             profile = {}
-            for name in _STATE[4:-1]:
-                value = state[name]
+            for name in (*_STATE[4:-1], *_TAIL):
+                value = state.get(name, "")
                 if name in _TEXT:
                     profile[name] = value
                 elif value == "":
-                    profile[name] = None
+                    profile[name] = 1.0 if name == "tier" else None
                 else:
                     profile[name] = int(float(value)) if name in _INTS else float(value)
         return {
