@@ -256,6 +256,20 @@ def _mutmut(
     return _run_for(budget, [str(exe), *args], where, env)
 
 
+def _session(where: Path, plan: Path, url: str) -> tuple[dict[str, str], list[str]]:
+    """The environment and pytest command of a mutation session (one pytest process that
+    runs a plan of mutants with scripts/mutation_session.py loaded)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "ANTIEXTRACT_LUA_PLAN": str(plan),
+        "ANTIEXTRACT_TEST_REDIS_URL": url,
+    }
+    env.pop("MUTANT_UNDER_TEST", None)
+    return env, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+
+
 def _run_for(
     budget: float | None, argv: list[str], where: Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
@@ -490,15 +504,7 @@ def run_python_session(
         plan.write_text(
             json.dumps({"mutants": [p for _, p in found], "timeout": LUA_TIMEOUT}), "utf-8"
         )
-        env = {
-            **os.environ,
-            "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "ANTIEXTRACT_LUA_PLAN": str(plan),
-            "ANTIEXTRACT_TEST_REDIS_URL": url,
-        }
-        env.pop("MUTANT_UNDER_TEST", None)
-        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        env, pytest = _session(where, plan, url)
         done = _run_for(budget, [*pytest, "-p", "mutation_session", *tests], where, env)
         out = where / "plan.out.json"
         if not out.exists():
@@ -557,15 +563,7 @@ def run_sample(
             ),
             "utf-8",
         )
-        env = {
-            **os.environ,
-            "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "ANTIEXTRACT_LUA_PLAN": str(plan),
-            "ANTIEXTRACT_TEST_REDIS_URL": url,
-        }
-        env.pop("MUTANT_UNDER_TEST", None)
-        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        env, pytest = _session(where, plan, url)
         verdicts: dict = {"baseline": "", "mutants": {}}
         if plans:
             done = subprocess.run(
