@@ -49,10 +49,12 @@ class CohortTable:
         self.skipped = 0  # (record, cohort) folds refused: a record the models cannot read
 
     def _admit(
-        self, key: str, account: str, young: bool, traits: int, now: float
+        self, key: str, account: str, young: bool, traits: int, now: float, first: bool
     ) -> tuple[int, int, float, float] | None:
         """A part's record while the part has no state: folded into its marker (the counts
-        after it), or None once it promotes the marker (its state is then in the table)."""
+        after it), or None once it promotes the marker (its state is then in the table).
+        A marker's idleness is judged at the ``first`` record of a run only, as fold.lua
+        judges it once per run."""
         m = self.model
         state = self.states.get(key)
         if state is not None and now - state.seen <= m.ttl:
@@ -60,7 +62,7 @@ class CohortTable:
         h = account_hash(account)
         markers = self.markers
         marker = markers.get(key)
-        if marker is not None and marker.ts is not None and now - marker.ts > m.part_marker_ttl:
+        if first and marker is not None and now - (marker.ts or 0.0) > m.part_marker_ttl:
             marker = None  # idle too long: forgotten, as its Redis key expires
         if marker is None or marker.h == h:
             if marker is None:
@@ -102,7 +104,7 @@ class CohortTable:
             for r in run:
                 try:
                     if part:
-                        counts = self._admit(key, r.account, r.young, r.traits, r.t)
+                        counts = self._admit(key, r.account, r.young, r.traits, r.t, r is run[0])
                         if counts is not None:
                             continue
                     counts = fold_counts(
