@@ -81,8 +81,9 @@ async def _redis(records: list[Record], m: CohortModel) -> Seen:
             assert 0 < await s.client.ttl(marker_key) <= m.part_marker_ttl
             for r in records:  # the account is a digest there, never its key
                 assert r.account.encode() not in raw
-            found = struct.unpack("<8d", raw[:64])
-            assert raw[64:].decode() in {account_digest(r.account) for r in records}
+            ts, *counts, flags = struct.unpack("<6dB", raw[:49])
+            found = (ts // DAY, ts, *counts, flags)
+            assert raw[49:] in {account_digest(r.account) for r in records}
         if await s.client.get(state_key) is None:
             # a part with no state has no sketches either: the marker is all it costs
             assert [k.decode() for k in keys] == ([marker_key] if raw is not None else [])

@@ -11,7 +11,7 @@
 --       its first and last records, then each count's sum over the run of its records'
 --       weights decayed to the last record (requests, elicit, focus, single, extract), the
 --       numbers of distinct accounts and of young ones, whether the run passes admission
---       ('1': a wrapper part, its accounts given as 16 hex digits of their hash), the
+--       ('1': a wrapper part, its accounts given as 8-byte hashes), the
 --       accounts, the young ones. Its
 --       records are in time order, so folding them one by one (model.cohorts.fold_counts)
 --       is the state decayed to the first record (never back: as fold_counts clamps),
@@ -21,9 +21,9 @@
 --       SINGLE, EXTRACT, half_life, ttl, MARKER_BYTES, marker_ttl.
 -- Admission (intel/analyzer.py, model.cohorts.PartMarker): a part with no state whose run
 --       is one account's (the marker's, or a first one) folds into the marker only: a
---       string of eight packed doubles (day, ts, requests, elicit, focus, single, extract,
---       flags: 1 seen the day before, 2 young on the day, 4 young the day before) and the
---       account's digest, with a TTL. Any other account promotes it: the state starts from
+--       string of six packed doubles (ts, requests, elicit, focus, single, extract; its
+--       day is ts's), a byte of flags (1 seen the day before, 2 young on the day, 4 young
+--       the day before) and the account's 8-byte hash, with a TTL. Any other account promotes it: the state starts from
 --       the marker (its account added to the sketches of its days) and the run folds on.
 --       A marker idle longer than marker_ttl (record time) is forgotten.
 -- Reply, per run: seven packed doubles: accounts, young accounts (the larger of today's and
@@ -31,7 +31,7 @@
 --        elicit, focus, single, extract. Harvest and score are computed in Python
 --        (model.cohorts.harvest, campaign_score): no arithmetic is written twice.
 local STATE = '<' .. string.rep('d', STATE_DOUBLES)
-local MARKER = '<dddddddd'
+local MARKER = '<ddddddB'
 
 local function add(key, member)
   if redis.call('PFADD', key, member) == 1 then redis.call('EXPIRE', key, ttl) end
@@ -56,8 +56,9 @@ local function fold(K1, K2, K3, K4, K5, K6, at)
     local mday, mts, who, flags = -1, -1, nil, 0
     local mark = redis.call('GET', K6)
     if mark and #mark == MARKER_BYTES then
-      mday, mts, requests, elicit, focus, single, extract, flags = struct.unpack(MARKER, mark)
-      who = string.sub(mark, 65)
+      mts, requests, elicit, focus, single, extract, flags = struct.unpack(MARKER, mark)
+      mday = math.floor(mts / DAY)
+      who = string.sub(mark, 50)
       if first - mts > marker_ttl then
         mday, mts, who, flags, requests, elicit, focus, single, extract = -1, -1, nil, 0, 0,
           0, 0, 0, 0
@@ -84,8 +85,8 @@ local function fold(K1, K2, K3, K4, K5, K6, at)
       single = single * d + tonumber(ARGV[at + 5])
       extract = extract * d + tonumber(ARGV[at + 6])
       flags = (prev and 1 or 0) + (yc and 2 or 0) + (yp and 4 or 0)
-      redis.call('SET', K6, struct.pack(MARKER, day, last, requests, elicit, focus, single,
-                 extract, flags) .. ARGV[members], 'EX', marker_ttl)
+      redis.call('SET', K6, struct.pack(MARKER, last, requests, elicit, focus, single, extract,
+                 flags) .. ARGV[members], 'EX', marker_ttl)
       local reply = struct.pack('<ddddddd', 1, (yc or yp) and 1 or 0, requests, elicit, focus,
                                 single, extract)
       return reply, members + n_accounts + n_young

@@ -103,7 +103,7 @@ FORGET_IDLE = 86_400.0  # s idle after which a consumer with nothing pending lea
 SWEEP_EVERY = 600.0  # s between two looks for such consumers (per analyser)
 LAG_WARNING = 60.0  # s of analyser lag at which one log line says so (and one when back)
 STATE_VERSION, STATE_DOUBLES = 1, 12  # fold.lua's state layout
-MARKER_BYTES = 8 * 8 + 16  # fold.lua's admission marker: eight doubles, an account digest
+MARKER_BYTES = 6 * 8 + 1 + 8  # fold.lua's admission marker: six doubles, flags, a hash
 _COUNTS = struct.Struct("<7d")
 
 _LEASE = """
@@ -160,10 +160,10 @@ def cohort_keys(prefix: str, key: str, day: int) -> list[str]:
             f"{base}:y:{day - 1}", f"{base}:m"]  # fmt: skip
 
 
-def account_digest(account: str) -> str:
-    """A wrapper part's name for an account in its sketches and marker: 16 hex digits of
+def account_digest(account: str) -> bytes:
+    """A wrapper part's name for an account in its sketches and marker: the 8 bytes of
     ``model.cohorts.account_hash`` (the memory analyser's KMV hash), never the key."""
-    return f"{account_hash(account):016x}"
+    return account_hash(account).to_bytes(8, "big")
 
 
 def partition_of(account: str, partitions: int) -> int:
@@ -439,7 +439,7 @@ class RedisAnalyzer:
         batch = runs(records)
         calls = []
         admit = m.part_marker_ttl > 0
-        digests: dict[str, str] = {}
+        digests: dict[str, bytes] = {}
         for key, run in batch:
             # the run summed up (fold.lua's ARGV): each record's weight decayed to the last
             # one, so a run is one short call whatever its length
