@@ -167,3 +167,24 @@ def test_the_marker_lifetime_is_checked_at_start_up() -> None:
         with pytest.raises(ValueError, match="part_marker_ttl"):
             CohortModel(part_marker_ttl=bad)
     assert CohortModel(part_marker_ttl=7_200.0).part_marker_ttl == 7_200
+
+
+def test_one_off_parts_neither_push_cohorts_out_nor_grow_past_the_marker_bound() -> None:
+    """A thousand one-off parts through a table of three cohorts and ten markers: the
+    template's state stays, the markers are the ten latest parts."""
+    from antiextract.intel.analyzer import CohortTable
+    from antiextract.intel.verdicts import VerdictBook
+
+    table = CohortTable(M, max_cohorts=3, max_markers=10)
+    records = [
+        Record(T0 + i, f"acct-{i}", ("t:app", f"p:{i:016x}"), False, 0, 1.0) for i in range(1_000)
+    ]
+    table.analyze(records, VerdictBook(3_600.0))
+    assert (
+        list(table.states) == ["t:app"]
+        and table.states["t:app"].accounts_n == 1_000
+        or (
+            table.states["t:app"].accounts_n == pytest.approx(1_000, rel=0.2)  # KMV past 256
+        )
+    )
+    assert list(table.markers) == [f"p:{i:016x}" for i in range(990, 1_000)]
