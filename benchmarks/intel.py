@@ -20,8 +20,21 @@ Measured, each on one process (one core for the analyser; Redis runs on another)
   split into streams and cohort state, at two run sizes; per 1M records scaled linearly
   from the larger run (streams: bytes per entry times 1M; see the table's notes).
 
-Run ``python benchmarks/intel.py [--quick] [--redis URL]`` (default database 13 on
-127.0.0.1:6379, flushed). Writes ``results/intel.json`` and ``results/intel.md``.
+Wrapper parts' admission (``--parts``, ``CohortModel.part_marker_ttl``): the same
+traffic with up to five ``p:`` keys per record as ``request/parts.py`` makes them
+(``parts_traffic``): an established account's request carries its app's two system
+sentences (60% of requests; one app per template) and three sentences of its user turn,
+each a common phrase (15%, 2,000 of them, Zipf-like) or a one-off task sentence, and one
+request in ten repeats that account's previous user parts (a retry, a follow-up); a
+campaign's carry three of its grammar's 40 sentences. Folded with admission off
+(``part_marker_ttl=0``, as before it) and on: Redis bytes (``MEMORY USAGE``) and keys of
+the analysers' cohort state, parts and other cohorts apart; the memory analyser's table
+entries, markers, and the non-part cohorts its LRU (``max_cohorts``) dropped; and whether
+both runs give the same verdicts.
+
+Run ``python benchmarks/intel.py [--quick] [--parts] [--redis URL]`` (default database 13
+on 127.0.0.1:6379, flushed). Writes ``results/intel.json`` and ``results/intel.md``
+(``--parts``: only the admission figures, ``results/intel_parts.json`` and ``.md``).
 """
 
 from __future__ import annotations
@@ -73,6 +86,144 @@ def traffic(n: int, seed: int = 7) -> list[Record]:
             traits = rng.choice([0, FOCUS, SINGLE, ELICIT | FOCUS, FOCUS | SINGLE])
             out.append(Record(t, f"old-{a}", keys, False, traits, 600.0))
     return out
+
+
+def parts_traffic(n: int, seed: int = 7) -> list[Record]:
+    """``traffic(n)`` with wrapper parts (the module docstring)."""
+    rng = random.Random(seed + 1)
+    common = [f"p:c{i:015x}" for i in range(2_000)]
+    grammar = [f"p:g{i:015x}" for i in range(40)]
+    last: dict[str, tuple[str, ...]] = {}
+    out = []
+    for r in traffic(n, seed):
+        if r.account.startswith("young-"):
+            parts = tuple(rng.sample(grammar, 3))
+        else:
+            system: tuple[str, ...] = ()
+            if rng.random() < 0.6:
+                app = r.cohorts[0][2:]
+                system = (f"p:s{app.zfill(14)}a", f"p:s{app.zfill(14)}b")
+            user = last.get(r.account) if rng.random() < 0.1 else None
+            if user is None:
+                user = tuple(
+                    common[int(rng.paretovariate(1.1)) % len(common)]
+                    if rng.random() < 0.15
+                    else f"p:{rng.getrandbits(64):016x}"
+                    for _ in range(3)
+                )
+            last[r.account] = user
+            parts = system + user
+        out.append(Record(r.t, r.account, r.cohorts + parts, r.young, r.traits, r.cost))
+    return out
+
+
+def _cohort_bytes(admin: redis.Redis) -> dict[str, int]:
+    out = {"part_bytes": 0, "part_keys": 0, "part_markers": 0, "other_bytes": 0, "other_keys": 0}
+    for key in admin.scan_iter(match=f"{PREFIX}:{{ic:*", count=1_000):
+        size = admin.memory_usage(key, samples=0) or 0
+        kind = "part" if b"{ic:p:" in key else "other"
+        out[f"{kind}_bytes"] += size
+        out[f"{kind}_keys"] += 1
+        if kind == "part" and key.endswith(b":m"):
+            out["part_markers"] += 1
+    return out
+
+
+async def _redis_parts(url: str, records: list[Record], m: CohortModel, admin: redis.Redis) -> Any:
+    admin.flushdb()
+    limits = Limits(capacity=1e9, refill=1e6)
+    store = RedisStore.from_url(url, limits, prefix=PREFIX, timeout=10.0, cohort_model=m)
+    intel = RedisIntel(store, analyze=False, buffer=len(records) + 1, stream_maxlen=10**8)
+    for r in records:
+        intel.emit(r)
+    await intel.flush()
+    analyzer = RedisAnalyzer(
+        store, VerdictCache(), IntelStats(), lease_seconds=None, consumer="bench"
+    )
+    while await analyzer.step(records[-1].t):
+        pass
+    sizes = _cohort_bytes(admin)
+    verdicts = sorted(analyzer.book.latest)
+    await store.close()
+    return sizes, verdicts
+
+
+def bench_parts(url: str, n: int, admin: redis.Redis) -> dict[str, Any]:
+    """Admission off and on over the same ``parts_traffic(n)`` (module docstring)."""
+    records = parts_traffic(n)
+    out: dict[str, Any] = {"records": n}
+    part_keys = {k for r in records for k in r.cohorts if k.startswith("p:")}
+    other_keys = {k for r in records for k in r.cohorts if not k.startswith("p:")}
+    out["distinct_parts"], out["distinct_other"] = len(part_keys), len(other_keys)
+    out["part_keys_per_record"] = sum(len(r.cohorts) - 5 for r in records) / n
+    for name, ttl in (("off", 0), ("on", CohortModel().part_marker_ttl)):
+        m = CohortModel(part_marker_ttl=ttl)
+        table, book = CohortTable(m), VerdictBook(3_600.0)
+        table.analyze(records, book)
+        states = table.states
+        kept_other = sum(1 for k in states if not k.startswith("p:"))
+        memory = {
+            "states": len(states),
+            "part_states": len(states) - kept_other,
+            "markers": len(table.markers),
+            "other_dropped": len(other_keys) - kept_other,  # pushed out of the LRU
+            "verdicts": sorted(book.latest),
+        }
+        sizes, verdicts = asyncio.run(_redis_parts(url, records, m, admin))
+        out[name] = {"memory": memory, "redis": sizes, "redis_verdicts": verdicts}
+    admin.flushdb()
+    off, on = out["off"], out["on"]
+    out["same_verdicts"] = (
+        off["memory"]["verdicts"] == on["memory"]["verdicts"] == off["redis_verdicts"]
+        == on["redis_verdicts"]
+    )  # fmt: skip
+    out["flagged"] = len(on["memory"]["verdicts"])
+    for run in (off, on):  # the lists were for the comparison; their sizes are the figure
+        run["memory"]["verdicts"] = len(run["memory"]["verdicts"])
+        run["redis_verdicts"] = len(run["redis_verdicts"])
+    return out
+
+
+def parts_table(report: dict[str, Any]) -> str:
+    p = report["parts"]
+    off, on = p["off"], p["on"]
+
+    def row(name: str, f: Any) -> str:
+        return f"| {name} | {f(off)} | {f(on)} |"
+
+    mib = 2**20
+    lines = [
+        f"# Wrapper parts' admission ({report['when']}, {report['machine']['cpu']}, "
+        f"{report['machine']['cores']} cores shared)",
+        "",
+        f"Command: `{report['command']}`. Traffic: `parts_traffic({p['records']:,})` (the "
+        f"benchmarks/intel.py docstring): {p['part_keys_per_record']:.2f} part keys per "
+        f"record, {p['distinct_parts']:,} distinct parts, {p['distinct_other']:,} other "
+        "cohorts. Admission off is `part_marker_ttl=0` (every part a cohort state at once, "
+        f"as before); on is the default ({CohortModel().part_marker_ttl:,} s).",
+        "",
+        "| figure | admission off | admission on |",
+        "|---|---|---|",
+        row("Redis: parts' bytes (MEMORY USAGE)",
+            lambda r: f"{r['redis']['part_bytes'] / mib:.1f} MiB"),
+        row("Redis: parts' keys (of them markers)",
+            lambda r: f"{r['redis']['part_keys']:,} ({r['redis']['part_markers']:,})"),
+        row("Redis: other cohorts' bytes", lambda r: f"{r['redis']['other_bytes'] / mib:.1f} MiB"),
+        row("memory: cohort table entries (of them parts)",
+            lambda r: f"{r['memory']['states']:,} ({r['memory']['part_states']:,})"),
+        row("memory: markers", lambda r: f"{r['memory']['markers']:,}"),
+        row("memory: other cohorts pushed out of the LRU",
+            lambda r: f"{r['memory']['other_dropped']:,}"),
+        row("cohorts flagged (memory / Redis)",
+            lambda r: f"{r['memory']['verdicts']} / {r['redis_verdicts']}"),
+        "",
+        f"Same verdicts, off and on, memory and Redis: {p['same_verdicts']}. Bytes are "
+        "after one pass of the records (1 ms apart, nothing expired); kept state grows "
+        "with the distinct parts of a state's or a marker's lifetime (three days for a "
+        "state, `part_marker_ttl` idle for a marker).",
+        "",
+    ]  # fmt: skip
+    return "\n".join(lines)
 
 
 def bench_emit(records: list[Record], rounds: int) -> float:
@@ -225,7 +376,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="runs of 20,000 and 50,000")
     parser.add_argument("--redis", default=REDIS_URL, help=f"database to use ({REDIS_URL})")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--parts", action="store_true", help="only wrapper parts' admission, off and on"
+    )
     args = parser.parse_args()
+    if args.parts:
+        admin = redis.Redis.from_url(args.redis)
+        n = 20_000 if args.quick else 100_000
+        report = {
+            "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "command": "python benchmarks/intel.py --parts" + (" --quick" if args.quick else ""),
+            "machine": describe(["redis"], redis_server=admin.info()["redis_version"]),
+            "parts": bench_parts(args.redis, n, admin),
+        }
+        print(write_results(args.out, "intel_parts", report, parts_table(report)))
+        return
     sizes = (20_000, 50_000) if args.quick else (50_000, 200_000)
     records = traffic(sizes[-1])
     admin = redis.Redis.from_url(args.redis)

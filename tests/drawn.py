@@ -91,6 +91,8 @@ def cohort_models(draw: st.DrawFn) -> CohortModel:
         part_min_young=part_min_young,
         part_full_young=part_min_young + draw(st.integers(1, 8)),
         part_min_harvest=draw(st.floats(0.2, 0.6)),
+        # admission of parts: off, an hour (markers forgotten within a run), or a day
+        part_marker_ttl=draw(st.sampled_from((0, 3_600, 86_400))),
         min_young_share=draw(st.floats(0.3, 0.7)),
         min_harvest=draw(st.floats(0.2, 0.6)),
         weight=draw(st.floats(1.0, 8.0)),

@@ -49,7 +49,7 @@ import xxhash
 from redis.exceptions import ResponseError
 
 from ..model import risk as _risk
-from ..model.cohorts import campaign_score, harvest
+from ..model.cohorts import PART, account_hash, campaign_score, harvest
 from ..model.evidence import EvidenceModel
 from ..store.base import StoreError
 from ..store.redis import _lua_constants, store_errors
@@ -103,6 +103,7 @@ FORGET_IDLE = 86_400.0  # s idle after which a consumer with nothing pending lea
 SWEEP_EVERY = 600.0  # s between two looks for such consumers (per analyser)
 LAG_WARNING = 60.0  # s of analyser lag at which one log line says so (and one when back)
 STATE_VERSION, STATE_DOUBLES = 1, 12  # fold.lua's state layout
+MARKER_BYTES = 6 * 8 + 1 + 8  # fold.lua's admission marker: six doubles, flags, a hash
 _COUNTS = struct.Struct("<7d")
 
 _LEASE = """
@@ -152,10 +153,17 @@ def verdict_keys(prefix: str) -> list[str]:
 
 def cohort_keys(prefix: str, key: str, day: int) -> list[str]:
     """fold.lua's keys of a cohort: state, then the HyperLogLogs of accounts and young
-    accounts today and yesterday (apart from the store's ``{c:`` keys)."""
+    accounts today and yesterday, then a wrapper part's admission marker (apart from the
+    store's ``{c:`` keys)."""
     base = f"{prefix}:{{ic:{key}}}"
     return [base, f"{base}:a:{day}", f"{base}:a:{day - 1}", f"{base}:y:{day}",
-            f"{base}:y:{day - 1}"]  # fmt: skip
+            f"{base}:y:{day - 1}", f"{base}:m"]  # fmt: skip
+
+
+def account_digest(account: str) -> bytes:
+    """A wrapper part's name for an account in its sketches and marker: the 8 bytes of
+    ``model.cohorts.account_hash`` (the memory analyser's KMV hash), never the key."""
+    return account_hash(account).to_bytes(8, "big")
 
 
 def partition_of(account: str, partitions: int) -> int:
@@ -258,6 +266,7 @@ class RedisAnalyzer:
             STATE_VERSION=STATE_VERSION, STATE_DOUBLES=STATE_DOUBLES, DAY=_risk.DAY,
             ELICIT=_risk.ELICIT, FOCUS=_risk.FOCUS, SINGLE=_risk.SINGLE,
             EXTRACT=_risk.EXTRACT, half_life=m.half_life, ttl=m.ttl,
+            MARKER_BYTES=MARKER_BYTES, marker_ttl=m.part_marker_ttl,
         )  # fmt: skip
         self._fold = self.client.register_script(constants + text)
         self._lease = self.client.register_script(_LEASE)
@@ -429,6 +438,8 @@ class RedisAnalyzer:
         )  # fmt: skip
         batch = runs(records)
         calls = []
+        admit = m.part_marker_ttl > 0
+        digests: dict[str, bytes] = {}
         for key, run in batch:
             # the run summed up (fold.lua's ARGV): each record's weight decayed to the last
             # one, so a run is one short call whatever its length
@@ -446,11 +457,20 @@ class RedisAnalyzer:
                     single += w
                 if traits & extract_bit:
                     extract += w
-            accounts = dict.fromkeys(r.account for r in run)
-            young = dict.fromkeys(r.account for r in run if r.young)
+            part = admit and key.startswith(PART)
+            if part:  # digests: a marker holds one, never the account's key
+                for r in run:
+                    if r.account not in digests:
+                        digests[r.account] = account_digest(r.account)
+                accounts = dict.fromkeys(digests[r.account] for r in run)
+                young = dict.fromkeys(digests[r.account] for r in run if r.young)
+            else:
+                accounts = dict.fromkeys(r.account for r in run)
+                young = dict.fromkeys(r.account for r in run if r.young)
             args: list[Any] = [repr(first), repr(last), repr(requests), repr(elicit),
                                repr(focus), repr(single), repr(extract), len(accounts),
-                               len(young), *accounts, *young]  # fmt: skip
+                               len(young), "1" if part else "0", *accounts,
+                               *young]  # fmt: skip
             day = int(last // _risk.DAY)
             calls.append((cohort_keys(self.prefix, key, day), args))
         # several runs per script call on one Redis; one per call on a Cluster (slots)

@@ -3,7 +3,8 @@
 Read-only and off the request path: SCAN for the cohort states the Redis analysers keep
 (``<prefix>:{ic:<cohort>}``), then per cohort its state and four sketch counts in one
 pipeline (all in the cohort's slot). The shared bucket is the request plane's, so
-``bucket_tokens`` is None here.
+``bucket_tokens`` is None here. A wrapper part seen by one account only is an admission
+marker (``<prefix>:{ic:p:...}:m``), no state: it is no cohort yet and is not listed.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ async def cohort_report(store: RedisStore, now: float, batch: int = 500) -> list
         for i in range(0, len(keys), batch):
             async with client.pipeline(transaction=False) as pipe:
                 for key in keys[i : i + batch]:
-                    state, a_cur, a_prev, y_cur, y_prev = cohort_keys(store.prefix, key, day)
+                    state, a_cur, a_prev, y_cur, y_prev, _ = cohort_keys(store.prefix, key, day)
                     pipe.get(state)
                     for sketch in (a_cur, a_prev, y_cur, y_prev):
                         pipe.pfcount(sketch)

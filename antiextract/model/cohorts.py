@@ -76,6 +76,13 @@ class CohortModel:
     part_min_young: int = 3
     part_full_young: int = 10
     part_min_harvest: float = 0.65
+    # Admission of wrapper parts (intel/analyzer.py, fold.lua): most parts are one-off task
+    # sentences, so a part's first account leaves only a small marker; a second account
+    # promotes it to full cohort state, the marker folded in first (counts as without the
+    # filter). A marker idle longer than this (seconds, record time) is forgotten: the
+    # first sighting's decayed weight (at most 0.5 ** (part_marker_ttl / half_life) of one
+    # request) is then left out. 0: no admission (every part gets its state at once).
+    part_marker_ttl: int = 86_400
 
     def __post_init__(self) -> None:
         # ranges (risk.check_range): counts of accounts, shares, divisors and rates, so a
@@ -105,6 +112,14 @@ class CohortModel:
         if self.ttl != int(self.ttl) or self.ttl < 2 * 86_400:
             raise ValueError(f"ttl must be a whole number of seconds >= 172800, got {self.ttl}")
         object.__setattr__(self, "ttl", int(self.ttl))
+        if self.part_marker_ttl != int(self.part_marker_ttl) or not (
+            self.part_marker_ttl == 0 or 3_600 <= self.part_marker_ttl <= self.ttl
+        ):
+            raise ValueError(
+                "part_marker_ttl must be 0 (no admission) or a whole number of seconds "
+                f"from 3600 to ttl ({self.ttl}), got {self.part_marker_ttl}"
+            )
+        object.__setattr__(self, "part_marker_ttl", int(self.part_marker_ttl))
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +317,66 @@ def fold_counts(
     accounts, young_n = state.accounts_n, state.young_n
     h_ = harvest(state.requests, state.elicit, state.focus, state.single, state.extract)
     return accounts, young_n, h_, campaign_score(accounts, young_n, h_, m, key)
+
+
+@dataclass(slots=True)
+class PartMarker:
+    """A wrapper part seen by one account only (admission, ``CohortModel.part_marker_ttl``):
+    all that a ``CohortState`` holding that one account would hold, without sketches. Redis
+    keeps the same in one small string (fold.lua); never text, the account as its hash."""
+
+    h: int  # account_hash of its one account
+    day: int = -1
+    prev: bool = False  # the account was also seen the day before ``day``
+    young_cur: bool = False  # ... and young on ``day``
+    young_prev: bool = False  # ... and young the day before
+    requests: float = 0.0
+    elicit: float = 0.0
+    focus: float = 0.0
+    single: float = 0.0
+    extract: float = 0.0
+    ts: float | None = None
+
+
+def fold_marker(
+    marker: PartMarker, young: bool, traits: int, now: float, m: CohortModel, key: str = ""
+) -> tuple[int, int, float, float]:
+    """``fold_counts`` for a record of the marker's own account: the same counts a full
+    state would answer (one account, young or not, the same decayed sums)."""
+    day = int(now // 86_400)
+    if day != marker.day:
+        seen_yesterday = day == marker.day + 1
+        marker.prev = seen_yesterday
+        marker.young_prev = seen_yesterday and marker.young_cur
+        marker.young_cur, marker.day = False, day
+    marker.young_cur = marker.young_cur or young
+    d = 0.5 ** (max(0.0, now - marker.ts) / m.half_life) if marker.ts is not None else 0.0
+    marker.requests = marker.requests * d + 1
+    marker.elicit = marker.elicit * d + (1 if traits & ELICIT else 0)
+    marker.focus = marker.focus * d + (1 if traits & FOCUS else 0)
+    marker.single = marker.single * d + (1 if traits & SINGLE else 0)
+    marker.extract = marker.extract * d + (1 if traits & EXTRACT else 0)
+    marker.ts = now
+    young_n = 1 if marker.young_cur or marker.young_prev else 0
+    h_ = harvest(marker.requests, marker.elicit, marker.focus, marker.single, marker.extract)
+    return 1, young_n, h_, campaign_score(1, young_n, h_, m, key)
+
+
+def promote(marker: PartMarker) -> CohortState:
+    """The full state a marker stands for (its account in the sketches of its days)."""
+    state = CohortState(day=marker.day, requests=marker.requests, elicit=marker.elicit,
+                        focus=marker.focus, single=marker.single, extract=marker.extract,
+                        ts=marker.ts, seen=marker.ts or 0.0)  # fmt: skip
+    state.accounts_cur.add(marker.h)
+    if marker.prev:
+        state.accounts_prev.add(marker.h)
+    if marker.young_cur:
+        state.young_cur.add(marker.h)
+    if marker.young_prev:
+        state.young_prev.add(marker.h)
+    state.accounts_n = 1
+    state.young_n = 1 if marker.young_cur or marker.young_prev else 0
+    return state
 
 
 def charge_shared(

@@ -1,0 +1,185 @@
+"""Admission of wrapper parts (``CohortModel.part_marker_ttl``): a part seen by one account
+is a small marker, never cohort state; a second account promotes it with the first
+sighting counted. Hand-worked, on both analysers (the memory one and fold.lua on a real
+Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from antiextract.intel.memory import MemoryIntel
+from antiextract.intel.records import Record
+from antiextract.intel.redis import MARKER_BYTES, RedisIntel, account_digest, cohort_keys
+from antiextract.intel.report import cohort_report
+from antiextract.model.cohorts import CohortModel
+from antiextract.model.risk import DAY, ELICIT, FOCUS, SINGLE
+from antiextract.store.redis import RedisStore
+
+from .conftest import redis_client, test_limits
+
+HARVEST = ELICIT | FOCUS | SINGLE  # harvest (2 + 2 + 1) / 6 = 5/6
+T0 = 1_800_000_000.0 - 1_800_000_000.0 % DAY + 12 * 3_600.0  # noon UTC
+PART = "p:" + "1" * 16
+PREFIX = "aeadmit"
+M = CohortModel(part_min_young=2, part_full_young=10)  # weight 6, half-life 6 h
+
+
+@dataclass
+class Seen:
+    """What an analyser keeps of PART after a stream, read the way each keeps it."""
+
+    state: bool  # full cohort state exists
+    marker: tuple[float, ...] | None  # (day, ts, requests, elicit, focus, single, extract, flags)
+    accounts: int = 0  # distinct accounts of the state (the larger of today's, yesterday's)
+    young: int = 0
+    requests: float = 0.0  # decayed to the last record
+    verdicts: dict[str, Any] | None = None
+
+
+async def _memory(records: list[Record], m: CohortModel) -> Seen:
+    intel = MemoryIntel(m)
+    for r in records:
+        intel.emit(r)
+    await intel.drain(records[-1].t)
+    table = intel.table
+    verdicts = {v.key: v for v in intel.cache.all()}
+    marker = table.markers.get(PART)
+    found = None
+    if marker is not None:
+        flags = marker.prev + 2 * marker.young_cur + 4 * marker.young_prev
+        found = (marker.day, marker.ts, marker.requests, marker.elicit, marker.focus,
+                 marker.single, marker.extract, flags)  # fmt: skip
+        assert marker.h != 0
+    state = table.states.get(PART)
+    if state is None:
+        return Seen(False, found, verdicts=verdicts)
+    return Seen(True, found, state.accounts_n, state.young_n, state.requests, verdicts)
+
+
+async def _redis(records: list[Record], m: CohortModel) -> Seen:
+    s = RedisStore(test_limits(), await redis_client(), prefix=PREFIX, cohort_model=m)
+    intel = RedisIntel(s, claim_idle=0.0)
+    try:
+        for r in records:
+            intel.emit(r)
+        end = records[-1].t
+        await intel.drain(end)
+        verdicts = {v.key: v for v in intel.cache.all()}
+        keys = [k async for k in s.client.scan_iter(match=f"{PREFIX}:{{ic:*")]
+        for k in keys:  # every key the analyser writes expires
+            assert await s.client.ttl(k) > 0, k
+        state_key, *_, marker_key = cohort_keys(PREFIX, PART, int(end // DAY))
+        raw = await s.client.get(marker_key)
+        found = None
+        if raw is not None:
+            assert len(raw) == MARKER_BYTES
+            assert 0 < await s.client.ttl(marker_key) <= m.part_marker_ttl
+            for r in records:  # the account is a digest there, never its key
+                assert r.account.encode() not in raw
+            ts, *counts, flags = struct.unpack("<6dB", raw[:49])
+            found = (ts // DAY, ts, *counts, flags)
+            assert raw[49:] in {account_digest(r.account) for r in records}
+        if await s.client.get(state_key) is None:
+            # a part with no state has no sketches either: the marker is all it costs
+            assert [k.decode() for k in keys] == ([marker_key] if raw is not None else [])
+            return Seen(False, found, verdicts=verdicts)
+        (row,) = [c for c in await cohort_report(s, end) if c["cohort"] == PART]
+        return Seen(True, found, row["accounts"], row["young"], row["requests"], verdicts)
+    finally:
+        await intel.stop()
+        await s.close()
+
+
+def seen(store: str, records: list[Record], m: CohortModel = M) -> Seen:
+    return asyncio.run((_memory if store == "memory" else _redis)(records, m))
+
+
+def rec(t: float, account: str, young: bool = True, traits: int = HARVEST) -> Record:
+    return Record(t, account, (PART,), young, traits, 1.0)
+
+
+BOTH = pytest.mark.parametrize("store", ["memory", "redis"])
+
+
+@BOTH
+def test_a_part_seen_once_is_only_a_marker(store: str) -> None:
+    got = seen(store, [rec(T0, "acct-1")])
+    assert not got.state
+    # day, ts, one request with elicit + focus + single, young today (flag 2)
+    assert got.marker == (T0 // DAY, T0, 1.0, 1.0, 1.0, 1.0, 0.0, 2.0)
+    assert got.verdicts == {}
+
+
+@BOTH
+def test_the_same_account_again_does_not_promote(store: str) -> None:
+    got = seen(store, [rec(T0, "acct-1"), rec(T0 + 3 * 3_600, "acct-1", traits=ELICIT)])
+    assert not got.state
+    # three hours at a six-hour half-life: 2 ** -0.5 of the first request remains
+    w = 2**-0.5
+    assert got.marker == pytest.approx((T0 // DAY, T0 + 10_800, 1 + w, 1 + w, w, w, 0.0, 2.0))
+
+
+@BOTH
+def test_a_second_account_promotes_with_both_counted(store: str) -> None:
+    got = seen(store, [rec(T0, "acct-1"), rec(T0 + 600, "acct-2")])
+    assert got.state and got.marker is None
+    assert (got.accounts, got.young) == (2, 2)
+    assert got.requests == pytest.approx(1 + 0.5 ** (600 / M.half_life))
+    # two young accounts of five-sixths harvest: 6 x min(1, 2/10) x 1 x 5/6 = 1.0
+    assert got.verdicts is not None and set(got.verdicts) == {PART}
+    v = got.verdicts[PART]
+    assert (v.accounts, v.young) == (2, 2)
+    assert v.score == pytest.approx(1.0) and v.harvest == pytest.approx(5 / 6)
+
+
+@BOTH
+def test_a_promotion_after_midnight_keeps_yesterdays_young_account(store: str) -> None:
+    """acct-1 young at 23:50, acct-2 established at 00:10: today one account and no young
+    one, yesterday one young one, so (max) one account and one young one, as unfiltered."""
+    night = T0 + 12 * 3_600 - 600
+    got = seen(store, [rec(night, "acct-1"), rec(night + 1_200, "acct-2", young=False)])
+    assert got.state and (got.accounts, got.young) == (1, 1)
+    assert got.requests == pytest.approx(1 + 0.5 ** (1_200 / M.half_life))
+
+
+@BOTH
+def test_an_idle_marker_is_forgotten(store: str) -> None:
+    late = T0 + M.part_marker_ttl + 1
+    got = seen(store, [rec(T0, "acct-1"), rec(late, "acct-2")])
+    assert not got.state  # acct-2's sighting is a first one again
+    assert got.marker is not None and got.marker[1] == late and got.marker[2] == 1.0
+
+
+@BOTH
+def test_admission_off_keeps_a_state_per_part(store: str) -> None:
+    off = CohortModel(part_min_young=2, part_full_young=10, part_marker_ttl=0)
+    got = seen(store, [rec(T0, "acct-1")], off)
+    assert got.state and got.marker is None and (got.accounts, got.young) == (1, 1)
+
+
+def test_the_marker_lifetime_is_checked_at_start_up() -> None:
+    for bad in (60, 10 * DAY, 3_600.5):
+        with pytest.raises(ValueError, match="part_marker_ttl"):
+            CohortModel(part_marker_ttl=bad)
+    assert CohortModel(part_marker_ttl=7_200.0).part_marker_ttl == 7_200
+
+
+def test_one_off_parts_neither_push_cohorts_out_nor_grow_past_the_marker_bound() -> None:
+    """A thousand one-off parts through a table of three cohorts and ten markers: the
+    template's state stays, the markers are the ten latest parts."""
+    from antiextract.intel.analyzer import CohortTable
+    from antiextract.intel.verdicts import VerdictBook
+
+    table = CohortTable(M, max_cohorts=3, max_markers=10)
+    records = [
+        Record(T0 + i, f"acct-{i}", ("t:app", f"p:{i:016x}"), False, 0, 1.0) for i in range(1_000)
+    ]
+    table.analyze(records, VerdictBook(3_600.0))
+    assert list(table.states) == ["t:app"]  # no part ever became a state
+    assert table.states["t:app"].accounts_n == pytest.approx(1_000, rel=0.2)  # KMV past 256
+    assert list(table.markers) == [f"p:{i:016x}" for i in range(990, 1_000)]
