@@ -561,3 +561,28 @@ def test_a_cohorts_counts_roll_over_at_utc_midnight() -> None:
     for account, young, now, expected in steps:
         v = update_cohort(state, "t:roll", account, young, 0, 1.0, now, m)
         assert (v.accounts, v.young) == expected, account
+
+
+@pytest.mark.parametrize(
+    ("prev", "young_cur", "young_prev"),
+    [(False, False, False), (True, False, False), (True, True, True), (False, True, False)],
+)
+def test_a_promoted_marker_holds_its_account_in_the_sketches_of_its_days(
+    prev: bool, young_cur: bool, young_prev: bool
+) -> None:
+    """Admission (wrapper parts): the state a marker is promoted to holds its one account
+    in today's sketch, in yesterday's when it was seen then, and in the young sketches of
+    the days it was young; nothing else (a stray member would count a second account)."""
+    from antiextract.model.cohorts import PartMarker, promote
+
+    h = 0x1234_5678_9ABC_DEF0
+    m = PartMarker(h=h, day=20_000, prev=prev, young_cur=young_cur, young_prev=young_prev,
+                   requests=1.5, elicit=1.0, focus=0.5, ts=20_000 * 86_400.0 + 60)  # fmt: skip
+    state = promote(m)
+    assert set(state.accounts_cur.values) == {h}
+    assert set(state.accounts_prev.values) == ({h} if prev else set())
+    assert set(state.young_cur.values) == ({h} if young_cur else set())
+    assert set(state.young_prev.values) == ({h} if young_prev else set())
+    assert state.accounts_n == 1 and state.young_n == (1 if young_cur or young_prev else 0)
+    assert (state.day, state.requests, state.elicit, state.focus) == (20_000, 1.5, 1.0, 0.5)
+    assert state.seen == state.ts == 20_000 * 86_400.0 + 60
