@@ -733,10 +733,17 @@ def test_help_texts_are_plain_and_json_is_where_the_readme_says(capsys) -> None:
 
     from antiextract.ops.cli import build_parser, main
 
+    subparsers = next(
+        a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction"
+    )
+    for command in subparsers.choices:  # every command's help is plain text
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = capsys.readouterr().out
+        assert "``" not in text and ":mod:" not in text, command
     with pytest.raises(SystemExit):
         main(["report", "--help"])
     text = capsys.readouterr().out
-    assert "``" not in text
     assert re.search(r"--out FILE\s+where to write the HTML file \(default:", text)
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     section = readme.split("## Operator commands", 1)[1].split("```", 1)[0]

@@ -102,6 +102,13 @@ async def test_every_count_the_demo_prints_is_the_audit_events_count(tmp_path: P
     # lines add up to the table's farm row (the table said challenged 403 = 213 beside
     # the evidence's 212: one challenge on an account's own risk, before the flag)
     other = next(x for x in text.splitlines() if x.startswith("The farm's other"))
+    # every other flagged cohort carried by farm decisions is named with its count (the
+    # report listed a wrapper-part campaign the console never mentioned)
+    others = Counter((e.get("campaign") or {}).get("cohort") for e in farm)
+    for name, n in others.items():
+        if name not in (None, cohort):
+            also = next(x for x in text.splitlines() if f"acting on the farm: {name} " in x)
+            assert f"{n:,} decisions carry it" in also, name
     outside = [e for e in farm if (e.get("campaign") or {}).get("cohort") != cohort]
     assert f"other {len(outside):,} decisions" in other
     table = printed("the farm")

@@ -1,16 +1,16 @@
 """``antiextract replay FILE``: recorded traffic through the detector, on simulated time.
 
-The file is what the recorder writes (``ANTIEXTRACT_RECORD_FILE``; schema in
-:mod:`antiextract.request.recorder`). Each line becomes the same ASGI request again, at the
-time it was recorded, into a fresh middleware on the embedded store whose clock is the
-recording's: an hour of traffic replays in seconds, and every window, bucket, risk level
-and campaign sees the time it would have seen. The settings are the ``ANTIEXTRACT_*``
+The file is what the recorder writes (ANTIEXTRACT_RECORD_FILE; the schema is in
+antiextract/request/recorder.py and the README). Each line becomes the same ASGI request
+again, at the time it was recorded, into a fresh middleware on the embedded store whose
+clock is the recording's: an hour of traffic replays in seconds, and every window, bucket,
+risk level and campaign sees the time it would have seen. The settings are the
 recording's own: the serving settings its first line holds (the recorder writes them,
-secrets left out), so a replay decides as the recorded server would have. ``--set
-NAME=VALUE`` overrides one; ``--use-env`` lets the shell's ``ANTIEXTRACT_*`` variables
-override them too; both are reported in the output. A file recorded before the settings
-line existed replays under the shell's settings, with a warning that says so. Thresholds
-can thus be tried on the operator's own traffic before they enforce anything.
+secrets left out), so a replay decides as the recorded server would have. --set
+NAME=VALUE overrides one; --use-env lets the shell's ANTIEXTRACT_* variables override them
+too; both are reported in the output. A file recorded before the settings line existed
+replays under the shell's settings, with a warning that says so. Thresholds can thus be
+tried on the operator's own traffic before they enforce anything.
 
 A line that is not a record (not a JSON object, a field missing or of the wrong type, a
 time that is not a finite time within years 1970-9999, a header that is not a
@@ -36,6 +36,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -732,7 +733,10 @@ def add_parser(sub: Any) -> None:
         "replay",
         help="run recorded traffic (ANTIEXTRACT_RECORD_FILE) through the detector on "
         "simulated time and show who would be throttled, degraded, challenged or blocked",
-        description=(__doc__ or "").split("\n\n", 1)[1].strip(),
+        # the module's docstring without its reST marks (``x``, :mod:`x`): --help is plain
+        description=re.sub(
+            r"(?::\w+:)?`+([^`]*)`+", r"\1", (__doc__ or "").split("\n\n", 1)[1].strip()
+        ),
     )
     p.add_argument("file", metavar="FILE", help="a file the recorder wrote (JSON lines)")
     p.add_argument(

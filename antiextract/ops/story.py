@@ -41,6 +41,7 @@ from ..audit import make_logger
 from ..client import http_client, http_module
 from ..settings import load_settings
 from .replay import decision_events
+from .report import LINKS
 
 START = 1_800_000_000.0
 MINUTES = 90
@@ -273,6 +274,11 @@ async def run(
                 e for e in events if e["account"] in farm.accounts and id(e) not in carried
             ],
             "command": evidence_command(cohort, log_path),
+            # other flagged cohorts that weighed on farm decisions (e.g. its wrapper
+            # sentences, a p: cohort): how many decisions carry each, on how many accounts
+            "others": [
+                (other, n, len(_carrying(events, other))) for other, n in cohorts.most_common()[1:]
+            ],
         }
     out.write_text(report.render(events, "antiextract demo", "simulated time"), encoding="utf-8")
     _print(console, settings, honest, farm, cohort, evidence, out, log_path)
@@ -285,6 +291,11 @@ async def run(
         "audit": audited,
         "log": log_path,
     }
+
+
+def _carrying(events: list[dict[str, Any]], cohort: str) -> set[str]:
+    """The accounts whose decisions carry ``cohort`` as their campaign."""
+    return {e["account"] for e in events if (e.get("campaign") or {}).get("cohort") == cohort}
 
 
 def audit_log_path(report: Path) -> Path:
@@ -379,9 +390,18 @@ def _print(console, settings, honest, farm, cohort, evidence, out, log) -> None:
             soft_wrap=True,
         )
         outside = evidence["outside"]
+        for other, n, accounts in evidence["others"]:
+            kind = LINKS.get(other.split(":", 1)[0], "a shared trait")
+            console.print(
+                f"Also flagged and acting on the farm: [bold]{other}[/] (tied by {kind}): "
+                f"{n:,} decisions carry it, on {accounts} accounts (the report lists it too).",
+                soft_wrap=True,
+            )
         console.print(
             f"The farm's other {len(outside):,} decisions do not carry the campaign (before "
-            "it was flagged, or acted on by an account's own risk): "
+            "it was flagged, acted on by an account's own risk"
+            + (", or carrying one of the cohorts just named" if evidence["others"] else "")
+            + "): "
             + _outcomes(outside)
             + "; the two lines add up to the table's farm row.",
             soft_wrap=True,
