@@ -86,8 +86,8 @@ MUTANTS = (
     Mutant(
         "policy-youth",
         "antiextract/request/policy.py",
-        "risk += weight * (a.youth if a is not None else 1.0)",
-        "risk += weight",
+        "linked = weight * youth",
+        "linked = weight",
         POLICY,
     ),
     # (the audit's harvest-weight mutants of cohort.lua: harvest is computed only in
