@@ -103,8 +103,8 @@ MUTANTS = (
         Mutant(
             f"kind-weight-{kind}",
             "antiextract/model/cohorts.py",
-            'KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15}',
-            "KIND_WEIGHT = " + new,
+            'KIND_WEIGHT = {"t": 1.0, "l": 0.8, "n": 0.5, "c": 0.15, "p": 0.7}',
+            "KIND_WEIGHT = " + new[:-1] + ', "p": 0.7}',
             COHORTS,
         )
         for kind, new in (
@@ -209,7 +209,7 @@ MUTANTS = (
     Mutant(
         "campaign-full-young",
         "antiextract/model/cohorts.py",
-        "scale = min(1.0, young / m.full_young)",
+        "scale = min(1.0, young / full)",
         "scale = 1.0",
         COHORTS,
     ),
