@@ -79,6 +79,8 @@ def test_the_campaign_weighs_on_a_member_scaled_by_its_youth() -> None:
         d = decide(outcome(1.0, youth, camp), LADDER)
         assert (d.action, d.risk) == (action, pytest.approx(risk)), youth
         assert d.campaign == camp[0]
+        # what the link added, for the audit event: the risk above the own 1.0
+        assert d.campaign_added == pytest.approx(risk - 1.0), youth
 
 
 def test_a_loose_cohort_weighs_by_kind_and_by_the_request_s_harvest_shape() -> None:
