@@ -306,17 +306,23 @@ def fold_counts(
         state.accounts_n = max(KMV.count(state.accounts_cur), KMV.count(state.accounts_prev))
     if (young and state.young_cur.add(h)) or rolled:
         state.young_n = max(KMV.count(state.young_cur), KMV.count(state.young_prev))
-    d = 0.5 ** (max(0.0, now - state.ts) / m.half_life) if state.ts is not None else 0.0
-    state.requests = state.requests * d + 1
-    state.elicit = state.elicit * d + (1 if traits & ELICIT else 0)
-    state.focus = state.focus * d + (1 if traits & FOCUS else 0)
-    state.single = state.single * d + (1 if traits & SINGLE else 0)
-    state.extract = state.extract * d + (1 if traits & EXTRACT else 0)
-    state.ts = now
+    _fold_request(state, traits, now, m.half_life)
     state.seen = now
     accounts, young_n = state.accounts_n, state.young_n
     h_ = harvest(state.requests, state.elicit, state.focus, state.single, state.extract)
     return accounts, young_n, h_, campaign_score(accounts, young_n, h_, m, key)
+
+
+def _fold_request(s: CohortState | PartMarker, traits: int, now: float, half_life: float) -> None:
+    """One request into the decayed sums a cohort state and an admission marker both keep
+    (fold.lua does the same for a run of records)."""
+    d = 0.5 ** (max(0.0, now - s.ts) / half_life) if s.ts is not None else 0.0
+    s.requests = s.requests * d + 1
+    s.elicit = s.elicit * d + (1 if traits & ELICIT else 0)
+    s.focus = s.focus * d + (1 if traits & FOCUS else 0)
+    s.single = s.single * d + (1 if traits & SINGLE else 0)
+    s.extract = s.extract * d + (1 if traits & EXTRACT else 0)
+    s.ts = now
 
 
 @dataclass(slots=True)
@@ -350,13 +356,7 @@ def fold_marker(
         marker.young_prev = seen_yesterday and marker.young_cur
         marker.young_cur, marker.day = False, day
     marker.young_cur = marker.young_cur or young
-    d = 0.5 ** (max(0.0, now - marker.ts) / m.half_life) if marker.ts is not None else 0.0
-    marker.requests = marker.requests * d + 1
-    marker.elicit = marker.elicit * d + (1 if traits & ELICIT else 0)
-    marker.focus = marker.focus * d + (1 if traits & FOCUS else 0)
-    marker.single = marker.single * d + (1 if traits & SINGLE else 0)
-    marker.extract = marker.extract * d + (1 if traits & EXTRACT else 0)
-    marker.ts = now
+    _fold_request(marker, traits, now, m.half_life)
     young_n = 1 if marker.young_cur or marker.young_prev else 0
     h_ = harvest(marker.requests, marker.elicit, marker.focus, marker.single, marker.extract)
     return 1, young_n, h_, campaign_score(1, young_n, h_, m, key)
