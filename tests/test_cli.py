@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -545,6 +547,23 @@ def test_evidence_errors(seeded: Seeded, tmp_path: Path, capsys) -> None:
     assert json.loads(r.out)["events"] == 0
     r = run(capsys, "evidence", seeded.users[0], "--log", str(tmp_path / "missing.log"))
     assert r.code == 2 and "cannot read the audit log" in r.err and "Traceback" not in r.err
+
+
+def test_evidence_into_a_pipe_closed_early_stops_quietly(tmp_path: Path) -> None:
+    """`antiextract evidence … | head -1`: the reader goes away after one line; the
+    command stops without a 'cannot write' error or a traceback on stderr."""
+    log = tmp_path / "audit.log"
+    line = json.dumps({"event": "decision", "account": "key:00ab", "action": "allow"})
+    log.write_text((line + "\n") * 50_000)  # far more than a pipe's buffer
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "antiextract.ops.cli", "evidence", "key:00ab", "--log", str(log)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert json.loads(proc.stdout.readline())["type"] == "summary"
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert err == ""
 
 
 # --- stores that cannot be inspected --------------------------------------------------

@@ -800,6 +800,8 @@ def _evidence(args: argparse.Namespace) -> int:
             out.write(json.dumps(summary) + "\n")
             for event in events:
                 out.write(json.dumps({"type": "event", **event}) + "\n")
+    except BrokenPipeError:
+        raise  # `antiextract evidence … | head`: main() stops quietly
     except OSError as exc:
         raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     if parsed == 0 and lines:
