@@ -244,9 +244,11 @@ class AntiExtractMiddleware:
             await self._start_intel()  # no lifespan: started with the first request
         if self.recorder is not None:  # records the body as the middleware reads it
             receive = self.recorder.receive(scope, receive, self.clock())
-        refused, keys = await self._credentials(scope, send)
-        if not refused:
-            await Protected(self, keys).run(scope, receive, send)
+        keys, refusal = self._credentials(scope)
+        if refusal is not None:
+            await refusal(scope, None, send)
+            return
+        await Protected(self, keys).run(scope, receive, send)
 
     def _protected(self, scope: Scope) -> Scope | None:
         """The scope of a protected request whose path is not literally a configured one,
@@ -272,42 +274,42 @@ class AntiExtractMiddleware:
         configured = self._spellings.get(spelt)
         return None if configured is None else _respelt(scope, "", configured)
 
-    async def _credentials(self, scope: Scope, send: Send) -> tuple[bool, Credentials | None]:
-        """(refused, the request's API keys as digests), read once, before its body.
-        Refused here: a request whose places hold different keys (400,
-        ``conflicting_credentials``) when no believed account header names the account;
-        counted and audited in every mode, refused in enforce mode only. Never raises: a
-        failure is counted and the keys left unread (``None``), for ``_decide`` to read
-        again under ``_protect``'s guard."""
+    def _credentials(self, scope: Scope) -> tuple[Credentials | None, Refusal | None]:
+        """The request's API keys as digests, read once, before its body, and the refusal
+        to send instead of serving it, if any. Refused here: a request whose places hold
+        different keys (400, ``conflicting_credentials``) when no believed account header
+        names the account; counted and audited in every mode, refused in enforce mode
+        only. Never raises: a failure is counted and the keys left unread (``None``), for
+        ``_decide`` to read again under ``_protect``'s guard. Synchronous: every protected
+        request comes through here, and a coroutine per request for the rare refusal
+        cost more than the read itself (``benchmarks/profile_path.py``)."""
         try:
             headers = scope["headers"]
             query = scope.get("query_string", b"")
             keys = self.key_places.read(headers, query, self.hash_key)
             if not keys.conflict:
-                return False, keys
+                return keys, None
             client = scope.get("client")
             peer = client[0] if client else None
             named = self.trusted_headers.account is not None
             if named and self.trusted_headers.read(headers, peer).account is not None:
-                return False, keys  # the account is named by the auth layer, not a key
+                return keys, None  # the account is named by the auth layer, not a key
             family = family_for_path(scope["path"])
             self.metrics.conflicting_credentials()
             self._audit_conflict(keys, request_ip(headers, peer, self.settings.trusted_proxies),
                                  family)  # fmt: skip
             if not self.enforce:
-                return False, keys  # shadow: counted, audited; the first place's key counts
+                return keys, None  # shadow: counted, audited; the first place's key counts
             body = family.error_body(
                 INVALID,
                 "The request carries different API keys in "
                 f"{', '.join(keys.places)}; send one key.",
                 "conflicting_credentials",
             )
-            refusal = Refusal(400, json_headers(body, (b"x-should-retry", b"false")), body)
+            return None, Refusal(400, json_headers(body, (b"x-should-retry", b"false")), body)
         except Exception as exc:
             self._failure("decide", exc)
-            return False, None
-        await refusal(scope, None, send)
-        return True, None
+            return None, None
 
     def _audit_conflict(self, keys: Credentials, ip: str, family: ApiFamily) -> None:
         self.log.warning(
@@ -515,7 +517,10 @@ class AntiExtractMiddleware:
             return await fallback.evaluate(account, ip, cost, now, risk_in, campaigns), fallback
         started = time.perf_counter()
         try:
-            outcome = await self._shielded(account, ip, cost, now, risk_in, campaigns)
+            if self.store.refunds_when_cancelled:  # no task, no shield needed (_shielded)
+                outcome = await self.store.evaluate(account, ip, cost, now, risk_in, campaigns)
+            else:
+                outcome = await self._shielded(account, ip, cost, now, risk_in, campaigns)
         except StoreError as exc:
             self.metrics.store_call(time.perf_counter() - started)
             self.metrics.store_error(error_kind(exc))
@@ -563,11 +568,10 @@ class AntiExtractMiddleware:
     ) -> Outcome:
         """The store call, finished even if this request is cancelled meanwhile (a client
         gone, a shutdown): once sent, the script runs; what it reserved is then refunded.
-        A store that does that itself (``refunds_when_cancelled``) is awaited directly: a
-        task and a shield cost ~45 µs a request (benchmarks/latency.py)."""
+        A store that does that itself (``refunds_when_cancelled``) is awaited directly by
+        ``_evaluate``, never through here: a task and a shield cost ~45 µs a request
+        (benchmarks/latency.py), and this coroutine's own frame a few more."""
         store = self.store
-        if store.refunds_when_cancelled:
-            return await store.evaluate(account, ip, cost, now, risk_in, campaigns)
         task = asyncio.ensure_future(store.evaluate(account, ip, cost, now, risk_in, campaigns))
         try:
             return await asyncio.shield(task)
