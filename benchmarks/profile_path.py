@@ -39,6 +39,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from latency import (
@@ -529,6 +530,35 @@ async def profile(uri: str, size: str, top: int) -> str:
     return text.getvalue()
 
 
+async def call_counts(uri: str, size: str, n: int = 1000) -> tuple[float, dict[str, float]]:
+    """Function calls per request through the whole middleware (cProfile's count: exact
+    and repeatable whatever the machine's load, unlike a time), with the intelligence
+    plane driven so that only the request's own calls count; the bare app's calls are
+    taken off. Also per function of antiextract, calls per request."""
+
+    async def count(app: Any) -> pstats.Stats:
+        await whole(app, workload, 200)
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(n):
+            await app(workload.scope(i), Receive(workload.body), Send())
+        prof.disable()
+        return pstats.Stats(prof)
+
+    workload = Workload(chat_body(PROMPT_SIZES[size]))
+    prefix = {"key_prefix": "aecalls"} if uri != "memory://" else {}
+    mw = antiextract_app(antiextract_settings(uri, **prefix), drive_intel=True)
+    bare = await count(bare_app())
+    full = await count(mw)
+    await mw.store.close()
+    per_function = {
+        f"{Path(path).name}:{line}({name})": row[1] / n
+        for (path, line, name), row in full.stats.items()  # type: ignore[attr-defined]
+        if "/antiextract/" in path
+    }
+    return (full.total_calls - bare.total_calls) / n, per_function  # type: ignore[attr-defined]
+
+
 def _source(handle: asyncio.Handle) -> str:
     """The task (coroutine name) or callback a loop turn ran."""
     callback = handle._callback  # type: ignore[attr-defined]
@@ -587,12 +617,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--trace", action="store_true", help="only the in-place trace (plane driven and running)"
     )
+    parser.add_argument(
+        "--calls", action="store_true", help="only function calls per request (deterministic)"
+    )
     args = parser.parse_args(argv)
     uris = ["memory://"] + ([args.redis] if args.redis else [])
     if args.loop:
         for uri in uris:
             print(f"\n## event-loop turns, {uri.split('://')[0]} store, {args.loop} requests")
             print_turns(asyncio.run(loop_turns(uri, args.size, args.loop)))
+        return 0
+    if args.calls:
+        for uri in uris:
+            total, per_function = asyncio.run(call_counts(uri, args.size))
+            print(f"\n## {uri.split('://')[0]} store, {args.size}: function calls per request")
+            print(f"{total:9.1f}  — all, the bare app's taken off (cProfile's count)")
+            top = sorted(per_function.items(), key=lambda kv: -kv[1])[: args.top]
+            for name, calls in top:
+                print(f"{calls:9.1f}  {name}")
         return 0
     for uri in uris:
         kind = uri.split("://")[0]
