@@ -12,6 +12,7 @@ local fallback, the allowlist, caches of digests and first-seen times, the logge
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import math
@@ -222,6 +223,7 @@ class AntiExtractMiddleware:
             s, self.store, self.clock, self.metrics, self.evidence_model
         )
         self._intel_started = drive_intel  # a driven plane is never started here
+        self._gc_freezer: asyncio.Task[None] | None = None  # GC_FREEZE_SECONDS > 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.config_error is not None:
@@ -356,16 +358,35 @@ class AntiExtractMiddleware:
         """Start the intelligence plane's background tasks, once; a failure is logged,
         and requests go on with per-account decisions (no verdicts)."""
         self._intel_started = True
+        every = self.settings.gc_freeze_seconds
+        if every > 0 and self._gc_freezer is None:
+            self._gc_freezer = asyncio.ensure_future(self._freeze_gc_every(every))
         try:
             await self.intel.start()
         except Exception as exc:
             self.log.error("antiextract.intel_unavailable", error=self._error_text(exc))
 
     async def _stop_intel(self) -> None:
+        freezer, self._gc_freezer = self._gc_freezer, None
+        if freezer is not None:
+            freezer.cancel()
         try:
             await self.intel.stop()
         except Exception as exc:
             self.log.error("antiextract.intel_unavailable", error=self._error_text(exc))
+
+    async def _freeze_gc_every(self, every: float) -> None:
+        """GC_FREEZE_SECONDS: what the process holds goes to the permanent generation,
+        every ``every`` seconds. CPython's full collection walks every tracked object,
+        and the embedded store and analyser hold a few per account: at 200,000 entries one
+        took over a second on the loaded test VM (benchmarks/gc_pause.py), a stall for
+        every request on the loop. Frozen objects are never walked again; those that die
+        are still freed by reference counting (the store's entries hold no cycles). The
+        price: an object in a reference cycle that was alive at a freeze and dies later
+        is never reclaimed (a few per freeze, from the requests in flight): opt-in."""
+        while True:
+            await asyncio.sleep(every)
+            gc.freeze()
 
     def _emit(self, record: Record) -> None:
         """Hand a record to the intelligence plane: never waits, never fails a request."""
