@@ -109,15 +109,17 @@ async def run(url: str, rounds: int, requests: int) -> dict[str, dict[str, list[
                 stats = await admin.info("commandstats")
                 total_usec = total_calls = 0
                 row = out[name]
-                for command, s in stats.items():
+                for command, st in stats.items():
                     if command.startswith(("cmdstat_config", "cmdstat_info")):
                         continue
-                    calls, usec = int(s["calls"]), int(s["usec"])
+                    calls, usec = int(st["calls"]), int(st["usec"])
                     total_usec += usec
                     total_calls += calls
                     key = command.removeprefix("cmdstat_")
-                    row.setdefault(f"{key} calls/request", []).append(calls / count)
-                    row.setdefault(f"{key} usec_per_call", []).append(usec / max(calls, 1))
+                    # summed over blocks (a command absent from a block counts 0 there)
+                    row.setdefault(f"{key} calls", []).append(calls)
+                    row.setdefault(f"{key} usec", []).append(usec)
+                row.setdefault("requests", []).append(count)
                 row.setdefault("server µs per request", []).append(total_usec / count)
                 row.setdefault("client wall µs of the store call", []).append(
                     statistics.median(walls[name][-count:]) / 1000
@@ -143,10 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     out = asyncio.run(run(args.redis, args.rounds, args.requests))
     for name, row in out.items():
         print(f"\n## {name}: median over blocks of {BLOCK} requests")
-        for key in sorted(
-            row, key=lambda k: (not k.startswith(("server", "commands", "client")), k)
-        ):
+        for key in ("client wall µs of the store call", "server µs per request"):
             print(f"{statistics.median(row[key]):9.2f}  {key}")
+        requests = sum(row["requests"])
+        print(f"## {name}: summed over all {requests} requests")
+        commands = sorted(k.removesuffix(" calls") for k in row if k.endswith(" calls"))
+        print(f"{sum(sum(row[c + ' calls']) for c in commands) / requests:9.2f}  commands per "
+              "request (those a script runs counted too)")  # fmt: skip
+        for c in commands:
+            calls, usec = sum(row[c + " calls"]), sum(row[c + " usec"])
+            print(f"{calls / requests:9.2f}  {c} calls per request, "
+                  f"{usec / max(calls, 1):.2f} usec_per_call")  # fmt: skip
     return 0
 
 
