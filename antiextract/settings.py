@@ -346,6 +346,13 @@ class Settings(BaseSettings):
         description="How often each replica re-reads the allowlist entries `antiextract "
         "allow` keeps in the store, in the background (0: env allowlists only).",
     )
+    gc_freeze_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="Opt-in: every this many seconds, move what the process holds into "
+        "the garbage collector's permanent generation (`gc.freeze()`), so full collections "
+        "stop walking the embedded store's long-lived state (0: never).",
+    )
     log_format: Literal["json", "console"] = Field("json", description="Audit log rendering.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
     audit_sample_rate: float = Field(

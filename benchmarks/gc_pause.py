@@ -14,9 +14,13 @@ recording every collection's pause (``gc.callbacks``) by generation; then it tim
 full collection of what is held, and the same after ``gc.freeze()`` (which moves every
 object to a permanent generation no collection walks).
 
-Run ``python benchmarks/gc_pause.py [--accounts N]``; writes ``results/gc_pause.json`` and
-``.md``. A diagnostic: pauses are milliseconds of this machine (the figure that matters is
-their growth with the store).
+``--gc-freeze-seconds S``: the same run with ``ANTIEXTRACT_GC_FREEZE_SECONDS=S`` (the
+middleware's freezer started as a server's lifespan starts it), written as
+``results/gc_pause-freeze.*``: the pauses with the opt-in freezer, beside those without.
+
+Run ``python benchmarks/gc_pause.py [--accounts N] [--gc-freeze-seconds S]``; writes
+``results/gc_pause.json`` and ``.md``. A diagnostic: pauses are milliseconds of this
+machine (the figure that matters is their growth with the store).
 """
 
 from __future__ import annotations
@@ -59,8 +63,9 @@ def scope(i: int, length: bytes) -> dict[str, Any]:
     }
 
 
-async def run(accounts: int) -> dict[str, Any]:
-    mw = antiextract_app(antiextract_settings("memory://"))
+async def run(accounts: int, freeze_seconds: float = 0.0) -> dict[str, Any]:
+    mw = antiextract_app(antiextract_settings("memory://", gc_freeze_seconds=freeze_seconds))
+    await mw._start_intel()  # as the lifespan's start-up: the plane (and freezer, if set)
     body = chat_body(2048)
     length = str(len(body)).encode()
     pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
@@ -82,6 +87,9 @@ async def run(accounts: int) -> dict[str, Any]:
         await mw.intel.drain(time.time())
     finally:
         gc.callbacks.remove(on_gc)
+        await mw._stop_intel()
+    frozen_by_freezer = gc.get_freeze_count()
+    gc.unfreeze()  # what follows measures the process as a whole, as before
     tracked = len(gc.get_objects())
     start = time.perf_counter()
     gc.collect()
@@ -93,6 +101,8 @@ async def run(accounts: int) -> dict[str, Any]:
     gc.unfreeze()
     return {
         "accounts": accounts,
+        "gc_freeze_seconds": freeze_seconds,
+        "frozen_by_the_freezer": frozen_by_freezer,
         "store_entries": len(mw.store),  # type: ignore[arg-type]
         "tracked_objects": tracked,
         "full_collection_ms": full_ms,
@@ -114,6 +124,12 @@ def markdown(r: dict[str, Any]) -> str:
         f"{r['accounts']:,} requests, each from a new account and IP, through latency.py's "
         f"antiextract-memory middleware: {r['store_entries']:,} store entries, "
         f"{r['tracked_objects']:,} GC-tracked objects in the process.",
+        (
+            f"`ANTIEXTRACT_GC_FREEZE_SECONDS={r['gc_freeze_seconds']:g}`: "
+            f"{r['frozen_by_the_freezer']:,} objects in the permanent generation at the end."
+            if r.get("gc_freeze_seconds")
+            else "`ANTIEXTRACT_GC_FREEZE_SECONDS=0` (the default: no freezer)."
+        ),
         "",
         "| generation | collections | longest ms | total ms |",
         "|---|---:|---:|---:|",
@@ -133,12 +149,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--gc-freeze-seconds", type=float, default=0.0)
     args = parser.parse_args()
-    r = asyncio.run(run(args.accounts))
+    r = asyncio.run(run(args.accounts, args.gc_freeze_seconds))
     r["machine"] = describe(("antiextract",))
     r["source"] = source()
     r["timestamp"] = datetime.now(UTC).isoformat(timespec="seconds")
-    print(write_results(args.out, "gc_pause", r, markdown(r)))
+    stem = "gc_pause-freeze" if args.gc_freeze_seconds else "gc_pause"
+    print(write_results(args.out, stem, r, markdown(r)))
     return 0
 
 

@@ -235,11 +235,14 @@ def antiextract_app(settings: Settings, **kwargs: Any) -> AntiExtractMiddleware:
 
 @dataclass
 class AppVariant:
-    """An ASGI app timed per call, from the await to its return."""
+    """An ASGI app timed per call, from the await to its return. ``drain``: the app is an
+    antiextract middleware whose intelligence plane is driven (``--intel driven``): its
+    analysis runs after each block, outside the timed requests."""
 
     name: str
     app: ASGIApp
     workload: Workload | None = None
+    drain: bool = False
 
     async def batch(self, count: int, first: int = 0) -> list[int]:
         assert self.workload is not None
@@ -253,6 +256,8 @@ class AppVariant:
             times.append(clock() - start)
             if send.status != 200:
                 raise RuntimeError(f"{self.name}: request {i} answered {send.status}, not 200")
+        if self.drain:  # the block's records flushed and analysed, verdicts refreshed
+            await app.intel.drain(time.time())  # type: ignore[attr-defined]
         return times
 
 
@@ -277,30 +282,38 @@ class PingVariant:
 Variant = AppVariant | PingVariant
 
 
-def build_variants() -> list[Variant]:
-    """The eight contenders; each owns its app object and (where used) its keys."""
+def build_variants(intel: str = "running") -> list[Variant]:
+    """The eight contenders; each owns its app object and (where used) its keys.
+
+    ``intel``: ``running`` (the default), each antiextract's intelligence plane runs in
+    the background on the one event loop, as embedded in production, and its CPU lands
+    on whichever request is awaiting (slowapi's blocking calls never yield the loop, so
+    none lands on them); ``driven``, each plane is driven between blocks instead: the
+    same records, analysis and verdicts, outside the timed requests, so the figures are
+    the request plane's own."""
+    drive = intel == "driven"
+
+    def ae(settings: Settings) -> AppVariant:
+        return AppVariant("", antiextract_app(settings, drive_intel=drive), drain=drive)
+
+    variants = {
+        "antiextract-memory": ae(antiextract_settings("memory://")),
+        "antiextract-redis": ae(antiextract_settings(REDIS_URL, key_prefix="aebench")),
+        # the per-account-only path: campaigns off, so the cohorts' cost shows apart
+        "antiextract-redis-accounts": ae(
+            antiextract_settings(REDIS_URL, key_prefix="aebench-acct", campaigns_enabled=False)
+        ),
+        "antiextract-shadow-redis": ae(
+            antiextract_settings(REDIS_URL, key_prefix="aebench-shadow", mode="shadow")
+        ),
+    }
+    for name, variant in variants.items():
+        variant.name = name
     return [
         AppVariant("bare", bare_app()),
         AppVariant("slowapi-memory", slowapi_app("memory://")),
         AppVariant("slowapi-redis", slowapi_app(REDIS_URL)),
-        AppVariant("antiextract-memory", antiextract_app(antiextract_settings("memory://"))),
-        AppVariant(
-            "antiextract-redis",
-            antiextract_app(antiextract_settings(REDIS_URL, key_prefix="aebench")),
-        ),
-        AppVariant(
-            # the per-account-only path: campaigns off, so the cohorts' cost shows apart
-            "antiextract-redis-accounts",
-            antiextract_app(
-                antiextract_settings(REDIS_URL, key_prefix="aebench-acct", campaigns_enabled=False)
-            ),
-        ),
-        AppVariant(
-            "antiextract-shadow-redis",
-            antiextract_app(
-                antiextract_settings(REDIS_URL, key_prefix="aebench-shadow", mode="shadow")
-            ),
-        ),
+        *variants.values(),
         PingVariant("redis-ping", aioredis.Redis.from_url(REDIS_URL)),
     ]
 
@@ -555,6 +568,12 @@ def markdown(report: dict[str, Any]) -> str:
         f"{p['rounds']} rounds × {p['requests']} requests per variant, the variants taking "
         f"turns every {p.get('block', p['requests'])} requests (+{p['warmup']} warm-up each), "
         f"{p['accounts']} accounts, max_tokens {p['max_tokens']}.",
+        "Intelligence plane: "
+        + (
+            "driven between blocks, outside the timed requests (the request plane's own time)."
+            if p.get("intel") == "driven"
+            else "running in the background on the same event loop (as embedded)."
+        ),
         "",
     ]
     for size, result in report["results"].items():
@@ -608,6 +627,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, help="timed requests per variant per round")
     parser.add_argument("--seed", type=int, default=1, help="seed of the round orders")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the results")
+    parser.add_argument(
+        "--intel",
+        choices=("running", "driven"),
+        default="running",
+        help="antiextract's intelligence plane in the background (running, as embedded in "
+        "production) or driven between blocks, outside the timed requests (driven: the "
+        "request plane's own time); results-file stem latency[-quick]-driven",
+    )
     args = parser.parse_args(argv)
     args.rounds = args.rounds or (3 if args.quick else 5)
     args.requests = args.requests or (500 if args.quick else 2000)
@@ -634,7 +661,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     await flush_db()
     sizes = {"2KB": PROMPT_SIZES["2KB"]} if args.quick else PROMPT_SIZES
     rng = random.Random(args.seed)
-    variants = build_variants()
+    variants = build_variants(args.intel)
     measured = source()  # taken once the apps (and their Lua scripts) are loaded
     results: dict[str, Any] = {}
     try:
@@ -671,6 +698,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "seed": args.seed,
             "redis_url": REDIS_URL,
             "limits": HUGE_LIMIT,
+            "intel": args.intel,
         },
         "results": results,
         "round_trips": trips,
@@ -684,7 +712,9 @@ def main(argv: list[str] | None = None) -> int:
     report["duration_seconds"] = round(time.perf_counter() - began, 1)
     if report["source"]["changed_during_run"]:
         progress("WARNING: antiextract's sources changed during the run; figures may mix code")
-    stem = "latency-quick" if args.quick else "latency"
+    stem = ("latency-quick" if args.quick else "latency") + (
+        "-driven" if args.intel == "driven" else ""
+    )
     print(write_results(args.out, stem, report, markdown(report)))
     progress(f"done in {report['duration_seconds']}s")
     return 0

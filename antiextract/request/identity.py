@@ -93,6 +93,13 @@ class TrustedHeaders:
     proxies: tuple[IPNetwork, ...] = ()
     # the middleware's clock: a creation time after it (plus a day) is not believed
     clock: Callable[[], float] = field(default=time.time, compare=False)
+    # ``names``, made once: ``read`` runs on every request
+    _names: tuple[tuple[str, bytes], ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        pairs = ((ACCOUNT, self.account), (CREATED, self.created), (TIER, self.tier))
+        names = tuple((kind, name) for kind, name in pairs if name is not None)
+        object.__setattr__(self, "_names", names)
 
     @classmethod
     def from_settings(cls, s: Any, clock: Callable[[], float] = time.time) -> TrustedHeaders:
@@ -107,8 +114,7 @@ class TrustedHeaders:
     @property
     def names(self) -> tuple[tuple[str, bytes], ...]:
         """The configured auth headers as (metric name, header name)."""
-        pairs = ((ACCOUNT, self.account), (CREATED, self.created), (TIER, self.tier))
-        return tuple((kind, name) for kind, name in pairs if name is not None)
+        return self._names
 
     def believes(self, peer: str | None) -> bool:
         """Whether a request whose direct peer is ``peer`` may set the auth headers: any

@@ -12,6 +12,7 @@ local fallback, the allowlist, caches of digests and first-seen times, the logge
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import math
@@ -222,6 +223,7 @@ class AntiExtractMiddleware:
             s, self.store, self.clock, self.metrics, self.evidence_model
         )
         self._intel_started = drive_intel  # a driven plane is never started here
+        self._gc_freezer: asyncio.Task[None] | None = None  # GC_FREEZE_SECONDS > 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.config_error is not None:
@@ -244,9 +246,11 @@ class AntiExtractMiddleware:
             await self._start_intel()  # no lifespan: started with the first request
         if self.recorder is not None:  # records the body as the middleware reads it
             receive = self.recorder.receive(scope, receive, self.clock())
-        refused, keys = await self._credentials(scope, send)
-        if not refused:
-            await Protected(self, keys).run(scope, receive, send)
+        keys, refusal = self._credentials(scope)
+        if refusal is not None:
+            await refusal(scope, None, send)
+            return
+        await Protected(self, keys).run(scope, receive, send)
 
     def _protected(self, scope: Scope) -> Scope | None:
         """The scope of a protected request whose path is not literally a configured one,
@@ -272,42 +276,42 @@ class AntiExtractMiddleware:
         configured = self._spellings.get(spelt)
         return None if configured is None else _respelt(scope, "", configured)
 
-    async def _credentials(self, scope: Scope, send: Send) -> tuple[bool, Credentials | None]:
-        """(refused, the request's API keys as digests), read once, before its body.
-        Refused here: a request whose places hold different keys (400,
-        ``conflicting_credentials``) when no believed account header names the account;
-        counted and audited in every mode, refused in enforce mode only. Never raises: a
-        failure is counted and the keys left unread (``None``), for ``_decide`` to read
-        again under ``_protect``'s guard."""
+    def _credentials(self, scope: Scope) -> tuple[Credentials | None, Refusal | None]:
+        """The request's API keys as digests, read once, before its body, and the refusal
+        to send instead of serving it, if any. Refused here: a request whose places hold
+        different keys (400, ``conflicting_credentials``) when no believed account header
+        names the account; counted and audited in every mode, refused in enforce mode
+        only. Never raises: a failure is counted and the keys left unread (``None``), for
+        ``_decide`` to read again under ``_protect``'s guard. Synchronous: every protected
+        request comes through here, and a coroutine per request for the rare refusal
+        cost more than the read itself (``benchmarks/profile_path.py``)."""
         try:
             headers = scope["headers"]
             query = scope.get("query_string", b"")
             keys = self.key_places.read(headers, query, self.hash_key)
             if not keys.conflict:
-                return False, keys
+                return keys, None
             client = scope.get("client")
             peer = client[0] if client else None
             named = self.trusted_headers.account is not None
             if named and self.trusted_headers.read(headers, peer).account is not None:
-                return False, keys  # the account is named by the auth layer, not a key
+                return keys, None  # the account is named by the auth layer, not a key
             family = family_for_path(scope["path"])
             self.metrics.conflicting_credentials()
             self._audit_conflict(keys, request_ip(headers, peer, self.settings.trusted_proxies),
                                  family)  # fmt: skip
             if not self.enforce:
-                return False, keys  # shadow: counted, audited; the first place's key counts
+                return keys, None  # shadow: counted, audited; the first place's key counts
             body = family.error_body(
                 INVALID,
                 "The request carries different API keys in "
                 f"{', '.join(keys.places)}; send one key.",
                 "conflicting_credentials",
             )
-            refusal = Refusal(400, json_headers(body, (b"x-should-retry", b"false")), body)
+            return None, Refusal(400, json_headers(body, (b"x-should-retry", b"false")), body)
         except Exception as exc:
             self._failure("decide", exc)
-            return False, None
-        await refusal(scope, None, send)
-        return True, None
+            return None, None
 
     def _audit_conflict(self, keys: Credentials, ip: str, family: ApiFamily) -> None:
         self.log.warning(
@@ -354,16 +358,40 @@ class AntiExtractMiddleware:
         """Start the intelligence plane's background tasks, once; a failure is logged,
         and requests go on with per-account decisions (no verdicts)."""
         self._intel_started = True
+        every = self.settings.gc_freeze_seconds
+        if every > 0 and self._gc_freezer is None:
+            self._gc_freezer = asyncio.ensure_future(self._freeze_gc_every(every))
         try:
             await self.intel.start()
         except Exception as exc:
             self.log.error("antiextract.intel_unavailable", error=self._error_text(exc))
 
     async def _stop_intel(self) -> None:
+        freezer, self._gc_freezer = self._gc_freezer, None
+        if freezer is not None:
+            freezer.cancel()
         try:
             await self.intel.stop()
         except Exception as exc:
             self.log.error("antiextract.intel_unavailable", error=self._error_text(exc))
+
+    async def _freeze_gc_every(self, every: float) -> None:
+        """GC_FREEZE_SECONDS: what the process holds goes to the permanent generation,
+        every ``every`` seconds. CPython's full collection walks every tracked object,
+        and the embedded store and analyser hold a few per account: at 200,000 entries one
+        took over a second on the loaded test VM (benchmarks/gc_pause.py), a stall for
+        every request on the loop. Frozen objects are never walked again; those that die
+        are still freed by reference counting (the store's entries hold no cycles).
+        Each freeze is preceded by a full collection, which walks only what is not frozen
+        yet (what survived since the last freeze): garbage would otherwise be frozen with
+        the rest and never reclaimed (without it, gc_pause.py's run ended with 200,000
+        more tracked objects). The price: an object in a reference cycle that was alive
+        at a freeze and dies later is never reclaimed (a few per freeze, from the
+        requests in flight): opt-in."""
+        while True:
+            await asyncio.sleep(every)
+            gc.collect()
+            gc.freeze()
 
     def _emit(self, record: Record) -> None:
         """Hand a record to the intelligence plane: never waits, never fails a request."""
@@ -515,7 +543,10 @@ class AntiExtractMiddleware:
             return await fallback.evaluate(account, ip, cost, now, risk_in, campaigns), fallback
         started = time.perf_counter()
         try:
-            outcome = await self._shielded(account, ip, cost, now, risk_in, campaigns)
+            if self.store.refunds_when_cancelled:  # no task, no shield needed (_shielded)
+                outcome = await self.store.evaluate(account, ip, cost, now, risk_in, campaigns)
+            else:
+                outcome = await self._shielded(account, ip, cost, now, risk_in, campaigns)
         except StoreError as exc:
             self.metrics.store_call(time.perf_counter() - started)
             self.metrics.store_error(error_kind(exc))
@@ -563,11 +594,10 @@ class AntiExtractMiddleware:
     ) -> Outcome:
         """The store call, finished even if this request is cancelled meanwhile (a client
         gone, a shutdown): once sent, the script runs; what it reserved is then refunded.
-        A store that does that itself (``refunds_when_cancelled``) is awaited directly: a
-        task and a shield cost ~45 µs a request (benchmarks/latency.py)."""
+        A store that does that itself (``refunds_when_cancelled``) is awaited directly by
+        ``_evaluate``, never through here: a task and a shield cost ~45 µs a request
+        (benchmarks/latency.py), and this coroutine's own frame a few more."""
         store = self.store
-        if store.refunds_when_cancelled:
-            return await store.evaluate(account, ip, cost, now, risk_in, campaigns)
         task = asyncio.ensure_future(store.evaluate(account, ip, cost, now, risk_in, campaigns))
         try:
             return await asyncio.shield(task)

@@ -145,7 +145,10 @@ class Protected:
                 self.elapsed_us / 1e6,
                 "fallback" if self.store is mw.fallback else mw.store.label,
             )
-            refusal = await self._refusal(scope) if mw.enforce else None
+            # an allowed request has no refusal to make (_refusal answers None): no coroutine
+            refusal = (
+                await self._refusal(scope) if mw.enforce and decision.action != ALLOW else None
+            )
             if refusal is None and mw.enforce and decision.action in (DEGRADE, CHALLENGE):
                 degraded = True
                 scope, replay = self._degraded_request(scope, messages, replay, receive)
@@ -181,7 +184,9 @@ class Protected:
         try:
             await mw.app(scope, replay, observer)
         finally:
-            await self._settle(observer)
+            delta = self._settle(observer)
+            if delta:
+                await self._correct(delta)
             if decision.action != ALLOW or mw._sampled():
                 self.audit(observer.status)
 
@@ -460,19 +465,31 @@ class Protected:
             age = None if first is None else now - first
         return CohortInput(keys, is_young(age, self.mw.cohort_model), signals.traits)
 
-    async def _settle(self, observer: ResponseObserver) -> None:
-        """Replace the reservation by the real cost. Never raises."""
+    def _settle(self, observer: ResponseObserver) -> float:
+        """Replace the reservation by the real cost: the charge's correction, for
+        ``_correct`` to send the store (0: none, the usual request). Never raises.
+        Synchronous: a request that used what it reserved costs no coroutine here."""
         try:
-            await self._settle_usage(observer)
+            return self._settlement(observer)
+        except Exception as exc:  # the response is out; a correction must not fail it
+            self.mw._failure("settle", exc)
+            return 0.0
+
+    async def _correct(self, delta: float) -> None:
+        """The store's side of a settlement. Never raises."""
+        try:
+            assert self.store is not None
+            await self.store.settle(self.account_key, delta, self.mw.clock())
         except Exception as exc:  # the response is out; a correction must not fail it
             self.mw._failure("settle", exc)
 
-    async def _settle_usage(self, observer: ResponseObserver) -> None:
+    def _settlement(self, observer: ResponseObserver) -> float:
         """The settlement itself: ``cost.charge``, which states the invariant (a request is
         never credited more than the store took for it, ``Outcome.taken``, and pays at
-        least the usage it reported)."""
+        least the usage it reported). Counted here; the store's correction (the delta,
+        0 for none) is left to ``_settle``."""
         if not self.outcome.allowed:
-            return  # nothing was taken for a request the store refused (shadow mode)
+            return 0.0  # nothing was taken for a request the store refused (shadow mode)
         metrics = self.mw.metrics
         taken = self.outcome.taken
         used = None
@@ -490,9 +507,7 @@ class Protected:
             metrics.settlement("settled", used)
         if delta or used is not None:
             self.settled = delta
-        if delta:
-            assert self.store is not None
-            await self.store.settle(self.account_key, delta, self.mw.clock())
+        return delta
 
     def audit(self, status: int | None) -> None:
         try:

@@ -195,7 +195,10 @@ def uncompressed(scope: Scope) -> Scope:
     Accept-Encoding forwarded to an upstream that compresses) blinded both: the request
     kept its reservation whatever it used, and a degraded answer kept its reasoning."""
     headers = scope["headers"]
-    if not any(key == b"accept-encoding" for key, _ in headers):
+    for key, _ in headers:  # a loop, not any() over a generator: every request runs it
+        if key == b"accept-encoding":
+            break
+    else:
         return scope
     kept = [(k, v) for k, v in headers if k != b"accept-encoding"]
     return {**scope, "headers": [*kept, (b"accept-encoding", b"identity")]}

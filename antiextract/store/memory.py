@@ -65,6 +65,9 @@ class MemoryStore(Store):
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._allow: dict[str, AllowEntry] = {}
         self._blocks: dict[str, float] = {}  # account -> blocked until (see _hold_block)
+        # (limits, account_ttl, ip_ttl): the TTLs are properties computed over the limits'
+        # windows, read on every request; kept while ``self.limits`` is the same object
+        self._ttls = (limits, limits.account_ttl, limits.ip_ttl)
 
     def _charge_campaigns(
         self, campaigns: CampaignCharge, cost: float, now: float
@@ -140,9 +143,12 @@ class MemoryStore(Store):
         campaigns: CampaignCharge | None = None,
     ) -> Outcome:
         limits = self.limits
+        ttls = self._ttls
+        if ttls[0] is not limits:
+            ttls = self._ttls = (limits, limits.account_ttl, limits.ip_ttl)
         cost = take_cost(cost, limits)
         views = self._charge_campaigns(campaigns, cost, now) if campaigns else ()
-        acct = self._get("a:" + account, now, limits.account_ttl)
+        acct = self._get("a:" + account, now, ttls[1])
         held = self._blocks.get(account)
         if held is not None and held > acct.blocked_until:
             acct.blocked_until = held  # its entry was evicted meanwhile: the block was not
@@ -165,7 +171,7 @@ class MemoryStore(Store):
             wait, denied = w, d
         ip_entry = ip_rows = None
         if limits.ip:
-            ip_entry = self._get("i:" + ip, now, limits.ip_ttl)
+            ip_entry = self._get("i:" + ip, now, ttls[2])
             ip_rows, w, d = self._windows(ip_entry, limits.ip, now)
             if w > wait:
                 wait, denied = w, d
