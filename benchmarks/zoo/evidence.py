@@ -66,6 +66,8 @@ class Accumulator:
     half_life: float = _DEFAULT.half_life
     alpha: float = _DEFAULT.alpha  # chosen on tuning seeds 1, 2 (honest p99 4.6)
     networks: int = _DEFAULT.networks
+    reason_cap_pos: float = _DEFAULT.reason_cap_pos  # the reason kind's own caps per day
+    reason_cap_neg: float = _DEFAULT.reason_cap_neg
 
     @property
     def threshold(self) -> float:
@@ -78,6 +80,7 @@ class Accumulator:
         return ev.EvidenceModel(
             **ratios, cap_pos=self.cap_pos, cap_neg=self.cap_neg, floor=self.floor,
             half_life=self.half_life, alpha=self.alpha, networks=self.networks,
+            reason_cap_pos=self.reason_cap_pos, reason_cap_neg=self.reason_cap_neg,
         )  # fmt: skip
 
 
@@ -223,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cap-neg", type=float, default=Accumulator.cap_neg)
     ap.add_argument("--floor", type=float, default=Accumulator.floor)
     ap.add_argument("--alpha", type=float, default=Accumulator.alpha)
+    ap.add_argument("--reason-cap-pos", type=float, default=Accumulator.reason_cap_pos)
+    ap.add_argument("--reason-cap-neg", type=float, default=Accumulator.reason_cap_neg)
     ap.add_argument("--tuning-only", action="store_true", help="do not run the held-out seeds")
     ap.add_argument("--churn-by", choices=("subnet", "ip"), default="subnet")
     ap.add_argument("--networks", type=int, default=_DEFAULT.networks)
@@ -231,8 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     if any(s >= 1000 for s in args.tuning_seeds) or any(s < 1000 for s in args.heldout_seeds):
         ap.error("tuning seeds are below 1000, held-out seeds from 1000 on")
     acc = Accumulator(
-        args.cap_pos, args.cap_neg, args.floor, alpha=args.alpha, networks=args.networks
-    )
+        args.cap_pos, args.cap_neg, args.floor, alpha=args.alpha, networks=args.networks,
+        reason_cap_pos=args.reason_cap_pos, reason_cap_neg=args.reason_cap_neg,
+    )  # fmt: skip
     tuning = observations(
         asyncio.run(traces(args.tuning_seeds, args.days, args.scale, args.cache)),
         args.churn_by,
