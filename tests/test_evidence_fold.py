@@ -209,3 +209,17 @@ async def test_account_evidence_on_a_cluster_is_the_memory_analysers() -> None:
         finally:
             await intel.stop()
             await store.close()
+
+
+def test_a_verdict_published_before_the_reason_kind_is_read_with_reason_zero() -> None:
+    """An analyser of the three-kind version publishes [harvest, extract, churn, t,
+    expires]: a replica of this version reads it with reason 0 (a rolling upgrade keeps the
+    evidence already published); shorter or longer lists are not verdicts."""
+    old = AccountVerdict.decode("acct", b"[3.0, -0.5, 1.5, 100.0, 200.0]")
+    assert old.totals == (3.0, -0.5, 1.5, 0.0) and (old.t, old.expires) == (100.0, 200.0)
+    assert old.reasons() == ("evidence:harvest", "evidence:churn")
+    new = AccountVerdict("acct", (0.0, 0.0, -1.0, 4.0), 100.0, 200.0)
+    assert AccountVerdict.decode("acct", new.encode()) == new
+    for junk in (b"[1.0, 2.0, 3.0, 4.0]", b"[1, 2, 3, 4, 5, 6, 7, 8]"):
+        with pytest.raises(ValueError):
+            AccountVerdict.decode("acct", junk)

@@ -73,6 +73,8 @@ class AccountVerdict:
             *totals, t, expires = (float(x) for x in orjson.loads(data))
         except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
             raise ValueError(f"not an account verdict: {type(exc).__name__}") from None
+        if len(totals) == len(ev.KINDS) - 1:  # published before the reason kind: read as 0,
+            totals.append(0.0)  # so a rolling upgrade keeps the evidence already published
         if len(totals) != len(ev.KINDS) or not all(math.isfinite(x) for x in (*totals, t, expires)):
             raise ValueError("not an account verdict: wrong length or a number out of range")
         return AccountVerdict(account, tuple(totals), t, expires)

@@ -24,8 +24,9 @@ An account is flagged when the sum over kinds reaches ``A = ln(1/alpha)`` (Wald'
 the false-alarm probability of one test). The likelihoods are estimated on tuning seeds
 only and the result is reported on held-out seeds. The kinds are what the middleware
 already reads per request: harvest shape (asks for reasoning + coding/agentic +
-single-turn), extraction-grade parameters, and network churn (an IP the account never
-used before).
+single-turn), extraction-grade parameters, network churn (an IP the account never
+used before), and reason (the harvest shape inside a conversation, read on multi-turn
+requests only; its daily caps are ``--reason-cap-pos`` / ``--reason-cap-neg``).
 
 What this analysis cannot show: the zoo's adaptive accounts rotated in response to
 today's detector, not to this one; and acting on a flag (degrade) is not replayed, so
