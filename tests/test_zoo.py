@@ -142,11 +142,11 @@ def _obs(fam: str, t: float, kinds: tuple[int, ...]) -> tuple:
 def test_evidence_counts_days_not_volume_and_bounds_benign_wash_out() -> None:
     from benchmarks.zoo import evidence
 
-    llr = [(4.0, -0.5), (0.3, -0.1), (1.5, -0.4)]
-    acc = evidence.Accumulator(cap_pos=2.0, cap_neg=1.0, floor=2.0, alpha=5e-3)
+    llr = [(4.0, -0.5), (0.3, -0.1), (1.5, -0.4), (3.0, -3.0)]  # reason unseen below (-1):
+    acc = evidence.Accumulator(cap_pos=2.0, cap_neg=1.0, floor=2.0, alpha=5e-3)  # single-turn
     day0 = traffic.START
     # A thousand requests in one day showing a weak kind: one observation's worth.
-    volume = [_obs("ide", day0 + i, (0, 1, 0)) for i in range(1_000)]
+    volume = [_obs("ide", day0 + i, (0, 1, 0, -1)) for i in range(1_000)]
     s = evidence.score(volume, llr, acc)["k"]
     assert s["totals"][1] == pytest.approx(0.3, abs=1e-3)  # (less a few minutes of decay)
     # One harvest-shaped request a day from a new network, a hundred benign ones around
@@ -155,8 +155,8 @@ def test_evidence_counts_days_not_volume_and_bounds_benign_wash_out() -> None:
     days = []
     for d in range(8):
         t = day0 + d * traffic.DAY
-        days.append(_obs("low_slow", t, (1, 0, 1)))
-        days += [_obs("low_slow", t + 1 + i, (0, 0, 0)) for i in range(100)]
+        days.append(_obs("low_slow", t, (1, 0, 1, -1)))
+        days += [_obs("low_slow", t + 1 + i, (0, 0, 0, -1)) for i in range(100)]
     s = evidence.score(days, llr, acc)["k"]
     assert 0.7 * 8 <= s["totals"][0] <= 8 * (2.0 - 1.0)  # +2 - 1 a day, less decay
     assert s["totals"][1] == pytest.approx(-2.0, abs=0.01)  # the floor (less decay)
