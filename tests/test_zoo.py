@@ -161,3 +161,20 @@ def test_evidence_counts_days_not_volume_and_bounds_benign_wash_out() -> None:
     assert 0.7 * 8 <= s["totals"][0] <= 8 * (2.0 - 1.0)  # +2 - 1 a day, less decay
     assert s["totals"][1] == pytest.approx(-2.0, abs=0.01)  # the floor (less decay)
     assert s["flag_n"] is not None and s["flag_t"] >= day0 + 4 * traffic.DAY
+
+
+def test_successor_gaps_and_the_crowd_inside_them() -> None:
+    """An adaptive seat's account a (last request at 100 s) is followed by b (first at
+    700 s): a 10-minute gap, inside which one other account (a newbie at 300 s) is first
+    seen; the newbie's later requests and the seat's own accounts are not the crowd."""
+    from benchmarks.zoo.successors import rotations
+
+    def row(fam: str, key: str, seat: str, t: float) -> tuple:
+        return (fam, key, seat, t)
+
+    rows = [
+        row("adaptive", "a", "s1", 0.0), row("adaptive", "a", "s1", 100.0),
+        row("newbie", "n", "n", 300.0), row("adaptive", "b", "s1", 700.0),
+        row("newbie", "n", "n", 650.0), row("casual", "c", "c", 900.0),
+    ]  # fmt: skip
+    assert rotations(rows) == ([10.0], [1])
