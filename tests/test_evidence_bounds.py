@@ -29,6 +29,10 @@ from .test_evidence import T0, M
         ({"extract_not": 0.5}, "extract_not must be a finite number >= -1000 and <= 0 (a kind "
          "not shown is evidence against), got 0.5"),
         ({"cap_pos": -1}, "cap_pos must be a finite number >= 0 and <= 1000, got -1"),
+        ({"reason_cap_neg": -1}, "reason_cap_neg must be a finite number >= 0 and <= 1000, "
+         "got -1"),
+        ({"reason_not": 0.5}, "reason_not must be a finite number >= -1000 and <= 0 (a kind "
+         "not shown is evidence against), got 0.5"),
         ({"offset": 1001}, "offset must be a finite number >= 0 and <= 1000, got 1001"),
         ({"scale": -0.5}, "scale must be a finite number >= 0 and <= 1000, got -0.5"),
         ({"half_life": 0}, "half_life must be a finite number > 0 (a divisor), got 0"),
