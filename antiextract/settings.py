@@ -745,7 +745,7 @@ def record_file_owner_problem(st: os.stat_result) -> str | None:
 
 # The least the evidence must be able to add to a risk at its highest score: a judgement
 # bound (README, EVIDENCE_MODEL), one unit of risk, a third of the default DEGRADE_AT;
-# the defaults' upper bound is 50.6.
+# the defaults' upper bound is 84.0 (four kinds).
 MIN_EVIDENCE_TOP = 1.0
 
 
@@ -767,27 +767,25 @@ def _evidence_reachable(m: EvidenceModel) -> float:
     """The highest score the evidence can reach (see _evidence_switched_off)."""
     from .model.evidence import KINDS
 
-    daily = sum(min(m.cap_pos, m.ratios(k)[0]) for k in range(len(KINDS)))
+    daily = sum(min(m.caps(k)[0], m.ratios(k)[0]) for k in range(len(KINDS)))
     d = 0.5 ** (86_400 / m.half_life)
     return math.inf if d >= 1 else daily * (1 + 1 / (1 - d))
 
 
 def _evidence_switched_off(m: EvidenceModel) -> str | None:
     """Why an evidence model (not marked ``off``) could never add risk, or None. Per kind a
-    UTC day adds at most min(cap_pos, its ratio); with decay the sum over days stays under
+    UTC day adds at most min(its cap_pos, its ratio); with decay the sum over days stays under
     one day's worth times (1 + 1 / (1 - d)), d the decay over a day: an offset at or above
     that bound is never passed."""
     if m.off:
         return None
     if m.scale == 0:
         return "scale=0"
-    if m.cap_pos == 0:
-        return "cap_pos=0"
     from .model.evidence import KINDS
 
-    daily = sum(min(m.cap_pos, m.ratios(k)[0]) for k in range(len(KINDS)))
+    daily = sum(min(m.caps(k)[0], m.ratios(k)[0]) for k in range(len(KINDS)))
     if daily == 0:
-        return "harvest, extract and churn all 0"
+        return "cap_pos=0" if m.cap_pos == 0 else "every kind's ratio (or cap) 0"
     d = 0.5 ** (86_400 / m.half_life)
     reachable = math.inf if d >= 1 else daily * (1 + 1 / (1 - d))
     if m.offset >= reachable:

@@ -323,7 +323,8 @@ def test_inspect_shows_the_risk_the_policy_adds_up_beside_the_accounts_own(
         seeded.campaign_cohort, campaign_id(seeded.campaign_cohort), 4.0, 40, 40, 0.9,
         now - 60, now + 3_600,
     )  # fmt: skip
-    evidence = AccountVerdict(store_key, (6.65, 0.0, 0.0), now, now + 86_400)
+    # harvest 2.0 + reason 4.65 (the harvest shape inside conversations) = 6.65
+    evidence = AccountVerdict(store_key, (2.0, 0.0, 0.0, 4.65), now, now + 86_400)
     client = redis.Redis.from_url(REDIS_URL)
     hash_key, version_key, _ = verdict_keys(PREFIX)
     fields = {campaign.key: campaign.encode(), ACCOUNT_FIELD + store_key: evidence.encode()}
@@ -343,7 +344,8 @@ def test_inspect_shows_the_risk_the_policy_adds_up_beside_the_accounts_own(
     policy = doc["risk"]["policy"]
     assert policy["own"] == pytest.approx(doc["risk"]["risk"])
     assert policy["evidence"] == pytest.approx(4.6, abs=1e-3)
-    assert policy["evidence_kinds"]  # named, as the ladder's reasons name them
+    # named, heaviest first, as the ladder's reasons name them
+    assert policy["evidence_kinds"] == ["evidence:reason", "evidence:harvest"]
     assert policy["campaign"] == seeded.campaign_cohort
     assert policy["campaign_added"] == pytest.approx(4.0 * youth)
     total = doc["risk"]["risk"] + 4.6 + 4.0 * youth

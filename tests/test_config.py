@@ -541,8 +541,8 @@ def test_thresholds_out_of_order_are_one_line_that_says_which_are_defaults(monke
     ("value", "named"),
     [
         ('{"scale": 0}', "scale=0"),
-        ('{"cap_pos": 0}', "cap_pos=0"),
-        ('{"harvest": 0, "extract": 0, "churn": 0}', "harvest, extract and churn all 0"),
+        ('{"cap_pos": 0, "reason_cap_pos": 0}', "cap_pos=0"),
+        ('{"harvest": 0, "extract": 0, "churn": 0, "reason": 0}', "every kind's ratio (or cap) 0"),
         ('{"offset": 1000}', "offset=1000"),  # the zoo's old way: no score ever reaches it
         ('{"offset": 60, "half_life": 86400}', "offset=60"),
     ],
@@ -559,7 +559,9 @@ def test_evidence_settings_that_switch_it_off_silently_are_refused(
     ("env", "named"),
     [
         ({"ANTIEXTRACT_EVIDENCE_MODEL": '{"scale": 1e-12}'}, "at most"),
-        ({"ANTIEXTRACT_EVIDENCE_MODEL": '{"offset": 46.6}'}, "at most"),
+        # the defaults reach at most (2 + 0.24 + 1.78 + 2.5) x (1 + 1 / (1 - 0.5 ** (1 / 7)))
+        # = 6.52 x 11.607 = 75.68: offset 75.5 adds at most 0.2, under one unit of risk
+        ({"ANTIEXTRACT_EVIDENCE_MODEL": '{"offset": 75.5}'}, "at most"),
         ({"ANTIEXTRACT_EVIDENCE_MODEL": '{"off": true, "scale": 5}'}, '"off": true and also'),
         ({"ANTIEXTRACT_TIER_FACTORS": '{"free": 0}'}, "free=0"),
         ({"ANTIEXTRACT_TIER_FACTORS": '{"pro": 0.5}'}, "ACCOUNT_TIER_HEADER is not"),

@@ -25,14 +25,16 @@ from antiextract.model.risk import DAY, ELICIT, EXTRACT, FOCUS, SINGLE
 
 T0 = 1_798_761_600.0  # a UTC midnight
 HARVEST = ELICIT | FOCUS | SINGLE
-# round numbers; extract_not and churn_not 0 unless a test is about them
+# round numbers; extract_not, churn_not and the reason kind 0 unless a test is about them
 M = EvidenceModel(
     harvest=3.0, harvest_not=-0.5, extract=0.5, extract_not=0.0, churn=1.5, churn_not=0.0,
     cap_pos=2.0, cap_neg=1.0, floor=2.0, half_life=DAY, alpha=0.01, offset=1.0, scale=2.0,
+    reason=0.0, reason_not=0.0,
 )  # fmt: skip
 STILL = EvidenceModel(  # no decay to speak of: 0.5 ** (10 days / 1e12 s) = 1 - 6e-7
     harvest=3.0, harvest_not=-0.5, extract=0.5, extract_not=-0.25, churn=1.5,
     churn_not=-0.5, cap_pos=2.0, cap_neg=1.0, floor=2.0, half_life=1e12,
+    reason=0.0, reason_not=0.0,
 )  # fmt: skip
 
 
@@ -45,11 +47,11 @@ def test_positive_evidence_is_capped_per_kind_and_day() -> None:
     for _ in range(10):  # all at one instant: no decay in play
         send(e, T0 + 3_600, HARVEST | EXTRACT, M)
     # harvest: 3.0 shown, capped at cap_pos 2.0 for the day; extract: 0.5 once, not 5.0
-    assert e.totals == pytest.approx([2.0, 0.5, 0.0])
+    assert e.totals == pytest.approx([2.0, 0.5, 0.0, 0.0])  # reason: single-turn, unseen
     assert score(e, T0 + 3_600, M) == pytest.approx(2.5)
     send(e, T0 + DAY + 3_600, HARVEST | EXTRACT, M)  # next day: the caps start over
     # one day of decay halves 2.5 -> 1.0 + 0.25, then +2.0 and +0.5
-    assert e.totals == pytest.approx([3.0, 0.75, 0.0])
+    assert e.totals == pytest.approx([3.0, 0.75, 0.0, 0.0])
 
 
 def test_negative_evidence_is_capped_per_day_and_bounded_below() -> None:
@@ -141,6 +143,69 @@ def test_risk_added_and_how_long_a_score_matters() -> None:
 def test_reasons_name_the_kinds_that_weigh_heaviest_first() -> None:
     assert reasons([2.0, -1.0, 3.5]) == ("evidence:churn", "evidence:harvest")
     assert reasons([0.0, -1.0, 0.0]) == ()
+    assert reasons([0.5, 0.0, -1.0, 3.0]) == ("evidence:reason", "evidence:harvest")
+
+
+# the reason kind alone (every other kind 0): shown +2.0, not shown -4.0, 1.5 a day either way
+R = EvidenceModel(
+    harvest=3.0, harvest_not=-0.5, extract=0.0, extract_not=0.0, churn=0.0, churn_not=0.0,
+    reason=2.0, reason_not=-4.0, reason_cap_pos=1.5, reason_cap_neg=1.5,
+    cap_pos=2.0, cap_neg=1.0, floor=2.0, half_life=1e12,
+)  # fmt: skip
+IN_A_CONVERSATION = ELICIT | FOCUS  # asks for full reasoning on coding work, not single-turn
+
+
+def test_a_conversation_asking_for_full_reasoning_every_day_climbs_by_the_reason_cap() -> None:
+    """Ten multi-turn requests a day asking for full reasoning (a harvester fabricating the
+    earlier turns): the reason kind counts 2.0 capped at 1.5 once a day, 1.5, 3.0, 4.5; the
+    harvest kind never sees them (neither for nor against: its total stays 0)."""
+    e = Evidence()
+    got = []
+    for day in range(3):
+        for i in range(10):
+            send(e, T0 + day * DAY + 3_600 * (9 + i % 8), IN_A_CONVERSATION, R)
+        got.append(e.totals[3])
+    assert got == pytest.approx([1.5, 3.0, 4.5], abs=1e-5)
+    assert e.totals[0] == 0.0
+
+
+def test_one_reasoning_demand_a_day_among_an_ide_users_turns_nets_nothing() -> None:
+    """Thirty multi-turn coding requests a day, the sixteenth asking for full reasoning: the
+    first plain one counts -4.0 capped at -1.5 (the day's negative cap), the demand +1.5, the
+    rest nothing more: -1.5 -> 0 every day, 0 after three days. The harvest kind reads the
+    29 others as not its shape (-0.5 each, -1 a day): -1, -2, then the floor -2."""
+    e = Evidence()
+    reason = []
+    for day in range(3):
+        for i in range(30):
+            traits = IN_A_CONVERSATION if i == 15 else FOCUS
+            send(e, T0 + day * DAY + 30_000 + 60 * i, traits, R)
+        reason.append(e.totals[3])
+    assert reason == pytest.approx([0.0, 0.0, 0.0], abs=1e-5)
+    assert e.totals[0] == pytest.approx(-2.0, abs=1e-5)
+    # with the shared caps instead (negative 1.0 a day, as the other kinds have), the same
+    # user would climb 1.5 - 1.0 = 0.5 a day: why the reason kind has caps of its own
+    shared = EvidenceModel(**{**_fields(R), "reason_cap_neg": 1.0})
+    e = Evidence()
+    for day in range(3):
+        for i in range(30):
+            traits = IN_A_CONVERSATION if i == 15 else FOCUS
+            send(e, T0 + day * DAY + 30_000 + 60 * i, traits, shared)
+    assert e.totals[3] == pytest.approx(1.5, abs=1e-5)
+
+
+def test_a_single_turn_harvest_is_the_harvest_kinds_alone() -> None:
+    """A single-turn request asking for full reasoning on coding work counts once, in the
+    harvest kind (3.0 capped at 2.0); the reason kind does not read single-turn requests."""
+    e = Evidence()
+    send(e, T0 + 600, HARVEST, R)
+    assert e.totals == pytest.approx([2.0, 0.0, 0.0, 0.0])
+
+
+def _fields(m: EvidenceModel) -> dict:
+    from dataclasses import fields
+
+    return {f.name: getattr(m, f.name) for f in fields(m)}
 
 
 @pytest.mark.parametrize(

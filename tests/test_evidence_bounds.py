@@ -29,6 +29,10 @@ from .test_evidence import T0, M
         ({"extract_not": 0.5}, "extract_not must be a finite number >= -1000 and <= 0 (a kind "
          "not shown is evidence against), got 0.5"),
         ({"cap_pos": -1}, "cap_pos must be a finite number >= 0 and <= 1000, got -1"),
+        ({"reason_cap_neg": -1}, "reason_cap_neg must be a finite number >= 0 and <= 1000, "
+         "got -1"),
+        ({"reason_not": 0.5}, "reason_not must be a finite number >= -1000 and <= 0 (a kind "
+         "not shown is evidence against), got 0.5"),
         ({"offset": 1001}, "offset must be a finite number >= 0 and <= 1000, got 1001"),
         ({"scale": -0.5}, "scale must be a finite number >= 0 and <= 1000, got -0.5"),
         ({"half_life": 0}, "half_life must be a finite number > 0 (a divisor), got 0"),
@@ -57,17 +61,21 @@ def test_the_bounds_themselves_are_accepted_and_whole_numbers_become_ints() -> N
 
 @pytest.mark.parametrize(
     ("traits", "shown"),
-    [
-        (ELICIT | FOCUS | SINGLE, (1, 0)),  # the harvest shape needs all three
-        (ELICIT | FOCUS, (0, 0)),
-        (FOCUS | SINGLE, (0, 0)),
-        (ELICIT | SINGLE | EXTRACT, (0, 1)),
-        (EXTRACT, (0, 1)),
-        (0, (0, 0)),
+    [  # (harvest, extract, reason); churn unseen without a subnet
+        (ELICIT | FOCUS | SINGLE, (1, 0, UNSEEN)),  # the harvest shape needs all three
+        (ELICIT | FOCUS, (UNSEEN, 0, 1)),  # in a conversation: the reason kind's, not harvest's
+        (ELICIT | FOCUS | EXTRACT, (UNSEEN, 1, 1)),
+        (FOCUS | SINGLE, (0, 0, UNSEEN)),  # single-turn: reason cannot be read
+        (ELICIT | SINGLE | EXTRACT, (0, 1, UNSEEN)),
+        (FOCUS, (0, 0, 0)),  # a conversation's coding turn without the demand: against both
+        (ELICIT, (0, 0, 0)),
+        (EXTRACT, (0, 1, 0)),
+        (0, (0, 0, 0)),
     ],
 )
-def test_each_kind_reads_its_own_trait_bits(traits: int, shown: tuple[int, int]) -> None:
-    assert kinds_shown(traits, None, Evidence(), M) == (*shown, UNSEEN)
+def test_each_kind_reads_its_own_trait_bits(traits: int, shown: tuple[int, int, int]) -> None:
+    harvest, extract, reason = shown
+    assert kinds_shown(traits, None, Evidence(), M) == (harvest, extract, UNSEEN, reason)
 
 
 def test_churn_on_a_second_subnet_and_the_memory_of_one() -> None:

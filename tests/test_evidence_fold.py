@@ -34,19 +34,22 @@ MODELS = [
     EvidenceModel(),
     EvidenceModel(networks=2, half_life=DAY, offset=1.0, cap_pos=1.5, cap_neg=0.5, floor=1.0),
     EvidenceModel(harvest=2.0, churn=3.0, churn_not=-1.0, offset=0.0, alpha=0.1, ttl=86_400),
+    EvidenceModel(reason=1.7, reason_not=-0.6, reason_cap_pos=1.2, reason_cap_neg=0.9, offset=0.5),
 ]
 
 
 def traffic(seed: int, days: float = 5.0, n: int = 900) -> list[Record]:
-    """Harvesters on rotating subnets, a few requests a day; honest users on one or two
-    subnets, mixed traits; some records with no subnet at all."""
+    """Harvesters on rotating subnets, a few requests a day, single-turn or in a (made-up)
+    conversation; honest users on one or two subnets, mixed traits; some records with no
+    subnet at all."""
     rng = random.Random(seed)
     out = []
     for _ in range(n):
         t = T0 + rng.uniform(-0.5, days) * DAY
         if rng.random() < 0.4:
             i = rng.randrange(25)
-            traits = (HARVEST if rng.random() < 0.85 else FOCUS) | (
+            shape = rng.random()  # single-turn harvest, the same in a conversation, cover
+            traits = (HARVEST if shape < 0.6 else ELICIT | FOCUS if shape < 0.85 else FOCUS) | (
                 EXTRACT if rng.random() < 0.3 else 0
             )
             net = f"n:10.{rng.randrange(40)}.{i}.0/24"
@@ -132,7 +135,7 @@ def test_an_account_verdict_is_read_per_account_and_expires_when_its_score_fades
     assert v is not None and v.reasons() == ("evidence:harvest",)
     # harvest: 2 -> 1 + 2 = 3 -> 1.5 + 2 = 3.5; extract not shown: -0.15 a day, decayed
     # alike: -0.15 -> -0.225 -> -0.2625; churn: one subnet, -0.36 on days 2 and 3
-    assert v.totals == pytest.approx((3.5, -0.2625, -0.54))
+    assert v.totals == pytest.approx((3.5, -0.2625, -0.54, 0.0))  # reason: single-turn
     assert v.evidence(T0 + 3 * DAY, m) == pytest.approx((3.5 - 0.2625 - 0.54) / 2)
     # 2.6975 decays to offset 1 after log2(2.6975) = 1.43 days
     assert v.expires == pytest.approx(T0 + 2 * DAY + DAY * 1.43162, abs=60)
@@ -166,7 +169,9 @@ async def test_redis_keys_are_hash_tagged_expire_and_a_second_replica_reads_them
         # harvest: 2 a day (capped). extract not shown, three requests a day: -0.45 a day.
         # churn: day 1, subnet 0 first (unseen), 1 new: +1.78, 2 new: +0 (the day's cap);
         # day 2, all three seen: -0.36 x 3 capped at -1.0
-        assert v.totals == pytest.approx((2 * d + 2, -0.45 * d - 0.45, 1.78 * d - 1.0), abs=1e-4)
+        assert v.totals == pytest.approx(
+            (2 * d + 2, -0.45 * d - 0.45, 1.78 * d - 1.0, 0.0), abs=1e-4
+        )  # reason: single-turn requests, unseen
         # junk in the hash is not trusted
         await store.client.hset(hash_key, "a:junk", b"[1, 2]")
         await store.client.incr(verdict_keys("aeev2")[1])
@@ -204,3 +209,17 @@ async def test_account_evidence_on_a_cluster_is_the_memory_analysers() -> None:
         finally:
             await intel.stop()
             await store.close()
+
+
+def test_a_verdict_published_before_the_reason_kind_is_read_with_reason_zero() -> None:
+    """An analyser of the three-kind version publishes [harvest, extract, churn, t,
+    expires]: a replica of this version reads it with reason 0 (a rolling upgrade keeps the
+    evidence already published); shorter or longer lists are not verdicts."""
+    old = AccountVerdict.decode("acct", b"[3.0, -0.5, 1.5, 100.0, 200.0]")
+    assert old.totals == (3.0, -0.5, 1.5, 0.0) and (old.t, old.expires) == (100.0, 200.0)
+    assert old.reasons() == ("evidence:harvest", "evidence:churn")
+    new = AccountVerdict("acct", (0.0, 0.0, -1.0, 4.0), 100.0, 200.0)
+    assert AccountVerdict.decode("acct", new.encode()) == new
+    for junk in (b"[1.0, 2.0, 3.0, 4.0]", b"[1, 2, 3, 4, 5, 6, 7, 8]"):
+        with pytest.raises(ValueError):
+            AccountVerdict.decode("acct", junk)

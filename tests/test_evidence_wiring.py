@@ -95,3 +95,52 @@ async def test_days_of_harvest_from_rotating_subnets_climb_the_ladder() -> None:
     assert got["action"] in ("degrade", "challenge"), got
     assert got["risk"] > level["risk"] + 3
     assert "evidence:harvest" in got["reasons"] and "evidence:churn" in got["reasons"]
+
+
+def conversation(demand: bool) -> bytes:
+    """An IDE-style exchange with a made-up earlier assistant turn; the last turn asks for
+    the full reasoning (``demand``) or just for the code."""
+    import orjson
+
+    ask = "Implement an LRU cache in Python with O(1) get and put, and write unit tests."
+    if demand:
+        ask = "Think step by step and show your complete reasoning before the answer. " + ask
+    return orjson.dumps(
+        {
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": "You are a coding assistant inside an editor."},
+                {"role": "user", "content": "Rename the helper in utils.py to parse_row."},
+                {"role": "assistant", "content": "```\n# applied the change\n```\nDone."},
+                {"role": "user", "content": ask},
+            ],
+        }
+    )
+
+
+async def test_days_of_made_up_conversations_asking_for_reasoning_name_the_reason_kind() -> None:
+    """Never single-turn, so never the harvest shape: three conversations a day from one
+    sticky address, each asking for the full reasoning on a coding task. The reason kind
+    adds 2.5 a day by default, against it one subnet (churn -1 a day, floor -2) and no
+    extraction parameters (-0.45 a day): past the offset after day 3, and on day 5 the
+    ladder degrades naming it; the same conversations without the demand read nothing."""
+    clock, log = SimClock(), io.StringIO()
+    mw = middleware(clock, log)
+    for _day in range(5):
+        for key, demand in (("sk-mimic", True), ("sk-plain", False)):
+            for _ in range(3):
+                ex = Exchange(conversation(demand))
+                scope = http_scope(headers=bearer(key), client=("203.0.113.9", 5000))
+                await mw(scope, ex.receive, ex.send)
+                clock.advance(600)
+        await mw.intel.drain(clock())
+        clock.advance(DAY - 3_600)
+    mimic = mw.intel.cache.account(account_key(mw, "sk-mimic"), clock())
+    assert mimic is not None and mimic.reasons()[0] == "evidence:reason"
+    assert mw.intel.cache.account(account_key(mw, "sk-plain"), clock()) is None
+    logged = decisions(log)
+    mimic_last, plain_last = logged[-4], logged[-1]  # day 5: mimic x3, then plain x3
+    assert mimic_last["action"] in ("degrade", "challenge"), mimic_last
+    assert "evidence:reason" in mimic_last["reasons"]
+    assert plain_last["action"] == "allow"
+    assert not any("evidence:reason" in e["reasons"] for e in logged[-3:])

@@ -142,11 +142,11 @@ def _obs(fam: str, t: float, kinds: tuple[int, ...]) -> tuple:
 def test_evidence_counts_days_not_volume_and_bounds_benign_wash_out() -> None:
     from benchmarks.zoo import evidence
 
-    llr = [(4.0, -0.5), (0.3, -0.1), (1.5, -0.4)]
-    acc = evidence.Accumulator(cap_pos=2.0, cap_neg=1.0, floor=2.0, alpha=5e-3)
+    llr = [(4.0, -0.5), (0.3, -0.1), (1.5, -0.4), (3.0, -3.0)]  # reason unseen below (-1):
+    acc = evidence.Accumulator(cap_pos=2.0, cap_neg=1.0, floor=2.0, alpha=5e-3)  # single-turn
     day0 = traffic.START
     # A thousand requests in one day showing a weak kind: one observation's worth.
-    volume = [_obs("ide", day0 + i, (0, 1, 0)) for i in range(1_000)]
+    volume = [_obs("ide", day0 + i, (0, 1, 0, -1)) for i in range(1_000)]
     s = evidence.score(volume, llr, acc)["k"]
     assert s["totals"][1] == pytest.approx(0.3, abs=1e-3)  # (less a few minutes of decay)
     # One harvest-shaped request a day from a new network, a hundred benign ones around
@@ -155,9 +155,26 @@ def test_evidence_counts_days_not_volume_and_bounds_benign_wash_out() -> None:
     days = []
     for d in range(8):
         t = day0 + d * traffic.DAY
-        days.append(_obs("low_slow", t, (1, 0, 1)))
-        days += [_obs("low_slow", t + 1 + i, (0, 0, 0)) for i in range(100)]
+        days.append(_obs("low_slow", t, (1, 0, 1, -1)))
+        days += [_obs("low_slow", t + 1 + i, (0, 0, 0, -1)) for i in range(100)]
     s = evidence.score(days, llr, acc)["k"]
     assert 0.7 * 8 <= s["totals"][0] <= 8 * (2.0 - 1.0)  # +2 - 1 a day, less decay
     assert s["totals"][1] == pytest.approx(-2.0, abs=0.01)  # the floor (less decay)
     assert s["flag_n"] is not None and s["flag_t"] >= day0 + 4 * traffic.DAY
+
+
+def test_successor_gaps_and_the_crowd_inside_them() -> None:
+    """An adaptive seat's account a (last request at 100 s) is followed by b (first at
+    700 s): a 10-minute gap, inside which one other account (a newbie at 300 s) is first
+    seen; the newbie's later requests and the seat's own accounts are not the crowd."""
+    from benchmarks.zoo.successors import rotations
+
+    def row(fam: str, key: str, seat: str, t: float) -> tuple:
+        return (fam, key, seat, t)
+
+    rows = [
+        row("adaptive", "a", "s1", 0.0), row("adaptive", "a", "s1", 100.0),
+        row("newbie", "n", "n", 300.0), row("adaptive", "b", "s1", 700.0),
+        row("newbie", "n", "n", 650.0), row("casual", "c", "c", 900.0),
+    ]  # fmt: skip
+    assert rotations(rows) == ([10.0], [1])

@@ -1,20 +1,26 @@
 -- One account's records of a batch, folded in time order into its evidence state: a
 -- transcription of model/evidence.py's kinds_shown + observe (the tests hold the two to
 -- the same numbers on drawn records: tests/test_evidence_fold.py). Atomic per account.
--- KEYS: the account's state (packed little-endian doubles: version, t, day, three totals,
---       three positive and three negative counters of the day, the number of subnets
+-- KEYS: the account's state (packed little-endian doubles: version, t, day, K totals,
+--       K positive and K negative counters of the day, the number of subnets
 --       remembered, then NETWORKS subnet hashes, most recent first). One key: one slot.
 -- ARGV: per record, in time order: t, trait bits, subnet hash (-1: none).
 -- Constants written before this text (intel/evidence_fold.py, from the Python model):
---       STATE_VERSION, DAY, EXTRACT, HARVEST_SHAPE, NETWORKS, half_life, ttl, cap_pos,
---       cap_neg, floor, and the likelihood ratios harvest, harvest_not, extract,
---       extract_not, churn, churn_not.
--- Reply: four packed doubles: the last observation's time, then the three totals.
-local N = 13 + NETWORKS
+--       STATE_VERSION, DAY, EXTRACT, SINGLE, HARVEST_SHAPE, REASON_SHAPE, NETWORKS,
+--       half_life, ttl, cap_pos, cap_neg, floor, reason_cap_pos, reason_cap_neg, and the
+--       likelihood ratios harvest, harvest_not, extract, extract_not, churn, churn_not,
+--       reason, reason_not.
+-- Reply: five packed doubles: the last observation's time, then the K = 4 totals.
+local K = 4  -- kinds, in model/evidence.py's KINDS order: harvest, extract, churn, reason
+local H = 3 + 3 * K  -- the header before the subnet count
+local N = H + 1 + NETWORKS
 local FORMAT = '<' .. string.rep('d', N)
-local YES = {harvest, extract, churn}
-local NO = {harvest_not, extract_not, churn_not}
-local s = {STATE_VERSION, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+local YES = {harvest, extract, churn, reason}
+local NO = {harvest_not, extract_not, churn_not, reason_not}
+local CAP_POS = {cap_pos, cap_pos, cap_pos, reason_cap_pos}
+local CAP_NEG = {cap_neg, cap_neg, cap_neg, reason_cap_neg}
+local s = {STATE_VERSION, -1, -1}
+for i = 4, H + 1 do s[i] = 0 end
 local raw = redis.call('GET', KEYS[1])
 if raw and #raw == 8 * N then
   local got = {struct.unpack(FORMAT, raw)}
@@ -23,11 +29,13 @@ if raw and #raw == 8 * N then
   end
 end
 local t_last, day_now = s[2], s[3]
-local totals = {s[4], s[5], s[6]}
-local pos = {s[7], s[8], s[9]}
-local neg = {s[10], s[11], s[12]}
+local totals, pos, neg = {}, {}, {}
+for k = 1, K do
+  totals[k], pos[k], neg[k] = s[3 + k], s[3 + K + k], s[3 + 2 * K + k]
+end
+local function zeros() return {0, 0, 0, 0} end
 local nets = {}
-for i = 1, s[13] do nets[i] = s[13 + i] end
+for i = 1, s[H + 1] do nets[i] = s[H + 1 + i] end
 
 local function bit_and(a, b)  -- trait bits are small non-negative integers
   local r, p = 0, 1
@@ -41,12 +49,17 @@ end
 for i = 1, #ARGV, 3 do
   local t, traits, net = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   if t_last >= 0 and t - t_last > ttl then  -- idle past ttl: forgotten, as AccountTable does
-    t_last, day_now, totals, pos, neg, nets = -1, -1, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {}
+    t_last, day_now, totals, pos, neg, nets = -1, -1, zeros(), zeros(), zeros(), {}
   end
   -- kinds_shown
-  local shown = {0, 0, -1}
+  local shown = {0, 0, -1, 0}
   if bit_and(traits, HARVEST_SHAPE) == HARVEST_SHAPE then shown[1] = 1 end
   if bit_and(traits, EXTRACT) ~= 0 then shown[2] = 1 end
+  if bit_and(traits, SINGLE) ~= 0 then
+    shown[4] = -1
+  elseif bit_and(traits, REASON_SHAPE) == REASON_SHAPE then
+    shown[4], shown[1] = 1, -1
+  end
   if net >= 0 then
     local at = nil
     for j = 1, #nets do if nets[j] == net then at = j end end
@@ -60,25 +73,25 @@ for i = 1, #ARGV, 3 do
     local dt = t - t_last
     if dt < 0 then dt = 0 end
     local d = 0.5 ^ (dt / half_life)
-    for k = 1, 3 do totals[k] = totals[k] * d end
+    for k = 1, K do totals[k] = totals[k] * d end
   end
   if t > t_last then t_last = t end
   local day = math.floor(t / DAY)
   if day > day_now then
     day_now = day
-    pos = {0, 0, 0}
-    neg = {0, 0, 0}
+    pos = zeros()
+    neg = zeros()
   end
-  for k = 1, 3 do
+  for k = 1, K do
     local v = shown[k]
     if v >= 0 then
       local x
       if v == 1 then
-        x = math.min(YES[k], math.min(cap_pos, YES[k]) - pos[k])
+        x = math.min(YES[k], math.min(CAP_POS[k], YES[k]) - pos[k])
         if x < 0 then x = 0 end
         pos[k] = pos[k] + x
       else
-        x = math.max(NO[k], -cap_neg - neg[k])
+        x = math.max(NO[k], -CAP_NEG[k] - neg[k])
         if x > 0 then x = 0 end
         neg[k] = neg[k] + x
       end
@@ -87,8 +100,11 @@ for i = 1, #ARGV, 3 do
   end
 end
 
-local out = {STATE_VERSION, t_last, day_now, totals[1], totals[2], totals[3], pos[1], pos[2],
-             pos[3], neg[1], neg[2], neg[3], #nets}
-for i = 1, NETWORKS do out[13 + i] = nets[i] or 0 end
+local out = {STATE_VERSION, t_last, day_now}
+for k = 1, K do
+  out[3 + k], out[3 + K + k], out[3 + 2 * K + k] = totals[k], pos[k], neg[k]
+end
+out[H + 1] = #nets
+for i = 1, NETWORKS do out[H + 1 + i] = nets[i] or 0 end
 redis.call('SET', KEYS[1], struct.pack(FORMAT, unpack(out)), 'EX', ttl)
-return struct.pack('<dddd', t_last, totals[1], totals[2], totals[3])
+return struct.pack('<ddddd', t_last, totals[1], totals[2], totals[3], totals[4])

@@ -30,7 +30,7 @@ import xxhash
 
 from ..model import evidence as ev
 from ..model.evidence import Evidence, EvidenceModel
-from ..model.risk import DAY, EXTRACT
+from ..model.risk import DAY, EXTRACT, SINGLE
 from .records import Record
 
 if TYPE_CHECKING:
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 PREFIX = "a:"  # an account verdict's field in the verdict hash (cohort keys are t:/l:/n:/c:)
 CHANGE = 0.01  # a verdict is published again when a total moved by more than this
-STATE_VERSION = 1
-_TOTALS = struct.Struct("<4d")  # evidence.lua's reply: t, then the three totals
+STATE_VERSION = 2  # 2: four kinds (reason added); a version-1 state is read as none
+_TOTALS = struct.Struct(f"<{1 + len(ev.KINDS)}d")  # evidence.lua's reply: t, then the totals
 
 
 def net_hash(cohorts: tuple[str, ...]) -> int | None:
@@ -73,6 +73,8 @@ class AccountVerdict:
             *totals, t, expires = (float(x) for x in orjson.loads(data))
         except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
             raise ValueError(f"not an account verdict: {type(exc).__name__}") from None
+        if len(totals) == len(ev.KINDS) - 1:  # published before the reason kind: read as 0,
+            totals.append(0.0)  # so a rolling upgrade keeps the evidence already published
         if len(totals) != len(ev.KINDS) or not all(math.isfinite(x) for x in (*totals, t, expires)):
             raise ValueError("not an account verdict: wrong length or a number out of range")
         return AccountVerdict(account, tuple(totals), t, expires)
@@ -175,11 +177,13 @@ class RedisEvidence:
         self.model = model
         m = model
         constants = _lua_constants(
-            STATE_VERSION=STATE_VERSION, DAY=DAY, EXTRACT=EXTRACT,
-            HARVEST_SHAPE=ev.HARVEST_SHAPE, NETWORKS=m.networks, half_life=m.half_life,
-            ttl=m.ttl, cap_pos=m.cap_pos, cap_neg=m.cap_neg, floor=m.floor,
-            harvest=m.harvest, harvest_not=m.harvest_not, extract=m.extract,
-            extract_not=m.extract_not, churn=m.churn, churn_not=m.churn_not,
+            STATE_VERSION=STATE_VERSION, DAY=DAY, EXTRACT=EXTRACT, SINGLE=SINGLE,
+            HARVEST_SHAPE=ev.HARVEST_SHAPE, REASON_SHAPE=ev.REASON_SHAPE,
+            NETWORKS=m.networks, half_life=m.half_life, ttl=m.ttl, cap_pos=m.cap_pos,
+            cap_neg=m.cap_neg, floor=m.floor, reason_cap_pos=m.reason_cap_pos,
+            reason_cap_neg=m.reason_cap_neg, harvest=m.harvest, harvest_not=m.harvest_not,
+            extract=m.extract, extract_not=m.extract_not, churn=m.churn,
+            churn_not=m.churn_not, reason=m.reason, reason_not=m.reason_not,
         )  # fmt: skip
         text = resources.files(__package__).joinpath("evidence.lua").read_text("utf-8")
         self._fold = store.client.register_script(constants + text)

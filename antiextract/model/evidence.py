@@ -20,8 +20,17 @@ against honest use, with three bounds that make it a test on *days*, not on volu
 
 The kinds are what the request plane already reads and records (``intel.records``):
 *harvest shape* (asks for reasoning + coding/agentic + single-turn), *extraction-grade
-parameters*, and *network churn* (a subnet the account has not used among its last
-``networks``). The likelihood ratios are estimated on the zoo's tuning seeds only::
+parameters*, *network churn* (a subnet the account has not used among its last
+``networks``), and *reason* (asks for full reasoning on coding/agentic work inside a
+conversation: the harvest shape without single-turn, observed on multi-turn requests only,
+so a request counts in one of harvest and reason, never both). The reason kind is there
+because a harvester that fabricates earlier turns (the zoo's *mimic*, an IDE client's
+disguise) never shows the harvest shape, while honest users of the same client ask for
+full reasoning on ~1% of their requests: its negative evidence per day is capped as high
+as its positive (``reason_cap_neg``), so one such request a day among an IDE user's others
+nets nothing, and a multi-turn request showing the reason kind is not counted against the
+harvest kind (it is not "not single-turn, so honest"). The likelihood ratios are
+estimated on the zoo's tuning seeds only::
 
     python -m benchmarks.zoo.evidence --tuning-only     # tuning seeds 1 2, 4 days, scale 0.5
 
@@ -41,8 +50,9 @@ from dataclasses import dataclass, field
 
 from .risk import DAY, ELICIT, EXTRACT, FOCUS, MAX_WEIGHT, SINGLE, check_range
 
-KINDS = ("harvest", "extract", "churn")
+KINDS = ("harvest", "extract", "churn", "reason")
 HARVEST_SHAPE = ELICIT | FOCUS | SINGLE
+REASON_SHAPE = ELICIT | FOCUS  # the reason kind: the harvest shape in a conversation
 UNSEEN = -1  # a kind not observable on this request (churn on an account's first request)
 MAX_NETWORKS = 64
 
@@ -56,12 +66,16 @@ class EvidenceModel:
     command in the module docstring (Laplace-smoothed shares of harvest requests of the
     attack families against requests of the honest populations)."""
 
-    harvest: float = 4.77
-    harvest_not: float = -0.78
+    harvest: float = 5.02  # refit when the reason kind took multi-turn harvest shapes
+    harvest_not: float = -1.24
     extract: float = 0.24
     extract_not: float = -0.15
     churn: float = 1.78
     churn_not: float = -0.36
+    reason: float = 3.24
+    reason_not: float = -8.68  # honest multi-turn requests rarely show it; capped per day
+    reason_cap_pos: float = 2.5  # the reason kind's own caps per UTC day (see the module)
+    reason_cap_neg: float = 2.5
     cap_pos: float = 2.0  # positive evidence per kind per UTC day
     cap_neg: float = 1.0  # negative evidence per kind per UTC day
     floor: float = 2.0  # a kind's total never goes below -floor
@@ -84,7 +98,7 @@ class EvidenceModel:
                 f"{kind}_not", getattr(self, f"{kind}_not"), -MAX_WEIGHT, 0,
                 why="a kind not shown is evidence against",
             )  # fmt: skip
-        for name in ("cap_pos", "cap_neg", "floor", "offset"):
+        for name in ("cap_pos", "cap_neg", "floor", "offset", "reason_cap_pos", "reason_cap_neg"):
             check_range(name, getattr(self, name), 0, MAX_WEIGHT)
         check_range("scale", self.scale, 0, MAX_WEIGHT)
         check_range("half_life", self.half_life, 0, above=True, why="a divisor")
@@ -113,10 +127,16 @@ class EvidenceModel:
         name = KINDS[kind]
         return getattr(self, name), getattr(self, f"{name}_not")
 
+    def caps(self, kind: int) -> tuple[float, float]:
+        """(positive, negative) evidence kind number ``kind`` counts at most per UTC day."""
+        if KINDS[kind] == "reason":
+            return self.reason_cap_pos, self.reason_cap_neg
+        return self.cap_pos, self.cap_neg
+
 
 @dataclass(slots=True)
 class Evidence:
-    """One account's state: three totals, today's positive and negative evidence per
+    """One account's state: a total per kind, today's positive and negative evidence per
     kind, the time of its last observation and its last few subnets (as hashes)."""
 
     t: float = -1.0  # last observation (-1: none yet)
@@ -133,15 +153,21 @@ def kinds_shown(traits: int, net: int | None, e: Evidence, m: EvidenceModel) -> 
     Remembers the subnet: call once per request, before ``observe``."""
     harvest = int(traits & HARVEST_SHAPE == HARVEST_SHAPE)
     extract = int(bool(traits & EXTRACT))
+    if traits & SINGLE:  # single-turn: the harvest kind reads it, the reason kind cannot
+        reason = UNSEEN
+    elif traits & REASON_SHAPE == REASON_SHAPE:  # the harvest shape in a conversation:
+        reason, harvest = 1, UNSEEN  # not evidence against harvest, the reason kind's own
+    else:
+        reason = 0
     if net is None:
-        return harvest, extract, UNSEEN
+        return harvest, extract, UNSEEN, reason
     nets = e.nets
     churn = UNSEEN if not nets else int(net not in nets)
     if net in nets:
         nets.remove(net)
     nets.insert(0, net)
     del nets[m.networks :]
-    return harvest, extract, churn
+    return harvest, extract, churn, reason
 
 
 def observe(e: Evidence, t: float, shown: tuple[int, ...], m: EvidenceModel) -> None:
@@ -161,11 +187,12 @@ def observe(e: Evidence, t: float, shown: tuple[int, ...], m: EvidenceModel) -> 
         if v < 0:
             continue
         yes, no = m.ratios(k)
+        cap_pos, cap_neg = m.caps(k)
         if v:  # a day counts at most one observation's worth, and at most cap_pos
-            x = max(0.0, min(yes, min(m.cap_pos, yes) - e.pos[k]))
+            x = max(0.0, min(yes, min(cap_pos, yes) - e.pos[k]))
             e.pos[k] += x
         else:
-            x = min(0.0, max(no, -m.cap_neg - e.neg[k]))
+            x = min(0.0, max(no, -cap_neg - e.neg[k]))
             e.neg[k] += x
         e.totals[k] = max(-m.floor, e.totals[k] + x)
 

@@ -24,8 +24,9 @@ An account is flagged when the sum over kinds reaches ``A = ln(1/alpha)`` (Wald'
 the false-alarm probability of one test). The likelihoods are estimated on tuning seeds
 only and the result is reported on held-out seeds. The kinds are what the middleware
 already reads per request: harvest shape (asks for reasoning + coding/agentic +
-single-turn), extraction-grade parameters, and network churn (an IP the account never
-used before).
+single-turn), extraction-grade parameters, network churn (an IP the account never
+used before), and reason (the harvest shape inside a conversation, read on multi-turn
+requests only; its daily caps are ``--reason-cap-pos`` / ``--reason-cap-neg``).
 
 What this analysis cannot show: the zoo's adaptive accounts rotated in response to
 today's detector, not to this one; and acting on a flag (degrade) is not replayed, so
@@ -66,6 +67,8 @@ class Accumulator:
     half_life: float = _DEFAULT.half_life
     alpha: float = _DEFAULT.alpha  # chosen on tuning seeds 1, 2 (honest p99 4.6)
     networks: int = _DEFAULT.networks
+    reason_cap_pos: float = _DEFAULT.reason_cap_pos  # the reason kind's own caps per day
+    reason_cap_neg: float = _DEFAULT.reason_cap_neg
 
     @property
     def threshold(self) -> float:
@@ -78,6 +81,7 @@ class Accumulator:
         return ev.EvidenceModel(
             **ratios, cap_pos=self.cap_pos, cap_neg=self.cap_neg, floor=self.floor,
             half_life=self.half_life, alpha=self.alpha, networks=self.networks,
+            reason_cap_pos=self.reason_cap_pos, reason_cap_neg=self.reason_cap_neg,
         )  # fmt: skip
 
 
@@ -223,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cap-neg", type=float, default=Accumulator.cap_neg)
     ap.add_argument("--floor", type=float, default=Accumulator.floor)
     ap.add_argument("--alpha", type=float, default=Accumulator.alpha)
+    ap.add_argument("--reason-cap-pos", type=float, default=Accumulator.reason_cap_pos)
+    ap.add_argument("--reason-cap-neg", type=float, default=Accumulator.reason_cap_neg)
     ap.add_argument("--tuning-only", action="store_true", help="do not run the held-out seeds")
     ap.add_argument("--churn-by", choices=("subnet", "ip"), default="subnet")
     ap.add_argument("--networks", type=int, default=_DEFAULT.networks)
@@ -231,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     if any(s >= 1000 for s in args.tuning_seeds) or any(s < 1000 for s in args.heldout_seeds):
         ap.error("tuning seeds are below 1000, held-out seeds from 1000 on")
     acc = Accumulator(
-        args.cap_pos, args.cap_neg, args.floor, alpha=args.alpha, networks=args.networks
-    )
+        args.cap_pos, args.cap_neg, args.floor, alpha=args.alpha, networks=args.networks,
+        reason_cap_pos=args.reason_cap_pos, reason_cap_neg=args.reason_cap_neg,
+    )  # fmt: skip
     tuning = observations(
         asyncio.run(traces(args.tuning_seeds, args.days, args.scale, args.cache)),
         args.churn_by,
