@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import struct
 
 import pytest
 
@@ -223,3 +224,41 @@ def test_a_verdict_published_before_the_reason_kind_is_read_with_reason_zero() -
     for junk in (b"[1.0, 2.0, 3.0, 4.0]", b"[1, 2, 3, 4, 5, 6, 7, 8]"):
         with pytest.raises(ValueError):
             AccountVerdict.decode("acct", junk)
+
+
+async def test_a_version_1_state_of_the_three_kind_analyser_is_upgraded_not_forgotten() -> None:
+    """A rolling upgrade: the three-kind analyser left an account's state (version 1:
+    t, day, three totals, the day's three positive and three negative counters, the
+    subnets). This version folds the next records onto it as the pure model does from the
+    same state with reason at 0, instead of starting the account's evidence again."""
+    m = EvidenceModel()
+    t_old = T0 + 2 * DAY + 3_600.0
+    old = ev.Evidence(
+        t=t_old, day=int(t_old // DAY), totals=[4.5, -0.3, 1.2, 0.0],
+        pos=[2.0, 0.0, 1.78, 0.0], neg=[0.0, -0.3, 0.0, 0.0],
+        nets=[net_hash(("n:10.1.0.0/24",)), net_hash(("n:10.2.0.0/24",))],
+    )  # fmt: skip
+    v1 = [1.0, old.t, float(old.day), *old.totals[:3], *old.pos[:3], *old.neg[:3]]
+    v1 += [float(len(old.nets)), *map(float, old.nets), *[0.0] * (m.networks - len(old.nets))]
+    store = RedisStore(test_limits(), await redis_client(), prefix="aeev1", cohort_model=COHORTS)
+    analyser = RedisIntel(store, claim_idle=0.0, evidence_model=m)
+    try:
+        key = state_key("aeev1", "acct")
+        await store.client.set(key, struct.pack(f"<{len(v1)}d", *v1))
+        records = [  # later that day a new subnet, then the next day a known one
+            Record(t_old + 600.0, "acct", ("n:10.3.0.0/24",), True, HARVEST, 1.0),
+            Record(t_old + DAY, "acct", ("n:10.1.0.0/24",), True, ELICIT | FOCUS, 1.0),
+        ]
+        for r in records:
+            analyser.emit(r)
+        await analyser.drain(records[-1].t)
+        want = old
+        for r in records:
+            ev.observe(want, r.t, ev.kinds_shown(r.traits, net_hash(r.cohorts), want, m), m)
+        got = analyser.cache.account("acct", records[-1].t)
+        assert got is not None
+        assert got.totals == pytest.approx(tuple(want.totals), abs=1e-9)
+        assert got.totals[0] > 4.0  # the harvest evidence banked before the upgrade is kept
+    finally:
+        await analyser.stop()
+        await store.close()

@@ -27,6 +27,17 @@ if raw and #raw == 8 * N then
   if got[1] == STATE_VERSION then
     for i = 1, N do s[i] = got[i] end
   end
+elseif raw and #raw == 8 * (13 + NETWORKS) then
+  -- a version-1 state (three kinds, before reason) is upgraded, not forgotten: its
+  -- kinds keep their totals and the day's counters, reason starts at 0
+  local got = {struct.unpack('<' .. string.rep('d', 13 + NETWORKS), raw)}
+  if got[1] == 1 then
+    s[2], s[3] = got[2], got[3]
+    for j = 0, 2 do
+      for k = 1, 3 do s[3 + j * K + k] = got[3 + j * 3 + k] end
+    end
+    for i = 13, 13 + got[13] do s[H + 1 + i - 13] = got[i] end
+  end
 end
 local t_last, day_now = s[2], s[3]
 local totals, pos, neg = {}, {}, {}

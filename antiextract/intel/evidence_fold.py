@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 PREFIX = "a:"  # an account verdict's field in the verdict hash (cohort keys are t:/l:/n:/c:)
 CHANGE = 0.01  # a verdict is published again when a total moved by more than this
-STATE_VERSION = 2  # 2: four kinds (reason added); a version-1 state is read as none
+STATE_VERSION = 2  # 2: four kinds (reason added); a version-1 state is upgraded in place
 _TOTALS = struct.Struct(f"<{1 + len(ev.KINDS)}d")  # evidence.lua's reply: t, then the totals
 
 
