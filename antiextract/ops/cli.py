@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from ..model.evidence import EvidenceModel
+from ..model.surge import SurgeModel
 from ..redact import mask_uri, redact
 from ..settings import Settings, SettingsError, load_settings
 from . import replay, report
@@ -181,6 +182,7 @@ def _worker(args: argparse.Namespace) -> int:
                 refresh_seconds=settings.verdict_refresh_ms / 1000,
                 metrics=metrics,
                 evidence_model=EvidenceModel(**settings.evidence_model),
+                surge_model=SurgeModel(**settings.surge_model),
             )
         finally:
             if listener is not None:
