@@ -63,7 +63,7 @@ class SurgeModel:
     min_count: int = 5  # young harvest-shaped accounts in an hour before it can surge
     ratio: float = 2.0  # times the expected count at least
     z: float = 3.0  # Poisson standard deviations above the expected count at least
-    weight: float = 1.0  # risk added to a young member's harvest-shaped request in a surge
+    weight: float = 2.0  # risk added to a young member's harvest-shaped request in a surge
     min_youth: float = 0.5  # youth (risk.youth) from which an account counts as a member
     off: bool = False  # no surge verdict weighs on any decision (settings: {"off": true})
 
@@ -129,9 +129,13 @@ def expires(s: SurgeState) -> float:
     return float((s.hour + 2) * HOUR)
 
 
-def added(m: SurgeModel, youth: float, traits: int) -> float:
-    """What a live surge adds to one request's risk: ``weight x youth`` for a young
-    account's harvest-shaped request, nothing for anything else."""
+def added(m: SurgeModel, youth: float, traits: int, own: float = 1.0) -> float:
+    """What a live surge adds to one request's risk: ``weight x youth x own`` for a young
+    account's request that asks for reasoning on a coding task, nothing for anything else.
+    ``own``: how harvest-shaped the account's own requests have been (``risk.py``'s
+    decayed shares: the smaller of its reasoning and coding shares), so a new coder's one
+    "explain step by step" among many other requests weighs little, and an account whose
+    every request is one weighs fully."""
     if m.off or youth < m.min_youth or traits & MEMBER_SHAPE != MEMBER_SHAPE:
         return 0.0
-    return m.weight * youth
+    return m.weight * youth * min(1.0, max(0.0, own))

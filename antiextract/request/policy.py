@@ -91,7 +91,9 @@ def decide(
     risk = (a.risk if a is not None else 0.0) + evidence.added
     # a live surge verdict (``surge``: its model, None when none is live) weighs on young
     # members' harvest-shaped requests (model/surge.py)
-    surged = 0.0 if surge is None or a is None else surge_added(surge, a.youth, traits)
+    surged = 0.0
+    if surge is not None and a is not None:  # own shape: min(elicit share, focus share)
+        surged = surge_added(surge, a.youth, traits, min(a.shares[0], a.shares[1]))
     risk += surged
     kinds = (*evidence.kinds, "surge") if surged > 0 else evidence.kinds
     campaign, weight, by_parts = strongest_link(outcome.cohorts, traits)
