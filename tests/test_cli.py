@@ -356,10 +356,11 @@ def test_inspect_shows_the_risk_the_policy_adds_up_beside_the_accounts_own(
     assert policy["risk"] == pytest.approx(total, abs=1e-3)
     assert policy["level"] == "block" and doc["risk"]["level"] != "block"
     # the live surge, and what it would add to this account's next reasoning + coding
-    # request: weight (2) x youth x the smaller of its reasoning and coding shares
+    # request: weight (2) x youth x how far the smaller of its reasoning and coding shares
+    # moved from the prior 0.25 towards 1
     assert policy["surge"] == surge.audit()
     shares = doc["profile"]["shares"]
-    shape = min(shares["elicit"], shares["focus"])
+    shape = min(1.0, max(0.0, (min(shares["elicit"], shares["focus"]) - 0.25) / 0.75))
     expected = 2.0 * youth * shape if youth >= 0.5 else 0.0
     assert policy["surge_added_to_harvest"] == pytest.approx(expected)
     assert "risk, policy" in table and "risk, own" in table and seeded.campaign_cohort in table

@@ -93,8 +93,10 @@ def test_the_bound_is_the_largest_of_the_floor_the_ratio_and_the_deviation() -> 
 
 def test_what_a_surge_adds_to_a_request() -> None:
     m = SurgeModel(weight=1.5, min_youth=0.5)
-    assert sm.added(m, 0.8, ELICIT | FOCUS) == approx(1.2)  # 1.5 x 0.8
-    assert sm.added(m, 0.8, HARVEST, own=0.25) == approx(0.3)  # 1.5 x 0.8 x 0.25
+    # shape: how far the smaller share moved from the prior 0.25 towards 1
+    assert sm.added(m, 0.8, ELICIT | FOCUS) == approx(1.2)  # own 1: 1.5 x 0.8 x 1
+    assert sm.added(m, 0.8, HARVEST, own=0.625) == approx(0.6)  # (0.625-0.25)/0.75 = 0.5
+    assert sm.added(m, 0.8, HARVEST, own=0.2) == 0.0  # under the prior: a new coder
     assert sm.added(m, 0.8, HARVEST, own=1.7) == approx(1.2)  # a share is at most 1
     assert sm.added(m, 0.4, HARVEST) == 0.0  # not young
     assert sm.added(m, 1.0, ELICIT | SINGLE) == 0.0  # not coding
@@ -260,17 +262,17 @@ async def test_a_live_surge_degrades_a_young_accounts_harvest_and_the_audit_says
     base = await decide_once(3.0, None)
     assert base["surge"] is None
     # a new account (youth 1) after one reasoning + coding request: its shares moved from
-    # the prior 0.25 by a quarter of the way to 1 (risk.PRIOR_WEIGHT 3): 0.4375 each, so
-    # the surge adds 2.0 x 1 x 0.4375 = 0.875
-    degrade_at = base["risk"] + 0.5
+    # the prior 0.25 a quarter of the way to 1 (risk.PRIOR_WEIGHT 3), to 0.4375: shape
+    # (0.4375 - 0.25) / 0.75 = 0.25, so the surge adds 2.0 x 1 x 0.25 = 0.5
+    degrade_at = base["risk"] + 0.4
     without = await decide_once(degrade_at, None)
     with_surge = await decide_once(degrade_at, live)
     assert without["action"] == "allow" and without["surge"] is None
     assert with_surge["action"] == "degrade"
     assert "surge" in with_surge["reasons"]
-    assert with_surge["risk"] == approx(without["risk"] + 0.875, abs=2e-3)
+    assert with_surge["risk"] == approx(without["risk"] + 0.5, abs=2e-3)
     assert with_surge["surge"] == {
-        "added": 0.875, "since": (hour - 1) * HOUR, "hour": hour * HOUR,
+        "added": 0.5, "since": (hour - 1) * HOUR, "hour": hour * HOUR,
         "young_harvest": 40, "expected": 4.5, "accounts": 90,
     }  # fmt: skip
     expired = SurgeVerdict(hour - 3, 40, 90, 4.5, (hour - 4) * HOUR, (hour - 1) * HOUR)

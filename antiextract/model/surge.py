@@ -45,7 +45,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .risk import ELICIT, FOCUS, SINGLE, check_range
+from .risk import ELICIT, FOCUS, PRIOR, SINGLE, check_range
 
 HOUR = 3_600
 HARVEST_SHAPE = ELICIT | FOCUS | SINGLE
@@ -130,12 +130,14 @@ def expires(s: SurgeState) -> float:
 
 
 def added(m: SurgeModel, youth: float, traits: int, own: float = 1.0) -> float:
-    """What a live surge adds to one request's risk: ``weight x youth x own`` for a young
+    """What a live surge adds to one request's risk: ``weight x youth x shape`` for a young
     account's request that asks for reasoning on a coding task, nothing for anything else.
-    ``own``: how harvest-shaped the account's own requests have been (``risk.py``'s
-    decayed shares: the smaller of its reasoning and coding shares), so a new coder's one
-    "explain step by step" among many other requests weighs little, and an account whose
-    every request is one weighs fully."""
+    ``own``: the smaller of the account's decayed reasoning and coding shares (``risk.py``);
+    ``shape`` is how far it has moved from a new account's prior (``risk.PRIOR``) towards
+    1, so a new coder's "explain step by step" among other requests weighs little (its
+    shares stay near or under the prior), an account whose every request is one weighs
+    more with each (a quarter after its first, about half after its third)."""
     if m.off or youth < m.min_youth or traits & MEMBER_SHAPE != MEMBER_SHAPE:
         return 0.0
-    return m.weight * youth * min(1.0, max(0.0, own))
+    shape = min(1.0, max(0.0, (own - PRIOR) / (1.0 - PRIOR)))
+    return m.weight * youth * shape
