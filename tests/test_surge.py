@@ -293,3 +293,15 @@ def test_the_surge_settings_refuse_what_would_silently_do_nothing_or_is_unknown(
     assert load_settings(surge_model='{"off": true}').surge_model == {"off": True}
     ok = load_settings(surge_model='{"weight": 1.5, "window_hours": 48}')
     assert SurgeModel(**ok.surge_model).window_hours == 48
+
+
+def test_switched_off_on_purpose_is_said_once_at_start_up() -> None:
+    log = io.StringIO()
+    s = Settings(account_limits="", ip_limits="", surge_model={"off": True})
+    AntiExtractMiddleware(App(), s, SimClock(), logger=make_logger(stream=log))
+    events = [json.loads(x)["event"] for x in log.getvalue().splitlines() if x.strip()]
+    assert events.count("antiextract.surge_off") == 1
+    log = io.StringIO()
+    on = Settings(account_limits="", ip_limits="")
+    AntiExtractMiddleware(App(), on, SimClock(), logger=make_logger(stream=log))
+    assert "surge_off" not in log.getvalue()
