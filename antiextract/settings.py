@@ -235,6 +235,12 @@ class Settings(BaseSettings):
         description="JSON: overrides of the per-account evidence model (likelihood ratios "
         "per kind, cap_pos, cap_neg, floor, half_life, alpha, offset, scale, ...).",
     )
+    surge_model: JsonObject = Field(
+        {},
+        description="JSON: overrides of the surge prior (model/surge.py: prior_share, "
+        "prior_weight, window_hours, min_count, ratio, z, weight, min_youth; "
+        '{"off": true} switches it off).',
+    )
     degrade_at: float = Field(3.0, ge=0, description="Risk at which requests are degraded.")
     challenge_at: float = Field(
         6.0, ge=0, description="Risk at which a proof-of-work challenge is required."
@@ -423,6 +429,7 @@ class Settings(BaseSettings):
         "signal_weights",
         "risk_model",
         "evidence_model",
+        "surge_model",
         "campaign_model",
         "degrade_model_map",
         mode="before",
@@ -512,6 +519,25 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{why}: the per-account evidence would silently add nothing to any risk; "
                 'to switch it off on purpose set {"off": true} (start-up logs "evidence off")'
+            )
+        return value
+
+    @field_validator("surge_model")
+    @classmethod
+    def _check_surge(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from .model.surge import SurgeModel
+
+        _check_keys(value, tuple(SurgeModel.__dataclass_fields__))
+        if value.get("off") and len(value) > 1:
+            raise ValueError(
+                '"off": true together with other fields: switched off, the surge prior '
+                "weighs on nothing; set one or the other"
+            )
+        m = SurgeModel(**value)
+        if not m.off and m.weight == 0:
+            raise ValueError(
+                "weight 0: a surge would silently add nothing to any risk; to switch the "
+                'surge prior off on purpose set {"off": true} (start-up logs "surge off")'
             )
         return value
 

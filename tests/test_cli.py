@@ -33,6 +33,8 @@ from antiextract.audit import make_logger
 from antiextract.intel.evidence_fold import PREFIX as ACCOUNT_FIELD
 from antiextract.intel.evidence_fold import AccountVerdict
 from antiextract.intel.redis import verdict_keys
+from antiextract.intel.surge import FIELD as SURGE_FIELD
+from antiextract.intel.surge import SurgeVerdict
 from antiextract.intel.verdicts import Verdict, campaign_id
 from antiextract.ops import cli
 from antiextract.request.apis import family_for_path
@@ -325,9 +327,15 @@ def test_inspect_shows_the_risk_the_policy_adds_up_beside_the_accounts_own(
     )  # fmt: skip
     # harvest 2.0 + reason 4.65 (the harvest shape inside conversations) = 6.65
     evidence = AccountVerdict(store_key, (2.0, 0.0, 0.0, 4.65), now, now + 86_400)
+    hour = int(now // 3_600)
+    surge = SurgeVerdict(hour, 40, 90, 4.5, (hour - 1) * 3_600, (hour + 2) * 3_600)
     client = redis.Redis.from_url(REDIS_URL)
     hash_key, version_key, _ = verdict_keys(PREFIX)
-    fields = {campaign.key: campaign.encode(), ACCOUNT_FIELD + store_key: evidence.encode()}
+    fields = {
+        campaign.key: campaign.encode(),
+        ACCOUNT_FIELD + store_key: evidence.encode(),
+        SURGE_FIELD: surge.encode(),
+    }
     before = client.hmget(hash_key, list(fields))
     saved = {f: v for f, v in zip(fields, before, strict=True) if v is not None}
     try:
@@ -351,6 +359,14 @@ def test_inspect_shows_the_risk_the_policy_adds_up_beside_the_accounts_own(
     total = doc["risk"]["risk"] + 4.6 + 4.0 * youth
     assert policy["risk"] == pytest.approx(total, abs=1e-3)
     assert policy["level"] == "block" and doc["risk"]["level"] != "block"
+    # the live surge, and what it would add to this account's next reasoning + coding
+    # request: weight (2) x youth x how far the smaller of its reasoning and coding shares
+    # moved from the prior 0.25 towards 1
+    assert policy["surge"] == surge.audit()
+    shares = doc["profile"]["shares"]
+    shape = min(1.0, max(0.0, (min(shares["elicit"], shares["focus"]) - 0.25) / 0.75))
+    expected = 2.0 * youth * shape if youth >= 0.5 else 0.0
+    assert policy["surge_added_to_harvest"] == pytest.approx(expected)
     assert "risk, policy" in table and "risk, own" in table and seeded.campaign_cohort in table
 
 
@@ -734,10 +750,12 @@ def test_inspect_computes_the_risk_the_request_did_for_an_account_with_a_creatio
         # link inspect can see is the one on the account's main template (the wrapper
         # parts, subnet and client links of the request are in its audit event only)
         added = linked["added"] if linked else 0.0
+        # a surge that weighed on the request is its own line (the seed's campaign is one)
+        surged = last["surge"]["added"] if last.get("surge") else 0.0
         own = policy["own"] + policy["evidence"]
-        assert own == pytest.approx(last["risk"] - added, abs=2e-3), account
+        assert own == pytest.approx(last["risk"] - added - surged, abs=2e-3), account
         if linked is None:
-            assert policy["risk"] == pytest.approx(last["risk"], abs=2e-3), account
+            assert policy["risk"] == pytest.approx(last["risk"] - surged, abs=2e-3), account
         else:  # a subset of the request's links: never more than they added
             assert 0 < policy["campaign_added"] <= added + 2e-3, account
     assert any(e["campaign"] for e in events if e.get("account") == seeded.campaign[6])

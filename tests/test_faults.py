@@ -1306,6 +1306,7 @@ async def test_odd_account_ids_are_separate_accounts_and_safe_keys(
         safe = re.compile(
             rb"ae:\{((a|ie):[0-9a-f]{32}|i:[0-9a-f]{24}|(b|ic):[tlnc]:[0-9a-z.:/_]+)\}(:[ay]:\d+)?"
             rb"|ae:\{x:\d+\}:(records|lease)|ae:\{verdicts\}(:v|:beat)?"
+            rb"|ae:\{su\}:[ay]:\d+"  # the surge prior's hourly sketches: an hour number only
         )
         assert all(safe.fullmatch(k) for k in keys), keys
         assert len([k for k in keys if k.startswith(b"ae:{a:")]) == len(ODD_ACCOUNTS)

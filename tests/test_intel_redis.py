@@ -26,6 +26,7 @@ from antiextract.intel.redis import (
 from antiextract.intel.verdicts import Verdict
 from antiextract.model.cohorts import CohortModel
 from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE
+from antiextract.model.surge import SurgeModel
 from antiextract.store.base import StoreError
 from antiextract.store.redis import RedisStore
 
@@ -156,7 +157,9 @@ async def test_a_second_replica_reads_verdicts_and_rereads_only_on_a_new_version
 
 async def test_a_verdict_expires_unless_renewed_and_leaves_the_hash() -> None:
     store = await redis_store()
-    intel = RedisIntel(store, verdict_ttl=600)
+    # (the surge prior off: 12 young harvest-shaped accounts at once are also a surge,
+    # whose verdict lives by the hour; tests/test_surge.py follows that one)
+    intel = RedisIntel(store, verdict_ttl=600, surge_model=SurgeModel(off=True))
     try:
         for r in campaign(12, T0):
             intel.emit(r)
@@ -173,7 +176,9 @@ async def test_a_verdict_expires_unless_renewed_and_leaves_the_hash() -> None:
 
 async def test_the_version_never_comes_back_to_a_number_a_replica_holds() -> None:
     store = await redis_store()
-    intel = RedisIntel(store, verdict_ttl=600)
+    # (the surge prior off: 12 young harvest-shaped accounts at once are also a surge,
+    # whose verdict lives by the hour; tests/test_surge.py follows that one)
+    intel = RedisIntel(store, verdict_ttl=600, surge_model=SurgeModel(off=True))
     try:
         for r in campaign(12, T0):
             intel.emit(r)
@@ -653,7 +658,9 @@ async def test_a_failed_publish_is_written_again_by_the_next_round() -> None:
             await intel.drain(T0 + 20)
         assert failed == 1 and await store.client.hlen(hash_key) == 0
         await intel.drain(T0 + 21)  # nothing new analysed: the books still owe the write
-        assert await store.client.hlen(hash_key) == 2  # t:camp and its subnet
+        # t:camp, its subnet, and the surge (12 young harvest-shaped accounts at once)
+        assert await store.client.hlen(hash_key) == 3
+        assert intel.cache.surge(T0 + 21) is not None
         (v,) = intel.cache.lookup(("t:camp",), T0 + 21)
         assert (v.accounts, v.young) == (12, 12)
     finally:

@@ -187,7 +187,10 @@ def test_a_report_from_an_audit_log_keeps_only_ids_and_numbers(tmp_path: Path) -
                     "action": "degrade", "prompt": "SECRET PROMPT TEXT",
                     "api_key": "sk-very-secret", "ip": "198.51.100.7",
                     "campaign": {"cohort": "t:beef", "score": 1.5, "accounts": 25,
-                                 "young": 25, "harvest": 0.8, "note": "sk-in-campaign"}}),
+                                 "young": 25, "harvest": 0.8, "note": "sk-in-campaign"},
+                    "surge": {"added": 1.2, "since": 1_800_000_000, "hour": 1_800_003_600,
+                              "young_harvest": 41, "expected": 3.5, "accounts": 90,
+                              "note": "sk-in-surge"}}),
         json.dumps({**base, "timestamp": "2027-01-15T08:05:00Z",
                     "account": "key:<script>alert(1)</script>", "action": "block",
                     "reasons": ["blocked", "<b>bold</b>"]}),
@@ -198,8 +201,12 @@ def test_a_report_from_an_audit_log_keeps_only_ids_and_numbers(tmp_path: Path) -
     assert [e["account"] for e in events] == ["key:aa11", "key:<script>alert(1)</script>"]
     text = render(events, "an audit log")
     assert_self_contained(text)
-    for secret in ("SECRET PROMPT", "sk-very-secret", "sk-in-campaign", "<script>", "<b>bold"):
+    for secret in (
+        "SECRET PROMPT", "sk-very-secret", "sk-in-campaign", "sk-in-surge", "<script>", "<b>bold"
+    ):  # fmt: skip
         assert secret not in text, secret
+    assert "weighed on 1 decisions (1 degraded" in text  # the surge, by its numbers only
+    assert "41 such accounts in an hour against 3.5 expected" in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "t:beef" in text and "25 young" in text and "198.51.100.0/24" in text
 

@@ -16,11 +16,13 @@ from typing import Any
 
 from ..model.cohorts import CohortModel
 from ..model.evidence import EvidenceModel
+from ..model.surge import SurgeModel
 from .analyzer import CohortTable
 from .buffer import RecordBuffer
 from .evidence_fold import AccountBook, AccountTable
 from .plane import IntelStats
 from .records import Record
+from .surge import SurgeBook, SurgeCounts
 from .verdicts import VerdictBook, VerdictCache
 
 _log = logging.getLogger("antiextract")
@@ -44,6 +46,7 @@ class MemoryIntel:
         clock: Callable[[], float] = time.time,
         metrics: Any = None,
         evidence_model: EvidenceModel | None = None,
+        surge_model: SurgeModel | None = None,
     ) -> None:
         self.cache = VerdictCache()
         self.stats = IntelStats()
@@ -53,6 +56,9 @@ class MemoryIntel:
         evidence_model = evidence_model or EvidenceModel()
         self.accounts = AccountTable(evidence_model)
         self.account_book = AccountBook(evidence_model)
+        self.surge_model = surge_model or SurgeModel()
+        self.surge_counts = SurgeCounts(self.surge_model)
+        self.surge_book = SurgeBook()
         self.flush_seconds = flush_seconds
         self.clock = clock
         self.metrics = metrics
@@ -70,17 +76,22 @@ class MemoryIntel:
         self.stats.flushed += len(records)
         self.stats.analyzed += self.table.analyze(records, self.book)
         self.accounts.analyze(records, self.account_book)
+        if not self.surge_model.off:
+            self.surge_counts.add(records)
+            self.surge_book.judge(self.surge_counts.counts(now), now, self.surge_model)
         self.stats.invalid = self.table.skipped
         oldest = self.buffer.oldest()
         self.stats.lag = 0.0 if oldest is None else max(0.0, now - oldest)
         self.buffer.due = now + self.flush_seconds
         writes, gone = self.book.changes(now)
         account_writes, accounts_gone = self.account_book.changes(now)
-        if writes or gone or account_writes or accounts_gone:
+        surge_moved, _ = self.surge_book.change(now)
+        if writes or gone or account_writes or accounts_gone or surge_moved:
             self.cache.replace(
                 self.book.published.values(),
                 self.cache.version + 1,
                 self.account_book.published.values(),
+                self.surge_book.published,
             )
         self.cache.refreshed_at = now
         if self.metrics is not None:

@@ -81,6 +81,7 @@ def intel_for(
     if settings.intel == "off" or not settings.campaigns_enabled:
         return NoIntel()
     from ..model.evidence import EvidenceModel
+    from ..model.surge import SurgeModel
     from ..store.memory import MemoryStore
 
     # what both planes are given alike
@@ -92,6 +93,7 @@ def intel_for(
         "clock": clock,
         "metrics": metrics,
         "evidence_model": evidence_model or EvidenceModel(**settings.evidence_model),
+        "surge_model": SurgeModel(**settings.surge_model),
     }
     if isinstance(store, MemoryStore):
         from .memory import MemoryIntel

@@ -51,6 +51,7 @@ from redis.exceptions import ResponseError
 from ..model import risk as _risk
 from ..model.cohorts import PART, account_hash, campaign_score, harvest
 from ..model.evidence import EvidenceModel
+from ..model.surge import HOUR, SurgeModel
 from ..store.base import StoreError
 from ..store.redis import _lua_constants, store_errors
 from .analyzer import runs
@@ -59,6 +60,8 @@ from .evidence_fold import PREFIX as ACCOUNT_FIELD
 from .evidence_fold import AccountBook, AccountVerdict, RedisEvidence
 from .plane import IntelStats
 from .records import Record
+from .surge import FIELD as SURGE_FIELD
+from .surge import RedisSurge, SurgeBook, SurgeVerdict
 from .verdicts import Verdict, VerdictBook, VerdictCache
 
 if TYPE_CHECKING:
@@ -195,16 +198,19 @@ async def refresh(client: Any, prefix: str, cache: VerdictCache, now: float) -> 
         if version != cache.version:
             raw = await client.hgetall(hash_key)
             verdicts, accounts = [], []
+            surge: SurgeVerdict | None = None
             for field, value in raw.items():
                 name = _text(field)
                 try:
-                    if name.startswith(ACCOUNT_FIELD):
+                    if name == SURGE_FIELD:
+                        surge = SurgeVerdict.decode(value)
+                    elif name.startswith(ACCOUNT_FIELD):
                         accounts.append(AccountVerdict.decode(name[len(ACCOUNT_FIELD) :], value))
                     else:
                         verdicts.append(Verdict.decode(name, value))
                 except ValueError:
                     continue  # not ours to trust; the analyser overwrites or drops it
-            cache.replace(verdicts, version, accounts)
+            cache.replace(verdicts, version, accounts, surge)
     cache.refreshed_at = now
     return _number(raw_beat, float)
 
@@ -236,6 +242,7 @@ class RedisAnalyzer:
         forget_idle: float = FORGET_IDLE,
         evidence_model: EvidenceModel | None = None,
         slice_records: int | None = None,
+        surge_model: SurgeModel | None = None,
     ) -> None:
         """``slice_records``: the embedded analyser, sharing the event loop with requests,
         gives it back every that many records decoded and sends that many script calls per
@@ -250,6 +257,10 @@ class RedisAnalyzer:
         evidence_model = evidence_model or EvidenceModel()
         self.account_book = AccountBook(evidence_model)
         self.evidence = RedisEvidence(store, evidence_model)
+        self.surge_model = surge_model or SurgeModel()
+        self.surge = RedisSurge(store, self.surge_model)
+        self.surge_book = SurgeBook()
+        self._surge_hour = -1  # the hour last judged (a new hour is judged with no records)
         self.partitions = partitions
         self.lease_seconds = lease_seconds  # None: no lease, every partition (a worker)
         self.claim_idle = claim_idle
@@ -343,6 +354,7 @@ class RedisAnalyzer:
             if self.cache.version != self._adopted:
                 self.book.adopt(self.cache.all())
                 self.account_book.adopt(self.cache.accounts())
+                self.surge_book.adopt(self.cache.surge(now))
                 self._adopted = self.cache.version
             taken: dict[int, list[bytes]] = {}
             records: list[Record] = []
@@ -359,6 +371,7 @@ class RedisAnalyzer:
                 await self._fold_all(records)
                 await self.evidence.fold(records, self.account_book, self.send_chunk)
                 self.stats.analyzed += len(records)
+            await self._surge_step(records, now)
             if taken:
                 async with self.client.pipeline(transaction=False) as pipe:
                     for p, ids in taken.items():
@@ -493,6 +506,19 @@ class RedisAnalyzer:
             score = campaign_score(int(accounts_n), int(young_n), h, m, key)
             self.book.judge(key, (int(accounts_n), int(young_n), h, score), run[-1].t)
 
+    async def _surge_step(self, records: list[Record], now: float) -> None:
+        """The records into the hourly sketches; the surge judged again when they moved
+        (or a new hour began: an hour with no records can end a surge)."""
+        m = self.surge_model
+        if m.off:
+            return
+        if records:
+            await self.surge.fold(records)
+        hour = int(now // HOUR)
+        if records or hour != self._surge_hour:
+            self._surge_hour = hour
+            self.surge_book.judge(await self.surge.counts(now), now, m)
+
     async def _publish_changes(self, now: float, caught_up: bool) -> None:
         # the books count what ``changes`` returns as published: should the write fail,
         # they go back to what they were, so the next round writes it again (else a
@@ -500,30 +526,42 @@ class RedisAnalyzer:
         book, accounts = self.book, self.account_book
         saved = (dict(book.latest), dict(book.published), set(book.cleared))
         saved_accounts = (dict(accounts.latest), dict(accounts.published))
+        saved_surge = self.surge_book.published
         try:
             await self._write_changes(now, caught_up)
         except BaseException:
             book.latest, book.published, book.cleared = saved
             accounts.latest, accounts.published = saved_accounts
+            self.surge_book.published = saved_surge
             raise
 
     async def _write_changes(self, now: float, caught_up: bool) -> None:
         writes, gone = self.book.changes(now)
         account_writes, accounts_gone = self.account_book.changes(now)
+        surge_moved, surge = self.surge_book.change(now)
         keys = verdict_keys(self.prefix)
-        if writes or gone or account_writes or accounts_gone:
+        if writes or gone or account_writes or accounts_gone or surge_moved:
             # the hash lives as long as the longest verdict in it may (account verdicts
             # last while their evidence matters: up to the evidence model's ttl)
             ttl = int(self.book.ttl) + 60
             if self.account_book.published:
                 ttl = max(ttl, self.account_book.model.ttl + 60)
-            args: list[Any] = [ttl, VERSION_TTL, len(writes) + len(account_writes)]
+            if self.surge_book.published is not None:  # lives up to two hours
+                ttl = max(ttl, 2 * HOUR + 60)
+            surge_write = surge_moved and surge is not None
+            n = len(writes) + len(account_writes) + surge_write
+            args: list[Any] = [ttl, VERSION_TTL, n]
             for v in writes:
                 args += [v.key, v.encode()]
             for a in account_writes:
                 args += [ACCOUNT_FIELD + a.account, a.encode()]
+            if surge_write:
+                assert surge is not None
+                args += [SURGE_FIELD, surge.encode()]
             args += gone
             args += [ACCOUNT_FIELD + a for a in accounts_gone]
+            if surge_moved and surge is None:
+                args.append(SURGE_FIELD)
             await self.store._pipelined([(self._publish, keys, args)])
             self.published += 1
         if caught_up:  # nothing was waiting: the heartbeat says analysis is current
@@ -553,6 +591,7 @@ class RedisIntel:
         claim_idle: float = CLAIM_IDLE,
         lease_seconds: float | None = None,
         evidence_model: EvidenceModel | None = None,
+        surge_model: SurgeModel | None = None,
     ) -> None:
         self.store = store
         self.client = store.client
@@ -574,7 +613,7 @@ class RedisIntel:
             self.analyzer = RedisAnalyzer(
                 store, self.cache, self.stats, consumer=consumer, verdict_ttl=verdict_ttl,
                 partitions=partitions, lease_seconds=lease, claim_idle=claim_idle,
-                evidence_model=evidence_model,
+                evidence_model=evidence_model, surge_model=surge_model,
             )  # fmt: skip
         self._tasks: list[asyncio.Task[None]] = []
         self._flushed = asyncio.Event()  # wakes an idle embedded analyser

@@ -23,6 +23,7 @@ from ..model.cohorts import CohortView
 
 if TYPE_CHECKING:
     from .evidence_fold import AccountVerdict
+    from .surge import SurgeVerdict
 
 # A verdict is published again (renewed in Redis, bumping the version every replica
 # polls) only when it changed by more than this share or a quarter of its lifetime has
@@ -163,11 +164,12 @@ class VerdictCache:
     it whole (``replace``) from the background. A replacement is one reference swap, so
     a lookup sees the old or the new verdicts, never a mix."""
 
-    __slots__ = ("_by_account", "_by_key", "refreshed_at", "version")
+    __slots__ = ("_by_account", "_by_key", "_surge", "refreshed_at", "version")
 
     def __init__(self) -> None:
         self._by_key: dict[str, Verdict] = {}
         self._by_account: dict[str, AccountVerdict] = {}  # evidence_fold: accounts past offset
+        self._surge: SurgeVerdict | None = None  # intel/surge.py: the population's, if any
         self.version = 0
         self.refreshed_at = 0.0  # when the plane last confirmed (or replaced) the verdicts
 
@@ -188,16 +190,25 @@ class VerdictCache:
         v = self._by_account.get(account)
         return v if v is not None and v.expires > now else None
 
+    def surge(self, now: float) -> SurgeVerdict | None:
+        """The live surge verdict (an attribute read), None if none."""
+        v = self._surge
+        return v if v is not None and v.expires > now else None
+
     def replace(
         self,
         verdicts: Iterable[Verdict],
         version: int,
         accounts: Iterable[AccountVerdict] | None = None,
+        surge: SurgeVerdict | bool | None = False,
     ) -> None:
-        """``accounts`` None: the account verdicts are kept as they are."""
+        """``accounts`` None: the account verdicts are kept as they are; ``surge`` False:
+        the surge verdict is kept as it is."""
         self._by_key = {v.key: v for v in verdicts}
         if accounts is not None:
             self._by_account = {v.account: v for v in accounts}
+        if surge is not False:
+            self._surge = surge  # type: ignore[assignment]
         self.version = version
 
     def active(self, now: float) -> int:

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from ..model.evidence import EvidenceModel
+from ..model.surge import SurgeModel
 from ..redact import mask_uri, redact
 from ..settings import Settings, SettingsError, load_settings
 from . import replay, report
@@ -49,9 +50,11 @@ EVIDENCE_KEYS = (
     "timestamp", "event", "level", "account", "account_source", "ip", "api", "action",
     "enforced", "reasons", "risk", "risk_reasons", "challenge", "campaign", "signals",
     "limit", "retry_after", "cost", "settled", "tokens", "capacity", "status", "odd",
-    "elapsed_us",
+    "elapsed_us", "surge",
 )  # fmt: skip
 EVIDENCE_CAMPAIGN_KEYS = ("cohort", "score", "accounts", "young", "harvest")
+# the surge that weighed on a decision (protected._surge_evidence): numbers only
+EVIDENCE_SURGE_KEYS = ("added", "since", "hour", "young_harvest", "expected", "accounts")
 
 
 class CliError(Exception):
@@ -181,6 +184,7 @@ def _worker(args: argparse.Namespace) -> int:
                 refresh_seconds=settings.verdict_refresh_ms / 1000,
                 metrics=metrics,
                 evidence_model=EvidenceModel(**settings.evidence_model),
+                surge_model=SurgeModel(**settings.surge_model),
             )
         finally:
             if listener is not None:
@@ -371,7 +375,9 @@ async def account_report(ops: _Ops, account: str, now: float) -> dict[str, Any] 
             "youth": a.youth,
             "level": _level(a.risk, s),
             "reasons": list(reasons(a, ops.model)),
-            "policy": await _policy_risk(ops, key, a.risk, a.youth, p.dominant, now),
+            "policy": await _policy_risk(
+                ops, key, a.risk, a.youth, p.dominant, now, min(a.shares[0], a.shares[1])
+            ),
         }
     until = state["blocked_until"]
     return {
@@ -393,16 +399,27 @@ async def account_report(ops: _Ops, account: str, now: float) -> dict[str, Any] 
 
 
 async def _policy_risk(
-    ops: _Ops, key: str, own: float, youth: float, dominant: str | None, now: float
+    ops: _Ops,
+    key: str,
+    own: float,
+    youth: float,
+    dominant: str | None,
+    now: float,
+    shape: float = 0.0,
 ) -> dict[str, Any] | None:
     """The risk the policy adds up for this account's next request like its usual one:
     its own risk, the evidence the analysers published on it, and the campaign flagged on
     its main template scaled by its youth (``policy.decide``'s sum), from the verdicts
-    the replicas read. None on a store that publishes none (memory: the serving
+    the replicas read; and the live surge, with what it would add to a request of this
+    account asking for reasoning on a coding task (``shape``: the smaller of its reasoning
+    and coding shares). None on a store that publishes none (memory: the serving
     process's own)."""
     from ..intel.redis import refresh
     from ..intel.verdicts import VerdictCache
     from ..model.cohorts import strongest
+    from ..model.risk import ELICIT, FOCUS
+    from ..model.surge import SurgeModel
+    from ..model.surge import added as surge_added
     from ..request.policy import read_evidence
     from ..store.redis import RedisStore
 
@@ -420,6 +437,8 @@ async def _policy_risk(
         if best is not None and best.score > 0:
             campaign, weight = best.key, score * youth
     total = own + evidence.added + weight
+    surge = cache.surge(now)
+    surge_model = SurgeModel(**ops.settings.surge_model)
     return {
         "risk": total,
         "level": _level(total, ops.settings),
@@ -428,6 +447,10 @@ async def _policy_risk(
         "evidence_kinds": list(evidence.kinds),
         "campaign": campaign,
         "campaign_added": weight,
+        "surge": None if surge is None else surge.audit(),
+        "surge_added_to_harvest": 0.0
+        if surge is None
+        else surge_added(surge_model, youth, ELICIT | FOCUS, shape),
     }
 
 
@@ -861,11 +884,10 @@ def _evidence_record(event: dict[str, Any]) -> dict[str, Any]:
         if key not in event:
             continue
         value = event[key]
-        if key == "campaign":
+        if key in ("campaign", "surge"):
+            allowed = EVIDENCE_CAMPAIGN_KEYS if key == "campaign" else EVIDENCE_SURGE_KEYS
             if isinstance(value, dict):
-                value = {
-                    k: value[k] for k in EVIDENCE_CAMPAIGN_KEYS if k in value and _plain(value[k])
-                }
+                value = {k: value[k] for k in allowed if k in value and _plain(value[k])}
             elif value is not None:
                 continue
         elif isinstance(value, list):

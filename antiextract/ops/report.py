@@ -389,6 +389,7 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
         "<p>" + " ".join(_pill(a, totals[a]) for a in ACTIONS) + "</p>",
         "<h2>Timeline</h2>",
         timeline_svg(events, start, end),
+        _surge_line(events),
         f"<h2>Campaigns acting on accounts ({len(acting)})</h2>",
         "<p class='muted'>A campaign is a flagged cohort whose verdict acted on requests: "
         "degraded, challenged or blocked them (its weight in the risk), or throttled them "
@@ -496,6 +497,24 @@ def render(events: list[dict[str, Any]], source: str, note: str = "") -> str:
         "</body></html>"
     )
     return "\n".join(out)
+
+
+def _surge_line(events: list[dict[str, Any]]) -> str:
+    """How many decisions a population surge weighed on (the audit event's ``surge``),
+    since when and against what baseline: a surge says *that* a campaign runs."""
+    hits = [e["surge"] for e in events if isinstance(e.get("surge"), dict)]
+    if not hits:
+        return "<p class='muted'>No population surge weighed on any decision.</p>"
+    first = min(hits, key=lambda h: _num(h.get("since")))
+    peak = max(hits, key=lambda h: _num(h.get("young_harvest")))
+    acted = sum(1 for e in events if isinstance(e.get("surge"), dict) and e.get("action") in ACTING)
+    return (
+        f"<p>A surge of young accounts asking for reasoning on coding tasks weighed on "
+        f"{len(hits):,} decisions ({acted:,} degraded, challenged or blocked), the first "
+        f"surge since {_e(_when(_num(first.get('since'))))} UTC; at its peak "
+        f"{int(_num(peak.get('young_harvest'))):,} such accounts in an hour against "
+        f"{_num(peak.get('expected')):.1f} expected from the trailing baseline.</p>"
+    )
 
 
 def _top(counter: Counter[str], n: int = 4) -> str:

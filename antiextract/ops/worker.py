@@ -22,6 +22,7 @@ from ..intel.plane import IntelStats
 from ..intel.redis import CLAIM_IDLE, RedisAnalyzer, refresh
 from ..intel.verdicts import VerdictCache
 from ..model.evidence import EvidenceModel
+from ..model.surge import SurgeModel
 from ..store.base import StoreError
 from ..store.redis import RedisStore
 
@@ -42,6 +43,7 @@ async def run_worker(
     clock: Callable[[], float] = time.time,
     metrics: Any = None,
     evidence_model: EvidenceModel | None = None,
+    surge_model: SurgeModel | None = None,
 ) -> IntelStats:
     """Analyse until ``stop`` is set (SIGTERM/SIGINT set it when it is None); the counts."""
     stop = stop or _stop_on_signals()
@@ -49,6 +51,7 @@ async def run_worker(
     analyzer = RedisAnalyzer(
         store, cache, stats, consumer=consumer, verdict_ttl=verdict_ttl,
         lease_seconds=None, claim_idle=claim_idle, evidence_model=evidence_model,
+        surge_model=surge_model,
     )  # fmt: skip
     _log.info("intel worker %s: analysing every partition of %s", analyzer.consumer, store.prefix)
     wait, refreshed, reported = idle_seconds, 0.0, clock()

@@ -33,6 +33,7 @@ from ..model.campaigns import CampaignCharge
 from ..model.cohorts import CohortModel, CohortView
 from ..model.evidence import EvidenceModel
 from ..model.risk import RiskInput, RiskModel
+from ..model.surge import SurgeModel
 from ..redact import LogFilter, redact
 from ..settings import Settings, SettingsError, load_settings
 from ..store import MemoryStore, Store, StoreError, create_store
@@ -75,6 +76,10 @@ _LOG_FILTER = LogFilter()
 EVIDENCE_OFF = (
     'evidence off: ANTIEXTRACT_EVIDENCE_MODEL has {"off": true}, so the per-account '
     "evidence adds nothing to any risk (campaigns and each account's own risk still do)"
+)
+SURGE_OFF = (
+    'surge off: ANTIEXTRACT_SURGE_MODEL has {"off": true}, so no surge of young '
+    "harvest-shaped accounts is counted or weighs on any decision"
 )
 _internal.addFilter(_LOG_FILTER)
 
@@ -152,6 +157,7 @@ class AntiExtractMiddleware:
         self._allow_refresh: asyncio.Task[None] | None = None
         self.thresholds = Thresholds(s.degrade_at, s.challenge_at, s.block_at, s.challenge_enabled)
         self.evidence_model = EvidenceModel(**s.evidence_model)  # read off account verdicts
+        self.surge_model = SurgeModel(**s.surge_model)  # read off the surge verdict
         self.plan = DegradePlan(
             max_output_tokens=s.degrade_max_output_tokens, model_map=dict(s.degrade_model_map)
         )
@@ -189,6 +195,8 @@ class AntiExtractMiddleware:
             self.log.warning("antiextract.trusted_proxies_everyone", detail=everyone)
         if self.evidence_model.off:  # EVIDENCE_MODEL {"off": true}: named, never silent
             self.log.warning("antiextract.evidence_off", detail=EVIDENCE_OFF)
+        if self.surge_model.off:  # SURGE_MODEL {"off": true}: named, never silent
+            self.log.warning("antiextract.surge_off", detail=SURGE_OFF)
         # Where API keys are read; a request whose places disagree is refused (__call__).
         self.key_places = KeyPlaces.from_settings(s)
         self._forwarded_warned = False  # the peer-rewritten-by-the-server warning, once

@@ -19,6 +19,8 @@ from ..intel.evidence_fold import AccountVerdict
 from ..model.bucket import BLOCKED, TOKENS, Outcome
 from ..model.cohorts import CohortView, bucket_refusal, strongest_link
 from ..model.evidence import EvidenceModel, risk_added
+from ..model.surge import SurgeModel
+from ..model.surge import added as surge_added
 from ..vocab import ACTIONS, ALLOW, BLOCK, CHALLENGE, DEGRADE, THROTTLE
 
 __all__ = ["ACTIONS", "ALLOW", "BLOCK", "CAMPAIGN", "CHALLENGE", "DEGRADE", "THROTTLE"]
@@ -46,6 +48,7 @@ class Decision:
     risk: float = 0.0
     campaign: CohortView | None = None  # the flagged cohort that weighed most, if any
     campaign_added: float = 0.0  # what the campaign link added to ``risk`` (audit, inspect)
+    surge_added: float = 0.0  # what a population surge added to ``risk`` (audit, inspect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,11 @@ def read_evidence(v: AccountVerdict | None, now: float, m: EvidenceModel) -> Evi
 
 
 def decide(
-    outcome: Outcome, t: Thresholds, traits: int = 0, evidence: EvidenceRead = NO_EVIDENCE
+    outcome: Outcome,
+    t: Thresholds,
+    traits: int = 0,
+    evidence: EvidenceRead = NO_EVIDENCE,
+    surge: SurgeModel | None = None,
 ) -> Decision:
     """The action and why. The request's strongest flagged cohort weighs on this member
     (``cohorts.member_score``, given the request's trait bits) and, scaled by the account's
@@ -82,6 +89,13 @@ def decide(
     event, only for the decisions that are logged."""
     a = outcome.assessment
     risk = (a.risk if a is not None else 0.0) + evidence.added
+    # a live surge verdict (``surge``: its model, None when none is live) weighs on young
+    # members' harvest-shaped requests (model/surge.py)
+    surged = 0.0
+    if surge is not None and a is not None:  # own shape: min(elicit share, focus share)
+        surged = surge_added(surge, a.youth, traits, min(a.shares[0], a.shares[1]))
+    risk += surged
+    kinds = (*evidence.kinds, "surge") if surged > 0 else evidence.kinds
     campaign, weight, by_parts = strongest_link(outcome.cohorts, traits)
     linked = 0.0
     if campaign is not None and campaign.score > 0:
@@ -96,25 +110,27 @@ def decide(
     if rationed is not None and outcome.allowed:
         return Decision(
             THROTTLE, ("campaign_budget", f"campaign:{rationed.key}"),
-            rationed.retry_after, CAMPAIGN, risk, campaign, linked,
+            rationed.retry_after, CAMPAIGN, risk, campaign, linked, surged,
         )  # fmt: skip
     if not outcome.allowed:
         if outcome.denied_by == BLOCKED:
             return Decision(
-                BLOCK, ("blocked",), outcome.retry_after, BLOCKED, risk, campaign, linked
+                BLOCK, ("blocked",), outcome.retry_after, BLOCKED, risk, campaign, linked, surged
             )
         limit = outcome.denied_by or TOKENS
         reason = "token_budget" if limit == TOKENS else f"request_limit:{limit}"
-        return Decision(THROTTLE, (reason,), outcome.retry_after, limit, risk, campaign, linked)
+        return Decision(
+            THROTTLE, (reason,), outcome.retry_after, limit, risk, campaign, linked, surged
+        )
     if t.challenge_enabled and risk >= t.challenge_at:
-        why = (f"risk>={t.challenge_at:g}", *evidence.kinds)
-        return Decision(CHALLENGE, why, risk=risk, campaign=campaign, campaign_added=linked)
+        why = (f"risk>={t.challenge_at:g}", *kinds)
+        return Decision(CHALLENGE, why, 0.0, None, risk, campaign, linked, surged)
     if risk >= t.degrade_at:
-        why = (f"risk>={t.degrade_at:g}", *evidence.kinds)
-        return Decision(DEGRADE, why, risk=risk, campaign=campaign, campaign_added=linked)
+        why = (f"risk>={t.degrade_at:g}", *kinds)
+        return Decision(DEGRADE, why, 0.0, None, risk, campaign, linked, surged)
     if risk == 0.0:
         return _ALLOWED
-    return Decision(ALLOW, (), risk=risk, campaign=campaign, campaign_added=linked)
+    return Decision(ALLOW, (), 0.0, None, risk, campaign, linked, surged)
 
 
 _ALLOWED = Decision(ALLOW, ())

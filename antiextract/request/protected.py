@@ -21,6 +21,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..intel.records import Record
+from ..intel.surge import SurgeVerdict
 from ..model.bucket import TOKENS, Outcome, take_cost
 from ..model.campaigns import CampaignCharge
 from ..model.cohorts import CohortInput, CohortView, cohort_keys, is_young
@@ -102,6 +103,7 @@ class Protected:
         "signals",
         "started",
         "store",
+        "surge",
     )
 
     def __init__(self, mw: AntiExtractMiddleware, keys: Credentials | None) -> None:
@@ -114,6 +116,7 @@ class Protected:
         self.challenge: str | None = None  # solved | allowance | replayed | a verify failure
         self.prompt = 0  # the prompt's estimate (tokens), part of ``cost``
         self.store: Store | None = None  # the store that answered (settle there)
+        self.surge: SurgeVerdict | None = None  # the live surge verdict, for the audit
 
     @property
     def decided(self) -> bool:
@@ -431,7 +434,14 @@ class Protected:
         if ident.account not in allow.accounts:
             found = mw.intel.cache.account(account_key, now)
             evidence = read_evidence(found, now, mw.evidence_model)
-        decision = decide(outcome, mw.thresholds, signals.traits, evidence)
+        surge = None  # the population's surge verdict, when one is live (a cache read)
+        if ident.account not in allow.accounts and not mw.surge_model.off:
+            surge = mw.intel.cache.surge(now)
+        decision = decide(
+            outcome, mw.thresholds, signals.traits, evidence,
+            mw.surge_model if surge is not None else None,
+        )  # fmt: skip
+        self.surge = surge
         if cohort is not None and cohort.keys:
             mw._emit(Record(now, account_key, cohort.keys, cohort.young, cohort.traits, cost))
         self.ident, self.family, self.facts, self.signals = ident, family, facts, signals
@@ -533,6 +543,7 @@ class Protected:
             risk_reasons=list(reasons(a, mw.model)) if a is not None else [],
             challenge=self.challenge,
             campaign=_campaign_evidence(d.campaign, d.campaign_added),
+            surge=_surge_evidence(self.surge, d.surge_added),
             signals=list(self.signals.fired),
             limit=d.limit,
             retry_after=round(d.retry_after, 3),
@@ -566,6 +577,14 @@ def _campaign_evidence(view: CohortView | None, added: float) -> dict[str, Any] 
         "young": view.young,
         "harvest": round(view.harvest, 3),
     }
+
+
+def _surge_evidence(surge: SurgeVerdict | None, added: float) -> dict[str, Any] | None:
+    """The surge that weighed on this decision (None when none did): what it added, since
+    when, and the count against the baseline (intel/surge.py)."""
+    if surge is None or added <= 0:
+        return None
+    return {"added": round(added, 3), **surge.audit()}
 
 
 def _without_risk(outcome: Outcome) -> Outcome:
