@@ -27,6 +27,7 @@ from antiextract.model.risk import (
 )
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
+from antiextract.store.resp import FastScriptClient
 
 from . import drawn
 from .conftest import REDIS_URL, SimClock, redis_client, test_limits
@@ -120,6 +121,30 @@ async def test_a_template_share_exactly_at_takeover_keeps_its_dominant_template(
             assert out.assessment.shares[3] == pytest.approx(share, rel=1e-12), (now, skeleton)
     finally:
         await store.close()
+
+
+async def test_an_evaluation_cancelled_once_sent_is_given_back(clock) -> None:
+    """The caller went away after the script call was written (one connection, so it
+    is): evaluate.lua ran and took 300 of the 1000, and the store hands the reply to its
+    refund, a settlement of -300. The account exists (the script ran), its bucket is
+    full again."""
+    fast = FastScriptClient.from_url(REDIS_URL, 2.0, pool_size=1)
+    store = RedisStore(test_limits(account=(), ip=()), await redis_client(), "aecancel", fast=fast)
+    try:
+        assert store.refunds_when_cancelled
+        await store.evaluate("warm", "i", 1, clock())  # connected, script loaded
+        task = asyncio.create_task(store.evaluate("a", "i", 300, clock()))
+        await asyncio.sleep(0)  # sent, its reply not yet read
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await store.evaluate("warm", "i", 1, clock())  # replies in order: "a"'s came first
+        await asyncio.sleep(0)  # the refund runs at the next loop turn
+        await store.flush()
+        state = await store.account_state("a", clock())
+        assert state is not None and state["tokens"] == pytest.approx(1000)
+    finally:
+        await store.close()  # and the fast client
 
 
 async def test_cost_is_capped_at_capacity(make_store, clock) -> None:
