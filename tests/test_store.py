@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 
 from antiextract.model.bucket import (
@@ -195,6 +196,33 @@ async def test_the_previous_window_counts_for_its_part_still_in_the_sliding_wind
         assert (await store.evaluate("y", "edge", 1, t1 + 66.0 + 1e-6)).allowed
     finally:
         await store.close()
+
+
+async def test_a_lowered_limit_meets_the_counts_kept_under_the_old_one() -> None:
+    """Windows are kept by their length: a deploy that lowers the IP limit from 40 to 15
+    an hour finds the last hour's 25 requests. 44% into this hour they weigh 25 x 0.56 =
+    14: one more makes 15, the limit, so it passes (in doubles the weighted count comes
+    out a hair above 14 and the wait a hair below 0: none). A second one waits until they
+    weigh 13, 48% into the hour: 144 s."""
+    t0 = 1_800_000_000.0  # an hour's start
+    old = test_limits(account=(), ip=(WindowLimit("ip", 40, 3_600),))
+    new = test_limits(account=(), ip=(WindowLimit("ip", 15, 3_600),))
+    before = RedisStore(old, await redis_client(), prefix="aelower")
+    after = RedisStore(new, aioredis.Redis.from_url(REDIS_URL), prefix="aelower")
+    try:
+        for n in range(25):
+            assert (await before.evaluate(f"a{n}", "ip", 1, t0 - 3_600 + n)).allowed
+        now = t0 + 1_584.0
+        out = await after.evaluate("x", "ip", 1, now)
+        assert out.allowed and out.retry_after == 0.0
+        out = await after.evaluate("y", "ip", 1, now)
+        assert not out.allowed and out.denied_by == "ip-15-per-3600s"
+        assert out.retry_after == pytest.approx(144.0)
+        # the model's arithmetic (the memory store's) agrees on the first
+        assert window_wait(WindowLimit("ip", 15, 3_600), 0, 25, now) == 0.0
+    finally:
+        await before.close()
+        await after.close()
 
 
 @pytest.mark.parametrize("kind", ["memory", "redis"])
