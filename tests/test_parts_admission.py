@@ -156,6 +156,27 @@ def test_an_idle_marker_is_forgotten(store: str) -> None:
 
 
 @BOTH
+def test_a_marker_idle_exactly_its_lifetime_is_still_remembered(store: str) -> None:
+    """Forgotten only when idle longer than part_marker_ttl: a day (four six-hour
+    half-lives) after acct-1, acct-2 promotes the part with acct-1's request weighing
+    1/16; acct-1 counts as yesterday's account (young), acct-2 as today's (young)."""
+    got = seen(store, [rec(T0, "acct-1"), rec(T0 + M.part_marker_ttl, "acct-2")])
+    assert got.state and got.marker is None
+    assert (got.accounts, got.young) == (1, 1)
+    assert got.requests == pytest.approx(1 + 1 / 16)
+
+
+@BOTH
+def test_a_first_sighting_on_the_epochs_third_day_has_no_day_before(store: str) -> None:
+    """A simulated clock near the epoch: a part first seen on day 2 was not seen on day 1
+    (the marker's flags: young today only)."""
+    t = 2 * DAY + 3_600.0
+    got = seen(store, [rec(t, "acct-1")])
+    assert not got.state
+    assert got.marker == (2, t, 1.0, 1.0, 1.0, 1.0, 0.0, 2.0)
+
+
+@BOTH
 def test_admission_off_keeps_a_state_per_part(store: str) -> None:
     off = CohortModel(part_min_young=2, part_full_young=10, part_marker_ttl=0)
     got = seen(store, [rec(T0, "acct-1")], off)
