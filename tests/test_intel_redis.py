@@ -20,6 +20,7 @@ from antiextract.intel.redis import (
     GROUP,
     RedisAnalyzer,
     RedisIntel,
+    cohort_keys,
     stream_key,
     verdict_keys,
 )
@@ -749,7 +750,7 @@ async def test_a_cohorts_counts_decay_forward_only_whatever_the_gap(
 ) -> None:
     """Each batch drained before the next is emitted (fold.lua folds each as runs onto the
     state the previous one left); counts read as operators read them, at the last record
-    (no decay for the read). Half-life one hour."""
+    (no decay for the read). Half-life one hour; no young account."""
     store = await redis_store(HOURLY)
     intel = RedisIntel(store, verdict_ttl=86_400, claim_idle=0.0)
     try:
@@ -759,6 +760,9 @@ async def test_a_cohorts_counts_decay_forward_only_whatever_the_gap(
             await intel.drain(batch[-1].t)
         last = max(r.t for batch in batches for r in batch)
         rows = await cohort_report(store, last)
+        # no young account came: no sketch of young ones is kept
+        _, _, _, young_today, young_before, _ = cohort_keys("aetest", "t:decay", int(last // DAY))
+        assert await store.client.exists(young_today, young_before) == 0
     finally:
         await intel.stop()
         await store.close()
