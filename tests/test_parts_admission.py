@@ -190,10 +190,11 @@ def test_a_sighting_on_the_epochs_third_day_has_no_day_before(
 def test_one_accounts_sightings_across_midnight_keep_their_days_in_the_marker(
     store: str, young_before: bool, flags: float
 ) -> None:
-    """acct-1 at 23:00, then young at 01:00, 02:00 and 03:00, each analysed as it comes:
-    seen the day before (flag 1), young today (2), and young the day before (4) when it
-    was young at 23:00 too; the later sightings, on the same day, keep the flags.
-    Requests: the first decays two hours, then one hour twice (six-hour half-life)."""
+    """acct-1 at 23:00, then young at 01:00 and 02:00, established at 03:00 (its young
+    days over), each analysed as it comes: seen the day before (flag 1), young today (2),
+    and young the day before (4) when it was young at 23:00 too; the later sightings, on
+    the same day, keep the flags. Requests: the first decays two hours, then one hour
+    twice (six-hour half-life)."""
     night = T0 + 11 * 3_600
     got = seen(
         store,
@@ -201,7 +202,7 @@ def test_one_accounts_sightings_across_midnight_keep_their_days_in_the_marker(
             rec(night, "acct-1", young=young_before),
             rec(night + 7_200, "acct-1"),
             rec(night + 10_800, "acct-1"),
-            rec(night + 14_400, "acct-1"),
+            rec(night + 14_400, "acct-1", young=False),
         ],
         each=True,
     )
