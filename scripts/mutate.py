@@ -97,7 +97,7 @@ LUA_TESTS = ("tests/test_store.py",)
 LUA_TESTS_BY_SCRIPT: dict[str, tuple[str, ...]] = {
     "campaign.lua": ("tests/test_store.py", "tests/test_cohorts.py"),
     "combined.lua": ("tests/test_store.py", "tests/test_cohorts.py"),
-    "fold.lua": ("tests/test_intel_redis.py",),
+    "fold.lua": ("tests/test_intel_redis.py", "tests/test_parts_admission.py"),
     "evidence.lua": ("tests/test_evidence_fold.py",),
 }
 LUA_TIMEOUT = 60.0  # seconds one mutant may run a test before Redis is told SCRIPT KILL

@@ -20,9 +20,11 @@ from antiextract.intel.redis import (
     GROUP,
     RedisAnalyzer,
     RedisIntel,
+    cohort_keys,
     stream_key,
     verdict_keys,
 )
+from antiextract.intel.report import cohort_report
 from antiextract.intel.verdicts import Verdict
 from antiextract.model.cohorts import CohortModel
 from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE
@@ -502,8 +504,6 @@ async def test_idle_consumers_with_nothing_pending_leave_the_group() -> None:
 
 
 async def test_operators_read_the_analysers_cohorts_as_the_verdicts_judge_them() -> None:
-    from antiextract.intel.report import cohort_report
-
     store = await redis_store()
     intel = RedisIntel(store, verdict_ttl=600)
     try:
@@ -722,3 +722,59 @@ async def test_a_cohort_on_hand_worked_numbers(kind: str) -> None:
         if isinstance(intel, RedisIntel):
             await intel.stop()
         await store.close()
+
+
+HOURLY = CohortModel(min_young=5, full_young=10, half_life=3_600.0)
+NOON = 86_400 * 20_000 + 12 * 3_600.0
+
+
+def at(t: float, account: str, traits: int = 0) -> Record:
+    return Record(t, account, ("t:decay",), False, traits, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("batches", "requests", "elicit"),
+    [
+        # A record from a replica whose clock is behind: the state (one elicit request at
+        # noon + 1 h) is not decayed back to it, only forward over the run (noon to noon +
+        # 2 h: two half-lives, 1/4); the run's own records weigh 1/4 (noon) and 1.
+        ([[at(NOON + 3_600, "a", ELICIT)], [at(NOON, "b"), at(NOON + 7_200, "c")]], 1.5, 0.25),
+        # half a second later: the first request has decayed by 2 ** -(0.5 / 3600)
+        (
+            [[at(NOON, "a", ELICIT)], [at(NOON + 0.5, "b")]],
+            1 + 2 ** (-1 / 7_200),
+            2 ** (-1 / 7_200),
+        ),
+        # a simulated clock that starts at the epoch: a state last folded at 0 (or within
+        # its first second) decays like any other, by one half-life an hour later
+        ([[at(0.0, "a", ELICIT)], [at(3_600.0, "b")]], 1.5, 0.5),
+        ([[at(0.5, "a", ELICIT)], [at(3_600.5, "b")]], 1.5, 0.5),
+    ],
+    ids=["clock-behind", "half-a-second", "epoch", "epoch-plus-half-a-second"],
+)
+async def test_a_cohorts_counts_decay_forward_only_whatever_the_gap(
+    batches: list[list[Record]], requests: float, elicit: float
+) -> None:
+    """Each batch drained before the next is emitted (fold.lua folds each as runs onto the
+    state the previous one left); counts read as operators read them, at the last record
+    (no decay for the read). Half-life one hour; no young account."""
+    store = await redis_store(HOURLY)
+    intel = RedisIntel(store, verdict_ttl=86_400, claim_idle=0.0)
+    try:
+        for batch in batches:
+            for r in batch:
+                intel.emit(r)
+            await intel.drain(batch[-1].t)
+        last = max(r.t for batch in batches for r in batch)
+        rows = await cohort_report(store, last)
+        # no young account came: no sketch of young ones is kept
+        _, _, _, young_today, young_before, _ = cohort_keys("aetest", "t:decay", int(last // DAY))
+        assert await store.client.exists(young_today, young_before) == 0
+    finally:
+        await intel.stop()
+        await store.close()
+    (row,) = [row for row in rows if row["cohort"] == "t:decay"]
+    assert row["last_seen"] == last
+    assert row["requests"] == pytest.approx(requests, rel=1e-12)
+    assert row["shares"]["elicit"] * row["requests"] == pytest.approx(elicit, rel=1e-12)
+    assert row["shares"]["focus"] == 0.0

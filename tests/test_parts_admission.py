@@ -41,10 +41,12 @@ class Seen:
     verdicts: dict[str, Any] | None = None
 
 
-async def _memory(records: list[Record], m: CohortModel) -> Seen:
+async def _memory(records: list[Record], m: CohortModel, each: bool = False) -> Seen:
     intel = MemoryIntel(m)
     for r in records:
         intel.emit(r)
+        if each:
+            await intel.drain(r.t)
     await intel.drain(records[-1].t)
     table = intel.table
     verdicts = {v.key: v for v in intel.cache.all()}
@@ -61,12 +63,14 @@ async def _memory(records: list[Record], m: CohortModel) -> Seen:
     return Seen(True, found, state.accounts_n, state.young_n, state.requests, verdicts)
 
 
-async def _redis(records: list[Record], m: CohortModel) -> Seen:
+async def _redis(records: list[Record], m: CohortModel, each: bool = False) -> Seen:
     s = RedisStore(test_limits(), await redis_client(), prefix=PREFIX, cohort_model=m)
     intel = RedisIntel(s, claim_idle=0.0)
     try:
         for r in records:
             intel.emit(r)
+            if each:
+                await intel.drain(r.t)
         end = records[-1].t
         await intel.drain(end)
         verdicts = {v.key: v for v in intel.cache.all()}
@@ -95,8 +99,9 @@ async def _redis(records: list[Record], m: CohortModel) -> Seen:
         await s.close()
 
 
-def seen(store: str, records: list[Record], m: CohortModel = M) -> Seen:
-    return asyncio.run((_memory if store == "memory" else _redis)(records, m))
+def seen(store: str, records: list[Record], m: CohortModel = M, each: bool = False) -> Seen:
+    """``each``: every record analysed as it comes (one run, one fold.lua call each)."""
+    return asyncio.run((_memory if store == "memory" else _redis)(records, m, each))
 
 
 def rec(t: float, account: str, young: bool = True, traits: int = HARVEST) -> Record:
@@ -153,6 +158,95 @@ def test_an_idle_marker_is_forgotten(store: str) -> None:
     got = seen(store, [rec(T0, "acct-1"), rec(late, "acct-2")])
     assert not got.state  # acct-2's sighting is a first one again
     assert got.marker is not None and got.marker[1] == late and got.marker[2] == 1.0
+
+
+@BOTH
+def test_a_marker_idle_exactly_its_lifetime_is_still_remembered(store: str) -> None:
+    """Forgotten only when idle longer than part_marker_ttl: a day (four six-hour
+    half-lives) after acct-1, acct-2 promotes the part with acct-1's request weighing
+    1/16; acct-1 counts as yesterday's account (young), acct-2 as today's (young)."""
+    got = seen(store, [rec(T0, "acct-1"), rec(T0 + M.part_marker_ttl, "acct-2")])
+    assert got.state and got.marker is None
+    assert (got.accounts, got.young) == (1, 1)
+    assert got.requests == pytest.approx(1 + 1 / 16)
+
+
+@BOTH
+@pytest.mark.parametrize("before", [[], [DAY - 3_600.0]], ids=["first", "after-a-forgotten-one"])
+def test_a_sighting_on_the_epochs_third_day_has_no_day_before(
+    store: str, before: list[float]
+) -> None:
+    """A simulated clock near the epoch: a part first seen on day 2 (or seen again there
+    after its marker from day 0 was forgotten, idle over a day) was not seen on day 1: the
+    marker's flags say young today only."""
+    t = 2 * DAY + 3_600.0
+    got = seen(store, [*(rec(b, "acct-1") for b in before), rec(t, "acct-1")], each=True)
+    assert not got.state
+    assert got.marker == (2, t, 1.0, 1.0, 1.0, 1.0, 0.0, 2.0)
+
+
+@BOTH
+@pytest.mark.parametrize(("young_before", "flags"), [(False, 3.0), (True, 7.0)])
+def test_one_accounts_sightings_across_midnight_keep_their_days_in_the_marker(
+    store: str, young_before: bool, flags: float
+) -> None:
+    """acct-1 at 23:00, then young at 01:00 and 02:00, established at 03:00 (its young
+    days over), each analysed as it comes: seen the day before (flag 1), young today (2),
+    and young the day before (4) when it was young at 23:00 too; the later sightings, on
+    the same day, keep the flags. Requests: the first decays two hours, then one hour
+    twice (six-hour half-life)."""
+    night = T0 + 11 * 3_600
+    got = seen(
+        store,
+        [
+            rec(night, "acct-1", young=young_before),
+            rec(night + 7_200, "acct-1"),
+            rec(night + 10_800, "acct-1"),
+            rec(night + 14_400, "acct-1", young=False),
+        ],
+        each=True,
+    )
+    assert not got.state
+    n = ((2 ** (-1 / 3) + 1) * 2 ** (-1 / 6) + 1) * 2 ** (-1 / 6) + 1
+    day = T0 // DAY + 1
+    assert got.marker == pytest.approx((day, night + 14_400, n, n, n, n, 0.0, flags))
+
+
+@BOTH
+def test_a_marker_two_days_old_is_not_yesterdays(store: str) -> None:
+    """A marker lifetime of three days: acct-1 young at noon, again two days later. Not
+    seen the day before, so not young then either: young today only (flag 2)."""
+    m = CohortModel(part_min_young=2, part_full_young=10, part_marker_ttl=3 * DAY)
+    got = seen(store, [rec(T0, "acct-1"), rec(T0 + 2 * DAY, "acct-1")], m, each=True)
+    assert not got.state
+    n = 1 + 2.0**-8  # two days are eight six-hour half-lives
+    assert got.marker == pytest.approx((T0 // DAY + 2, T0 + 2 * DAY, n, n, n, n, 0.0, 2.0))
+
+
+@BOTH
+def test_an_established_accounts_sightings_stay_a_marker_with_no_flags(store: str) -> None:
+    """Analysed one by one: the second sighting meets the marker the first one left."""
+    records = [rec(T0, "acct-1", young=False), rec(T0 + 60, "acct-1", young=False)]
+    got = seen(store, records, each=True)
+    assert not got.state
+    n = 1 + 2 ** (-60 / 21_600)
+    assert got.marker == pytest.approx((T0 // DAY, T0 + 60, n, n, n, n, 0.0, 0.0))
+    assert got.verdicts == {}
+
+
+@BOTH
+def test_with_one_young_account_enough_the_marker_is_judged_as_a_cohort(store: str) -> None:
+    """part_min_young 1: the marker's one young account already links. Its verdict: one
+    account, one young, score 6 x 1/10 x 1 x 5/6 = 0.5. An established account's part
+    stays unlinked."""
+    m = CohortModel(part_min_young=1, part_full_young=10)
+    got = seen(store, [rec(T0, "acct-1")], m)
+    assert not got.state and got.verdicts is not None and set(got.verdicts) == {PART}
+    v = got.verdicts[PART]
+    assert (v.accounts, v.young) == (1, 1)
+    assert v.score == pytest.approx(0.5) and v.harvest == pytest.approx(5 / 6)
+    established = seen(store, [rec(T0, "acct-2", young=False)], m)
+    assert not established.state and established.verdicts == {}
 
 
 @BOTH

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 
 from antiextract.model.bucket import (
@@ -15,9 +16,19 @@ from antiextract.model.bucket import (
     take_cost,
     window_wait,
 )
-from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, LOGIT_BIAS, SINGLE, RiskInput, RiskModel
+from antiextract.model.risk import (
+    ELICIT,
+    EXTRACT,
+    FOCUS,
+    LOGIT_BIAS,
+    SINGLE,
+    TRAITS,
+    RiskInput,
+    RiskModel,
+)
 from antiextract.store import MemoryStore
 from antiextract.store.redis import RedisStore
+from antiextract.store.resp import FastScriptClient
 
 from . import drawn
 from .conftest import REDIS_URL, SimClock, redis_client, test_limits
@@ -72,6 +83,71 @@ async def test_a_request_stamped_before_the_last_one_refills_nothing(make_store,
     assert (profile["gaps"], profile["gap_mean"]) == (1, 0.0)  # the gap counts as 0 s
 
 
+async def test_the_acute_level_decays_over_a_gap_under_a_second(make_store, clock) -> None:
+    """Acute half-life one hour: half a second after a request of acute 2.0 (level 0.2 x
+    2.0 = 0.4) the level has faded to 0.4 x 2 ** (-0.5 / 3600); a request of acute 0 then
+    moves it a fifth of the way to 0: 0.8 x 0.4 x 2 ** (-1 / 7200)."""
+    store = await make_store(test_limits(account=(), ip=()))
+    first = await store.evaluate("a", "i", 1, clock(), RiskInput(acute=2.0))
+    assert first.assessment.acute == pytest.approx(0.4, rel=1e-12)
+    clock.advance(0.5)
+    out = await store.evaluate("a", "i", 1, clock())
+    assert out.assessment.acute == pytest.approx(0.32 * 2 ** (-1 / 7_200), rel=1e-12)
+
+
+# 0.5 ** (1 / PHL) is 0.8 to the double (1 / log2(1.25), within 0.13 of a unit in the last
+# place of 0.8: every libm's pow rounds it there)
+PHL = 3.1062837195053903
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_a_template_share_exactly_at_takeover_keeps_its_dominant_template(kind) -> None:
+    """alpha 1/2; a profile half-life at which one idle second fades what the shares
+    learnt to 0.8. Template S twice at t: share 0 (S takes over an empty profile), then
+    1/2. Template Q one second later: 1/2 faded to 0.4, less half of it: 0.2 = TAKEOVER,
+    not below it, so S stays dominant. S again at once: 0.2 + (1 - 0.2) / 2 = 0.6 (had Q
+    taken over: 0.2 - 0.1 = 0.1)."""
+    assert 0.5 ** (1 / PHL) == 0.8
+    m = RiskModel(alpha=0.5, profile_half_life=PHL)
+    limits = test_limits(account=(), ip=())
+    if kind == "memory":
+        store = MemoryStore(limits, model=m)
+    else:
+        store = RedisStore(limits, await redis_client(), "aetakeover", m)
+    t = 1_800_000_000.0
+    steps = [(t, "S", 0.0), (t, "S", 0.5), (t + 1, "Q", 0.2), (t + 1, "S", 0.6)]
+    try:
+        for now, skeleton, share in steps:
+            out = await store.evaluate("a", "i", 1, now, RiskInput(skeleton=skeleton))
+            assert out.assessment.shares[3] == pytest.approx(share, rel=1e-12), (now, skeleton)
+    finally:
+        await store.close()
+
+
+async def test_an_evaluation_cancelled_once_sent_is_given_back(clock) -> None:
+    """The caller went away after the script call was written (one connection, so it
+    is): evaluate.lua ran and took 300 of the 1000, and the store hands the reply to its
+    refund, a settlement of -300. The account exists (the script ran), its bucket is
+    full again."""
+    fast = FastScriptClient.from_url(REDIS_URL, 2.0, pool_size=1)
+    store = RedisStore(test_limits(account=(), ip=()), await redis_client(), "aecancel", fast=fast)
+    try:
+        assert store.refunds_when_cancelled
+        await store.evaluate("warm", "i", 1, clock())  # connected, script loaded
+        task = asyncio.create_task(store.evaluate("a", "i", 300, clock()))
+        await asyncio.sleep(0)  # sent, its reply not yet read
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await store.evaluate("warm", "i", 1, clock())  # replies in order: "a"'s came first
+        await asyncio.sleep(0)  # the refund runs at the next loop turn
+        await store.flush()
+        state = await store.account_state("a", clock())
+        assert state is not None and state["tokens"] == pytest.approx(1000)
+    finally:
+        await store.close()  # and the fast client
+
+
 async def test_cost_is_capped_at_capacity(make_store, clock) -> None:
     store = await make_store(test_limits(account=(), ip=()))
     out = await store.evaluate("a", "i", 10**9, clock())
@@ -120,6 +196,33 @@ async def test_the_previous_window_counts_for_its_part_still_in_the_sliding_wind
         assert (await store.evaluate("y", "edge", 1, t1 + 66.0 + 1e-6)).allowed
     finally:
         await store.close()
+
+
+async def test_a_lowered_limit_meets_the_counts_kept_under_the_old_one() -> None:
+    """Windows are kept by their length: a deploy that lowers the IP limit from 40 to 15
+    an hour finds the last hour's 25 requests. 44% into this hour they weigh 25 x 0.56 =
+    14: one more makes 15, the limit, so it passes (in doubles the weighted count comes
+    out a hair above 14 and the wait a hair below 0: none). A second one waits until they
+    weigh 13, 48% into the hour: 144 s."""
+    t0 = 1_800_000_000.0  # an hour's start
+    old = test_limits(account=(), ip=(WindowLimit("ip", 40, 3_600),))
+    new = test_limits(account=(), ip=(WindowLimit("ip", 15, 3_600),))
+    before = RedisStore(old, await redis_client(), prefix="aelower")
+    after = RedisStore(new, aioredis.Redis.from_url(REDIS_URL), prefix="aelower")
+    try:
+        for n in range(25):
+            assert (await before.evaluate(f"a{n}", "ip", 1, t0 - 3_600 + n)).allowed
+        now = t0 + 1_584.0
+        out = await after.evaluate("x", "ip", 1, now)
+        assert out.allowed and out.retry_after == 0.0
+        out = await after.evaluate("y", "ip", 1, now)
+        assert not out.allowed and out.denied_by == "ip-15-per-3600s"
+        assert out.retry_after == pytest.approx(144.0)
+        # the model's arithmetic (the memory store's) agrees on the first
+        assert window_wait(WindowLimit("ip", 15, 3_600), 0, 25, now) == 0.0
+    finally:
+        await before.close()
+        await after.close()
 
 
 @pytest.mark.parametrize("kind", ["memory", "redis"])
@@ -404,6 +507,29 @@ async def test_risk_above_block_at_blocks_for_the_cool_down(make_store, clock) -
     clock.advance(3 * 3600)
     calm = await store.evaluate("a", "i", 10, clock(), RiskInput())
     assert calm.assessment.risk < 5.0 and calm.allowed
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_a_risk_exactly_at_block_at_blocks(kind) -> None:
+    """Every trait weight 0, so the risk is the acute level alone: a new account's first
+    request of acute 2.0 moves it 0.2 of the way from 0, to 0.4 = block_at: blocked for
+    the cool-down (at block_at, not only above it); 0.399 would not be."""
+    m = RiskModel(**{f"w_{t}": 0.0 for t in TRAITS})
+    limits = test_limits(account=(), ip=(), block_at=0.4, block_seconds=900.0)
+    if kind == "memory":
+        store = MemoryStore(limits, model=m)
+    else:
+        store = RedisStore(limits, await redis_client(), "aeblockat", m)
+    t = 1_800_000_000.0
+    try:
+        out = await store.evaluate("a", "i", 1, t, RiskInput(acute=2.0))
+        assert out.assessment.risk == 0.4
+        assert not out.allowed and out.denied_by == "blocked"
+        assert out.retry_after == pytest.approx(900.0)
+        below = await store.evaluate("b", "i", 1, t, RiskInput(acute=1.995))
+        assert below.allowed and below.assessment.risk == pytest.approx(0.399)
+    finally:
+        await store.close()
 
 
 async def test_risk_decays_with_idle_time_on_simulated_days(make_store, clock) -> None:

@@ -37,6 +37,22 @@ local function add(key, member)
   if redis.call('PFADD', key, member) == 1 then redis.call('EXPIRE', key, ttl) end
 end
 
+-- A run's sums into the decayed counts a cohort state and an admission marker both keep
+-- (model.cohorts._fold_request, per record there): counts last folded at ts (-1: none
+-- yet, they are 0) decayed to the run's first record (never back), then to its last, plus
+-- the run's sums ARGV[at + 2 .. at + 6].
+local function fold_sums(ts, first, last, at, requests, elicit, focus, single, extract)
+  local d = 0
+  if ts >= 0 then
+    local dt = first - ts
+    if dt < 0 then dt = 0 end
+    d = 0.5 ^ (dt / half_life) * 0.5 ^ ((last - first) / half_life)
+  end
+  return requests * d + tonumber(ARGV[at + 2]), elicit * d + tonumber(ARGV[at + 3]),
+         focus * d + tonumber(ARGV[at + 4]), single * d + tonumber(ARGV[at + 5]),
+         extract * d + tonumber(ARGV[at + 6])
+end
+
 local function fold(K1, K2, K3, K4, K5, K6, at)
   local first, last = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
   local n_accounts, n_young = tonumber(ARGV[at + 7]), tonumber(ARGV[at + 8])
@@ -73,17 +89,8 @@ local function fold(K1, K2, K3, K4, K5, K6, at)
         yc = false
       end
       if n_young > 0 then yc = true end
-      local d = 0
-      if mts >= 0 then
-        local dt = first - mts
-        if dt < 0 then dt = 0 end
-        d = 0.5 ^ (dt / half_life) * 0.5 ^ ((last - first) / half_life)
-      end
-      requests = requests * d + tonumber(ARGV[at + 2])
-      elicit = elicit * d + tonumber(ARGV[at + 3])
-      focus = focus * d + tonumber(ARGV[at + 4])
-      single = single * d + tonumber(ARGV[at + 5])
-      extract = extract * d + tonumber(ARGV[at + 6])
+      requests, elicit, focus, single, extract =
+        fold_sums(mts, first, last, at, requests, elicit, focus, single, extract)
       flags = (prev and 1 or 0) + (yc and 2 or 0) + (yp and 4 or 0)
       redis.call('SET', K6, struct.pack(MARKER, last, requests, elicit, focus, single, extract,
                  flags) .. ARGV[members], 'EX', marker_ttl)
@@ -107,17 +114,8 @@ local function fold(K1, K2, K3, K4, K5, K6, at)
     end
     redis.call('DEL', K6)
   end
-  local d = 0
-  if ts >= 0 then
-    local dt = first - ts
-    if dt < 0 then dt = 0 end
-    d = 0.5 ^ (dt / half_life) * 0.5 ^ ((last - first) / half_life)
-  end
-  requests = requests * d + tonumber(ARGV[at + 2])
-  elicit = elicit * d + tonumber(ARGV[at + 3])
-  focus = focus * d + tonumber(ARGV[at + 4])
-  single = single * d + tonumber(ARGV[at + 5])
-  extract = extract * d + tonumber(ARGV[at + 6])
+  requests, elicit, focus, single, extract =
+    fold_sums(ts, first, last, at, requests, elicit, focus, single, extract)
   ts = last
   -- PFADD takes many members at once; a sketch gets its TTL when PFADD changes it (it is
   -- read for two days, the TTL is at least two).
