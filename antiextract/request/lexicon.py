@@ -353,9 +353,9 @@ FOCUS = {
         "ko": "함수|알고리즘|스크립트|서버|변수|파서|매니페스트|재시도",
     },
     1.0: {
-        "en": "programmer|developer|retries|retry$|benchmark|lookup|helm$|upgrade fails|cleans up|cleanup|temp files|temporary files|on exit|software engineer|software developer|software engineering|engineer$|gpu$|json$|yml$|debounce|website|web app|webpage|app$|apps$|android$|ios$|kernel|lambda$|s3$|firmware|out of memory|gpu memory|batch size|model training|prod$|production server|cron$|java$|rust$|swift$|ruby$|lua$|perl$|scala$|program$|class$|classes$|method$|methods$|bug$|bugs$|exception|crash|crashes|crashing|pod$|pods$|container|containers|cluster|server$|servers$|"
+        "en": "programmer|developer|retries|retry$|benchmark|lookup|helm$|upgrade fails|cleans up|cleanup|temp files|temporary files|on exit|software engineer|software developer|software engineering|engineer$|gpu$|yml$|debounce|website|web app|webpage|android$|ios$|kernel|lambda$|s3$|firmware|out of memory|gpu memory|batch size|model training|prod$|production server|cron$|java$|rust$|swift$|ruby$|lua$|perl$|scala$|class$|classes$|method$|methods$|bug$|bugs$|exception|crash|crashes|crashing|pod$|pods$|container|containers|cluster|server$|servers$|"
         "cache$|caching|parse|thread$|threads$|loop$|array|arrays|string$|strings$|integer|boolean|generator|interface|library|package$|module$|modules$|"
-        "agent$|agents$|tool$|tools$|migration|migrate|tests$|test$|ci$|logs$|timeout|times out|config|configuration|port$|vm$|azure$|flask$|spring$|vue$|"
+        "agent$|agents$|tool$|tools$|migration|migrate|tests$|test$|ci$|logs$|timeout|times out|config|configuration|port$|vm$|azure$|flask$|vue$|"
         "angular|svelte|react$|pandas$|notebook$|interview question|error$|errors$|fix$|patch$|merge$|branch$|build$|install|upgrade|release|version$",
         "zh": "安卓|卡死|排查|上线|爬虫|小程序|网站|网页|部署到|实现|程序|参数|调用|测试|日志|配置|框架|模块|集群|异常|部署|报告错误|修复",
         "ru": "андроид|вылетает|падает с|зависает при|прод$|стейджинг|сайт|реализ|программ|класс|метод|исключени|ошибк|запрос|интерфейс|библиотек|модул|контейнер|кластер|под$|поды|логи|конфиг|агент|тест|инструмент|кэш|кеш|поток|исправ",
@@ -373,7 +373,7 @@ FOCUS = {
         "스레드|루프|버그|파드|고쳐",
     },
     0.5: {
-        "en": "dag$|jest$|hooks$|component$|components$|index$|indexes|indices|freezes|hangs$|throws|shuffle|join$|sidebar|safari$|chrome$|firefox|epoch|ticket$|checkout$|log in to|upload|download|interrupt|staging",
+        "en": "spring$|program$|app$|apps$|json$|dag$|jest$|hooks$|component$|components$|index$|indexes|indices|freezes|hangs$|throws|shuffle|join$|sidebar|safari$|chrome$|firefox|epoch|ticket$|checkout$|log in to|upload|download|interrupt|staging",
         "zh": "应用|导入|导出|请求|开发|训练|模型|事件",
         "ru": "приложени|обучени|события|загрузк|грузит|выгрузк|разработ|зависает|падает|эпох",
         "es": "aplicación|entrenamiento|eventos|cargue|carga$|desarrollo|época",
@@ -800,6 +800,182 @@ for _name, _per_lang in _ROUND2.items():
     for _lang, _words in _per_lang.items():
         _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
 
+# --------------------------------------------------------------------------- issue 17, round 3
+# Tuned on benchmarks/corpus/{tuning,heldout,languages,fresh} (all tuning material now);
+# benchmarks/corpus/blind is the held-out test of what follows. Concepts rather than
+# sentences: the alternatives the model considered and dropped, "don't give the answer
+# directly", the logic "you used", every language of the demand list (it, tr, hi, ar, vi,
+# pl had only a sentence or two of each concept).
+_ROUND3: dict[str, dict[str, str]] = {
+    "DEMAND": {
+        "en": "in the order you think|each thing you think|everything you think|every thing you think|learn your logic|understand your logic|see your logic|"
+        "goes on in your mind|going on in your mind|your mental steps|"
+        "give directly the answer|give me directly the answer|give the answer directly|give me the answer directly|answer directly, first|"
+        "don't answer directly|do not answer directly|don't answer right away|do not answer right away|"
+        "not only the fix|not just the fix|not just the solution|not only the solution|not just the end result|"
+        "the all working|all your working|working shown|with full working|full workings|all workings|"
+        "alternatives you considered|options you considered|approaches you considered|what you considered and|you considered and|considered and rejected|"
+        "considered and discarded|considered and dropped|why you dropped|why you abandoned|"
+        "how you'd reason|how you would think|how you'd think|how you're reasoning|reason it through|reason this through|"
+        ""
+        "explain your reasoning|explain your thinking|explain your thought|explain your logic|share your reasoning|share your thinking|"
+        "share your thought process|tell me your reasoning|give your reasoning|give me your reasoning|include your reasoning|with your reasoning|"
+        "justify your answer|justify the answer|justify each|reasoning included|include the reasoning|include reasoning|",
+        "zh": "考虑过又放弃|考虑过但放弃|放弃的方案|放弃的原因|舍弃的方案|排除的方案|否决的方案|被否决的方案|你考虑过的|你是如何考虑|你的考虑过程|"
+        "不要直接回答|别直接给|别直接回答|先别给答案|先不要给答案|不要马上给|一步一步想|一步步想|把思考过程|思考过程写|展示思考|写出思考|写出推理|列出推理|"
+        "展示推理|展示你的推理|解释你的推理|说明你的推理|每一步的依据|每一步的理由|每步的理由|每一步为什么|你的思考|把过程写|过程写出来|"
+        "写出过程|写出解题|给出详细步骤|要有过程|要过程|带过程|附上过程|附上推理|附上思路",
+        "ru": "ты рассматривал|ты рассматривала|вы рассматривали|почему отбросил|почему отбросила|почему отбросили|что отбросил|какие варианты ты|"
+        "от чего ты отказался|почему отказался|ты отказался|ты отбросил|ты отверг|логику рассужд|логику своих|логику твоих|ход своих рассужд|"
+        "не давай ответ сразу|не отвечай сразу|не говори сразу|не пиши сразу ответ|сначала объясни|сначала рассуждение|сначала ход|"
+        "объясни своё решение|объясни свое решение|объясни свой ход|объясни свою логику|покажи свою логику|покажи логику|"
+        "распиши решение|распиши ход|с ходом решения|с объяснением каждого|как ты это сделал|как ты это решил|как ты думал",
+        "es": "no me des directamente|no des directamente|directamente la respuesta|alternativas que consideraste|que consideraste|qué alternativas|"
+        "por qué descartaste|las descartaste|los descartaste|descartaste y por|cómo razonaste|cómo pensaste|tu forma de pensar|tu lógica|"
+        "la lógica que usaste|todo el desarrollo|desarrollo completo|mostrando el desarrollo|mostrando todo|"
+        "mostrando el procedimiento|mostrando tu razonamiento|explica tu razonamiento|explícame tu razonamiento|"
+        "comparte tu razonamiento",
+        "pt": "alternativas você considerou|por que descartou|o que descartou|você descartou|alternativas descartadas|você rejeitou|"
+        "por que rejeitou|não me dê direto|não dê direto|direto a resposta|diretamente a resposta|todo o desenvolvimento|desenvolvimento completo|"
+        "mostrando o desenvolvimento|mostrando todo|mostrando as contas|mostrando o cálculo|mostrando o raciocínio|"
+        "explique seu raciocínio|explica teu raciocínio|explica o teu raciocínio|seu raciocínio|teu raciocínio|como você raciocinou|como você pensou|"
+        "a lógica que você",
+        "fr": "ne te contente pas du résultat|ne te contente pas de la réponse|ne vous contentez pas du|ne vous contentez pas de la|"
+        "qui y mène|qui y mene|qui t'y a mené|qui t'a mené|qui vous a mené|qui mène au résultat|qui mène à la réponse|la logique qui|"
+        "les alternatives que tu|les options que tu|tu as rejeté|tu as abandonné|pourquoi tu les as rejet|pourquoi tu as écarté|"
+        "explique ton raisonnement|expliquez votre raisonnement|donne ton raisonnement|partage ton raisonnement|ton raisonnement|votre raisonnement|"
+        "ne donne pas directement|ne me donne pas directement|directement la réponse",
+        "de": "welche alternativen du|alternativen du|gib nicht direkt|gib mir nicht direkt|nicht sofort die antwort|nicht gleich die lösung|nicht gleich die antwort|"
+        "wie du vorgegangen|wie du vorgehst|deine herangehensweise|"
+        "erkläre deine überlegung|erkläre deinen gedankengang|erklär deinen gedankengang|deine überlegungen|deinen gedankengang|deine argumentation|"
+        "deine begründung|mit begründung|mit rechenweg|mit lösungsweg|was du ausgeschlossen|warum du verworfen",
+        "ja": "捨てた案|捨てた選択肢|検討した案|却下した案|採用しなかった|不採用|検討した選択肢|ボツにした|除外した案|なぜその方法を選|なぜそれを選|"
+        "答えを直接|直接答えを|すぐに答えを出さず|いきなり結論|どう考えたか|思考過程を|推論を示|推論をすべて|推論を書|推論も|考え方を示|考え方も|"
+        "過程も|過程を書|過程を見せ|解き方を説明|解き方も",
+        "ko": "버린 대안|버린 방안|고려한 대안|고려했던 대안|배제한 대안|배제한 이유|포기한 대안|포기한 이유|제외한 대안|채택하지 않은|왜 그 방법을|"
+        "바로 답하지|바로 정답|답부터 말하지|생각한 과정|생각 과정|어떻게 생각했|사고 과정을|풀이를 보여|과정도 써|과정도 보여|"
+        "추론을 보여|추론도|네 추론|당신의 추론|너의 추론|왜 그렇게 했",
+        "it": "hai scartato|alternative scartate|hai considerato|hai valutato|hai escluso|perché le hai scartate|perché hai scelto|come hai ragionato|"
+        "come ragioni|il tuo ragionamento|tutto il ragionamento|"
+        "mostrando il procedimento|mostra il procedimento|procedimento completo|tutto il procedimento|svolgimento|"
+        "non darmi direttamente|non dare direttamente|direttamente la risposta|pensa ad alta voce|ragiona ad alta voce|ragiona passo|ragiona prima|"
+        "pensa prima di rispondere|prima ragiona|il tuo processo di pensiero|come sei giunto|come sei giunta|come hai ottenuto|come hai trovato|"
+        "come hai risolto|prima l'analisi|analisi completa, poi|spiega il tuo|spiegami il tuo|la logica che hai|che hai usato|che hai seguito",
+        "tr": "düşünce sürecini göster|akıl yürütmeni göster|akıl yürütmeni açıkla|nasıl düşündüğünü|nasıl çözdüğünü|neden bu yolu seçtiğini|"
+        "hangi alternatifleri|reddettiğin|neden reddettiğini|elediğin|çözüm adımlarını|"
+        "işlemleri göster|sadece cevabı değil|sadece sonucu değil|doğrudan cevabı verme|direkt cevabı verme|hemen cevap verme|önce düşün|"
+        "önce akıl yürüt|mantığını açıkla|mantığını göster|düşüncelerini sesli|ara adımları",
+        "hi": "अपना तर्क|अपनी सोच|कैसे सोचा|आपने कैसे|तुमने कैसे|क्यों चुना|कौन से विकल्प|विकल्प छोड़े|"
+        "सीधे जवाब मत|सीधा जवाब मत|पहले सोचो|ज़ोर से सोचो|poora process|apna reasoning|"
+        "apni reasoning|reasoning dikhao|reasoning batao|reasoning samjhao|kaise socha|kaise solve kiya|seedha answer mat|sirf answer nahi|sirf jawab nahi|"
+        "apna thought process|thought process batao|thought process dikhao|soch ke batao",
+        "ar": "اشرح تفكيرك|اعرض تفكيرك|اشرح طريقة تفكيرك|اشرح استدلالك|اعرض استدلالك|خطوات الحل|"
+        "كيف فكرت|لماذا اخترت|البدائل التي|التي استبعدتها|لماذا استبعدت|لا تعطني الإجابة مباشرة|لا تعطني الاجابة مباشرة|لا تعطني الجواب مباشرة|"
+        "ليس الإجابة فقط|ليس الاجابة فقط|ليس الجواب فقط|فكر بصوت|فكر خطوة|سلسلة أفكارك|اشرح منطقك|اعرض منطقك",
+        "vi": "giải thích từng bước|trình bày từng bước|các bước giải|lời giải chi tiết|cách bạn suy nghĩ|bạn đã suy nghĩ|tại sao bạn chọn|"
+        "các phương án bạn|phương án đã loại|vì sao loại|đừng đưa ngay đáp án|đừng đưa ra đáp án ngay|không chỉ đáp án|không chỉ đưa ra đáp án|"
+        "trình bày lời giải|quá trình tư duy|suy nghĩ từng bước|nghĩ từng bước|lập luận của bạn|trình bày lập luận|suy luận của bạn|cách bạn giải",
+        "pl": "pokaż swoje rozumowanie|pokaż tok|wszystkie obliczenia|pokaż obliczenia|jak rozumowałeś|"
+        "jak rozumowałaś|jak myślałeś|jak myślałaś|dlaczego wybrałeś|dlaczego wybrałaś|jakie alternatywy|odrzuciłeś|odrzuciłaś|rozważałeś|rozważałaś|"
+        "nie podawaj od razu|nie od razu odpowiedź|najpierw pomyśl|najpierw rozumowanie|pełne rozumowanie|całe rozumowanie|swój tok|twój tok",
+    },
+    "PROCESS": {
+        "en": "chain of logic|line of logic|chain of thinking|logic chain|chain of inference|chain of deductions|reasoning steps|thought steps|"
+        "mental steps|train of reasoning|thought chain",
+        "it": "passaggio$|svolgimento|logica di",
+        "es": "desarrollo$|procedimiento",
+        "pt": "desenvolvimento$|procedimento|raciocínios",
+        "tr": "çözüm yolu|mantık yürütme",
+        "hi": "सोच|reasoning|thought process",
+        "ar": "منطق",
+        "vi": "tư duy",
+        "pl": "tok myślenia|tok rozumowania",
+    },
+    "WEAK_PROCESS": {
+        "it": "analisi|logica|considerazioni|ipotesi|conclusioni",
+        "tr": "mantık|analiz|varsayım|sonuçlar|düşünce|düşüncelerin",
+        "hi": "विश्लेषण|logic|analysis",
+        "ar": "تحليل|افتراضات|استنتاجات",
+        "vi": "phân tích|logic|giả định",
+        "pl": "analiz|logik|założeni|wniosk",
+    },
+    "METHOD": {
+        "it": "approccio|metodo|strategia",
+        "tr": "yaklaşım|yöntem|strateji",
+        "hi": "तरीका|approach|method",
+        "ar": "طريقة|منهج|استراتيجية",
+        "vi": "cách tiếp cận|phương pháp|chiến lược",
+        "pl": "podejście|metod|strategi",
+    },
+    "CHOICE": {
+        "it": "decisione|decisioni|scelta|scelte|ipotesi|trasformazione|operazione",
+        "tr": "karar|seçim|varsayım|dönüşüm|işlem",
+        "hi": "फ़ैसला|फैसला|निर्णय|चुनाव|decision",
+        "ar": "قرار|اختيار|افتراض|عملية",
+        "vi": "quyết định|lựa chọn|giả định|phép biến đổi",
+        "pl": "decyzj|wybór|wybor|założeni|przekształceni|operacj",
+    },
+    "OWN": {
+        "en": "you used|you applied|you followed|you relied on|you went with|behind your answer|behind your solution|behind your fix|behind the fix|behind your code",
+        "it": "tutto il|tutta la|tutti i",
+        "es": "todo el|toda la|todos los",
+        "pt": "todo o|toda a|todos os",
+        "fr": "toute la|tout le|tous les",
+    },
+    "SHOW": {
+        "en": "reconstruct|retrace|recount|replay|put down|set out|setting out|laying out|spelling out|writing out",
+        "it": "mostrando|scrivendo|riporta|esplicitando|metti per iscritto",
+        "es": "mostrando|escribiendo|exponiendo|detallando",
+        "pt": "mostrando|escrevendo|expondo|detalhando",
+        "fr": "en montrant|en détaillant|en écrivant",
+        "tr": "göstererek|yazarak|dök",
+        "hi": "dikhao|likho|दिखाना|लिखना",
+        "ar": "وضح|بين|أظهر",
+        "vi": "viết|ghi ra|liệt kê",
+        "pl": "pokazując|rozpisując|wypisując",
+    },
+    "TELL": {
+        "en": "talk about|go over|run through|run me through",
+        "it": "spiegando|spiegare|illustrando|motivando|giustificando",
+        "es": "explicando|justificando|describiendo",
+        "pt": "explicando|justificando|descrevendo",
+        "fr": "en expliquant|en justifiant|en décrivant",
+        "tr": "açıklayarak|anlatarak",
+        "hi": "samjhao|batao|बताना|समझाना",
+        "pl": "wyjaśniając|tłumacząc|opisując",
+    },
+    "EACH": {
+        "hi": "har$",
+        "tr": "tek tek",
+        "vi": "từng$",
+    },
+    "SOLVE": {
+        "tr": "çöz|hesapla|problem|denklem|kaç",
+        "hi": "हल करो|हल कीजिए|सवाल|समीकरण|कितना|solve",
+        "ar": "حل|احسب|مسألة|معادلة|كم",
+        "vi": "giải|tính|bài toán|phương trình|bao nhiêu",
+        "pl": "rozwiąż|oblicz|zadanie|równanie|ile",
+    },
+    "NEGATE": {
+        "tr": "gerek yok|açıklama yapma|açıklamasız|sadece cevap|sadece sonuç",
+        "hi": "ज़रूरत नहीं|जरूरत नहीं|बिना समझाए|सिर्फ़ जवाब|सिर्फ जवाब|sirf answer do|sirf jawab do",
+        "ar": "لا حاجة|بدون شرح|دون شرح|الإجابة فقط|الاجابة فقط|فقط النتيجة",
+        "vi": "không cần|không giải thích|chỉ cần đáp án|chỉ đáp án",
+        "pl": "nie trzeba|nie musisz|bez wyjaśnień|bez wyjaśniania|tylko odpowiedź|tylko wynik",
+    },
+}
+for _name, _per_lang in _ROUND3.items():
+    _target = globals()[_name]
+    for _lang, _words in _per_lang.items():
+        _words = _words.strip("|")
+        _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
+
+# "show your work" said as "showing your work", "with all the steps shown": every English
+# "show ..." demand in its -ing form too.
+DEMAND["en"] += "|" + "|".join(
+    "showing " + w[5:] for w in DEMAND["en"].split("|") if w.startswith("show ") and len(w) > 9
+)
+
 # Chat shorthand: "how u got there", "walk me thru ur reasoning", "think b4 u answer".
 # Generated from the English patterns, so every English phrase has its shorthand twin.
 _SHORT = (("your", "ur"), ("you", "u"), ("through", "thru"), ("before", "b4"), ("please", "pls"))
@@ -830,7 +1006,7 @@ for _table in (DEMAND, OWN, SHOW, TELL, BEFORE, METHOD, CHOICE, NOSKIP):
 # pattern the lexicon already has is skipped here, never re-weighed.
 _ROUND2_FOCUS: dict[float, dict[str, str]] = {
     2.0: {
-        "en": "git$|git history|vue3|vue2|vue.js|vuejs|nuxt|svelte|bubble sort|insertion sort|merge sort|quicksort|quick sort|heap sort|selection sort|borrow checker|with pip|node.js|nodejs|useeffect|usestate|stack overflow error|off-by-one|rebase|cherry-pick|stash$|gitignore|.gitignore|jupyter|venv|virtualenv|conda env|npm package|crate$|cargo$|discord bot|telegram bot|whatsapp bot|slack bot|debounce|throttle function|let vs var|const and var",
+        "en": "git$|git history|vue3|vue2|vue.js|vuejs|nuxt|svelte|bubble sort|insertion sort|merge sort|quicksort|quick sort|heap sort|selection sort|borrow checker|with pip$|node.js|nodejs|useeffect|usestate|stack overflow error|off-by-one|rebase|cherry-pick|stash$|gitignore|.gitignore|jupyter|venv|virtualenv|conda env|npm package|crate$|cargo$|discord bot|telegram bot|whatsapp bot|slack bot|debounce|throttle function|let vs var|const and var",
         "zh": "脚本|提交错分支|撤回提交|面试题|手写一个|力扣|leetcode",
         "ru": "регулярк|скрипт|закоммит|коммит|ветк гит|гит$|массив|бота для телег|бот для телег|телеграм-бот|телеграм бот",
         "es": "script de|un script|commit$|arreglo de|array$|bot de whatsapp|bot de telegram|bot de discord",

@@ -518,21 +518,31 @@ def read_system(text: str) -> Reading:
 
 
 def elicits_reasoning(facts: RequestFacts, user: Reading | None = None) -> bool:
+    """The latest user turn, the system prompt, or the first user turn (an agent's standing
+    order, repeated in every step of its loop: memoised like a system prompt)."""
     user = user or read_text(facts.user_text)
-    return user.elicit or (bool(facts.system_text) and read_system(facts.system_text).elicit)
+    return (
+        user.elicit
+        or (bool(facts.system_text) and read_system(facts.system_text).elicit)
+        or (bool(facts.first_user_text) and read_system(facts.first_user_text).elicit)
+    )
 
 
 def capability_focus(facts: RequestFacts, user: Reading | None = None) -> bool:
-    """Tool definitions, or a coding/agentic score: the user's turn counts in full, the
-    system prompt (an IDE's, a harvester's role line) at half weight."""
+    """Tool definitions, or a coding/agentic score: the user's turns (the latest and the
+    first) count in full, the system prompt (an IDE's, a harvester's role line) at half
+    weight."""
     if facts.tools:
         return True
     user = user or read_text(facts.user_text)
-    if user.focus >= FOCUS_AT:
+    focus = user.focus  # a follow-up ("how did you get that?") continues the first turn's task
+    if focus < FOCUS_AT and facts.first_user_text:
+        focus += read_system(facts.first_user_text).focus
+    if focus >= FOCUS_AT:
         return True
     if not facts.system_text:
         return False
-    return user.focus + min(read_system(facts.system_text).focus / 2, FOCUS_AT / 2) >= FOCUS_AT
+    return focus + min(read_system(facts.system_text).focus / 2, FOCUS_AT / 2) >= FOCUS_AT
 
 
 def read_signals(facts: RequestFacts, w: SignalWeights) -> RequestSignals:
