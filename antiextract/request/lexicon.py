@@ -32,6 +32,9 @@ theirs; two points make a coding or agentic request.
 
 from __future__ import annotations
 
+import base64
+import re
+
 # --------------------------------------------------------------------------- ELICIT
 
 DEMAND = {
@@ -1043,3 +1046,194 @@ for _weight, _per_lang in _ROUND2_FOCUS.items():
         if _new:
             _add = "|".join(_new)
             _bucket[_lang] = f"{_bucket[_lang]}|{_add}" if _lang in _bucket else _add
+
+# Round 3 (issue 17): code read by its shape rather than its topic (calls every language
+# has: print(, len(, range(, malloc(; a shebang; HTTP routes "GET /v2/events"), and the
+# everyday requests that borrow the words (a salary, a snake, a newsletter). Skipped, like
+# round 2, where the lexicon already has the pattern.
+_ROUND3_FOCUS: dict[float, dict[str, str]] = {
+    2.0: {
+        "en": "failed prop type|proptypes|gorutina|gorutinas|goroutines",
+        "es": "gorutina|gorutinas",
+        "pt": "goroutines|gorrotina",
+    },
+    1.5: {
+        "en": "js$|typescript|makefile|for i in|elif$",
+        "ru": "js$|скриптик",
+    },
+    1.0: {
+        "en": "dict$|dicts$|props$|exif",
+    },
+    0.5: {
+        "en": "folder$|folders$|directory$|directories$|dedupe|deduplicate|undefined$",
+    },
+    -1.0: {
+        "en": "salary|salaries|anecdote|linkedin post|cover letter|newsletter|press release|write an essay|an essay on|an essay about|in hr terms",
+        "zh": "薪资|工资|薪水|求职信",
+        "ru": "зарплат|сопроводительное письмо",
+        "es": "salario|sueldo|carta de presentación",
+        "pt": "salário|carta de apresentação",
+        "fr": "salaire|lettre de motivation",
+        "de": "gehalt|anschreiben",
+        "ja": "年収|給料",
+        "ko": "연봉|월급",
+    },
+    -1.5: {
+        "zh": "蛇",
+        "ja": "ヘビ|蛇",
+        "ko": "뱀",
+        "ru": "змея|змей|змею",
+        "es": "serpiente",
+        "fr": "serpent",
+    },
+}
+for _weight, _per_lang in _ROUND3_FOCUS.items():
+    _bucket = FOCUS.setdefault(_weight, {})
+    for _lang, _words in _per_lang.items():
+        _new = [p for p in _words.split("|") if p.removeprefix("~").removesuffix("$") not in _HAVE]
+        _HAVE.update(p.removesuffix("$") for p in _new)
+        if _new:
+            _add = "|".join(_new)
+            _bucket[_lang] = f"{_bucket[_lang]}|{_add}" if _lang in _bucket else _add
+SHAPES[2.0] += ("#!/", "printf(", "malloc(", "strlen(", "throw new")
+SHAPES[1.5] += ("print(", "range(", "len(", "i++", "catch (")
+SHAPES[1.0] = (
+    "</",
+    "+= 1",
+    "else:",
+    "for (",
+    "while (",
+    "if (",
+    "$(",
+    "${",
+    "/v1/",
+    "/v2/",
+    "/api/",
+    "get /",
+    "post /",
+    "put /",
+    "delete /",
+    "[i]",
+)
+
+# --------------------------------------------------------------------------- obfuscation
+# A demand disguised so that no pattern reads it: spaced capitals ("S H O W   Y O U R
+# W O R K"), leetspeak ("r3450n1ng"), Latin words salted with Cyrillic or Greek lookalikes
+# ("ехplаin"), or base64 with "decode and follow". NBSP, zero-width characters and
+# full-width letters need nothing here: signals.fold already reads through them. These
+# markers ride in the one automaton pass every text gets (no extra scan of honest text);
+# only a text that carries one is read a second time, through ``deobfuscate``.
+_SPACED_KEYS = (
+    "reason",
+    "thought",
+    "think",
+    "step",
+    "show",
+    "explain",
+    "deriv",
+    "deduct",
+    "intermediate",
+    "working",
+    "analys",
+    "logic",
+    "chain",
+    "process",
+    "justify",
+    "every",
+    "your",
+    "full",
+    "complete",
+)
+_LEET = (
+    str.maketrans("aeios", "43105"),
+    str.maketrans("aeiost", "431057"),
+    str.maketrans("aeio", "4310"),
+)
+_LEET_KEYS = (
+    "reasoning",
+    "reason",
+    "thought",
+    "think",
+    "thinking",
+    "steps",
+    "step",
+    "show",
+    "explain",
+    "derivation",
+    "working",
+    "analysis",
+    "process",
+    "logic",
+    "commentary",
+    "deduction",
+    "intermediate",
+    "every",
+    "your",
+    "chain",
+    "full",
+    "complete",
+)
+# Cyrillic and Greek letters that look Latin (after casefolding)
+_LOOKALIKE = {
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "һ": "h",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ӏ": "l",
+    "α": "a",
+    "ε": "e",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+}
+OBFUSCATED = {
+    "en": "|".join(
+        [" ".join(k) for k in _SPACED_KEYS]
+        + sorted({k.translate(t) for k in _LEET_KEYS for t in _LEET} - set(_LEET_KEYS))
+        + [f"~{a}{b}" for a in _LOOKALIKE for b in "abcdefghijklmnopqrstuvwxyz"]
+        + [f"~{b}{a}" for a in _LOOKALIKE for b in "abcdefghijklmnopqrstuvwxyz"]
+        + ["base64", "base 64", "b64"]
+    ),
+}
+_UNLEET = str.maketrans("431057@$", "aeiostas")
+_UNLOOK = str.maketrans(_LOOKALIKE)
+_SPACED_RUN = re.compile(r"(?<!\S)(?:\S ){2,}\S(?!\S)")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "")
+
+
+def deobfuscate(text: str) -> str:
+    """The text as its writer meant it to be read: base64 runs decoded (and kept), Cyrillic
+    and Greek lookalikes and leet digits made Latin letters, letters spaced one apart
+    joined. Only for a second reading of a text that carries a marker: it would garble
+    Russian words and numbers, so the first reading stands beside it."""
+    decoded = []
+    for m in _BASE64.finditer(text):
+        token = m.group()
+        try:
+            plain = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if plain.isprintable():
+            decoded.append(plain)
+    if decoded:
+        text = text + "\n" + "\n".join(decoded)
+    text = text.casefold().translate(_UNLOOK).translate(_UNLEET)
+    return _SPACED_RUN.sub(_join_spaced, text)
