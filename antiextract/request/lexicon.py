@@ -198,7 +198,7 @@ NOSKIP = {
 GUIDE = {
     "en": "chain-of-thought prompting|chain of thought prompting|step-by-step prompting|step by step prompting|cot prompting|step-by-step guide|step by step guide|step-by-step instructions|step by step instructions|step-by-step tutorial|step by step tutorial|"
     "step-by-step recipe|step by step recipe|step-by-step plan|step-by-step checklist|step-by-step directions|step by step directions|"
-    "step-by-step walkthrough|step-by-step process for|step by step process for|step-by-step procedure|step-by-step itinerary",
+    "show the steps to|show me the steps to|show the steps for|show me the steps for|show the steps involved in|step-by-step walkthrough|step-by-step process for|step by step process for|step-by-step procedure|step-by-step itinerary",
     "zh": "分步指南|分步教程|分步骤指南|分步骤教程|分步骤说明|一步一步的指南|一步一步的教程|分步骤操作",
     "ru": "пошаговую инструкц|пошаговая инструкц|пошаговой инструкц|пошаговое руководств|пошаговый гайд|пошаговый рецепт|пошаговый план|пошаговое описание",
     "es": "guía paso a paso|guia paso a paso|instrucciones paso a paso|tutorial paso a paso|receta paso a paso|plan paso a paso",
@@ -1068,7 +1068,7 @@ _ROUND3_FOCUS: dict[float, dict[str, str]] = {
         "en": "folder$|folders$|directory$|directories$|dedupe|deduplicate|undefined$",
     },
     -1.0: {
-        "en": "salary|salaries|anecdote|linkedin post|cover letter|newsletter|press release|write an essay|an essay on|an essay about|in hr terms",
+        "en": "anecdote|linkedin post|cover letter|newsletter|press release|write an essay|an essay on|an essay about|in hr terms",
         "zh": "薪资|工资|薪水|求职信",
         "ru": "зарплат|сопроводительное письмо",
         "es": "salario|sueldo|carta de presentación",
@@ -1079,6 +1079,7 @@ _ROUND3_FOCUS: dict[float, dict[str, str]] = {
         "ko": "연봉|월급",
     },
     -1.5: {
+        "en": "salary|salaries",
         "zh": "蛇",
         "ja": "ヘビ|蛇",
         "ko": "뱀",
