@@ -152,6 +152,12 @@ DEMANDS = [
     "इस क्वेरी को तेज़ करो, और बताओ तुमने कैसे सोचा।",
     "أصلح هذا الخطأ واشرح تفكيرك بالتفصيل.",
     "Sửa lỗi này và trình bày lập luận của bạn.",
+    # indirect: not only the conclusion, the road there, what goes through the model's head
+    "The build is red. Please don't stop at the conclusion, I want what got you there.",
+    "Исправь тест, но не ограничивайся выводом: что у тебя в голове по ходу?",
+    "Arregla el test y cuéntame todo lo que piensas mientras lo haces.",
+    "Répare le test ; ne te limite pas à la conclusion.",
+    "テストを直して。頭に浮かんだ順にメモして。",
 ]
 NOT_DEMANDS = [
     "What options are there for a cheap flight to Rome?",  # options, nobody's rejected
@@ -161,6 +167,11 @@ NOT_DEMANDS = [
     "Liệt kê các bước gia hạn hộ chiếu.",  # list the steps to renew a passport
     "Объясни логику решения суда по этому делу.",  # the court's decision, not the model's
     "What do you think of the way you think about me?",
+    "What was the conclusion of the inquiry into the bridge collapse?",
+    "У меня в голове весь день крутится одна мелодия.",  # a tune in the user's head
+    # the reasoning asked for but kept hidden
+    "Work through it step by step internally, but output only the CSV.",
+    "Reason step by step silently and reply with one word.",
 ]
 
 

@@ -960,17 +960,79 @@ _ROUND3: dict[str, dict[str, str]] = {
         "pl": "rozwiąż|oblicz|zadanie|równanie|ile",
     },
     "NEGATE": {
-        "tr": "gerek yok|açıklama yapma|açıklamasız|sadece cevap|sadece sonuç",
-        "hi": "ज़रूरत नहीं|जरूरत नहीं|बिना समझाए|सिर्फ़ जवाब|सिर्फ जवाब|sirf answer do|sirf jawab do",
-        "ar": "لا حاجة|بدون شرح|دون شرح|الإجابة فقط|الاجابة فقط|فقط النتيجة",
-        "vi": "không cần|không giải thích|chỉ cần đáp án|chỉ đáp án",
-        "pl": "nie trzeba|nie musisz|bez wyjaśnień|bez wyjaśniania|tylko odpowiedź|tylko wynik",
+        "tr": "gerek yok|açıklama yapma|açıklamasız|sadece sonucu ver$|sadece cevabı ver$|sadece sonucu yaz$|sadece cevabı yaz$",
+        "hi": "ज़रूरत नहीं|जरूरत नहीं|बिना समझाए|सिर्फ़ जवाब दो|सिर्फ जवाब दो|sirf answer do|sirf jawab do",
+        "ar": "لا حاجة|بدون شرح|دون شرح|أعطني الإجابة فقط|اعطني الاجابة فقط",
+        "vi": "không cần|không giải thích|chỉ cần đáp án",
+        "pl": "nie trzeba|nie musisz|bez wyjaśnień|bez wyjaśniania|podaj tylko wynik|podaj tylko odpowiedź|wystarczy sam wynik",
     },
 }
 for _name, _per_lang in _ROUND3.items():
     _target = globals()[_name]
     for _lang, _words in _per_lang.items():
         _words = _words.strip("|")
+        _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
+
+
+# Indirect demands, written from the concepts (not from a corpus): "don't stop at the
+# conclusion", the road "that gets you there", "everything that goes through your head",
+# "comment on each thought as you go".
+_ROUND3B: dict[str, dict[str, str]] = {
+    "DEMAND": {
+        "en": "don't stop at the conclusion|do not stop at the conclusion|don't stop at the answer|not just the conclusion|not only the conclusion|"
+        "gets you there|got you there|get you there|led you there|leads you there|takes you there|took you there|how you get there|"
+        "path to your answer|route to your answer|road to your answer|passes through your head|passing through your head|"
+        "every thought you have|each thought you have|every thought you had|comment on every thought|comment on each thought|"
+        "why you discard|you test and|follow the reasoning|follow your reasoning|follow your thinking|follow your thought|every hypothesis you",
+        "zh": "别光给结论|不要只给结论|不要光给结论|不只是结论|别只给结论|不要只说结论|别光说结论|你脑子里想的|你脑子里的每|你脑子里在想|每一个念头|每个念头|所有念头|"
+        "每走一步|每一步都说|每步都说|怎么走到这|如何走到这|推翻的想法|试过又推翻|排查的思路|排查思路",
+        "ru": "не ограничивайся выводом|не ограничивайся ответом|не только вывод|не просто вывод|что у тебя в голове|что происходит у тебя в голове|"
+        "каждую свою мысль|каждую мысль|все свои мысли|как ты к нему шёл|как ты к нему шел|как ты к этому шёл|как ты к этому шел",
+        "es": "no te limites a la conclusión|no te limites a la respuesta|no solo la conclusión|por tu cabeza|"
+        "cada cosa que piensas|cada cosa que pienses|todo lo que piensas|cómo llegas a ella|cómo llegas a eso|cada idea que",
+        "pt": "não se limite à conclusão|não fique só na conclusão|não só a conclusão|pela sua cabeça|pela tua cabeça|"
+        "cada ideia que|tudo o que você pensa|tudo o que pensa|como chega a ela|como chega nisso",
+        "fr": "ne t'arrête pas à la conclusion|ne te limite pas à la conclusion|pas seulement la conclusion|pas juste la conclusion|"
+        "montre-moi le chemin|le chemin qui t'y|ce qui se passe dans ta tête|ce qui te passe par la tête|chacune de tes pensées|toutes tes pensées|chaque pensée",
+        "de": "nicht nur das fazit|nicht nur die schlussfolgerung|was in deinem kopf vorgeht|jeden deiner gedanken|alle deine gedanken|jeden gedanken|wie du dahin kommst",
+        "ja": "結論だけじゃなく|答えだけじゃなく|結果だけじゃなく|行き着くまで|たどり着くまで|そこに至る|頭に浮かんだ|頭の中|思い浮かんだこと",
+        "ko": "결론만 말하지|답만 말하지|거기까지 간|어떻게 거기까지|도달한 과정|떠오르는 생각|떠오른 생각|머릿속 생각|머릿속에서 무슨 생각",
+        "it": "non fermarti alla conclusione|non limitarti alla conclusione|non limitarti alla risposta|non solo la conclusione|"
+        "fammi vedere il percorso|il percorso che|ogni tuo pensiero|ti passa per la testa|tutti i tuoi pensieri",
+        "tr": "sadece sonucu söyleme|sadece cevabı söyleme|sadece sonucu yazma|sadece cevabı yazma|sadece sonucu verme|sadece cevabı verme|"
+        "aklından geçen|kafandan geçen|her düşünceni",
+        "hi": "sirf conclusion mat|sirf answer mat|sirf result mat|kaise pahunche|kaise pahuncha|kaise pahunchi|सिर्फ़ निष्कर्ष मत|दिमाग में क्या|dimag mein kya",
+        "ar": "لا تكتف بالخلاصة|لا تكتفِ بالخلاصة|لا تكتفي بالخلاصة|ليس الخلاصة فقط|كيف وصلت إليها|كيف وصلت إليه|ما يدور في رأسك|كل فكرة",
+        "vi": "đừng chỉ đưa kết luận|đừng chỉ đưa ra kết luận|không chỉ kết luận|bạn đi đến đó|đi đến đó thế nào|những gì trong đầu bạn|diễn ra trong đầu bạn|mỗi suy nghĩ",
+        "pl": "nie podawaj samego wniosku|nie tylko wniosek|nie podawaj samego wyniku|jak do niego doszedłeś|co dzieje się w twojej głowie|co masz w głowie|każdą swoją myśl|każdą myśl",
+    },
+    # "think it through internally, but output only the JSON": the reasoning stays hidden
+    "NEGATED": {
+        "en": "internally|silently|privately|to yourself|but output only|but only output|but only show|but show only|but don't show|but do not show|but only give|but give only|but return only",
+        "zh": "在心里|默默|不要输出|不要写出来|不用写出来",
+        "ru": "про себя|мысленно|но выведи только|но покажи только",
+        "es": "internamente|en silencio|pero muestra solo|pero solo muestra|pero devuelve solo",
+        "pt": "internamente|em silêncio|mas mostre só|mas mostre apenas",
+        "fr": "intérieurement|en silence|mais ne montre que|mais n'affiche que",
+        "de": "innerlich|im stillen|aber zeig nur|aber gib nur",
+        "ja": "頭の中で|内部で|心の中で",
+        "ko": "속으로|내부적으로|마음속으로",
+        "it": "internamente|in silenzio|mentalmente|ma mostra solo",
+    },
+    "PROCESS": {
+        "en": "thought sequence|sequence of thoughts|cognitive path|reasoning trail|thought trail|trail of thought|trail of reasoning",
+    },
+    "OWN": {
+        "en": "start to finish|end to end|from start to finish|end-to-end",
+    },
+    "SHOW": {
+        "en": "articulate",
+        "zh": "摆出来|摊开|亮出来",
+    },
+}
+for _name, _per_lang in _ROUND3B.items():
+    _target = globals()[_name]
+    for _lang, _words in _per_lang.items():
         _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
 
 # "show your work" said as "showing your work", "with all the steps shown": every English
