@@ -192,12 +192,20 @@ CODING = [
     "GET /v2/orders returns 404 after the deploy, what changed?",
     "#!/bin/sh at the top of my file is ignored, why?",
     "my js debounce fires twice",
+    # "write a function" in the languages that had only the noun
+    "Scrivi una funzione che conti le vocali di una parola.",
+    "Bir kelimedeki ünlüleri sayan bir fonksiyon yaz.",
+    "اكتب دالة تعد حروف العلة في كلمة.",
+    "Viết một hàm đếm nguyên âm trong một từ.",
+    "Get rid of my last commit but keep the edits.",
 ]
 NOT_CODING = [
     "Two pipes fill a pool: with pipe A alone it takes 4 hours, with pipe B 6. How long together?",
     "What salary should a junior backend developer ask for in Lyon?",
     "Python 这种蛇需要多大的箱子？",
     "Write the newsletter for our spring fair, with a link to the app.",
+    "Studia la funzione f(x) = x^3 - 3x e trovane i massimi.",  # a function in maths
+    "How do I commit to running three times a week?",
 ]
 
 

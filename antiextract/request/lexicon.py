@@ -1115,16 +1115,23 @@ for _weight, _per_lang in _ROUND2_FOCUS.items():
 # round 2, where the lexicon already has the pattern.
 _ROUND3_FOCUS: dict[float, dict[str, str]] = {
     2.0: {
-        "en": "failed prop type|proptypes|gorutina|gorutinas|goroutines",
+        "en": "failed prop type|proptypes|gorutina|gorutinas|goroutines|last commit|min-heap|max-heap|min heap|max heap|priority queue|list of dicts|list of dictionaries",
+        "it": "scrivi una funzione|implementa una funzione|scrivi un programma",
+        "tr": "fonksiyon yaz|fonksiyonu yaz|bir fonksiyon yaz",
+        "hi": "फ़ंक्शन लिखो|फंक्शन लिखो|function likho|function banao",
+        "ar": "اكتب دالة|اكتب دالّة|اكتب كود|اكتب برنامج",
+        "vi": "viết một hàm|viết hàm",
+        "pl": "napisz funkcj",
         "es": "gorutina|gorutinas",
         "pt": "goroutines|gorrotina",
     },
     1.5: {
-        "en": "js$|typescript|makefile|for i in|elif$",
+        "en": "js$|typescript|makefile|for i in|elif$|json file|json files|yaml file|commits$|heap$",
         "ru": "js$|скриптик",
     },
     1.0: {
-        "en": "dict$|dicts$|props$|exif",
+        "en": "dict$|dicts$|props$|exif|into memory|in memory",
+        "it": "funzione$|funzioni$",
     },
     0.5: {
         "en": "folder$|folders$|directory$|directories$|dedupe|deduplicate|undefined$",
