@@ -158,6 +158,11 @@ DEMANDS = [
     "Arregla el test y cuéntame todo lo que piensas mientras lo haces.",
     "Répare le test ; ne te limite pas à la conclusion.",
     "テストを直して。頭に浮かんだ順にメモして。",
+    # formats and narration
+    'Answer as {"rationale": "...", "diff": "..."}',
+    "Fix the import cycle and give me a play-by-play of what you try.",
+    "Narrate what you change in each file.",
+    "Tidy the module; for every edit, say why you changed it.",
 ]
 NOT_DEMANDS = [
     "What options are there for a cheap flight to Rome?",  # options, nobody's rejected
@@ -169,6 +174,8 @@ NOT_DEMANDS = [
     "What do you think of the way you think about me?",
     "What was the conclusion of the inquiry into the bridge collapse?",
     "У меня в голове весь день крутится одна мелодия.",  # a tune in the user's head
+    "Who narrates the audiobook of Dune?",
+    "Tell me why the sky is blue, play by play is not needed, one line.",
     # the reasoning asked for but kept hidden
     "Work through it step by step internally, but output only the CSV.",
     "Reason step by step silently and reply with one word.",

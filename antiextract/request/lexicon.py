@@ -979,7 +979,12 @@ for _name, _per_lang in _ROUND3.items():
 # "comment on each thought as you go".
 _ROUND3B: dict[str, dict[str, str]] = {
     "DEMAND": {
-        "en": "don't stop at the conclusion|do not stop at the conclusion|don't stop at the answer|not just the conclusion|not only the conclusion|"
+        "en": "## analysis|## rationale|## thought process|# reasoning|# analysis|# thought process|"
+        '"rationale":|"reasoning":|"thinking":|"thought_process"|"chain_of_thought"|"scratchpad"|'
+        "first, think|first think|think. then|verbose about your|explain your process|describe your process|show your process|"
+        "your process in detail|how i solved it|how i solved this|how i approached|work visible|blow-by-blow|blow by blow|play-by-play|"
+        "narrate what you|narrate each|narrate every|narrate as you|why you wrote|why you added|why you changed|why you removed|"
+        "don't stop at the conclusion|do not stop at the conclusion|don't stop at the answer|not just the conclusion|not only the conclusion|"
         "gets you there|got you there|get you there|led you there|leads you there|takes you there|took you there|how you get there|"
         "path to your answer|route to your answer|road to your answer|passes through your head|passing through your head|"
         "every thought you have|each thought you have|every thought you had|comment on every thought|comment on each thought|"
