@@ -205,6 +205,8 @@ CODING = [
     "اكتب دالة تعد حروف العلة في كلمة.",
     "Viết một hàm đếm nguyên âm trong một từ.",
     "Get rid of my last commit but keep the edits.",
+    "SQL to find the third highest salary per department",  # salary as a column
+    "send a bearer token with curl",
 ]
 NOT_CODING = [
     "Two pipes fill a pool: with pipe A alone it takes 4 hours, with pipe B 6. How long together?",

@@ -1120,7 +1120,7 @@ for _weight, _per_lang in _ROUND2_FOCUS.items():
 # round 2, where the lexicon already has the pattern.
 _ROUND3_FOCUS: dict[float, dict[str, str]] = {
     2.0: {
-        "en": "failed prop type|proptypes|gorutina|gorutinas|goroutines|last commit|min-heap|max-heap|min heap|max heap|priority queue|list of dicts|list of dictionaries",
+        "en": "failed prop type|proptypes|gorutina|gorutinas|goroutines|last commit|curl$|coding interview|coding problem|coding challenge|coding question|interview problem|ultimo commit|letzten commit|dernier commit|min-heap|max-heap|min heap|max heap|priority queue|list of dicts|list of dictionaries",
         "it": "scrivi una funzione|implementa una funzione|scrivi un programma",
         "tr": "fonksiyon yaz|fonksiyonu yaz|bir fonksiyon yaz",
         "hi": "फ़ंक्शन लिखो|फंक्शन लिखो|function likho|function banao",
@@ -1131,7 +1131,7 @@ _ROUND3_FOCUS: dict[float, dict[str, str]] = {
         "pt": "goroutines|gorrotina",
     },
     1.5: {
-        "en": "js$|typescript|makefile|for i in|elif$|json file|json files|yaml file|commits$|heap$",
+        "en": "js$|typescript|makefile|for i in|elif$|json file|json files|yaml file|commits$|heap$|bearer token",
         "ru": "js$|скриптик",
     },
     1.0: {
@@ -1153,7 +1153,7 @@ _ROUND3_FOCUS: dict[float, dict[str, str]] = {
         "ko": "연봉|월급",
     },
     -1.5: {
-        "en": "salary|salaries",
+        "en": "salary range|what salary|salary expectation|salary negotiation|negotiate my salary|negotiate a salary|average salary|salary for a|salary of a",
         "zh": "蛇",
         "ja": "ヘビ|蛇",
         "ko": "뱀",
