@@ -176,6 +176,11 @@ NOT_DEMANDS = [
     "У меня в голове весь день крутится одна мелодия.",  # a tune in the user's head
     "Who narrates the audiobook of Dune?",
     "Tell me why the sky is blue, play by play is not needed, one line.",
+    # everyday questions that share words with the indirect demands
+    "What gets you there faster from the airport, the train or the bus?",
+    "Give me a play-by-play of last night's match.",
+    "Hai considerato di visitare Firenze in primavera?",
+    "Ты рассматривал переезд в Казань?",
     # the reasoning asked for but kept hidden
     "Work through it step by step internally, but output only the CSV.",
     "Reason step by step silently and reply with one word.",

@@ -828,13 +828,13 @@ _ROUND3: dict[str, dict[str, str]] = {
         "不要直接回答|别直接给|别直接回答|先别给答案|先不要给答案|不要马上给|一步一步想|一步步想|把思考过程|思考过程写|展示思考|写出思考|写出推理|列出推理|"
         "展示推理|展示你的推理|解释你的推理|说明你的推理|每一步的依据|每一步的理由|每步的理由|每一步为什么|你的思考|把过程写|过程写出来|"
         "写出过程|写出解题|给出详细步骤|要有过程|要过程|带过程|附上过程|附上推理|附上思路",
-        "ru": "ты рассматривал|ты рассматривала|вы рассматривали|почему отбросил|почему отбросила|почему отбросили|что отбросил|какие варианты ты|"
+        "ru": "почему отбросил|почему отбросила|почему отбросили|что отбросил|какие варианты ты|"
         "от чего ты отказался|почему отказался|ты отказался|ты отбросил|ты отверг|логику рассужд|логику своих|логику твоих|ход своих рассужд|"
         "не давай ответ сразу|не отвечай сразу|не говори сразу|не пиши сразу ответ|сначала объясни|сначала рассуждение|сначала ход|"
         "объясни своё решение|объясни свое решение|объясни свой ход|объясни свою логику|покажи свою логику|покажи логику|"
         "распиши решение|распиши ход|с ходом решения|с объяснением каждого|как ты это сделал|как ты это решил|как ты думал",
         "es": "no me des directamente|no des directamente|directamente la respuesta|alternativas que consideraste|que consideraste|qué alternativas|"
-        "por qué descartaste|las descartaste|los descartaste|descartaste y por|cómo razonaste|cómo pensaste|tu forma de pensar|tu lógica|"
+        "por qué descartaste|las descartaste|los descartaste|descartaste y por|cómo razonaste|cómo pensaste|tu forma de pensar|"
         "la lógica que usaste|todo el desarrollo|desarrollo completo|mostrando el desarrollo|mostrando todo|"
         "mostrando el procedimiento|mostrando tu razonamiento|explica tu razonamiento|explícame tu razonamiento|"
         "comparte tu razonamiento",
@@ -858,14 +858,14 @@ _ROUND3: dict[str, dict[str, str]] = {
         "ko": "버린 대안|버린 방안|고려한 대안|고려했던 대안|배제한 대안|배제한 이유|포기한 대안|포기한 이유|제외한 대안|채택하지 않은|왜 그 방법을|"
         "바로 답하지|바로 정답|답부터 말하지|생각한 과정|생각 과정|어떻게 생각했|사고 과정을|풀이를 보여|과정도 써|과정도 보여|"
         "추론을 보여|추론도|네 추론|당신의 추론|너의 추론|왜 그렇게 했",
-        "it": "hai scartato|alternative scartate|hai considerato|hai valutato|hai escluso|perché le hai scartate|perché hai scelto|come hai ragionato|"
+        "it": "alternative scartate|perché le hai scartate|perché hai scelto|come hai ragionato|"
         "come ragioni|il tuo ragionamento|tutto il ragionamento|"
         "mostrando il procedimento|mostra il procedimento|procedimento completo|tutto il procedimento|svolgimento|"
         "non darmi direttamente|non dare direttamente|direttamente la risposta|pensa ad alta voce|ragiona ad alta voce|ragiona passo|ragiona prima|"
         "pensa prima di rispondere|prima ragiona|il tuo processo di pensiero|come sei giunto|come sei giunta|come hai ottenuto|come hai trovato|"
         "come hai risolto|prima l'analisi|analisi completa, poi|spiega il tuo|spiegami il tuo|la logica che hai|che hai usato|che hai seguito",
         "tr": "düşünce sürecini göster|akıl yürütmeni göster|akıl yürütmeni açıkla|nasıl düşündüğünü|nasıl çözdüğünü|neden bu yolu seçtiğini|"
-        "hangi alternatifleri|reddettiğin|neden reddettiğini|elediğin|çözüm adımlarını|"
+        "hangi alternatifleri|çözüm adımlarını|"
         "işlemleri göster|sadece cevabı değil|sadece sonucu değil|doğrudan cevabı verme|direkt cevabı verme|hemen cevap verme|önce düşün|"
         "önce akıl yürüt|mantığını açıkla|mantığını göster|düşüncelerini sesli|ara adımları",
         "hi": "अपना तर्क|अपनी सोच|कैसे सोचा|आपने कैसे|तुमने कैसे|क्यों चुना|कौन से विकल्प|विकल्प छोड़े|"
@@ -981,20 +981,20 @@ _ROUND3B: dict[str, dict[str, str]] = {
     "DEMAND": {
         "en": "## analysis|## rationale|## thought process|# reasoning|# analysis|# thought process|"
         '"rationale":|"reasoning":|"thinking":|"thought_process"|"chain_of_thought"|"scratchpad"|'
-        "first, think|first think|think. then|verbose about your|explain your process|describe your process|show your process|"
-        "your process in detail|how i solved it|how i solved this|how i approached|work visible|blow-by-blow|blow by blow|play-by-play|"
-        "narrate what you|narrate each|narrate every|narrate as you|why you wrote|why you added|why you changed|why you removed|"
+        "first, think|first think|think. then|verbose about your|explain your process|show your process|"
+        "your process in detail|how i solved it|how i solved this|how i approached|work visible|"
+        "narrate what you|narrate each|narrate every|narrate as you|why you added|why you changed|why you removed|"
         "don't stop at the conclusion|do not stop at the conclusion|don't stop at the answer|not just the conclusion|not only the conclusion|"
-        "gets you there|got you there|get you there|led you there|leads you there|takes you there|took you there|how you get there|"
+        ""
         "path to your answer|route to your answer|road to your answer|passes through your head|passing through your head|"
         "every thought you have|each thought you have|every thought you had|comment on every thought|comment on each thought|"
-        "why you discard|you test and|follow the reasoning|follow your reasoning|follow your thinking|follow your thought|every hypothesis you",
+        "why you discard|you test and|follow your reasoning|follow your thinking|follow your thought|every hypothesis you",
         "zh": "别光给结论|不要只给结论|不要光给结论|不只是结论|别只给结论|不要只说结论|别光说结论|你脑子里想的|你脑子里的每|你脑子里在想|每一个念头|每个念头|所有念头|"
         "每走一步|每一步都说|每步都说|怎么走到这|如何走到这|推翻的想法|试过又推翻|排查的思路|排查思路",
-        "ru": "не ограничивайся выводом|не ограничивайся ответом|не только вывод|не просто вывод|что у тебя в голове|что происходит у тебя в голове|"
+        "ru": "не ограничивайся выводом|не ограничивайся ответом|не только вывод|не просто вывод|что происходит у тебя в голове|"
         "каждую свою мысль|каждую мысль|все свои мысли|как ты к нему шёл|как ты к нему шел|как ты к этому шёл|как ты к этому шел",
         "es": "no te limites a la conclusión|no te limites a la respuesta|no solo la conclusión|por tu cabeza|"
-        "cada cosa que piensas|cada cosa que pienses|todo lo que piensas|cómo llegas a ella|cómo llegas a eso|cada idea que",
+        "cada cosa que piensas|cada cosa que pienses|todo lo que piensas|cómo llegas a ella|cómo llegas a eso",
         "pt": "não se limite à conclusão|não fique só na conclusão|não só a conclusão|pela sua cabeça|pela tua cabeça|"
         "cada ideia que|tudo o que você pensa|tudo o que pensa|como chega a ela|como chega nisso",
         "fr": "ne t'arrête pas à la conclusion|ne te limite pas à la conclusion|pas seulement la conclusion|pas juste la conclusion|"
@@ -1007,8 +1007,8 @@ _ROUND3B: dict[str, dict[str, str]] = {
         "tr": "sadece sonucu söyleme|sadece cevabı söyleme|sadece sonucu yazma|sadece cevabı yazma|sadece sonucu verme|sadece cevabı verme|"
         "aklından geçen|kafandan geçen|her düşünceni",
         "hi": "sirf conclusion mat|sirf answer mat|sirf result mat|kaise pahunche|kaise pahuncha|kaise pahunchi|सिर्फ़ निष्कर्ष मत|दिमाग में क्या|dimag mein kya",
-        "ar": "لا تكتف بالخلاصة|لا تكتفِ بالخلاصة|لا تكتفي بالخلاصة|ليس الخلاصة فقط|كيف وصلت إليها|كيف وصلت إليه|ما يدور في رأسك|كل فكرة",
-        "vi": "đừng chỉ đưa kết luận|đừng chỉ đưa ra kết luận|không chỉ kết luận|bạn đi đến đó|đi đến đó thế nào|những gì trong đầu bạn|diễn ra trong đầu bạn|mỗi suy nghĩ",
+        "ar": "لا تكتف بالخلاصة|لا تكتفِ بالخلاصة|لا تكتفي بالخلاصة|ليس الخلاصة فقط|ما يدور في رأسك|كل فكرة",
+        "vi": "đừng chỉ đưa kết luận|đừng chỉ đưa ra kết luận|không chỉ kết luận|những gì trong đầu bạn|diễn ra trong đầu bạn|mỗi suy nghĩ",
         "pl": "nie podawaj samego wniosku|nie tylko wniosek|nie podawaj samego wyniku|jak do niego doszedłeś|co dzieje się w twojej głowie|co masz w głowie|każdą swoją myśl|każdą myśl",
     },
     # "think it through internally, but output only the JSON": the reasoning stays hidden
@@ -1039,6 +1039,21 @@ for _name, _per_lang in _ROUND3B.items():
     _target = globals()[_name]
     for _lang, _words in _per_lang.items():
         _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
+
+# Narrower forms of round-3 wording that also read everyday questions ("what gets you
+# there faster, the train?", "hai considerato Firenze?", "ты рассматривал переезд?").
+_ROUND3C = {
+    "en": "thinking that got you there|reasoning that got you there|logic that got you there|steps that got you there|"
+    "steps that get you there|reasoning that gets you there|what got you to that|what led you to that|what led you to this|"
+    "why you wrote it|why you wrote each|why you wrote every|play-by-play of your|play-by-play of what you|play by play of your|"
+    "play by play of what you|blow-by-blow account of how you|blow-by-blow account of your|blow by blow of how you",
+    "it": "alternative hai scartato|opzioni hai scartato|strade hai scartato|soluzioni hai scartato|approcci hai scartato|idee hai scartato|hai scartato e perché|alternative hai considerato|hai considerato e scartato|hai valutato e scartato",
+    "ru": "варианты ты рассматривал|варианты вы рассматривали|ты рассматривал и почему",
+    "tr": "reddettiğin alternatif|reddettiğin seçenek|elediğin seçenek|elediğin alternatif",
+    "vi": "đi đến kết luận đó|đi đến đáp án",
+}
+for _lang, _words in _ROUND3C.items():
+    DEMAND[_lang] += "|" + _words
 
 # "show your work" said as "showing your work", "with all the steps shown": every English
 # "show ..." demand in its -ing form too.
