@@ -33,6 +33,7 @@ theirs; two points make a coding or agentic request.
 from __future__ import annotations
 
 import base64
+import codecs
 import re
 
 # --------------------------------------------------------------------------- ELICIT
@@ -1043,7 +1044,9 @@ for _name, _per_lang in _ROUND3B.items():
 # Narrower forms of round-3 wording that also read everyday questions ("what gets you
 # there faster, the train?", "hai considerato Firenze?", "ты рассматривал переезд?").
 _ROUND3C = {
-    "en": "thinking that got you there|reasoning that got you there|logic that got you there|steps that got you there|"
+    "en": "~stepbystep|~showyourwork|~showyourreasoning|~explainyourreasoning|~chainofthought|~thinkstepbystep|~yourreasoning|"
+    "~yourthoughtprocess|~fullreasoning|~completereasoning|~everyintermediate|~intermediatesteps|~thinkoutloud|~thinkaloud|"
+    "~showallsteps|~showeverystep|~showyourworking|~yourfullreasoning|~reasoningstep|thinking that got you there|reasoning that got you there|logic that got you there|steps that got you there|"
     "steps that get you there|reasoning that gets you there|what got you to that|what led you to that|what led you to this|"
     "why you wrote it|why you wrote each|why you wrote every|play-by-play of your|play-by-play of what you|play by play of your|"
     "play by play of what you|blow-by-blow account of how you|blow-by-blow account of your|blow by blow of how you",
@@ -1296,17 +1299,18 @@ OBFUSCATED = {
         + sorted({k.translate(t) for k in _LEET_KEYS for t in _LEET} - set(_LEET_KEYS))
         + [f"~{a}{b}" for a in _LOOKALIKE for b in "abcdefghijklmnopqrstuvwxyz"]
         + [f"~{b}{a}" for a in _LOOKALIKE for b in "abcdefghijklmnopqrstuvwxyz"]
-        + ["base64", "base 64", "b64"]
+        + ["base64", "base 64", "b64", "rot13", "rot-13", "rot 13"]
     ),
 }
 _UNLEET = str.maketrans("431057@$", "aeiostas")
 _UNLOOK = str.maketrans(_LOOKALIKE)
-_SPACED_RUN = re.compile(r"(?<!\S)(?:\S ){2,}\S(?!\S)")
+# letters one separator apart: "S H O W", "s-h-o-w", "s.h.o.w", "s_h_o_w"
+_SPACED_RUN = re.compile(r"(?<![^\W_])(?:[^\W_][ .\-_*·]){2,}[^\W_](?![^\W_])")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 
 
 def _join_spaced(match: re.Match[str]) -> str:
-    return match.group().replace(" ", "")
+    return "".join(c for c in match.group() if c.isalnum())
 
 
 def deobfuscate(text: str) -> str:
@@ -1323,6 +1327,8 @@ def deobfuscate(text: str) -> str:
             continue
         if plain.isprintable():
             decoded.append(plain)
+    if "rot" in text.lower():
+        decoded.append(codecs.decode(text, "rot13"))
     if decoded:
         text = text + "\n" + "\n".join(decoded)
     text = text.casefold().translate(_UNLOOK).translate(_UNLEET)
