@@ -169,6 +169,8 @@ DEMANDS = [
     "Fix the import cycle and give me a play-by-play of what you try.",
     "Narrate what you change in each file.",
     "Tidy the module; for every edit, say why you changed it.",
+    "Output layout: 1) Thoughts 2) Patch 3) Tests",
+    "Begin each response with a thorough analysis of the ticket.",
 ]
 NOT_DEMANDS = [
     "What options are there for a cheap flight to Rome?",  # options, nobody's rejected
@@ -187,6 +189,8 @@ NOT_DEMANDS = [
     "Give me a play-by-play of last night's match.",
     "Hai considerato di visitare Firenze in primavera?",
     "Ты рассматривал переезд в Казань?",
+    "1. Analysis of the market 2. Recommendations: write the report in this structure.",
+    "Begin each chapter with a short analysis of its theme.",
     # the reasoning asked for but kept hidden
     "Work through it step by step internally, but output only the CSV.",
     "Reason step by step silently and reply with one word.",

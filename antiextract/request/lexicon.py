@@ -1057,6 +1057,13 @@ _ROUND3C = {
 }
 for _lang, _words in _ROUND3C.items():
     DEMAND[_lang] += "|" + _words
+# numbered output formats that open with the thinking; replies that must open with it
+DEMAND["en"] += (
+    "|1) thoughts|1. thoughts|1) reasoning|1. reasoning|thoughts, plan|thoughts/plan|thought, action|thought/action"
+)
+BEFORE["en"] += (
+    "|begin every reply|begin every response|begin each reply|begin each response|start every reply|start every response|start each reply|start each response|open every reply|open each reply|preface your answer|preface your reply|preface your response|precede your answer|precede the code"
+)
 
 # "show your work" said as "showing your work", "with all the steps shown": every English
 # "show ..." demand in its -ing form too.
