@@ -222,6 +222,12 @@ CODING = [
     "Get rid of my last commit but keep the edits.",
     "SQL to find the third highest salary per department",  # salary as a column
     "send a bearer token with curl",
+    # algorithm problems and running systems, no language named
+    "Return the longest substring that reads the same with no repeating characters.",
+    "Print the k-th smallest value of an unsorted list.",
+    "Which traversal visits a binary tree level order?",
+    "Our checkout endpoint times out under load; where do I start profiling?",
+    "The background job that sends invoices sometimes runs twice.",
 ]
 NOT_CODING = [
     "Two pipes fill a pool: with pipe A alone it takes 4 hours, with pipe B 6. How long together?",
@@ -230,6 +236,8 @@ NOT_CODING = [
     "Write the newsletter for our spring fair, with a link to the app.",
     "Studia la funzione f(x) = x^3 - 3x e trovane i massimi.",  # a function in maths
     "How do I commit to running three times a week?",
+    "Prove that every tournament, as a directed graph, has a Hamiltonian path.",
+    "The farm worker was killed by a falling tree; write a condolence note.",
 ]
 
 

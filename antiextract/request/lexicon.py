@@ -1145,7 +1145,7 @@ for _weight, _per_lang in _ROUND2_FOCUS.items():
 # round 2, where the lexicon already has the pattern.
 _ROUND3_FOCUS: dict[float, dict[str, str]] = {
     2.0: {
-        "en": "failed prop type|proptypes|gorutina|gorutinas|goroutines|last commit|curl$|coding interview|coding problem|coding challenge|coding question|interview problem|ultimo commit|letzten commit|dernier commit|min-heap|max-heap|min heap|max heap|priority queue|list of dicts|list of dictionaries",
+        "en": "failed prop type|proptypes|gorutina|gorutinas|goroutines|last commit|curl$|coding interview|coding problem|coding challenge|coding question|interview problem|ultimo commit|letzten commit|dernier commit|subarray|number of islands|edit distance|levenshtein|load balancer|502 bad gateway|memoize|memoise|memoization|cache the results|min-heap|max-heap|min heap|max heap|priority queue|list of dicts|list of dictionaries",
         "it": "scrivi una funzione|implementa una funzione|scrivi un programma",
         "tr": "fonksiyon yaz|fonksiyonu yaz|bir fonksiyon yaz",
         "hi": "फ़ंक्शन लिखो|फंक्शन लिखो|function likho|function banao|पायथन|जावास्क्रिप्ट",
@@ -1157,15 +1157,20 @@ _ROUND3_FOCUS: dict[float, dict[str, str]] = {
         "pt": "goroutines|gorrotina",
     },
     1.5: {
-        "en": "js$|typescript|makefile|for i in|elif$|json file|json files|yaml file|commits$|heap$|bearer token",
+        "en": "js$|typescript|makefile|for i in|elif$|json file|json files|yaml file|commits$|heap$|bearer token|substring|substrings|"
+        "kth largest|kth smallest|k-th largest|k-th smallest|sorted array|sorted list|level order|inorder|preorder|postorder|traversal|"
+        "detect a cycle|detects a cycle|cycle detection|endpoint$|endpoints$|network call|network calls|network request|nightly job|"
+        "batch job|background job|job queue|queue worker",
         "ru": "js$|скриптик",
     },
     1.0: {
-        "en": "dict$|dicts$|props$|exif|into memory|in memory",
+        "en": "dict$|dicts$|props$|exif|into memory|in memory|unsorted|anagram|anagrams|alphanumeric|repeating characters|"
+        "memory usage|under load|load test|profile it|profiler|profiling|flaky|stops typing|time limit|ttl$|oom$|oomkilled",
         "it": "funzione$|funzioni$",
     },
     0.5: {
-        "en": "folder$|folders$|directory$|directories$|dedupe|deduplicate|undefined$",
+        "en": "folder$|folders$|directory$|directories$|dedupe|deduplicate|undefined$|directed graph|worker$|workers$|killed$|"
+        "imports$|search box|querying|scroll$|rows$|expensive computation|runs twice",
     },
     -1.0: {
         "en": "anecdote|linkedin post|cover letter|newsletter|press release|write an essay|an essay on|an essay about|in hr terms",
