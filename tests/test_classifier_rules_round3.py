@@ -228,6 +228,11 @@ CODING = [
     "Which traversal visits a binary tree level order?",
     "Our checkout endpoint times out under load; where do I start profiling?",
     "The background job that sends invoices sometimes runs twice.",
+    # the same in other languages
+    "给定一个整数数组，返回其中第二大的数。",
+    "Дан массив целых чисел, верни второй по величине элемент.",
+    "Dato un array di interi, restituisci il secondo più grande.",
+    "Der Bestell-Endpunkt wird unter Last langsam.",
 ]
 NOT_CODING = [
     "Two pipes fill a pool: with pipe A alone it takes 4 hours, with pipe B 6. How long together?",

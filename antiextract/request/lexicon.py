@@ -1193,6 +1193,51 @@ _ROUND3_FOCUS: dict[float, dict[str, str]] = {
         "fr": "serpent",
     },
 }
+_ROUND3_FOCUS_INTL: dict[float, dict[str, str]] = {
+    2.0: {
+        "zh": "整数数组|字符串数组|定时任务",
+        "ru": "массив целых|массиве целых|массива целых|фоновая задача|фоновые задачи|фоновую задачу",
+        "es": "arreglo de enteros|array de enteros|lista de enteros",
+        "pt": "array de inteiros|vetor de inteiros|lista de inteiros",
+        "fr": "tableau d'entiers|liste d'entiers",
+        "de": "array von ganzzahlen|liste von ganzzahlen|endpunkt",
+        "ja": "整数の配列|文字列の配列",
+        "ko": "정수 배열|문자열 배열",
+        "it": "array di interi|lista di interi",
+        "tr": "tamsayı dizisi|tamsayı dizisinde|tam sayı dizisi",
+        "pl": "tablicę liczb całkowitych|tablica liczb całkowitych|tablicy liczb całkowitych",
+    },
+    1.0: {
+        "zh": "后台任务|下标|执行两次",
+        "ru": "под нагрузкой|профилир|запускается дважды",
+        "es": "bajo carga",
+        "pt": "sob carga",
+        "fr": "sous charge|profiler",
+        "de": "unter last|profilier",
+        "ja": "高負荷|プロファイル",
+        "ko": "프로파일링|부하가",
+        "it": "sotto carico|profilare",
+        "tr": "yük altında|profil çıkar",
+        "pl": "pod obciążeniem|sprofilować|profilowani",
+    },
+    0.5: {
+        "en": "target$|indices$",
+        "ru": "индексы|индексов",
+        "es": "índices",
+        "pt": "índices",
+        "de": "indizes",
+        "ja": "インデックス",
+        "ko": "인덱스",
+        "it": "indici",
+        "tr": "indeks",
+        "pl": "indeksy",
+    },
+}
+for _weight, _per_lang in _ROUND3_FOCUS_INTL.items():
+    for _lang, _words in _per_lang.items():
+        _ROUND3_FOCUS.setdefault(_weight, {})
+        _old = _ROUND3_FOCUS[_weight].get(_lang)
+        _ROUND3_FOCUS[_weight][_lang] = f"{_old}|{_words}" if _old else _words
 for _weight, _per_lang in _ROUND3_FOCUS.items():
     _bucket = FOCUS.setdefault(_weight, {})
     for _lang, _words in _per_lang.items():
