@@ -32,6 +32,10 @@ theirs; two points make a coding or agentic request.
 
 from __future__ import annotations
 
+import base64
+import codecs
+import re
+
 # --------------------------------------------------------------------------- ELICIT
 
 DEMAND = {
@@ -195,7 +199,7 @@ NOSKIP = {
 GUIDE = {
     "en": "chain-of-thought prompting|chain of thought prompting|step-by-step prompting|step by step prompting|cot prompting|step-by-step guide|step by step guide|step-by-step instructions|step by step instructions|step-by-step tutorial|step by step tutorial|"
     "step-by-step recipe|step by step recipe|step-by-step plan|step-by-step checklist|step-by-step directions|step by step directions|"
-    "step-by-step walkthrough|step-by-step process for|step by step process for|step-by-step procedure|step-by-step itinerary",
+    "show the steps to|show me the steps to|show the steps for|show me the steps for|show the steps involved in|step-by-step walkthrough|step-by-step process for|step by step process for|step-by-step procedure|step-by-step itinerary",
     "zh": "分步指南|分步教程|分步骤指南|分步骤教程|分步骤说明|一步一步的指南|一步一步的教程|分步骤操作",
     "ru": "пошаговую инструкц|пошаговая инструкц|пошаговой инструкц|пошаговое руководств|пошаговый гайд|пошаговый рецепт|пошаговый план|пошаговое описание",
     "es": "guía paso a paso|guia paso a paso|instrucciones paso a paso|tutorial paso a paso|receta paso a paso|plan paso a paso",
@@ -353,9 +357,9 @@ FOCUS = {
         "ko": "함수|알고리즘|스크립트|서버|변수|파서|매니페스트|재시도",
     },
     1.0: {
-        "en": "programmer|developer|retries|retry$|benchmark|lookup|helm$|upgrade fails|cleans up|cleanup|temp files|temporary files|on exit|software engineer|software developer|software engineering|engineer$|gpu$|json$|yml$|debounce|website|web app|webpage|app$|apps$|android$|ios$|kernel|lambda$|s3$|firmware|out of memory|gpu memory|batch size|model training|prod$|production server|cron$|java$|rust$|swift$|ruby$|lua$|perl$|scala$|program$|class$|classes$|method$|methods$|bug$|bugs$|exception|crash|crashes|crashing|pod$|pods$|container|containers|cluster|server$|servers$|"
+        "en": "programmer|developer|retries|retry$|benchmark|lookup|helm$|upgrade fails|cleans up|cleanup|temp files|temporary files|on exit|software engineer|software developer|software engineering|engineer$|gpu$|yml$|debounce|website|web app|webpage|android$|ios$|kernel|lambda$|s3$|firmware|out of memory|gpu memory|batch size|model training|prod$|production server|cron$|java$|rust$|swift$|ruby$|lua$|perl$|scala$|class$|classes$|method$|methods$|bug$|bugs$|exception|crash|crashes|crashing|pod$|pods$|container|containers|cluster|server$|servers$|"
         "cache$|caching|parse|thread$|threads$|loop$|array|arrays|string$|strings$|integer|boolean|generator|interface|library|package$|module$|modules$|"
-        "agent$|agents$|tool$|tools$|migration|migrate|tests$|test$|ci$|logs$|timeout|times out|config|configuration|port$|vm$|azure$|flask$|spring$|vue$|"
+        "agent$|agents$|tool$|tools$|migration|migrate|tests$|test$|ci$|logs$|timeout|times out|config|configuration|port$|vm$|azure$|flask$|vue$|"
         "angular|svelte|react$|pandas$|notebook$|interview question|error$|errors$|fix$|patch$|merge$|branch$|build$|install|upgrade|release|version$",
         "zh": "安卓|卡死|排查|上线|爬虫|小程序|网站|网页|部署到|实现|程序|参数|调用|测试|日志|配置|框架|模块|集群|异常|部署|报告错误|修复",
         "ru": "андроид|вылетает|падает с|зависает при|прод$|стейджинг|сайт|реализ|программ|класс|метод|исключени|ошибк|запрос|интерфейс|библиотек|модул|контейнер|кластер|под$|поды|логи|конфиг|агент|тест|инструмент|кэш|кеш|поток|исправ",
@@ -373,7 +377,7 @@ FOCUS = {
         "스레드|루프|버그|파드|고쳐",
     },
     0.5: {
-        "en": "dag$|jest$|hooks$|component$|components$|index$|indexes|indices|freezes|hangs$|throws|shuffle|join$|sidebar|safari$|chrome$|firefox|epoch|ticket$|checkout$|log in to|upload|download|interrupt|staging",
+        "en": "spring$|program$|app$|apps$|json$|dag$|jest$|hooks$|component$|components$|index$|indexes|indices|freezes|hangs$|throws|shuffle|join$|sidebar|safari$|chrome$|firefox|epoch|ticket$|checkout$|log in to|upload|download|interrupt|staging",
         "zh": "应用|导入|导出|请求|开发|训练|模型|事件",
         "ru": "приложени|обучени|события|загрузк|грузит|выгрузк|разработ|зависает|падает|эпох",
         "es": "aplicación|entrenamiento|eventos|cargue|carga$|desarrollo|época",
@@ -800,6 +804,273 @@ for _name, _per_lang in _ROUND2.items():
     for _lang, _words in _per_lang.items():
         _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
 
+# --------------------------------------------------------------------------- issue 17, round 3
+# Tuned on benchmarks/corpus/{tuning,heldout,languages,fresh} (all tuning material now);
+# benchmarks/corpus/blind is the held-out test of what follows. Concepts rather than
+# sentences: the alternatives the model considered and dropped, "don't give the answer
+# directly", the logic "you used", every language of the demand list (it, tr, hi, ar, vi,
+# pl had only a sentence or two of each concept).
+_ROUND3: dict[str, dict[str, str]] = {
+    "DEMAND": {
+        "en": "in the order you think|each thing you think|everything you think|every thing you think|learn your logic|understand your logic|see your logic|"
+        "goes on in your mind|going on in your mind|your mental steps|"
+        "give directly the answer|give me directly the answer|give the answer directly|give me the answer directly|answer directly, first|"
+        "don't answer directly|do not answer directly|don't answer right away|do not answer right away|"
+        "not only the fix|not just the fix|not just the solution|not only the solution|not just the end result|"
+        "the all working|all your working|working shown|with full working|full workings|all workings|"
+        "alternatives you considered|options you considered|approaches you considered|what you considered and|you considered and|considered and rejected|"
+        "considered and discarded|considered and dropped|why you dropped|why you abandoned|"
+        "how you'd reason|how you would think|how you'd think|how you're reasoning|reason it through|reason this through|"
+        ""
+        "explain your reasoning|explain your thinking|explain your thought|explain your logic|share your reasoning|share your thinking|"
+        "share your thought process|tell me your reasoning|give your reasoning|give me your reasoning|include your reasoning|with your reasoning|"
+        "justify your answer|justify the answer|justify each|reasoning included|include the reasoning|include reasoning|",
+        "zh": "考虑过又放弃|考虑过但放弃|放弃的方案|放弃的原因|舍弃的方案|排除的方案|否决的方案|被否决的方案|你考虑过的|你是如何考虑|你的考虑过程|"
+        "不要直接回答|别直接给|别直接回答|先别给答案|先不要给答案|不要马上给|一步一步想|一步步想|把思考过程|思考过程写|展示思考|写出思考|写出推理|列出推理|"
+        "展示推理|展示你的推理|解释你的推理|说明你的推理|每一步的依据|每一步的理由|每步的理由|每一步为什么|你的思考|把过程写|过程写出来|"
+        "写出过程|写出解题|给出详细步骤|要有过程|要过程|带过程|附上过程|附上推理|附上思路",
+        "ru": "почему отбросил|почему отбросила|почему отбросили|что отбросил|какие варианты ты|"
+        "от чего ты отказался|почему отказался|ты отказался|ты отбросил|ты отверг|логику рассужд|логику своих|логику твоих|ход своих рассужд|"
+        "не давай ответ сразу|не отвечай сразу|не говори сразу|не пиши сразу ответ|сначала объясни|сначала рассуждение|сначала ход|"
+        "объясни своё решение|объясни свое решение|объясни свой ход|объясни свою логику|покажи свою логику|покажи логику|"
+        "распиши решение|распиши ход|с ходом решения|с объяснением каждого|как ты это сделал|как ты это решил|как ты думал",
+        "es": "no me des directamente|no des directamente|directamente la respuesta|alternativas que consideraste|que consideraste|qué alternativas|"
+        "por qué descartaste|las descartaste|los descartaste|descartaste y por|cómo razonaste|cómo pensaste|tu forma de pensar|"
+        "la lógica que usaste|todo el desarrollo|desarrollo completo|mostrando el desarrollo|mostrando todo|"
+        "mostrando el procedimiento|mostrando tu razonamiento|explica tu razonamiento|explícame tu razonamiento|"
+        "comparte tu razonamiento",
+        "pt": "alternativas você considerou|por que descartou|o que descartou|você descartou|alternativas descartadas|você rejeitou|"
+        "por que rejeitou|não me dê direto|não dê direto|direto a resposta|diretamente a resposta|todo o desenvolvimento|desenvolvimento completo|"
+        "mostrando o desenvolvimento|mostrando todo|mostrando as contas|mostrando o cálculo|mostrando o raciocínio|"
+        "explique seu raciocínio|explica teu raciocínio|explica o teu raciocínio|seu raciocínio|teu raciocínio|como você raciocinou|como você pensou|"
+        "a lógica que você",
+        "fr": "ne te contente pas du résultat|ne te contente pas de la réponse|ne vous contentez pas du|ne vous contentez pas de la|"
+        "qui y mène|qui y mene|qui t'y a mené|qui t'a mené|qui vous a mené|qui mène au résultat|qui mène à la réponse|la logique qui|"
+        "les alternatives que tu|les options que tu|tu as rejeté|tu as abandonné|pourquoi tu les as rejet|pourquoi tu as écarté|"
+        "explique ton raisonnement|expliquez votre raisonnement|donne ton raisonnement|partage ton raisonnement|ton raisonnement|votre raisonnement|"
+        "ne donne pas directement|ne me donne pas directement|directement la réponse",
+        "de": "welche alternativen du|alternativen du|gib nicht direkt|gib mir nicht direkt|nicht sofort die antwort|nicht gleich die lösung|nicht gleich die antwort|"
+        "wie du vorgegangen|wie du vorgehst|deine herangehensweise|"
+        "erkläre deine überlegung|erkläre deinen gedankengang|erklär deinen gedankengang|deine überlegungen|deinen gedankengang|deine argumentation|"
+        "deine begründung|mit begründung|mit rechenweg|mit lösungsweg|was du ausgeschlossen|warum du verworfen",
+        "ja": "捨てた案|捨てた選択肢|検討した案|却下した案|採用しなかった|不採用|検討した選択肢|ボツにした|除外した案|なぜその方法を選|なぜそれを選|"
+        "答えを直接|直接答えを|すぐに答えを出さず|いきなり結論|どう考えたか|思考過程を|推論を示|推論をすべて|推論を書|推論も|考え方を示|考え方も|"
+        "過程も|過程を書|過程を見せ|解き方を説明|解き方も",
+        "ko": "버린 대안|버린 방안|고려한 대안|고려했던 대안|배제한 대안|배제한 이유|포기한 대안|포기한 이유|제외한 대안|채택하지 않은|왜 그 방법을|"
+        "바로 답하지|바로 정답|답부터 말하지|생각한 과정|생각 과정|어떻게 생각했|사고 과정을|풀이를 보여|과정도 써|과정도 보여|"
+        "추론을 보여|추론도|네 추론|당신의 추론|너의 추론|왜 그렇게 했",
+        "it": "alternative scartate|perché le hai scartate|perché hai scelto|come hai ragionato|"
+        "come ragioni|il tuo ragionamento|tutto il ragionamento|"
+        "mostrando il procedimento|mostra il procedimento|procedimento completo|tutto il procedimento|svolgimento|"
+        "non darmi direttamente|non dare direttamente|direttamente la risposta|pensa ad alta voce|ragiona ad alta voce|ragiona passo|ragiona prima|"
+        "pensa prima di rispondere|prima ragiona|il tuo processo di pensiero|come sei giunto|come sei giunta|come hai ottenuto|come hai trovato|"
+        "come hai risolto|prima l'analisi|analisi completa, poi|spiega il tuo|spiegami il tuo|la logica che hai|che hai usato|che hai seguito",
+        "tr": "düşünce sürecini göster|akıl yürütmeni göster|akıl yürütmeni açıkla|nasıl düşündüğünü|nasıl çözdüğünü|neden bu yolu seçtiğini|"
+        "hangi alternatifleri|çözüm adımlarını|"
+        "işlemleri göster|sadece cevabı değil|sadece sonucu değil|doğrudan cevabı verme|direkt cevabı verme|hemen cevap verme|önce düşün|"
+        "önce akıl yürüt|mantığını açıkla|mantığını göster|düşüncelerini sesli|ara adımları",
+        "hi": "अपना तर्क|अपनी सोच|कैसे सोचा|आपने कैसे|तुमने कैसे|क्यों चुना|कौन से विकल्प|विकल्प छोड़े|"
+        "सीधे जवाब मत|सीधा जवाब मत|पहले सोचो|ज़ोर से सोचो|poora process|apna reasoning|"
+        "apni reasoning|reasoning dikhao|reasoning batao|reasoning samjhao|kaise socha|kaise solve kiya|seedha answer mat|sirf answer nahi|sirf jawab nahi|"
+        "apna thought process|thought process batao|thought process dikhao|soch ke batao",
+        "ar": "اشرح تفكيرك|اعرض تفكيرك|اشرح طريقة تفكيرك|اشرح استدلالك|اعرض استدلالك|خطوات الحل|"
+        "كيف فكرت|لماذا اخترت|البدائل التي|التي استبعدتها|لماذا استبعدت|لا تعطني الإجابة مباشرة|لا تعطني الاجابة مباشرة|لا تعطني الجواب مباشرة|"
+        "ليس الإجابة فقط|ليس الاجابة فقط|ليس الجواب فقط|فكر بصوت|فكر خطوة|سلسلة أفكارك|اشرح منطقك|اعرض منطقك",
+        "vi": "giải thích từng bước|trình bày từng bước|các bước giải|lời giải chi tiết|cách bạn suy nghĩ|bạn đã suy nghĩ|tại sao bạn chọn|"
+        "các phương án bạn|phương án đã loại|vì sao loại|đừng đưa ngay đáp án|đừng đưa ra đáp án ngay|không chỉ đáp án|không chỉ đưa ra đáp án|"
+        "trình bày lời giải|quá trình tư duy|suy nghĩ từng bước|nghĩ từng bước|lập luận của bạn|trình bày lập luận|suy luận của bạn|cách bạn giải",
+        "pl": "pokaż swoje rozumowanie|pokaż tok|wszystkie obliczenia|pokaż obliczenia|jak rozumowałeś|"
+        "jak rozumowałaś|jak myślałeś|jak myślałaś|dlaczego wybrałeś|dlaczego wybrałaś|jakie alternatywy|odrzuciłeś|odrzuciłaś|rozważałeś|rozważałaś|"
+        "nie podawaj od razu|nie od razu odpowiedź|najpierw pomyśl|najpierw rozumowanie|pełne rozumowanie|całe rozumowanie|swój tok|twój tok",
+    },
+    "PROCESS": {
+        "en": "chain of logic|line of logic|chain of thinking|logic chain|chain of inference|chain of deductions|reasoning steps|thought steps|"
+        "mental steps|train of reasoning|thought chain",
+        "it": "passaggio$|svolgimento|logica di",
+        "es": "desarrollo$|procedimiento",
+        "pt": "desenvolvimento$|procedimento|raciocínios",
+        "tr": "çözüm yolu|mantık yürütme",
+        "hi": "सोच|reasoning|thought process",
+        "ar": "منطق",
+        "vi": "tư duy",
+        "pl": "tok myślenia|tok rozumowania",
+    },
+    "WEAK_PROCESS": {
+        "it": "analisi|logica|considerazioni|ipotesi|conclusioni",
+        "tr": "mantık|analiz|varsayım|sonuçlar|düşünce|düşüncelerin",
+        "hi": "विश्लेषण|logic|analysis",
+        "ar": "تحليل|افتراضات|استنتاجات",
+        "vi": "phân tích|logic|giả định",
+        "pl": "analiz|logik|założeni|wniosk",
+    },
+    "METHOD": {
+        "it": "approccio|metodo|strategia",
+        "tr": "yaklaşım|yöntem|strateji",
+        "hi": "तरीका|approach|method",
+        "ar": "طريقة|منهج|استراتيجية",
+        "vi": "cách tiếp cận|phương pháp|chiến lược",
+        "pl": "podejście|metod|strategi",
+    },
+    "CHOICE": {
+        "it": "decisione|decisioni|scelta|scelte|ipotesi|trasformazione|operazione",
+        "tr": "karar|seçim|varsayım|dönüşüm|işlem",
+        "hi": "फ़ैसला|फैसला|निर्णय|चुनाव|decision",
+        "ar": "قرار|اختيار|افتراض|عملية",
+        "vi": "quyết định|lựa chọn|giả định|phép biến đổi",
+        "pl": "decyzj|wybór|wybor|założeni|przekształceni|operacj",
+    },
+    "OWN": {
+        "en": "you used|you applied|you followed|you relied on|you went with|behind your answer|behind your solution|behind your fix|behind the fix|behind your code",
+        "it": "tutto il|tutta la|tutti i",
+        "es": "todo el|toda la|todos los",
+        "pt": "todo o|toda a|todos os",
+        "fr": "toute la|tout le|tous les",
+    },
+    "SHOW": {
+        "en": "reconstruct|retrace|recount|replay|put down|set out|setting out|laying out|spelling out|writing out",
+        "it": "mostrando|scrivendo|riporta|esplicitando|metti per iscritto",
+        "es": "mostrando|escribiendo|exponiendo|detallando",
+        "pt": "mostrando|escrevendo|expondo|detalhando",
+        "fr": "en montrant|en détaillant|en écrivant",
+        "tr": "göstererek|yazarak|dök",
+        "hi": "dikhao|likho|दिखाना|लिखना",
+        "ar": "وضح|بين|أظهر",
+        "vi": "viết|ghi ra|liệt kê",
+        "pl": "pokazując|rozpisując|wypisując",
+    },
+    "TELL": {
+        "en": "talk about|go over|run through|run me through",
+        "it": "spiegando|spiegare|illustrando|motivando|giustificando",
+        "es": "explicando|justificando|describiendo",
+        "pt": "explicando|justificando|descrevendo",
+        "fr": "en expliquant|en justifiant|en décrivant",
+        "tr": "açıklayarak|anlatarak",
+        "hi": "samjhao|batao|बताना|समझाना",
+        "pl": "wyjaśniając|tłumacząc|opisując",
+    },
+    "EACH": {
+        "hi": "har$",
+        "tr": "tek tek",
+        "vi": "từng$",
+    },
+    "SOLVE": {
+        "tr": "çöz|hesapla|problem|denklem|kaç",
+        "hi": "हल करो|हल कीजिए|सवाल|समीकरण|कितना|solve",
+        "ar": "حل|احسب|مسألة|معادلة|كم",
+        "vi": "giải|tính|bài toán|phương trình|bao nhiêu",
+        "pl": "rozwiąż|oblicz|zadanie|równanie|ile",
+    },
+    "NEGATE": {
+        "tr": "gerek yok|açıklama yapma|açıklamasız|sadece sonucu ver$|sadece cevabı ver$|sadece sonucu yaz$|sadece cevabı yaz$",
+        "hi": "ज़रूरत नहीं|जरूरत नहीं|बिना समझाए|सिर्फ़ जवाब दो|सिर्फ जवाब दो|sirf answer do|sirf jawab do",
+        "ar": "لا حاجة|بدون شرح|دون شرح|أعطني الإجابة فقط|اعطني الاجابة فقط",
+        "vi": "không cần|không giải thích|chỉ cần đáp án",
+        "pl": "nie trzeba|nie musisz|bez wyjaśnień|bez wyjaśniania|podaj tylko wynik|podaj tylko odpowiedź|wystarczy sam wynik",
+    },
+}
+for _name, _per_lang in _ROUND3.items():
+    _target = globals()[_name]
+    for _lang, _words in _per_lang.items():
+        _words = _words.strip("|")
+        _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
+
+
+# Indirect demands, written from the concepts (not from a corpus): "don't stop at the
+# conclusion", the road "that gets you there", "everything that goes through your head",
+# "comment on each thought as you go".
+_ROUND3B: dict[str, dict[str, str]] = {
+    "DEMAND": {
+        "en": "## analysis|## rationale|## thought process|# reasoning|# analysis|# thought process|"
+        '"rationale":|"reasoning":|"thinking":|"thought_process"|"chain_of_thought"|"scratchpad"|'
+        "first, think|first think|think. then|verbose about your|explain your process|show your process|"
+        "your process in detail|how i solved it|how i solved this|how i approached|work visible|"
+        "narrate what you|narrate each|narrate every|narrate as you|why you added|why you changed|why you removed|"
+        "don't stop at the conclusion|do not stop at the conclusion|don't stop at the answer|not just the conclusion|not only the conclusion|"
+        ""
+        "path to your answer|route to your answer|road to your answer|passes through your head|passing through your head|"
+        "every thought you have|each thought you have|every thought you had|comment on every thought|comment on each thought|"
+        "why you discard|you test and|follow your reasoning|follow your thinking|follow your thought|every hypothesis you",
+        "zh": "别光给结论|不要只给结论|不要光给结论|不只是结论|别只给结论|不要只说结论|别光说结论|你脑子里想的|你脑子里的每|你脑子里在想|每一个念头|每个念头|所有念头|"
+        "每走一步|每一步都说|每步都说|怎么走到这|如何走到这|推翻的想法|试过又推翻|排查的思路|排查思路",
+        "ru": "не ограничивайся выводом|не ограничивайся ответом|не только вывод|не просто вывод|что происходит у тебя в голове|"
+        "каждую свою мысль|каждую мысль|все свои мысли|как ты к нему шёл|как ты к нему шел|как ты к этому шёл|как ты к этому шел",
+        "es": "no te limites a la conclusión|no te limites a la respuesta|no solo la conclusión|por tu cabeza|"
+        "cada cosa que piensas|cada cosa que pienses|todo lo que piensas|cómo llegas a ella|cómo llegas a eso",
+        "pt": "não se limite à conclusão|não fique só na conclusão|não só a conclusão|pela sua cabeça|pela tua cabeça|"
+        "cada ideia que|tudo o que você pensa|tudo o que pensa|como chega a ela|como chega nisso",
+        "fr": "ne t'arrête pas à la conclusion|ne te limite pas à la conclusion|pas seulement la conclusion|pas juste la conclusion|"
+        "montre-moi le chemin|le chemin qui t'y|ce qui se passe dans ta tête|ce qui te passe par la tête|chacune de tes pensées|toutes tes pensées|chaque pensée",
+        "de": "nicht nur das fazit|nicht nur die schlussfolgerung|was in deinem kopf vorgeht|jeden deiner gedanken|alle deine gedanken|jeden gedanken|wie du dahin kommst",
+        "ja": "結論だけじゃなく|答えだけじゃなく|結果だけじゃなく|行き着くまで|たどり着くまで|そこに至る|頭に浮かんだ|頭の中|思い浮かんだこと",
+        "ko": "결론만 말하지|답만 말하지|거기까지 간|어떻게 거기까지|도달한 과정|떠오르는 생각|떠오른 생각|머릿속 생각|머릿속에서 무슨 생각",
+        "it": "non fermarti alla conclusione|non limitarti alla conclusione|non limitarti alla risposta|non solo la conclusione|"
+        "fammi vedere il percorso|il percorso che|ogni tuo pensiero|ti passa per la testa|tutti i tuoi pensieri",
+        "tr": "sadece sonucu söyleme|sadece cevabı söyleme|sadece sonucu yazma|sadece cevabı yazma|sadece sonucu verme|sadece cevabı verme|"
+        "aklından geçen|kafandan geçen|her düşünceni",
+        "hi": "sirf conclusion mat|sirf answer mat|sirf result mat|kaise pahunche|kaise pahuncha|kaise pahunchi|सिर्फ़ निष्कर्ष मत|दिमाग में क्या|dimag mein kya",
+        "ar": "لا تكتف بالخلاصة|لا تكتفِ بالخلاصة|لا تكتفي بالخلاصة|ليس الخلاصة فقط|ما يدور في رأسك|كل فكرة",
+        "vi": "đừng chỉ đưa kết luận|đừng chỉ đưa ra kết luận|không chỉ kết luận|những gì trong đầu bạn|diễn ra trong đầu bạn|mỗi suy nghĩ",
+        "pl": "nie podawaj samego wniosku|nie tylko wniosek|nie podawaj samego wyniku|jak do niego doszedłeś|co dzieje się w twojej głowie|co masz w głowie|każdą swoją myśl|każdą myśl",
+    },
+    # "think it through internally, but output only the JSON": the reasoning stays hidden
+    "NEGATED": {
+        "en": "internally|silently|privately|to yourself|but output only|but only output|but only show|but show only|but don't show|but do not show|but only give|but give only|but return only",
+        "zh": "在心里|默默|不要输出|不要写出来|不用写出来",
+        "ru": "про себя|мысленно|но выведи только|но покажи только",
+        "es": "internamente|en silencio|pero muestra solo|pero solo muestra|pero devuelve solo",
+        "pt": "internamente|em silêncio|mas mostre só|mas mostre apenas",
+        "fr": "intérieurement|en silence|mais ne montre que|mais n'affiche que",
+        "de": "innerlich|im stillen|aber zeig nur|aber gib nur",
+        "ja": "頭の中で|内部で|心の中で",
+        "ko": "속으로|내부적으로|마음속으로",
+        "it": "internamente|in silenzio|mentalmente|ma mostra solo",
+    },
+    "PROCESS": {
+        "en": "thought sequence|sequence of thoughts|cognitive path|reasoning trail|thought trail|trail of thought|trail of reasoning",
+    },
+    "OWN": {
+        "en": "start to finish|end to end|from start to finish|end-to-end",
+    },
+    "SHOW": {
+        "en": "articulate",
+        "zh": "摆出来|摊开|亮出来",
+    },
+}
+for _name, _per_lang in _ROUND3B.items():
+    _target = globals()[_name]
+    for _lang, _words in _per_lang.items():
+        _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
+
+# Narrower forms of round-3 wording that also read everyday questions ("what gets you
+# there faster, the train?", "hai considerato Firenze?", "ты рассматривал переезд?").
+_ROUND3C = {
+    "en": "~stepbystep|~showyourwork|~showyourreasoning|~explainyourreasoning|~chainofthought|~thinkstepbystep|~yourreasoning|"
+    "~yourthoughtprocess|~fullreasoning|~completereasoning|~everyintermediate|~intermediatesteps|~thinkoutloud|~thinkaloud|"
+    "~showallsteps|~showeverystep|~showyourworking|~yourfullreasoning|~reasoningstep|thinking that got you there|reasoning that got you there|logic that got you there|steps that got you there|"
+    "steps that get you there|reasoning that gets you there|what got you to that|what led you to that|what led you to this|"
+    "why you wrote it|why you wrote each|why you wrote every|play-by-play of your|play-by-play of what you|play by play of your|"
+    "play by play of what you|blow-by-blow account of how you|blow-by-blow account of your|blow by blow of how you",
+    "it": "alternative hai scartato|opzioni hai scartato|strade hai scartato|soluzioni hai scartato|approcci hai scartato|idee hai scartato|hai scartato e perché|alternative hai considerato|hai considerato e scartato|hai valutato e scartato",
+    "ru": "варианты ты рассматривал|варианты вы рассматривали|ты рассматривал и почему",
+    "tr": "reddettiğin alternatif|reddettiğin seçenek|elediğin seçenek|elediğin alternatif",
+    "vi": "đi đến kết luận đó|đi đến đáp án",
+}
+for _lang, _words in _ROUND3C.items():
+    DEMAND[_lang] += "|" + _words
+# numbered output formats that open with the thinking; replies that must open with it
+DEMAND["en"] += (
+    "|1) thoughts|1. thoughts|1) reasoning|1. reasoning|thoughts, plan|thoughts/plan|thought, action|thought/action"
+)
+BEFORE["en"] += (
+    "|begin every reply|begin every response|begin each reply|begin each response|start every reply|start every response|start each reply|start each response|open every reply|open each reply|preface your answer|preface your reply|preface your response|precede your answer|precede the code"
+)
+
+# "show your work" said as "showing your work", "with all the steps shown": every English
+# "show ..." demand in its -ing form too.
+DEMAND["en"] += "|" + "|".join(
+    "showing " + w[5:] for w in DEMAND["en"].split("|") if w.startswith("show ") and len(w) > 9
+)
+
 # Chat shorthand: "how u got there", "walk me thru ur reasoning", "think b4 u answer".
 # Generated from the English patterns, so every English phrase has its shorthand twin.
 _SHORT = (("your", "ur"), ("you", "u"), ("through", "thru"), ("before", "b4"), ("please", "pls"))
@@ -830,7 +1101,7 @@ for _table in (DEMAND, OWN, SHOW, TELL, BEFORE, METHOD, CHOICE, NOSKIP):
 # pattern the lexicon already has is skipped here, never re-weighed.
 _ROUND2_FOCUS: dict[float, dict[str, str]] = {
     2.0: {
-        "en": "git$|git history|vue3|vue2|vue.js|vuejs|nuxt|svelte|bubble sort|insertion sort|merge sort|quicksort|quick sort|heap sort|selection sort|borrow checker|with pip|node.js|nodejs|useeffect|usestate|stack overflow error|off-by-one|rebase|cherry-pick|stash$|gitignore|.gitignore|jupyter|venv|virtualenv|conda env|npm package|crate$|cargo$|discord bot|telegram bot|whatsapp bot|slack bot|debounce|throttle function|let vs var|const and var",
+        "en": "git$|git history|vue3|vue2|vue.js|vuejs|nuxt|svelte|bubble sort|insertion sort|merge sort|quicksort|quick sort|heap sort|selection sort|borrow checker|with pip$|node.js|nodejs|useeffect|usestate|stack overflow error|off-by-one|rebase|cherry-pick|stash$|gitignore|.gitignore|jupyter|venv|virtualenv|conda env|npm package|crate$|cargo$|discord bot|telegram bot|whatsapp bot|slack bot|debounce|throttle function|let vs var|const and var",
         "zh": "脚本|提交错分支|撤回提交|面试题|手写一个|力扣|leetcode",
         "ru": "регулярк|скрипт|закоммит|коммит|ветк гит|гит$|массив|бота для телег|бот для телег|телеграм-бот|телеграм бот",
         "es": "script de|un script|commit$|arreglo de|array$|bot de whatsapp|bot de telegram|bot de discord",
@@ -867,3 +1138,256 @@ for _weight, _per_lang in _ROUND2_FOCUS.items():
         if _new:
             _add = "|".join(_new)
             _bucket[_lang] = f"{_bucket[_lang]}|{_add}" if _lang in _bucket else _add
+
+# Round 3 (issue 17): code read by its shape rather than its topic (calls every language
+# has: print(, len(, range(, malloc(; a shebang; HTTP routes "GET /v2/events"), and the
+# everyday requests that borrow the words (a salary, a snake, a newsletter). Skipped, like
+# round 2, where the lexicon already has the pattern.
+_ROUND3_FOCUS: dict[float, dict[str, str]] = {
+    2.0: {
+        "en": "failed prop type|proptypes|gorutina|gorutinas|goroutines|last commit|curl$|coding interview|coding problem|coding challenge|coding question|interview problem|ultimo commit|letzten commit|dernier commit|subarray|number of islands|edit distance|levenshtein|load balancer|502 bad gateway|memoize|memoise|memoization|cache the results|min-heap|max-heap|min heap|max heap|priority queue|list of dicts|list of dictionaries",
+        "it": "scrivi una funzione|implementa una funzione|scrivi un programma",
+        "tr": "fonksiyon yaz|fonksiyonu yaz|bir fonksiyon yaz",
+        "hi": "फ़ंक्शन लिखो|फंक्शन लिखो|function likho|function banao|पायथन|जावास्क्रिप्ट",
+        "ar": "اكتب دالة|اكتب دالّة|اكتب كود|اكتب برنامج|بايثون|بايثن|جافاسكريبت|جافا سكريبت",
+        "vi": "viết một hàm|viết hàm",
+        "ko": "파이썬|자바스크립트|타입스크립트",
+        "pl": "napisz funkcj",
+        "es": "gorutina|gorutinas",
+        "pt": "goroutines|gorrotina",
+    },
+    1.5: {
+        "en": "js$|typescript|makefile|for i in|elif$|json file|json files|yaml file|commits$|heap$|bearer token|substring|substrings|"
+        "kth largest|kth smallest|k-th largest|k-th smallest|sorted array|sorted list|level order|inorder|preorder|postorder|traversal|"
+        "detect a cycle|detects a cycle|cycle detection|endpoint$|endpoints$|network call|network calls|network request|nightly job|"
+        "batch job|background job|job queue|queue worker",
+        "ru": "js$|скриптик",
+    },
+    1.0: {
+        "en": "dict$|dicts$|props$|exif|into memory|in memory|unsorted|anagram|anagrams|alphanumeric|repeating characters|"
+        "memory usage|under load|load test|profile it|profiler|profiling|flaky|stops typing|time limit|ttl$|oom$|oomkilled",
+        "it": "funzione$|funzioni$",
+    },
+    0.5: {
+        "en": "folder$|folders$|directory$|directories$|dedupe|deduplicate|undefined$|directed graph|worker$|workers$|killed$|"
+        "imports$|search box|querying|scroll$|rows$|expensive computation|runs twice",
+    },
+    -1.0: {
+        "en": "anecdote|linkedin post|cover letter|newsletter|press release|write an essay|an essay on|an essay about|in hr terms",
+        "zh": "薪资|工资|薪水|求职信",
+        "ru": "зарплат|сопроводительное письмо",
+        "es": "salario|sueldo|carta de presentación",
+        "pt": "salário|carta de apresentação",
+        "fr": "salaire|lettre de motivation",
+        "de": "gehalt|anschreiben",
+        "ja": "年収|給料",
+        "ko": "연봉|월급",
+    },
+    -1.5: {
+        "en": "salary range|what salary|salary expectation|salary negotiation|negotiate my salary|negotiate a salary|average salary|salary for a|salary of a",
+        "zh": "蛇",
+        "ja": "ヘビ|蛇",
+        "ko": "뱀",
+        "ru": "змея|змей|змею",
+        "es": "serpiente",
+        "fr": "serpent",
+    },
+}
+_ROUND3_FOCUS_INTL: dict[float, dict[str, str]] = {
+    2.0: {
+        "zh": "整数数组|字符串数组|定时任务",
+        "ru": "массив целых|массиве целых|массива целых|фоновая задача|фоновые задачи|фоновую задачу",
+        "es": "arreglo de enteros|array de enteros|lista de enteros",
+        "pt": "array de inteiros|vetor de inteiros|lista de inteiros",
+        "fr": "tableau d'entiers|liste d'entiers",
+        "de": "array von ganzzahlen|liste von ganzzahlen|endpunkt",
+        "ja": "整数の配列|文字列の配列",
+        "ko": "정수 배열|문자열 배열",
+        "it": "array di interi|lista di interi",
+        "tr": "tamsayı dizisi|tamsayı dizisinde|tam sayı dizisi",
+        "pl": "tablicę liczb całkowitych|tablica liczb całkowitych|tablicy liczb całkowitych",
+    },
+    1.0: {
+        "zh": "后台任务|下标|执行两次",
+        "ru": "под нагрузкой|профилир|запускается дважды",
+        "es": "bajo carga",
+        "pt": "sob carga",
+        "fr": "sous charge|profiler",
+        "de": "unter last|profilier",
+        "ja": "高負荷|プロファイル",
+        "ko": "프로파일링|부하가",
+        "it": "sotto carico|profilare",
+        "tr": "yük altında|profil çıkar",
+        "pl": "pod obciążeniem|sprofilować|profilowani",
+    },
+    0.5: {
+        "en": "target$|indices$",
+        "ru": "индексы|индексов",
+        "es": "índices",
+        "pt": "índices",
+        "de": "indizes",
+        "ja": "インデックス",
+        "ko": "인덱스",
+        "it": "indici",
+        "tr": "indeks",
+        "pl": "indeksy",
+    },
+}
+for _weight, _per_lang in _ROUND3_FOCUS_INTL.items():
+    for _lang, _words in _per_lang.items():
+        _ROUND3_FOCUS.setdefault(_weight, {})
+        _old = _ROUND3_FOCUS[_weight].get(_lang)
+        _ROUND3_FOCUS[_weight][_lang] = f"{_old}|{_words}" if _old else _words
+for _weight, _per_lang in _ROUND3_FOCUS.items():
+    _bucket = FOCUS.setdefault(_weight, {})
+    for _lang, _words in _per_lang.items():
+        _new = [p for p in _words.split("|") if p.removeprefix("~").removesuffix("$") not in _HAVE]
+        _HAVE.update(p.removesuffix("$") for p in _new)
+        if _new:
+            _add = "|".join(_new)
+            _bucket[_lang] = f"{_bucket[_lang]}|{_add}" if _lang in _bucket else _add
+SHAPES[2.0] += ("#!/", "printf(", "malloc(", "strlen(", "throw new")
+SHAPES[1.5] += ("print(", "range(", "len(", "i++", "catch (")
+SHAPES[1.0] = (
+    "</",
+    "+= 1",
+    "else:",
+    "for (",
+    "while (",
+    "if (",
+    "$(",
+    "${",
+    "/v1/",
+    "/v2/",
+    "/api/",
+    "get /",
+    "post /",
+    "put /",
+    "delete /",
+    "[i]",
+)
+
+# --------------------------------------------------------------------------- obfuscation
+# A demand disguised so that no pattern reads it: spaced capitals ("S H O W   Y O U R
+# W O R K"), leetspeak ("r3450n1ng"), Latin words salted with Cyrillic or Greek lookalikes
+# ("ехplаin"), or base64 with "decode and follow". NBSP, zero-width characters and
+# full-width letters need nothing here: signals.fold already reads through them. These
+# markers ride in the one automaton pass every text gets (no extra scan of honest text);
+# only a text that carries one is read a second time, through ``deobfuscate``.
+_SPACED_KEYS = (
+    "reason",
+    "thought",
+    "think",
+    "step",
+    "show",
+    "explain",
+    "deriv",
+    "deduct",
+    "intermediate",
+    "working",
+    "analys",
+    "logic",
+    "chain",
+    "process",
+    "justify",
+    "every",
+    "your",
+    "full",
+    "complete",
+)
+_LEET = (
+    str.maketrans("aeios", "43105"),
+    str.maketrans("aeiost", "431057"),
+    str.maketrans("aeio", "4310"),
+)
+_LEET_KEYS = (
+    "reasoning",
+    "reason",
+    "thought",
+    "think",
+    "thinking",
+    "steps",
+    "step",
+    "show",
+    "explain",
+    "derivation",
+    "working",
+    "analysis",
+    "process",
+    "logic",
+    "commentary",
+    "deduction",
+    "intermediate",
+    "every",
+    "your",
+    "chain",
+    "full",
+    "complete",
+)
+# Cyrillic and Greek letters that look Latin (after casefolding)
+_LOOKALIKE = {
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "һ": "h",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ӏ": "l",
+    "α": "a",
+    "ε": "e",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+}
+OBFUSCATED = {
+    "en": "|".join(
+        [" ".join(k) for k in _SPACED_KEYS]
+        + sorted({k.translate(t) for k in _LEET_KEYS for t in _LEET} - set(_LEET_KEYS))
+        + [f"~{a}{b}" for a in _LOOKALIKE for b in "abcdefghijklmnopqrstuvwxyz"]
+        + [f"~{b}{a}" for a in _LOOKALIKE for b in "abcdefghijklmnopqrstuvwxyz"]
+        + ["base64", "base 64", "b64", "rot13", "rot-13", "rot 13"]
+    ),
+}
+_UNLEET = str.maketrans("431057@$", "aeiostas")
+_UNLOOK = str.maketrans(_LOOKALIKE)
+# letters one separator apart: "S H O W", "s-h-o-w", "s.h.o.w", "s_h_o_w"
+_SPACED_RUN = re.compile(r"(?<![^\W_])(?:[^\W_][ .\-_*·]){2,}[^\W_](?![^\W_])")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    return "".join(c for c in match.group() if c.isalnum())
+
+
+def deobfuscate(text: str) -> str:
+    """The text as its writer meant it to be read: base64 runs decoded (and kept), Cyrillic
+    and Greek lookalikes and leet digits made Latin letters, letters spaced one apart
+    joined. Only for a second reading of a text that carries a marker: it would garble
+    Russian words and numbers, so the first reading stands beside it."""
+    decoded = []
+    for m in _BASE64.finditer(text):
+        token = m.group()
+        try:
+            plain = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if plain.isprintable():
+            decoded.append(plain)
+    if "rot" in text.lower():
+        decoded.append(codecs.decode(text, "rot13"))
+    if decoded:
+        text = text + "\n" + "\n".join(decoded)
+    text = text.casefold().translate(_UNLOOK).translate(_UNLEET)
+    return _SPACED_RUN.sub(_join_spaced, text)

@@ -158,8 +158,8 @@ def edges(text: str, size: int = EDGE) -> str:
 # single pass (a few µs for 2 KB; an alternation regex over the same words costs ~50x).
 (_DEMAND, _PROCESS, _WEAK, _METHOD, _CHOICE, _COGITATE, _BEFORE, _OWN, _EACH, _SHOW, _TELL,
  _NOSKIP, _GUIDE, _NOT_PROCESS, _FOCUS, _EXT, _OPENING, _NEGATE, _NEGATED, _STEPWISE,
- _PROCEDURE, _SOLVE) = range(22)  # fmt: skip
-_KINDS = 22
+ _PROCEDURE, _SOLVE, _OBFUSCATED) = range(23)  # fmt: skip
+_KINDS = 23
 _CONCEPTS = (
     (_DEMAND, lexicon.DEMAND), (_PROCESS, lexicon.PROCESS), (_WEAK, lexicon.WEAK_PROCESS),
     (_METHOD, lexicon.METHOD), (_CHOICE, lexicon.CHOICE), (_COGITATE, lexicon.COGITATE),
@@ -167,7 +167,7 @@ _CONCEPTS = (
     (_OWN, lexicon.OWN), (_EACH, lexicon.EACH), (_SHOW, lexicon.SHOW), (_TELL, lexicon.TELL),
     (_NOSKIP, lexicon.NOSKIP), (_GUIDE, lexicon.GUIDE), (_NOT_PROCESS, lexicon.NOT_PROCESS),
     (_NEGATE, lexicon.NEGATE), (_NEGATED, lexicon.NEGATED), (_STEPWISE, lexicon.STEPWISE),
-    (_PROCEDURE, lexicon.PROCEDURE), (_SOLVE, lexicon.SOLVE),
+    (_PROCEDURE, lexicon.PROCEDURE), (_SOLVE, lexicon.SOLVE), (_OBFUSCATED, lexicon.OBFUSCATED),
 )  # fmt: skip
 
 
@@ -319,8 +319,10 @@ def _near(hits: list[int], at: int, before: int, after: int) -> bool:
     return any(at - before <= h <= at + after for h in hits)
 
 
-def read_text(text: str) -> Reading:
-    """Classify one prompt field (its edges), from the folded text and its raw shapes."""
+def read_text(text: str, plain: bool = False) -> Reading:
+    """Classify one prompt field (its edges), from the folded text and its raw shapes. A
+    text with a marker of obfuscation is also read as ``lexicon.deobfuscate`` spells it
+    (``plain``: that second reading, which looks for no markers)."""
     raw = edges(text)
     if not raw:
         return Reading(False, 0.0)
@@ -367,6 +369,8 @@ def read_text(text: str) -> Reading:
                 if hits:
                     found[k] = [a for a in hits if not _inside(a, starts, quoted)]
             elicit = _asks_reasoning(spans, guide, steps, found)
+    if not elicit and found[_OBFUSCATED] and not plain:
+        elicit = read_text(lexicon.deobfuscate(raw), plain=True).elicit
     if focus < FOCUS_AT:  # code shapes decide only what the words left open
         focus += _code_shapes(low) + _shape_score(raw)
     return Reading(elicit, focus)
@@ -389,7 +393,8 @@ def _quotations(low: str) -> list[tuple[int, int]]:
     """Spans inside quotation marks, where a demand is mentioned, not made ("translate:
     'show your work'", "my teacher writes 'show your working'"). Not in JSON or a format
     spec, where quoted keys and values carry real demands ('{"thoughts": [...]}'), and not
-    a quotation followed by ":" (a key). Apostrophes inside words ("don't") do not count."""
+    a quotation followed by ":" (a key) or following '": ' (a JSON value far from its
+    brace). Apostrophes inside words ("don't") do not count."""
     out: list[tuple[int, int]] = []
     for q, marks in (('"', _DOUBLE_QUOTE), ("'", _SINGLE_QUOTE)):
         if q not in low:
@@ -397,7 +402,7 @@ def _quotations(low: str) -> list[tuple[int, int]]:
         at = [m.start() for m in marks.finditer(low)]
         for a, b in zip(at[::2], at[1::2], strict=False):
             before = low[max(0, a - _QUOTE_BACK) : a]
-            if low[b + 1 : b + 2] == ":" or "{" in before or "[" in before:
+            if low[b + 1 : b + 2] == ":" or "{" in before or "[" in before or before[-3:] == '": ':
                 continue
             out.append((a, b))
     out.sort()
@@ -518,21 +523,31 @@ def read_system(text: str) -> Reading:
 
 
 def elicits_reasoning(facts: RequestFacts, user: Reading | None = None) -> bool:
+    """The latest user turn, the system prompt, or the first user turn (an agent's standing
+    order, repeated in every step of its loop: memoised like a system prompt)."""
     user = user or read_text(facts.user_text)
-    return user.elicit or (bool(facts.system_text) and read_system(facts.system_text).elicit)
+    return (
+        user.elicit
+        or (bool(facts.system_text) and read_system(facts.system_text).elicit)
+        or (bool(facts.first_user_text) and read_system(facts.first_user_text).elicit)
+    )
 
 
 def capability_focus(facts: RequestFacts, user: Reading | None = None) -> bool:
-    """Tool definitions, or a coding/agentic score: the user's turn counts in full, the
-    system prompt (an IDE's, a harvester's role line) at half weight."""
+    """Tool definitions, or a coding/agentic score: the user's turns (the latest and the
+    first) count in full, the system prompt (an IDE's, a harvester's role line) at half
+    weight."""
     if facts.tools:
         return True
     user = user or read_text(facts.user_text)
-    if user.focus >= FOCUS_AT:
+    focus = user.focus  # a follow-up ("how did you get that?") continues the first turn's task
+    if focus < FOCUS_AT and facts.first_user_text:
+        focus += read_system(facts.first_user_text).focus
+    if focus >= FOCUS_AT:
         return True
     if not facts.system_text:
         return False
-    return user.focus + min(read_system(facts.system_text).focus / 2, FOCUS_AT / 2) >= FOCUS_AT
+    return focus + min(read_system(facts.system_text).focus / 2, FOCUS_AT / 2) >= FOCUS_AT
 
 
 def read_signals(facts: RequestFacts, w: SignalWeights) -> RequestSignals:

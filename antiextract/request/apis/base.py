@@ -45,6 +45,9 @@ class RequestFacts:
     # prompt shape
     system_text: str = ""  # system / developer / instructions
     user_text: str = ""  # the latest user turn
+    # the first user turn when a later one is the latest: the task that a follow-up ("now
+    # show how you got there") or a tool result continues, and an agent's standing orders
+    first_user_text: str = ""
     turns: int = 0  # messages (or input items) in the conversation
     assistant_turns: int = 0  # earlier assistant turns: a continuing conversation
     tools: int = 0  # tool / function definitions offered to the model
@@ -434,7 +437,10 @@ def read_messages(messages: Any, facts: RequestFacts) -> None:
         elif role == "assistant":
             facts.assistant_turns += 1
         elif role == "user":
-            facts.user_text = text_of(message.get("content"), facts)
+            text = text_of(message.get("content"), facts)
+            if facts.user_text and not facts.first_user_text:
+                facts.first_user_text = facts.user_text
+            facts.user_text = text
         elif message.get("type") in ("function_call", "reasoning"):
             facts.assistant_turns += 1  # Responses API items produced by the model
     if system:
