@@ -262,3 +262,45 @@ async def test_a_version_1_state_of_the_three_kind_analyser_is_upgraded_not_forg
     finally:
         await analyser.stop()
         await store.close()
+
+
+@pytest.mark.parametrize("first", [0.0, 0.25])
+def test_records_from_the_epoch_and_out_of_order_fold_alike_on_both_analysers(
+    first: float,
+) -> None:
+    """Times the drawn traffic never meets: a first record at the epoch itself (or a
+    quarter second after), the next half a second later (a decay over less than a second),
+    then one older than the last (it decays nothing), one on the next day (a new day's
+    counters), then two days on. The Redis analyser
+    publishes what the memory one does, to 1e-9 (a half-life of a day makes half a
+    second's decay ~4e-6 of the totals, so a skipped or a one-second decay shows)."""
+    m = EvidenceModel(half_life=DAY, offset=0.0)
+
+    async def run() -> None:
+        memory = MemoryIntel(COHORTS, evidence_model=m)
+        store = RedisStore(
+            test_limits(), await redis_client(), prefix="aeev0", cohort_model=COHORTS
+        )
+        redis = RedisIntel(store, claim_idle=0.0, evidence_model=m)
+        batches = [
+            [(first, HARVEST | EXTRACT, "n:10.0.0.0/24"), (first + 0.5, HARVEST, "n:10.1.0.0/24")],
+            [(first + 0.25, FOCUS, "n:10.0.0.0/24")],
+            [(first + DAY + 10, HARVEST, "n:10.1.0.0/24")],
+            [(first + 2 * DAY, HARVEST, "n:10.2.0.0/24")],
+        ]
+        try:
+            for batch in batches:
+                for t, traits, net in batch:
+                    r = Record(t, "acct", ("t:x", net), True, traits, 1.0)
+                    memory.emit(r)
+                    redis.emit(r)
+                now = max(t for t, _, _ in batch)
+                await memory.drain(now)
+                await redis.drain(now)
+                assert memory.cache.accounts(), "no verdict to compare"
+                same_accounts(memory.cache.accounts(), redis.cache.accounts())
+        finally:
+            await redis.stop()
+            await store.close()
+
+    asyncio.run(run())
