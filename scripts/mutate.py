@@ -415,6 +415,8 @@ def run_lua(script: str, budget: float | None = None, only: set[str] | None = No
         if not out.exists():
             raise SystemExit(f"the Lua session for {script} ended early:\n{done.stdout[-4000:]}")
         verdicts = json.loads(out.read_text("utf-8"))
+    if verdicts.get("stopped"):  # the mutants after it are left 'not run'
+        print(f"{script}: the session stopped: {verdicts['stopped']}", file=sys.stderr)
     if verdicts.get("baseline"):
         raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
     unrun = {"status": "not run", "killer": ""}
@@ -510,6 +512,8 @@ def run_python_session(
         if not out.exists():
             raise SystemExit(f"the session for {module} ended early:\n{done.stdout[-4000:]}")
         verdicts = json.loads(out.read_text("utf-8"))
+    if verdicts.get("stopped"):  # the mutants after it are left 'not run'
+        print(f"{module}: the session stopped: {verdicts['stopped']}", file=sys.stderr)
     if verdicts.get("baseline"):
         raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
     unrun = {"status": "not run", "killer": ""}
@@ -578,6 +582,8 @@ def run_sample(
             if not out.exists():
                 raise SystemExit(f"the sample's session ended early:\n{done.stdout[-4000:]}")
             verdicts = json.loads(out.read_text("utf-8"))
+    if verdicts.get("stopped"):  # the mutants after it are left 'not run'
+        print(f"the sample's session stopped: {verdicts['stopped']}", file=sys.stderr)
     if verdicts.get("baseline"):
         raise SystemExit(f"the unchanged code fails its tests: {verdicts['baseline']}")
     for m, p in plans:

@@ -26,11 +26,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import sys
 import threading
 import time
 import types
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from _pytest.runner import runtestprotocol
@@ -42,12 +44,38 @@ settings.register_profile(
 settings.load_profile("mutation")
 
 
-def _script_kill() -> None:
-    import redis
+def _raw(command: bytes) -> bytes:
+    """One command on a new plain socket: redis-py's connection sends SELECT (and CLIENT
+    SETINFO) first, which a busy server answers BUSY, so SCRIPT KILL would never be sent
+    through it."""
+    url = urlsplit(os.environ.get("ANTIEXTRACT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    words = command.split()
+    wire = b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+    with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), 5) as conn:
+        conn.sendall(wire)
+        return conn.recv(512)
 
-    url = os.environ.get("ANTIEXTRACT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    with contextlib.suppress(redis.RedisError):
-        redis.Redis.from_url(url, socket_timeout=5).script_kill()
+
+def _script_kill() -> None:
+    with contextlib.suppress(OSError):
+        _raw(b"SCRIPT KILL")
+
+
+def _redis_idle() -> bool:
+    """A mutant's script can outlive its test: the client gives up after its timeout
+    while the script loops on, and every later test would then meet BUSY and 'kill' the
+    mutants after it. Kill it before the next mutant. False when Redis cannot be freed
+    (a script that wrote before looping is unkillable): the session must stop there."""
+    for _ in range(100):
+        try:
+            if not _raw(b"PING").startswith(b"-BUSY"):
+                return True
+            if _raw(b"SCRIPT KILL").startswith(b"-UNKILLABLE"):
+                return False
+        except OSError:
+            return True  # not a script holding it: the tests will say what is wrong
+        time.sleep(0.1)
+    return False
 
 
 # The store's hot-path client gives up after 0.25 s; on a machine this loaded (mutation
@@ -231,6 +259,9 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
                     killers.remove(killer)
                 killers.insert(0, killer)
             _write(plan_path, {**out, "mutants": verdicts, "done": False})  # a budget may end us
+            if not _redis_idle():
+                out["stopped"] = f"mutant {m['n']} left a script running that Redis cannot kill"
+                break
     out["mutants"] = verdicts
     _write(plan_path, {**out, "done": True})
     return True
