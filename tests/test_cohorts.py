@@ -27,6 +27,7 @@ from antiextract.model.cohorts import (
     CohortView,
     bucket_refusal,
     campaign_score,
+    charge_shared,
     cohort_keys,
     decay,
     harvest,
@@ -561,6 +562,50 @@ def test_a_cohorts_counts_roll_over_at_utc_midnight() -> None:
     for account, young, now, expected in steps:
         v = update_cohort(state, "t:roll", account, young, 0, 1.0, now, m)
         assert (v.accounts, v.young) == expected, account
+
+
+def test_charge_shared_takes_refills_and_refuses_on_hand_worked_numbers() -> None:
+    """A shared bucket of 100 tokens refilling 2 a second. t=1000: 30 from a full bucket,
+    70 left. t=1005: +10 is 80, exactly the 80 asked: allowed, 0 left. t=1010: +10 is 10,
+    50 asked: refused, 40 short at 2/s is 20 s, and the 10 stay. Same instant, 10 asked:
+    allowed, 0 left (no time passed, nothing refilled). A clock that steps back (t=1000)
+    refills nothing: 1 asked of 0 is refused, 0.5 s. Much later, 500 asked is capped at
+    the 100 a full bucket holds: allowed, empty."""
+    m = CohortModel(bucket_capacity=100.0, bucket_refill=2.0)
+    state = CohortState()
+    steps = [
+        (30.0, 1000.0, (True, 0.0), 70.0),
+        (80.0, 1005.0, (True, 0.0), 0.0),
+        (50.0, 1010.0, (False, 20.0), 10.0),
+        (10.0, 1010.0, (True, 0.0), 0.0),
+        (1.0, 1000.0, (False, 0.5), 0.0),
+        (500.0, 2000.0, (True, 0.0), 0.0),
+    ]
+    for cost, now, answer, left in steps:
+        assert charge_shared(state, cost, now, m) == answer, (cost, now)
+        assert (state.tokens, state.tokens_ts) == (left, now), (cost, now)
+
+
+def test_update_cohort_charges_only_a_flagged_cohort() -> None:
+    """weight 0.5, one young account makes a campaign (min_young = full_young = 1) and a
+    request with every trait has harvest 1: score 0.5 x 1 x 1 x 1 = 0.5. Its bucket of 10
+    (1 a second): 6 allowed, then 6 more at the same instant refused, 2 s short. A cohort
+    of an old account (score 0) is never charged: allowed, no wait, its bucket untouched,
+    whatever it asks."""
+    m = CohortModel(min_young=1, full_young=1, weight=0.5, bucket_capacity=10.0,
+                    bucket_refill=1.0)  # fmt: skip
+    every = ELICIT | FOCUS | SINGLE | EXTRACT
+    state = CohortState()
+    now = 20_000 * 86_400.0
+    first = update_cohort(state, "t:flagged", "a", True, every, 6.0, now, m)
+    assert first == CohortView("t:flagged", 0.5, 1, 1, 1.0, True, 0.0)
+    second = update_cohort(state, "t:flagged", "a", True, every, 6.0, now, m)
+    assert second == CohortView("t:flagged", 0.5, 1, 1, 1.0, False, 2.0)
+    quiet = CohortState()
+    for cost in (6.0, 600.0):
+        v = update_cohort(quiet, "t:quiet", "b", False, every, cost, now, m)
+        assert v == CohortView("t:quiet", 0.0, 1, 0, 1.0, True, 0.0)
+    assert (quiet.tokens, quiet.tokens_ts) == (None, None)
 
 
 @pytest.mark.parametrize(
