@@ -226,3 +226,48 @@ def test_a_demand_in_the_system_prompt_or_the_users_text_elicits() -> None:
     assert elicits_reasoning(_facts("Reason methodically about this."))
     assert elicits_reasoning(_facts("What is 2 + 2?", "Reason methodically about this."))
     assert not elicits_reasoning(_facts("What is 2 + 2?", "You are a helpful assistant."))
+
+
+def test_lexicon_entries_on_a_small_lexicon_worked_by_hand(monkeypatch) -> None:
+    """How ``_entries`` turns listed patterns into automaton entries, on a lexicon small
+    enough to work out by hand (the real one is thousands of patterns, where a rule that
+    no pattern exercises goes unseen). Words carry their boundaries as spaces (" python");
+    "~" drops the left one (a suffix, shift -1), "$" adds the right one; two spellings of
+    one key ("step-by-step", "step by step") keep both concepts; a pattern with inner
+    punctuation and two letters ("a.b") is still a word; a FOCUS pattern listed twice
+    counts once (the later weight), and a pattern listed with and without a boundary
+    keeps it; one character ("$") is a pattern as it is; punctuation-led ones are shapes
+    (FOCUS, extensions) or literal demands; "^" marks an opening."""
+    from antiextract.request import lexicon
+    from antiextract.request import signals as s
+
+    concepts = (
+        (s._STEPWISE, {"en": "step-by-step"}),
+        (s._PROCESS, {"en": "Reasoning", "fr": "step by step"}),
+        (s._OWN, {"en": "~ing"}),
+        (s._DEMAND, {"en": "<thinking>|^Think first"}),
+        (s._EACH, {"en": "a.b"}),
+        (s._SOLVE, {"en": "solve"}),
+    )
+    monkeypatch.setattr(s, "_CONCEPTS", concepts)
+    monkeypatch.setattr(lexicon, "FOCUS", {1.0: {"en": "python|r$", "de": "python"},
+                                           2.0: {"en": "~solve$|r"}})  # fmt: skip
+    monkeypatch.setattr(lexicon, "SHAPES", {3.0: ["$", "=>"]})
+    monkeypatch.setattr(lexicon, "EXTENSIONS", "py")
+    words, word_entries, shapes, shape_entries, literal = s._entries()
+    assert dict(zip(words, word_entries, strict=True)) == {
+        " step by step": (0, False, False, ((s._STEPWISE, 0.0), (s._PROCESS, 0.0))),
+        " reasoning": (0, False, False, ((s._PROCESS, 0.0),)),
+        "ing": (-1, False, False, ((s._OWN, 0.0),)),
+        " think first": (0, False, False, ((s._OPENING, 0.0),)),
+        " a b": (0, False, False, ((s._EACH, 0.0),)),
+        " solve ": (0, False, False, ((s._SOLVE, 0.0), (s._FOCUS, 2.0))),
+        " python": (0, False, False, ((s._FOCUS, 1.0),)),
+        " r ": (0, False, False, ((s._FOCUS, 2.0),)),
+    }
+    assert dict(zip(shapes, shape_entries, strict=True)) == {
+        "$": (0, False, False, ((s._FOCUS, 3.0),)),
+        "=>": (0, False, False, ((s._FOCUS, 3.0),)),
+        ".py": (0, False, True, ((s._EXT, s.EXT_WEIGHT),)),
+    }
+    assert literal == ("<thinking>",)
