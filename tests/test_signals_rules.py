@@ -271,3 +271,17 @@ def test_lexicon_entries_on_a_small_lexicon_worked_by_hand(monkeypatch) -> None:
         ".py": (0, False, True, ((s._EXT, s.EXT_WEIGHT),)),
     }
     assert literal == ("<thinking>",)
+
+
+def test_no_lexicon_pattern_is_whitespace_alone() -> None:
+    """A pattern of whitespace alone would match every gap between words; _entries leaves
+    such a pattern unfolded (scripts/equivalent-mutants.toml leans on there being none)."""
+    from antiextract.request import lexicon
+    from antiextract.request import signals as s
+
+    listed = [per_lang for _, per_lang in s._CONCEPTS] + list(lexicon.FOCUS.values())
+    patterns = [w for per_lang in listed for words in per_lang.values() for w in words.split("|")]
+    patterns += [shape for shapes in lexicon.SHAPES.values() for shape in shapes]
+    patterns += lexicon.EXTENSIONS.split("|")
+    assert len(patterns) > 1000  # the lists were read
+    assert [p for p in patterns if p and not p.strip()] == []
