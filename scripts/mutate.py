@@ -133,6 +133,7 @@ class Result:
     resumed_sha256: str = ""
     rerun_functions: list[str] = field(default_factory=list)
     resumed_earlier: str = ""
+    history: list[str] = field(default_factory=list)  # how the stored row was resumed itself
 
     def counts(self) -> dict[str, object]:
         by: dict[str, int] = {}
@@ -234,7 +235,7 @@ def reapply(report: dict[str, dict[str, object]], listed: list[dict[str, str]]) 
             if not m.raw:
                 m.raw = "survived" if m.status == "equivalent" else m.status
         names = ("target", "path", "sha256", "tests", "seconds", "sample", "resumed", "kept")
-        names += ("resumed_sha256", "rerun_functions", "resumed_earlier")
+        names += ("resumed_sha256", "rerun_functions", "resumed_earlier", "history")
         kept = {k: data[k] for k in names if k in data}
         result = Result(**kept, mutants=mutants)
         mark_equivalents(result, listed)
@@ -688,17 +689,19 @@ def _resumed_line(t: str, r: dict) -> str:
     head = f"- `{t}`: the kills of {r['kept']} mutants kept from its run at `{r['resumed'][:12]}`"
     head += back
     if not r.get("resumed_sha256") or r["resumed_sha256"] == r["sha256"]:
-        return (
+        line = (
             f"{head} on the same file; every other mutant ran again at the row's commit, "
             "and its time is the runs' sum."
         )
+        return line + "".join(f" Before that: {h}" for h in r.get("history", []))
     fns = ", ".join(f"`{f}`" for f in r.get("rerun_functions", [])) or "none"
-    return (
+    line = (
         f"{head}, whose file (sha256 `{r['resumed_sha256'][:12]}`) has changed since: kept only "
         "the kills of mutants of functions whose text (decorators included) is the same; "
         f"every mutant of a changed or new function ({fns}) and every mutant not killed then "
         "ran again at the row's commit; its time is the runs' sum."
     )
+    return line + "".join(f" Before that: {h}" for h in r.get("history", []))
 
 
 def _resumed(result: Result, stored: dict, keep: set[str]) -> Result:
@@ -715,6 +718,13 @@ def _resumed(result: Result, stored: dict, keep: set[str]) -> Result:
     lua = result.target.endswith(".lua")
     order = sorted(by_name, key=lambda n: int(n.rsplit("#", 1)[1]) if lua else 0)
     result.mutants = [by_name[n] for n in (order if lua else sorted(by_name))]
+    if stored.get("resumed"):  # the stored row was resumed itself: say how, in this one
+        earlier = {**stored, "history": []}
+        line = _resumed_line(stored["target"], earlier).split(": ", 1)[1]
+        result.history = [
+            f"the row at `{stored['commit'][:12]}`: {line}",
+            *stored.get("history", []),
+        ]
     result.resumed = stored["commit"]
     result.resumed_earlier = stored.get("resumed") or ""
     result.resumed_sha256 = stored["sha256"]
