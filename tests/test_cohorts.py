@@ -35,6 +35,7 @@ from antiextract.model.cohorts import (
     member_score,
     request_harvest,
     strongest,
+    strongest_link,
     subnet,
     update_cohort,
 )
@@ -601,11 +602,67 @@ def test_update_cohort_charges_only_a_flagged_cohort() -> None:
     assert first == CohortView("t:flagged", 0.5, 1, 1, 1.0, True, 0.0)
     second = update_cohort(state, "t:flagged", "a", True, every, 6.0, now, m)
     assert second == CohortView("t:flagged", 0.5, 1, 1, 1.0, False, 2.0)
+    # a wrapper part's cohort is judged by the parts' thresholds: one young account is a
+    # link at part_min_young = part_full_young = 1, though min_young is 20
+    pm = CohortModel(min_young=20, part_min_young=1, part_full_young=1, weight=0.5)
+    part = update_cohort(CohortState(), "p:sentence", "a", True, every, 1.0, now, pm)
+    assert (part.score, part.accounts, part.young) == (0.5, 1, 1)
     quiet = CohortState()
     for cost in (6.0, 600.0):
         v = update_cohort(quiet, "t:quiet", "b", False, every, cost, now, m)
         assert v == CohortView("t:quiet", 0.0, 1, 0, 1.0, True, 0.0)
     assert (quiet.tokens, quiet.tokens_ts) == (None, None)
+
+
+def _v(key: str, score: float) -> CohortView:
+    return CohortView(key, score, 40, 30, 0.9)
+
+
+ALL_TRAITS = ELICIT | FOCUS | SINGLE | EXTRACT  # a request's harvest 1: kinds weigh in full
+
+
+def test_strongest_link_adds_the_three_strongest_parts_and_names_the_strongest() -> None:
+    """Member scores (kind weights t 1.0, l 0.8, n 0.5, c 0.15, p 0.7; harvest 1): parts
+    a 0.7, b 1.4, c 0.35, e 1.4 (tied with b, listed later), d 0.07. The three strongest
+    add up, 1.4 + 1.4 + 0.7 = 3.5, above the best single 1.4: the link is the parts',
+    named by the first of the strongest (b). Two parts: 0.7 + 1.4 = 2.1."""
+    a, b, c, e, d = _v("p:a", 1.0), _v("p:b", 2.0), _v("p:c", 0.5), _v("p:e", 2.0), _v("p:d", 0.1)
+    named, score, by_parts = strongest_link((a, b, c, e, d), ALL_TRAITS)
+    assert (named, by_parts) == (b, True)
+    assert score == pytest.approx(3.5)
+    named, score, by_parts = strongest_link((a, b), ALL_TRAITS)
+    assert (named, by_parts) == (b, True)
+    assert score == pytest.approx(2.1)
+
+
+def test_strongest_link_names_the_strongest_flagged_wrapper_when_parts_link() -> None:
+    """Member scores: n:x 0.5, t:w1 0.5, l:w2 0.8, t:w3 0.8 (tied, later), c:y 0.3,
+    parts a and b 1.4 each. The parts link, 2.8 above the best single 1.4, and the
+    campaign named is the strongest template or band cohort (l:w2, the first of the two
+    at 0.8), not the subnet, the SDK or a part. A template at score 0 is not a flagged
+    wrapper: parts alone then name it (p:b, 0.7 + 1.4 = 2.1)."""
+    w2 = _v("l:w2", 1.0)
+    views = (_v("n:x", 1.0), _v("t:w1", 0.5), w2, _v("t:w3", 0.8), _v("c:y", 2.0),
+             _v("p:a", 2.0), _v("p:b", 2.0))  # fmt: skip
+    named, score, by_parts = strongest_link(views, ALL_TRAITS)
+    assert (named, by_parts) == (w2, True)
+    assert score == pytest.approx(2.8)
+    b = _v("p:b", 2.0)
+    named, score, by_parts = strongest_link((_v("t:quiet", 0.0), _v("p:a", 1.0), b), ALL_TRAITS)
+    assert (named, by_parts) == (b, True)
+    assert score == pytest.approx(2.1)
+
+
+def test_parts_that_add_nothing_leave_the_strongest_single_cohort() -> None:
+    """Parts a 0.7 and z 0 (unflagged) add up to 0.7, no more than the best single (a
+    itself): no link of several parts, so the template t:w (0.5) does not name it; the
+    answer is a's own. Without traits a subnet cohort weighs nothing (harvest 0)."""
+    a = _v("p:a", 1.0)
+    named, score, by_parts = strongest_link((_v("t:w", 0.5), a, _v("p:z", 0.0)), ALL_TRAITS)
+    assert (named, by_parts) == (a, True)
+    assert score == pytest.approx(0.7)
+    net = _v("n:x", 1.0)
+    assert strongest_link((net,)) == (net, 0.0, False)
 
 
 @pytest.mark.parametrize(
