@@ -665,6 +665,28 @@ def test_parts_that_add_nothing_leave_the_strongest_single_cohort() -> None:
     assert strongest_link((net,)) == (net, 0.0, False)
 
 
+def test_a_marker_rolls_its_days_as_a_full_state_would() -> None:
+    """A marker of one account, young on day D with one request of every trait. A
+    request on D+1 (not young now): yesterday is D, so the account was seen then and young
+    then: one young account. Two days later (D+3, not young): D+2 is yesterday and the
+    account was not seen on it: no young account. Harvest stays 1 (every request had
+    every trait); min_young = full_young = 1, weight 0.5: score 0.5, then 0."""
+    from antiextract.model.cohorts import PartMarker, fold_marker
+
+    m = CohortModel(min_young=1, full_young=1, weight=0.5)
+    day = 20_000
+    marker = PartMarker(h=7, day=day, young_cur=True, requests=1.0, elicit=1.0, focus=1.0,
+                        single=1.0, extract=1.0, ts=day * 86_400.0 + 60)  # fmt: skip
+    next_day = (day + 1) * 86_400.0 + 10
+    assert fold_marker(marker, False, ALL_TRAITS, next_day, m) == pytest.approx((1, 1, 1.0, 0.5))
+    assert (marker.day, marker.prev, marker.young_prev, marker.young_cur) == (
+        day + 1, True, True, False)  # fmt: skip
+    later = (day + 3) * 86_400.0 + 10
+    assert fold_marker(marker, False, ALL_TRAITS, later, m) == pytest.approx((1, 0, 1.0, 0.0))
+    assert (marker.day, marker.prev, marker.young_prev, marker.young_cur) == (
+        day + 3, False, False, False)  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("prev", "young_cur", "young_prev"),
     [(False, False, False), (True, False, False), (True, True, True), (False, True, False)],
