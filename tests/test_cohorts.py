@@ -491,6 +491,28 @@ def test_only_template_cohorts_ration_their_members() -> None:
          "shared bucket would take more than 400 days to refill, never in practice"),
         ("ttl", 86_400, "ttl must be a whole number of seconds >= 172800, got 86400"),
         ("ttl", 259_200.5, "ttl must be a whole number of seconds >= 172800, got 259200.5"),
+        ("part_min_young", 0, "part_min_young must be a finite number >= 1 and <= 1e+06 (a "
+         "link needs a young account), got 0"),
+        ("part_min_young", 1_000_001, "part_min_young must be a finite number >= 1 and <= "
+         "1e+06 (a link needs a young account), got 1000001"),
+        ("part_full_young", 0, "part_full_young must be a finite number >= 1 and <= 1e+06 (a "
+         "divisor), got 0"),
+        ("part_full_young", 1_000_001, "part_full_young must be a finite number >= 1 and <= "
+         "1e+06 (a divisor), got 1000001"),
+        ("part_min_harvest", -0.5, "part_min_harvest must be a finite number >= 0 and <= 1 "
+         "(harvest is a share), got -0.5"),
+        ("part_min_harvest", 1.5, "part_min_harvest must be a finite number >= 0 and <= 1 "
+         "(harvest is a share), got 1.5"),
+        ("half_life", 0.0, "half_life must be a finite number > 0 (a divisor or a size), "
+         "got 0.0"),
+        ("bucket_capacity", 0.0, "bucket_capacity must be a finite number > 0 (a divisor or "
+         "a size), got 0.0"),
+        ("part_marker_ttl", 1_800, "part_marker_ttl must be 0 (no admission) or a whole "
+         "number of seconds from 3600 to ttl (259200), got 1800"),
+        ("part_marker_ttl", 259_201, "part_marker_ttl must be 0 (no admission) or a whole "
+         "number of seconds from 3600 to ttl (259200), got 259201"),
+        ("part_marker_ttl", 3_600.5, "part_marker_ttl must be 0 (no admission) or a whole "
+         "number of seconds from 3600 to ttl (259200), got 3600.5"),
     ],
 )  # fmt: skip
 def test_a_bad_campaign_setting_is_refused_with_what_it_must_be(field, value, message) -> None:
@@ -506,6 +528,12 @@ def test_campaign_settings_on_their_bounds_are_accepted() -> None:
     )  # fmt: skip
     assert (m.min_young_share, m.weight, m.ttl) == (1.0, 1000.0, 172_800)
     assert isinstance(m.ttl, int)
+    parts = CohortModel(part_min_young=1, part_full_young=1_000_000, part_min_harvest=1.0)
+    assert (parts.part_min_young, parts.part_full_young, parts.part_min_harvest) == (1, 1e6, 1.0)
+    assert CohortModel(part_min_harvest=0.0, part_min_young=1_000_000).part_min_harvest == 0.0
+    for ttl in (0, 3_600, 259_200, 3_600.0):  # off, the shortest, the state's own ttl
+        marker_ttl = CohortModel(part_marker_ttl=ttl).part_marker_ttl
+        assert marker_ttl == ttl and isinstance(marker_ttl, int)
     slowest = CohortModel(bucket_capacity=400 * 86_400.0, bucket_refill=1.0)  # 400 days
     assert slowest.bucket_capacity / slowest.bucket_refill == 400 * 86_400
 
