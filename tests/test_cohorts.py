@@ -713,6 +713,13 @@ def test_a_marker_rolls_its_days_as_a_full_state_would() -> None:
     assert fold_marker(marker, False, ALL_TRAITS, later, m) == pytest.approx((1, 0, 1.0, 0.0))
     assert (marker.day, marker.prev, marker.young_prev, marker.young_cur) == (
         day + 3, False, False, False)  # fmt: skip
+    # young on D, back on D+2 (not young): D+1 is yesterday, unseen, so young on D does
+    # not count: no young account
+    gap = PartMarker(h=7, day=day, young_cur=True, requests=1.0, elicit=1.0, focus=1.0,
+                     single=1.0, extract=1.0, ts=day * 86_400.0 + 60)  # fmt: skip
+    after_gap = (day + 2) * 86_400.0 + 10
+    assert fold_marker(gap, False, ALL_TRAITS, after_gap, m) == pytest.approx((1, 0, 1.0, 0.0))
+    assert (gap.prev, gap.young_prev, gap.young_cur) == (False, False, False)
 
 
 @pytest.mark.parametrize(
