@@ -56,6 +56,17 @@ RULES = [
     ("Please reason about it.", True),
     ("Deliberate.", True),
     ("I have no reason to doubt it.", False),
+    # a refusal just after a long demand takes it back: it is measured from where the
+    # demand ends, not where it starts
+    ("Make your thinking visible. This is not needed.", False),
+    # a refusal of something else ("a summary"), with no refusing word before it
+    ("Make your thinking visible, a summary is not needed.", True),
+    # a refusing phrase far after the demand refuses something else (the code)
+    (
+        "Think step by step. Then write the final answer in one short paragraph, and do not "
+        "show any code.",
+        True,
+    ),
 ]
 
 
