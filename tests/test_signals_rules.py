@@ -61,6 +61,8 @@ RULES = [
     ("Make your thinking visible. This is not needed.", False),
     # a refusal of something else ("a summary"), with no refusing word before it
     ("Make your thinking visible, a summary is not needed.", True),
+    # a refusal before a long demand, within reach of where it starts (not of its end)
+    ("There is no need, in a reply this short, to think through the problem.", False),
     # a refusing phrase far after the demand refuses something else (the code)
     (
         "Think step by step. Then write the final answer in one short paragraph, and do not "
@@ -296,3 +298,16 @@ def test_no_lexicon_pattern_is_whitespace_alone() -> None:
     patterns += lexicon.EXTENSIONS.split("|")
     assert len(patterns) > 1000  # the lists were read
     assert [p for p in patterns if p and not p.strip()] == []
+
+
+def test_a_refusal_after_a_demand_reaches_25_characters_past_its_end() -> None:
+    """How far a refusal after a demand reaches ("... is unnecessary" takes back "think
+    through the problem"): up to 25 characters past the demand's end, inclusive. Where
+    it stops is a choice, not a meaning, so it is held here on its edge, not in RULES."""
+    on_edge = "Think through the problem. A long essay is really unnecessary."
+    past_it = "Think through the problem. A long essay is totally unnecessary."
+    demand_end = len("think through the problem")
+    assert fold(on_edge).find("unnecessary") == demand_end + 25
+    assert fold(past_it).find("unnecessary") == demand_end + 26
+    assert read_text(on_edge).elicit is False
+    assert read_text(past_it).elicit is True
