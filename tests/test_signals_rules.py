@@ -63,6 +63,14 @@ RULES = [
     ("Make your thinking visible, a summary is not needed.", True),
     # a refusal before a long demand, within reach of where it starts (not of its end)
     ("There is no need, in a reply this short, to think through the problem.", False),
+    # a procedure (a recipe) inside a problem to solve: its steps are the solution's
+    (
+        "Solve this recipe problem step by step: a recipe needs 3 eggs per cake, how many eggs "
+        "for 4 cakes?",
+        True,
+    ),
+    # "show me step by step" how to carry out a procedure: a guide, not reasoning
+    ("How do I bake bread? Show me step by step.", False),
     # a refusing phrase far after the demand refuses something else (the code)
     (
         "Think step by step. Then write the final answer in one short paragraph, and do not "
