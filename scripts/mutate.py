@@ -686,6 +686,7 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
 def _resumed_line(t: str, r: dict) -> str:
     earlier = r.get("resumed_earlier")
     back = f" (that row had itself kept kills from `{earlier[:12]}`)" if earlier else ""
+    back = "" if r.get("history") else back  # the history says how, below
     head = f"- `{t}`: the kills of {r['kept']} mutants kept from its run at `{r['resumed'][:12]}`"
     head += back
     if not r.get("resumed_sha256") or r["resumed_sha256"] == r["sha256"]:
