@@ -71,6 +71,15 @@ RULES = [
     ),
     # "show me step by step" how to carry out a procedure: a guide, not reasoning
     ("How do I bake bread? Show me step by step.", False),
+    # quotations mention demands; JSON and keys carry them
+    (
+        'My teacher writes "show your work" and my friend says "show your work" too. '
+        'Translate: "explain your reasoning".',
+        False,
+    ),  # three quotations, each a mention
+    ('["Show your work.", "Be brief."]', True),  # a JSON list of instructions
+    ('{"instructions": "Show your work."}', True),  # a JSON value
+    ('"Show your work": the one rule here.', True),  # a quoted key, then ":"
     # a refusing phrase far after the demand refuses something else (the code)
     (
         "Think step by step. Then write the final answer in one short paragraph, and do not "
