@@ -568,6 +568,16 @@ def test_kmv_counts() -> None:
     assert KMV.count(*halves) == 510  # merged, the same 256 hashes as ``full``
 
 
+def test_a_wrapper_part_is_judged_by_the_parts_harvest_threshold() -> None:
+    """Harvest 0.5 is under min_harvest 0.65 but over part_min_harvest 0.3: a template
+    cohort of one young account is no campaign, a part cohort is a link of 2.0 x 1 x 1 x
+    0.5 = 1.0 (min_young and part_min_young 1, full at 1)."""
+    m = CohortModel(min_young=1, full_young=1, part_min_young=1, part_full_young=1,
+                    min_harvest=0.65, part_min_harvest=0.3, weight=2.0)  # fmt: skip
+    assert campaign_score(1, 1, 0.5, m, "t:x") == 0.0
+    assert campaign_score(1, 1, 0.5, m, "p:x") == 1.0
+
+
 def test_a_single_young_account_is_a_campaign_when_min_young_is_one() -> None:
     """min_young 1, full_young 1: one young account of one, harvest 1: 6 x 1 x 1 x 1."""
     assert campaign_score(1, 1, 1.0, CohortModel(min_young=1, full_young=1)) == 6.0
@@ -713,6 +723,11 @@ def test_a_marker_rolls_its_days_as_a_full_state_would() -> None:
     assert fold_marker(marker, False, ALL_TRAITS, later, m) == pytest.approx((1, 0, 1.0, 0.0))
     assert (marker.day, marker.prev, marker.young_prev, marker.young_cur) == (
         day + 3, False, False, False)  # fmt: skip
+    # a marker of a wrapper part's cohort is judged by the parts' thresholds: one young
+    # account is a link at part_min_young = part_full_young = 1, though min_young is 20
+    pm = CohortModel(min_young=20, part_min_young=1, part_full_young=1, weight=0.5)
+    part = PartMarker(h=7, day=day, ts=day * 86_400.0)
+    assert fold_marker(part, True, ALL_TRAITS, day * 86_400.0 + 60, pm, "p:x") == (1, 1, 1.0, 0.5)
     # young on D, back on D+2 (not young): D+1 is yesterday, unseen, so young on D does
     # not count: no young account
     gap = PartMarker(h=7, day=day, young_cur=True, requests=1.0, elicit=1.0, focus=1.0,
