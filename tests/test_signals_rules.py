@@ -80,6 +80,10 @@ RULES = [
     ('["Show your work.", "Be brief."]', True),  # a JSON list of instructions
     ('{"instructions": "Show your work."}', True),  # a JSON value
     ('"Show your work": the one rule here.', True),  # a quoted key, then ":"
+    # a quotation inside another ('hello' inside "..."): the whole outer one is a mention
+    ("He said \"write 'hello' and then show your work\" to me.", False),
+    # a quoted key first, then a quotation that is a mention
+    ('"Note": my teacher writes "show your work" on every sheet.', False),
     # a refusing phrase far after the demand refuses something else (the code)
     (
         "Think step by step. Then write the final answer in one short paragraph, and do not "
@@ -328,3 +332,11 @@ def test_a_refusal_after_a_demand_reaches_25_characters_past_its_end() -> None:
     assert fold(past_it).find("unnecessary") == demand_end + 26
     assert read_text(on_edge).elicit is False
     assert read_text(past_it).elicit is True
+
+
+def test_fold_spaces_whitespace_and_latin_words_in_cjk_outside_ascii() -> None:
+    """Outside ASCII (an accent, CJK) every ASCII whitespace run is still one space, and
+    a Latin word inside Chinese gets spaces around it."""
+    assert fold("Café\tlatte\nnow") == "cafe latte now"
+    assert fold("Ünïcode\r\n\x0bword") == "unicode word"
+    assert fold("用python实现") == "用 python 实现"
