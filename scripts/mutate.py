@@ -672,6 +672,10 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
             "fail counts as killed.",
             "- A budget (`--budget`) cuts a long run: *not run* mutants are outside the kill "
             "rate, so a rate with many of them is over a part of the file only.",
+            "- `--resume` does not run a kept kill again: on a file changed since, a kill is "
+            "kept when the mutated function's text is unchanged (mutmut names a function's "
+            "mutants from that text alone), so a change elsewhere in the file that the "
+            "killing test leaned on (a caller, a module constant) shows only in a full run.",
             "- A test failing because Redis answered after the hot-path client's 0.25 s is "
             "run again (up to three times) before it counts as a kill.",
             "",

@@ -178,8 +178,9 @@ def _restore(name: str, saved: dict[str, object]) -> None:
 PYTHON_HANG = 150.0
 
 
-class _Hung(Exception):
-    pass
+class _Hung(BaseException):
+    """Not an Exception: code under test that catches every Exception (the middleware
+    never 500s) must not swallow it and loop on."""
 
 
 def _hung(signum: int, frame: object) -> None:
@@ -213,12 +214,13 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
                 os.environ["MUTANT_UNDER_TEST"] = m["env"]
             if "env" in m:
                 signal.signal(signal.SIGALRM, _hung)
-                signal.setitimer(signal.ITIMER_REAL, plan.get("python_hang", PYTHON_HANG))
+                hang = plan.get("python_hang", PYTHON_HANG)  # then every 10 s, till it stops
+                signal.setitimer(signal.ITIMER_REAL, hang, 10.0)
             refreshed = []
             try:
                 for name in m.get("refresh", ()):
                     refreshed.append((name, _refresh(name)))
-            except Exception as e:  # the mutant breaks the module's import: that kills it
+            except (Exception, _Hung) as e:  # the mutant breaks the import: that kills it
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 for name, saved in reversed(refreshed):
                     _restore(name, saved)
