@@ -69,6 +69,8 @@ RULES = [
         "for 4 cakes?",
         True,
     ),
+    # a procedure, a demand outside it, and a quotation that takes nothing away
+    ('How do I bake bread? Explain your reasoning, and say "done" at the end.', True),
     # "show me step by step" how to carry out a procedure: a guide, not reasoning
     ("How do I bake bread? Show me step by step.", False),
     # quotations mention demands; JSON and keys carry them
@@ -340,3 +342,13 @@ def test_fold_spaces_whitespace_and_latin_words_in_cjk_outside_ascii() -> None:
     assert fold("Café\tlatte\nnow") == "cafe latte now"
     assert fold("Ünïcode\r\n\x0bword") == "unicode word"
     assert fold("用python实现") == "用 python 实现"
+
+
+def test_code_shapes_decide_only_what_the_words_left_open() -> None:
+    """ "developer" and "lookup" weigh 1.0 each: on words alone the text reaches 2.0, where
+    a request is coding work, and the snake_case name then adds nothing; after "lookup"
+    alone (1.0) it adds its 1.5. An empty text reads as nothing at all."""
+    assert read_text("The developer and the lookup. zz_qq").focus == 2.0
+    assert read_text("The lookup. zz_qq").focus == 2.5
+    empty = read_text("")
+    assert empty.elicit is False and empty.focus == 0.0
