@@ -56,6 +56,10 @@ RULES = [
     ("Please reason about it.", True),
     ("Deliberate.", True),
     ("I have no reason to doubt it.", False),
+    ("I reason.", False),  # a statement: "reason" third from the start, not an order
+    ("Do it. Reason.", True),  # an order opening the second sentence
+    # a literal demand in quotation marks at the very start still asks for the tags
+    ('"<thinking>" tags, please, around your answer.', True),
     # a refusal just after a long demand takes it back: it is measured from where the
     # demand ends, not where it starts
     ("Make your thinking visible. This is not needed.", False),
@@ -350,5 +354,6 @@ def test_code_shapes_decide_only_what_the_words_left_open() -> None:
     alone (1.0) it adds its 1.5. An empty text reads as nothing at all."""
     assert read_text("The developer and the lookup. zz_qq").focus == 2.0
     assert read_text("The lookup. zz_qq").focus == 2.5
+    assert read_text("debug it, debug it again").focus == 1.5  # one pattern counts once
     empty = read_text("")
     assert empty.elicit is False and empty.focus == 0.0
