@@ -1301,3 +1301,15 @@ def test_acute_signals_that_fire_together_add_up() -> None:
     s = read_signals(f, w)
     assert s == RequestSignals(EXTRACT, 63.0, ("logprobs", "prompt_logprobs", "token_ids",
                                "greedy_multi", "reasoning_max", "reasoning_include"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "bounds"),
+    [("token_ids", -1.0, ">= 0 and <= 1000"), ("odd_body", 1000.5, ">= 0 and <= 1000")],
+)
+def test_a_signal_weight_out_of_range_is_refused_by_name(name, value, bounds) -> None:
+    """A negative weight would lower an extractor's risk; 1000 is every weight's bound."""
+    with pytest.raises(ValueError) as raised:
+        SignalWeights(**{name: value})
+    assert str(raised.value) == f"{name} must be a finite number {bounds}, got {value!r}"
+    assert getattr(SignalWeights(**{name: 1000.0}), name) == 1000.0
