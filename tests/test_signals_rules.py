@@ -60,6 +60,7 @@ RULES = [
     ("Do it. Reason.", True),  # an order opening the second sentence
     # a literal demand in quotation marks at the very start still asks for the tags
     ('"<thinking>" tags, please, around your answer.', True),
+    ("Use the heading ## Thinking.", True),  # a markdown heading for the thinking
     # a refusal just after a long demand takes it back: it is measured from where the
     # demand ends, not where it starts
     ("Make your thinking visible. This is not needed.", False),
