@@ -47,6 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 import lua_mutants  # noqa: E402
+import resume  # noqa: E402
 
 from tests.redis_proc import RedisProcess  # noqa: E402
 
@@ -125,8 +126,14 @@ class Result:
     mutants: list[Mutant] = field(default_factory=list)
     seconds: float = 0.0
     sample: int | None = None
-    resumed: str = ""  # --resume: the commit whose kills were kept (same file, same sha256)
+    resumed: str = ""  # --resume: the commit of the stored row whose kills were kept
     kept: int = 0  # how many
+    # --resume on a file changed since (Python): the stored row's sha256, the functions whose
+    # mutants all ran again (changed or new), and where that row's own kept kills came from
+    resumed_sha256: str = ""
+    rerun_functions: list[str] = field(default_factory=list)
+    resumed_earlier: str = ""
+    history: list[str] = field(default_factory=list)  # how the stored row was resumed itself
 
     def counts(self) -> dict[str, object]:
         by: dict[str, int] = {}
@@ -228,6 +235,7 @@ def reapply(report: dict[str, dict[str, object]], listed: list[dict[str, str]]) 
             if not m.raw:
                 m.raw = "survived" if m.status == "equivalent" else m.status
         names = ("target", "path", "sha256", "tests", "seconds", "sample", "resumed", "kept")
+        names += ("resumed_sha256", "rerun_functions", "resumed_earlier", "history")
         kept = {k: data[k] for k in names if k in data}
         result = Result(**kept, mutants=mutants)
         mark_equivalents(result, listed)
@@ -627,15 +635,9 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
                 )
     judged = total["mutants"] - total["equivalent"] - total["not_run"]
     rate = 100 * total["killed"] / judged if judged else 100.0
-    resumed = [
-        f"- `{t}`: the kills of {results[t]['kept']} mutants kept from its run at "
-        f"`{results[t]['resumed'][:12]}` on the same file (`--resume`); the others run again "
-        "at the row's commit, and its time is the two runs' sum."
-        for t in order
-        if t in results and results[t].get("resumed")
-    ]
+    resumed = [_resumed_line(t, results[t]) for t in order if results.get(t, {}).get("resumed")]
     if resumed:
-        head = "Resumed rows (tests were added since, the file is unchanged):"
+        head = "Resumed rows (`--resume`: kills kept from an earlier run, the rest run again):"
         resumed = ["", head, "", *resumed]
     text = "\n".join(
         [
@@ -676,6 +678,10 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
             "fail counts as killed.",
             "- A budget (`--budget`) cuts a long run: *not run* mutants are outside the kill "
             "rate, so a rate with many of them is over a part of the file only.",
+            "- `--resume` does not run a kept kill again: on a file changed since, a kill is "
+            "kept when the mutated function's text is unchanged (mutmut names a function's "
+            "mutants from that text alone), so a change elsewhere in the file that the "
+            "killing test leaned on (a caller, a module constant) shows only in a full run.",
             "- A test failing because Redis answered after the hot-path client's 0.25 s is "
             "run again (up to three times) before it counts as a kill.",
             "",
@@ -687,25 +693,77 @@ def write_report(results: dict[str, dict[str, object]], at: str) -> None:
     (RESULTS / "mutation.md").write_text(text, "utf-8")
 
 
-def _resumed(result: Result, stored: dict, only: set[str]) -> Result:
-    """The new verdicts of the mutants in ``only``, the stored ones (kills) of the rest,
-    in the stored row's order."""
-    new = {m.name: m for m in result.mutants if m.name in only}
+def _resumed_line(t: str, r: dict) -> str:
+    earlier = r.get("resumed_earlier")
+    back = f" (that row had itself kept kills from `{earlier[:12]}`)" if earlier else ""
+    back = "" if r.get("history") else back  # the history says how, below
+    head = f"- `{t}`: the kills of {r['kept']} mutants kept from its run at `{r['resumed'][:12]}`"
+    head += back
+    if not r.get("resumed_sha256") or r["resumed_sha256"] == r["sha256"]:
+        line = (
+            f"{head} on the same file; every other mutant ran again at the row's commit, "
+            "and its time is the runs' sum."
+        )
+        return line + "".join(f" Before that: {h}" for h in r.get("history", []))
+    fns = ", ".join(f"`{f}`" for f in r.get("rerun_functions", [])) or "none"
+    line = (
+        f"{head}, whose file (sha256 `{r['resumed_sha256'][:12]}`) has changed since: kept only "
+        "the kills of mutants of functions whose text (decorators included) is the same; "
+        f"every mutant of a changed or new function ({fns}) and every mutant not killed then "
+        "ran again at the row's commit; its time is the runs' sum."
+    )
+    return line + "".join(f" Before that: {h}" for h in r.get("history", []))
+
+
+def _resumed(result: Result, stored: dict, keep: set[str]) -> Result:
+    """The new verdicts of every mutant run now, the stored ones (kills) of ``keep``,
+    by name."""
     fields = set(Mutant.__dataclass_fields__)
-    mutants = []
+    by_name = {m.name: m for m in result.mutants if m.name not in keep}
     for data in stored["mutants"]:
-        if data["name"] in new:
-            mutants.append(new.pop(data["name"]))
-        else:
+        if data["name"] in keep:
             old = Mutant(**{k: v for k, v in data.items() if k in fields})
             old.status = old.raw or old.status
-            mutants.append(old)
-    mutants += new.values()
-    result.mutants = mutants
-    result.resumed = stored.get("resumed") or stored["commit"]
-    result.kept = len(stored["mutants"]) - len(only)
+            by_name[old.name] = old
+    # Python rows list mutants by name, Lua rows by site number (as a full run does)
+    lua = result.target.endswith(".lua")
+    order = sorted(by_name, key=lambda n: int(n.rsplit("#", 1)[1]) if lua else 0)
+    result.mutants = [by_name[n] for n in (order if lua else sorted(by_name))]
+    if stored.get("resumed"):  # the stored row was resumed itself: say how, in this one
+        earlier = {**stored, "history": []}
+        line = _resumed_line(stored["target"], earlier).split(": ", 1)[1]
+        result.history = [
+            f"the row at `{stored['commit'][:12]}`: {line}",
+            *stored.get("history", []),
+        ]
+    result.resumed = stored["commit"]
+    result.resumed_earlier = stored.get("resumed") or ""
+    result.resumed_sha256 = stored["sha256"]
+    result.kept = len(keep)
     result.seconds = round(result.seconds + stored["seconds"], 1)
     return result
+
+
+def mutant_names(module: str) -> list[str]:
+    """Every mutmut mutant of ``module`` now (generated, not run)."""
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    path = PYTHON[module][0]
+    dotted = path.removesuffix(".py").replace("/", ".")
+    with tempfile.TemporaryDirectory(prefix="antiextract-names-") as tmp:
+        Path(tmp, "pyproject.toml").write_text('[tool.mutmut]\nsource_paths = ["antiextract"]\n')
+        with contextlib.chdir(tmp):
+            mutated = mutate_file_contents(path, (ROOT / path).read_text("utf-8"))
+    return [f"{dotted}.{n}" for n in mutated.mutant_names]
+
+
+def _stored_source(stored: dict, path: str) -> str | None:
+    """The file as the stored row mutated it: at its commit, if that has the row's sha256."""
+    rev = stored["commit"].removesuffix("+changes")
+    shown = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True)
+    if shown.returncode or hashlib.sha256(shown.stdout).hexdigest() != stored["sha256"]:
+        return None
+    return shown.stdout.decode("utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -729,8 +787,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="a target whose file is unchanged since its stored row (same sha256): run again "
-        "only the mutants not killed then, keep the kills (tests added since, say)",
+        help="keep the stored row's kills (tests added since, say) and run every other "
+        "mutant: for a Python file changed since, only the kills of mutants of functions "
+        "whose text is unchanged are kept (a Lua script changed since runs in full)",
     )
     parser.add_argument(
         "--reapply",
@@ -767,13 +826,25 @@ def main(argv: list[str] | None = None) -> int:
         at = commit()  # per target: each copies the checkout as it is when it starts
         stored = report.get(target) if args.resume and done is None else None
         path = PYTHON[target][0] if target in PYTHON else lua_path(target)
+        old = None
         if stored is not None and stored["sha256"] != sha256(ROOT / path):
-            print(f"{target}: changed since its stored row, run in full")
-            stored = None
-        only = None
-        if stored is not None:
+            old = _stored_source(stored, path) if target in PYTHON else None
+            if old is None:
+                print(f"{target}: changed since its stored row, run in full")
+                stored = None
+        only = keep = None
+        rerun: list[str] = []
+        if stored is not None and target in PYTHON:
+            new = (ROOT / path).read_text("utf-8")
+            names = mutant_names(target)
+            keep = resume.kept_kills(stored["mutants"], old or new, new, names)
+            only = set(names) - keep
+            rerun = resume.changed_functions(old, new) if old is not None else []
+            print(f"{target}: {len(keep)} kills kept, {len(only)} mutants to run", flush=True)
+        elif stored is not None:
             dead = ("killed", "timeout")
-            only = {m["name"] for m in stored["mutants"] if m.get("raw", m["status"]) not in dead}
+            keep = {m["name"] for m in stored["mutants"] if m.get("raw", m["status"]) in dead}
+            only = {m["name"] for m in stored["mutants"]} - keep
         if done is not None:
             result = done[k]
         elif target in FRESH_IMPORT:
@@ -782,8 +853,9 @@ def main(argv: list[str] | None = None) -> int:
             result = run_python(target, args.budget, only)
         else:
             result = run_lua(target, args.budget, only)
-        if stored is not None and only is not None:
-            result = _resumed(result, stored, only)
+        if stored is not None and keep is not None:
+            result = _resumed(result, stored, keep)
+            result.rerun_functions = rerun
         mark_equivalents(result, listed)
         c = result.counts()
         left = [m for m in result.mutants if m.status not in ("killed", "timeout", "equivalent")]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -198,6 +199,22 @@ def _restore(name: str, saved: dict[str, object]) -> None:
             module.__dict__[key] = value
 
 
+# A mutmut mutant can loop forever in Python ("while b'  ' not in raw" in signals.fold, run
+# at import by the refresh): SCRIPT KILL does nothing for it, and the session would wait
+# for the budget's end. An alarm interrupts it after this long (generous: a survivor runs
+# every test of its files, slowly on a loaded machine) and the mutant counts as a timeout.
+PYTHON_HANG = 150.0
+
+
+class _Hung(BaseException):
+    """Not an Exception: code under test that catches every Exception (the middleware
+    never 500s) must not swallow it and loop on."""
+
+
+def _hung(signum: int, frame: object) -> None:
+    raise _Hung(f"still running after {PYTHON_HANG:g} s")
+
+
 def _belongs(item: pytest.Item, tests: list[str] | None) -> bool:
     return tests is None or item.nodeid.split("::", 1)[0] in tests
 
@@ -223,15 +240,21 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
                 Path(target).write_text(m["text"], "utf-8")
             if "env" in m:  # a mutmut mutant: its trampolines read the name at every call
                 os.environ["MUTANT_UNDER_TEST"] = m["env"]
+            if "env" in m:
+                signal.signal(signal.SIGALRM, _hung)
+                hang = plan.get("python_hang", PYTHON_HANG)  # then every 10 s, till it stops
+                signal.setitimer(signal.ITIMER_REAL, hang, 10.0)
             refreshed = []
             try:
                 for name in m.get("refresh", ()):
                     refreshed.append((name, _refresh(name)))
-            except Exception as e:  # the mutant breaks the module's import: that kills it
+            except (Exception, _Hung) as e:  # the mutant breaks the import: that kills it
+                signal.setitimer(signal.ITIMER_REAL, 0)
                 for name, saved in reversed(refreshed):
                     _restore(name, saved)
                 os.environ.pop("MUTANT_UNDER_TEST", None)
-                verdicts[str(m["n"])] = {"status": "killed", "killer": f"import: {e!r}"[:200]}
+                status = "timeout" if isinstance(e, _Hung) else "killed"
+                verdicts[str(m["n"])] = {"status": status, "killer": f"import: {e!r}"[:200]}
                 _write(plan_path, {**out, "mutants": verdicts, "done": False})
                 continue
             timer = threading.Timer(plan["timeout"], _script_kill)
@@ -244,6 +267,7 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
                 )
             finally:
                 timer.cancel()
+                signal.setitimer(signal.ITIMER_REAL, 0)
                 if "text" in m:
                     Path(target).write_text(original, "utf-8")
                 os.environ.pop("MUTANT_UNDER_TEST", None)

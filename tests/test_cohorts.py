@@ -27,6 +27,7 @@ from antiextract.model.cohorts import (
     CohortView,
     bucket_refusal,
     campaign_score,
+    charge_shared,
     cohort_keys,
     decay,
     harvest,
@@ -34,6 +35,7 @@ from antiextract.model.cohorts import (
     member_score,
     request_harvest,
     strongest,
+    strongest_link,
     subnet,
     update_cohort,
 )
@@ -489,6 +491,28 @@ def test_only_template_cohorts_ration_their_members() -> None:
          "shared bucket would take more than 400 days to refill, never in practice"),
         ("ttl", 86_400, "ttl must be a whole number of seconds >= 172800, got 86400"),
         ("ttl", 259_200.5, "ttl must be a whole number of seconds >= 172800, got 259200.5"),
+        ("part_min_young", 0, "part_min_young must be a finite number >= 1 and <= 1e+06 (a "
+         "link needs a young account), got 0"),
+        ("part_min_young", 1_000_001, "part_min_young must be a finite number >= 1 and <= "
+         "1e+06 (a link needs a young account), got 1000001"),
+        ("part_full_young", 0, "part_full_young must be a finite number >= 1 and <= 1e+06 (a "
+         "divisor), got 0"),
+        ("part_full_young", 1_000_001, "part_full_young must be a finite number >= 1 and <= "
+         "1e+06 (a divisor), got 1000001"),
+        ("part_min_harvest", -0.5, "part_min_harvest must be a finite number >= 0 and <= 1 "
+         "(harvest is a share), got -0.5"),
+        ("part_min_harvest", 1.5, "part_min_harvest must be a finite number >= 0 and <= 1 "
+         "(harvest is a share), got 1.5"),
+        ("half_life", 0.0, "half_life must be a finite number > 0 (a divisor or a size), "
+         "got 0.0"),
+        ("bucket_capacity", 0.0, "bucket_capacity must be a finite number > 0 (a divisor or "
+         "a size), got 0.0"),
+        ("part_marker_ttl", 1_800, "part_marker_ttl must be 0 (no admission) or a whole "
+         "number of seconds from 3600 to ttl (259200), got 1800"),
+        ("part_marker_ttl", 259_201, "part_marker_ttl must be 0 (no admission) or a whole "
+         "number of seconds from 3600 to ttl (259200), got 259201"),
+        ("part_marker_ttl", 3_600.5, "part_marker_ttl must be 0 (no admission) or a whole "
+         "number of seconds from 3600 to ttl (259200), got 3600.5"),
     ],
 )  # fmt: skip
 def test_a_bad_campaign_setting_is_refused_with_what_it_must_be(field, value, message) -> None:
@@ -504,6 +528,12 @@ def test_campaign_settings_on_their_bounds_are_accepted() -> None:
     )  # fmt: skip
     assert (m.min_young_share, m.weight, m.ttl) == (1.0, 1000.0, 172_800)
     assert isinstance(m.ttl, int)
+    parts = CohortModel(part_min_young=1, part_full_young=1_000_000, part_min_harvest=1.0)
+    assert (parts.part_min_young, parts.part_full_young, parts.part_min_harvest) == (1, 1e6, 1.0)
+    assert CohortModel(part_min_harvest=0.0, part_min_young=1_000_000).part_min_harvest == 0.0
+    for ttl in (0, 3_600, 259_200, 3_600.0):  # off, the shortest, the state's own ttl
+        marker_ttl = CohortModel(part_marker_ttl=ttl).part_marker_ttl
+        assert marker_ttl == ttl and isinstance(marker_ttl, int)
     slowest = CohortModel(bucket_capacity=400 * 86_400.0, bucket_refill=1.0)  # 400 days
     assert slowest.bucket_capacity / slowest.bucket_refill == 400 * 86_400
 
@@ -538,6 +568,16 @@ def test_kmv_counts() -> None:
     assert KMV.count(*halves) == 510  # merged, the same 256 hashes as ``full``
 
 
+def test_a_wrapper_part_is_judged_by_the_parts_harvest_threshold() -> None:
+    """Harvest 0.5 is under min_harvest 0.65 but over part_min_harvest 0.3: a template
+    cohort of one young account is no campaign, a part cohort is a link of 2.0 x 1 x 1 x
+    0.5 = 1.0 (min_young and part_min_young 1, full at 1)."""
+    m = CohortModel(min_young=1, full_young=1, part_min_young=1, part_full_young=1,
+                    min_harvest=0.65, part_min_harvest=0.3, weight=2.0)  # fmt: skip
+    assert campaign_score(1, 1, 0.5, m, "t:x") == 0.0
+    assert campaign_score(1, 1, 0.5, m, "p:x") == 1.0
+
+
 def test_a_single_young_account_is_a_campaign_when_min_young_is_one() -> None:
     """min_young 1, full_young 1: one young account of one, harvest 1: 6 x 1 x 1 x 1."""
     assert campaign_score(1, 1, 1.0, CohortModel(min_young=1, full_young=1)) == 6.0
@@ -561,6 +601,140 @@ def test_a_cohorts_counts_roll_over_at_utc_midnight() -> None:
     for account, young, now, expected in steps:
         v = update_cohort(state, "t:roll", account, young, 0, 1.0, now, m)
         assert (v.accounts, v.young) == expected, account
+
+
+def test_charge_shared_takes_refills_and_refuses_on_hand_worked_numbers() -> None:
+    """A shared bucket of 100 tokens refilling 2 a second. t=1000: 30 from a full bucket,
+    70 left. t=1005: +10 is 80, exactly the 80 asked: allowed, 0 left. t=1010: +10 is 10,
+    50 asked: refused, 40 short at 2/s is 20 s, and the 10 stay. Same instant, 10 asked:
+    allowed, 0 left (no time passed, nothing refilled). A clock that steps back (t=1000)
+    refills nothing: 1 asked of 0 is refused, 0.5 s. Much later, 500 asked is capped at
+    the 100 a full bucket holds: allowed, empty."""
+    m = CohortModel(bucket_capacity=100.0, bucket_refill=2.0)
+    state = CohortState()
+    steps = [
+        (30.0, 1000.0, (True, 0.0), 70.0),
+        (80.0, 1005.0, (True, 0.0), 0.0),
+        (50.0, 1010.0, (False, 20.0), 10.0),
+        (10.0, 1010.0, (True, 0.0), 0.0),
+        (1.0, 1000.0, (False, 0.5), 0.0),
+        (500.0, 2000.0, (True, 0.0), 0.0),
+    ]
+    for cost, now, answer, left in steps:
+        assert charge_shared(state, cost, now, m) == answer, (cost, now)
+        assert (state.tokens, state.tokens_ts) == (left, now), (cost, now)
+
+
+def test_update_cohort_charges_only_a_flagged_cohort() -> None:
+    """weight 0.5, one young account makes a campaign (min_young = full_young = 1) and a
+    request with every trait has harvest 1: score 0.5 x 1 x 1 x 1 = 0.5. Its bucket of 10
+    (1 a second): 6 allowed, then 6 more at the same instant refused, 2 s short. A cohort
+    of an old account (score 0) is never charged: allowed, no wait, its bucket untouched,
+    whatever it asks."""
+    m = CohortModel(min_young=1, full_young=1, weight=0.5, bucket_capacity=10.0,
+                    bucket_refill=1.0)  # fmt: skip
+    every = ELICIT | FOCUS | SINGLE | EXTRACT
+    state = CohortState()
+    now = 20_000 * 86_400.0
+    first = update_cohort(state, "t:flagged", "a", True, every, 6.0, now, m)
+    assert first == CohortView("t:flagged", 0.5, 1, 1, 1.0, True, 0.0)
+    second = update_cohort(state, "t:flagged", "a", True, every, 6.0, now, m)
+    assert second == CohortView("t:flagged", 0.5, 1, 1, 1.0, False, 2.0)
+    # a wrapper part's cohort is judged by the parts' thresholds: one young account is a
+    # link at part_min_young = part_full_young = 1, though min_young is 20
+    pm = CohortModel(min_young=20, part_min_young=1, part_full_young=1, weight=0.5)
+    part = update_cohort(CohortState(), "p:sentence", "a", True, every, 1.0, now, pm)
+    assert (part.score, part.accounts, part.young) == (0.5, 1, 1)
+    quiet = CohortState()
+    for cost in (6.0, 600.0):
+        v = update_cohort(quiet, "t:quiet", "b", False, every, cost, now, m)
+        assert v == CohortView("t:quiet", 0.0, 1, 0, 1.0, True, 0.0)
+    assert (quiet.tokens, quiet.tokens_ts) == (None, None)
+
+
+def _v(key: str, score: float) -> CohortView:
+    return CohortView(key, score, 40, 30, 0.9)
+
+
+ALL_TRAITS = ELICIT | FOCUS | SINGLE | EXTRACT  # a request's harvest 1: kinds weigh in full
+
+
+def test_strongest_link_adds_the_three_strongest_parts_and_names_the_strongest() -> None:
+    """Member scores (kind weights t 1.0, l 0.8, n 0.5, c 0.15, p 0.7; harvest 1): parts
+    a 0.7, b 1.4, c 0.35, e 1.4 (tied with b, listed later), d 0.07. The three strongest
+    add up, 1.4 + 1.4 + 0.7 = 3.5, above the best single 1.4: the link is the parts',
+    named by the first of the strongest (b). Two parts: 0.7 + 1.4 = 2.1."""
+    a, b, c, e, d = _v("p:a", 1.0), _v("p:b", 2.0), _v("p:c", 0.5), _v("p:e", 2.0), _v("p:d", 0.1)
+    named, score, by_parts = strongest_link((a, b, c, e, d), ALL_TRAITS)
+    assert (named, by_parts) == (b, True)
+    assert score == pytest.approx(3.5)
+    named, score, by_parts = strongest_link((a, b), ALL_TRAITS)
+    assert (named, by_parts) == (b, True)
+    assert score == pytest.approx(2.1)
+
+
+def test_strongest_link_names_the_strongest_flagged_wrapper_when_parts_link() -> None:
+    """Member scores: n:x 0.5, t:w1 0.5, l:w2 0.8, t:w3 0.8 (tied, later), c:y 0.3,
+    parts a and b 1.4 each. The parts link, 2.8 above the best single 1.4, and the
+    campaign named is the strongest template or band cohort (l:w2, the first of the two
+    at 0.8), not the subnet, the SDK or a part. A template at score 0 is not a flagged
+    wrapper: parts alone then name it (p:b, 0.7 + 1.4 = 2.1)."""
+    w2 = _v("l:w2", 1.0)
+    views = (_v("n:x", 1.0), _v("t:w1", 0.5), w2, _v("t:w3", 0.8), _v("c:y", 2.0),
+             _v("p:a", 2.0), _v("p:b", 2.0))  # fmt: skip
+    named, score, by_parts = strongest_link(views, ALL_TRAITS)
+    assert (named, by_parts) == (w2, True)
+    assert score == pytest.approx(2.8)
+    b = _v("p:b", 2.0)
+    named, score, by_parts = strongest_link((_v("t:quiet", 0.0), _v("p:a", 1.0), b), ALL_TRAITS)
+    assert (named, by_parts) == (b, True)
+    assert score == pytest.approx(2.1)
+
+
+def test_parts_that_add_nothing_leave_the_strongest_single_cohort() -> None:
+    """Parts a 0.7 and z 0 (unflagged) add up to 0.7, no more than the best single (a
+    itself): no link of several parts, so the template t:w (0.5) does not name it; the
+    answer is a's own. Without traits a subnet cohort weighs nothing (harvest 0)."""
+    a = _v("p:a", 1.0)
+    named, score, by_parts = strongest_link((_v("t:w", 0.5), a, _v("p:z", 0.0)), ALL_TRAITS)
+    assert (named, by_parts) == (a, True)
+    assert score == pytest.approx(0.7)
+    net = _v("n:x", 1.0)
+    assert strongest_link((net,)) == (net, 0.0, False)
+
+
+def test_a_marker_rolls_its_days_as_a_full_state_would() -> None:
+    """A marker of one account, young on day D with one request of every trait. A
+    request on D+1 (not young now): yesterday is D, so the account was seen then and young
+    then: one young account. Two days later (D+3, not young): D+2 is yesterday and the
+    account was not seen on it: no young account. Harvest stays 1 (every request had
+    every trait); min_young = full_young = 1, weight 0.5: score 0.5, then 0."""
+    from antiextract.model.cohorts import PartMarker, fold_marker
+
+    m = CohortModel(min_young=1, full_young=1, weight=0.5)
+    day = 20_000
+    marker = PartMarker(h=7, day=day, young_cur=True, requests=1.0, elicit=1.0, focus=1.0,
+                        single=1.0, extract=1.0, ts=day * 86_400.0 + 60)  # fmt: skip
+    next_day = (day + 1) * 86_400.0 + 10
+    assert fold_marker(marker, False, ALL_TRAITS, next_day, m) == pytest.approx((1, 1, 1.0, 0.5))
+    assert (marker.day, marker.prev, marker.young_prev, marker.young_cur) == (
+        day + 1, True, True, False)  # fmt: skip
+    later = (day + 3) * 86_400.0 + 10
+    assert fold_marker(marker, False, ALL_TRAITS, later, m) == pytest.approx((1, 0, 1.0, 0.0))
+    assert (marker.day, marker.prev, marker.young_prev, marker.young_cur) == (
+        day + 3, False, False, False)  # fmt: skip
+    # a marker of a wrapper part's cohort is judged by the parts' thresholds: one young
+    # account is a link at part_min_young = part_full_young = 1, though min_young is 20
+    pm = CohortModel(min_young=20, part_min_young=1, part_full_young=1, weight=0.5)
+    part = PartMarker(h=7, day=day, ts=day * 86_400.0)
+    assert fold_marker(part, True, ALL_TRAITS, day * 86_400.0 + 60, pm, "p:x") == (1, 1, 1.0, 0.5)
+    # young on D, back on D+2 (not young): D+1 is yesterday, unseen, so young on D does
+    # not count: no young account
+    gap = PartMarker(h=7, day=day, young_cur=True, requests=1.0, elicit=1.0, focus=1.0,
+                     single=1.0, extract=1.0, ts=day * 86_400.0 + 60)  # fmt: skip
+    after_gap = (day + 2) * 86_400.0 + 10
+    assert fold_marker(gap, False, ALL_TRAITS, after_gap, m) == pytest.approx((1, 0, 1.0, 0.0))
+    assert (gap.prev, gap.young_prev, gap.young_cur) == (False, False, False)
 
 
 @pytest.mark.parametrize(

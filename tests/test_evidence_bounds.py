@@ -13,6 +13,7 @@ from antiextract.model.evidence import (
     kinds_shown,
     observe,
     relevant_until,
+    risk_added,
     score,
     score_of,
 )
@@ -43,6 +44,8 @@ from .test_evidence import T0, M
         ({"networks": 2.5}, "networks must be a whole number 1-64, got 2.5"),
         ({"ttl": 86_399}, "ttl must be a whole number of seconds >= 86400, got 86399"),
         ({"ttl": 86_400.5}, "ttl must be a whole number of seconds >= 86400, got 86400.5"),
+        ({"off": 0.5}, "off must be true or false, got 0.5"),
+        ({"off": "yes"}, "off must be true or false, got 'yes'"),
     ],
 )  # fmt: skip
 def test_a_bad_model_is_refused_with_this_line(override: dict, line: str) -> None:
@@ -57,6 +60,18 @@ def test_the_bounds_themselves_are_accepted_and_whole_numbers_become_ints() -> N
     m = EvidenceModel(networks=2.0, ttl=86_400.0, alpha=0.5, cap_pos=0, offset=1000)
     assert (m.networks, m.ttl) == (2, 86_400)
     assert type(m.networks) is int and type(m.ttl) is int
+
+
+def test_off_is_a_truth_value_and_switches_the_risk_added_off() -> None:
+    """JSON settings bring true as 1.0: off is then True itself. Evidence 5.0 adds
+    (5.0 - 2.65) x 1.15 = 2.7025 to risk; off, nothing; never below 0 (evidence 1.0)."""
+    assert EvidenceModel(off=1.0).off is True
+    assert EvidenceModel(off=0.0).off is False
+    assert EvidenceModel(off=True).off is True
+    on = EvidenceModel(offset=2.65, scale=1.15)
+    assert risk_added(5.0, on) == pytest.approx(2.7025)
+    assert risk_added(1.0, on) == 0.0
+    assert risk_added(5.0, EvidenceModel(offset=2.65, scale=1.15, off=True)) == 0.0
 
 
 @pytest.mark.parametrize(

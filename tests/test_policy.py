@@ -169,6 +169,7 @@ def test_every_decision_carries_the_risk_and_the_campaign_that_weighed() -> None
 
     def decided(**kw: object) -> tuple[str, float, object]:
         d = decide(outcome(1.0, 0.5, (t,), **kw), LADDER)
+        assert d.campaign_added == 1.0, kw  # 2.0 x 1 x 0.5, whatever the action
         return d.action, d.risk, d.campaign
 
     assert decided() == (ALLOW, 2.0, t)
@@ -182,9 +183,9 @@ def test_every_decision_carries_the_risk_and_the_campaign_that_weighed() -> None
         4.0,
         CAMPAIGN,
     )
-    assert (d.risk, d.campaign) == (2.0, rationed)
+    assert (d.risk, d.campaign, d.campaign_added) == (2.0, rationed, 1.0)
     high = decide(outcome(5.0, 0.5, (t,)), LADDER)  # 5.0 + 1.0 = 6.0: challenge
-    assert (high.action, high.risk, high.campaign) == (CHALLENGE, 6.0, t)
+    assert (high.action, high.risk, high.campaign, high.campaign_added) == (CHALLENGE, 6.0, t, 1.0)
 
 
 def test_an_allowed_request_with_a_little_risk_reports_it() -> None:
@@ -192,7 +193,15 @@ def test_an_allowed_request_with_a_little_risk_reports_it() -> None:
     risk at all, a campaign that added nothing (a subnet, a request without traits) is
     not named either."""
     d = decide(outcome(0.5), LADDER)
-    assert (d.action, d.reasons, d.risk, d.campaign) == (ALLOW, (), 0.5, None)
+    assert (d.action, d.reasons, d.risk, d.campaign, d.campaign_added) == (
+        ALLOW,
+        (),
+        0.5,
+        None,
+        0.0,
+    )
+    refused = decide(outcome(0.5, allowed=False, denied_by=TOKENS, retry_after=2.0), LADDER)
+    assert (refused.action, refused.campaign, refused.campaign_added) == (THROTTLE, None, 0.0)
     quiet = decide(outcome(0.0, 1.0, (view("n:10.0.0.0/24", 6.0),)), LADDER)
     assert (quiet.action, quiet.risk, quiet.campaign) == (ALLOW, 0.0, None)
 
@@ -203,3 +212,21 @@ def test_without_trait_bits_a_subnet_campaign_adds_nothing() -> None:
     net = view("n:10.0.0.0/24", 6.0)
     assert decide(outcome(1.0, 1.0, (net,)), LADDER).risk == 1.0
     assert decide(outcome(1.0, 1.0, (net,)), LADDER, ELICIT).risk == pytest.approx(2.0)
+
+
+def test_a_link_by_wrapper_parts_scales_an_aged_account_as_half_young() -> None:
+    """Two flagged wrapper parts (score 2.0 each; a part weighs 0.7 x the request's
+    harvest, 1 with every trait): 1.4 + 1.4 = 2.8, a link by parts. A campaign rotating to
+    an account it aged is linked by what it sends: youth 0.1 counts as 0.5, so the link
+    adds 2.8 x 0.5 = 1.4 (risk 1.0 + 1.4 = 2.4, allowed). A young account (youth 0.8)
+    keeps its own: 2.8 x 0.8 = 2.24 (risk 3.24, degraded). A single template cohort
+    (score 2.0, weight 1) on the aged account is no part link: 2.0 x 0.1 = 0.2."""
+    parts = (view("p:one", 2.0), view("p:two", 2.0))
+    aged = decide(outcome(1.0, 0.1, parts), LADDER, ALL)
+    assert aged.action == ALLOW
+    assert (aged.risk, aged.campaign_added) == pytest.approx((2.4, 1.4))
+    young = decide(outcome(1.0, 0.8, parts), LADDER, ALL)
+    assert young.action == DEGRADE
+    assert (young.risk, young.campaign_added) == pytest.approx((3.24, 2.24))
+    template = decide(outcome(1.0, 0.1, (view("t:camp", 2.0),)), LADDER, ALL)
+    assert (template.risk, template.campaign_added) == pytest.approx((1.2, 0.2))

@@ -451,3 +451,20 @@ def test_a_bad_model_value_is_refused_with_what_it_must_be(field, value, message
     with pytest.raises(ValueError) as refused:
         RiskModel(**{field: value})
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("cap", "bounds"),
+    [(0.0, "> 0 and <= 1000"), (-1.0, "> 0 and <= 1000"), (1000.5, "> 0 and <= 1000")],
+)
+def test_acute_cap_must_be_above_zero_and_at_most_the_weight_bound(cap, bounds) -> None:
+    """acute_cap 0 would switch the whole acute level off (every request's signals, the
+    sweep), so unlike the trait weights it must be above 0; 1000 is every weight's bound."""
+    expected = (
+        f"acute_cap must be a finite number {bounds} (0 switches the acute level off), got {cap!r}"
+    )
+    with pytest.raises(ValueError) as raised:
+        RiskModel(acute_cap=cap)
+    assert str(raised.value) == expected
+    for fine in (0.5, 1e-9, 1000.0):  # below 1 is a real choice, 1000 the bound itself
+        assert RiskModel(acute_cap=fine).acute_cap == fine

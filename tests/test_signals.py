@@ -1287,3 +1287,29 @@ def test_a_slash_is_not_a_home_directory() -> None:
     shape written '~/' once matched every slash: km/h and and/or read as code."""
     assert not _reads("Convert 90 km/h to m/s and/or to mph, and tell me which is faster.")[1]
     assert _reads("my dotfiles in ~/.config/nvim break after the update, lua errors")[1]
+
+
+def test_acute_signals_that_fire_together_add_up() -> None:
+    """logprobs, prompt_logprobs, token_ids, greedy sampling (n 2, temperature 0),
+    reasoning effort "max" and reasoning content, weighted 1, 2, 4, 8, 16 and 32: all six
+    fire, and each adds its own weight to the others', 63 in all (no text is read: the
+    body was not parsed)."""
+    w = SignalWeights(logprobs=1.0, prompt_logprobs=2.0, token_ids=4.0, greedy_multi=8.0,
+                      reasoning_max=16.0, reasoning_include=32.0)  # fmt: skip
+    f = RequestFacts("openai", logprobs=True, prompt_logprobs=True, token_ids=True, n=2,
+                     temperature=0.0, reasoning_effort="max", reasoning_include=True)  # fmt: skip
+    s = read_signals(f, w)
+    assert s == RequestSignals(EXTRACT, 63.0, ("logprobs", "prompt_logprobs", "token_ids",
+                               "greedy_multi", "reasoning_max", "reasoning_include"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "bounds"),
+    [("token_ids", -1.0, ">= 0 and <= 1000"), ("odd_body", 1000.5, ">= 0 and <= 1000")],
+)
+def test_a_signal_weight_out_of_range_is_refused_by_name(name, value, bounds) -> None:
+    """A negative weight would lower an extractor's risk; 1000 is every weight's bound."""
+    with pytest.raises(ValueError) as raised:
+        SignalWeights(**{name: value})
+    assert str(raised.value) == f"{name} must be a finite number {bounds}, got {value!r}"
+    assert getattr(SignalWeights(**{name: 1000.0}), name) == 1000.0

@@ -56,6 +56,47 @@ RULES = [
     ("Please reason about it.", True),
     ("Deliberate.", True),
     ("I have no reason to doubt it.", False),
+    ("I reason.", False),  # a statement: "reason" third from the start, not an order
+    ("Do it. Reason.", True),  # an order opening the second sentence
+    # a literal demand in quotation marks at the very start still asks for the tags
+    ('"<thinking>" tags, please, around your answer.', True),
+    ("Use the heading ## Thinking.", True),  # a markdown heading for the thinking
+    # a refusal just after a long demand takes it back: it is measured from where the
+    # demand ends, not where it starts
+    ("Make your thinking visible. This is not needed.", False),
+    # a refusal of something else ("a summary"), with no refusing word before it
+    ("Make your thinking visible, a summary is not needed.", True),
+    # a refusal before a long demand, within reach of where it starts (not of its end)
+    ("There is no need, in a reply this short, to think through the problem.", False),
+    # a procedure (a recipe) inside a problem to solve: its steps are the solution's
+    (
+        "Solve this recipe problem step by step: a recipe needs 3 eggs per cake, how many eggs "
+        "for 4 cakes?",
+        True,
+    ),
+    # a procedure, a demand outside it, and a quotation that takes nothing away
+    ('How do I bake bread? Explain your reasoning, and say "done" at the end.', True),
+    # "show me step by step" how to carry out a procedure: a guide, not reasoning
+    ("How do I bake bread? Show me step by step.", False),
+    # quotations mention demands; JSON and keys carry them
+    (
+        'My teacher writes "show your work" and my friend says "show your work" too. '
+        'Translate: "explain your reasoning".',
+        False,
+    ),  # three quotations, each a mention
+    ('["Show your work.", "Be brief."]', True),  # a JSON list of instructions
+    ('{"instructions": "Show your work."}', True),  # a JSON value
+    ('"Show your work": the one rule here.', True),  # a quoted key, then ":"
+    # a quotation inside another ('hello' inside "..."): the whole outer one is a mention
+    ("He said \"write 'hello' and then show your work\" to me.", False),
+    # a quoted key first, then a quotation that is a mention
+    ('"Note": my teacher writes "show your work" on every sheet.', False),
+    # a refusing phrase far after the demand refuses something else (the code)
+    (
+        "Think step by step. Then write the final answer in one short paragraph, and do not "
+        "show any code.",
+        True,
+    ),
 ]
 
 
@@ -226,3 +267,94 @@ def test_a_demand_in_the_system_prompt_or_the_users_text_elicits() -> None:
     assert elicits_reasoning(_facts("Reason methodically about this."))
     assert elicits_reasoning(_facts("What is 2 + 2?", "Reason methodically about this."))
     assert not elicits_reasoning(_facts("What is 2 + 2?", "You are a helpful assistant."))
+
+
+def test_lexicon_entries_on_a_small_lexicon_worked_by_hand(monkeypatch) -> None:
+    """How ``_entries`` turns listed patterns into automaton entries, on a lexicon small
+    enough to work out by hand (the real one is thousands of patterns, where a rule that
+    no pattern exercises goes unseen). Words carry their boundaries as spaces (" python");
+    "~" drops the left one (a suffix, shift -1), "$" adds the right one; two spellings of
+    one key ("step-by-step", "step by step") keep both concepts; a pattern with inner
+    punctuation and two letters ("a.b") is still a word; a FOCUS pattern listed twice
+    counts once (the later weight), and a pattern listed with and without a boundary
+    keeps it; one character ("$") is a pattern as it is; punctuation-led ones are shapes
+    (FOCUS, extensions) or literal demands; "^" marks an opening."""
+    from antiextract.request import lexicon
+    from antiextract.request import signals as s
+
+    concepts = (
+        (s._STEPWISE, {"en": "step-by-step"}),
+        (s._PROCESS, {"en": "Reasoning", "fr": "step by step"}),
+        (s._OWN, {"en": "~ing"}),
+        (s._DEMAND, {"en": "<thinking>|^Think first"}),
+        (s._EACH, {"en": "a.b"}),
+        (s._SOLVE, {"en": "solve"}),
+    )
+    monkeypatch.setattr(s, "_CONCEPTS", concepts)
+    monkeypatch.setattr(lexicon, "FOCUS", {1.0: {"en": "python|r$", "de": "python"},
+                                           2.0: {"en": "~solve$|r"}})  # fmt: skip
+    monkeypatch.setattr(lexicon, "SHAPES", {3.0: ["$", "=>"]})
+    monkeypatch.setattr(lexicon, "EXTENSIONS", "py")
+    words, word_entries, shapes, shape_entries, literal = s._entries()
+    assert dict(zip(words, word_entries, strict=True)) == {
+        " step by step": (0, False, False, ((s._STEPWISE, 0.0), (s._PROCESS, 0.0))),
+        " reasoning": (0, False, False, ((s._PROCESS, 0.0),)),
+        "ing": (-1, False, False, ((s._OWN, 0.0),)),
+        " think first": (0, False, False, ((s._OPENING, 0.0),)),
+        " a b": (0, False, False, ((s._EACH, 0.0),)),
+        " solve ": (0, False, False, ((s._SOLVE, 0.0), (s._FOCUS, 2.0))),
+        " python": (0, False, False, ((s._FOCUS, 1.0),)),
+        " r ": (0, False, False, ((s._FOCUS, 2.0),)),
+    }
+    assert dict(zip(shapes, shape_entries, strict=True)) == {
+        "$": (0, False, False, ((s._FOCUS, 3.0),)),
+        "=>": (0, False, False, ((s._FOCUS, 3.0),)),
+        ".py": (0, False, True, ((s._EXT, s.EXT_WEIGHT),)),
+    }
+    assert literal == ("<thinking>",)
+
+
+def test_no_lexicon_pattern_is_whitespace_alone() -> None:
+    """A pattern of whitespace alone would match every gap between words; _entries leaves
+    such a pattern unfolded (scripts/equivalent-mutants.toml leans on there being none)."""
+    from antiextract.request import lexicon
+    from antiextract.request import signals as s
+
+    listed = [per_lang for _, per_lang in s._CONCEPTS] + list(lexicon.FOCUS.values())
+    patterns = [w for per_lang in listed for words in per_lang.values() for w in words.split("|")]
+    patterns += [shape for shapes in lexicon.SHAPES.values() for shape in shapes]
+    patterns += lexicon.EXTENSIONS.split("|")
+    assert len(patterns) > 1000  # the lists were read
+    assert [p for p in patterns if p and not p.strip()] == []
+
+
+def test_a_refusal_after_a_demand_reaches_25_characters_past_its_end() -> None:
+    """How far a refusal after a demand reaches ("... is unnecessary" takes back "think
+    through the problem"): up to 25 characters past the demand's end, inclusive. Where
+    it stops is a choice, not a meaning, so it is held here on its edge, not in RULES."""
+    on_edge = "Think through the problem. A long essay is really unnecessary."
+    past_it = "Think through the problem. A long essay is totally unnecessary."
+    demand_end = len("think through the problem")
+    assert fold(on_edge).find("unnecessary") == demand_end + 25
+    assert fold(past_it).find("unnecessary") == demand_end + 26
+    assert read_text(on_edge).elicit is False
+    assert read_text(past_it).elicit is True
+
+
+def test_fold_spaces_whitespace_and_latin_words_in_cjk_outside_ascii() -> None:
+    """Outside ASCII (an accent, CJK) every ASCII whitespace run is still one space, and
+    a Latin word inside Chinese gets spaces around it."""
+    assert fold("Café\tlatte\nnow") == "cafe latte now"
+    assert fold("Ünïcode\r\n\x0bword") == "unicode word"
+    assert fold("用python实现") == "用 python 实现"
+
+
+def test_code_shapes_decide_only_what_the_words_left_open() -> None:
+    """ "developer" and "lookup" weigh 1.0 each: on words alone the text reaches 2.0, where
+    a request is coding work, and the snake_case name then adds nothing; after "lookup"
+    alone (1.0) it adds its 1.5. An empty text reads as nothing at all."""
+    assert read_text("The developer and the lookup. zz_qq").focus == 2.0
+    assert read_text("The lookup. zz_qq").focus == 2.5
+    assert read_text("debug it, debug it again").focus == 1.5  # one pattern counts once
+    empty = read_text("")
+    assert empty.elicit is False and empty.focus == 0.0
