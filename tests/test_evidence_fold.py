@@ -14,6 +14,7 @@ from antiextract.intel.evidence_fold import (
     AccountBook,
     AccountTable,
     AccountVerdict,
+    RedisEvidence,
     net_hash,
     state_key,
 )
@@ -271,9 +272,11 @@ def test_records_from_the_epoch_and_out_of_order_fold_alike_on_both_analysers(
     """Times the drawn traffic never meets: a first record at the epoch itself (or a
     quarter second after), the next half a second later (a decay over less than a second),
     then one older than the last (it decays nothing), one on the next day (a new day's
-    counters), then two days on. The Redis analyser
-    publishes what the memory one does, to 1e-9 (a half-life of a day makes half a
-    second's decay ~4e-6 of the totals, so a skipped or a one-second decay shows)."""
+    counters), then two days on; and accounts whose only earlier record was at the epoch,
+    idle just past the state's ttl (forgotten: no churn, no totals) or exactly ttl (kept).
+    The Redis analyser publishes what the memory one does, to 1e-9 (a half-life of a day
+    makes half a second's decay ~4e-6 of the totals, so a skipped or a one-second decay
+    shows)."""
     m = EvidenceModel(half_life=DAY, offset=0.0)
 
     async def run() -> None:
@@ -287,14 +290,19 @@ def test_records_from_the_epoch_and_out_of_order_fold_alike_on_both_analysers(
             [(first + 0.25, FOCUS, "n:10.0.0.0/24")],
             [(first + DAY + 10, HARVEST, "n:10.1.0.0/24")],
             [(first + 2 * DAY, HARVEST, "n:10.2.0.0/24")],
+            # a second account idle just past ttl after its first record at the epoch (it
+            # is forgotten), a third idle exactly ttl (it is not)
+            [(first, HARVEST, "n:10.3.0.0/24", "idle"), (first, HARVEST, "n:10.3.0.0/24", "edge")],
+            [(first + m.ttl + 5.0, FOCUS | SINGLE, "n:10.4.0.0/24", "idle")],
+            [(first + m.ttl, HARVEST, "n:10.4.0.0/24", "edge")],
         ]
         try:
             for batch in batches:
-                for t, traits, net in batch:
-                    r = Record(t, "acct", ("t:x", net), True, traits, 1.0)
+                for t, traits, net, *who in batch:
+                    r = Record(t, who[0] if who else "acct", ("t:x", net), True, traits, 1.0)
                     memory.emit(r)
                     redis.emit(r)
-                now = max(t for t, _, _ in batch)
+                now = max(row[0] for row in batch)
                 await memory.drain(now)
                 await redis.drain(now)
                 assert memory.cache.accounts(), "no verdict to compare"
@@ -304,3 +312,23 @@ def test_records_from_the_epoch_and_out_of_order_fold_alike_on_both_analysers(
             await store.close()
 
     asyncio.run(run())
+
+
+async def test_a_subnet_whose_hash_is_zero_is_a_subnet() -> None:
+    """evidence.lua is told 'no subnet' by -1: a subnet hashing to 0 (one in 2^32, so
+    written here directly into the script's arguments) is remembered like any other, as
+    the pure model remembers it, and the next new subnet shows churn."""
+    m = EvidenceModel()
+    store = RedisStore(test_limits(), await redis_client(), prefix="aeevz", cohort_model=COHORTS)
+    try:
+        args = [repr(T0), HARVEST, 0, repr(T0 + 60.0), HARVEST, 7]
+        fold = RedisEvidence(store, m)._fold
+        packed = await fold(keys=[state_key("aeevz", "acct")], args=args)
+        _, *totals = struct.unpack(f"<{1 + len(ev.KINDS)}d", packed)
+        want = ev.Evidence()
+        for t, net in ((T0, 0), (T0 + 60.0, 7)):
+            ev.observe(want, t, ev.kinds_shown(HARVEST, net, want, m), m)
+        assert want.totals[2] == pytest.approx(m.churn)  # the second subnet was new
+        assert totals == pytest.approx(want.totals, abs=1e-9)
+    finally:
+        await store.close()
