@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from antiextract.model.bucket import BLOCKED, TOKENS, Outcome
 from antiextract.model.cohorts import CohortView
 from antiextract.model.risk import ELICIT, EXTRACT, FOCUS, SINGLE, Assessment
+from antiextract.model.surge import SurgeModel
 from antiextract.request.policy import (
     ALLOW,
     BLOCK,
@@ -230,3 +231,83 @@ def test_a_link_by_wrapper_parts_scales_an_aged_account_as_half_young() -> None:
     assert (young.risk, young.campaign_added) == pytest.approx((3.24, 2.24))
     template = decide(outcome(1.0, 0.1, (view("t:camp", 2.0),)), LADDER, ALL)
     assert (template.risk, template.campaign_added) == pytest.approx((1.2, 0.2))
+
+
+# --- the surge prior (model/surge.py) ---------------------------------------------------
+# A live surge adds weight x youth x shape to a young member's request asking for
+# reasoning on coding; shape = (own - 0.25) / 0.75, own = min(reasoning share, coding
+# share) of the account. With weight 2: youth 0.8, shares 0.55 / 0.70 -> own 0.55,
+# shape 0.4, added 2 x 0.8 x 0.4 = 0.64.
+SURGING = SurgeModel(weight=2.0)
+HARVESTING = ELICIT | FOCUS | SINGLE
+
+
+def surge_outcome(
+    risk: float, youth: float = 0.8, shares: tuple[float, float] = (0.55, 0.70), **kw
+) -> Outcome:
+    a = Assessment(risk, youth, (shares[0], shares[1], 0.0, 0.0, 0.0, 0.0, 0.0), 0.0, 0.0, 1)
+    return Outcome(
+        kw.get("allowed", True), 0.0, kw.get("retry_after", 0.0), kw.get("denied_by"), a,
+        kw.get("cohorts", ()),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("own", "action", "reasons"),
+    [
+        (1.0, ALLOW, ()),  # 1.0 + 0.64 = 1.64
+        (2.5, DEGRADE, ("risk>=3", "surge")),  # 2.5 + 0.64 = 3.14
+        (5.5, CHALLENGE, ("risk>=6", "surge")),  # 5.5 + 0.64 = 6.14
+    ],
+)
+def test_a_live_surge_adds_to_a_young_members_request_and_says_so(own, action, reasons) -> None:
+    d = decide(surge_outcome(own), LADDER, HARVESTING, surge=SURGING)
+    assert d.action == action and d.reasons == reasons
+    assert d.surge_added == pytest.approx(0.64)
+    assert d.risk == pytest.approx(own + 0.64)
+    assert d.retry_after == 0.0 and d.limit is None
+    # the same request with no live surge: the account's own risk only
+    calm = decide(surge_outcome(own), LADDER, HARVESTING)
+    assert calm.surge_added == 0.0 and calm.risk == pytest.approx(own)
+    assert "surge" not in calm.reasons
+
+
+def test_the_surge_reads_the_smaller_of_the_two_shares_and_the_youth() -> None:
+    # coding share the smaller: own 0.40 -> shape 0.2, youth 0.6: 2 x 0.6 x 0.2 = 0.24
+    d = decide(surge_outcome(2.9, 0.6, (0.9, 0.40)), LADDER, HARVESTING, surge=SURGING)
+    assert d.surge_added == pytest.approx(0.24) and d.action == DEGRADE  # 3.14
+    # reasoning share the smaller: own 0.325 -> shape 0.1: 2 x 0.6 x 0.1 = 0.12
+    d = decide(surge_outcome(2.9, 0.6, (0.325, 0.9)), LADDER, HARVESTING, surge=SURGING)
+    assert d.surge_added == pytest.approx(0.12) and d.action == DEGRADE  # 3.02
+    # under the prior: nothing; an old account (youth under min_youth 0.5): nothing
+    assert (
+        decide(surge_outcome(2.9, 0.6, (0.2, 0.9)), LADDER, HARVESTING, surge=SURGING).action
+        == ALLOW
+    )
+    assert decide(surge_outcome(2.9, 0.4), LADDER, HARVESTING, surge=SURGING).surge_added == 0.0
+    # a request that does not ask for reasoning on coding: nothing
+    assert decide(surge_outcome(2.9), LADDER, FOCUS | SINGLE, surge=SURGING).surge_added == 0.0
+
+
+def test_a_surge_with_a_small_share_still_names_itself() -> None:
+    # own 0.3 -> shape 1/15, youth 1: 2 / 15 = 0.1333 (under 1), still named
+    d = decide(surge_outcome(2.9, 1.0, (0.3, 0.3)), LADDER, HARVESTING, surge=SURGING)
+    assert d.surge_added == pytest.approx(2 / 15)
+    assert d.action == DEGRADE and d.reasons == ("risk>=3", "surge")
+
+
+def test_no_assessment_gets_no_surge() -> None:
+    o = Outcome(True, 0.0, 0.0, None, None, ())
+    d = decide(o, LADDER, HARVESTING, surge=SURGING)
+    assert d.action == ALLOW and d.surge_added == 0.0
+
+
+def test_a_refused_request_carries_what_the_surge_added() -> None:
+    for kw, action, limit in (
+        ({"allowed": False, "denied_by": BLOCKED, "retry_after": 60.0}, BLOCK, BLOCKED),
+        ({"allowed": False, "denied_by": TOKENS, "retry_after": 2.0}, THROTTLE, TOKENS),
+        ({"cohorts": (view("t:1", 4.0, allowed=False, wait=5.0),)}, THROTTLE, CAMPAIGN),
+    ):
+        d = decide(surge_outcome(1.0, **kw), LADDER, HARVESTING, surge=SURGING)
+        assert (d.action, d.limit) == (action, limit)
+        assert d.surge_added == pytest.approx(0.64)
