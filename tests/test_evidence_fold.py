@@ -5,6 +5,7 @@ records, the cache answers per account, and every key is hash-tagged and expires
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import struct
 
@@ -329,6 +330,44 @@ async def test_a_subnet_whose_hash_is_zero_is_a_subnet() -> None:
         for t, net in ((T0, 0), (T0 + 60.0, 7)):
             ev.observe(want, t, ev.kinds_shown(HARVEST, net, want, m), m)
         assert want.totals[2] == pytest.approx(m.churn)  # the second subnet was new
+        assert totals == pytest.approx(want.totals, abs=1e-9)
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ["v2 count 1e8", "v2 count -1", "v2 count 2.5", "v1 count 3e7", "t NaN", "total inf"],
+)
+async def test_a_junk_state_starts_fresh_instead_of_looping_or_sticking(junk: str) -> None:
+    """A state the script cannot have written (someone with write access to Redis, a bit
+    flip): a subnet count past ``networks`` would make the script loop that many times with
+    every client of the server waiting; a NaN time would never decay nor be forgotten. The
+    fold reads such a state as none: it publishes what the pure model does from scratch."""
+    m = EvidenceModel(offset=0.0)
+    n = 3 + 3 * len(ev.KINDS)  # the header before the subnet count, version 2
+    state = [2.0, T0, T0 // DAY, 1.0, 0.5, 0.5, 0.5, *[0.0] * (n - 7), 1.0, 42.0]
+    state += [0.0] * (m.networks - 1)
+    fmt = f"<{len(state)}d"
+    if junk.startswith("v2 count"):
+        state[n] = float(junk.split()[-1])
+    elif junk == "t NaN":
+        state[1] = math.nan
+    elif junk == "total inf":
+        state[3] = math.inf
+    else:  # a version-1 layout: three kinds
+        v1 = [1.0, T0, T0 // DAY, 1.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3e7, 42.0]
+        state = v1 + [0.0] * (m.networks - 1)
+        fmt = f"<{len(state)}d"
+    store = RedisStore(test_limits(), await redis_client(), prefix="aeevj", cohort_model=COHORTS)
+    try:
+        await store.client.set(state_key("aeevj", "acct"), struct.pack(fmt, *state))
+        fold = RedisEvidence(store, m)._fold
+        args = [repr(T0 + 60.0), HARVEST, 7]
+        packed = await fold(keys=[state_key("aeevj", "acct")], args=args)
+        _, *totals = struct.unpack(f"<{1 + len(ev.KINDS)}d", packed)
+        want = ev.Evidence()
+        ev.observe(want, T0 + 60.0, ev.kinds_shown(HARVEST, 7, want, m), m)
         assert totals == pytest.approx(want.totals, abs=1e-9)
     finally:
         await store.close()

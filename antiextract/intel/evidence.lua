@@ -31,13 +31,25 @@ elseif raw and #raw == 8 * (13 + NETWORKS) then
   -- a version-1 state (three kinds, before reason) is upgraded, not forgotten: its
   -- kinds keep their totals and the day's counters, reason starts at 0
   local got = {struct.unpack('<' .. string.rep('d', 13 + NETWORKS), raw)}
-  if got[1] == 1 then
+  local c = got[13]  -- the subnet count: a whole number 0..NETWORKS, or the state is junk
+  if got[1] == 1 and c >= 0 and c <= NETWORKS and c == math.floor(c) then
     s[2], s[3] = got[2], got[3]
     for j = 0, 2 do
       for k = 1, 3 do s[3 + j * K + k] = got[3 + j * 3 + k] end
     end
     for i = 13, 13 + got[13] do s[H + 1 + i - 13] = got[i] end
   end
+end
+-- a state this script cannot have written (a subnet count past NETWORKS, a time, day or
+-- total that is not finite) is junk: it starts fresh rather than loop on a count or keep
+-- a NaN that never decays
+local sound = s[H + 1] >= 0 and s[H + 1] <= NETWORKS and s[H + 1] == math.floor(s[H + 1])
+for i = 2, H do
+  if not (s[i] == s[i] and s[i] > -math.huge and s[i] < math.huge) then sound = false end
+end
+if not sound then
+  s = {STATE_VERSION, -1, -1}
+  for i = 4, H + 1 do s[i] = 0 end
 end
 local t_last, day_now = s[2], s[3]
 local totals, pos, neg = {}, {}, {}
