@@ -390,6 +390,13 @@ class Settings(BaseSettings):
         description="The recorder stops once RECORD_FILE reaches this size (bytes).",
     )
 
+    @field_validator("gc_freeze_seconds")
+    @classmethod
+    def _freeze_interval(cls, v: float) -> float:
+        if 0 < v < 1:  # each freeze starts with a full collection: 1e-9 spent 0.67 CPU s/s
+            raise ValueError("must be 0 (never) or at least 1 second (each freeze collects)")
+        return v
+
     @field_validator("paths", mode="before")
     @classmethod
     def _parse_paths(cls, value: object) -> object:

@@ -249,3 +249,18 @@ def test_members_show_the_first_action_of_any_cause_apart_from_the_campaigns() -
     assert [c[-8:] for c in cells] == ["08:20:00", "08:30:35", "08:25:57", "08:30:35"]
     assert "degrade 2027-01-15 08:25:57" in text or "degrade 08:25:57" in text
     assert re.search(r"t:abcd \(first campaign action [^)]*08:30:35\)", text)
+
+
+def test_a_time_no_date_can_hold_does_not_crash_the_report() -> None:
+    """An audit log is text anyone could have written: a surge 'since' far past the year
+    9999 is shown as a number, and the rest of the report renders."""
+    base = {"event": "antiextract.decision", "level": "info", "api": "openai.chat",
+            "reasons": ["risk>=3", "surge"], "risk": 4.2, "action": "degrade",
+            "timestamp": "2027-01-15T08:00:00Z", "account": "key:aa11"}  # fmt: skip
+    for since in (1e18, 1e300):
+        surge = {"added": 1.2, "since": since, "hour": since, "young_harvest": 41,
+                 "expected": 3.5, "accounts": 90}  # fmt: skip
+        line = {**base, "surge": surge}
+        events = events_from_log([json.dumps(line)])
+        text = render(events, "an audit log")
+        assert "key:aa11" in text and "no date" in text

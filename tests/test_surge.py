@@ -9,6 +9,7 @@ import io
 import json
 import random
 
+import orjson
 import pytest
 from pytest import approx
 
@@ -112,6 +113,19 @@ def test_a_verdict_lives_to_the_end_of_the_next_hour_and_reads_back() -> None:
     for junk in (b"[1,2]", b"nope", b'[1,2,3,"x",5,6]', b"[1,-2,3,4,5,6]"):
         with pytest.raises(ValueError):
             SurgeVerdict.decode(junk)
+    # numbers no analyser writes (an audit event could not print them, a report could
+    # not date them), or times that do not fit the verdict's hour, are not verdicts
+    h = (H0 + 3) * HOUR
+    for junk in (
+        [1e20, 1, 1, 1.0, 0.0, 1e300],  # an hour past 64 bits
+        [H0 + 3, 2**60, 90, 4.5, h, h + 7_200],  # a count past 2^53
+        [3_000_000_000 // HOUR * 100, 1, 1, 1.0, 0.0, 1.0],  # an hour past the year 9999
+        [H0 + 3, 40, 90, 4.5, h + 7_200, h + 7_200],  # since after its hour
+        [H0 + 3, 40, 90, 4.5, h, h + 86_400],  # lives a day: far past the next hour
+        [H0 + 3, 40, 90, 4.5, h, h],  # expired when it starts
+    ):
+        with pytest.raises(ValueError):
+            SurgeVerdict.decode(orjson.dumps(junk))
 
 
 def test_the_book_publishes_a_start_a_new_hour_and_an_end_only() -> None:

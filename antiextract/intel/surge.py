@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from ..store.redis import RedisStore
 
 FIELD = "s:population"  # the surge verdict's field in the verdict hash
+MAX_COUNT = 2**53  # counts and hours a verdict may carry (exact as doubles, JSON-safe)
+LAST_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z: a time an audit event can print
 OPEN_HOURS = 3  # hours still counted as sets (memory) / read again (Redis): late records
 
 
@@ -63,6 +65,11 @@ class SurgeVerdict:
             raise ValueError(f"not a surge verdict: {type(exc).__name__}") from None
         if min(counts) < 0 or not all(math.isfinite(x) and x >= 0 for x in numbers):
             raise ValueError("not a surge verdict: a number out of range")
+        if max(counts) > MAX_COUNT or counts[0] * HOUR > LAST_TIME:  # written by no analyser:
+            raise ValueError("not a surge verdict: a number out of range")  # orjson, dates
+        hour = counts[0] * HOUR
+        if not numbers[1] <= hour + HOUR or not hour < numbers[2] <= hour + 2 * HOUR:
+            raise ValueError("not a surge verdict: its times do not fit its hour")
         return SurgeVerdict(*counts, *numbers)
 
     def audit(self) -> dict[str, Any]:

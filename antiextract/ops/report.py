@@ -195,7 +195,12 @@ def _e(value: Any) -> str:
 
 
 def _when(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    """A log line is text anyone could have written: a time no date can hold is shown as
+    such, not a crash of the whole report."""
+    try:
+        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return f"(no date: {t!r})"
 
 
 def timeline_svg(events: list[dict[str, Any]], start: float, end: float, width: int = 960) -> str:
