@@ -214,11 +214,15 @@ MUTANTS = (
         COHORTS,
     ),
     Mutant(
-        "evidence-harvest-shape",  # the harvest kind shown without single-turn
+        # a conversation asking for reasoning on coding counted against the harvest kind
+        # too (the reason kind's own since it came; the old harvest-shape mutant, SINGLE
+        # dropped from HARVEST_SHAPE, became equivalent: such a request is the reason
+        # kind's, harvest unseen, either way)
+        "evidence-reason-not-harvest",
         "antiextract/model/evidence.py",
-        "HARVEST_SHAPE = ELICIT | FOCUS | SINGLE",
-        "HARVEST_SHAPE = ELICIT | FOCUS",
-        ("tests/test_evidence_bounds.py",),
+        "reason, harvest = 1, UNSEEN",
+        "reason, harvest = 1, 0",
+        ("tests/test_evidence_bounds.py", "tests/test_evidence.py"),
     ),
     Mutant(
         "campaign-bucket-refill-lua",
