@@ -337,37 +337,66 @@ async def test_a_subnet_whose_hash_is_zero_is_a_subnet() -> None:
 
 @pytest.mark.parametrize(
     "junk",
-    ["v2 count 1e8", "v2 count -1", "v2 count 2.5", "v1 count 3e7", "t NaN", "total inf"],
-)
+    [
+        "v2 count 1e8", "v2 count -1", "v2 count 2.5", "v1 count 1e12", "v1 version 5",
+        "t NaN", "t -inf", "t +inf", "total inf",
+    ],
+)  # fmt: skip
 async def test_a_junk_state_starts_fresh_instead_of_looping_or_sticking(junk: str) -> None:
     """A state the script cannot have written (someone with write access to Redis, a bit
     flip): a subnet count past ``networks`` would make the script loop that many times with
-    every client of the server waiting; a NaN time would never decay nor be forgotten. The
-    fold reads such a state as none: it publishes what the pure model does from scratch."""
+    every client of the server waiting; a NaN or infinite time would never decay nor be
+    forgotten. The fold reads such a state as none: it publishes what the pure model does
+    from scratch, here on records at the epoch, half a second apart and the next day (a
+    reset to anything but 'no observation, no day' would show)."""
     m = EvidenceModel(offset=0.0)
     n = 3 + 3 * len(ev.KINDS)  # the header before the subnet count, version 2
     state = [2.0, T0, T0 // DAY, 1.0, 0.5, 0.5, 0.5, *[0.0] * (n - 7), 1.0, 42.0]
     state += [0.0] * (m.networks - 1)
-    fmt = f"<{len(state)}d"
     if junk.startswith("v2 count"):
         state[n] = float(junk.split()[-1])
-    elif junk == "t NaN":
-        state[1] = math.nan
+    elif junk.startswith("t "):
+        state[1] = {"NaN": math.nan, "-inf": -math.inf, "+inf": math.inf}[junk.split()[-1]]
     elif junk == "total inf":
         state[3] = math.inf
-    else:  # a version-1 layout: three kinds
-        v1 = [1.0, T0, T0 // DAY, 1.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3e7, 42.0]
+    else:  # a version-1 layout (three kinds): a count no analyser wrote, or not version 1
+        version, count = (1.0, 1e12) if junk == "v1 count 1e12" else (5.0, 1.0)
+        v1 = [version, T0, T0 // DAY, 1.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, count, 42.0]
         state = v1 + [0.0] * (m.networks - 1)
-        fmt = f"<{len(state)}d"
     store = RedisStore(test_limits(), await redis_client(), prefix="aeevj", cohort_model=COHORTS)
     try:
-        await store.client.set(state_key("aeevj", "acct"), struct.pack(fmt, *state))
+        key = state_key("aeevj", "acct")
+        await store.client.set(key, struct.pack(f"<{len(state)}d", *state))
         fold = RedisEvidence(store, m)._fold
-        args = [repr(T0 + 60.0), HARVEST, 7]
-        packed = await fold(keys=[state_key("aeevj", "acct")], args=args)
+        args = ["0.0", HARVEST, 7, "0.5", HARVEST, 8, repr(DAY + 1.0), HARVEST, 9]
+        packed = await fold(keys=[key], args=args)
         _, *totals = struct.unpack(f"<{1 + len(ev.KINDS)}d", packed)
         want = ev.Evidence()
-        ev.observe(want, T0 + 60.0, ev.kinds_shown(HARVEST, 7, want, m), m)
+        for t, net in ((0.0, 7), (0.5, 8), (DAY + 1.0, 9)):
+            ev.observe(want, t, ev.kinds_shown(HARVEST, net, want, m), m)
         assert totals == pytest.approx(want.totals, abs=1e-9)
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("count", [0, 2])
+async def test_a_version_1_state_with_no_or_every_subnet_is_upgraded(count: int) -> None:
+    """The upgrade's bounds: a version-1 state with no subnet remembered, or with as many
+    as ``networks``, is a sound state and keeps its totals."""
+    m = EvidenceModel(networks=2, offset=0.0)
+    nets = [11.0, 12.0][:count]
+    v1 = [1.0, T0, T0 // DAY, 3.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(count)]
+    v1 += nets + [0.0] * (2 - count)
+    store = RedisStore(test_limits(), await redis_client(), prefix="aeevu", cohort_model=COHORTS)
+    try:
+        key = state_key("aeevu", "acct")
+        await store.client.set(key, struct.pack(f"<{len(v1)}d", *v1))
+        packed = await RedisEvidence(store, m)._fold(keys=[key], args=[repr(T0 + 60), HARVEST, 13])
+        _, *totals = struct.unpack(f"<{1 + len(ev.KINDS)}d", packed)
+        want = ev.Evidence(t=T0, day=int(T0 // DAY), totals=[3.0, 0.5, 1.0, 0.0],
+                           nets=[int(x) for x in nets])  # fmt: skip
+        ev.observe(want, T0 + 60, ev.kinds_shown(HARVEST, 13, want, m), m)
+        assert totals == pytest.approx(want.totals, abs=1e-9)
+        assert totals[0] > 3.0  # the harvest evidence before the upgrade is kept
     finally:
         await store.close()
