@@ -185,6 +185,19 @@ def test_a_sighting_on_the_epochs_third_day_has_no_day_before(
     assert got.marker == (2, t, 1.0, 1.0, 1.0, 1.0, 0.0, 2.0)
 
 
+@pytest.mark.parametrize("times", [[60.0], [60.0, 3_760.0]], ids=["first", "after-a-forgotten-one"])
+def test_on_the_epochs_first_day_both_analysers_read_a_sighting_alike(times) -> None:
+    """Day 0 has no day before it. Whatever a marker makes of that (a fresh marker, and one
+    forgotten after idling past its lifetime, start from day -1 in both), the memory
+    analyser and fold.lua make the same of it, flags and all."""
+    m = CohortModel(part_min_young=2, part_full_young=10, part_marker_ttl=3_600)
+    records = [rec(t, "acct-1") for t in times]
+    mem = seen("memory", records, m, each=True)
+    red = seen("redis", records, m, each=True)
+    assert mem.marker is not None and mem.marker[0] == 0
+    assert red.marker == pytest.approx(mem.marker)
+
+
 @BOTH
 @pytest.mark.parametrize(("young_before", "flags"), [(False, 3.0), (True, 7.0)])
 def test_one_accounts_sightings_across_midnight_keep_their_days_in_the_marker(
