@@ -517,6 +517,16 @@ SHAPES = {
 }
 
 
+def _extend(rounds: dict[str, dict[str, str]]) -> None:
+    """Each later round's words go after the table's own, language by language: the
+    rounds stay apart in the source (what was written when, from what) and meet here."""
+    for name, per_lang in rounds.items():
+        target = globals()[name]
+        for lang, words in per_lang.items():
+            words = words.strip("|")
+            target[lang] = f"{target[lang]}|{words}" if lang in target else words
+
+
 # --------------------------------------------------------------------------- more languages
 # Italian, Turkish, Vietnamese, Indonesian, Polish, Ukrainian, Dutch, Hindi, Arabic (issue
 # 17: a harvest wrapper translated into a language the lexicon did not read turned ELICIT
@@ -676,10 +686,7 @@ _MORE_FOCUS: dict[float, dict[str, str]] = {
         "ar": "الإعدادات|حاوية|صنف",
     },
 }
-for _name, _per_lang in _MORE.items():
-    _target = globals()[_name]
-    for _lang, _words in _per_lang.items():
-        _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
+_extend(_MORE)
 for _weight, _per_lang in _MORE_FOCUS.items():
     _bucket = FOCUS.setdefault(_weight, {})
     for _lang, _words in _per_lang.items():
@@ -799,10 +806,7 @@ _ROUND2: dict[str, dict[str, str]] = {
         "en": "written out|writes out|on the page|appear$|lists every|list every|records every|record every|log every|keep a running",
     },
 }
-for _name, _per_lang in _ROUND2.items():
-    _target = globals()[_name]
-    for _lang, _words in _per_lang.items():
-        _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
+_extend(_ROUND2)
 
 # --------------------------------------------------------------------------- issue 17, round 3
 # Tuned on benchmarks/corpus/{tuning,heldout,languages,fresh} (all tuning material now);
@@ -968,11 +972,7 @@ _ROUND3: dict[str, dict[str, str]] = {
         "pl": "nie trzeba|nie musisz|bez wyjaśnień|bez wyjaśniania|podaj tylko wynik|podaj tylko odpowiedź|wystarczy sam wynik",
     },
 }
-for _name, _per_lang in _ROUND3.items():
-    _target = globals()[_name]
-    for _lang, _words in _per_lang.items():
-        _words = _words.strip("|")
-        _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
+_extend(_ROUND3)
 
 
 # Indirect demands, written from the concepts (not from a corpus): "don't stop at the
@@ -1036,10 +1036,7 @@ _ROUND3B: dict[str, dict[str, str]] = {
         "zh": "摆出来|摊开|亮出来",
     },
 }
-for _name, _per_lang in _ROUND3B.items():
-    _target = globals()[_name]
-    for _lang, _words in _per_lang.items():
-        _target[_lang] = f"{_target[_lang]}|{_words}" if _lang in _target else _words
+_extend(_ROUND3B)
 
 # Narrower forms of round-3 wording that also read everyday questions ("what gets you
 # there faster, the train?", "hai considerato Firenze?", "ты рассматривал переезд?").
