@@ -874,10 +874,14 @@ def test_read_signals_never_raises_on_any_facts(f: RequestFacts) -> None:
 
 
 # --------------------------------------------------------------------------- classifiers
-# ELICIT and FOCUS on wording the classifiers were not written from. The sample holds the
-# tuning corpus's validation and blind sources (benchmarks/corpus/tuning/generate.py
-# --sample); the code was tuned on none of it before its first measurement (see
-# benchmarks/results/classifiers-tuning.md for which figures are first looks).
+# ELICIT and FOCUS on labelled wording. The sample holds the tuning corpus's validation and
+# blind sources (benchmarks/corpus/tuning/generate.py --sample): held out when it was
+# written, tuning material since (round 3 was tuned on the whole tuning corpus:
+# benchmarks/results/classifiers-tuning-round3.md), so it guards against regressions. The
+# held-out figure is the blind corpus's (benchmarks/corpus/blind/, written by someone who
+# never read the classifiers, measured once before and once after round 3:
+# benchmarks/results/classifiers-blind-after.md); the tests below hold the code to what
+# was measured there and keep the target (FP <= 2%) as a strict xfail until it is met.
 
 _CLASSIFIERS = Path(__file__).resolve().parent.parent / "benchmarks" / "classifiers.py"
 _SAMPLE = Path(__file__).resolve().parent / "data" / "classifier_sample.jsonl"
@@ -905,6 +909,33 @@ def test_classifiers_on_held_out_wording() -> None:
                     assert f["recall"] >= 0.80, (group, name, cls, f)
                 if f["negatives"] >= 10:
                     assert f["fpr"] <= 0.05, (group, name, cls, f)
+
+
+_BLIND = Path(__file__).resolve().parent.parent / "benchmarks" / "corpus" / "blind"
+
+
+def _blind() -> dict[str, Any]:
+    ev = _evaluator()
+    return ev.evaluate(ev.rows(_BLIND))["overall"]
+
+
+def test_classifiers_on_the_blind_corpus_keep_what_was_measured_there() -> None:
+    """Round 3 measured once: ELICIT recall 90.4% at 5.6% FP, FOCUS 92.5% at 2.1% (2,570
+    requests, 14 languages). Recall holds the issue's 90%; FP may not grow past what was
+    measured (a regression floor, not the target)."""
+    overall = _blind()
+    for cls, fpr in (("elicit", 0.056), ("focus", 0.021)):
+        f = overall[cls]
+        assert f["positives"] >= 1_000 and f["negatives"] >= 900, f
+        assert f["recall"] >= 0.90, (cls, f)
+        assert f["fpr"] <= fpr + 0.0005, (cls, f)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17: FP <= 2% on the blind corpus is not met")
+def test_classifiers_on_the_blind_corpus_meet_the_false_positive_target() -> None:
+    overall = _blind()
+    for cls in ("elicit", "focus"):
+        assert overall[cls]["fpr"] <= 0.02, (cls, overall[cls])
 
 
 def _reads(text: str, system: str = "") -> tuple[bool, bool]:
