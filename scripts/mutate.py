@@ -79,7 +79,12 @@ PYTHON = {
     ),
     "signals": (
         "antiextract/request/signals.py",
-        ("tests/test_signals.py", "tests/test_signals_rules.py", "tests/test_heldout_corpus.py"),
+        (
+            "tests/test_signals.py",
+            "tests/test_signals_rules.py",
+            "tests/test_classifier_rules_round3.py",
+            "tests/test_heldout_corpus.py",
+        ),
     ),
 }
 # Modules that compute tables when imported (signals builds its lexicon with _entries and
