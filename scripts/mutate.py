@@ -303,6 +303,25 @@ def _run_for(
         return subprocess.CompletedProcess(argv, child.returncode, log.read())
 
 
+def _run_session(
+    where: Path, plan: Path, url: str, tests: list[str], budget: float | None, what: str
+) -> dict:
+    """Run a plan of mutants in one pytest session (mutation_session) and read its
+    verdicts: what a budget cut leaves is 'not run'; a session stopped by a script Redis
+    could not kill is said so; unchanged code failing its tests ends the run."""
+    env, pytest = _session(where, plan, url)
+    done = _run_for(budget, [*pytest, "-p", "mutation_session", *tests], where, env)
+    out = where / "plan.out.json"
+    if not out.exists():
+        raise SystemExit(f"the session for {what} ended early:\n{done.stdout[-4000:]}")
+    verdicts = json.loads(out.read_text("utf-8"))
+    if verdicts.get("stopped"):  # the mutants after it are left 'not run'
+        print(f"{what}: the session stopped: {verdicts['stopped']}", file=sys.stderr)
+    if verdicts.get("baseline"):
+        raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
+    return verdicts
+
+
 def _diff_lines(diff: str) -> tuple[str, str]:
     """The changed line of a mutmut diff, before and after (stripped; several joined)."""
     minus = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("-") and ln[1:2] != "-"]
@@ -414,24 +433,7 @@ def run_lua(script: str, budget: float | None = None, only: set[str] | None = No
             ),
             "utf-8",
         )
-        env = {
-            **os.environ,
-            "PYTHONPATH": f"{where}{os.pathsep}{ROOT / 'scripts'}",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "ANTIEXTRACT_LUA_PLAN": str(plan),
-            "ANTIEXTRACT_TEST_REDIS_URL": url,
-        }
-        pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        # after the budget: the verdicts so far, the rest "not run"
-        done = _run_for(budget, [*pytest, "-p", "mutation_session", *tests], where, env)
-        out = where / "plan.out.json"
-        if not out.exists():
-            raise SystemExit(f"the Lua session for {script} ended early:\n{done.stdout[-4000:]}")
-        verdicts = json.loads(out.read_text("utf-8"))
-    if verdicts.get("stopped"):  # the mutants after it are left 'not run'
-        print(f"{script}: the session stopped: {verdicts['stopped']}", file=sys.stderr)
-    if verdicts.get("baseline"):
-        raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
+        verdicts = _run_session(where, plan, url, list(tests), budget, script)
     unrun = {"status": "not run", "killer": ""}
     for n, site in sorted(numbered, key=lambda ns: ns[0]):
         before, after = site.lines(text)
@@ -519,16 +521,7 @@ def run_python_session(
         plan.write_text(
             json.dumps({"mutants": [p for _, p in found], "timeout": LUA_TIMEOUT}), "utf-8"
         )
-        env, pytest = _session(where, plan, url)
-        done = _run_for(budget, [*pytest, "-p", "mutation_session", *tests], where, env)
-        out = where / "plan.out.json"
-        if not out.exists():
-            raise SystemExit(f"the session for {module} ended early:\n{done.stdout[-4000:]}")
-        verdicts = json.loads(out.read_text("utf-8"))
-    if verdicts.get("stopped"):  # the mutants after it are left 'not run'
-        print(f"{module}: the session stopped: {verdicts['stopped']}", file=sys.stderr)
-    if verdicts.get("baseline"):
-        raise SystemExit(f"the unchanged code fails {', '.join(tests)}: {verdicts['baseline']}")
+        verdicts = _run_session(where, plan, url, list(tests), budget, module)
     unrun = {"status": "not run", "killer": ""}
     for m, _ in sorted(found, key=lambda mp: mp[0].name):
         v = verdicts["mutants"].get(m.name, unrun)
@@ -580,25 +573,9 @@ def run_sample(
             ),
             "utf-8",
         )
-        env, pytest = _session(where, plan, url)
         verdicts: dict = {"baseline": "", "mutants": {}}
         if plans:
-            done = subprocess.run(
-                [*pytest, "-p", "mutation_session", *sorted(tests)],
-                cwd=where,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            out = where / "plan.out.json"
-            if not out.exists():
-                raise SystemExit(f"the sample's session ended early:\n{done.stdout[-4000:]}")
-            verdicts = json.loads(out.read_text("utf-8"))
-    if verdicts.get("stopped"):  # the mutants after it are left 'not run'
-        print(f"the sample's session stopped: {verdicts['stopped']}", file=sys.stderr)
-    if verdicts.get("baseline"):
-        raise SystemExit(f"the unchanged code fails its tests: {verdicts['baseline']}")
+            verdicts = _run_session(where, plan, url, sorted(tests), None, "the sample")
     for m, p in plans:
         v = verdicts["mutants"][p["n"]]
         m.status, m.killer = v["status"], v["killer"]
