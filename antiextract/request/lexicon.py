@@ -1127,14 +1127,24 @@ _HAVE = {
     for words in per_lang.values()
     for p in words.split("|")
 }
-for _weight, _per_lang in _ROUND2_FOCUS.items():
-    _bucket = FOCUS.setdefault(_weight, {})
-    for _lang, _words in _per_lang.items():
-        _new = [p for p in _words.split("|") if p.removeprefix("~").removesuffix("$") not in _HAVE]
-        _HAVE.update(p.removesuffix("$") for p in _new)
-        if _new:
-            _add = "|".join(_new)
-            _bucket[_lang] = f"{_bucket[_lang]}|{_add}" if _lang in _bucket else _add
+
+
+def _extend_focus(rounds: dict[float, dict[str, str]]) -> None:
+    """A later round's coding words join FOCUS at their weight, each pattern once: one the
+    table already holds (at any weight) keeps its first weight."""
+    for weight, per_lang in rounds.items():
+        bucket = FOCUS.setdefault(weight, {})
+        for lang, words in per_lang.items():
+            new = [
+                p for p in words.split("|") if p.removeprefix("~").removesuffix("$") not in _HAVE
+            ]
+            _HAVE.update(p.removesuffix("$") for p in new)
+            if new:
+                add = "|".join(new)
+                bucket[lang] = f"{bucket[lang]}|{add}" if lang in bucket else add
+
+
+_extend_focus(_ROUND2_FOCUS)
 
 # Round 3 (issue 17): code read by its shape rather than its topic (calls every language
 # has: print(, len(, range(, malloc(; a shebang; HTTP routes "GET /v2/events"), and the
@@ -1235,14 +1245,7 @@ for _weight, _per_lang in _ROUND3_FOCUS_INTL.items():
         _ROUND3_FOCUS.setdefault(_weight, {})
         _old = _ROUND3_FOCUS[_weight].get(_lang)
         _ROUND3_FOCUS[_weight][_lang] = f"{_old}|{_words}" if _old else _words
-for _weight, _per_lang in _ROUND3_FOCUS.items():
-    _bucket = FOCUS.setdefault(_weight, {})
-    for _lang, _words in _per_lang.items():
-        _new = [p for p in _words.split("|") if p.removeprefix("~").removesuffix("$") not in _HAVE]
-        _HAVE.update(p.removesuffix("$") for p in _new)
-        if _new:
-            _add = "|".join(_new)
-            _bucket[_lang] = f"{_bucket[_lang]}|{_add}" if _lang in _bucket else _add
+_extend_focus(_ROUND3_FOCUS)
 SHAPES[2.0] += ("#!/", "printf(", "malloc(", "strlen(", "throw new")
 SHAPES[1.5] += ("print(", "range(", "len(", "i++", "catch (")
 SHAPES[1.0] = (
