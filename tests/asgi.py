@@ -73,3 +73,13 @@ def chat_body(content: str = "hello", **params: Any) -> bytes:
 
 def bearer(key: str = "sk-test-1") -> list[tuple[bytes, bytes]]:
     return [(b"content-type", b"application/json"), (b"authorization", f"Bearer {key}".encode())]
+
+
+class EmptyJsonApp:
+    """A model server that reads the whole body and answers ``{}``."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})

@@ -16,7 +16,7 @@ from antiextract.model.evidence import EvidenceModel
 from antiextract.model.risk import DAY
 from antiextract.request.policy import read_evidence
 
-from .asgi import Exchange, bearer, chat_body, http_scope
+from .asgi import EmptyJsonApp, Exchange, bearer, chat_body, http_scope
 from .conftest import SimClock
 
 HARVEST = (
@@ -25,17 +25,11 @@ HARVEST = (
 )
 
 
-class App:
-    async def __call__(self, scope, receive, send) -> None:
-        while (await receive()).get("more_body"):
-            pass
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"{}"})
-
-
 def middleware(clock: SimClock, log: io.StringIO) -> AntiExtractMiddleware:
     s = Settings(account_limits="", ip_limits="", audit_sample_rate=1.0)
-    return AntiExtractMiddleware(App(), s, clock, logger=make_logger(stream=log), drive_intel=True)
+    return AntiExtractMiddleware(
+        EmptyJsonApp(), s, clock, logger=make_logger(stream=log), drive_intel=True
+    )
 
 
 async def send(mw: AntiExtractMiddleware, ip: str, key: str = "sk-harvest") -> None:

@@ -26,7 +26,7 @@ from antiextract.model.surge import HOUR, SurgeModel, SurgeState
 from antiextract.settings import SettingsError, load_settings
 from antiextract.store.redis import RedisStore
 
-from .asgi import Exchange, bearer, chat_body, http_scope
+from .asgi import EmptyJsonApp, Exchange, bearer, chat_body, http_scope
 from .conftest import SimClock, redis_client, test_limits
 
 HARVEST = ELICIT | FOCUS | SINGLE
@@ -240,14 +240,6 @@ TEXT = (
 )
 
 
-class App:
-    async def __call__(self, scope, receive, send) -> None:
-        while (await receive()).get("more_body"):
-            pass
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"{}"})
-
-
 def decisions(log: io.StringIO) -> list[dict]:
     lines = [json.loads(x) for x in log.getvalue().splitlines() if x.strip()]
     return [e for e in lines if e["event"] == "antiextract.decision"]
@@ -259,7 +251,9 @@ async def decide_once(degrade_at: float, surge: SurgeVerdict | None, **kw) -> di
     s = Settings(
         account_limits="", ip_limits="", audit_sample_rate=1.0, degrade_at=degrade_at, **kw
     )
-    mw = AntiExtractMiddleware(App(), s, clock, logger=make_logger(stream=log), drive_intel=True)
+    mw = AntiExtractMiddleware(
+        EmptyJsonApp(), s, clock, logger=make_logger(stream=log), drive_intel=True
+    )
     if surge is not None:
         cache = mw.intel.cache  # as the analyser would publish it
         cache.replace(cache.all(), cache.version + 1, None, surge)
@@ -312,10 +306,10 @@ def test_the_surge_settings_refuse_what_would_silently_do_nothing_or_is_unknown(
 def test_switched_off_on_purpose_is_said_once_at_start_up() -> None:
     log = io.StringIO()
     s = Settings(account_limits="", ip_limits="", surge_model={"off": True})
-    AntiExtractMiddleware(App(), s, SimClock(), logger=make_logger(stream=log))
+    AntiExtractMiddleware(EmptyJsonApp(), s, SimClock(), logger=make_logger(stream=log))
     events = [json.loads(x)["event"] for x in log.getvalue().splitlines() if x.strip()]
     assert events.count("antiextract.surge_off") == 1
     log = io.StringIO()
     on = Settings(account_limits="", ip_limits="")
-    AntiExtractMiddleware(App(), on, SimClock(), logger=make_logger(stream=log))
+    AntiExtractMiddleware(EmptyJsonApp(), on, SimClock(), logger=make_logger(stream=log))
     assert "surge_off" not in log.getvalue()
